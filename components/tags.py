@@ -1,0 +1,26 @@
+"""The tags every AWS resource of the stack carries; drift detection finds resources by them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+STACK_TAG = "featurestore.io/stack"
+CLUSTER_TAG = "featurestore.io/cluster"
+PROJECT_TAG = "featurestore.io/project"
+MANAGED_BY_TAG = "managed-by"
+MANAGED_BY = "pulumi"
+SUBNET_TIER_TAG = "featurestore.io/subnet-tier"
+
+
+def cluster_default_tags(stack: str, cluster: str, extra: Mapping[str, str]) -> dict[str, str]:
+    """The provider default tags of one cluster's resources.
+
+    The stack's own keys are applied last: configuration cannot override them (the config model
+    rejects reserved keys, and this ordering keeps it so even if it did not).
+    """
+    return {**extra, STACK_TAG: stack, CLUSTER_TAG: cluster, MANAGED_BY_TAG: MANAGED_BY}
+
+
+def project_tags(project: str) -> dict[str, str]:
+    """Tags that mark a resource as belonging to one project."""
+    return {PROJECT_TAG: project}

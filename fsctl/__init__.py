@@ -1,0 +1,1 @@
+"""fsctl, the operator command line: plan, diff, policy, drift."""

@@ -1,0 +1,5 @@
+"""`python -m fsctl`."""
+
+from fsctl.cli import run
+
+run()

@@ -1,0 +1,1 @@
+"""The stack program: typed configuration and the composition of the components."""

@@ -1,0 +1,433 @@
+"""The stack's typed configuration: the whole `featurestore:` namespace, parsed once.
+
+`parse_stack_config` takes the stack's configuration as the Pulumi engine hands it to a program
+(keys `namespace:key`, objects as JSON strings) and returns a `StackConfig`, or raises
+`ConfigError` listing every problem with the key path it concerns and how to fix it. Shapes and
+single values are checked by the pydantic models; rules across keys are checked afterwards by
+`_semantic_problems`, so that each problem can name the exact key it is about.
+
+Defaults are secure and production grade; a dev stack opts into cheaper choices explicitly.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import re
+import types
+import typing
+from collections.abc import Iterator, Mapping
+from enum import StrEnum
+from ipaddress import IPv4Network
+from typing import Annotated, Any, NamedTuple
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from components.network_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, zone_slot
+
+NAMESPACE = "featurestore"
+
+# Kubernetes versions EKS supports in standard support that the feature store is tested on
+# (RonDB and Hopsworks need >= 1.27 and < 1.35, see RESEARCH.md).
+SUPPORTED_KUBERNETES_VERSIONS = ("1.31", "1.32", "1.33", "1.34")
+DEFAULT_KUBERNETES_VERSION = "1.33"
+
+# Cluster and project names feed AWS names that Pulumi suffixes with 8 random characters: IAM
+# role names (64 characters) such as `<cluster>-<project>-nodes-1a2b3c4`, node group names
+# (63) such as `<cluster>-<project>-<zone letter>-1a2b3c4`. These limits keep all of them valid.
+MAX_CLUSTER_NAME_LENGTH = 16
+MAX_PROJECT_NAME_LENGTH = 20
+
+# The retention periods CloudWatch Logs accepts.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
+
+RESERVED_TAG_PREFIXES = ("featurestore.io/", "aws:", "managed-by")
+
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
+_KUBERNETES_VERSION = re.compile(r"^1\.\d{2}$")
+_PRIVATE_RANGES = tuple(
+    IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
+
+
+class Environment(StrEnum):
+    """What a stack is for; it decides the enforcement of policies, not which resources exist."""
+
+    DEV = "dev"
+    PROD = "prod"
+
+
+class NatStrategy(StrEnum):
+    """How private subnets reach the internet."""
+
+    SINGLE = "single"
+    """One NAT gateway for all zones: cheap, but a zone outage cuts egress for every zone."""
+    ONE_PER_AZ = "onePerAz"
+    """One NAT gateway per zone, each zone's private route table using its own: zone-isolated."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=False,
+    )
+
+
+class ProjectConfig(_Model):
+    """A project's dedicated node groups: one managed node group in each of the cluster's zones."""
+
+    instance_types: tuple[str, ...] = Field(min_length=1)
+    """EC2 instance types of the project's nodes, e.g. `[r6i.2xlarge]`. Required."""
+    min_size_per_az: int = Field(default=1, ge=0)
+    """Nodes the autoscaler keeps at least in each zone. Default 1."""
+    max_size_per_az: int = Field(default=3, ge=1)
+    """Nodes the autoscaler may grow to in each zone. Default 3."""
+
+    @field_validator("instance_types")
+    @classmethod
+    def _instance_types_look_real(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for instance_type in value:
+            if not _INSTANCE_TYPE.match(instance_type):
+                raise ValueError(
+                    f"{instance_type!r} is not an EC2 instance type; use a name such as r6i.2xlarge"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("lists an instance type twice; list each type once")
+        return value
+
+
+class ClusterConfig(_Model):
+    """One EKS cluster of the federation, with its own VPC and its projects."""
+
+    vpc_cidr: IPv4Network
+    """The VPC's private IPv4 range, /16 to /20, not overlapping any other cluster's. Required."""
+    availability_zones: tuple[str, ...] = Field(default=(), validate_default=True)
+    """Exactly three zones of the stack's region. Default: the region's zones a, b and c."""
+    nat_strategy: NatStrategy = NatStrategy.ONE_PER_AZ
+    """`onePerAz` (default, zone-isolated egress) or `single` (one NAT gateway, for dev)."""
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
+    """EKS Kubernetes version, `1.NN`, one of SUPPORTED_KUBERNETES_VERSIONS. Default 1.33."""
+    flow_log_retention_days: int = 365
+    """Days VPC flow logs are kept in CloudWatch Logs. Default 365."""
+    projects: Mapping[str, ProjectConfig] = Field(default_factory=dict)
+    """The projects served by this cluster, by name. Default: none."""
+
+    @field_validator("vpc_cidr", mode="before")
+    @classmethod
+    def _parse_cidr(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return str(ipaddress.IPv4Network(value, strict=True))
+        except ipaddress.NetmaskValueError as error:
+            raise ValueError(f"{value!r} has an invalid prefix length ({error})") from None
+        except ValueError as error:
+            if "has host bits set" in str(error):
+                network = ipaddress.IPv4Network(value, strict=False)
+                raise ValueError(
+                    f"{value!r} has host bits set; use the network address {network}"
+                ) from None
+            raise ValueError(
+                f"{value!r} is not an IPv4 CIDR block; use a form such as 10.20.0.0/16"
+            ) from None
+
+    @field_validator("availability_zones", mode="before")
+    @classmethod
+    def _default_zones(cls, value: Any, info: ValidationInfo) -> Any:
+        region = (info.context or {}).get("region")
+        if value == () and isinstance(region, str):
+            return tuple(region + letter for letter in "abc")
+        if isinstance(value, list):
+            return tuple(value)
+        return value
+
+    @field_validator("flow_log_retention_days")
+    @classmethod
+    def _retention_is_accepted(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
+            raise ValueError(f"CloudWatch Logs does not accept {value} days; use one of {allowed}")
+        return value
+
+
+def _namespaced(field_name: str) -> str:
+    return f"{NAMESPACE}:{to_camel(field_name)}"
+
+
+class StackConfig(BaseModel):
+    """The stack's whole configuration: `aws:region` and the `featurestore:` namespace."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        alias_generator=_namespaced,
+        validate_by_alias=True,
+        validate_by_name=False,
+    )
+
+    region: str = Field(alias="aws:region")
+    """The AWS region of every cluster. Required."""
+    environment: Environment = Environment.PROD
+    """`prod` (default) or `dev`: how strictly the policy pack enforces its rules."""
+    clusters: Annotated[Mapping[str, ClusterConfig], Field(min_length=1)]
+    """The federation's clusters, by name. Required, at least one."""
+    tags: Mapping[str, str] = Field(default_factory=dict)
+    """Extra tags on every taggable AWS resource (cost centre, owner...). Default: none."""
+
+
+class ConfigProblem(NamedTuple):
+    """One thing wrong with the configuration: the key path and what to do."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The stack configuration is invalid; `problems` lists every reason."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+def decode_runtime_config(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Decode the engine's config values: objects and arrays arrive as JSON strings."""
+    decoded: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+            try:
+                decoded[key] = json.loads(value)
+            except json.JSONDecodeError as error:
+                raise ConfigError(
+                    [ConfigProblem(key, f"is not valid JSON ({error.msg}); fix the value's syntax")]
+                ) from None
+        else:
+            decoded[key] = value
+    return decoded
+
+
+def parse_stack_config(raw: Mapping[str, Any]) -> StackConfig:
+    """Parse and validate the stack configuration, or raise `ConfigError` naming every problem.
+
+    `raw` maps full config keys (`aws:region`, `featurestore:clusters`) to values, either as the
+    engine passes them (objects as JSON strings) or already decoded. Keys of other namespaces
+    (`aws:profile`, `kubernetes:...`) are left to their own consumers.
+    """
+    decoded = decode_runtime_config(raw)
+    relevant = {
+        key: value
+        for key, value in decoded.items()
+        if key == "aws:region" or key.startswith(f"{NAMESPACE}:")
+    }
+    region = relevant.get("aws:region")
+    try:
+        # JSON mode: strict about types, yet enums and lists come from their JSON forms.
+        config = StackConfig.model_validate_json(json.dumps(relevant), context={"region": region})
+    except ValidationError as error:
+        raise ConfigError(_validation_problems(error)) from None
+    problems = list(_semantic_problems(config))
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
+    clusters_path = f"{NAMESPACE}:clusters"
+    if not _REGION.match(config.region):
+        yield ConfigProblem(
+            "aws:region", f"{config.region!r} is not an AWS region; use a name such as eu-central-1"
+        )
+    for key in config.tags:
+        if key.startswith(RESERVED_TAG_PREFIXES):
+            yield ConfigProblem(
+                f"{NAMESPACE}:tags.{key}",
+                "is reserved for the tags the stack sets itself; choose another key",
+            )
+    seen_cidrs: dict[str, IPv4Network] = {}
+    for cluster_name, cluster in config.clusters.items():
+        path = f"{clusters_path}.{cluster_name}"
+        yield from _name_problems(path, cluster_name, "cluster", MAX_CLUSTER_NAME_LENGTH)
+        yield from _cidr_problems(f"{path}.vpcCidr", cluster.vpc_cidr)
+        for other_name, other_cidr in seen_cidrs.items():
+            if cluster.vpc_cidr.overlaps(other_cidr):
+                yield ConfigProblem(
+                    f"{path}.vpcCidr",
+                    f"{cluster.vpc_cidr} overlaps cluster {other_name!r} ({other_cidr}); "
+                    "give every cluster its own range so that they can be connected",
+                )
+        seen_cidrs[cluster_name] = cluster.vpc_cidr
+        yield from _zone_problems(f"{path}.availabilityZones", cluster.availability_zones, config)
+        yield from _version_problems(f"{path}.kubernetesVersion", cluster.kubernetes_version)
+        for project_name, project in cluster.projects.items():
+            project_path = f"{path}.projects.{project_name}"
+            yield from _name_problems(
+                project_path, project_name, "project", MAX_PROJECT_NAME_LENGTH
+            )
+            if project.min_size_per_az > project.max_size_per_az:
+                yield ConfigProblem(
+                    f"{project_path}.maxSizePerAz",
+                    f"is {project.max_size_per_az}, below minSizePerAz "
+                    f"({project.min_size_per_az}); raise maxSizePerAz or lower minSizePerAz",
+                )
+
+
+def _name_problems(path: str, name: str, kind: str, max_length: int) -> Iterator[ConfigProblem]:
+    if not _DNS_LABEL.match(name):
+        yield ConfigProblem(
+            path,
+            f"{kind} name {name!r} is not a DNS label; use lower-case letters, digits and '-', "
+            "starting with a letter and not ending with '-'",
+        )
+    if len(name) > max_length:
+        yield ConfigProblem(
+            path,
+            f"{kind} name {name!r} has {len(name)} characters; use at most {max_length} so that "
+            "every AWS name derived from it stays within AWS limits",
+        )
+
+
+def _cidr_problems(path: str, cidr: IPv4Network) -> Iterator[ConfigProblem]:
+    if not any(cidr.subnet_of(block) for block in _PRIVATE_RANGES):
+        yield ConfigProblem(
+            path,
+            f"{cidr} is not a private range; use a block inside 10.0.0.0/8, 172.16.0.0/12 "
+            "or 192.168.0.0/16",
+        )
+    if cidr.prefixlen < MIN_VPC_PREFIX:
+        yield ConfigProblem(
+            path, f"/{cidr.prefixlen} is larger than AWS allows; use /{MIN_VPC_PREFIX} or smaller"
+        )
+    if cidr.prefixlen > MAX_VPC_PREFIX:
+        yield ConfigProblem(
+            path,
+            f"/{cidr.prefixlen} is too small for three zones of public, private and intra "
+            f"subnets; make the VPC CIDR larger (/{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX})",
+        )
+
+
+def _zone_problems(
+    path: str, zones: tuple[str, ...], config: StackConfig
+) -> Iterator[ConfigProblem]:
+    if len(zones) != 3 or len(set(zones)) != 3:
+        yield ConfigProblem(
+            path,
+            f"lists {len(set(zones))} distinct zones; list exactly three distinct zones of "
+            f"{config.region} (for example {config.region}a, {config.region}b, {config.region}c)",
+        )
+    for zone in zones:
+        if not (zone.startswith(config.region) and zone_slot(zone, config.region) is not None):
+            yield ConfigProblem(
+                path,
+                f"{zone!r} is not a zone of {config.region}; use names such as {config.region}a",
+            )
+
+
+def _version_problems(path: str, version: str) -> Iterator[ConfigProblem]:
+    supported = ", ".join(SUPPORTED_KUBERNETES_VERSIONS)
+    if not _KUBERNETES_VERSION.match(version):
+        yield ConfigProblem(
+            path, f"{version!r} is not a Kubernetes minor version; use one of {supported}"
+        )
+    elif version not in SUPPORTED_KUBERNETES_VERSIONS:
+        yield ConfigProblem(path, f"{version} is not supported; use one of {supported}")
+
+
+# Fixes for pydantic's error types whose own message does not say what to do.
+_HINTS = {
+    "missing": "add it",
+    "int_type": "use a whole number",
+    "int_from_float": "use a whole number",
+    "string_type": "use a string",
+    "bool_type": "use true or false",
+    "dict_type": "use a map of names to settings",
+    "model_type": "use a map of settings",
+    "list_type": "use a list",
+    "tuple_type": "use a list",
+}
+
+
+def _validation_problems(error: ValidationError) -> list[ConfigProblem]:
+    problems = []
+    for detail in error.errors(include_url=False):
+        location = tuple(detail["loc"])
+        path = ".".join(str(part) for part in location)
+        message = str(detail["msg"]).removeprefix("Value error, ")
+        if detail["type"] == "extra_forbidden":
+            message = _unknown_key_message(location)
+        elif detail["type"] in _HINTS:
+            message = f"{message.rstrip('.')}; {_HINTS[detail['type']]}"
+            if detail["type"] != "missing":
+                message += f" (got {detail['input']!r})"
+        elif detail["type"] == "enum":
+            message = f"{message} (got {detail['input']!r})"
+        problems.append(ConfigProblem(path, message))
+    return problems
+
+
+def _unknown_key_message(location: tuple[Any, ...]) -> str:
+    known = _known_keys(location[:-1])
+    unknown = str(location[-1])
+    suggestion = difflib.get_close_matches(unknown, known, n=1, cutoff=0.6)
+    hint = f"did you mean {suggestion[0]!r}?" if suggestion else "remove it"
+    return f"unknown key; {hint} Valid keys here: {', '.join(sorted(known))}"
+
+
+def _known_keys(location: tuple[Any, ...]) -> list[str]:
+    """The keys valid at a location, found by walking the models' field types."""
+    annotation: Any = StackConfig
+    for part in location:
+        annotation = _step(annotation, part)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [
+            info.alias or name
+            for name, info in annotation.model_fields.items()
+            if (info.alias or name) != "aws:region"
+        ]
+    return []
+
+
+def _step(annotation: Any, part: Any) -> Any:
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        for name, info in annotation.model_fields.items():
+            if part in (info.alias, name):
+                return info.annotation
+        return None
+    arguments = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (dict, Mapping, typing.Mapping) or (
+        isinstance(origin, type) and issubclass(origin, Mapping)
+    ):
+        return arguments[1] if len(arguments) == 2 else None
+    return arguments[0] if arguments else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+            annotation = members[0]
+        else:
+            return annotation
