@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from ipaddress import IPv4Network
 
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import document, service_trust_policy
 from components.network_plan import SubnetTier, plan_nat_gateways, plan_subnets
 from components.tags import SUBNET_TIER_TAG
 
@@ -49,6 +49,7 @@ class Vpc(pulumi.ComponentResource):
         zones: Sequence[str],
         single_nat_gateway: bool,
         flow_log_retention_days: int,
+        account_id: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:network:Vpc", name, None, opts)
@@ -128,7 +129,7 @@ class Vpc(pulumi.ComponentResource):
 
         # Intra subnets get a table of their own with only the local route: no internet at all.
         self._route_table(f"{name}-intra", vpc, subnets[SubnetTier.INTRA])
-        self._flow_log(name, vpc, flow_log_retention_days)
+        self._flow_log(name, vpc, flow_log_retention_days, account_id)
 
         self.register_outputs(
             {
@@ -170,18 +171,25 @@ class Vpc(pulumi.ComponentResource):
             opts=child,
         )
 
-    def _flow_log(self, name: str, vpc: aws.ec2.Vpc, retention_days: int) -> None:
+    def _flow_log(
+        self,
+        name: str,
+        vpc: aws.ec2.Vpc,
+        retention_days: int,
+        account_id: pulumi.Input[str],
+    ) -> None:
         child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             retention_in_days=retention_days,
             opts=child,
         )
-        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         role = aws.iam.Role(
             f"{name}-flow-logs",
             description=f"VPC flow logs of {name} into their log group",
-            assume_role_policy=account_id.account_id.apply(_flow_logs_trust_policy),
+            assume_role_policy=pulumi.Output.from_input(account_id).apply(
+                lambda account: service_trust_policy("vpc-flow-logs.amazonaws.com", account)
+            ),
             opts=child,
         )
         aws.iam.RolePolicy(
@@ -216,37 +224,11 @@ def _require_zones_available(zones: Sequence[str], opts: pulumi.ResourceOptions)
         )
 
 
-def _flow_logs_trust_policy(account_id: str) -> str:
-    # The confused-deputy conditions keep other accounts' flow logs from assuming the role.
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                }
-            ],
-        }
-    )
-
-
 def _flow_logs_write_policy(log_group_arn: str) -> str:
-    return json.dumps(
+    return document(
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                        "logs:DescribeLogStreams",
-                    ],
-                    "Resource": [log_group_arn, f"{log_group_arn}:*"],
-                }
-            ],
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            "Resource": [log_group_arn, f"{log_group_arn}:*"],
         }
     )

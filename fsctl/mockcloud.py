@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,6 +88,8 @@ class MockCloud(Mocks):
         self.default_region = default_region
         self._provider_regions: dict[str, str] = {}
         self._state_by_id: dict[str, dict[str, Any]] = {}
+        self._references: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._state_by_urn: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._handlers: dict[str, OutputHandler] = {
             "aws:ec2/vpc:Vpc": _vpc_outputs,
@@ -97,12 +100,19 @@ class MockCloud(Mocks):
             "aws:iam/role:Role": _iam_role_outputs,
             "aws:iam/policy:Policy": _iam_policy_outputs,
             "aws:kms/key:Key": _kms_key_outputs,
+            "aws:ec2/launchTemplate:LaunchTemplate": _launch_template_outputs,
+            "aws:eks/nodeGroup:NodeGroup": _node_group_outputs,
+            "aws:eks/addon:Addon": _addon_outputs,
+            "aws:eks/podIdentityAssociation:PodIdentityAssociation": _pod_identity_outputs,
+            "eks:index:Cluster": _eks_cluster_outputs,
+            "kubernetes:helm.sh/v3:Release": _helm_release_outputs,
         }
         self._invokes: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
             "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
             "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
             "aws:index/getPartition:getPartition": _partition,
             "aws:index/getRegion:getRegion": _region,
+            "eks:index:Cluster/getKubeconfig": self._kubeconfig_call,
         }
 
     def register_handler(self, resource_type: str, handler: OutputHandler) -> None:
@@ -119,6 +129,30 @@ class MockCloud(Mocks):
         """The outputs of an already registered resource, by its physical id."""
         with self._lock:
             return dict(self._state_by_id.get(resource_id, {}))
+
+    def add_reference(self, urn: str, resource_id: str, state: dict[str, Any]) -> dict[str, Any]:
+        """Make a resource that a remote component creates readable by reference.
+
+        Under mocks a remote component (pulumi-eks `Cluster`) registers no children, yet some
+        of its outputs are references to them (`eksCluster`); the SDK reads those through the
+        `getResource` invoke. Returns the reference, as the engine encodes it.
+        """
+        with self._lock:
+            self._references[urn] = (resource_id, state)
+        return wire.resource_reference(urn, resource_id)
+
+    def reference(self, urn: str) -> tuple[str, dict[str, Any]] | None:
+        """The id and state of a resource made readable by `add_reference`."""
+        with self._lock:
+            return self._references.get(urn)
+
+    def _kubeconfig_call(self, args: dict[str, Any], region: str) -> dict[str, Any]:
+        with self._lock:
+            state = next(
+                (state for urn, state in self._state_by_urn.items() if urn == args.get("__self__")),
+                {},
+            )
+        return {"result": wire.decode(state.get("kubeconfigJson", "{}"), mask_secrets=False)}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
         """Return the physical id and the output properties of a new resource."""
@@ -157,6 +191,7 @@ class MockCloud(Mocks):
         state = {**context.inputs, **computed}
         with self._lock:
             self._state_by_id[resource_id] = state
+            self._state_by_urn[urn] = state
         return resource_id, state
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -174,6 +209,12 @@ def provider_urn(provider_reference: str | None) -> str | None:
     if not provider_reference:
         return None
     return provider_reference.rsplit("::", 1)[0]
+
+
+def child_resource_urn(parent_urn: str, resource_type: str, suffix: str) -> str:
+    """The URN of a component's child `<component name>-<suffix>`."""
+    prefix, qualified_type, name = parent_urn.rsplit("::", 2)
+    return f"{prefix}::{qualified_type}${resource_type}::{name}-{suffix}"
 
 
 def arn(service: str, region: str, resource: str) -> str:
@@ -260,6 +301,125 @@ def _kms_key_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[
     digits = context.hex(32)
     key_id = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:32]}"
     return key_id, {"keyId": key_id, "arn": arn("kms", context.region, f"key/{key_id}")}
+
+
+def _launch_template_outputs(
+    cloud: MockCloud, context: ResourceContext
+) -> tuple[str, dict[str, Any]]:
+    resource_id, computed = _generic_outputs(cloud, context)
+    return resource_id, computed | {"latestVersion": 1, "defaultVersion": 1}
+
+
+def _node_group_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
+    cluster = str(context.inputs.get("clusterName", ""))
+    name = str(context.inputs["nodeGroupName"])
+    return f"{cluster}:{name}", {
+        "arn": arn("eks", context.region, f"nodegroup/{cluster}/{name}/{context.hex(36)}"),
+        "status": "ACTIVE",
+        "version": None,
+        "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{context.hex(36, 'asg')}"}]}],
+    }
+
+
+def _addon_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
+    cluster = str(context.inputs.get("clusterName", ""))
+    addon = str(context.inputs.get("addonName", ""))
+    return f"{cluster}:{addon}", {
+        "arn": arn("eks", context.region, f"addon/{cluster}/{addon}/{context.hex(36)}")
+    }
+
+
+def _pod_identity_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
+    cluster = str(context.inputs.get("clusterName", ""))
+    association_id = f"a-{context.hex(17)}"
+    return f"{cluster},{association_id}", {
+        "associationId": association_id,
+        "associationArn": arn(
+            "eks", context.region, f"podidentityassociation/{cluster}/{association_id}"
+        ),
+    }
+
+
+def _helm_release_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
+    namespace = str(context.inputs.get("namespace") or "default")
+    name = str(context.inputs.get("name") or f"{context.name}-{context.hex(8)}")
+    return f"{namespace}/{name}", {
+        "name": name,
+        "status": {
+            "name": name,
+            "namespace": namespace,
+            "chart": context.inputs.get("chart"),
+            "version": context.inputs.get("version"),
+            "revision": 1,
+            "status": "deployed",
+        },
+    }
+
+
+def _eks_cluster_outputs(cloud: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
+    """pulumi-eks `Cluster`: its outputs, and its `aws.eks.Cluster` child made readable."""
+    name = str(context.inputs.get("name") or f"{context.name}-eksCluster-{context.hex(7)}")
+    oidc_id = context.hex(32).upper()
+    issuer = f"https://oidc.eks.{context.region}.amazonaws.com/id/{oidc_id}"
+    endpoint = f"https://{context.hex(32).upper()}.gr7.{context.region}.eks.amazonaws.com"
+    cluster_security_group = f"sg-0{context.hex(16, 'cluster-sg')}"
+    authority = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCm1vY2sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+    cluster_state = {
+        "name": name,
+        "arn": arn("eks", context.region, f"cluster/{name}"),
+        "endpoint": endpoint,
+        "version": context.inputs.get("version"),
+        "status": "ACTIVE",
+        "roleArn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{name}-eksRole-{context.hex(7)}",
+        "certificateAuthority": {"data": authority},
+        "identities": [{"oidcs": [{"issuer": issuer}]}],
+        "vpcConfig": {
+            "clusterSecurityGroupId": cluster_security_group,
+            "vpcId": context.inputs.get("vpcId"),
+            "subnetIds": context.inputs.get("subnetIds", []),
+            "endpointPrivateAccess": context.inputs.get("endpointPrivateAccess", False),
+            "endpointPublicAccess": context.inputs.get("endpointPublicAccess", True),
+            "publicAccessCidrs": context.inputs.get("publicAccessCidrs") or [],
+        },
+        "accessConfig": {"authenticationMode": context.inputs.get("authenticationMode")},
+    }
+    child_urn = child_resource_urn(context.urn, "aws:eks/cluster:Cluster", "eksCluster")
+    reference = cloud.add_reference(child_urn, name, cluster_state)
+    kubeconfig = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "kubernetes",
+                "cluster": {"server": endpoint, "certificate-authority-data": authority},
+            }
+        ],
+        "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+        "current-context": "aws",
+        "users": [
+            {
+                "name": "aws",
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "aws",
+                        "args": ["eks", "get-token", "--cluster-name", name, "--output", "json"],
+                    }
+                },
+            }
+        ],
+    }
+    oidc_provider = issuer.removeprefix("https://")
+    return name, {
+        "eksCluster": reference,
+        "core": {"cluster": reference, "endpoint": endpoint, "vpcId": context.inputs.get("vpcId")},
+        "kubeconfig": wire.secret(kubeconfig),
+        "kubeconfigJson": wire.secret(json.dumps(kubeconfig)),
+        "clusterSecurityGroupId": cluster_security_group,
+        "oidcIssuer": oidc_provider,
+        "oidcProviderUrl": issuer,
+        "oidcProviderArn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{oidc_provider}",
+    }
 
 
 def _zone_id(region: str, letter: str) -> str:
@@ -476,9 +636,12 @@ class RecordingMonitor(MockMonitor):
         if request.tok == "pulumi:pulumi:getResource":
             with self._record_lock:
                 registration = self.resources.get(args["urn"])
-            if registration is None:
+            if registration is not None:
+                answer = {"urn": args["urn"], "id": registration.id, "state": registration.state}
+            elif (reference := self.cloud.reference(args["urn"])) is not None:
+                answer = {"urn": args["urn"], "id": reference[0], "state": reference[1]}
+            else:
                 raise KeyError(f"unknown resource {args['urn']}")
-            answer = {"urn": registration.urn, "id": registration.id, "state": registration.state}
         else:
             answer, _ = self.cloud.call(
                 MockCallArgs(token=request.tok, args=args, provider=request.provider)

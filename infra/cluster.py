@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 
 import pulumi
 import pulumi_aws as aws
 
+from components.addon_versions import BEFORE_COMPUTE, AddonName, addon_versions
+from components.addons import EksAddons
+from components.autoscaling import ClusterAutoscaler, MetricsServer
+from components.eks import ControlPlane
+from components.kms import ClusterKey
 from components.network import Vpc
 from components.network_plan import SubnetTier
+from components.node_group_plan import PoolSpec, plan_node_groups
+from components.node_groups import NodeGroups
 from components.tags import cluster_default_tags
-from infra.config import ClusterConfig, NatStrategy
+from infra.config import ClusterConfig, NatStrategy, NodePoolConfig
+
+
+def eks_cluster_name(stack: str, cluster: str) -> str:
+    """The EKS cluster's name: fixed, since autoscaler discovery and operators rely on it."""
+    return f"fs-{stack}-{cluster}"
 
 
 class FeatureStoreCluster(pulumi.ComponentResource):
@@ -18,10 +30,11 @@ class FeatureStoreCluster(pulumi.ComponentResource):
 
     The cluster's AWS provider carries its default tags, so every taggable resource created
     through it is tagged with the stack, the cluster and `managed-by=pulumi`.
-    """
 
-    network: Vpc
-    """The cluster's VPC."""
+    Order of creation: key and network, control plane, the add-ons nodes need (vpc-cni, pod
+    identity agent), node groups, then the add-ons that need nodes (CoreDNS, kube-proxy, EBS
+    CSI), the autoscaler and metrics-server.
+    """
 
     def __init__(
         self,
@@ -31,17 +44,27 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         stack: str,
         region: str,
         extra_tags: Mapping[str, str],
+        protect_stateful: bool,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:index:FeatureStoreCluster", name, None, opts)
+        default_tags = cluster_default_tags(stack, name, extra_tags)
         self.aws_provider = aws.Provider(
             f"{name}-aws",
             region=region,
-            default_tags=aws.ProviderDefaultTagsArgs(
-                tags=cluster_default_tags(stack, name, extra_tags)
-            ),
+            default_tags=aws.ProviderDefaultTagsArgs(tags=default_tags),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        on_aws = pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider})
+        identity = aws.get_caller_identity_output(
+            opts=pulumi.InvokeOutputOptions(provider=self.aws_provider)
+        )
+        partition = aws.get_partition_output(
+            opts=pulumi.InvokeOutputOptions(provider=self.aws_provider)
+        ).partition
+        account_id = identity.account_id
+        cluster_name = eks_cluster_name(stack, name)
+
         self.network = Vpc(
             name,
             cidr=config.vpc_cidr,
@@ -49,7 +72,87 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             zones=config.availability_zones,
             single_nat_gateway=config.nat_strategy is NatStrategy.SINGLE,
             flow_log_retention_days=config.flow_log_retention_days,
-            opts=pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider}),
+            account_id=account_id,
+            opts=on_aws,
+        )
+        self.key = ClusterKey(
+            name,
+            alias=f"alias/{cluster_name}",
+            account_id=account_id,
+            partition=partition,
+            protect=protect_stateful,
+            opts=on_aws,
+        )
+        self.control_plane = ControlPlane(
+            name,
+            cluster_name=cluster_name,
+            kubernetes_version=config.kubernetes_version,
+            vpc_id=self.network.vpc_id,
+            control_plane_subnet_ids=list(
+                _by_zone(self.network.subnet_ids[SubnetTier.INTRA]).values()
+            ),
+            public_access_cidrs=config.public_access_cidrs,
+            log_types=[str(log_type) for log_type in config.control_plane_log_types],
+            admin_role_arns=config.admin_role_arns,
+            read_only_role_arns=config.read_only_role_arns,
+            deletion_protection=config.deletion_protection,
+            key_arn=self.key.arn,
+            opts=on_aws,
+        )
+        versions = addon_versions(config.kubernetes_version, dict(config.addon_versions))
+
+        def addons(stage: str, names: Set[AddonName], opts: pulumi.ResourceOptions) -> EksAddons:
+            return EksAddons(
+                f"{name}-{stage}",
+                cluster_name=self.control_plane.eks_cluster_name,
+                cluster_arn=self.control_plane.cluster_arn,
+                addons=names,
+                versions=versions,
+                account_id=account_id,
+                partition=partition,
+                key_arn=self.key.arn,
+                opts=opts,
+            )
+
+        networking = addons("before-compute", BEFORE_COMPUTE, on_aws)
+        self.node_groups = NodeGroups(
+            name,
+            cluster_name=self.control_plane.eks_cluster_name,
+            eks_cluster_name=cluster_name,
+            plans=plan_node_groups(
+                _pool_spec(config.system_nodes),
+                {project: _pool_spec(pool) for project, pool in config.projects.items()},
+                config.availability_zones,
+            ),
+            subnet_ids=self.network.subnet_ids[SubnetTier.PRIVATE],
+            key_arn=self.key.arn,
+            partition=partition,
+            instance_tags=default_tags,
+            opts=pulumi.ResourceOptions.merge(
+                on_aws, pulumi.ResourceOptions(depends_on=[networking])
+            ),
+        )
+        after_nodes = pulumi.ResourceOptions.merge(
+            on_aws, pulumi.ResourceOptions(depends_on=[self.node_groups])
+        )
+        services = addons("after-compute", set(AddonName) - BEFORE_COMPUTE, after_nodes)
+        ClusterAutoscaler(
+            name,
+            cluster_name=self.control_plane.eks_cluster_name,
+            cluster_arn=self.control_plane.cluster_arn,
+            eks_cluster_name=cluster_name,
+            region=region,
+            kubernetes_version=config.kubernetes_version,
+            account_id=account_id,
+            kubernetes_provider=self.control_plane.kubernetes_provider,
+            opts=pulumi.ResourceOptions.merge(
+                on_aws, pulumi.ResourceOptions(depends_on=[self.node_groups, services])
+            ),
+        )
+        MetricsServer(
+            name,
+            kubernetes_provider=self.control_plane.kubernetes_provider,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.node_groups, services]),
         )
         self.register_outputs(self.exports())
 
@@ -62,7 +165,23 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             "privateSubnetIds": _by_zone(subnet_ids[SubnetTier.PRIVATE]),
             "intraSubnetIds": _by_zone(subnet_ids[SubnetTier.INTRA]),
             "natGatewayIds": _by_zone(self.network.nat_gateway_ids),
+            "eksClusterName": self.control_plane.eks_cluster_name,
+            "endpoint": self.control_plane.endpoint,
+            "oidcProviderArn": self.control_plane.cluster.oidc_provider_arn,
+            "kubeconfig": self.control_plane.kubeconfig,
+            "kmsKeyArn": self.key.arn,
+            "nodeRoleArn": self.node_groups.node_role_arn,
+            "nodeGroupNames": dict(sorted(self.node_groups.node_group_names.items())),
         }
+
+
+def _pool_spec(pool: NodePoolConfig) -> PoolSpec:
+    return PoolSpec(
+        instance_types=pool.instance_types,
+        min_size_per_az=pool.min_size_per_az,
+        max_size_per_az=pool.max_size_per_az,
+        root_volume_size_gib=pool.root_volume_size_gib,
+    )
 
 
 def _by_zone(ids: Mapping[str, pulumi.Output[str]]) -> dict[str, pulumi.Output[str]]:

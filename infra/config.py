@@ -32,7 +32,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from components.addon_versions import AddonName, addon_version_problem
 from components.network_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, zone_slot
+from components.node_group_plan import SYSTEM_POOL, instance_architecture
 
 NAMESPACE = "featurestore"
 
@@ -54,7 +56,11 @@ RESERVED_TAG_PREFIXES = ("featurestore.io/", "aws:", "managed-by")
 
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
+_INSTANCE_TYPE = re.compile(
+    r"^[a-z]{1,4}\d+[a-z-]*\.(nano|micro|small|medium|large|\d*xlarge|metal(-\d+xl)?)$"
+)
+_IAM_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+(-[a-z]+)?-eksbuild\.\d+$")
 _KUBERNETES_VERSION = re.compile(r"^1\.\d{2}$")
 _PRIVATE_RANGES = tuple(
     IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
@@ -77,6 +83,16 @@ class NatStrategy(StrEnum):
     """One NAT gateway per zone, each zone's private route table using its own: zone-isolated."""
 
 
+class ControlPlaneLogType(StrEnum):
+    """EKS control-plane log types."""
+
+    API = "api"
+    AUDIT = "audit"
+    AUTHENTICATOR = "authenticator"
+    CONTROLLER_MANAGER = "controllerManager"
+    SCHEDULER = "scheduler"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -88,15 +104,21 @@ class _Model(BaseModel):
     )
 
 
-class ProjectConfig(_Model):
-    """A project's dedicated node groups: one managed node group in each of the cluster's zones."""
+class NodePoolConfig(_Model):
+    """Managed node groups of one pool: one node group in each of the cluster's zones.
+
+    EBS volumes are zonal, so a pool has a node group per zone: the autoscaler can then add a
+    node in the zone of a pending pod's volume.
+    """
 
     instance_types: tuple[str, ...] = Field(min_length=1)
-    """EC2 instance types of the project's nodes, e.g. `[r6i.2xlarge]`. Required."""
+    """EC2 instance types of the pool's nodes, all of one CPU architecture. Required."""
     min_size_per_az: int = Field(default=1, ge=0)
     """Nodes the autoscaler keeps at least in each zone. Default 1."""
     max_size_per_az: int = Field(default=3, ge=1)
     """Nodes the autoscaler may grow to in each zone. Default 3."""
+    root_volume_size_gib: int = Field(default=50, ge=20, le=16384)
+    """Size of each node's encrypted gp3 root volume, in GiB. Default 50."""
 
     @field_validator("instance_types")
     @classmethod
@@ -104,11 +126,26 @@ class ProjectConfig(_Model):
         for instance_type in value:
             if not _INSTANCE_TYPE.match(instance_type):
                 raise ValueError(
-                    f"{instance_type!r} is not an EC2 instance type; use a name such as r6i.2xlarge"
+                    f"{instance_type!r} is not an EC2 instance type of a known family; use a "
+                    "name such as r6i.2xlarge"
                 )
         if len(set(value)) != len(value):
             raise ValueError("lists an instance type twice; list each type once")
+        architectures = {instance_architecture(instance_type) for instance_type in value}
+        if len(architectures) > 1:
+            raise ValueError(
+                "mixes x86_64 and arm64 (Graviton) instance types; one node group runs one AMI "
+                "type, so list types of one architecture"
+            )
         return value
+
+
+class ProjectConfig(NodePoolConfig):
+    """A project: its dedicated node groups, labelled and tainted with the project's name."""
+
+
+def _default_system_nodes() -> NodePoolConfig:
+    return NodePoolConfig.model_validate_json('{"instanceTypes": ["m6i.large"]}')
 
 
 class ClusterConfig(_Model):
@@ -126,6 +163,59 @@ class ClusterConfig(_Model):
     """Days VPC flow logs are kept in CloudWatch Logs. Default 365."""
     projects: Mapping[str, ProjectConfig] = Field(default_factory=dict)
     """The projects served by this cluster, by name. Default: none."""
+    system_nodes: NodePoolConfig = Field(default_factory=_default_system_nodes)
+    """The untainted pool for operators and add-ons. Default: m6i.large, 1 to 3 per zone."""
+    public_access_cidrs: tuple[str, ...] = ()
+    """Networks allowed to reach the public API endpoint. Default: none, the endpoint is
+    private only (reached from the VPC and the networks connected to it)."""
+    control_plane_log_types: tuple[ControlPlaneLogType, ...] = tuple(ControlPlaneLogType)
+    """Control-plane logs sent to CloudWatch. Default: all five; `api` and `audit` required."""
+    admin_role_arns: tuple[str, ...] = ()
+    """IAM roles given cluster-admin through EKS access entries. Default: none."""
+    read_only_role_arns: tuple[str, ...] = ()
+    """IAM roles given read-only (view) access through EKS access entries. Default: none."""
+    deletion_protection: bool = True
+    """Refuse to delete the EKS cluster until this is turned off. Default true; prod requires it."""
+    addon_versions: Mapping[AddonName, str] = Field(default_factory=dict)
+    """Add-on versions that replace the pinned defaults for the cluster's Kubernetes version."""
+
+    @field_validator("public_access_cidrs")
+    @classmethod
+    def _public_cidrs_are_narrow(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            try:
+                network = IPv4Network(cidr, strict=True)
+            except ValueError:
+                raise ValueError(
+                    f"{cidr!r} is not an IPv4 CIDR block; use a form such as 203.0.113.0/24"
+                ) from None
+            if network.prefixlen == 0:
+                raise ValueError(
+                    "0.0.0.0/0 opens the API endpoint to the internet; list your office or VPN "
+                    "ranges, or none for a private endpoint"
+                )
+        return value
+
+    @field_validator("admin_role_arns", "read_only_role_arns")
+    @classmethod
+    def _role_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for role_arn in value:
+            if not _IAM_ROLE_ARN.match(role_arn):
+                raise ValueError(
+                    f"{role_arn!r} is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>"
+                )
+        return value
+
+    @field_validator("addon_versions")
+    @classmethod
+    def _addon_version_format(cls, value: Mapping[AddonName, str]) -> Mapping[AddonName, str]:
+        for addon, version in value.items():
+            if not _ADDON_VERSION.match(version):
+                raise ValueError(
+                    f"{addon} version {version!r} is not an EKS add-on version; use the form "
+                    "v1.2.3-eksbuild.1 (see `aws eks describe-addon-versions`)"
+                )
+        return value
 
     @field_validator("vpc_cidr", mode="before")
     @classmethod
@@ -277,17 +367,57 @@ def _semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
         seen_cidrs[cluster_name] = cluster.vpc_cidr
         yield from _zone_problems(f"{path}.availabilityZones", cluster.availability_zones, config)
         yield from _version_problems(f"{path}.kubernetesVersion", cluster.kubernetes_version)
+        yield from _control_plane_problems(path, cluster, config.environment)
+        yield from _size_problems(f"{path}.systemNodes", cluster.system_nodes)
         for project_name, project in cluster.projects.items():
             project_path = f"{path}.projects.{project_name}"
             yield from _name_problems(
                 project_path, project_name, "project", MAX_PROJECT_NAME_LENGTH
             )
-            if project.min_size_per_az > project.max_size_per_az:
+            yield from _size_problems(project_path, project)
+            if project_name == SYSTEM_POOL:
                 yield ConfigProblem(
-                    f"{project_path}.maxSizePerAz",
-                    f"is {project.max_size_per_az}, below minSizePerAz "
-                    f"({project.min_size_per_az}); raise maxSizePerAz or lower minSizePerAz",
+                    project_path,
+                    f"{SYSTEM_POOL!r} names the cluster's system node pool; rename the project",
                 )
+
+
+def _size_problems(path: str, pool: NodePoolConfig) -> Iterator[ConfigProblem]:
+    if pool.min_size_per_az > pool.max_size_per_az:
+        yield ConfigProblem(
+            f"{path}.maxSizePerAz",
+            f"is {pool.max_size_per_az}, below minSizePerAz ({pool.min_size_per_az}); "
+            "raise maxSizePerAz or lower minSizePerAz",
+        )
+
+
+def _control_plane_problems(
+    path: str, cluster: ClusterConfig, environment: Environment
+) -> Iterator[ConfigProblem]:
+    logs = set(cluster.control_plane_log_types)
+    required = {ControlPlaneLogType.API, ControlPlaneLogType.AUDIT}
+    if environment is Environment.PROD:
+        required = set(ControlPlaneLogType)
+    if missing := sorted(required - logs):
+        yield ConfigProblem(
+            f"{path}.controlPlaneLogTypes",
+            f"lacks {', '.join(missing)}; a {environment} cluster must log "
+            f"{', '.join(sorted(required))}",
+        )
+    if environment is Environment.PROD and cluster.public_access_cidrs:
+        yield ConfigProblem(
+            f"{path}.publicAccessCidrs",
+            "a prod cluster's API endpoint is private only; remove publicAccessCidrs and reach "
+            "the API from the VPC or a connected network",
+        )
+    if environment is Environment.PROD and not cluster.deletion_protection:
+        yield ConfigProblem(
+            f"{path}.deletionProtection",
+            "a prod cluster keeps deletion protection on; set it to true",
+        )
+    for addon, version in cluster.addon_versions.items():
+        if problem := addon_version_problem(addon, version, cluster.kubernetes_version):
+            yield ConfigProblem(f"{path}.addonVersions.{addon}", problem)
 
 
 def _name_problems(path: str, name: str, kind: str, max_length: int) -> Iterator[ConfigProblem]:

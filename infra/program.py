@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 
 from infra.cluster import FeatureStoreCluster
-from infra.config import ConfigError, StackConfig, parse_stack_config
+from infra.config import ConfigError, Environment, StackConfig, parse_stack_config
 
 
 def runtime_config() -> dict[str, Any]:
@@ -41,6 +41,7 @@ def main() -> None:
             stack=stack,
             region=config.region,
             extra_tags=config.tags,
+            protect_stateful=config.environment is Environment.PROD,
         )
         for name, cluster in config.clusters.items()
     }

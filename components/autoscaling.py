@@ -1,0 +1,156 @@
+"""Node autoscaling and resource metrics: the Cluster Autoscaler and metrics-server."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.iam import cluster_autoscaler_policy, pod_identity_trust_policy
+from components.node_group_plan import NODE_POOL_LABEL, SYSTEM_POOL
+from components.options import component_dependencies
+
+NAMESPACE = "kube-system"
+AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
+
+CLUSTER_AUTOSCALER_CHART = "cluster-autoscaler"
+CLUSTER_AUTOSCALER_CHART_VERSION = "9.50.1"
+CLUSTER_AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler"
+METRICS_SERVER_CHART = "metrics-server"
+METRICS_SERVER_CHART_VERSION = "3.13.0"
+METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-server/"
+
+# The autoscaler's minor version must match the cluster's (its scheduler simulation is
+# Kubernetes' own code of that version).
+CLUSTER_AUTOSCALER_IMAGE_TAGS = {
+    "1.31": "v1.31.3",
+    "1.32": "v1.32.2",
+    "1.33": "v1.33.1",
+    "1.34": "v1.34.1",
+}
+
+SYSTEM_NODES: Mapping[str, str] = {NODE_POOL_LABEL: SYSTEM_POOL}
+
+
+def cluster_autoscaler_values(
+    eks_cluster_name: str, region: str, kubernetes_version: str
+) -> dict[str, object]:
+    """Helm values of the Cluster Autoscaler, for a cluster of per-zone node groups."""
+    return {
+        "autoDiscovery": {"clusterName": eks_cluster_name},
+        "awsRegion": region,
+        "cloudProvider": "aws",
+        "image": {"tag": CLUSTER_AUTOSCALER_IMAGE_TAGS[kubernetes_version]},
+        "rbac": {"serviceAccount": {"create": True, "name": AUTOSCALER_SERVICE_ACCOUNT}},
+        "extraArgs": {
+            # A pool has one node group per zone; keep their sizes level across zones.
+            "balance-similar-node-groups": True,
+            "expander": "least-waste",
+            "skip-nodes-with-local-storage": False,
+            "skip-nodes-with-system-pods": False,
+        },
+        "nodeSelector": dict(SYSTEM_NODES),
+        "priorityClassName": "system-cluster-critical",
+        "podDisruptionBudget": {"maxUnavailable": 1},
+    }
+
+
+def metrics_server_values() -> dict[str, object]:
+    """Helm values of metrics-server: two replicas on the system nodes, with a PDB."""
+    return {
+        "replicas": 2,
+        "nodeSelector": dict(SYSTEM_NODES),
+        "podDisruptionBudget": {"enabled": True, "minAvailable": 1},
+        "priorityClassName": "system-cluster-critical",
+    }
+
+
+class ClusterAutoscaler(pulumi.ComponentResource):
+    """The Cluster Autoscaler, with an IAM role bound by pod identity to its service account."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster_name: pulumi.Input[str],
+        cluster_arn: pulumi.Input[str],
+        eks_cluster_name: str,
+        region: str,
+        kubernetes_version: str,
+        account_id: pulumi.Input[str],
+        kubernetes_provider: k8s.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("featurestore:eks:ClusterAutoscaler", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-autoscaler",
+            description=f"Cluster Autoscaler of {eks_cluster_name}, through EKS Pod Identity",
+            assume_role_policy=pulumi.Output.all(account_id, cluster_arn).apply(
+                lambda values: pod_identity_trust_policy(
+                    values[0], values[1], NAMESPACE, AUTOSCALER_SERVICE_ACCOUNT
+                )
+            ),
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-autoscaler",
+            role=role.id,
+            policy=cluster_autoscaler_policy(eks_cluster_name),
+            opts=child,
+        )
+        association = aws.eks.PodIdentityAssociation(
+            f"{name}-autoscaler",
+            cluster_name=cluster_name,
+            namespace=NAMESPACE,
+            service_account=AUTOSCALER_SERVICE_ACCOUNT,
+            role_arn=role.arn,
+            opts=child,
+        )
+        self.release = k8s.helm.v3.Release(
+            f"{name}-cluster-autoscaler",
+            name="cluster-autoscaler",
+            chart=CLUSTER_AUTOSCALER_CHART,
+            version=CLUSTER_AUTOSCALER_CHART_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CLUSTER_AUTOSCALER_REPO),
+            namespace=NAMESPACE,
+            values=cluster_autoscaler_values(eks_cluster_name, region, kubernetes_version),
+            atomic=True,
+            cleanup_on_fail=True,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=kubernetes_provider,
+                depends_on=[policy, association, *component_dependencies(opts)],
+            ),
+        )
+        self.register_outputs({"roleArn": role.arn, "release": self.release.name})
+
+
+class MetricsServer(pulumi.ComponentResource):
+    """metrics-server, the resource-metrics API behind CPU-based HPAs and `kubectl top`."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        kubernetes_provider: k8s.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("featurestore:eks:MetricsServer", name, None, opts)
+        self.release = k8s.helm.v3.Release(
+            f"{name}-metrics-server",
+            name="metrics-server",
+            chart=METRICS_SERVER_CHART,
+            version=METRICS_SERVER_CHART_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=METRICS_SERVER_REPO),
+            namespace=NAMESPACE,
+            values=metrics_server_values(),
+            atomic=True,
+            cleanup_on_fail=True,
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=kubernetes_provider, depends_on=component_dependencies(opts)
+            ),
+        )
+        self.register_outputs({"release": self.release.name})

@@ -1,0 +1,123 @@
+"""An EKS control plane (pulumi-eks `Cluster`) and the Kubernetes provider that talks to it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+import pulumi_kubernetes as k8s
+
+ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+
+
+class ControlPlane(pulumi.ComponentResource):
+    """A production EKS control plane.
+
+    - authentication through EKS access entries only (mode `API`), never the `aws-auth` map,
+      whose replacement has locked operators out (pulumi-eks #293, #918);
+    - API endpoint private; public only for the listed networks;
+    - Kubernetes secrets envelope-encrypted with the cluster's KMS key;
+    - control-plane ENIs in the intra subnets (no internet route);
+    - no default node group and no add-ons bootstrapped by EKS or pulumi-eks: the stack manages
+      every node group and add-on itself, in an order it controls.
+    """
+
+    cluster: eks.Cluster
+    """The pulumi-eks cluster component."""
+    eks_cluster_name: pulumi.Output[str]
+    """The EKS cluster's name."""
+    kubernetes_provider: k8s.Provider
+    """The provider every Kubernetes object of this cluster must use."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster_name: str,
+        kubernetes_version: str,
+        vpc_id: pulumi.Input[str],
+        control_plane_subnet_ids: Sequence[pulumi.Input[str]],
+        public_access_cidrs: Sequence[str],
+        log_types: Sequence[str],
+        admin_role_arns: Sequence[str],
+        read_only_role_arns: Sequence[str],
+        deletion_protection: bool,
+        key_arn: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("featurestore:eks:ControlPlane", name, None, opts)
+        self.cluster = eks.Cluster(
+            f"{name}-eks",
+            name=cluster_name,
+            version=kubernetes_version,
+            vpc_id=vpc_id,
+            subnet_ids=list(control_plane_subnet_ids),
+            endpoint_private_access=True,
+            endpoint_public_access=bool(public_access_cidrs),
+            public_access_cidrs=list(public_access_cidrs) or None,
+            authentication_mode=eks.AuthenticationMode.API,
+            access_entries=_access_entries(admin_role_arns, read_only_role_arns),
+            encryption_config_key_arn=key_arn,
+            enabled_cluster_log_types=list(log_types),
+            create_oidc_provider=True,
+            deletion_protection=deletion_protection,
+            skip_default_node_group=True,
+            skip_default_security_groups=True,
+            bootstrap_self_managed_addons=False,
+            use_default_vpc_cni=True,
+            coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
+            kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=False),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        eks_cluster: pulumi.Output[aws.eks.Cluster] = self.cluster.eks_cluster
+        self.eks_cluster_name = eks_cluster.name
+        self.cluster_arn: pulumi.Output[str] = eks_cluster.arn
+        """The EKS cluster's ARN."""
+        self.endpoint: pulumi.Output[str] = eks_cluster.endpoint
+        """The API server endpoint."""
+        self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(self.cluster.kubeconfig_json)
+        """Kubeconfig (using `aws eks get-token`), a secret."""
+        # Server-side apply lets Kubernetes track field ownership, so objects that an HPA or an
+        # operator also writes are not fought over.
+        self.kubernetes_provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs(
+            {
+                "clusterName": self.eks_cluster_name,
+                "clusterArn": self.cluster_arn,
+                "endpoint": self.endpoint,
+                "oidcProviderArn": self.cluster.oidc_provider_arn,
+                "kubeconfig": self.kubeconfig,
+            }
+        )
+
+
+def _access_entries(
+    admin_role_arns: Sequence[str], read_only_role_arns: Sequence[str]
+) -> Mapping[str, eks.AccessEntryArgs]:
+    """Access entries keyed by role name, so adding a role never renames another's entry."""
+    entries: dict[str, eks.AccessEntryArgs] = {}
+    for prefix, policy, role_arns in (
+        ("admin", ADMIN_POLICY, admin_role_arns),
+        ("view", VIEW_POLICY, read_only_role_arns),
+    ):
+        for role_arn in role_arns:
+            role_name = role_arn.rsplit("/", 1)[-1]
+            entries[f"{prefix}-{role_name}"] = eks.AccessEntryArgs(
+                principal_arn=role_arn,
+                type=eks.AccessEntryType.STANDARD,
+                access_policies={
+                    prefix: eks.AccessPolicyAssociationArgs(
+                        policy_arn=policy,
+                        access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                    )
+                },
+            )
+    return entries

@@ -1,0 +1,169 @@
+"""IAM policy documents, built by pure functions so that their scoping can be tested."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+POLICY_VERSION = "2012-10-17"
+
+
+def document(*statements: Mapping[str, Any]) -> str:
+    """A policy document of the given statements, as JSON."""
+    return json.dumps({"Version": POLICY_VERSION, "Statement": list(statements)})
+
+
+def service_trust_policy(service: str, account_id: str) -> str:
+    """Lets one AWS service assume a role, on behalf of this account only."""
+    return document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }
+    )
+
+
+def ec2_trust_policy() -> str:
+    """Lets EC2 instances (the nodes) assume a role.
+
+    EC2 does not send `aws:SourceAccount` for instance profiles, so no condition can scope it.
+    """
+    return document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    )
+
+
+def pod_identity_trust_policy(
+    account_id: str, cluster_arn: str, namespace: str, service_account: str
+) -> str:
+    """Lets exactly one service account of one cluster assume a role through EKS Pod Identity.
+
+    The association decides which service account gets the role; the conditions on the session
+    tags EKS sets make the role refuse any other cluster, namespace or service account too.
+    """
+    return document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "pods.eks.amazonaws.com"},
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Condition": {
+                "StringEquals": {
+                    "aws:SourceAccount": account_id,
+                    "aws:RequestTag/eks-cluster-arn": cluster_arn,
+                    "aws:RequestTag/kubernetes-namespace": namespace,
+                    "aws:RequestTag/kubernetes-service-account": service_account,
+                },
+            },
+        }
+    )
+
+
+def kms_key_policy(account_id: str, partition: str, service_roles: Sequence[str]) -> str:
+    """The policy of a cluster's key.
+
+    The account keeps control of the key through IAM (AWS's default key policy); the EC2 Auto
+    Scaling service-linked role, which launches managed nodes, may use it for encrypted root
+    volumes and may create grants only for AWS resources.
+    """
+    root = f"arn:{partition}:iam::{account_id}:root"
+    return document(
+        {
+            "Sid": "AccountAdministersKeyThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "ServiceRolesUseKeyForVolumes",
+            "Effect": "Allow",
+            "Principal": {"AWS": list(service_roles)},
+            "Action": [
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:DescribeKey",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "ServiceRolesGrantForAwsResources",
+            "Effect": "Allow",
+            "Principal": {"AWS": list(service_roles)},
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+    )
+
+
+def kms_use_policy(key_arn: str) -> str:
+    """Lets a role use one key for EBS volumes: data keys, and grants only for AWS resources."""
+    return document(
+        {
+            "Effect": "Allow",
+            "Action": [
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:DescribeKey",
+            ],
+            "Resource": key_arn,
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+            "Resource": key_arn,
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+    )
+
+
+def cluster_autoscaler_policy(cluster_name: str) -> str:
+    """What the Cluster Autoscaler needs, its writes limited to this cluster's node groups.
+
+    Describe calls cannot be scoped to resources in IAM; scaling and terminating can, through
+    the auto-discovery tag EKS puts on every managed node group's Auto Scaling group.
+    """
+    return document(
+        {
+            "Sid": "Discover",
+            "Effect": "Allow",
+            "Action": [
+                "autoscaling:DescribeAutoScalingGroups",
+                "autoscaling:DescribeAutoScalingInstances",
+                "autoscaling:DescribeLaunchConfigurations",
+                "autoscaling:DescribeScalingActivities",
+                "autoscaling:DescribeTags",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplateVersions",
+                "ec2:GetInstanceTypesFromInstanceRequirements",
+                "eks:DescribeNodegroup",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "ScaleOwnNodeGroups",
+            "Effect": "Allow",
+            "Action": [
+                "autoscaling:SetDesiredCapacity",
+                "autoscaling:TerminateInstanceInAutoScalingGroup",
+            ],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {
+                    f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"
+                }
+            },
+        },
+    )
