@@ -81,6 +81,7 @@ def plan_node_groups(
     """
     if SYSTEM_POOL in projects:
         raise ValueError(f"{SYSTEM_POOL!r} is the system pool's name; rename the project")
+    ordered_zones = sorted(zones)
     pools: list[tuple[str, str | None, PoolSpec]] = [(SYSTEM_POOL, None, system)]
     pools += [(name, name, spec) for name, spec in sorted(projects.items())]
     plans = []
@@ -90,7 +91,7 @@ def plan_node_groups(
         if project is not None:
             labels[PROJECT_LABEL] = project
             taints = (Taint(PROJECT_LABEL, project),)
-        for zone in sorted(zones):
+        for zone in ordered_zones:
             plans.append(
                 NodeGroupPlan(
                     key=f"{pool}-{zone}",

@@ -117,7 +117,7 @@ class NodePoolConfig(_Model):
     """Nodes the autoscaler keeps at least in each zone. Default 1."""
     max_size_per_az: int = Field(default=3, ge=1)
     """Nodes the autoscaler may grow to in each zone. Default 3."""
-    root_volume_size_gib: int = Field(default=50, ge=20, le=16384)
+    root_volume_size_gib: int = Field(default=50, ge=20, le=16384, alias="rootVolumeSizeGiB")
     """Size of each node's encrypted gp3 root volume, in GiB. Default 50."""
 
     @field_validator("instance_types")

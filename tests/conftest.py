@@ -1,0 +1,64 @@
+"""Shared fixtures: valid stack configs and running the real stack program under the mock cloud."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fsctl.plan import Plan, engine_config_value, run_program
+from infra.program import main as stack_program
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
+
+PlanStack = Callable[..., Plan]
+
+
+def minimal_config() -> dict[str, Any]:
+    """A small valid stack config: one cluster with one project, decoded (not engine strings)."""
+    return {
+        "aws:region": "eu-central-1",
+        "featurestore:environment": "dev",
+        "featurestore:clusters": {
+            "core": {
+                "vpcCidr": "10.20.0.0/16",
+                "projects": {"search": {"instanceTypes": ["r6i.2xlarge"]}},
+            }
+        },
+    }
+
+
+@pytest.fixture
+def config() -> dict[str, Any]:
+    """A fresh copy of the minimal config, for a test to change."""
+    return copy.deepcopy(minimal_config())
+
+
+def as_engine_config(config: dict[str, Any]) -> dict[str, str]:
+    """Config values as the Pulumi CLI hands them to a program."""
+    return {key: engine_config_value(value) for key, value in config.items()}
+
+
+def _plan_stack(config: dict[str, Any], stack: str = "test") -> Plan:
+    return run_program(
+        stack_program,
+        stack=stack,
+        project="feature-store-eks",
+        config=as_engine_config(config),
+    )
+
+
+@pytest.fixture
+def plan_stack() -> PlanStack:
+    """Run the real stack program on a config under the mock cloud; return its plan."""
+    return _plan_stack
+
+
+@pytest.fixture(scope="module")
+def plan_stack_module() -> PlanStack:
+    """`plan_stack` for module-scoped fixtures that share one plan between tests."""
+    return _plan_stack

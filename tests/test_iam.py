@@ -1,0 +1,79 @@
+import json
+from typing import Any
+
+from components.iam import (
+    cluster_autoscaler_policy,
+    ec2_trust_policy,
+    kms_key_policy,
+    kms_use_policy,
+    pod_identity_trust_policy,
+    service_trust_policy,
+)
+
+ACCOUNT = "123456789012"
+CLUSTER_ARN = "arn:aws:eks:eu-central-1:123456789012:cluster/fs-prod-core"
+
+
+def statements(policy: str) -> list[dict[str, Any]]:
+    document = json.loads(policy)
+    assert document["Version"] == "2012-10-17"
+    result: list[dict[str, Any]] = document["Statement"]
+    return result
+
+
+def test_service_trust_is_for_one_service_in_this_account() -> None:
+    [statement] = statements(service_trust_policy("vpc-flow-logs.amazonaws.com", ACCOUNT))
+    assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+def test_pod_identity_trust_is_scoped_to_one_service_account_of_one_cluster() -> None:
+    [statement] = statements(
+        pod_identity_trust_policy(ACCOUNT, CLUSTER_ARN, "kube-system", "ebs-csi-controller-sa")
+    )
+    assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert set(statement["Action"]) == {"sts:AssumeRole", "sts:TagSession"}
+    assert statement["Condition"]["StringEquals"] == {
+        "aws:SourceAccount": ACCOUNT,
+        "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN,
+        "aws:RequestTag/kubernetes-namespace": "kube-system",
+        "aws:RequestTag/kubernetes-service-account": "ebs-csi-controller-sa",
+    }
+
+
+def test_nodes_trust_only_ec2() -> None:
+    [statement] = statements(ec2_trust_policy())
+    assert statement["Principal"] == {"Service": "ec2.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+
+
+def test_key_policy_lets_autoscaling_grant_only_for_aws_resources() -> None:
+    autoscaling = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/X"
+    by_sid = {s["Sid"]: s for s in statements(kms_key_policy(ACCOUNT, "aws", [autoscaling]))}
+    assert by_sid["AccountAdministersKeyThroughIam"]["Principal"] == {
+        "AWS": f"arn:aws:iam::{ACCOUNT}:root"
+    }
+    grant = by_sid["ServiceRolesGrantForAwsResources"]
+    assert grant["Action"] == "kms:CreateGrant"
+    assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert by_sid["ServiceRolesUseKeyForVolumes"]["Principal"] == {"AWS": [autoscaling]}
+    assert "kms:*" not in json.dumps(by_sid["ServiceRolesUseKeyForVolumes"])
+
+
+def test_key_use_is_limited_to_the_one_key() -> None:
+    key = "arn:aws:kms:eu-central-1:123456789012:key/abc"
+    for statement in statements(kms_use_policy(key)):
+        assert statement["Resource"] == key
+        assert all(not action.endswith(":*") for action in statement["Action"])
+
+
+def test_autoscaler_writes_only_to_node_groups_of_its_cluster() -> None:
+    by_sid = {s["Sid"]: s for s in statements(cluster_autoscaler_policy("fs-prod-core"))}
+    scale = by_sid["ScaleOwnNodeGroups"]
+    assert scale["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/fs-prod-core": "owned"}
+    }
+    assert all(
+        action.startswith(("autoscaling:Describe", "ec2:Describe", "ec2:Get", "eks:Describe"))
+        for action in by_sid["Discover"]["Action"]
+    )

@@ -1,0 +1,88 @@
+import pytest
+
+from components.node_group_plan import (
+    NODE_POOL_LABEL,
+    PROJECT_LABEL,
+    PoolSpec,
+    Taint,
+    ami_type,
+    instance_architecture,
+    plan_node_groups,
+)
+
+ZONES = ("eu-central-1a", "eu-central-1b", "eu-central-1c")
+SYSTEM = PoolSpec(("m6i.large",), 1, 3, 50)
+
+
+def spec(*instance_types: str, low: int = 1, high: int = 4) -> PoolSpec:
+    return PoolSpec(instance_types or ("r6i.2xlarge",), low, high, 100)
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "architecture"),
+    [
+        ("r6i.2xlarge", "x86_64"),
+        ("m6id.large", "x86_64"),
+        ("r6idn.4xlarge", "x86_64"),
+        ("g5.xlarge", "x86_64"),
+        ("g4dn.xlarge", "x86_64"),
+        ("m7g.large", "arm64"),
+        ("c6gn.xlarge", "arm64"),
+        ("m6gd.2xlarge", "arm64"),
+        ("x2gd.metal", "arm64"),
+        ("im4gn.large", "arm64"),
+        ("g5g.xlarge", "arm64"),
+        ("t4g.medium", "arm64"),
+    ],
+)
+def test_instance_architecture(instance_type: str, architecture: str) -> None:
+    assert instance_architecture(instance_type) == architecture
+
+
+def test_ami_type_follows_architecture_and_refuses_a_mix() -> None:
+    assert ami_type(["r6i.large", "r6a.large"]) == "AL2023_x86_64_STANDARD"
+    assert ami_type(["r7g.large"]) == "AL2023_ARM_64_STANDARD"
+    with pytest.raises(ValueError, match="mix architectures"):
+        ami_type(["r7g.large", "r6i.large"])
+
+
+def test_every_pool_gets_one_node_group_per_zone() -> None:
+    plans = plan_node_groups(SYSTEM, {"search": spec(), "ads": spec()}, ZONES)
+    assert [plan.key for plan in plans] == [
+        f"{pool}-{zone}" for pool in ("system", "ads", "search") for zone in ZONES
+    ]
+    for pool in ("system", "ads", "search"):
+        assert sorted(plan.zone for plan in plans if plan.pool == pool) == list(ZONES)
+
+
+def test_project_pools_are_labelled_and_tainted_system_pool_is_not() -> None:
+    plans = {plan.key: plan for plan in plan_node_groups(SYSTEM, {"search": spec()}, ZONES)}
+    search = plans["search-eu-central-1b"]
+    assert search.labels == {NODE_POOL_LABEL: "search", PROJECT_LABEL: "search"}
+    assert search.taints == (Taint(PROJECT_LABEL, "search", "NO_SCHEDULE"),)
+    assert search.project == "search"
+    system = plans["system-eu-central-1b"]
+    assert system.labels == {NODE_POOL_LABEL: "system"}
+    assert system.taints == ()
+    assert system.project is None
+
+
+def test_sizes_and_types_are_per_zone_as_configured() -> None:
+    plans = plan_node_groups(SYSTEM, {"search": spec("r7g.large", low=0, high=5)}, ZONES)
+    search = [plan for plan in plans if plan.pool == "search"]
+    assert {(plan.min_size, plan.max_size) for plan in search} == {(0, 5)}
+    assert {plan.ami_type for plan in search} == {"AL2023_ARM_64_STANDARD"}
+    assert {plan.root_volume_size_gib for plan in search} == {100}
+
+
+def test_adding_a_project_or_a_zone_never_renames_a_node_group() -> None:
+    before = plan_node_groups(SYSTEM, {"search": spec()}, ZONES[:2])
+    after = plan_node_groups(SYSTEM, {"search": spec(), "ads": spec()}, reversed(ZONES))
+    after_by_key = {plan.key: plan for plan in after}
+    for plan in before:
+        assert after_by_key[plan.key] == plan
+
+
+def test_a_project_cannot_take_the_system_pools_name() -> None:
+    with pytest.raises(ValueError, match="system pool"):
+        plan_node_groups(SYSTEM, {"system": spec()}, ZONES)

@@ -1,0 +1,6 @@
+from tests.conftest import PlanStack
+
+
+def test_minimal_config_plans_one_vpc(plan_stack: PlanStack, config: dict) -> None:
+    plan = plan_stack(config)
+    assert len(plan.of_type("aws:ec2/vpc:Vpc")) == 1
