@@ -63,7 +63,12 @@ def zone_slot(zone: str, region: str) -> int | None:
 
 def subnet_cidr(vpc_cidr: IPv4Network, tier: SubnetTier, slot: int) -> IPv4Network:
     """The CIDR of the subnet of `tier` in zone slot `slot`."""
-    if not MIN_VPC_PREFIX <= vpc_cidr.prefixlen <= MAX_VPC_PREFIX:
+    if vpc_cidr.prefixlen < MIN_VPC_PREFIX:
+        raise ValueError(
+            f"VPC CIDR {vpc_cidr} must be /{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX}; make it smaller "
+            f"(AWS allows /{MIN_VPC_PREFIX} at most)"
+        )
+    if vpc_cidr.prefixlen > MAX_VPC_PREFIX:
         raise ValueError(
             f"VPC CIDR {vpc_cidr} must be /{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX}; make it larger "
             "to fit three zones of public, private and intra subnets"
@@ -99,6 +104,6 @@ def plan_nat_gateways(single: bool, zones: Iterable[str]) -> Mapping[str, str]:
     does not depend on the order in which zones are listed.
     """
     ordered = sorted(zones)
-    if single:
+    if single and ordered:
         return dict.fromkeys(ordered, ordered[0])
     return {zone: zone for zone in ordered}

@@ -129,8 +129,8 @@ class NodePoolConfig(_Model):
                     f"{instance_type!r} is not an EC2 instance type of a known family; use a "
                     "name such as r6i.2xlarge"
                 )
-        if len(set(value)) != len(value):
-            raise ValueError("lists an instance type twice; list each type once")
+        if repeated := sorted({t for t in value if value.count(t) > 1}):
+            raise ValueError(f"lists {', '.join(repeated)} more than once; list each type once")
         architectures = {instance_architecture(instance_type) for instance_type in value}
         if len(architectures) > 1:
             raise ValueError(
@@ -224,8 +224,11 @@ class ClusterConfig(_Model):
             return value
         try:
             return str(ipaddress.IPv4Network(value, strict=True))
-        except ipaddress.NetmaskValueError as error:
-            raise ValueError(f"{value!r} has an invalid prefix length ({error})") from None
+        except ipaddress.NetmaskValueError:
+            raise ValueError(
+                f"{value!r} has an invalid prefix length; use a prefix between "
+                f"/{MIN_VPC_PREFIX} and /{MAX_VPC_PREFIX}"
+            ) from None
         except ValueError as error:
             if "has host bits set" in str(error):
                 network = ipaddress.IPv4Network(value, strict=False)
@@ -322,12 +325,15 @@ def parse_stack_config(raw: Mapping[str, Any]) -> StackConfig:
     engine passes them (objects as JSON strings) or already decoded. Keys of other namespaces
     (`aws:profile`, `kubernetes:...`) are left to their own consumers.
     """
-    decoded = decode_runtime_config(raw)
-    relevant = {
-        key: value
-        for key, value in decoded.items()
-        if key == "aws:region" or key.startswith(f"{NAMESPACE}:")
-    }
+    relevant = decode_runtime_config(
+        {
+            key: value
+            for key, value in raw.items()
+            if key == "aws:region" or key.startswith(f"{NAMESPACE}:")
+        }
+    )
+    if unreadable := list(_undecodable_text(relevant, "")):
+        raise ConfigError(unreadable)
     region = relevant.get("aws:region")
     try:
         # JSON mode: strict about types, yet enums and lists come from their JSON forms.
@@ -338,6 +344,23 @@ def parse_stack_config(raw: Mapping[str, Any]) -> StackConfig:
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _undecodable_text(value: Any, path: str) -> Iterator[ConfigProblem]:
+    """Strings that are not valid text (lone surrogates from a `\\ud800` escape)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            yield ConfigProblem(
+                path, "holds characters that are not valid text; fix the value's encoding"
+            )
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _undecodable_text(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _undecodable_text(item, f"{path}.{index}")
 
 
 def _semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
@@ -492,14 +515,23 @@ _HINTS = {
     "model_type": "use a map of settings",
     "list_type": "use a list",
     "tuple_type": "use a list",
+    "too_short": "add at least one",
 }
 
 
 def _validation_problems(error: ValidationError) -> list[ConfigProblem]:
+    details = error.errors(include_url=False)
+    failed_locations = [tuple(detail["loc"]) for detail in details]
     problems = []
-    for detail in error.errors(include_url=False):
+    for detail in details:
         location = tuple(detail["loc"])
-        path = ".".join(str(part) for part in location)
+        if detail["type"] == "too_short" and any(
+            other[: len(location)] == location and len(other) > len(location)
+            for other in failed_locations
+        ):
+            # Items that failed validation do not count; their own errors say what is wrong.
+            continue
+        path = ".".join(str(part) for part in location) or NAMESPACE
         message = str(detail["msg"]).removeprefix("Value error, ")
         if detail["type"] == "extra_forbidden":
             message = _unknown_key_message(location)
@@ -516,8 +548,9 @@ def _validation_problems(error: ValidationError) -> list[ConfigProblem]:
 def _unknown_key_message(location: tuple[Any, ...]) -> str:
     known = _known_keys(location[:-1])
     unknown = str(location[-1])
-    suggestion = difflib.get_close_matches(unknown, known, n=1, cutoff=0.6)
-    hint = f"did you mean {suggestion[0]!r}?" if suggestion else "remove it"
+    by_lower = {key.lower(): key for key in known}
+    suggestion = difflib.get_close_matches(unknown.lower(), by_lower, n=1, cutoff=0.6)
+    hint = f"did you mean {by_lower[suggestion[0]]!r}?" if suggestion else "remove it."
     return f"unknown key; {hint} Valid keys here: {', '.join(sorted(known))}"
 
 
