@@ -347,7 +347,7 @@ def parse_stack_config(raw: Mapping[str, Any]) -> StackConfig:
 
 
 def _undecodable_text(value: Any, path: str) -> Iterator[ConfigProblem]:
-    """Strings that are not valid text (lone surrogates from a `\\ud800` escape)."""
+    """Strings that are not valid text, such as lone surrogates from a JSON escape."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
