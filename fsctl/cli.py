@@ -7,11 +7,12 @@ line per problem on stderr and no traceback).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from fsctl import plan_command
-from fsctl.errors import EXIT_ERROR, UserError
+from fsctl.errors import EXIT_ERROR, EXIT_OK, UserError
 
 # Each command module adds its subcommand with `register(subparsers)`; the handler it sets
 # takes the parsed arguments and returns the exit code.
@@ -42,7 +43,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (`| head`) left; say nothing more and stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    sys.exit(code)
 
 
 if __name__ == "__main__":

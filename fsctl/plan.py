@@ -219,6 +219,20 @@ def _manifest_document(resource: PlannedResource) -> dict[str, Any]:
     return dict(resource.inputs)
 
 
+def _reading_order(document: dict[str, Any]) -> dict[str, Any]:
+    """`apiVersion`, `kind`, `metadata` first, everything else sorted: stable, easy to diff."""
+    head = [key for key in ("apiVersion", "kind", "metadata") if key in document]
+    return {key: _sorted(document[key]) for key in [*head, *sorted(set(document) - set(head))]}
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
+
+
 def write_plan(plan: Plan, out_dir: Path) -> None:
     """Write `resources.json` and the manifests, replacing whatever `out_dir` held.
 
@@ -235,7 +249,7 @@ def write_plan(plan: Plan, out_dir: Path) -> None:
         for relative, document in kubernetes_manifests(plan).items():
             target = manifests_dir / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(yaml.safe_dump(document, sort_keys=False))
+            target.write_text(yaml.safe_dump(_reading_order(document), sort_keys=False))
         if out_dir.exists():
             shutil.rmtree(out_dir)
         os.replace(staging, out_dir)

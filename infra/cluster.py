@@ -11,13 +11,19 @@ from components.addon_versions import BEFORE_COMPUTE, AddonName, addon_versions
 from components.addons import EksAddons
 from components.autoscaling import ClusterAutoscaler, MetricsServer
 from components.eks import ControlPlane
+from components.feature_store import ProjectFeatureStore
 from components.kms import ClusterKey
+from components.manifests import apply_manifest
+from components.monitoring import MetricsPipeline
 from components.network import Vpc
 from components.network_plan import SubnetTier
 from components.node_group_plan import PoolSpec, plan_node_groups
 from components.node_groups import NodeGroups
+from components.project_manifests import ArrowFlightSpec, MysqldScaling, NamespaceSpec, RdrsScaling
+from components.rondb import DATA_PRIORITY_CLASS, RonDbSpec
+from components.storage import DEFAULT_CLASS, DataVolumeSpec, StorageClasses
 from components.tags import cluster_default_tags
-from infra.config import ClusterConfig, NatStrategy, NodePoolConfig
+from infra.config import ClusterConfig, NatStrategy, NodePoolConfig, ProjectConfig
 
 
 def eks_cluster_name(stack: str, cluster: str) -> str:
@@ -149,11 +155,87 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 on_aws, pulumi.ResourceOptions(depends_on=[self.node_groups, services])
             ),
         )
+        cluster_services = pulumi.ResourceOptions(
+            parent=self, depends_on=[self.node_groups, services]
+        )
         MetricsServer(
             name,
             kubernetes_provider=self.control_plane.kubernetes_provider,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.node_groups, services]),
+            opts=cluster_services,
         )
+        storage = StorageClasses(
+            name,
+            key_arn=self.key.arn,
+            data_volume=DataVolumeSpec(
+                volume_type=config.data_volume.type,
+                iops=config.data_volume.iops,
+                throughput_mibps=config.data_volume.throughput_mibps,
+                iops_per_gib=config.data_volume.iops_per_gib,
+            ),
+            kubernetes_provider=self.control_plane.kubernetes_provider,
+            opts=cluster_services,
+        )
+        metrics = MetricsPipeline(
+            name,
+            storage_class=DEFAULT_CLASS,
+            kubernetes_provider=self.control_plane.kubernetes_provider,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[storage]),
+        )
+        priority = apply_manifest(
+            f"{name}-{DATA_PRIORITY_CLASS}",
+            data_priority_class(),
+            pulumi.ResourceOptions(
+                parent=self,
+                provider=self.control_plane.kubernetes_provider,
+                depends_on=[self.control_plane],
+            ),
+        )
+        self.projects = {
+            project: ProjectFeatureStore(
+                f"{name}-{project}",
+                namespace=NamespaceSpec(
+                    project=project,
+                    client_namespaces=settings.client_namespaces,
+                    quota_cpu=settings.quota.cpu,
+                    quota_memory=settings.quota.memory,
+                    quota_storage=settings.quota.storage,
+                ),
+                rondb=_rondb_spec(project, settings),
+                rdrs_scaling=RdrsScaling(
+                    min_replicas=settings.rdrs.min_replicas,
+                    max_replicas=settings.rdrs.max_replicas,
+                    requests_per_second=settings.rdrs.target_requests_per_second,
+                    response_time_p99_ms=settings.rdrs.target_response_time_p99_ms,
+                    cpu_utilization=settings.rdrs.target_cpu_utilization,
+                ),
+                mysqld_scaling=MysqldScaling(
+                    min_replicas=settings.mysqld.min_replicas,
+                    max_replicas=settings.mysqld.max_replicas,
+                    cpu_utilization=settings.mysqld.target_cpu_utilization,
+                ),
+                arrow_flight=ArrowFlightSpec(
+                    min_replicas=settings.arrow_flight.min_replicas,
+                    max_replicas=settings.arrow_flight.max_replicas,
+                    image=settings.arrow_flight.image,
+                    cpu=settings.arrow_flight.cpu,
+                    memory=settings.arrow_flight.memory,
+                    queue_size=settings.arrow_flight.target_queue_size,
+                    queue_time_ms=settings.arrow_flight.target_queue_time_ms,
+                ),
+                region=region,
+                account_id=account_id,
+                cluster_name=self.control_plane.eks_cluster_name,
+                cluster_arn=self.control_plane.cluster_arn,
+                key_arn=self.key.arn,
+                kubernetes_provider=self.control_plane.kubernetes_provider,
+                protect_backups=protect_stateful,
+                opts=pulumi.ResourceOptions.merge(
+                    on_aws,
+                    pulumi.ResourceOptions(depends_on=[storage, metrics, priority, services]),
+                ),
+            )
+            for project, settings in config.projects.items()
+        }
         self.register_outputs(self.exports())
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
@@ -173,6 +255,35 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             "nodeRoleArn": self.node_groups.node_role_arn,
             "nodeGroupNames": dict(sorted(self.node_groups.node_group_names.items())),
         }
+
+
+def _rondb_spec(project: str, settings: ProjectConfig) -> RonDbSpec:
+    return RonDbSpec(
+        project=project,
+        data_replicas=settings.rondb.data_replicas,
+        data_node_cpus=settings.rondb.data_node_cpus,
+        data_node_memory_mib=settings.rondb.data_node_memory_mib,
+        data_volume_gib=settings.rondb.data_volume_gib,
+        mysqld_min=settings.mysqld.min_replicas,
+        mysqld_max=settings.mysqld.max_replicas,
+        rdrs_min=settings.rdrs.min_replicas,
+        rdrs_max=settings.rdrs.max_replicas,
+        backup_schedule=settings.rondb.backup_schedule,
+        backup_ttl=settings.rondb.backup_ttl,
+    )
+
+
+def data_priority_class() -> dict[str, object]:
+    """The priority class of RonDB's pods: evicted last, never preempting on their own."""
+    return {
+        "apiVersion": "scheduling.k8s.io/v1",
+        "kind": "PriorityClass",
+        "metadata": {"name": DATA_PRIORITY_CLASS},
+        "value": 1000000,
+        "globalDefault": False,
+        "preemptionPolicy": "PreemptLowerPriority",
+        "description": "RonDB data nodes, MySQL servers and RDRS of the feature store.",
+    }
 
 
 def _pool_spec(pool: NodePoolConfig) -> PoolSpec:

@@ -20,7 +20,7 @@ import typing
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from ipaddress import IPv4Network
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -53,12 +53,14 @@ MAX_PROJECT_NAME_LENGTH = 20
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
 
 RESERVED_TAG_PREFIXES = ("featurestore.io/", "aws:", "managed-by")
+RESERVED_NAMESPACES = ("default", "kafka", "monitoring")
 
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _INSTANCE_TYPE = re.compile(
     r"^[a-z]{1,4}\d+[a-z-]*\.(nano|micro|small|medium|large|\d*xlarge|metal(-\d+xl)?)$"
 )
+_QUANTITY = re.compile(r"^\d+(\.\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 _IAM_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+(-[a-z]+)?-eksbuild\.\d+$")
 _KUBERNETES_VERSION = re.compile(r"^1\.\d{2}$")
@@ -140,8 +142,139 @@ class NodePoolConfig(_Model):
         return value
 
 
+class ScalingConfig(_Model):
+    """An HPA's bounds."""
+
+    min_replicas: int = Field(default=2, ge=1)
+    """Fewest pods. Default 2; at least 2 in prod."""
+    max_replicas: int = Field(default=6, ge=1)
+    """Most pods. Default 6."""
+
+
+class RdrsConfig(ScalingConfig):
+    """RonDB's REST API server (RDRS): scaled on requests, response time and CPU."""
+
+    target_requests_per_second: int = Field(default=500, ge=1)
+    """Requests per second per pod the HPA aims for. Default 500."""
+    target_response_time_p99_ms: int = Field(default=8, ge=1)
+    """p99 response time (ms) the HPA aims to stay under, for < 10 ms online reads. Default 8."""
+    target_cpu_utilization: int = Field(default=70, ge=1, le=100)
+    """CPU utilisation (% of requests) the HPA aims for. Default 70."""
+
+
+class MysqldConfig(ScalingConfig):
+    """RonDB's MySQL servers: scaled on CPU."""
+
+    max_replicas: int = Field(default=5, ge=1)
+    """Most MySQL servers (RonDB reserves an API slot for each). Default 5."""
+    target_cpu_utilization: int = Field(default=70, ge=1, le=100)
+    """CPU utilisation (% of requests) the HPA aims for. Default 70."""
+
+
+class ArrowFlightConfig(ScalingConfig):
+    """The Arrow Flight query server for batch reads: scaled on its request queue."""
+
+    image: str = "docker.hops.works/hopsworks/flyingduck:4.3.0"
+    """Container image, with an explicit tag or digest."""
+    cpu: str = "2"
+    """CPU request per pod (Kubernetes quantity). Default 2."""
+    memory: str = "8Gi"
+    """Memory request and limit per pod (Kubernetes quantity). Default 8Gi."""
+    target_queue_size: int = Field(default=2, ge=1)
+    """Queued requests per pod the HPA aims for. Default 2."""
+    target_queue_time_ms: int = Field(default=27, ge=1)
+    """Average queue time (ms) the HPA aims for. Default 27."""
+
+    @field_validator("image")
+    @classmethod
+    def _pinned_image(cls, value: str) -> str:
+        tag = value.rsplit("/", 1)[-1]
+        if "@sha256:" not in value and (":" not in tag or tag.endswith(":latest")):
+            raise ValueError(
+                f"{value!r} is not pinned; give an explicit tag (not latest) or a digest"
+            )
+        return value
+
+    @field_validator("cpu", "memory")
+    @classmethod
+    def _quantity(cls, value: str) -> str:
+        if not _QUANTITY.match(value):
+            raise ValueError(f"{value!r} is not a Kubernetes quantity; use a form such as 2 or 8Gi")
+        return value
+
+
+class RonDbConfig(_Model):
+    """A project's RonDB cluster."""
+
+    data_replicas: int = Field(default=3, ge=1, le=3)
+    """Replicas of the data (one per zone). Default 3; prod requires 3."""
+    data_node_cpus: int = Field(default=2, ge=1)
+    """CPUs per data node. Default 2."""
+    data_node_memory_mib: int = Field(default=8192, ge=2048, alias="dataNodeMemoryMiB")
+    """Memory per data node, MiB. Default 8192."""
+    data_volume_gib: int = Field(default=100, ge=10, alias="dataVolumeGiB")
+    """Data volume per data node, GiB. Default 100."""
+    backup_schedule: str = "0 2 * * *"
+    """Cron schedule of backups to the project's bucket. Default daily at 02:00."""
+    backup_ttl: str = "14d"
+    """How long backups are kept: a number and d or h. Default 14d."""
+
+    @field_validator("backup_ttl")
+    @classmethod
+    def _ttl(cls, value: str) -> str:
+        if not re.match(r"^\d+[dh]$", value):
+            raise ValueError(f"{value!r} is not a retention; use a number and d or h, e.g. 14d")
+        return value
+
+    @field_validator("backup_schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(f"{value!r} is not a cron schedule of five fields, e.g. 0 2 * * *")
+        return value
+
+
+class QuotaConfig(_Model):
+    """What a project's namespace may request in total."""
+
+    cpu: str = "64"
+    """CPU requests. Default 64."""
+    memory: str = "512Gi"
+    """Memory requests and limits. Default 512Gi."""
+    storage: str = "4Ti"
+    """Storage requested by volume claims. Default 4Ti."""
+
+
 class ProjectConfig(NodePoolConfig):
-    """A project: its dedicated node groups, labelled and tainted with the project's name."""
+    """A project: its dedicated node groups and its feature store, in its own namespace."""
+
+    client_namespaces: tuple[str, ...] = ()
+    """Namespaces allowed to call the project's RDRS, MySQL and Arrow Flight. Default: none."""
+    rondb: RonDbConfig = Field(default_factory=lambda: RonDbConfig.model_validate_json("{}"))
+    """RonDB settings."""
+    rdrs: RdrsConfig = Field(default_factory=lambda: RdrsConfig.model_validate_json("{}"))
+    """RDRS autoscaling."""
+    mysqld: MysqldConfig = Field(default_factory=lambda: MysqldConfig.model_validate_json("{}"))
+    """MySQL server autoscaling."""
+    arrow_flight: ArrowFlightConfig = Field(
+        default_factory=lambda: ArrowFlightConfig.model_validate_json("{}")
+    )
+    """Arrow Flight server and its autoscaling."""
+    quota: QuotaConfig = Field(default_factory=lambda: QuotaConfig.model_validate_json("{}"))
+    """The namespace's resource quota."""
+
+
+class DataVolumeConfig(_Model):
+    """The storage class of RonDB's data volumes."""
+
+    type: Literal["gp3", "io2"] = "gp3"
+    """`gp3` (default) with provisioned IOPS and throughput, or `io2` with IOPS per GiB."""
+    iops: int = Field(default=6000, ge=3000, le=80000)
+    """gp3 IOPS per volume. Default 6000."""
+    throughput_mibps: int = Field(default=500, ge=125, le=2000, alias="throughputMiBps")
+    """gp3 throughput per volume, MiB/s. Default 500."""
+    iops_per_gib: int = Field(default=50, ge=1, le=1000, alias="iopsPerGiB")
+    """io2 IOPS per GiB. Default 50."""
 
 
 def _default_system_nodes() -> NodePoolConfig:
@@ -163,6 +296,10 @@ class ClusterConfig(_Model):
     """Days VPC flow logs are kept in CloudWatch Logs. Default 365."""
     projects: Mapping[str, ProjectConfig] = Field(default_factory=dict)
     """The projects served by this cluster, by name. Default: none."""
+    data_volume: DataVolumeConfig = Field(
+        default_factory=lambda: DataVolumeConfig.model_validate_json("{}")
+    )
+    """The RonDB data storage class. Default gp3, 6000 IOPS, 500 MiB/s."""
     system_nodes: NodePoolConfig = Field(default_factory=_default_system_nodes)
     """The untainted pool for operators and add-ons. Default: m6i.large, 1 to 3 per zone."""
     public_access_cidrs: tuple[str, ...] = ()
@@ -403,6 +540,47 @@ def _semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
                     project_path,
                     f"{SYSTEM_POOL!r} names the cluster's system node pool; rename the project",
                 )
+            if project_name in RESERVED_NAMESPACES or project_name.startswith("kube-"):
+                yield ConfigProblem(
+                    project_path,
+                    f"{project_name!r} is a namespace the cluster uses itself (a project's "
+                    "namespace is its name); rename the project",
+                )
+            yield from _workload_problems(project_path, project, config.environment)
+
+
+def _workload_problems(
+    path: str, project: ProjectConfig, environment: Environment
+) -> Iterator[ConfigProblem]:
+    for namespace in project.client_namespaces:
+        if not _DNS_LABEL.match(namespace):
+            yield ConfigProblem(
+                f"{path}.clientNamespaces",
+                f"{namespace!r} is not a namespace name; use lower-case letters, digits and '-'",
+            )
+    for key, scaling in (
+        ("rdrs", project.rdrs),
+        ("mysqld", project.mysqld),
+        ("arrowFlight", project.arrow_flight),
+    ):
+        if scaling.min_replicas > scaling.max_replicas:
+            yield ConfigProblem(
+                f"{path}.{key}.maxReplicas",
+                f"is {scaling.max_replicas}, below minReplicas ({scaling.min_replicas}); "
+                "raise maxReplicas or lower minReplicas",
+            )
+        if environment is Environment.PROD and scaling.min_replicas < 2:
+            yield ConfigProblem(
+                f"{path}.{key}.minReplicas",
+                "a prod project keeps at least 2 pods, so that losing one never stops it; "
+                "set minReplicas to 2 or more",
+            )
+    if environment is Environment.PROD and project.rondb.data_replicas != 3:
+        yield ConfigProblem(
+            f"{path}.rondb.dataReplicas",
+            "a prod project keeps 3 data replicas, one per zone, to survive the loss of a "
+            "zone; set dataReplicas to 3",
+        )
 
 
 def _size_problems(path: str, pool: NodePoolConfig) -> Iterator[ConfigProblem]:

@@ -266,7 +266,9 @@ def test_cluster_autoscaler_is_a_pinned_release_with_a_scoped_role(prod: Plan) -
     assert scale[0]["Condition"]["StringEquals"] == {
         "aws:ResourceTag/k8s.io/cluster-autoscaler/fs-prod-core": "owned"
     }
-    association = only(prod, "aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs
+    association = prod.named(
+        "aws:eks/podIdentityAssociation:PodIdentityAssociation", "core-autoscaler"
+    ).inputs
     assert (association["namespace"], association["serviceAccount"]) == (
         "kube-system",
         "cluster-autoscaler",

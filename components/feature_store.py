@@ -1,0 +1,248 @@
+"""A project's feature store on its cluster: namespace, RonDB, backups, Arrow Flight, HPAs."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.iam import document, kms_use_policy, pod_identity_trust_policy
+from components.manifests import apply_manifest, object_key
+from components.options import component_dependencies
+from components.project_manifests import (
+    ArrowFlightSpec,
+    MysqldScaling,
+    NamespaceSpec,
+    RdrsScaling,
+    arrow_flight_manifests,
+    autoscaler_manifests,
+    namespace_manifests,
+)
+from components.rondb import (
+    CHART,
+    CHART_REPO,
+    CHART_VERSION,
+    POSTRENDERER,
+    SERVICE_ACCOUNT,
+    RonDbSpec,
+    rondb_disruption_budgets,
+    rondb_values,
+)
+from components.tags import project_tags
+
+
+class ProjectFeatureStore(pulumi.ComponentResource):
+    """Everything one project runs on its cluster, in its own namespace.
+
+    RonDB's backups go to a bucket of the project's own (KMS-encrypted with the cluster's key,
+    versioned, private, TLS only), written by a role that only RonDB's service account in the
+    project's namespace can assume, through EKS Pod Identity.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        namespace: NamespaceSpec,
+        rondb: RonDbSpec,
+        rdrs_scaling: RdrsScaling,
+        mysqld_scaling: MysqldScaling,
+        arrow_flight: ArrowFlightSpec,
+        region: str,
+        account_id: pulumi.Input[str],
+        cluster_name: pulumi.Input[str],
+        cluster_arn: pulumi.Input[str],
+        key_arn: pulumi.Input[str],
+        kubernetes_provider: k8s.Provider,
+        protect_backups: bool,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("featurestore:project:ProjectFeatureStore", name, None, opts)
+        project = namespace.project
+        waits_for = component_dependencies(opts)
+        on_cluster = pulumi.ResourceOptions(
+            parent=self, provider=kubernetes_provider, depends_on=waits_for
+        )
+        manifests = namespace_manifests(namespace)
+        namespace_object = apply_manifest(f"{name}-namespace", manifests[0], on_cluster)
+        in_namespace = pulumi.ResourceOptions(
+            parent=self, provider=kubernetes_provider, depends_on=[*waits_for, namespace_object]
+        )
+        guard_rails = [
+            apply_manifest(f"{name}-{object_key(manifest)}", manifest, in_namespace)
+            for manifest in manifests[1:]
+        ]
+
+        bucket = self._backup_bucket(name, project, key_arn, protect_backups)
+        role_arn = self._backup_role(
+            name,
+            project=project,
+            account_id=account_id,
+            cluster_arn=cluster_arn,
+            bucket=bucket,
+            key_arn=key_arn,
+        )
+        association = aws.eks.PodIdentityAssociation(
+            f"{name}-rondb-backups",
+            cluster_name=cluster_name,
+            namespace=project,
+            service_account=SERVICE_ACCOUNT,
+            role_arn=role_arn,
+            tags=project_tags(project),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=waits_for),
+        )
+        self.rondb = k8s.helm.v3.Release(
+            f"{name}-rondb",
+            name="rondb",
+            chart=CHART,
+            version=CHART_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPO),
+            namespace=project,
+            values=rondb_values(rondb, bucket.bucket, region),
+            postrender=POSTRENDERER,
+            # Data nodes start slowly (initial restart of the whole cluster): no Helm timeout.
+            timeout=1800,
+            atomic=False,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=kubernetes_provider,
+                depends_on=[*waits_for, namespace_object, *guard_rails, association],
+            ),
+        )
+        workload_objects = [
+            *rondb_disruption_budgets(rondb, project),
+            *arrow_flight_manifests(project, arrow_flight),
+            *autoscaler_manifests(project, rdrs_scaling, mysqld_scaling, arrow_flight),
+        ]
+        for manifest in workload_objects:
+            apply_manifest(f"{name}-{object_key(manifest)}", manifest, in_namespace)
+        self.register_outputs(
+            {"namespace": project, "backupBucket": bucket.bucket, "rondbRelease": self.rondb.name}
+        )
+
+    def _backup_bucket(
+        self, name: str, project: str, key_arn: pulumi.Input[str], protect: bool
+    ) -> aws.s3.Bucket:
+        child = pulumi.ResourceOptions(parent=self)
+        bucket = aws.s3.Bucket(
+            f"{name}-rondb-backups",
+            force_destroy=False,
+            tags=project_tags(project),
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-rondb-backups",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-rondb-backups",
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-rondb-backups",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="aws:kms", kms_master_key_id=key_arn
+                    ),
+                    bucket_key_enabled=True,
+                )
+            ],
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-rondb-backups",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+                status="Enabled"
+            ),
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-rondb-backups",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(_tls_only_policy),
+            opts=child,
+        )
+        return bucket
+
+    def _backup_role(
+        self,
+        name: str,
+        *,
+        project: str,
+        account_id: pulumi.Input[str],
+        cluster_arn: pulumi.Input[str],
+        bucket: aws.s3.Bucket,
+        key_arn: pulumi.Input[str],
+    ) -> pulumi.Output[str]:
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-rondb-backups",
+            description=f"RonDB backups of project {project}, through EKS Pod Identity",
+            assume_role_policy=pulumi.Output.all(account_id, cluster_arn).apply(
+                lambda values: pod_identity_trust_policy(
+                    values[0], values[1], project, SERVICE_ACCOUNT
+                )
+            ),
+            tags=project_tags(project),
+            opts=child,
+        )
+        bucket_access = aws.iam.RolePolicy(
+            f"{name}-rondb-backups",
+            role=role.id,
+            policy=bucket.arn.apply(_backup_bucket_policy),
+            opts=child,
+        )
+        key_access = aws.iam.RolePolicy(
+            f"{name}-rondb-backups-kms",
+            role=role.id,
+            policy=pulumi.Output.from_input(key_arn).apply(kms_use_policy),
+            opts=child,
+        )
+        return pulumi.Output.all(role.arn, bucket_access.id, key_access.id).apply(
+            lambda values: values[0]
+        )
+
+
+def _backup_bucket_policy(bucket_arn: str) -> str:
+    return document(
+        {
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+            "Resource": bucket_arn,
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": f"{bucket_arn}/*",
+        },
+    )
+
+
+def _tls_only_policy(bucket_arn: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+    )

@@ -1,0 +1,173 @@
+"""The metrics the feature store autoscales on: one source of truth for their names.
+
+Prometheus scrapes RDRS and Arrow Flight; prometheus-adapter turns those series into the
+per-pod custom metrics below (`custom.metrics.k8s.io`); the HPAs read exactly these names.
+Every name an HPA uses is defined here once, and `adapter_rules` is built from the same table.
+
+How a request's latency becomes an RDRS scale-up: RDRS exports the summary
+`rdrs_endpoints_response_time_summary` (nanoseconds, quantiles); Prometheus scrapes it every
+15 s; the adapter serves `rdrs_response_time_p99_milliseconds` for each RDRS pod as the p99
+divided by 10^6; the RDRS HPA compares the pods' average with its target and adds pods
+(up to doubling per 30 s) while it is above.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+MONITORING_NAMESPACE = "monitoring"
+PROMETHEUS_CHART = "prometheus"
+PROMETHEUS_CHART_VERSION = "27.39.0"
+PROMETHEUS_REPO = "https://prometheus-community.github.io/helm-charts"
+ADAPTER_CHART = "prometheus-adapter"
+ADAPTER_CHART_VERSION = "5.1.0"
+PROMETHEUS_SERVICE = "prometheus-server"
+
+RDRS_SCRAPE_JOB = "featurestore-rdrs"
+ARROW_FLIGHT_SCRAPE_JOB = "featurestore-arrow-flight"
+RDRS_METRICS_PORT = 4406
+ARROW_FLIGHT_METRICS_PORT = 9090
+
+
+@dataclass(frozen=True)
+class CustomMetric:
+    """A per-pod custom metric: its name for HPAs, and how Prometheus computes it."""
+
+    name: str
+    series: str
+    query: str
+
+
+RDRS_REQUESTS_PER_SECOND = CustomMetric(
+    name="rdrs_requests_per_second",
+    series='rdrs_endpoints_response_status_count{namespace!="",pod!=""}',
+    query=(
+        "sum(rate(rdrs_endpoints_response_status_count{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)"
+    ),
+)
+RDRS_RESPONSE_TIME_P99_MS = CustomMetric(
+    name="rdrs_response_time_p99_milliseconds",
+    series='rdrs_endpoints_response_time_summary{namespace!="",pod!=""}',
+    query=(
+        'max(rdrs_endpoints_response_time_summary{quantile="0.99",<<.LabelMatchers>>}) '
+        "by (<<.GroupBy>>) / 1000000"
+    ),
+)
+ARROW_FLIGHT_QUEUE_SIZE = CustomMetric(
+    name="flyingduck_request_queue_gauge",
+    series='flyingduck_request_queue_gauge{namespace!="",pod!=""}',
+    query="avg(flyingduck_request_queue_gauge{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+)
+ARROW_FLIGHT_QUEUE_TIME = CustomMetric(
+    name="flyingduck_queue_time_avg",
+    series='flyingduck_queue_time_avg{namespace!="",pod!=""}',
+    query="avg(flyingduck_queue_time_avg{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+)
+
+CUSTOM_METRICS = (
+    RDRS_REQUESTS_PER_SECOND,
+    RDRS_RESPONSE_TIME_P99_MS,
+    ARROW_FLIGHT_QUEUE_SIZE,
+    ARROW_FLIGHT_QUEUE_TIME,
+)
+
+
+def adapter_rules() -> list[dict[str, object]]:
+    """prometheus-adapter rules serving exactly `CUSTOM_METRICS`, per pod and namespace."""
+    return [
+        {
+            "seriesQuery": metric.series,
+            "resources": {
+                "overrides": {
+                    "namespace": {"resource": "namespace"},
+                    "pod": {"resource": "pod"},
+                }
+            },
+            "name": {"matches": f"^{metric.series.split('{', 1)[0]}$", "as": metric.name},
+            "metricsQuery": metric.query,
+        }
+        for metric in CUSTOM_METRICS
+    ]
+
+
+def _pod_scrape_job(job: str, label: str, value: str, port: int, scheme: str) -> dict[str, object]:
+    """A scrape job for the pods labelled `label=value` in any namespace, on one port."""
+    job_config: dict[str, object] = {
+        "job_name": job,
+        "scheme": scheme,
+        "kubernetes_sd_configs": [{"role": "pod"}],
+        "relabel_configs": [
+            {
+                "source_labels": [f"__meta_kubernetes_pod_label_{_label_name(label)}"],
+                "regex": value,
+                "action": "keep",
+            },
+            {
+                "source_labels": ["__meta_kubernetes_pod_container_port_number"],
+                "regex": str(port),
+                "action": "keep",
+            },
+            {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
+            {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
+        ],
+    }
+    if scheme == "https":
+        # RDRS serves metrics over TLS with the chart's own CA; the scrape stays in the cluster.
+        job_config["tls_config"] = {"insecure_skip_verify": True}
+    return job_config
+
+
+def _label_name(label: str) -> str:
+    return "".join(character if character.isalnum() else "_" for character in label)
+
+
+def scrape_configs() -> list[dict[str, object]]:
+    """The scrape jobs the custom metrics come from."""
+    return [
+        _pod_scrape_job(RDRS_SCRAPE_JOB, "rondbService", "rdrs", RDRS_METRICS_PORT, "https"),
+        _pod_scrape_job(
+            ARROW_FLIGHT_SCRAPE_JOB,
+            "app.kubernetes.io/name",
+            "arrow-flight",
+            ARROW_FLIGHT_METRICS_PORT,
+            "http",
+        ),
+    ]
+
+
+def prometheus_values(node_selector: dict[str, str], storage_class: str) -> dict[str, object]:
+    """Helm values of Prometheus: the server only, with the feature store's scrape jobs."""
+    return {
+        "alertmanager": {"enabled": False},
+        "prometheus-pushgateway": {"enabled": False},
+        "kube-state-metrics": {"enabled": True},
+        "prometheus-node-exporter": {"enabled": True},
+        "server": {
+            "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
+            "retention": "15d",
+            "nodeSelector": node_selector,
+            "persistentVolume": {"enabled": True, "size": "100Gi", "storageClass": storage_class},
+            "resources": {
+                "requests": {"cpu": "500m", "memory": "2Gi"},
+                "limits": {"memory": "4Gi"},
+            },
+        },
+        # The chart takes extra scrape jobs as YAML text.
+        "extraScrapeConfigs": yaml.safe_dump(scrape_configs(), sort_keys=False),
+    }
+
+
+def adapter_values(node_selector: dict[str, str]) -> dict[str, object]:
+    """Helm values of prometheus-adapter: the custom metrics API from `adapter_rules`."""
+    return {
+        "prometheus": {
+            "url": f"http://{PROMETHEUS_SERVICE}.{MONITORING_NAMESPACE}.svc",
+            "port": 80,
+        },
+        "replicas": 2,
+        "nodeSelector": node_selector,
+        "podDisruptionBudget": {"enabled": True, "minAvailable": 1},
+        "rules": {"default": False, "custom": adapter_rules()},
+    }

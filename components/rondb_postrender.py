@@ -1,0 +1,54 @@
+"""Helm post-renderer of the rondb chart: hard zone spread, and HPAs left to this project.
+
+Helm pipes the rendered manifests (a YAML stream) to stdin and applies what comes out on
+stdout. See components/rondb.py for why.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+from components.rondb import MYSQLD_STATEFUL_SET, RDRS_STATEFUL_SET
+
+ZONE_KEY = "topology.kubernetes.io/zone"
+_SCALED_BY_PROJECT_HPAS = {MYSQLD_STATEFUL_SET, RDRS_STATEFUL_SET}
+
+
+def postrender(documents: Iterable[Any]) -> list[dict[str, Any]]:
+    """The chart's manifests with the hard zone spread and without the chart's HPAs."""
+    rendered = []
+    for document in documents:
+        if not isinstance(document, dict):
+            continue
+        kind = document.get("kind")
+        if kind == "HorizontalPodAutoscaler":
+            continue
+        rendered.append(_statefulset(document) if kind == "StatefulSet" else document)
+    return rendered
+
+
+def _statefulset(statefulset: dict[str, Any]) -> dict[str, Any]:
+    name = statefulset.get("metadata", {}).get("name", "")
+    spec = statefulset.setdefault("spec", {})
+    if name in _SCALED_BY_PROJECT_HPAS:
+        spec.pop("replicas", None)
+    if name.startswith("node-group-"):
+        pod_spec = spec.get("template", {}).get("spec", {})
+        for constraint in pod_spec.get("topologySpreadConstraints", []):
+            if constraint.get("topologyKey") == ZONE_KEY:
+                constraint["whenUnsatisfiable"] = "DoNotSchedule"
+    return statefulset
+
+
+def main() -> None:
+    """Read the rendered chart on stdin, write the post-rendered one on stdout."""
+    documents = postrender(yaml.safe_load_all(sys.stdin))
+    yaml.safe_dump_all(documents, sys.stdout, sort_keys=False)
+
+
+if __name__ == "__main__":
+    main()
