@@ -14,6 +14,7 @@ divided by 10^6; the RDRS HPA compares the pods' average with its target and add
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -74,7 +75,7 @@ CUSTOM_METRICS = (
 )
 
 
-def adapter_rules() -> list[dict[str, object]]:
+def adapter_rules() -> list[dict[str, Any]]:
     """prometheus-adapter rules serving exactly `CUSTOM_METRICS`, per pod and namespace."""
     return [
         {

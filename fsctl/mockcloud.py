@@ -105,6 +105,7 @@ class MockCloud(Mocks):
             "aws:eks/addon:Addon": _addon_outputs,
             "aws:eks/podIdentityAssociation:PodIdentityAssociation": _pod_identity_outputs,
             "eks:index:Cluster": _eks_cluster_outputs,
+            "aws:s3/bucket:Bucket": _bucket_outputs,
             "kubernetes:helm.sh/v3:Release": _helm_release_outputs,
         }
         self._invokes: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
@@ -301,6 +302,16 @@ def _kms_key_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[
     digits = context.hex(32)
     key_id = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:32]}"
     return key_id, {"keyId": key_id, "arn": arn("kms", context.region, f"key/{key_id}")}
+
+
+def _bucket_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = str(context.inputs["bucket"])
+    return name, {
+        "arn": f"arn:{PARTITION}:s3:::{name}",
+        "bucketDomainName": f"{name}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{name}.s3.{context.region}.amazonaws.com",
+        "region": context.region,
+    }
 
 
 def _launch_template_outputs(

@@ -210,8 +210,8 @@ class RonDbConfig(_Model):
     """Replicas of the data (one per zone). Default 3; prod requires 3."""
     data_node_cpus: int = Field(default=2, ge=1)
     """CPUs per data node. Default 2."""
-    data_node_memory_mib: int = Field(default=8192, ge=2048, alias="dataNodeMemoryMiB")
-    """Memory per data node, MiB. Default 8192."""
+    data_node_memory_mib: int = Field(default=8192, ge=2800, alias="dataNodeMemoryMiB")
+    """Memory per data node, MiB (the chart needs at least 2800). Default 8192."""
     data_volume_gib: int = Field(default=100, ge=10, alias="dataVolumeGiB")
     """Data volume per data node, GiB. Default 100."""
     backup_schedule: str = "0 2 * * *"

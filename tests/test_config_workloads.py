@@ -1,0 +1,97 @@
+"""Config of the feature-store workloads: defaults, validation, prod rules."""
+
+from typing import Any
+
+import pytest
+
+from infra.config import ConfigError, parse_stack_config
+
+SEARCH = "featurestore:clusters.core.projects.search"
+
+
+def problems(config: dict[str, Any]) -> dict[str, str]:
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(config)
+    return {problem.path: problem.message for problem in raised.value.problems}
+
+
+def search(config: dict[str, Any]) -> dict[str, Any]:
+    project: dict[str, Any] = config["featurestore:clusters"]["core"]["projects"]["search"]
+    return project
+
+
+def test_workload_defaults_are_production_grade(config: dict[str, Any]) -> None:
+    project = parse_stack_config(config).clusters["core"].projects["search"]
+    assert project.rondb.data_replicas == 3
+    assert (project.rdrs.min_replicas, project.rdrs.max_replicas) == (2, 6)
+    assert project.rdrs.target_response_time_p99_ms < 10
+    assert (project.mysqld.min_replicas, project.mysqld.max_replicas) == (2, 5)
+    assert project.arrow_flight.min_replicas == 2
+    assert ":" in project.arrow_flight.image.rsplit("/", 1)[-1]
+    assert project.client_namespaces == ()
+    assert parse_stack_config(config).clusters["core"].data_volume.type == "gp3"
+
+
+@pytest.mark.parametrize(
+    ("settings", "path", "words"),
+    [
+        (
+            {"rdrs": {"minReplicas": 5, "maxReplicas": 3}},
+            "rdrs.maxReplicas",
+            "below minReplicas (5)",
+        ),
+        ({"mysqld": {"minReplicas": 0}}, "mysqld.minReplicas", "greater than or equal to 1"),
+        ({"arrowFlight": {"image": "flyingduck"}}, "arrowFlight.image", "is not pinned"),
+        ({"arrowFlight": {"image": "repo/flyingduck:latest"}}, "arrowFlight.image", "not latest"),
+        ({"arrowFlight": {"memory": "8 GB"}}, "arrowFlight.memory", "not a Kubernetes quantity"),
+        ({"rondb": {"dataReplicas": 4}}, "rondb.dataReplicas", "less than or equal to 3"),
+        ({"rondb": {"dataNodeMemoryMiB": 1024}}, "rondb.dataNodeMemoryMiB", "2800"),
+        ({"rondb": {"backupTtl": "2 weeks"}}, "rondb.backupTtl", "e.g. 14d"),
+        ({"rondb": {"backupSchedule": "daily"}}, "rondb.backupSchedule", "five fields"),
+        ({"clientNamespaces": ["Search_API"]}, "clientNamespaces", "not a namespace name"),
+        ({"rdrs": {"targetLatency": 5}}, "rdrs.targetLatency", "unknown key"),
+    ],
+)
+def test_workload_settings_are_validated(
+    config: dict[str, Any], settings: dict[str, Any], path: str, words: str
+) -> None:
+    search(config).update(settings)
+    found = problems(config)
+    assert f"{SEARCH}.{path}" in found, found
+    assert words in found[f"{SEARCH}.{path}"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "path", "words"),
+    [
+        ({"rondb": {"dataReplicas": 2}}, "rondb.dataReplicas", "3 data replicas, one per zone"),
+        ({"rdrs": {"minReplicas": 1}}, "rdrs.minReplicas", "at least 2 pods"),
+        ({"arrowFlight": {"minReplicas": 1}}, "arrowFlight.minReplicas", "at least 2 pods"),
+    ],
+)
+def test_prod_requires_redundancy_that_dev_may_skip(
+    config: dict[str, Any], settings: dict[str, Any], path: str, words: str
+) -> None:
+    search(config).update(settings)
+    parse_stack_config(config)
+    config["featurestore:environment"] = "prod"
+    assert words in problems(config)[f"{SEARCH}.{path}"]
+
+
+@pytest.mark.parametrize("name", ["default", "kafka", "monitoring", "kube-public"])
+def test_a_project_may_not_take_a_namespace_the_cluster_uses(
+    config: dict[str, Any], name: str
+) -> None:
+    config["featurestore:clusters"]["core"]["projects"][name] = {"instanceTypes": ["m6i.large"]}
+    assert (
+        "namespace the cluster uses itself"
+        in problems(config)[f"featurestore:clusters.core.projects.{name}"]
+    )
+
+
+def test_io2_data_volumes_take_iops_per_gib(config: dict[str, Any]) -> None:
+    config["featurestore:clusters"]["core"]["dataVolume"] = {"type": "io2", "iopsPerGiB": 100}
+    volume = parse_stack_config(config).clusters["core"].data_volume
+    assert (volume.type, volume.iops_per_gib) == ("io2", 100)
+    config["featurestore:clusters"]["core"]["dataVolume"] = {"type": "st1"}
+    assert "featurestore:clusters.core.dataVolume.type" in problems(config)

@@ -1,0 +1,193 @@
+"""RonDB's chart values, disruption budgets and post-renderer."""
+
+import io
+import sys
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from components.node_group_plan import PROJECT_LABEL
+from components.rondb import RonDbSpec, rondb_disruption_budgets, rondb_values
+from components.rondb_postrender import main as postrender_main
+from components.rondb_postrender import postrender
+from components.storage import DATA_CLASS, DEFAULT_CLASS
+from tests.schemas import helm_merge, rondb_default_values, rondb_values_schema
+
+PROD = RonDbSpec(
+    project="search",
+    data_replicas=3,
+    data_node_cpus=4,
+    data_node_memory_mib=16384,
+    data_volume_gib=200,
+    mysqld_min=2,
+    mysqld_max=5,
+    rdrs_min=3,
+    rdrs_max=12,
+    backup_schedule="0 2 * * *",
+    backup_ttl="14d",
+)
+DEV = RonDbSpec(
+    project="dev-search",
+    data_replicas=1,
+    data_node_cpus=1,
+    data_node_memory_mib=2800,
+    data_volume_gib=10,
+    mysqld_min=1,
+    mysqld_max=1,
+    rdrs_min=1,
+    rdrs_max=2,
+    backup_schedule="30 */6 * * *",
+    backup_ttl="36h",
+)
+
+
+def values(spec: RonDbSpec) -> dict[str, Any]:
+    return rondb_values(spec, "search-backups-1234567", "eu-central-1")
+
+
+@pytest.mark.parametrize("spec", [PROD, DEV], ids=["prod", "dev"])
+def test_values_merged_over_chart_defaults_satisfy_the_chart_schema(spec: RonDbSpec) -> None:
+    merged = helm_merge(rondb_default_values(), values(spec))
+    jsonschema.Draft7Validator(rondb_values_schema()).validate(merged)
+
+
+def test_schema_validation_catches_a_bad_value() -> None:
+    broken = helm_merge(rondb_default_values(), values(PROD))
+    broken["clusterSize"]["activeDataReplicas"] = 4
+    with pytest.raises(jsonschema.ValidationError, match="4 is greater than the maximum of 3"):
+        jsonschema.Draft7Validator(rondb_values_schema()).validate(broken)
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (
+            PROD,
+            {
+                "activeDataReplicas": 3,
+                "numNodeGroups": 1,
+                "minNumMySQLServers": 2,
+                "maxNumMySQLServers": 5,
+                "minNumRdrs": 3,
+                "maxNumRdrs": 12,
+            },
+        ),
+        (
+            DEV,
+            {
+                "activeDataReplicas": 1,
+                "numNodeGroups": 1,
+                "minNumMySQLServers": 1,
+                "maxNumMySQLServers": 1,
+                "minNumRdrs": 1,
+                "maxNumRdrs": 2,
+            },
+        ),
+    ],
+    ids=["prod", "dev"],
+)
+def test_cluster_size_follows_the_spec(spec: RonDbSpec, expected: dict[str, int]) -> None:
+    assert values(spec)["clusterSize"] == expected
+
+
+def test_every_rondb_pod_is_pinned_to_the_projects_nodes() -> None:
+    result = values(PROD)
+    components = {"ndbmtd", "mgmd", "mysqld", "rdrs", "backup"}
+    assert set(result["nodeSelector"]) == components
+    assert set(result["tolerations"]) == components
+    for component in components:
+        assert result["nodeSelector"][component] == {PROJECT_LABEL: "search"}
+        assert result["tolerations"][component] == [
+            {"key": PROJECT_LABEL, "operator": "Equal", "value": "search", "effect": "NoSchedule"}
+        ]
+
+
+def test_data_lives_on_the_data_class_and_backups_go_to_the_bucket_with_kms() -> None:
+    result = values(PROD)
+    storage = result["resources"]["requests"]["storage"]
+    assert storage["classes"] == {
+        "default": DATA_CLASS,
+        "diskColumns": DATA_CLASS,
+        "mgmd": DEFAULT_CLASS,
+    }
+    assert storage["ndbmtdGiB"] == 200
+    assert result["resources"]["limits"]["memory"]["ndbmtdsMiB"] == 16384
+    backups = result["backups"]
+    assert backups["enabled"] is True
+    assert backups["s3"]["bucketName"] == "search-backups-1234567"
+    assert backups["s3"]["serverSideEncryption"] == "aws:kms"
+    assert "keyCredentialsSecret" not in backups["s3"]  # credentials come from pod identity
+
+
+def test_disruption_budgets_leave_one_pod_of_each_kind_drainable() -> None:
+    budgets = {b["metadata"]["name"]: b for b in rondb_disruption_budgets(PROD, "search")}
+    assert {name: b["spec"]["minAvailable"] for name, b in budgets.items()} == {
+        "rondb-ndbmtd": 2,
+        "rondb-mysqld": 1,
+        "rondb-rdrs": 2,
+    }
+    assert budgets["rondb-rdrs"]["spec"]["selector"] == {"matchLabels": {"rondbService": "rdrs"}}
+    assert all(b["metadata"]["namespace"] == "search" for b in budgets.values())
+
+
+CHART_OUTPUT = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: node-group-0}
+spec:
+  replicas: 3
+  template:
+    spec:
+      topologySpreadConstraints:
+      - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: rdrs}
+spec: {replicas: 2, serviceName: rdrs}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: mysqlds}
+spec: {replicas: 2}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: mgmds}
+spec: {replicas: 1}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: rdrs}
+spec: {minReplicas: 1, maxReplicas: 2}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: rdrs}
+"""
+
+
+def test_postrender_hardens_the_zone_spread_and_leaves_scaling_to_the_project() -> None:
+    documents = {
+        (d["kind"], d["metadata"]["name"]): d for d in postrender(yaml.safe_load_all(CHART_OUTPUT))
+    }
+    assert ("HorizontalPodAutoscaler", "rdrs") not in documents
+    data_nodes = documents[("StatefulSet", "node-group-0")]["spec"]
+    assert data_nodes["replicas"] == 3  # the data replicas stay the chart's
+    [zone] = data_nodes["template"]["spec"]["topologySpreadConstraints"]
+    assert zone["whenUnsatisfiable"] == "DoNotSchedule"
+    assert "replicas" not in documents[("StatefulSet", "rdrs")]["spec"]
+    assert "replicas" not in documents[("StatefulSet", "mysqlds")]["spec"]
+    assert documents[("StatefulSet", "mgmds")]["spec"]["replicas"] == 1
+    assert ("Service", "rdrs") in documents
+
+
+def test_postrender_runs_as_helm_calls_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    stdout = io.StringIO()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(CHART_OUTPUT + "\n---\n"))
+    monkeypatch.setattr(sys, "stdout", stdout)
+    postrender_main()
+    kinds = [d["kind"] for d in yaml.safe_load_all(stdout.getvalue())]
+    assert kinds == ["StatefulSet", "StatefulSet", "StatefulSet", "StatefulSet", "Service"]
