@@ -78,6 +78,10 @@ class ControlPlane(pulumi.ComponentResource):
         """The EKS cluster's ARN."""
         self.endpoint: pulumi.Output[str] = eks_cluster.endpoint
         """The API server endpoint."""
+        self.cluster_security_group_id: pulumi.Output[str] = eks_cluster.vpc_config.apply(
+            lambda vpc_config: vpc_config.cluster_security_group_id
+        )
+        """The security group EKS creates for the control plane and managed nodes."""
         self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(self.cluster.kubeconfig_json)
         """Kubeconfig (using `aws eks get-token`), a secret."""
         # Server-side apply lets Kubernetes track field ownership, so objects that an HPA or an

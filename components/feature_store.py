@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -12,12 +13,14 @@ from components.iam import document, kms_use_policy, pod_identity_trust_policy
 from components.manifests import apply_manifest, object_key
 from components.options import component_dependencies
 from components.project_manifests import (
+    ENDPOINTS,
     ArrowFlightSpec,
     MysqldScaling,
     NamespaceSpec,
     RdrsScaling,
     arrow_flight_manifests,
     autoscaler_manifests,
+    endpoint_manifests,
     namespace_manifests,
 )
 from components.rondb import (
@@ -118,8 +121,20 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         ]
         for manifest in workload_objects:
             apply_manifest(f"{name}-{object_key(manifest)}", manifest, in_namespace)
+        self.endpoint_hostnames: dict[str, pulumi.Output[str]] = {}
+        """Internal load balancer host names by endpoint (rdrs, mysql, arrow-flight)."""
+        for endpoint, manifest in zip(ENDPOINTS, endpoint_manifests(project), strict=True):
+            service = apply_manifest(f"{name}-{object_key(manifest)}", manifest, in_namespace)
+            self.endpoint_hostnames[endpoint.service] = service.status.apply(  # type: ignore[attr-defined]
+                _load_balancer_hostname
+            )
         self.register_outputs(
-            {"namespace": project, "backupBucket": bucket.bucket, "rondbRelease": self.rondb.name}
+            {
+                "namespace": project,
+                "backupBucket": bucket.bucket,
+                "rondbRelease": self.rondb.name,
+                "endpoints": dict(self.endpoint_hostnames),
+            }
         )
 
     def _backup_bucket(
@@ -213,6 +228,11 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         return pulumi.Output.all(role.arn, bucket_access.id, key_access.id).apply(
             lambda values: values[0]
         )
+
+
+def _load_balancer_hostname(status: Any) -> str:
+    ingress = (status.load_balancer.ingress or []) if status and status.load_balancer else []
+    return str(ingress[0].hostname) if ingress and ingress[0].hostname else ""
 
 
 def _backup_bucket_policy(bucket_arn: str) -> str:

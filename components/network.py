@@ -39,6 +39,8 @@ class Vpc(pulumi.ComponentResource):
     """Subnet ids by tier, then by zone."""
     nat_gateway_ids: dict[str, pulumi.Output[str]]
     """NAT gateway ids by the zone they live in."""
+    private_route_table_ids: dict[str, pulumi.Output[str]]
+    """The private subnets' route tables by zone (where routes to connected networks go)."""
 
     def __init__(
         self,
@@ -115,10 +117,12 @@ class Vpc(pulumi.ComponentResource):
             for nat_zone in sorted(set(nat_zone_of.values()))
         }
         self.nat_gateway_ids = {zone: gateway.id for zone, gateway in nat_gateways.items()}
+        self.private_route_table_ids = {}
         for zone, nat_zone in nat_zone_of.items():
             private_routes = self._route_table(
                 f"{name}-private-{zone}", vpc, {zone: subnets[SubnetTier.PRIVATE][zone]}
             )
+            self.private_route_table_ids[zone] = private_routes.id
             aws.ec2.Route(
                 f"{name}-private-{zone}-internet",
                 route_table_id=private_routes.id,

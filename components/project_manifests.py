@@ -335,6 +335,57 @@ def arrow_flight_manifests(project: str, spec: ArrowFlightSpec) -> list[dict[str
     ]
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """A service other clusters of the federation reach, through an internal load balancer."""
+
+    service: str
+    selector: dict[str, str]
+    ports: tuple[int, ...]
+
+
+ENDPOINTS = (
+    Endpoint("rdrs", {"rondbService": "rdrs"}, (RDRS_REST_PORT, RDRS_GRPC_PORT)),
+    Endpoint("mysql", {"rondbService": "mysqld"}, (MYSQLD_PORT,)),
+    Endpoint("arrow-flight", {"app.kubernetes.io/name": ARROW_FLIGHT}, (ARROW_FLIGHT_PORT,)),
+)
+"""What a project exposes to the federation; records in the federation's zone point here."""
+FEDERATION_PORTS = tuple(sorted({port for endpoint in ENDPOINTS for port in endpoint.ports}))
+
+
+def endpoint_manifests(project: str) -> list[dict[str, Any]]:
+    """Internal network load balancers in front of RDRS, MySQL and Arrow Flight.
+
+    Internal only (private subnets, no public address); the Kubernetes AWS cloud provider
+    creates them and opens the nodes' security group to them.
+    """
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": f"{endpoint.service}-federated",
+                "namespace": project,
+                "annotations": {
+                    "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                    "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+                    "service.beta.kubernetes.io/"
+                    "aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+                },
+            },
+            "spec": {
+                "type": "LoadBalancer",
+                "selector": endpoint.selector,
+                "ports": [
+                    {"name": f"tcp-{port}", "port": port, "targetPort": port, "protocol": "TCP"}
+                    for port in endpoint.ports
+                ],
+            },
+        }
+        for endpoint in ENDPOINTS
+    ]
+
+
 SCALE_BEHAVIOR: dict[str, Any] = {
     # Fast up: double, or add four pods, every 30 s, whichever is more; no waiting.
     "scaleUp": {

@@ -106,6 +106,7 @@ class MockCloud(Mocks):
             "aws:eks/podIdentityAssociation:PodIdentityAssociation": _pod_identity_outputs,
             "eks:index:Cluster": _eks_cluster_outputs,
             "aws:s3/bucket:Bucket": _bucket_outputs,
+            "kubernetes:core/v1:Service": _service_outputs,
             "kubernetes:helm.sh/v3:Release": _helm_release_outputs,
         }
         self._invokes: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
@@ -302,6 +303,17 @@ def _kms_key_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[
     digits = context.hex(32)
     key_id = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:32]}"
     return key_id, {"keyId": key_id, "arn": arn("kms", context.region, f"key/{key_id}")}
+
+
+def _service_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
+    metadata = context.inputs.get("metadata") or {}
+    namespace = metadata.get("namespace") or "default"
+    name = metadata.get("name") or context.name
+    status: dict[str, Any] = {"loadBalancer": {}}
+    if (context.inputs.get("spec") or {}).get("type") == "LoadBalancer":
+        hostname = f"a{context.hex(31)}-{context.hex(16, 'lb')}.elb.{context.region}.amazonaws.com"
+        status["loadBalancer"] = {"ingress": [{"hostname": hostname}]}
+    return f"{namespace}/{name}", {"status": status}
 
 
 def _bucket_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:

@@ -25,6 +25,7 @@ from pulumi.runtime.stack import run_in_stack
 from fsctl.mockcloud import MockCloud, PlannedResource, RecordingMonitor
 
 CLUSTER_COMPONENT_TYPE = "featurestore:index:FeatureStoreCluster"
+FEDERATION_COMPONENT_TYPE = "featurestore:federation:Federation"
 STACK_TYPE = "pulumi:pulumi:Stack"
 # Resources outside every cluster component (the stack itself, federation-wide resources).
 SHARED_GROUP = "(shared)"
@@ -58,11 +59,14 @@ class Plan:
         return matches[0]
 
     def cluster_of(self, resource: PlannedResource) -> str:
-        """The cluster a resource belongs to: the cluster component among its ancestors."""
+        """The cluster a resource belongs to: the cluster component among its ancestors.
+
+        The federation's shared resources belong to the federation (its component's name).
+        """
         by_urn = {planned.urn: planned for planned in self.resources}
         current: PlannedResource | None = resource
         while current is not None:
-            if current.type == CLUSTER_COMPONENT_TYPE:
+            if current.type in (CLUSTER_COMPONENT_TYPE, FEDERATION_COMPONENT_TYPE):
                 return current.name
             current = by_urn.get(current.parent) if current.parent else None
         return SHARED_GROUP

@@ -54,6 +54,7 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 
 RESERVED_TAG_PREFIXES = ("featurestore.io/", "aws:", "managed-by")
 RESERVED_NAMESPACES = ("default", "kafka", "monitoring")
+FEDERATION_NAME = "federation"
 
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
@@ -313,6 +314,9 @@ class ClusterConfig(_Model):
     """IAM roles given read-only (view) access through EKS access entries. Default: none."""
     deletion_protection: bool = True
     """Refuse to delete the EKS cluster until this is turned off. Default true; prod requires it."""
+    peers: tuple[str, ...] = ()
+    """Clusters whose endpoints this cluster reads (federated reads): their VPCs are peered
+    with this one. Peering is mutual; listing a pair on either side is enough. Default: none."""
     addon_versions: Mapping[AddonName, str] = Field(default_factory=dict)
     """Add-on versions that replace the pinned defaults for the cluster's Kubernetes version."""
 
@@ -395,6 +399,24 @@ class ClusterConfig(_Model):
         return value
 
 
+class FederationConfig(_Model):
+    """The federation's private DNS zone."""
+
+    domain: str = "featurestore.internal"
+    """The private zone naming every project's endpoints. Default featurestore.internal."""
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        labels = value.split(".")
+        if len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
+            raise ValueError(
+                f"{value!r} is not a domain name; use DNS labels joined by dots, such as "
+                "featurestore.internal"
+            )
+        return value
+
+
 def _namespaced(field_name: str) -> str:
     return f"{NAMESPACE}:{to_camel(field_name)}"
 
@@ -419,6 +441,10 @@ class StackConfig(BaseModel):
     """The federation's clusters, by name. Required, at least one."""
     tags: Mapping[str, str] = Field(default_factory=dict)
     """Extra tags on every taggable AWS resource (cost centre, owner...). Default: none."""
+    federation: FederationConfig = Field(
+        default_factory=lambda: FederationConfig.model_validate_json("{}")
+    )
+    """How the clusters find each other."""
 
 
 class ConfigProblem(NamedTuple):
@@ -501,7 +527,6 @@ def _undecodable_text(value: Any, path: str) -> Iterator[ConfigProblem]:
 
 
 def _semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
-    clusters_path = f"{NAMESPACE}:clusters"
     if not _REGION.match(config.region):
         yield ConfigProblem(
             "aws:region", f"{config.region!r} is not an AWS region; use a name such as eu-central-1"
@@ -512,11 +537,17 @@ def _semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
                 f"{NAMESPACE}:tags.{key}",
                 "is reserved for the tags the stack sets itself; choose another key",
             )
-    seen_cidrs: dict[str, IPv4Network] = {}
+    yield from _federation_problems(config)
     for cluster_name, cluster in config.clusters.items():
-        path = f"{clusters_path}.{cluster_name}"
-        yield from _name_problems(path, cluster_name, "cluster", MAX_CLUSTER_NAME_LENGTH)
-        yield from _cidr_problems(f"{path}.vpcCidr", cluster.vpc_cidr)
+        yield from _cluster_problems(cluster_name, cluster, config)
+
+
+def _federation_problems(config: StackConfig) -> Iterator[ConfigProblem]:
+    """Rules across clusters: distinct ranges, existing peers, each project in one cluster."""
+    seen_cidrs: dict[str, IPv4Network] = {}
+    project_cluster: dict[str, str] = {}
+    for cluster_name, cluster in config.clusters.items():
+        path = f"{NAMESPACE}:clusters.{cluster_name}"
         for other_name, other_cidr in seen_cidrs.items():
             if cluster.vpc_cidr.overlaps(other_cidr):
                 yield ConfigProblem(
@@ -525,28 +556,54 @@ def _semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
                     "give every cluster its own range so that they can be connected",
                 )
         seen_cidrs[cluster_name] = cluster.vpc_cidr
-        yield from _zone_problems(f"{path}.availabilityZones", cluster.availability_zones, config)
-        yield from _version_problems(f"{path}.kubernetesVersion", cluster.kubernetes_version)
-        yield from _control_plane_problems(path, cluster, config.environment)
-        yield from _size_problems(f"{path}.systemNodes", cluster.system_nodes)
-        for project_name, project in cluster.projects.items():
-            project_path = f"{path}.projects.{project_name}"
-            yield from _name_problems(
-                project_path, project_name, "project", MAX_PROJECT_NAME_LENGTH
+        for peer in cluster.peers:
+            if peer == cluster_name or peer not in config.clusters:
+                others = ", ".join(sorted(set(config.clusters) - {cluster_name})) or "none"
+                yield ConfigProblem(
+                    f"{path}.peers",
+                    f"{peer!r} is not another cluster of this stack; list other clusters "
+                    f"(here: {others})",
+                )
+        for project_name in cluster.projects:
+            if project_name in project_cluster:
+                yield ConfigProblem(
+                    f"{path}.projects.{project_name}",
+                    f"project {project_name!r} already lives in cluster "
+                    f"{project_cluster[project_name]!r}; a project lives in exactly one cluster",
+                )
+            project_cluster.setdefault(project_name, cluster_name)
+
+
+def _cluster_problems(
+    cluster_name: str, cluster: ClusterConfig, config: StackConfig
+) -> Iterator[ConfigProblem]:
+    path = f"{NAMESPACE}:clusters.{cluster_name}"
+    yield from _name_problems(path, cluster_name, "cluster", MAX_CLUSTER_NAME_LENGTH)
+    if cluster_name == FEDERATION_NAME:
+        yield ConfigProblem(
+            path, f"{FEDERATION_NAME!r} names the federation's shared resources; rename it"
+        )
+    yield from _cidr_problems(f"{path}.vpcCidr", cluster.vpc_cidr)
+    yield from _zone_problems(f"{path}.availabilityZones", cluster.availability_zones, config)
+    yield from _version_problems(f"{path}.kubernetesVersion", cluster.kubernetes_version)
+    yield from _control_plane_problems(path, cluster, config.environment)
+    yield from _size_problems(f"{path}.systemNodes", cluster.system_nodes)
+    for project_name, project in cluster.projects.items():
+        project_path = f"{path}.projects.{project_name}"
+        yield from _name_problems(project_path, project_name, "project", MAX_PROJECT_NAME_LENGTH)
+        yield from _size_problems(project_path, project)
+        if project_name == SYSTEM_POOL:
+            yield ConfigProblem(
+                project_path,
+                f"{SYSTEM_POOL!r} names the cluster's system node pool; rename the project",
             )
-            yield from _size_problems(project_path, project)
-            if project_name == SYSTEM_POOL:
-                yield ConfigProblem(
-                    project_path,
-                    f"{SYSTEM_POOL!r} names the cluster's system node pool; rename the project",
-                )
-            if project_name in RESERVED_NAMESPACES or project_name.startswith("kube-"):
-                yield ConfigProblem(
-                    project_path,
-                    f"{project_name!r} is a namespace the cluster uses itself (a project's "
-                    "namespace is its name); rename the project",
-                )
-            yield from _workload_problems(project_path, project, config.environment)
+        if project_name in RESERVED_NAMESPACES or project_name.startswith("kube-"):
+            yield ConfigProblem(
+                project_path,
+                f"{project_name!r} is a namespace the cluster uses itself (a project's "
+                "namespace is its name); rename the project",
+            )
+        yield from _workload_problems(project_path, project, config.environment)
 
 
 def _workload_problems(

@@ -1,4 +1,6 @@
-"""The stack program: typed config in, one isolated feature-store cluster per configured cluster.
+"""The stack program: typed config in, isolated clusters and their federation out.
+
+One feature-store cluster per configured cluster, and the federation that connects them.
 
 `pulumi up` runs it through `infra/__main__.py`; `fsctl plan` runs that same file under the mock
 cloud.
@@ -10,8 +12,16 @@ from typing import Any
 
 import pulumi
 
+from components.federation import Federation, Member, peer_pairs
+from components.tags import cluster_default_tags
 from infra.cluster import FeatureStoreCluster
-from infra.config import ConfigError, Environment, StackConfig, parse_stack_config
+from infra.config import (
+    FEDERATION_NAME,
+    ConfigError,
+    Environment,
+    StackConfig,
+    parse_stack_config,
+)
 
 
 def runtime_config() -> dict[str, Any]:
@@ -31,7 +41,7 @@ def load_config() -> StackConfig:
 
 
 def main() -> None:
-    """Create every cluster and export its outputs under `clusters.<name>`."""
+    """Create every cluster and the federation; export their outputs."""
     config = load_config()
     stack = pulumi.get_stack()
     clusters = {
@@ -45,6 +55,29 @@ def main() -> None:
         )
         for name, cluster in config.clusters.items()
     }
+    federation = Federation(
+        FEDERATION_NAME,
+        domain=config.federation.domain,
+        members={
+            name: Member(
+                name=name,
+                cidr=str(config.clusters[name].vpc_cidr),
+                vpc_id=cluster.network.vpc_id,
+                private_route_table_ids=cluster.network.private_route_table_ids,
+                node_security_group_id=cluster.control_plane.cluster_security_group_id,
+                endpoints={
+                    project: store.endpoint_hostnames for project, store in cluster.projects.items()
+                },
+            )
+            for name, cluster in clusters.items()
+        },
+        pairs=peer_pairs({name: cluster.peers for name, cluster in config.clusters.items()}),
+        region=config.region,
+        default_tags=cluster_default_tags(stack, FEDERATION_NAME, config.tags),
+    )
     pulumi.export("environment", str(config.environment))
     pulumi.export("region", config.region)
     pulumi.export("clusters", {name: cluster.exports() for name, cluster in clusters.items()})
+    pulumi.export(
+        "federation", {"domain": config.federation.domain, "endpoints": federation.endpoints}
+    )
