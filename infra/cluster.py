@@ -12,18 +12,28 @@ from components.addons import EksAddons
 from components.autoscaling import ClusterAutoscaler, MetricsServer
 from components.eks import ControlPlane
 from components.feature_store import ProjectFeatureStore
+from components.kafka import StrimziKafka
 from components.kms import ClusterKey
 from components.manifests import apply_manifest
 from components.monitoring import MetricsPipeline
 from components.network import Vpc
 from components.network_plan import SubnetTier
-from components.node_group_plan import PoolSpec, plan_node_groups
+from components.node_group_plan import plan_node_groups
 from components.node_groups import NodeGroups
-from components.project_manifests import ArrowFlightSpec, MysqldScaling, NamespaceSpec, RdrsScaling
-from components.rondb import DATA_PRIORITY_CLASS, RonDbSpec
-from components.storage import DEFAULT_CLASS, DataVolumeSpec, StorageClasses
+from components.rondb import DATA_PRIORITY_CLASS
+from components.storage import DEFAULT_CLASS, StorageClasses
 from components.tags import cluster_default_tags
-from infra.config import ClusterConfig, NatStrategy, NodePoolConfig, ProjectConfig
+from infra.config import ClusterConfig, NatStrategy
+from infra.specs import (
+    arrow_flight_spec,
+    data_volume_spec,
+    kafka_spec,
+    mysqld_scaling,
+    namespace_spec,
+    pool_spec,
+    rdrs_scaling,
+    rondb_spec,
+)
 
 
 def eks_cluster_name(stack: str, cluster: str) -> str:
@@ -126,8 +136,8 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             cluster_name=self.control_plane.eks_cluster_name,
             eks_cluster_name=cluster_name,
             plans=plan_node_groups(
-                _pool_spec(config.system_nodes),
-                {project: _pool_spec(pool) for project, pool in config.projects.items()},
+                pool_spec(config.system_nodes),
+                {project: pool_spec(pool) for project, pool in config.projects.items()},
                 config.availability_zones,
             ),
             subnet_ids=self.network.subnet_ids[SubnetTier.PRIVATE],
@@ -166,12 +176,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         storage = StorageClasses(
             name,
             key_arn=self.key.arn,
-            data_volume=DataVolumeSpec(
-                volume_type=config.data_volume.type,
-                iops=config.data_volume.iops,
-                throughput_mibps=config.data_volume.throughput_mibps,
-                iops_per_gib=config.data_volume.iops_per_gib,
-            ),
+            data_volume=data_volume_spec(config.data_volume),
             kubernetes_provider=self.control_plane.kubernetes_provider,
             opts=cluster_services,
         )
@@ -193,35 +198,11 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         self.projects = {
             project: ProjectFeatureStore(
                 f"{name}-{project}",
-                namespace=NamespaceSpec(
-                    project=project,
-                    client_namespaces=settings.client_namespaces,
-                    quota_cpu=settings.quota.cpu,
-                    quota_memory=settings.quota.memory,
-                    quota_storage=settings.quota.storage,
-                ),
-                rondb=_rondb_spec(project, settings),
-                rdrs_scaling=RdrsScaling(
-                    min_replicas=settings.rdrs.min_replicas,
-                    max_replicas=settings.rdrs.max_replicas,
-                    requests_per_second=settings.rdrs.target_requests_per_second,
-                    response_time_p99_ms=settings.rdrs.target_response_time_p99_ms,
-                    cpu_utilization=settings.rdrs.target_cpu_utilization,
-                ),
-                mysqld_scaling=MysqldScaling(
-                    min_replicas=settings.mysqld.min_replicas,
-                    max_replicas=settings.mysqld.max_replicas,
-                    cpu_utilization=settings.mysqld.target_cpu_utilization,
-                ),
-                arrow_flight=ArrowFlightSpec(
-                    min_replicas=settings.arrow_flight.min_replicas,
-                    max_replicas=settings.arrow_flight.max_replicas,
-                    image=settings.arrow_flight.image,
-                    cpu=settings.arrow_flight.cpu,
-                    memory=settings.arrow_flight.memory,
-                    queue_size=settings.arrow_flight.target_queue_size,
-                    queue_time_ms=settings.arrow_flight.target_queue_time_ms,
-                ),
+                namespace=namespace_spec(project, settings),
+                rondb=rondb_spec(project, settings),
+                rdrs_scaling=rdrs_scaling(settings),
+                mysqld_scaling=mysqld_scaling(settings),
+                arrow_flight=arrow_flight_spec(settings),
                 region=region,
                 account_id=account_id,
                 cluster_name=self.control_plane.eks_cluster_name,
@@ -236,6 +217,13 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             )
             for project, settings in config.projects.items()
         }
+        self.kafka = StrimziKafka(
+            name,
+            spec=kafka_spec(name, config),
+            kubernetes_provider=self.control_plane.kubernetes_provider,
+            protect=protect_stateful,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[storage, metrics]),
+        )
         self.register_outputs(self.exports())
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
@@ -254,23 +242,8 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             "kmsKeyArn": self.key.arn,
             "nodeRoleArn": self.node_groups.node_role_arn,
             "nodeGroupNames": dict(sorted(self.node_groups.node_group_names.items())),
+            "kafkaBootstrapServers": self.kafka.bootstrap_servers,
         }
-
-
-def _rondb_spec(project: str, settings: ProjectConfig) -> RonDbSpec:
-    return RonDbSpec(
-        project=project,
-        data_replicas=settings.rondb.data_replicas,
-        data_node_cpus=settings.rondb.data_node_cpus,
-        data_node_memory_mib=settings.rondb.data_node_memory_mib,
-        data_volume_gib=settings.rondb.data_volume_gib,
-        mysqld_min=settings.mysqld.min_replicas,
-        mysqld_max=settings.mysqld.max_replicas,
-        rdrs_min=settings.rdrs.min_replicas,
-        rdrs_max=settings.rdrs.max_replicas,
-        backup_schedule=settings.rondb.backup_schedule,
-        backup_ttl=settings.rondb.backup_ttl,
-    )
 
 
 def data_priority_class() -> dict[str, object]:
@@ -284,15 +257,6 @@ def data_priority_class() -> dict[str, object]:
         "preemptionPolicy": "PreemptLowerPriority",
         "description": "RonDB data nodes, MySQL servers and RDRS of the feature store.",
     }
-
-
-def _pool_spec(pool: NodePoolConfig) -> PoolSpec:
-    return PoolSpec(
-        instance_types=pool.instance_types,
-        min_size_per_az=pool.min_size_per_az,
-        max_size_per_az=pool.max_size_per_az,
-        root_volume_size_gib=pool.root_volume_size_gib,
-    )
 
 
 def _by_zone(ids: Mapping[str, pulumi.Output[str]]) -> dict[str, pulumi.Output[str]]:

@@ -33,8 +33,10 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components.addon_versions import AddonName, addon_version_problem
+from components.kafka_plan import kafka_problems
 from components.network_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, zone_slot
 from components.node_group_plan import SYSTEM_POOL, instance_architecture
+from infra.specs import kafka_config_path, kafka_spec
 
 NAMESPACE = "featurestore"
 
@@ -246,8 +248,52 @@ class QuotaConfig(_Model):
     """Storage requested by volume claims. Default 4Ti."""
 
 
+class TopicConfig(_Model):
+    """A Kafka topic of a project; unset values take the cluster's topic defaults."""
+
+    partitions: int | None = None
+    """Partitions. Default: the cluster's `kafka.topicDefaults.partitions`."""
+    retention_ms: int | None = None
+    """Retention in ms, -1 for ever. Default: the cluster's `kafka.topicDefaults.retentionMs`."""
+
+
+class TopicDefaultsConfig(_Model):
+    """What a topic gets unless its project says otherwise."""
+
+    partitions: int = 12
+    """Partitions. Default 12."""
+    retention_ms: int = 604_800_000
+    """Retention in ms (-1: for ever). Default seven days."""
+
+
+class KafkaConfig(_Model):
+    """The cluster's Kafka (Strimzi, KRaft): one controller and one broker pool per zone."""
+
+    brokers_per_zone: int = Field(default=1, ge=1)
+    """Brokers in each zone's pool. Default 1 (three brokers)."""
+    broker_storage_gib: int = Field(default=100, ge=1, alias="brokerStorageGiB")
+    """Each broker's volume, GiB. Default 100."""
+    controller_storage_gib: int = Field(default=20, ge=1, alias="controllerStorageGiB")
+    """Each controller's volume, GiB. Default 20."""
+    version: str = "4.3.1"
+    """Kafka version, one Strimzi 1.2.0 supports. Default 4.3.1."""
+    metadata_version: str | None = None
+    """KRaft metadata version; hold it back while upgrading `version`. Default: follows it."""
+    topic_defaults: TopicDefaultsConfig = Field(
+        default_factory=lambda: TopicDefaultsConfig.model_validate_json("{}")
+    )
+    """Defaults of every project topic."""
+
+
+def _default_topics() -> dict[str, TopicConfig]:
+    return {"features.online": TopicConfig.model_validate_json("{}")}
+
+
 class ProjectConfig(NodePoolConfig):
     """A project: its dedicated node groups and its feature store, in its own namespace."""
+
+    kafka_topics: Mapping[str, TopicConfig] = Field(default_factory=_default_topics)
+    """The project's Kafka topics (named `<project>.<topic>`). Default: `features.online`."""
 
     client_namespaces: tuple[str, ...] = ()
     """Namespaces allowed to call the project's RDRS, MySQL and Arrow Flight. Default: none."""
@@ -297,6 +343,8 @@ class ClusterConfig(_Model):
     """Days VPC flow logs are kept in CloudWatch Logs. Default 365."""
     projects: Mapping[str, ProjectConfig] = Field(default_factory=dict)
     """The projects served by this cluster, by name. Default: none."""
+    kafka: KafkaConfig = Field(default_factory=lambda: KafkaConfig.model_validate_json("{}"))
+    """The cluster's Kafka."""
     data_volume: DataVolumeConfig = Field(
         default_factory=lambda: DataVolumeConfig.model_validate_json("{}")
     )
@@ -575,6 +623,21 @@ def _federation_problems(config: StackConfig) -> Iterator[ConfigProblem]:
 
 
 def _cluster_problems(
+    cluster_name: str, cluster: ClusterConfig, config: StackConfig
+) -> Iterator[ConfigProblem]:
+    problems = list(_cluster_setting_problems(cluster_name, cluster, config))
+    yield from problems
+    if not problems:
+        # Kafka's rules restate names and zones in its own terms; they only add news to a
+        # cluster whose own settings are sound.
+        for problem in kafka_problems(kafka_spec(cluster_name, cluster)):
+            field_path, message = problem.split(": ", 1)
+            yield ConfigProblem(
+                f"{NAMESPACE}:clusters.{cluster_name}.{kafka_config_path(field_path)}", message
+            )
+
+
+def _cluster_setting_problems(
     cluster_name: str, cluster: ClusterConfig, config: StackConfig
 ) -> Iterator[ConfigProblem]:
     path = f"{NAMESPACE}:clusters.{cluster_name}"

@@ -270,8 +270,8 @@ def test_other_namespaces_are_left_to_their_consumers_even_if_not_json() -> None
         drop(CLUSTERS, "core", "projects"),
         set_at("featurestore:environment", "prod"),
         set_at("featurestore:tags", {"owner": "ml-platform", "featurestore": "x", "aws": "y"}),
-        set_at(CLUSTERS, "edge", cluster("10.21.0.0/16")),
-        set_at(CLUSTERS, "edge", cluster("10.19.240.0/20")),
+        set_at(CLUSTERS, "edge", cluster("10.21.0.0/16", projects={})),
+        set_at(CLUSTERS, "edge", cluster("10.19.240.0/20", projects={})),
     ],
     ids=[
         "cluster-name-16",
@@ -450,13 +450,13 @@ RULES: list[tuple[str, Mutation, str, list[str]]] = [
     ),
     (
         "overlapping-clusters",
-        set_at(CLUSTERS, "edge", cluster("10.20.128.0/17")),
+        set_at(CLUSTERS, "edge", cluster("10.20.128.0/17", projects={})),
         f"{CLUSTERS}.edge.vpcCidr",
         ["10.20.128.0/17", "overlaps", "'core'", "10.20.0.0/16", "own range"],
     ),
     (
         "identical-cluster-cidrs",
-        set_at(CLUSTERS, "edge", cluster("10.20.0.0/16")),
+        set_at(CLUSTERS, "edge", cluster("10.20.0.0/16", projects={})),
         f"{CLUSTERS}.edge.vpcCidr",
         ["overlaps", "'core'"],
     ),
@@ -866,8 +866,8 @@ def test_every_rule_problem_is_reported_at_once() -> None:
             set_at(CLUSTERS, "core", "vpcCidr", "8.8.0.0/16"),
             set_at(CLUSTERS, "core", "kubernetesVersion", "1.20"),
             set_at(CLUSTERS, "core", "projects", "search", "minSizePerAz", 9),
-            set_at(CLUSTERS, "Edge", cluster("10.20.0.0/16")),
-            set_at(CLUSTERS, "other", cluster("10.20.0.0/16")),
+            set_at(CLUSTERS, "Edge", cluster("10.20.0.0/16", projects={})),
+            set_at(CLUSTERS, "other", cluster("10.20.0.0/16", projects={})),
         )
     )
 

@@ -1,0 +1,162 @@
+"""From typed config to the components' plain specs.
+
+The one place where config keys meet component parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from components.kafka_plan import KafkaSpec, ProjectKafka, TopicDefaults, TopicSpec
+from components.node_group_plan import PoolSpec
+from components.project_manifests import (
+    ArrowFlightSpec,
+    MysqldScaling,
+    NamespaceSpec,
+    RdrsScaling,
+)
+from components.rondb import RonDbSpec
+from components.storage import DEFAULT_CLASS, DataVolumeSpec
+
+if TYPE_CHECKING:
+    from infra.config import ClusterConfig, DataVolumeConfig, NodePoolConfig, ProjectConfig
+
+# Kafka spec fields -> the config keys they come from (relative to the cluster).
+_KAFKA_CONFIG_KEYS = {
+    "zones": "availabilityZones",
+    "brokers_per_zone": "kafka.brokersPerZone",
+    "broker_storage_gib": "kafka.brokerStorageGiB",
+    "controller_storage_gib": "kafka.controllerStorageGiB",
+    "kafka_version": "kafka.version",
+    "metadata_version": "kafka.metadataVersion",
+    "topic_defaults.partitions": "kafka.topicDefaults.partitions",
+    "topic_defaults.retention_ms": "kafka.topicDefaults.retentionMs",
+}
+_PROJECT_FIELD = re.compile(r"^projects\.([^.]+)\.(topics|client_namespaces)(.*)$")
+
+
+def kafka_spec(cluster_name: str, cluster: ClusterConfig) -> KafkaSpec:
+    """The cluster's Kafka: per-zone pools on the encrypted gp3 class, topics per project."""
+    kafka = cluster.kafka
+    return KafkaSpec(
+        cluster_name=cluster_name,
+        zones=tuple(sorted(cluster.availability_zones)),
+        storage_class=DEFAULT_CLASS,
+        brokers_per_zone=kafka.brokers_per_zone,
+        broker_storage_gib=kafka.broker_storage_gib,
+        controller_storage_gib=kafka.controller_storage_gib,
+        kafka_version=kafka.version,
+        metadata_version=kafka.metadata_version,
+        topic_defaults=TopicDefaults(
+            partitions=kafka.topic_defaults.partitions,
+            retention_ms=kafka.topic_defaults.retention_ms,
+        ),
+        projects={
+            name: ProjectKafka(
+                topics={
+                    topic: TopicSpec(
+                        partitions=settings.partitions, retention_ms=settings.retention_ms
+                    )
+                    for topic, settings in project.kafka_topics.items()
+                },
+                client_namespaces=project.client_namespaces,
+            )
+            for name, project in cluster.projects.items()
+        },
+    )
+
+
+def kafka_config_path(field_path: str) -> str:
+    """The config key (relative to its cluster) behind a Kafka spec field path."""
+    if field_path in _KAFKA_CONFIG_KEYS:
+        return _KAFKA_CONFIG_KEYS[field_path]
+    project = _PROJECT_FIELD.match(field_path)
+    if project:
+        name, field, rest = project.groups()
+        key = "kafkaTopics" if field == "topics" else "clientNamespaces"
+        rest = rest.replace(".retention_ms", ".retentionMs")
+        return f"projects.{name}.{key}{rest}"
+    return "kafka"
+
+
+def pool_spec(pool: NodePoolConfig) -> PoolSpec:
+    """A node pool's sizes and types."""
+    return PoolSpec(
+        instance_types=pool.instance_types,
+        min_size_per_az=pool.min_size_per_az,
+        max_size_per_az=pool.max_size_per_az,
+        root_volume_size_gib=pool.root_volume_size_gib,
+    )
+
+
+def data_volume_spec(volume: DataVolumeConfig) -> DataVolumeSpec:
+    """The RonDB data storage class."""
+    return DataVolumeSpec(
+        volume_type=volume.type,
+        iops=volume.iops,
+        throughput_mibps=volume.throughput_mibps,
+        iops_per_gib=volume.iops_per_gib,
+    )
+
+
+def namespace_spec(project: str, settings: ProjectConfig) -> NamespaceSpec:
+    """A project's namespace guard rails."""
+    return NamespaceSpec(
+        project=project,
+        client_namespaces=settings.client_namespaces,
+        quota_cpu=settings.quota.cpu,
+        quota_memory=settings.quota.memory,
+        quota_storage=settings.quota.storage,
+    )
+
+
+def rondb_spec(project: str, settings: ProjectConfig) -> RonDbSpec:
+    """A project's RonDB cluster."""
+    return RonDbSpec(
+        project=project,
+        data_replicas=settings.rondb.data_replicas,
+        data_node_cpus=settings.rondb.data_node_cpus,
+        data_node_memory_mib=settings.rondb.data_node_memory_mib,
+        data_volume_gib=settings.rondb.data_volume_gib,
+        mysqld_min=settings.mysqld.min_replicas,
+        mysqld_max=settings.mysqld.max_replicas,
+        rdrs_min=settings.rdrs.min_replicas,
+        rdrs_max=settings.rdrs.max_replicas,
+        backup_schedule=settings.rondb.backup_schedule,
+        backup_ttl=settings.rondb.backup_ttl,
+    )
+
+
+def rdrs_scaling(settings: ProjectConfig) -> RdrsScaling:
+    """RDRS autoscaling."""
+    return RdrsScaling(
+        min_replicas=settings.rdrs.min_replicas,
+        max_replicas=settings.rdrs.max_replicas,
+        requests_per_second=settings.rdrs.target_requests_per_second,
+        response_time_p99_ms=settings.rdrs.target_response_time_p99_ms,
+        cpu_utilization=settings.rdrs.target_cpu_utilization,
+    )
+
+
+def mysqld_scaling(settings: ProjectConfig) -> MysqldScaling:
+    """MySQL server autoscaling."""
+    return MysqldScaling(
+        min_replicas=settings.mysqld.min_replicas,
+        max_replicas=settings.mysqld.max_replicas,
+        cpu_utilization=settings.mysqld.target_cpu_utilization,
+    )
+
+
+def arrow_flight_spec(settings: ProjectConfig) -> ArrowFlightSpec:
+    """Arrow Flight and its autoscaling."""
+    flight = settings.arrow_flight
+    return ArrowFlightSpec(
+        min_replicas=flight.min_replicas,
+        max_replicas=flight.max_replicas,
+        image=flight.image,
+        cpu=flight.cpu,
+        memory=flight.memory,
+        queue_size=flight.target_queue_size,
+        queue_time_ms=flight.target_queue_time_ms,
+    )
