@@ -10,8 +10,8 @@ monitor's cross-event-loop errors when a resource is passed as an input, pulumi/
 
 from __future__ import annotations
 
-import bisect
 import hashlib
+import heapq
 import json
 import threading
 from collections.abc import Callable
@@ -21,6 +21,7 @@ from typing import Any
 from google.protobuf import empty_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import provider_pb2, resource_pb2
+from pulumi.runtime.settings import get_project, get_stack
 
 from fsctl import wire
 
@@ -541,6 +542,15 @@ class RecordingMonitor(MockMonitor):
         self._by_urn: dict[str, PlannedResource] = {}
         self._record_lock = threading.Lock()
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives a resource: its parents' type chain, stack excluded."""
+        qualified_type = type_
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                qualified_type = f"{parent_type}${type_}"
+        return "urn:pulumi:" + "::".join([get_stack(), get_project(), qualified_type, name])
+
     def supported_features(self) -> list[int]:
         """The monitor features the SDK may rely on, as `GetDeploymentInfo` lists them."""
         info = self.GetDeploymentInfo(empty_pb2.Empty())  # type: ignore[no-untyped-call]
@@ -563,19 +573,20 @@ class RecordingMonitor(MockMonitor):
             }
             for urn, planned in by_urn.items()
         }
-        ready = sorted(urn for urn, pending in waits_for.items() if not pending)
+        ready = [urn for urn, pending in waits_for.items() if not pending]
+        heapq.heapify(ready)
         dependents: dict[str, list[str]] = {urn: [] for urn in by_urn}
         for urn, pending in waits_for.items():
             for other in pending:
                 dependents[other].append(urn)
         ordered: list[PlannedResource] = []
         while ready:
-            urn = ready.pop(0)
+            urn = heapq.heappop(ready)
             ordered.append(by_urn[urn])
             for dependent in dependents[urn]:
                 waits_for[dependent].discard(urn)
                 if not waits_for[dependent]:
-                    bisect.insort(ready, dependent)
+                    heapq.heappush(ready, dependent)
         return ordered
 
     def resource(self, urn: str) -> PlannedResource:

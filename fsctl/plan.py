@@ -13,6 +13,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +59,16 @@ class Plan:
             raise KeyError(f"{len(matches)} resources of type {resource_type} named {name!r}")
         return matches[0]
 
+    @cached_property
+    def _by_urn(self) -> dict[str, PlannedResource]:
+        return {planned.urn: planned for planned in self.resources}
+
     def cluster_of(self, resource: PlannedResource) -> str:
         """The cluster a resource belongs to: the cluster component among its ancestors.
 
         The federation's shared resources belong to the federation (its component's name).
         """
-        by_urn = {planned.urn: planned for planned in self.resources}
+        by_urn = self._by_urn
         current: PlannedResource | None = resource
         while current is not None:
             if current.type in (CLUSTER_COMPONENT_TYPE, FEDERATION_COMPONENT_TYPE):
@@ -238,11 +243,17 @@ def _sorted(value: Any) -> Any:
 
 
 def write_plan(plan: Plan, out_dir: Path) -> None:
-    """Write `resources.json` and the manifests, replacing whatever `out_dir` held.
+    """Write `resources.json` and the manifests, replacing the plan `out_dir` held.
 
     The plan is written beside `out_dir` first and moved into place, so a failure never leaves
-    a half-written plan behind.
+    a half-written plan behind. An existing `out_dir` is replaced only if it is empty or holds
+    a plan: `--out .` must never delete a project.
     """
+    if out_dir.exists() and not _is_replaceable(out_dir):
+        raise FileExistsError(
+            f"{out_dir} exists and is not a plan directory; choose an empty directory or a "
+            "previous plan's"
+        )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     staging.chmod(0o755)
@@ -260,6 +271,12 @@ def write_plan(plan: Plan, out_dir: Path) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _is_replaceable(directory: Path) -> bool:
+    if not directory.is_dir():
+        return False
+    return {entry.name for entry in directory.iterdir()} <= {"resources.json", "manifests"}
 
 
 def summarize(plan: Plan) -> dict[str, Any]:

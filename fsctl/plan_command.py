@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import yaml
 
 from fsctl.errors import EXIT_OK, UserError
 from fsctl.plan import PulumiProject, StackConfigFile, run_program, summarize, write_plan
@@ -45,7 +46,9 @@ def run(arguments: argparse.Namespace) -> int:
         parse_stack_config(stack_config.values)
     except ConfigError as error:
         raise UserError(f"{config_file}: invalid stack configuration\n{error}") from None
-    except (ValueError, OSError) as error:  # unreadable YAML or file
+    except yaml.YAMLError as error:
+        raise UserError(f"{config_file}: not valid YAML: {_yaml_problem(error)}") from None
+    except (ValueError, OSError) as error:
         raise UserError(f"{config_file}: {error}") from None
 
     try:
@@ -60,13 +63,23 @@ def run(arguments: argparse.Namespace) -> int:
         raise UserError(str(error)) from None
 
     out_dir: Path = arguments.out or project.root / "build" / "plan" / arguments.stack
-    write_plan(plan, out_dir)
+    try:
+        write_plan(plan, out_dir)
+    except FileExistsError as error:
+        raise UserError(str(error)) from None
     summary = summarize(plan)
     if arguments.format == "json":
         print(json.dumps({**summary, "out": str(out_dir)}, indent=2))
     else:
         print(_summary_table(summary, out_dir))
     return EXIT_OK
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """One line: what the YAML parser found wrong, and where."""
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    mark = getattr(error, "problem_mark", None)
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark else problem
 
 
 def _summary_table(summary: dict[str, Any], out_dir: Path) -> str:

@@ -69,9 +69,16 @@ def decode(value: Any, *, mask_secrets: bool) -> Any:  # noqa: PLR0911 - one ret
     if signature == OUTPUT_SIG:
         if value.get("secret") and mask_secrets:
             return SECRET_MASK
-        return decode(value["value"], mask_secrets=mask_secrets) if "value" in value else None
+        # An output value without a value is one the engine does not know yet.
+        return (
+            decode(value["value"], mask_secrets=mask_secrets) if "value" in value else UNKNOWN_MASK
+        )
     if signature in (ASSET_SIG, ARCHIVE_SIG):
-        return {key: item for key, item in value.items() if key != SIG_KEY}
+        return {
+            key: decode(item, mask_secrets=mask_secrets)
+            for key, item in value.items()
+            if key != SIG_KEY
+        }
     return {key: decode(item, mask_secrets=mask_secrets) for key, item in value.items()}
 
 
