@@ -40,7 +40,7 @@ def stack_config(clusters: int) -> dict[str, str]:
             f"c{index:02}": {
                 "vpcCidr": f"10.{index}.0.0/16",
                 "projects": {
-                    f"project-{number}": {
+                    f"c{index:02}-project-{number}": {
                         "instanceTypes": ["r6i.2xlarge"],
                         "minSizePerAz": 1,
                         "maxSizePerAz": 4,

@@ -9,8 +9,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.addon_versions import AddonName
-from components.iam import kms_use_policy, pod_identity_trust_policy
+from components.iam import kms_use_policy
 from components.options import component_dependencies
+from components.pod_identity import pod_identity_role
 
 EBS_CSI_NAMESPACE = "kube-system"
 EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
@@ -82,14 +83,13 @@ class EksAddons(pulumi.ComponentResource):
         key_arn: pulumi.Input[str],
     ) -> pulumi.Output[str]:
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
+        role = pod_identity_role(
             f"{name}-ebs-csi",
             description="EBS CSI driver controller, through EKS Pod Identity",
-            assume_role_policy=pulumi.Output.all(account_id, cluster_arn).apply(
-                lambda values: pod_identity_trust_policy(
-                    values[0], values[1], EBS_CSI_NAMESPACE, EBS_CSI_SERVICE_ACCOUNT
-                )
-            ),
+            account_id=account_id,
+            cluster_arn=cluster_arn,
+            namespace=EBS_CSI_NAMESPACE,
+            service_account=EBS_CSI_SERVICE_ACCOUNT,
             opts=child,
         )
         managed = aws.iam.RolePolicyAttachment(

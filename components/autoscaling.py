@@ -8,9 +8,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.iam import cluster_autoscaler_policy, pod_identity_trust_policy
+from components.iam import cluster_autoscaler_policy
 from components.node_group_plan import NODE_POOL_LABEL, SYSTEM_POOL
 from components.options import component_dependencies
+from components.pod_identity import pod_identity_role
 
 NAMESPACE = "kube-system"
 AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
@@ -85,14 +86,13 @@ class ClusterAutoscaler(pulumi.ComponentResource):
     ) -> None:
         super().__init__("featurestore:eks:ClusterAutoscaler", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
+        role = pod_identity_role(
             f"{name}-autoscaler",
             description=f"Cluster Autoscaler of {eks_cluster_name}, through EKS Pod Identity",
-            assume_role_policy=pulumi.Output.all(account_id, cluster_arn).apply(
-                lambda values: pod_identity_trust_policy(
-                    values[0], values[1], NAMESPACE, AUTOSCALER_SERVICE_ACCOUNT
-                )
-            ),
+            account_id=account_id,
+            cluster_arn=cluster_arn,
+            namespace=NAMESPACE,
+            service_account=AUTOSCALER_SERVICE_ACCOUNT,
             opts=child,
         )
         policy = aws.iam.RolePolicy(

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.iam import document, kms_use_policy, pod_identity_trust_policy
+from components.iam import document, kms_use_policy
 from components.manifests import apply_manifest, object_key
 from components.options import component_dependencies
+from components.pod_identity import pod_identity_role
 from components.project_manifests import (
     ENDPOINTS,
     ArrowFlightSpec,
@@ -202,14 +202,13 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         key_arn: pulumi.Input[str],
     ) -> pulumi.Output[str]:
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
+        role = pod_identity_role(
             f"{name}-rondb-backups",
             description=f"RonDB backups of project {project}, through EKS Pod Identity",
-            assume_role_policy=pulumi.Output.all(account_id, cluster_arn).apply(
-                lambda values: pod_identity_trust_policy(
-                    values[0], values[1], project, SERVICE_ACCOUNT
-                )
-            ),
+            account_id=account_id,
+            cluster_arn=cluster_arn,
+            namespace=project,
+            service_account=SERVICE_ACCOUNT,
             tags=project_tags(project),
             opts=child,
         )
@@ -251,18 +250,13 @@ def _backup_bucket_policy(bucket_arn: str) -> str:
 
 
 def _tls_only_policy(bucket_arn: str) -> str:
-    return json.dumps(
+    return document(
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         }
     )
