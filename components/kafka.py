@@ -56,15 +56,17 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kafka_plan import (
-    KafkaSpec,
-    bootstrap_address,
+from components.kafka_manifests import (
     cruise_control_metrics_config_map,
     kafka_manifest,
     namespace_manifest,
     operator_values,
-    require_valid,
     strimzi_manifests,
+)
+from components.kafka_plan import (
+    KafkaSpec,
+    bootstrap_address,
+    require_valid,
 )
 from components.options import component_dependencies
 

@@ -12,6 +12,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from components.kafka_manifests import (
+    broker_pool_manifests,
+    controller_pool_manifests,
+    cruise_control_metrics_config_map,
+    kafka_manifest,
+    namespace_manifest,
+    operator_values,
+    rebalance_template_manifests,
+    strimzi_manifests,
+    topic_manifests,
+    user_manifests,
+)
 from components.kafka_plan import (
     AUTO_REBALANCE_MODES,
     KAFKA_METADATA_VERSIONS,
@@ -22,18 +34,8 @@ from components.kafka_plan import (
     TopicDefaults,
     TopicSpec,
     bootstrap_address,
-    broker_pool_manifests,
-    controller_pool_manifests,
-    cruise_control_metrics_config_map,
-    kafka_manifest,
     kafka_problems,
-    namespace_manifest,
-    operator_values,
-    rebalance_template_manifests,
     require_valid,
-    strimzi_manifests,
-    topic_manifests,
-    user_manifests,
 )
 from tests.strimzi_crds import CEL_RULES, cel_rules, crd_errors, crd_schemas
 
