@@ -1,4 +1,4 @@
-"""Pure planning of a cluster's Kafka: the Strimzi 1.2.0 objects, as plain manifests.
+"""Pure planning of a cluster's Kafka on Strimzi 1.2.0: the spec, its names, its validation.
 
 One Kafka cluster per EKS cluster, in KRaft mode with node pools keyed by zone:
 

@@ -11,12 +11,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from fsctl import plan_command
+from fsctl import diff_command, drift_command, plan_command, policy_command
 from fsctl.errors import EXIT_ERROR, EXIT_OK, UserError
 
 # Each command module adds its subcommand with `register(subparsers)`; the handler it sets
 # takes the parsed arguments and returns the exit code.
-COMMANDS = (plan_command,)
+COMMANDS = (plan_command, diff_command, policy_command, drift_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
