@@ -1,0 +1,24 @@
+"""The feature-store CrossGuard policy pack: rules by domain, and the pack's defaults.
+
+`pulumi preview --policy-pack policies` runs `policies/__main__.py`, which serves
+`ALL_POLICIES`; `fsctl policy` runs the very same objects on an offline plan.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import EnforcementLevel, Policy
+
+from policies import eks, iam, kafka, kubernetes, network, nodes
+
+PACK_NAME = "feature-store-eks"
+DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY
+"""Every policy blocks unless a policy config (policies/config/<env>.json) says otherwise."""
+
+ALL_POLICIES: list[Policy] = [
+    *network.POLICIES,
+    *eks.POLICIES,
+    *nodes.POLICIES,
+    *iam.POLICIES,
+    *kubernetes.POLICIES,
+    *kafka.POLICIES,
+]

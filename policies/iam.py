@@ -1,0 +1,337 @@
+"""IAM and KMS rules: least privilege, scoped trust, key rotation, and protection of data."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import Policy, ResourceValidationArgs, ResourceValidationPolicy
+
+from policies.support import (
+    as_int,
+    is_true,
+    mapping,
+    policy_document,
+    resource_policy,
+    sequence,
+    statements,
+    string_list,
+    strings,
+    text,
+    threshold,
+)
+
+ROLE = "aws:iam/role:Role"
+POLICY_TYPES = (
+    "aws:iam/policy:Policy",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy",
+)
+ATTACHMENT_TYPES = (
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+)
+KMS_KEY = "aws:kms/key:Key"
+KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+_SERVICE_ACCOUNT_SUBJECT = re.compile(r"^system:serviceaccount:[a-z0-9-]+:[a-z0-9.-]+$")
+
+STATEFUL_TYPES = (
+    "aws:kms/key:Key",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:ebs/volume:Volume",
+    "aws:s3/bucket:Bucket",
+    "aws:s3/bucketV2:BucketV2",
+    "aws:rds/instance:Instance",
+    "aws:rds/cluster:Cluster",
+    "aws:dynamodb/table:Table",
+    "aws:efs/fileSystem:FileSystem",
+    "aws:msk/cluster:Cluster",
+    "aws:secretsmanager/secret:Secret",
+    "kubernetes:core/v1:PersistentVolume",
+    "kubernetes:core/v1:PersistentVolumeClaim",
+    "kubernetes:kafka.strimzi.io/v1:Kafka",
+    "kubernetes:kafka.strimzi.io/v1:KafkaNodePool",
+    "kubernetes:kafka.strimzi.io/v1:KafkaTopic",
+)
+
+
+def _documents(args: ResourceValidationArgs) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The policy documents a resource grants, each with a label for messages."""
+    if args.resource_type == ROLE:
+        for item in sequence(args.props.get("inlinePolicies")):
+            inline = mapping(item)
+            document = policy_document(inline.get("policy"))
+            if document is not None:
+                yield f"inline policy {text(inline.get('name')) or '?'} of {args.name}", document
+        return
+    document = policy_document(args.props.get("policy"))
+    if document is not None:
+        yield args.name, document
+
+
+def _allows(statement: Mapping[str, Any]) -> bool:
+    return text(statement.get("Effect")) != "Deny"
+
+
+_ALLOWED_SERVICE_WILDCARDS = string_list(
+    "allowedServiceWildcards",
+    (),
+    "Services whose `<service>:*` actions may be granted on every resource (`*`).",
+)
+
+
+def iam_no_wildcard_permissions() -> ResourceValidationPolicy:
+    """No `*` actions, no `service:*` on `*` resources, no Allow with NotAction."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        allowed = set(_ALLOWED_SERVICE_WILDCARDS.strings(args))
+        for label, document in _documents(args):
+            for statement in filter(_allows, statements(document)):
+                yield from _wildcard_problems(label, statement, allowed)
+
+    return resource_policy(
+        "iam-no-wildcard-permissions",
+        "IAM policies must not grant wildcard actions or every action of a service on `*`.",
+        [ROLE, *POLICY_TYPES],
+        check,
+        [_ALLOWED_SERVICE_WILDCARDS],
+    )
+
+
+def _wildcard_problems(
+    label: str, statement: Mapping[str, Any], allowed_services: set[str]
+) -> Iterator[str]:
+    actions = strings(statement.get("Action"))
+    every_resource = "*" in strings(statement.get("Resource")) or "NotResource" in statement
+    if "NotAction" in statement:
+        yield (
+            f"{label} allows every action except {', '.join(strings(statement.get('NotAction')))}"
+            "; list the actions it needs under Action instead"
+        )
+    if "*" in actions or "*:*" in actions:
+        yield f"{label} allows every action ('*'); list the actions it needs"
+        return
+    broad = sorted(
+        action
+        for action in actions
+        if action.endswith(":*") and action.split(":", 1)[0] not in allowed_services
+    )
+    if broad and every_resource:
+        yield (
+            f"{label} allows {', '.join(broad)} on every resource; list the actions it needs "
+            "or scope Resource to specific ARNs"
+        )
+
+
+_FORBIDDEN_POLICIES = string_list(
+    "forbiddenPolicies",
+    ("AdministratorAccess", "IAMFullAccess", "PowerUserAccess"),
+    "Names of AWS-managed policies that must never be attached.",
+)
+
+
+def iam_no_admin_policies() -> ResourceValidationPolicy:
+    """No administrator-level managed policies attached (CKV_AWS_274)."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        forbidden = set(_FORBIDDEN_POLICIES.strings(args))
+        arns = (
+            strings(args.props.get("managedPolicyArns"))
+            if args.resource_type == ROLE
+            else strings(args.props.get("policyArn"))
+        )
+        for arn in arns:
+            name = arn.rsplit("/", 1)[-1]
+            if ":policy/" in arn and name in forbidden:
+                yield (
+                    f"{args.name} attaches {name}, which grants administrator-level access; "
+                    "attach a policy with only the actions the role needs"
+                )
+
+    return resource_policy(
+        "iam-no-admin-policies",
+        "IAM principals must not be given administrator-level managed policies.",
+        [ROLE, *ATTACHMENT_TYPES],
+        check,
+        [_FORBIDDEN_POLICIES],
+    )
+
+
+def _conditions(statement: Mapping[str, Any]) -> list[tuple[str, str, list[str]]]:
+    """A statement's conditions as `(operator, key, values)`."""
+    return [
+        (operator, key, strings(values))
+        for operator, by_key in mapping(statement.get("Condition")).items()
+        for key, values in mapping(by_key).items()
+    ]
+
+
+def _principals(statement: Mapping[str, Any], kind: str) -> list[str]:
+    principal = statement.get("Principal")
+    if principal == "*":
+        return ["*"]
+    return strings(mapping(principal).get(kind))
+
+
+def iam_trust_policy_scoped() -> ResourceValidationPolicy:
+    """Roles trust only named principals; workload roles only one service account."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        document = policy_document(args.props.get("assumeRolePolicy"))
+        if document is None:
+            return
+        for statement in filter(_allows, statements(document)):
+            yield from _trust_problems(args.name, statement)
+
+    return resource_policy(
+        "iam-trust-policy-scoped",
+        "IAM role trust policies must name who may assume the role, down to one service account.",
+        [ROLE],
+        check,
+    )
+
+
+def _trust_problems(role: str, statement: Mapping[str, Any]) -> Iterator[str]:
+    conditions = _conditions(statement)
+    if "*" in _principals(statement, "AWS") and not conditions:
+        yield (
+            f"role {role} may be assumed by any AWS principal; name the accounts or roles that "
+            "need it, or add conditions that restrict who can assume it"
+        )
+    if any(":oidc-provider/" in federated for federated in _principals(statement, "Federated")):
+        subjects = [
+            (operator, values)
+            for operator, key, values in conditions
+            if key.endswith(":sub") and not operator.startswith("ForAnyValue")
+        ]
+        if not any(
+            operator == "StringEquals"
+            and values
+            and all(map(_SERVICE_ACCOUNT_SUBJECT.match, values))
+            for operator, values in subjects
+        ):
+            yield (
+                f"role {role} may be assumed by any service account the OIDC provider vouches "
+                "for; add a StringEquals condition on <issuer>:sub with the exact value "
+                "system:serviceaccount:<namespace>:<name>"
+            )
+    if POD_IDENTITY_SERVICE in _principals(statement, "Service") and not any(
+        key.endswith("kubernetes-service-account") for _, key, _ in conditions
+    ):
+        yield (
+            f"role {role} may be bound by pod identity to any service account; add a "
+            "StringEquals condition on aws:RequestTag/kubernetes-service-account (and the "
+            "namespace and cluster) naming the one it is for"
+        )
+
+
+_MAX_ROTATION_DAYS = threshold(
+    "maxRotationPeriodDays",
+    "integer",
+    365,
+    "Longest allowed automatic rotation period of a KMS key, in days.",
+    minimum=90,
+    maximum=2560,
+)
+
+
+def kms_key_rotation() -> ResourceValidationPolicy:
+    """Symmetric KMS keys rotate automatically, at least yearly (CKV_AWS_7)."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        props = args.props
+        spec = text(props.get("customerMasterKeySpec")) or text(props.get("keySpec"))
+        if (spec or "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT":
+            return  # asymmetric and HMAC keys cannot rotate automatically
+        if not is_true(props.get("enableKeyRotation")):
+            yield f"key {args.name} does not rotate; set enableKeyRotation to true"
+            return
+        period = as_int(props.get("rotationPeriodInDays"))
+        maximum = _MAX_ROTATION_DAYS.integer(args)
+        if period is not None and period > maximum:
+            yield (
+                f"key {args.name} rotates every {period} days; set rotationPeriodInDays to "
+                f"{maximum} or less"
+            )
+
+    return resource_policy(
+        "kms-key-rotation",
+        "Symmetric KMS keys must rotate automatically.",
+        [KMS_KEY],
+        check,
+        [_MAX_ROTATION_DAYS],
+    )
+
+
+def kms_key_policy_no_public_principal() -> ResourceValidationPolicy:
+    """No key policy lets everyone use the key (CKV_AWS_33)."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        document = policy_document(args.props.get("policy"))
+        if document is None:
+            return
+        for statement in filter(_allows, statements(document)):
+            if "*" in _principals(statement, "AWS") and not _conditions(statement):
+                yield (
+                    f"the key policy of {args.name} lets any AWS principal use the key; name the "
+                    "account root or the roles that need it"
+                )
+
+    return resource_policy(
+        "kms-key-policy-no-public-principal",
+        "KMS key policies must not allow every AWS principal.",
+        [KMS_KEY, KMS_KEY_POLICY],
+        check,
+    )
+
+
+_STATEFUL_TYPES = string_list(
+    "statefulTypes", STATEFUL_TYPES, "Resource types that hold data that code cannot recreate."
+)
+_STATEFUL_CHARTS = string_list(
+    "statefulCharts",
+    ("rondb",),
+    "Helm charts whose release owns data (its volumes go when the release goes).",
+)
+
+
+def protect_stateful_resources() -> ResourceValidationPolicy:
+    """Keys and data stores are protected from deletion by an update or a destroy."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        if args.opts.protect:
+            return
+        stateful = args.resource_type in _STATEFUL_TYPES.strings(args)
+        if args.resource_type == HELM_RELEASE:
+            chart = text(args.props.get("chart")).rsplit("/", 1)[-1]
+            stateful = stateful or chart in _STATEFUL_CHARTS.strings(args)
+        if stateful:
+            yield (
+                f"{args.name} holds data that code cannot recreate, yet a replacement or a "
+                "destroy would remove it; add protect=True to its resource options"
+            )
+
+    return resource_policy(
+        "protect-stateful-resources",
+        "Keys and other stateful resources must be protected from deletion.",
+        None,  # the types come from the config
+        check,
+        [_STATEFUL_TYPES, _STATEFUL_CHARTS],
+    )
+
+
+POLICIES: list[Policy] = [
+    iam_no_wildcard_permissions(),
+    iam_no_admin_policies(),
+    iam_trust_policy_scoped(),
+    kms_key_rotation(),
+    kms_key_policy_no_public_principal(),
+    protect_stateful_resources(),
+]
