@@ -41,7 +41,8 @@ class ProjectFeatureStore(pulumi.ComponentResource):
 
     RonDB's backups go to a bucket of the project's own (KMS-encrypted with the cluster's key,
     versioned, private, TLS only), written by a role that only RonDB's service account in the
-    project's namespace can assume, through EKS Pod Identity.
+    project's namespace can assume, through EKS Pod Identity. In prod the bucket and the RonDB
+    release are protected.
     """
 
     def __init__(
@@ -59,7 +60,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         cluster_arn: pulumi.Input[str],
         key_arn: pulumi.Input[str],
         kubernetes_provider: k8s.Provider,
-        protect_backups: bool,
+        protect: bool,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:project:ProjectFeatureStore", name, None, opts)
@@ -78,7 +79,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
             for manifest in manifests[1:]
         ]
 
-        bucket = self._backup_bucket(name, project, key_arn, protect_backups)
+        bucket = self._backup_bucket(name, project, key_arn, protect)
         role_arn = self._backup_role(
             name,
             project=project,
@@ -112,6 +113,8 @@ class ProjectFeatureStore(pulumi.ComponentResource):
                 parent=self,
                 provider=kubernetes_provider,
                 depends_on=[*waits_for, namespace_object, *guard_rails, association],
+                # Removing the release removes the project's online store.
+                protect=protect,
             ),
         )
         workload_objects = [

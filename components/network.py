@@ -52,6 +52,7 @@ class Vpc(pulumi.ComponentResource):
         single_nat_gateway: bool,
         flow_log_retention_days: int,
         account_id: pulumi.Input[str],
+        protect_logs: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:network:Vpc", name, None, opts)
@@ -133,7 +134,7 @@ class Vpc(pulumi.ComponentResource):
 
         # Intra subnets get a table of their own with only the local route: no internet at all.
         self._route_table(f"{name}-intra", vpc, subnets[SubnetTier.INTRA])
-        self._flow_log(name, vpc, flow_log_retention_days, account_id)
+        self._flow_log(name, vpc, flow_log_retention_days, account_id, protect_logs)
 
         self.register_outputs(
             {
@@ -181,12 +182,14 @@ class Vpc(pulumi.ComponentResource):
         vpc: aws.ec2.Vpc,
         retention_days: int,
         account_id: pulumi.Input[str],
+        protect: bool,
     ) -> None:
         child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             retention_in_days=retention_days,
-            opts=child,
+            # The record of who talked to whom: deleting the group deletes the evidence.
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
         role = aws.iam.Role(
             f"{name}-flow-logs",

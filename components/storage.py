@@ -12,7 +12,10 @@ from components.manifests import apply_manifest
 
 EBS_CSI = "ebs.csi.aws.com"
 DEFAULT_CLASS = "gp3-encrypted"
-"""The cluster's default class: general-purpose volumes (Prometheus, Kafka)."""
+"""The cluster's default class, for disposable data (metrics, caches): volumes go with their
+claims."""
+STATEFUL_CLASS = "gp3-encrypted-retain"
+"""General-purpose volumes that hold data (Kafka): kept when their claim is deleted."""
 DATA_CLASS = "rondb-data"
 """RonDB data nodes' volumes: provisioned IOPS, kept when their claim is deleted."""
 
@@ -30,12 +33,13 @@ class DataVolumeSpec:
 def storage_class_manifests(
     key_arn: pulumi.Input[str], data: DataVolumeSpec
 ) -> list[dict[str, Any]]:
-    """The default class and the data class.
+    """The default class, the stateful class and the RonDB data class.
 
-    Both are encrypted with the cluster's KMS key, created in the zone of the pod that claims
-    them (`WaitForFirstConsumer`: EBS volumes are zonal) and expandable. The data class keeps
-    its volumes when their claim is deleted (`Retain`): RonDB's chart deletes data-node claims
-    with their StatefulSet.
+    All are encrypted with the cluster's KMS key, created in the zone of the pod that claims
+    them (`WaitForFirstConsumer`: EBS volumes are zonal) and expandable. Only the default
+    class, for disposable data, deletes a volume with its claim; the others keep it
+    (`Retain`): RonDB's chart deletes data-node claims with their StatefulSet, and a deleted
+    Kafka claim must not take a broker's log with it.
     """
     common: dict[str, Any] = {
         "apiVersion": "storage.k8s.io/v1",
@@ -59,6 +63,12 @@ def storage_class_manifests(
             },
             "parameters": {"type": "gp3", **encryption},
             "reclaimPolicy": "Delete",
+        },
+        {
+            **common,
+            "metadata": {"name": STATEFUL_CLASS},
+            "parameters": {"type": "gp3", **encryption},
+            "reclaimPolicy": "Retain",
         },
         {
             **common,
@@ -86,7 +96,11 @@ class StorageClasses(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:storage:StorageClasses", name, None, opts)
-        self.names: Mapping[str, str] = {"default": DEFAULT_CLASS, "data": DATA_CLASS}
+        self.names: Mapping[str, str] = {
+            "default": DEFAULT_CLASS,
+            "stateful": STATEFUL_CLASS,
+            "data": DATA_CLASS,
+        }
         for manifest in storage_class_manifests(key_arn, data_volume):
             apply_manifest(
                 f"{name}-{manifest['metadata']['name']}",

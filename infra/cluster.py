@@ -89,6 +89,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             single_nat_gateway=config.nat_strategy is NatStrategy.SINGLE,
             flow_log_retention_days=config.flow_log_retention_days,
             account_id=account_id,
+            protect_logs=protect_stateful,
             opts=on_aws,
         )
         self.key = ClusterKey(
@@ -209,7 +210,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 cluster_arn=self.control_plane.cluster_arn,
                 key_arn=self.key.arn,
                 kubernetes_provider=self.control_plane.kubernetes_provider,
-                protect_backups=protect_stateful,
+                protect=protect_stateful,
                 opts=pulumi.ResourceOptions.merge(
                     on_aws,
                     pulumi.ResourceOptions(depends_on=[storage, metrics, priority, services]),

@@ -17,7 +17,7 @@ from components.project_manifests import (
     RdrsScaling,
 )
 from components.rondb import RonDbSpec
-from components.storage import DEFAULT_CLASS, DataVolumeSpec
+from components.storage import STATEFUL_CLASS, DataVolumeSpec
 
 if TYPE_CHECKING:
     from infra.config import ClusterConfig, DataVolumeConfig, NodePoolConfig, ProjectConfig
@@ -42,7 +42,7 @@ def kafka_spec(cluster_name: str, cluster: ClusterConfig) -> KafkaSpec:
     return KafkaSpec(
         cluster_name=cluster_name,
         zones=tuple(sorted(cluster.availability_zones)),
-        storage_class=DEFAULT_CLASS,
+        storage_class=STATEFUL_CLASS,
         brokers_per_zone=kafka.brokers_per_zone,
         broker_storage_gib=kafka.broker_storage_gib,
         controller_storage_gib=kafka.controller_storage_gib,

@@ -37,7 +37,7 @@ def test_each_cluster_gets_the_operator_a_kafka_and_pools_per_zone(plan: Plan) -
     ]
     for resource in plan.of_type(f"{STRIMZI}:KafkaNodePool"):
         storage = resource.inputs["spec"]["storage"]
-        assert storage["volumes"][0]["class"] == "gp3-encrypted"
+        assert storage["volumes"][0]["class"] == "gp3-encrypted-retain"
         assert storage["volumes"][0]["deleteClaim"] is False
     k8s_provider = plan.of_type("pulumi:providers:kubernetes")[0].urn
     assert {r.provider for r in plan.resources if r.type.startswith(STRIMZI)} == {k8s_provider}

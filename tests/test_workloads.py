@@ -113,7 +113,7 @@ def test_exactly_one_default_storage_class_and_both_encrypted_with_the_cluster_k
         r.inputs["metadata"]["name"]: r.inputs
         for r in prod.of_type("kubernetes:storage.k8s.io/v1:StorageClass")
     }
-    assert set(classes) == {"gp3-encrypted", "rondb-data"}
+    assert set(classes) == {"gp3-encrypted", "gp3-encrypted-retain", "rondb-data"}
     defaults = [
         name
         for name, c in classes.items()
@@ -128,6 +128,8 @@ def test_exactly_one_default_storage_class_and_both_encrypted_with_the_cluster_k
         assert storage_class["volumeBindingMode"] == "WaitForFirstConsumer"
         assert storage_class["allowVolumeExpansion"] is True
     assert classes["rondb-data"]["reclaimPolicy"] == "Retain"
+    assert classes["gp3-encrypted-retain"]["reclaimPolicy"] == "Retain"
+    assert classes["gp3-encrypted"]["reclaimPolicy"] == "Delete"  # disposable data only
     assert classes["rondb-data"]["parameters"]["iops"] == "6000"
 
 
