@@ -19,10 +19,10 @@ from components.kafka_plan import (
     CRUISE_CONTROL_METRICS_KEY,
     HOSTNAME_LABEL,
     KAFKA_METADATA_VERSIONS,
+    KAFKA_NODE_POOL,
     NAMESPACE_NAME_LABEL,
     REBALANCE_TEMPLATE_ANNOTATION,
     STRIMZI_API_VERSION,
-    ZONE_LABEL,
     ContainerResources,
     KafkaSpec,
     Manifest,
@@ -34,7 +34,13 @@ from components.kafka_plan import (
     rebalance_template_name,
     topic_name,
 )
-from components.node_group_plan import NODE_POOL_LABEL, PROJECT_LABEL, SYSTEM_POOL
+from components.node_group_plan import (
+    DEDICATED_TAINT,
+    NODE_POOL_LABEL,
+    PROJECT_LABEL,
+    SYSTEM_POOL,
+    ZONE_LABEL,
+)
 
 # Cruise Control only exports metrics through the Prometheus JMX exporter (the Kafka CRD
 # rejects the Strimzi metrics reporter for it); these rules are Strimzi's example.
@@ -66,8 +72,8 @@ def _metadata(
     return metadata
 
 
-def _system_node_affinity(zone: str | None = None) -> dict[str, Any]:
-    expressions = [{"key": NODE_POOL_LABEL, "operator": "In", "values": [SYSTEM_POOL]}]
+def _system_node_affinity(zone: str | None = None, pool: str = SYSTEM_POOL) -> dict[str, Any]:
+    expressions = [{"key": NODE_POOL_LABEL, "operator": "In", "values": [pool]}]
     if zone is not None:
         expressions.append({"key": ZONE_LABEL, "operator": "In", "values": [zone]})
     return {
@@ -215,8 +221,18 @@ def _node_pool(
             "resources": _resources(resources),
             "template": {
                 "pod": {
+                    # Brokers and controllers have nodes of their own: a broker under load
+                    # must not starve the cluster's operators, nor they it.
+                    "tolerations": [
+                        {
+                            "key": DEDICATED_TAINT,
+                            "operator": "Equal",
+                            "value": KAFKA_NODE_POOL,
+                            "effect": "NoSchedule",
+                        }
+                    ],
                     "affinity": {
-                        "nodeAffinity": _system_node_affinity(zone),
+                        "nodeAffinity": _system_node_affinity(zone, KAFKA_NODE_POOL),
                         # Soft: two Kafka pods of a zone on one node lose at most one
                         # replica of any partition, since replicas are spread by zone.
                         "podAntiAffinity": {
@@ -235,7 +251,7 @@ def _node_pool(
                                 }
                             ]
                         },
-                    }
+                    },
                 }
             },
         },
@@ -418,7 +434,9 @@ def operator_values(spec: KafkaSpec) -> dict[str, Any]:
     return {
         "replicas": 2,
         "leaderElection": {"enable": True},
-        "watchNamespaces": [spec.namespace],
+        # The chart always watches its own namespace, where the release and Kafka live; naming
+        # it here too renders its RoleBindings twice and fails the install (strimzi #1796).
+        "watchNamespaces": [],
         "watchAnyNamespace": False,
         "nodeSelector": {NODE_POOL_LABEL: SYSTEM_POOL},
         "topologySpreadConstraints": [

@@ -67,7 +67,8 @@ KAFKA_METADATA_VERSIONS: Mapping[str, str] = {
 }
 DEFAULT_KAFKA_VERSION = "4.3.1"
 
-ZONE_LABEL = "topology.kubernetes.io/zone"
+KAFKA_NODE_POOL = "kafka"
+"""The node pool of brokers and controllers (tainted `featurestore.io/dedicated=kafka`)."""
 HOSTNAME_LABEL = "kubernetes.io/hostname"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 """Set by Kubernetes on every namespace (immutable), so peers need no labelling of ours."""

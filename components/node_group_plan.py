@@ -15,6 +15,10 @@ PROJECT_LABEL = "featurestore.io/project"
 NODE_POOL_LABEL = "featurestore.io/node-pool"
 """Label on every node naming its pool: `system` or the project's name."""
 SYSTEM_POOL = "system"
+DEDICATED_TAINT = "featurestore.io/dedicated"
+"""Taint key of a shared service's own pool (Kafka); the value is the service's pool name."""
+ZONE_LABEL = "topology.kubernetes.io/zone"
+"""The zone label Kubernetes puts on every node."""
 
 _INSTANCE_FAMILY = re.compile(r"^(?P<family>[a-z]+)(?P<generation>\d+)(?P<attributes>[a-z-]*)\.")
 
@@ -72,17 +76,25 @@ class NodeGroupPlan:
 
 
 def plan_node_groups(
-    system: PoolSpec, projects: Mapping[str, PoolSpec], zones: Iterable[str]
+    system: PoolSpec,
+    projects: Mapping[str, PoolSpec],
+    zones: Iterable[str],
+    services: Mapping[str, PoolSpec] | None = None,
 ) -> list[NodeGroupPlan]:
-    """Every node group of a cluster: the system pool and each project's pool, in every zone.
+    """Every node group of a cluster: the system, service and project pools, in every zone.
 
-    Project pools are labelled and tainted `featurestore.io/project=<name>:NoSchedule`, so only
-    the project's pods (which tolerate the taint and select the label) run there.
+    Shared services (Kafka) have pools of their own besides the untainted system pool. Project
+    pools are labelled and tainted `featurestore.io/project=<name>:NoSchedule`, so only
+    the project's pods (which tolerate the taint and select the label) run there; a service's
+    pool likewise with `featurestore.io/dedicated=<name>:NoSchedule`.
     """
-    if SYSTEM_POOL in projects:
-        raise ValueError(f"{SYSTEM_POOL!r} is the system pool's name; rename the project")
+    services = services or {}
+    taken = {SYSTEM_POOL, *services}
+    if clash := sorted(taken & set(projects)):
+        raise ValueError(f"{', '.join(clash)} names a pool of the cluster; rename the project")
     ordered_zones = sorted(zones)
     pools: list[tuple[str, str | None, PoolSpec]] = [(SYSTEM_POOL, None, system)]
+    pools += [(name, None, spec) for name, spec in sorted(services.items())]
     pools += [(name, name, spec) for name, spec in sorted(projects.items())]
     plans = []
     for pool, project, spec in pools:
@@ -91,6 +103,8 @@ def plan_node_groups(
         if project is not None:
             labels[PROJECT_LABEL] = project
             taints = (Taint(PROJECT_LABEL, project),)
+        elif pool in services:
+            taints = (Taint(DEDICATED_TAINT, pool),)
         for zone in ordered_zones:
             plans.append(
                 NodeGroupPlan(

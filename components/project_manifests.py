@@ -17,7 +17,7 @@ from components.metrics import (
     RDRS_RESPONSE_TIME_P99_MS,
     CustomMetric,
 )
-from components.node_group_plan import PROJECT_LABEL
+from components.node_group_plan import PROJECT_LABEL, ZONE_LABEL
 from components.rondb import (
     MYSQLD_PORT,
     MYSQLD_STATEFUL_SET,
@@ -26,7 +26,6 @@ from components.rondb import (
     RDRS_STATEFUL_SET,
 )
 
-ZONE_KEY = "topology.kubernetes.io/zone"
 HOST_KEY = "kubernetes.io/hostname"
 ARROW_FLIGHT = "arrow-flight"
 ARROW_FLIGHT_PORT = 5005
@@ -259,7 +258,7 @@ def arrow_flight_manifests(project: str, spec: ArrowFlightSpec) -> list[dict[str
             "whenUnsatisfiable": when,
             "labelSelector": {"matchLabels": labels},
         }
-        for key, when in ((ZONE_KEY, "DoNotSchedule"), (HOST_KEY, "ScheduleAnyway"))
+        for key, when in ((ZONE_LABEL, "DoNotSchedule"), (HOST_KEY, "ScheduleAnyway"))
     ]
     return [
         {

@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
+from components.node_group_plan import ZONE_LABEL
 from components.rondb import MYSQLD_STATEFUL_SET, RDRS_STATEFUL_SET
 
-ZONE_KEY = "topology.kubernetes.io/zone"
 _SCALED_BY_PROJECT_HPAS = {MYSQLD_STATEFUL_SET, RDRS_STATEFUL_SET}
 
 
@@ -39,7 +39,7 @@ def _statefulset(statefulset: dict[str, Any]) -> dict[str, Any]:
     if name.startswith("node-group-"):
         pod_spec = spec.get("template", {}).get("spec", {})
         for constraint in pod_spec.get("topologySpreadConstraints", []):
-            if constraint.get("topologyKey") == ZONE_KEY:
+            if constraint.get("topologyKey") == ZONE_LABEL:
                 constraint["whenUnsatisfiable"] = "DoNotSchedule"
     return statefulset
 

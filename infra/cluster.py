@@ -13,6 +13,7 @@ from components.autoscaling import ClusterAutoscaler, MetricsServer
 from components.eks import ControlPlane
 from components.feature_store import ProjectFeatureStore
 from components.kafka import StrimziKafka
+from components.kafka_plan import KAFKA_NODE_POOL
 from components.kms import ClusterKey
 from components.manifests import apply_manifest
 from components.monitoring import MetricsPipeline
@@ -140,6 +141,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 pool_spec(config.system_nodes),
                 {project: pool_spec(pool) for project, pool in config.projects.items()},
                 config.availability_zones,
+                services={KAFKA_NODE_POOL: pool_spec(config.kafka.nodes)},
             ),
             subnet_ids=self.network.subnet_ids[SubnetTier.PRIVATE],
             key_arn=self.key.arn,

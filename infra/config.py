@@ -283,6 +283,13 @@ class KafkaConfig(_Model):
         default_factory=lambda: TopicDefaultsConfig.model_validate_json("{}")
     )
     """Defaults of every project topic."""
+    nodes: NodePoolConfig = Field(
+        default_factory=lambda: NodePoolConfig.model_validate_json(
+            '{"instanceTypes": ["r6i.xlarge"]}'
+        )
+    )
+    """Kafka's own node pool (tainted): a broker (2 CPU, 8 GiB) and a controller fit on one
+    r6i.xlarge. Default: r6i.xlarge, 1 to 3 per zone."""
 
 
 def _default_topics() -> dict[str, TopicConfig]:
@@ -325,7 +332,7 @@ class DataVolumeConfig(_Model):
 
 
 def _default_system_nodes() -> NodePoolConfig:
-    return NodePoolConfig.model_validate_json('{"instanceTypes": ["m6i.large"]}')
+    return NodePoolConfig.model_validate_json('{"instanceTypes": ["m6i.xlarge"]}')
 
 
 class ClusterConfig(_Model):
@@ -350,7 +357,7 @@ class ClusterConfig(_Model):
     )
     """The RonDB data storage class. Default gp3, 6000 IOPS, 500 MiB/s."""
     system_nodes: NodePoolConfig = Field(default_factory=_default_system_nodes)
-    """The untainted pool for operators and add-ons. Default: m6i.large, 1 to 3 per zone."""
+    """The untainted pool for operators and add-ons. Default: m6i.xlarge, 1 to 3 per zone."""
     public_access_cidrs: tuple[str, ...] = ()
     """Networks allowed to reach the public API endpoint. Default: none, the endpoint is
     private only (reached from the VPC and the networks connected to it)."""
@@ -651,6 +658,7 @@ def _cluster_setting_problems(
     yield from _version_problems(f"{path}.kubernetesVersion", cluster.kubernetes_version)
     yield from _control_plane_problems(path, cluster, config.environment)
     yield from _size_problems(f"{path}.systemNodes", cluster.system_nodes)
+    yield from _size_problems(f"{path}.kafka.nodes", cluster.kafka.nodes)
     for project_name, project in cluster.projects.items():
         project_path = f"{path}.projects.{project_name}"
         yield from _name_problems(project_path, project_name, "project", MAX_PROJECT_NAME_LENGTH)

@@ -26,7 +26,8 @@ def test_control_plane_defaults_are_production_grade(config: dict[str, Any]) -> 
     assert set(cluster.control_plane_log_types) == set(ControlPlaneLogType)
     assert cluster.deletion_protection is True
     assert cluster.admin_role_arns == ()
-    assert cluster.system_nodes.instance_types == ("m6i.large",)
+    assert cluster.system_nodes.instance_types == ("m6i.xlarge",)
+    assert cluster.kafka.nodes.instance_types == ("r6i.xlarge",)
     assert (cluster.system_nodes.min_size_per_az, cluster.system_nodes.max_size_per_az) == (1, 3)
     assert cluster.projects["search"].root_volume_size_gib == 50
 

@@ -120,7 +120,7 @@ def test_cluster_key_rotates_and_has_a_deletion_window(prod: Plan) -> None:
     assert alias["name"] == "alias/fs-prod-core"
 
 
-@pytest.mark.parametrize("pool", ["system", "search", "ads"])
+@pytest.mark.parametrize("pool", ["system", "kafka", "search", "ads"])
 def test_one_node_group_per_pool_in_each_zone_in_that_zones_private_subnet(
     prod: Plan, pool: str
 ) -> None:
@@ -155,7 +155,7 @@ def test_project_node_groups_are_labelled_tainted_and_sized(prod: Plan) -> None:
 def test_launch_templates_require_imdsv2_encrypt_and_have_no_ssh(prod: Plan) -> None:
     key_arn = only(prod, "aws:kms/key:Key").outputs["arn"]
     templates = prod.of_type("aws:ec2/launchTemplate:LaunchTemplate")
-    assert len(templates) == 9
+    assert len(templates) == 12  # system, kafka, search and ads pools in three zones
     for template in templates:
         inputs = template.inputs
         assert inputs["metadataOptions"]["httpTokens"] == "required"

@@ -140,7 +140,8 @@ def test_operator_release_is_pinned_from_the_oci_registry(plan: Plan) -> None:
     assert inputs["atomic"] is True
     assert inputs["skipCrds"] is False
     values = inputs["values"]
-    assert values["watchNamespaces"] == ["kafka"]
+    assert values["watchNamespaces"] == []
+    assert inputs["namespace"] == "kafka"  # watched by the chart as its own namespace
     assert values["nodeSelector"] == {"featurestore.io/node-pool": "system"}
     assert values["podDisruptionBudget"]["enabled"] is True
     assert values["replicas"] == 2

@@ -246,7 +246,15 @@ def test_one_controller_and_one_broker_pool_per_zone_each_pinned_to_its_zone(
             assert pool["metadata"]["labels"] == {"strimzi.io/cluster": "events"}
             [term] = node_affinity_terms(pool)
             expressions = {e["key"]: (e["operator"], e["values"]) for e in term["matchExpressions"]}
-            assert expressions["featurestore.io/node-pool"] == ("In", ["system"])
+            assert expressions["featurestore.io/node-pool"] == ("In", ["kafka"])
+            assert pool["spec"]["template"]["pod"]["tolerations"] == [
+                {
+                    "key": "featurestore.io/dedicated",
+                    "operator": "Equal",
+                    "value": "kafka",
+                    "effect": "NoSchedule",
+                }
+            ]
             operator, [zone] = expressions["topology.kubernetes.io/zone"]
             assert operator == "In"
             assert pool["metadata"]["name"] == f"{role}-{zone}"
@@ -441,7 +449,8 @@ def test_without_projects_the_listener_still_admits_no_other_namespace() -> None
 
 def test_operator_watches_only_kafkas_namespace_from_the_system_nodes() -> None:
     values = operator_values(make_spec(namespace="streaming"))
-    assert values["watchNamespaces"] == ["streaming"]
+    # The chart adds its own namespace; listing it again renders duplicate RoleBindings.
+    assert values["watchNamespaces"] == []
     assert values["watchAnyNamespace"] is False
     assert values["nodeSelector"] == {"featurestore.io/node-pool": "system"}
     assert values["replicas"] == 2

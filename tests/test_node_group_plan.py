@@ -84,5 +84,19 @@ def test_adding_a_project_or_a_zone_never_renames_a_node_group() -> None:
 
 
 def test_a_project_cannot_take_the_system_pools_name() -> None:
-    with pytest.raises(ValueError, match="system pool"):
+    with pytest.raises(ValueError, match="system names a pool of the cluster"):
         plan_node_groups(SYSTEM, {"system": spec()}, ZONES)
+
+
+def test_service_pools_are_tainted_for_their_service_and_cannot_be_project_names() -> None:
+    plans = {
+        plan.key: plan
+        for plan in plan_node_groups(SYSTEM, {"search": spec()}, ZONES, {"kafka": spec()})
+    }
+    kafka = plans["kafka-eu-central-1a"]
+    assert kafka.labels == {NODE_POOL_LABEL: "kafka"}
+    assert kafka.taints == (Taint("featurestore.io/dedicated", "kafka"),)
+    assert kafka.project is None
+    assert {plan.pool for plan in plans.values()} == {"system", "kafka", "search"}
+    with pytest.raises(ValueError, match="kafka names a pool of the cluster"):
+        plan_node_groups(SYSTEM, {"kafka": spec()}, ZONES, {"kafka": spec()})
