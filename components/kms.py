@@ -7,6 +7,29 @@ import pulumi_aws as aws
 
 from components.iam import kms_key_policy
 
+AUTOSCALING_SERVICE_ROLE = "AWSServiceRoleForAutoScaling"
+
+
+AUTOSCALING_SERVICE_ROLE_PATH = "/aws-service-role/autoscaling.amazonaws.com/"
+
+
+def _existing_role(name: str, parent: pulumi.Resource) -> str:
+    """The ARN of the Auto Scaling service-linked role, which must exist in the account.
+
+    Listed rather than read by name: a missing role is then an empty answer the program can
+    explain, not a failed invoke.
+    """
+    roles = aws.iam.get_roles(
+        path_prefix=AUTOSCALING_SERVICE_ROLE_PATH, opts=pulumi.InvokeOptions(parent=parent)
+    )
+    for role_name, role_arn in zip(roles.names, roles.arns, strict=True):
+        if role_name == name:
+            return role_arn
+    raise pulumi.RunError(
+        f"the IAM role {name} does not exist in this account; create it once with `aws iam "
+        "create-service-linked-role --aws-service-name autoscaling.amazonaws.com` and run again"
+    )
+
 
 class ClusterKey(pulumi.ComponentResource):
     """A symmetric KMS key with yearly rotation and a 30-day deletion window.
@@ -29,14 +52,10 @@ class ClusterKey(pulumi.ComponentResource):
     ) -> None:
         super().__init__("featurestore:security:ClusterKey", name, None, opts)
         # Managed node groups launch instances through the EC2 Auto Scaling service-linked role,
-        # which must be able to use the key for encrypted root volumes.
-        autoscaling_role = pulumi.Output.concat(
-            "arn:",
-            partition,
-            ":iam::",
-            account_id,
-            ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
-        )
+        # which must be able to use the key for encrypted root volumes. A key policy may only
+        # name principals that exist, so the role's absence fails here, with the fix, rather
+        # than as a malformed-policy error from KMS.
+        autoscaling_role = _existing_role(AUTOSCALING_SERVICE_ROLE, self)
         key = aws.kms.Key(
             f"{name}-key",
             description=f"Secrets and volumes of feature-store cluster {name}",

@@ -116,11 +116,18 @@ class MockCloud(Mocks):
             "aws:index/getPartition:getPartition": _partition,
             "aws:index/getRegion:getRegion": _region,
             "eks:index:Cluster/getKubeconfig": self._kubeconfig_call,
+            "aws:iam/getRoles:getRoles": _roles,
         }
 
     def register_handler(self, resource_type: str, handler: OutputHandler) -> None:
         """Answer registrations of `resource_type` with `handler`."""
         self._handlers[resource_type] = handler
+
+    def register_invoke(
+        self, token: str, answer: Callable[[dict[str, Any], str], dict[str, Any]]
+    ) -> None:
+        """Answer invokes of `token` with `answer(args, region)` (which may raise, as AWS can)."""
+        self._invokes[token] = answer
 
     def region_of(self, provider_reference: str | None) -> str:
         """The region of an explicit AWS provider, or the stack's region for the default one."""
@@ -461,6 +468,26 @@ def _availability_zones(_: dict[str, Any], region: str) -> dict[str, Any]:
         "zoneIds": [_zone_id(region, letter) for letter in letters],
         "groupNames": [region for _ in letters],
         "state": "available",
+    }
+
+
+# Service-linked roles every account that runs EKS node groups has.
+_SERVICE_ROLES = {
+    "/aws-service-role/autoscaling.amazonaws.com/": "AWSServiceRoleForAutoScaling",
+    "/aws-service-role/eks-nodegroup.amazonaws.com/": "AWSServiceRoleForAmazonEKSNodegroup",
+}
+
+
+def _roles(args: dict[str, Any], __: str) -> dict[str, Any]:
+    prefix = str(args.get("pathPrefix") or "/")
+    found = {path: name for path, name in _SERVICE_ROLES.items() if path.startswith(prefix)}
+    return {
+        "id": ACCOUNT_ID,
+        "pathPrefix": prefix,
+        "names": list(found.values()),
+        "arns": [
+            f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role{path}{name}" for path, name in found.items()
+        ],
     }
 
 

@@ -4,11 +4,13 @@ import copy
 import json
 from typing import Any
 
+import pulumi
 import pytest
 
-from fsctl.mockcloud import PlannedResource
-from fsctl.plan import Plan
-from tests.conftest import PlanStack, minimal_config
+from fsctl.mockcloud import MockCloud, PlannedResource
+from fsctl.plan import Plan, run_program
+from infra.program import main as stack_program
+from tests.conftest import PlanStack, as_engine_config, minimal_config
 
 ZONES = ("eu-central-1a", "eu-central-1b", "eu-central-1c")
 ADMIN = "arn:aws:iam::123456789012:role/platform-admin"
@@ -308,3 +310,21 @@ def test_cluster_passed_into_node_groups_resolves_reliably(plan_stack_module: Pl
         }
         assert names == {"fs-dev-core"}
     assert len({json.dumps(plan.to_json(), sort_keys=True) for plan in runs}) == 1
+
+
+def test_a_missing_autoscaling_service_role_stops_the_program_with_the_fix() -> None:
+    """A KMS key policy may only name existing principals: say so before KMS refuses it."""
+
+    def a_fresh_account(args: dict[str, Any], region: str) -> dict[str, Any]:
+        return {"id": "123456789012", "pathPrefix": args["pathPrefix"], "names": [], "arns": []}
+
+    cloud = MockCloud(default_region="eu-central-1")
+    cloud.register_invoke("aws:iam/getRoles:getRoles", a_fresh_account)
+    with pytest.raises(pulumi.RunError, match="create-service-linked-role --aws-service-name"):
+        run_program(
+            stack_program,
+            stack="dev",
+            project="feature-store-eks",
+            config=as_engine_config(minimal_config()),
+            cloud=cloud,
+        )
