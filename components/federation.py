@@ -1,12 +1,12 @@
 """The federation's shared resources: peering and a private zone naming every endpoint.
 
-Clusters that read from each other are peered; a private DNS zone names every project's
-endpoints.
+Clusters that read from each other are peered, and each admits the other's range through
+its projects' network policies; a private DNS zone names every project's endpoints.
 
-Everything here is shared by design and kept few: one peering connection (and its routes and
-security-group rules) per pair of peered clusters, one private hosted zone, one record per
-project endpoint. A cluster joining or leaving changes only these; no cluster's own resources
-depend on the federation.
+Everything here is shared by design and kept few: one peering connection (and its routes)
+per pair of peered clusters, one network policy per project of a peered cluster, one private
+hosted zone, one record per project endpoint. A cluster joining or leaving changes only
+these; no cluster's own resources depend on the federation.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.project_manifests import ENDPOINTS, FEDERATION_PORTS
+from components.manifests import apply_manifest
+from components.project_manifests import ENDPOINTS, federation_network_policy
 
 DEFAULT_DOMAIN = "featurestore.internal"
 
@@ -30,9 +31,11 @@ class Member:
     cidr: str
     vpc_id: pulumi.Input[str]
     private_route_table_ids: Mapping[str, pulumi.Input[str]]
-    node_security_group_id: pulumi.Input[str]
     endpoints: Mapping[str, Mapping[str, pulumi.Input[str]]]
     """project -> endpoint (rdrs, mysql, arrow-flight) -> load balancer host name."""
+    projects: Mapping[str, pulumi.Resource]
+    """project -> what must exist before its namespace takes a network policy."""
+    kubernetes_provider: pulumi.ProviderResource
 
 
 def peer_pairs(peers: Mapping[str, Iterable[str]]) -> list[tuple[str, str]]:
@@ -78,8 +81,14 @@ class Federation(pulumi.ComponentResource):
         )
         shared = pulumi.ResourceOptions(parent=self, provider=provider)
         ordered = [members[cluster] for cluster in sorted(members)]
+        peers: dict[str, list[str]] = {member: [] for member in members}
         for first, second in pairs:
             self._peer(members[first], members[second], shared)
+            peers[first].append(members[second].cidr)
+            peers[second].append(members[first].cidr)
+        for member in ordered:
+            if peers[member.name]:
+                self._admit_peers(name, member, peers[member.name])
 
         zone = aws.route53.Zone(
             f"{name}-zone",
@@ -140,15 +149,14 @@ class Federation(pulumi.ComponentResource):
                     vpc_peering_connection_id=connection.id,
                     opts=shared,
                 )
-            # Only the feature-store ports, only from the peer's range.
-            for port in FEDERATION_PORTS:
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{local.name}-from-{remote.name}-{port}",
-                    security_group_id=local.node_security_group_id,
-                    cidr_ipv4=remote.cidr,
-                    ip_protocol="tcp",
-                    from_port=port,
-                    to_port=port,
-                    description=f"feature store port {port} from cluster {remote.name}",
-                    opts=shared,
-                )
+
+    def _admit_peers(self, name: str, member: Member, peer_cidrs: list[str]) -> None:
+        """Let the peers' ranges through each project namespace's default deny."""
+        for project, waits_for in sorted(member.projects.items()):
+            apply_manifest(
+                f"{name}-{member.name}-{project}-peers",
+                federation_network_policy(project, peer_cidrs),
+                pulumi.ResourceOptions(
+                    parent=self, provider=member.kubernetes_provider, depends_on=[waits_for]
+                ),
+            )

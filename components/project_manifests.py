@@ -352,11 +352,18 @@ ENDPOINTS = (
 FEDERATION_PORTS = tuple(sorted({port for endpoint in ENDPOINTS for port in endpoint.ports}))
 
 
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+
+
 def endpoint_manifests(project: str) -> list[dict[str, Any]]:
     """Internal network load balancers in front of RDRS, MySQL and Arrow Flight.
 
-    Internal only (private subnets, no public address); the Kubernetes AWS cloud provider
-    creates them and opens the nodes' security group to them.
+    Internal only (private subnets, no public address). The Kubernetes AWS cloud provider
+    creates them with the nodes as targets (node ports) and opens the nodes' security group to
+    `loadBalancerSourceRanges`, which would otherwise be the whole internet: here only private
+    ranges, which reach the internal load balancers through the VPC and its peerings.
+    `externalTrafficPolicy: Local` keeps the client's address, so the namespace's network
+    policies decide who may connect (`federation_network_policy` admits the peers).
     """
     return [
         {
@@ -374,6 +381,8 @@ def endpoint_manifests(project: str) -> list[dict[str, Any]]:
             },
             "spec": {
                 "type": "LoadBalancer",
+                "externalTrafficPolicy": "Local",
+                "loadBalancerSourceRanges": list(PRIVATE_RANGES),
                 "selector": endpoint.selector,
                 "ports": [
                     {"name": f"tcp-{port}", "port": port, "targetPort": port, "protocol": "TCP"}
@@ -383,6 +392,24 @@ def endpoint_manifests(project: str) -> list[dict[str, Any]]:
         }
         for endpoint in ENDPOINTS
     ]
+
+
+def federation_network_policy(project: str, peer_cidrs: list[str]) -> dict[str, Any]:
+    """Admits the peered clusters' ranges to the project's endpoint ports, and nothing else."""
+    return _policy(
+        project,
+        "allow-federation-peers",
+        {
+            "podSelector": {},
+            "policyTypes": ["Ingress"],
+            "ingress": [
+                {
+                    "from": [{"ipBlock": {"cidr": cidr}} for cidr in sorted(peer_cidrs)],
+                    "ports": _tcp(*FEDERATION_PORTS),
+                }
+            ],
+        },
+    )
 
 
 SCALE_BEHAVIOR: dict[str, Any] = {

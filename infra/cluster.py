@@ -241,6 +241,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             "eksClusterName": self.control_plane.eks_cluster_name,
             "endpoint": self.control_plane.endpoint,
             "oidcProviderArn": self.control_plane.cluster.oidc_provider_arn,
+            "clusterSecurityGroupId": self.control_plane.cluster_security_group_id,
             "kubeconfig": self.control_plane.kubeconfig,
             "kmsKeyArn": self.key.arn,
             "nodeRoleArn": self.node_groups.node_role_arn,

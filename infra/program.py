@@ -64,10 +64,11 @@ def main() -> None:
                 cidr=str(config.clusters[name].vpc_cidr),
                 vpc_id=cluster.network.vpc_id,
                 private_route_table_ids=cluster.network.private_route_table_ids,
-                node_security_group_id=cluster.control_plane.cluster_security_group_id,
                 endpoints={
                     project: store.endpoint_hostnames for project, store in cluster.projects.items()
                 },
+                projects=dict(cluster.projects),
+                kubernetes_provider=cluster.control_plane.kubernetes_provider,
             )
             for name, cluster in clusters.items()
         },

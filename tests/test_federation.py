@@ -14,6 +14,7 @@ from tests.conftest import PlanStack, minimal_config
 PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 ROUTE = "aws:ec2/route:Route"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 RECORD = "aws:route53/record:Record"
 FEDERATION_PORTS = {3306, 4406, 5005, 5406}
 
@@ -102,13 +103,21 @@ def test_peering_routes_only_between_the_peered_ranges(plan_stack: PlanStack) ->
     assert "10.22.0.0/16" not in json.dumps([r.inputs for r in plan.of_type(ROUTE)])
 
 
-def test_security_groups_admit_only_feature_store_ports_from_the_peer(two: Plan) -> None:
-    rules = [r.inputs for r in two.of_type(INGRESS)]
-    assert {(rule["cidrIpv4"], rule["fromPort"]) for rule in rules} == {
-        (cidr, port) for cidr in ("10.20.0.0/16", "10.21.0.0/16") for port in FEDERATION_PORTS
+def test_peers_are_admitted_only_to_the_endpoint_ports_of_peered_projects(
+    plan_stack: PlanStack,
+) -> None:
+    plan = plan_stack(federation_config("core", "realtime", "batch"))
+    policies = {
+        r.inputs["metadata"]["namespace"]: r.inputs["spec"]
+        for r in plan.of_type(NETWORK_POLICY)
+        if r.inputs["metadata"]["name"] == "allow-federation-peers"
     }
-    assert all(rule["fromPort"] == rule["toPort"] and rule["ipProtocol"] == "tcp" for rule in rules)
-    assert len({rule["securityGroupId"] for rule in rules}) == 2
+    assert set(policies) == {"search", "ads"}  # batch is peered with nobody
+    for namespace, peer in (("search", "10.21.0.0/16"), ("ads", "10.20.0.0/16")):
+        [rule] = policies[namespace]["ingress"]
+        assert rule["from"] == [{"ipBlock": {"cidr": peer}}]
+        assert {port["port"] for port in rule["ports"]} == FEDERATION_PORTS
+    assert not plan.of_type(INGRESS)  # the cloud provider manages node-port access itself
 
 
 def test_every_project_endpoint_is_published_in_the_private_zone(two: Plan) -> None:
@@ -151,7 +160,7 @@ def test_shared_resources_are_tagged_as_the_federations(two: Plan) -> None:
         PEERING,
         "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions",
         ROUTE,
-        INGRESS,
+        NETWORK_POLICY,
         "aws:route53/zone:Zone",
         RECORD,
     }
