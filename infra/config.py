@@ -825,6 +825,15 @@ _HINTS = {
 }
 
 
+# Bounds broken: the bound in the error's context, and the fix.
+_BOUNDS = {
+    "greater_than_equal": ("ge", "raise it to {bound} or more"),
+    "greater_than": ("gt", "raise it above {bound}"),
+    "less_than_equal": ("le", "lower it to {bound} or less"),
+    "less_than": ("lt", "lower it below {bound}"),
+}
+
+
 def _validation_problems(error: ValidationError) -> list[ConfigProblem]:
     details = error.errors(include_url=False)
     failed_locations = [tuple(detail["loc"]) for detail in details]
@@ -845,6 +854,10 @@ def _validation_problems(error: ValidationError) -> list[ConfigProblem]:
             message = f"{message.rstrip('.')}; {_HINTS[detail['type']]}"
             if detail["type"] != "missing":
                 message += f" (got {detail['input']!r})"
+        elif detail["type"] in _BOUNDS:
+            bound = detail.get("ctx", {}).get(_BOUNDS[detail["type"]][0])
+            fix = _BOUNDS[detail["type"]][1].format(bound=bound)
+            message = f"{message.rstrip('.')}; {fix} (got {detail['input']!r})"
         elif detail["type"] == "enum":
             message = f"{message} (got {detail['input']!r})"
         problems.append(ConfigProblem(path, message))

@@ -125,3 +125,11 @@ def test_root_volume_size_bounds(config: dict[str, Any]) -> None:
     config["featurestore:clusters"]["core"]["projects"]["search"]["rootVolumeSizeGiB"] = 10
     found = problems(config)
     assert "greater than or equal to 20" in found[f"{CLUSTER}.projects.search.rootVolumeSizeGiB"]
+
+
+def test_a_broken_bound_names_the_bound_and_the_fix(config: dict[str, Any]) -> None:
+    config["featurestore:clusters"]["core"]["projects"]["search"]["maxSizePerAz"] = 0
+    found = problems(config)
+    assert found[f"{CLUSTER}.projects.search.maxSizePerAz"] == (
+        "Input should be greater than or equal to 1; raise it to 1 or more (got 0)"
+    )
