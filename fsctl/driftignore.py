@@ -4,7 +4,9 @@ One rule per line, fields separated by spaces or tabs; `#` starts a comment:
 
     TYPE  ID  [PROPERTY]
 
-Each field is a shell-style glob (`*`, `?`, `[abc]`), matched case-sensitively. `TYPE` is the
+Each field is a pattern where `*` matches any text and `?` one character; everything else,
+brackets included, matches itself (property paths use brackets for map keys such as
+`tags["kubernetes.io/cluster/x"]`), case-sensitively. `TYPE` is the
 Pulumi type token (`aws:eks/nodeGroup:NodeGroup`), `ID` the physical id as the report prints
 it (or the resource's URN). Without `PROPERTY` a rule silences everything about matching
 resources: changes, deletion and unmanaged ones. With `PROPERTY` it silences only changes of
@@ -16,9 +18,9 @@ contain colons (`aws:eks/nodeGroup:NodeGroup`, `fs-dev-core:core-search-eu-centr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from fnmatch import fnmatchcase
+from dataclasses import dataclass, field, replace
 
 from fsctl.drift import DriftReport
 from fsctl.errors import UserError
@@ -34,16 +36,29 @@ class IgnoreRule:
     id: str
     property: str | None
     line: int
+    _patterns: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        patterns = tuple(pattern(text) for text in (self.type, self.id, self.property or "*"))
+        object.__setattr__(self, "_patterns", patterns)
 
     def matches(self, resource_type: str, ids: Iterable[str], prop: str | None) -> bool:
         """Whether the rule silences a finding (`prop` is `None` for deleted and unmanaged)."""
-        if not fnmatchcase(resource_type, self.type):
+        type_pattern, id_pattern, property_pattern = self._patterns
+        if not type_pattern.fullmatch(resource_type):
             return False
-        if not any(fnmatchcase(identifier, self.id) for identifier in ids):
+        if not any(id_pattern.fullmatch(identifier) for identifier in ids):
             return False
         if self.property is None:
             return True
-        return prop is not None and fnmatchcase(prop, self.property)
+        return prop is not None and property_pattern.fullmatch(prop) is not None
+
+
+def pattern(text: str) -> re.Pattern[str]:
+    """A rule field as a regular expression: `*` any text, `?` one character, the rest literal."""
+    return re.compile(
+        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text)
+    )
 
 
 def parse_ignore(text: str, source: str) -> tuple[IgnoreRule, ...]:

@@ -73,7 +73,7 @@ def _canonical(value: Any, key: str | None) -> Any:
     if isinstance(value, Mapping):
         return {name: _canonical(item, name) for name, item in sorted(value.items())}
     if isinstance(value, list):
-        items = [_canonical(item, key) for item in value]
+        items = [_canonical(item, None) for item in value]
         if key in _SET_ELEMENTS or all(isinstance(item, str) for item in items):
             return sorted(items, key=json.dumps)
         return items

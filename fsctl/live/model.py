@@ -28,13 +28,15 @@ VPC_TYPE = "aws:ec2/vpc:Vpc"
 # Resources that AWS services or in-cluster controllers create and own: never "unmanaged".
 # `aws:` tags only AWS can set (the EKS cluster security group carries aws:eks:cluster-name);
 # `eks:` marks what EKS creates for managed node groups (launch templates, auto scaling groups);
-# the load balancer controller tags what it creates for Kubernetes Services and Ingresses.
+# `kubernetes.io/cluster/<name>: owned` what EKS and Kubernetes' cloud provider create for a
+# cluster; the load balancer controller tags what it creates for Services and Ingresses.
 OWNED_ELSEWHERE_TAG_PREFIXES = ("aws:", "eks:")
 OWNED_ELSEWHERE_TAG_KEYS = (
     "elbv2.k8s.aws/cluster",
     "service.k8s.aws/stack",
     "ingress.k8s.aws/stack",
 )
+KUBERNETES_CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
 
 Mode = Literal["value", "set", "map", "leaves", "json"]
 
@@ -157,8 +159,10 @@ def tag_map(
 def owned_elsewhere(tags: Mapping[str, str]) -> bool:
     """Whether an AWS service or an in-cluster controller created the resource."""
     return any(
-        key.startswith(OWNED_ELSEWHERE_TAG_PREFIXES) or key in OWNED_ELSEWHERE_TAG_KEYS
-        for key in tags
+        key.startswith(OWNED_ELSEWHERE_TAG_PREFIXES)
+        or key in OWNED_ELSEWHERE_TAG_KEYS
+        or (key.startswith(KUBERNETES_CLUSTER_TAG_PREFIX) and value == "owned")
+        for key, value in tags.items()
     )
 
 

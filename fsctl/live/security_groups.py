@@ -11,7 +11,9 @@ state, `[]` included) owns them all, so an extra live rule is a change of that p
 group that does not, each live rule must belong to a rule resource of the state
 (`aws:vpc/securityGroupIngressRule`, `...EgressRule`, or the older
 `aws:ec2/securityGroupRule`), or it is unmanaged. A VPC's default group (name `default`) is
-AWS's: not unmanaged, and its rules are only checked when the stack adopts it.
+AWS's: not unmanaged, and its rules are only checked when the stack adopts it. Rules that
+Kubernetes' cloud provider adds for network load balancers (descriptions starting
+`kubernetes.io/rule/nlb/`) belong to their Service, not to anyone's state.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ EGRESS_RULE_TYPE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 LEGACY_RULE_TYPE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 GROUP_TYPES = (SECURITY_GROUP_TYPE, DEFAULT_SECURITY_GROUP_TYPE)
 SELF = "self"
+KUBERNETES_RULE_PREFIX = "kubernetes.io/rule/nlb/"
 
 _PROTOCOL_NAMES = {"-1": "all", "all": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 
@@ -281,7 +284,9 @@ def _unmanaged_rules(
             if ("egress" if egress else "ingress") in group.inputs:
                 continue  # the group declares these rules inline: extras are a change of it
             rule_id = str(rule["SecurityGroupRuleId"])
-            if rule_id in claimed:
+            if rule_id in claimed or str(rule.get("Description", "")).startswith(
+                KUBERNETES_RULE_PREFIX
+            ):
                 continue
             found.append(
                 Unmanaged(

@@ -627,6 +627,47 @@ def test_unmanaged_resources_are_found_with_their_reason(
     assert run.code == 1
 
 
+def test_what_aws_and_kubernetes_create_is_not_unmanaged(
+    aws: Aws, deployed: Deployed, tmp_path: Path, fsctl_drift: FsctlDrift
+) -> None:
+    state = deployed.write(tmp_path / "state.json")
+    d = deployed
+    # What Kubernetes' cloud provider creates for a Service of type LoadBalancer...
+    aws.ec2.create_security_group(
+        GroupName="k8s-elb-a1b2c3",
+        Description="Security group for Kubernetes ELB a1b2c3",
+        VpcId=d.vpc_id,
+        TagSpecifications=ec2_tags(
+            {f"kubernetes.io/cluster/{EKS_CLUSTER}": "owned"}, "security-group"
+        ),
+    )
+    aws.ec2.authorize_security_group_ingress(
+        GroupId=d.nodes_sg_id,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 30080,
+                "ToPort": 30080,
+                "IpRanges": [
+                    {"CidrIp": VPC_CIDR, "Description": "kubernetes.io/rule/nlb/client=a1b2c3"}
+                ],
+            }
+        ],
+    )
+    # ...what EKS creates for a managed node group...
+    aws.ec2.create_launch_template(
+        LaunchTemplateName="eks-a1b2c3",
+        LaunchTemplateData={"InstanceType": "r6i.large"},
+        TagSpecifications=ec2_tags(
+            {STACK_TAG: STACK, "eks:cluster-name": EKS_CLUSTER}, "launch-template"
+        ),
+    )
+    # ...and, for contrast, what someone made by hand.
+    [(_, subnet)] = _subnet_in_vpc(aws, d)
+    run = fsctl_drift(state)
+    assert set(run.unmanaged()) == {(SUBNET, subnet)}
+
+
 # ---- .driftignore -----------------------------------------------------------------------------
 
 
