@@ -52,11 +52,15 @@ class EksAddons(pulumi.ComponentResource):
         self.addon_arns: dict[str, pulumi.Output[str]] = {}
         for addon in sorted(addons):
             pod_identities = None
+            # The add-on may only start once its role can do its job.
+            role_permissions: list[pulumi.Resource] = []
             if addon is AddonName.EBS_CSI_DRIVER:
-                role_arn = self._ebs_csi_role(name, cluster_arn, account_id, partition, key_arn)
+                role, role_permissions = self._ebs_csi_role(
+                    name, cluster_arn, account_id, partition, key_arn
+                )
                 pod_identities = [
                     aws.eks.AddonPodIdentityAssociationArgs(
-                        role_arn=role_arn, service_account=EBS_CSI_SERVICE_ACCOUNT
+                        role_arn=role.arn, service_account=EBS_CSI_SERVICE_ACCOUNT
                     )
                 ]
             configuration = _CONFIGURATION.get(addon)
@@ -69,7 +73,9 @@ class EksAddons(pulumi.ComponentResource):
                 resolve_conflicts_on_update="OVERWRITE",
                 configuration_values=json.dumps(configuration) if configuration else None,
                 pod_identity_associations=pod_identities,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=component_dependencies(opts)),
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[*component_dependencies(opts), *role_permissions]
+                ),
             )
             self.addon_arns[str(addon)] = resource.arn
         self.register_outputs({"addonArns": dict(self.addon_arns)})
@@ -81,7 +87,8 @@ class EksAddons(pulumi.ComponentResource):
         account_id: pulumi.Input[str],
         partition: pulumi.Input[str],
         key_arn: pulumi.Input[str],
-    ) -> pulumi.Output[str]:
+    ) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+        """The driver's role, and the grants of its permissions."""
         child = pulumi.ResourceOptions(parent=self)
         role = pod_identity_role(
             f"{name}-ebs-csi",
@@ -106,5 +113,4 @@ class EksAddons(pulumi.ComponentResource):
             policy=pulumi.Output.from_input(key_arn).apply(kms_use_policy),
             opts=child,
         )
-        # The add-on may only start once its role can do its job.
-        return pulumi.Output.all(role.arn, managed.id, key_use.id).apply(lambda values: values[0])
+        return role, [managed, key_use]

@@ -80,7 +80,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         ]
 
         bucket = self._backup_bucket(name, project, key_arn, protect)
-        role_arn = self._backup_role(
+        role, role_permissions = self._backup_role(
             name,
             project=project,
             account_id=account_id,
@@ -93,9 +93,10 @@ class ProjectFeatureStore(pulumi.ComponentResource):
             cluster_name=cluster_name,
             namespace=project,
             service_account=SERVICE_ACCOUNT,
-            role_arn=role_arn,
+            role_arn=role.arn,
             tags=project_tags(project),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=waits_for),
+            # Backups may only start once the role can write to the bucket.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*waits_for, *role_permissions]),
         )
         self.rondb = k8s.helm.v3.Release(
             f"{name}-rondb",
@@ -203,7 +204,8 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         cluster_arn: pulumi.Input[str],
         bucket: aws.s3.Bucket,
         key_arn: pulumi.Input[str],
-    ) -> pulumi.Output[str]:
+    ) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+        """The backup role, and the grants of its permissions."""
         child = pulumi.ResourceOptions(parent=self)
         role = pod_identity_role(
             f"{name}-rondb-backups",
@@ -227,9 +229,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
             policy=pulumi.Output.from_input(key_arn).apply(kms_use_policy),
             opts=child,
         )
-        return pulumi.Output.all(role.arn, bucket_access.id, key_access.id).apply(
-            lambda values: values[0]
-        )
+        return role, [bucket_access, key_access]
 
 
 def _load_balancer_hostname(status: Any) -> str:

@@ -133,7 +133,21 @@ class Vpc(pulumi.ComponentResource):
             )
 
         # Intra subnets get a table of their own with only the local route: no internet at all.
-        self._route_table(f"{name}-intra", vpc, subnets[SubnetTier.INTRA])
+        intra_routes = self._route_table(f"{name}-intra", vpc, subnets[SubnetTier.INTRA])
+        # S3 (backups, image layers) through a gateway endpoint: free, and off the NAT
+        # gateways, which would charge for every byte; reachable from the intra tier too.
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3",
+            vpc_id=vpc.id,
+            service_name=f"com.amazonaws.{region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[
+                *(table_id for _, table_id in sorted(self.private_route_table_ids.items())),
+                intra_routes.id,
+            ],
+            tags={"Name": f"{name}-s3"},
+            opts=child,
+        )
         self._flow_log(name, vpc, flow_log_retention_days, account_id, protect_logs)
 
         self.register_outputs(

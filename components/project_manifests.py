@@ -284,6 +284,7 @@ def arrow_flight_manifests(project: str, spec: ArrowFlightSpec) -> list[dict[str
                             }
                         ],
                         "topologySpreadConstraints": spread,
+                        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "2Gi"}}],
                         "securityContext": {
                             "runAsNonRoot": True,
                             "seccompProfile": {"type": "RuntimeDefault"},
@@ -302,6 +303,8 @@ def arrow_flight_manifests(project: str, spec: ArrowFlightSpec) -> list[dict[str
                                 },
                                 "readinessProbe": probe,
                                 "livenessProbe": {**probe, "initialDelaySeconds": 30},
+                                # The root file system is read-only; scratch space is here.
+                                "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108
                                 "securityContext": {
                                     "allowPrivilegeEscalation": False,
                                     "readOnlyRootFilesystem": True,

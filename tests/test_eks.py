@@ -328,3 +328,18 @@ def test_a_missing_autoscaling_service_role_stops_the_program_with_the_fix() -> 
             config=as_engine_config(minimal_config()),
             cloud=cloud,
         )
+
+
+def test_s3_is_reached_through_a_gateway_endpoint_from_private_and_intra_subnets(
+    prod: Plan,
+) -> None:
+    [endpoint] = prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert endpoint.inputs["serviceName"] == "com.amazonaws.eu-central-1.s3"
+    assert endpoint.inputs["vpcEndpointType"] == "Gateway"
+    tables = {
+        table.name: table
+        for table in prod.of_type("aws:ec2/routeTable:RouteTable")
+        if not table.name.endswith("-public")
+    }
+    assert len(tables) == 4  # a private table per zone, and the intra table
+    assert len(endpoint.inputs["routeTableIds"]) == 4

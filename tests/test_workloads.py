@@ -347,3 +347,12 @@ def test_dev_and_prod_differ_only_as_their_configs_say(written_plans: dict[str, 
         p.name.split("-")[0] for p in (written_plans["prod"] / "manifests" / "core").iterdir()
     }
     assert dev_kinds == prod_kinds
+
+
+def test_arrow_flight_writes_only_to_its_scratch_volume(prod: Plan) -> None:
+    [deployment] = objects(prod, "kubernetes:apps/v1:Deployment", "search")
+    pod = deployment.inputs["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]  # noqa: S108
+    assert pod["volumes"] == [{"name": "tmp", "emptyDir": {"sizeLimit": "2Gi"}}]
