@@ -1,0 +1,123 @@
+"""Names, limits and patterns of the configuration, and its model base class."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from ipaddress import IPv4Network
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from components.node_group_plan import instance_architecture
+
+NAMESPACE = "featurestore"
+
+# Kubernetes versions EKS supports in standard support that the feature store is tested on
+# (RonDB and Hopsworks need >= 1.27 and < 1.35, see RESEARCH.md).
+SUPPORTED_KUBERNETES_VERSIONS = ("1.31", "1.32", "1.33", "1.34")
+DEFAULT_KUBERNETES_VERSION = "1.33"
+
+# Cluster and project names feed AWS names that Pulumi suffixes with 8 random characters: IAM
+# role names (64 characters) such as `<cluster>-<project>-nodes-1a2b3c4`, node group names
+# (63) such as `<cluster>-<project>-<zone letter>-1a2b3c4`. These limits keep all of them valid.
+MAX_CLUSTER_NAME_LENGTH = 16
+MAX_PROJECT_NAME_LENGTH = 20
+
+# The retention periods CloudWatch Logs accepts.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
+
+RESERVED_TAG_PREFIXES = ("featurestore.io/", "aws:", "managed-by")
+RESERVED_NAMESPACES = ("default", "kafka", "monitoring")
+FEDERATION_NAME = "federation"
+
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+_INSTANCE_TYPE = re.compile(
+    r"^[a-z]{1,4}\d+[a-z-]*\.(nano|micro|small|medium|large|\d*xlarge|metal(-\d+xl)?)$"
+)
+_QUANTITY = re.compile(r"^\d+(\.\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
+_IAM_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+(-[a-z]+)?-eksbuild\.\d+$")
+_KUBERNETES_VERSION = re.compile(r"^1\.\d{2}$")
+_PRIVATE_RANGES = tuple(
+    IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
+
+
+class Environment(StrEnum):
+    """What a stack is for; it decides the enforcement of policies, not which resources exist."""
+
+    DEV = "dev"
+    PROD = "prod"
+
+
+class NatStrategy(StrEnum):
+    """How private subnets reach the internet."""
+
+    SINGLE = "single"
+    """One NAT gateway for all zones: cheap, but a zone outage cuts egress for every zone."""
+    ONE_PER_AZ = "onePerAz"
+    """One NAT gateway per zone, each zone's private route table using its own: zone-isolated."""
+
+
+class ControlPlaneLogType(StrEnum):
+    """EKS control-plane log types."""
+
+    API = "api"
+    AUDIT = "audit"
+    AUTHENTICATOR = "authenticator"
+    CONTROLLER_MANAGER = "controllerManager"
+    SCHEDULER = "scheduler"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=False,
+    )
+
+
+class NodePoolConfig(_Model):
+    """Managed node groups of one pool: one node group in each of the cluster's zones.
+
+    EBS volumes are zonal, so a pool has a node group per zone: the autoscaler can then add a
+    node in the zone of a pending pod's volume.
+    """
+
+    instance_types: tuple[str, ...] = Field(min_length=1)
+    """EC2 instance types of the pool's nodes, all of one CPU architecture. Required."""
+    min_size_per_az: int = Field(default=1, ge=0)
+    """Nodes the autoscaler keeps at least in each zone. Default 1."""
+    max_size_per_az: int = Field(default=3, ge=1)
+    """Nodes the autoscaler may grow to in each zone. Default 3."""
+    root_volume_size_gib: int = Field(default=50, ge=20, le=16384, alias="rootVolumeSizeGiB")
+    """Size of each node's encrypted gp3 root volume, in GiB. Default 50."""
+
+    @field_validator("instance_types")
+    @classmethod
+    def _instance_types_look_real(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for instance_type in value:
+            if not _INSTANCE_TYPE.match(instance_type):
+                raise ValueError(
+                    f"{instance_type!r} is not an EC2 instance type of a known family; use a "
+                    "name such as r6i.2xlarge"
+                )
+        if repeated := sorted({t for t in value if value.count(t) > 1}):
+            raise ValueError(f"lists {', '.join(repeated)} more than once; list each type once")
+        architectures = {instance_architecture(instance_type) for instance_type in value}
+        if len(architectures) > 1:
+            raise ValueError(
+                "mixes x86_64 and arm64 (Graviton) instance types; one node group runs one AMI "
+                "type, so list types of one architecture"
+            )
+        return value

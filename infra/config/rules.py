@@ -1,0 +1,260 @@
+"""Rules across keys, checked once the models accept the shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from ipaddress import IPv4Network
+
+from components.addon_versions import addon_version_problem
+from components.kafka_plan import kafka_problems
+from components.network_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, zone_slot
+from components.node_group_plan import SYSTEM_POOL
+from infra.config.base import (
+    _DNS_LABEL,
+    _KUBERNETES_VERSION,
+    _PRIVATE_RANGES,
+    _REGION,
+    FEDERATION_NAME,
+    MAX_CLUSTER_NAME_LENGTH,
+    MAX_PROJECT_NAME_LENGTH,
+    NAMESPACE,
+    RESERVED_NAMESPACES,
+    RESERVED_TAG_PREFIXES,
+    SUPPORTED_KUBERNETES_VERSIONS,
+    ControlPlaneLogType,
+    Environment,
+    NodePoolConfig,
+)
+from infra.config.models import ClusterConfig, ProjectConfig, StackConfig
+from infra.config.problems import ConfigProblem
+from infra.specs import kafka_config_path, kafka_spec
+
+
+def semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
+    """Every rule across keys that a configuration of valid shape breaks."""
+    if not _REGION.match(config.region):
+        yield ConfigProblem(
+            "aws:region", f"{config.region!r} is not an AWS region; use a name such as eu-central-1"
+        )
+    for key in config.tags:
+        if key.startswith(RESERVED_TAG_PREFIXES):
+            yield ConfigProblem(
+                f"{NAMESPACE}:tags.{key}",
+                "is reserved for the tags the stack sets itself; choose another key",
+            )
+    yield from _federation_problems(config)
+    for cluster_name, cluster in config.clusters.items():
+        yield from _cluster_problems(cluster_name, cluster, config)
+
+
+def _federation_problems(config: StackConfig) -> Iterator[ConfigProblem]:
+    """Rules across clusters: distinct ranges, existing peers, each project in one cluster."""
+    seen_cidrs: dict[str, IPv4Network] = {}
+    project_cluster: dict[str, str] = {}
+    for cluster_name, cluster in config.clusters.items():
+        path = f"{NAMESPACE}:clusters.{cluster_name}"
+        for other_name, other_cidr in seen_cidrs.items():
+            if cluster.vpc_cidr.overlaps(other_cidr):
+                yield ConfigProblem(
+                    f"{path}.vpcCidr",
+                    f"{cluster.vpc_cidr} overlaps cluster {other_name!r} ({other_cidr}); "
+                    "give every cluster its own range so that they can be connected",
+                )
+        seen_cidrs[cluster_name] = cluster.vpc_cidr
+        for peer in cluster.peers:
+            if peer == cluster_name or peer not in config.clusters:
+                others = ", ".join(sorted(set(config.clusters) - {cluster_name})) or "none"
+                yield ConfigProblem(
+                    f"{path}.peers",
+                    f"{peer!r} is not another cluster of this stack; list other clusters "
+                    f"(here: {others})",
+                )
+        for project_name in cluster.projects:
+            if project_name in project_cluster:
+                yield ConfigProblem(
+                    f"{path}.projects.{project_name}",
+                    f"project {project_name!r} already lives in cluster "
+                    f"{project_cluster[project_name]!r}; a project lives in exactly one cluster",
+                )
+            project_cluster.setdefault(project_name, cluster_name)
+
+
+def _cluster_problems(
+    cluster_name: str, cluster: ClusterConfig, config: StackConfig
+) -> Iterator[ConfigProblem]:
+    problems = list(_cluster_setting_problems(cluster_name, cluster, config))
+    yield from problems
+    if not problems:
+        # Kafka's rules restate names and zones in its own terms; they only add news to a
+        # cluster whose own settings are sound.
+        for problem in kafka_problems(kafka_spec(cluster_name, cluster)):
+            field_path, message = problem.split(": ", 1)
+            yield ConfigProblem(
+                f"{NAMESPACE}:clusters.{cluster_name}.{kafka_config_path(field_path)}", message
+            )
+
+
+def _cluster_setting_problems(
+    cluster_name: str, cluster: ClusterConfig, config: StackConfig
+) -> Iterator[ConfigProblem]:
+    path = f"{NAMESPACE}:clusters.{cluster_name}"
+    yield from _name_problems(path, cluster_name, "cluster", MAX_CLUSTER_NAME_LENGTH)
+    if cluster_name == FEDERATION_NAME:
+        yield ConfigProblem(
+            path, f"{FEDERATION_NAME!r} names the federation's shared resources; rename it"
+        )
+    yield from _cidr_problems(f"{path}.vpcCidr", cluster.vpc_cidr)
+    yield from _zone_problems(f"{path}.availabilityZones", cluster.availability_zones, config)
+    yield from _version_problems(f"{path}.kubernetesVersion", cluster.kubernetes_version)
+    yield from _control_plane_problems(path, cluster, config.environment)
+    yield from _size_problems(f"{path}.systemNodes", cluster.system_nodes)
+    yield from _size_problems(f"{path}.kafka.nodes", cluster.kafka.nodes)
+    for project_name, project in cluster.projects.items():
+        project_path = f"{path}.projects.{project_name}"
+        yield from _name_problems(project_path, project_name, "project", MAX_PROJECT_NAME_LENGTH)
+        yield from _size_problems(project_path, project)
+        if project_name == SYSTEM_POOL:
+            yield ConfigProblem(
+                project_path,
+                f"{SYSTEM_POOL!r} names the cluster's system node pool; rename the project",
+            )
+        if project_name in RESERVED_NAMESPACES or project_name.startswith("kube-"):
+            yield ConfigProblem(
+                project_path,
+                f"{project_name!r} is a namespace the cluster uses itself (a project's "
+                "namespace is its name); rename the project",
+            )
+        yield from _workload_problems(project_path, project, config.environment)
+
+
+def _workload_problems(
+    path: str, project: ProjectConfig, environment: Environment
+) -> Iterator[ConfigProblem]:
+    for namespace in project.client_namespaces:
+        if not _DNS_LABEL.match(namespace):
+            yield ConfigProblem(
+                f"{path}.clientNamespaces",
+                f"{namespace!r} is not a namespace name; use lower-case letters, digits and '-'",
+            )
+    for key, scaling in (
+        ("rdrs", project.rdrs),
+        ("mysqld", project.mysqld),
+        ("arrowFlight", project.arrow_flight),
+    ):
+        if scaling.min_replicas > scaling.max_replicas:
+            yield ConfigProblem(
+                f"{path}.{key}.maxReplicas",
+                f"is {scaling.max_replicas}, below minReplicas ({scaling.min_replicas}); "
+                "raise maxReplicas or lower minReplicas",
+            )
+        if environment is Environment.PROD and scaling.min_replicas < 2:
+            yield ConfigProblem(
+                f"{path}.{key}.minReplicas",
+                "a prod project keeps at least 2 pods, so that losing one never stops it; "
+                "set minReplicas to 2 or more",
+            )
+    if environment is Environment.PROD and project.rondb.data_replicas != 3:
+        yield ConfigProblem(
+            f"{path}.rondb.dataReplicas",
+            "a prod project keeps 3 data replicas, one per zone, to survive the loss of a "
+            "zone; set dataReplicas to 3",
+        )
+
+
+def _size_problems(path: str, pool: NodePoolConfig) -> Iterator[ConfigProblem]:
+    if pool.min_size_per_az > pool.max_size_per_az:
+        yield ConfigProblem(
+            f"{path}.maxSizePerAz",
+            f"is {pool.max_size_per_az}, below minSizePerAz ({pool.min_size_per_az}); "
+            "raise maxSizePerAz or lower minSizePerAz",
+        )
+
+
+def _control_plane_problems(
+    path: str, cluster: ClusterConfig, environment: Environment
+) -> Iterator[ConfigProblem]:
+    logs = set(cluster.control_plane_log_types)
+    required = {ControlPlaneLogType.API, ControlPlaneLogType.AUDIT}
+    if environment is Environment.PROD:
+        required = set(ControlPlaneLogType)
+    if missing := sorted(required - logs):
+        yield ConfigProblem(
+            f"{path}.controlPlaneLogTypes",
+            f"lacks {', '.join(missing)}; a {environment} cluster must log "
+            f"{', '.join(sorted(required))}",
+        )
+    if environment is Environment.PROD and cluster.public_access_cidrs:
+        yield ConfigProblem(
+            f"{path}.publicAccessCidrs",
+            "a prod cluster's API endpoint is private only; remove publicAccessCidrs and reach "
+            "the API from the VPC or a connected network",
+        )
+    if environment is Environment.PROD and not cluster.deletion_protection:
+        yield ConfigProblem(
+            f"{path}.deletionProtection",
+            "a prod cluster keeps deletion protection on; set it to true",
+        )
+    for addon, version in cluster.addon_versions.items():
+        if problem := addon_version_problem(addon, version, cluster.kubernetes_version):
+            yield ConfigProblem(f"{path}.addonVersions.{addon}", problem)
+
+
+def _name_problems(path: str, name: str, kind: str, max_length: int) -> Iterator[ConfigProblem]:
+    if not _DNS_LABEL.match(name):
+        yield ConfigProblem(
+            path,
+            f"{kind} name {name!r} is not a DNS label; use lower-case letters, digits and '-', "
+            "starting with a letter and not ending with '-'",
+        )
+    if len(name) > max_length:
+        yield ConfigProblem(
+            path,
+            f"{kind} name {name!r} has {len(name)} characters; use at most {max_length} so that "
+            "every AWS name derived from it stays within AWS limits",
+        )
+
+
+def _cidr_problems(path: str, cidr: IPv4Network) -> Iterator[ConfigProblem]:
+    if not any(cidr.subnet_of(block) for block in _PRIVATE_RANGES):
+        yield ConfigProblem(
+            path,
+            f"{cidr} is not a private range; use a block inside 10.0.0.0/8, 172.16.0.0/12 "
+            "or 192.168.0.0/16",
+        )
+    if cidr.prefixlen < MIN_VPC_PREFIX:
+        yield ConfigProblem(
+            path, f"/{cidr.prefixlen} is larger than AWS allows; use /{MIN_VPC_PREFIX} or smaller"
+        )
+    if cidr.prefixlen > MAX_VPC_PREFIX:
+        yield ConfigProblem(
+            path,
+            f"/{cidr.prefixlen} is too small for three zones of public, private and intra "
+            f"subnets; make the VPC CIDR larger (/{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX})",
+        )
+
+
+def _zone_problems(
+    path: str, zones: tuple[str, ...], config: StackConfig
+) -> Iterator[ConfigProblem]:
+    if len(zones) != 3 or len(set(zones)) != 3:
+        yield ConfigProblem(
+            path,
+            f"lists {len(set(zones))} distinct zones; list exactly three distinct zones of "
+            f"{config.region} (for example {config.region}a, {config.region}b, {config.region}c)",
+        )
+    for zone in zones:
+        if not (zone.startswith(config.region) and zone_slot(zone, config.region) is not None):
+            yield ConfigProblem(
+                path,
+                f"{zone!r} is not a zone of {config.region}; use names such as {config.region}a",
+            )
+
+
+def _version_problems(path: str, version: str) -> Iterator[ConfigProblem]:
+    supported = ", ".join(SUPPORTED_KUBERNETES_VERSIONS)
+    if not _KUBERNETES_VERSION.match(version):
+        yield ConfigProblem(
+            path, f"{version!r} is not a Kubernetes minor version; use one of {supported}"
+        )
+    elif version not in SUPPORTED_KUBERNETES_VERSIONS:
+        yield ConfigProblem(path, f"{version} is not supported; use one of {supported}")

@@ -1,0 +1,163 @@
+"""Config models of a project's workloads: RonDB, RDRS, MySQL, Arrow Flight, Kafka topics."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import (
+    Field,
+    field_validator,
+)
+
+from infra.config.base import _QUANTITY, NodePoolConfig, _Model
+
+
+class ScalingConfig(_Model):
+    """An HPA's bounds."""
+
+    min_replicas: int = Field(default=2, ge=1)
+    """Fewest pods. Default 2; at least 2 in prod."""
+    max_replicas: int = Field(default=6, ge=1)
+    """Most pods. Default 6."""
+
+
+class RdrsConfig(ScalingConfig):
+    """RonDB's REST API server (RDRS): scaled on requests, response time and CPU."""
+
+    target_requests_per_second: int = Field(default=500, ge=1)
+    """Requests per second per pod the HPA aims for. Default 500."""
+    target_response_time_p99_ms: int = Field(default=8, ge=1)
+    """p99 response time (ms) the HPA aims to stay under, for < 10 ms online reads. Default 8."""
+    target_cpu_utilization: int = Field(default=70, ge=1, le=100)
+    """CPU utilisation (% of requests) the HPA aims for. Default 70."""
+
+
+class MysqldConfig(ScalingConfig):
+    """RonDB's MySQL servers: scaled on CPU."""
+
+    max_replicas: int = Field(default=5, ge=1)
+    """Most MySQL servers (RonDB reserves an API slot for each). Default 5."""
+    target_cpu_utilization: int = Field(default=70, ge=1, le=100)
+    """CPU utilisation (% of requests) the HPA aims for. Default 70."""
+
+
+class ArrowFlightConfig(ScalingConfig):
+    """The Arrow Flight query server for batch reads: scaled on its request queue."""
+
+    image: str = "docker.hops.works/hopsworks/flyingduck:4.3.0"
+    """Container image, with an explicit tag or digest."""
+    cpu: str = "2"
+    """CPU request per pod (Kubernetes quantity). Default 2."""
+    memory: str = "8Gi"
+    """Memory request and limit per pod (Kubernetes quantity). Default 8Gi."""
+    target_queue_size: int = Field(default=2, ge=1)
+    """Queued requests per pod the HPA aims for. Default 2."""
+    target_queue_time_ms: int = Field(default=27, ge=1)
+    """Average queue time (ms) the HPA aims for. Default 27."""
+
+    @field_validator("image")
+    @classmethod
+    def _pinned_image(cls, value: str) -> str:
+        tag = value.rsplit("/", 1)[-1]
+        if "@sha256:" not in value and (":" not in tag or tag.endswith(":latest")):
+            raise ValueError(
+                f"{value!r} is not pinned; give an explicit tag (not latest) or a digest"
+            )
+        return value
+
+    @field_validator("cpu", "memory")
+    @classmethod
+    def _quantity(cls, value: str) -> str:
+        if not _QUANTITY.match(value):
+            raise ValueError(f"{value!r} is not a Kubernetes quantity; use a form such as 2 or 8Gi")
+        return value
+
+
+class RonDbConfig(_Model):
+    """A project's RonDB cluster."""
+
+    data_replicas: int = Field(default=3, ge=1, le=3)
+    """Replicas of the data (one per zone). Default 3; prod requires 3."""
+    data_node_cpus: int = Field(default=2, ge=1)
+    """CPUs per data node. Default 2."""
+    data_node_memory_mib: int = Field(default=8192, ge=2800, alias="dataNodeMemoryMiB")
+    """Memory per data node, MiB (the chart needs at least 2800). Default 8192."""
+    data_volume_gib: int = Field(default=100, ge=10, alias="dataVolumeGiB")
+    """Data volume per data node, GiB. Default 100."""
+    backup_schedule: str = "0 2 * * *"
+    """Cron schedule of backups to the project's bucket. Default daily at 02:00."""
+    backup_ttl: str = "14d"
+    """How long backups are kept: a number and d or h. Default 14d."""
+
+    @field_validator("backup_ttl")
+    @classmethod
+    def _ttl(cls, value: str) -> str:
+        if not re.match(r"^\d+[dh]$", value):
+            raise ValueError(f"{value!r} is not a retention; use a number and d or h, e.g. 14d")
+        return value
+
+    @field_validator("backup_schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(f"{value!r} is not a cron schedule of five fields, e.g. 0 2 * * *")
+        return value
+
+
+class QuotaConfig(_Model):
+    """What a project's namespace may request in total."""
+
+    cpu: str = "64"
+    """CPU requests. Default 64."""
+    memory: str = "512Gi"
+    """Memory requests and limits. Default 512Gi."""
+    storage: str = "4Ti"
+    """Storage requested by volume claims. Default 4Ti."""
+
+
+class TopicConfig(_Model):
+    """A Kafka topic of a project; unset values take the cluster's topic defaults."""
+
+    partitions: int | None = None
+    """Partitions. Default: the cluster's `kafka.topicDefaults.partitions`."""
+    retention_ms: int | None = None
+    """Retention in ms, -1 for ever. Default: the cluster's `kafka.topicDefaults.retentionMs`."""
+
+
+class TopicDefaultsConfig(_Model):
+    """What a topic gets unless its project says otherwise."""
+
+    partitions: int = 12
+    """Partitions. Default 12."""
+    retention_ms: int = 604_800_000
+    """Retention in ms (-1: for ever). Default seven days."""
+
+
+class KafkaConfig(_Model):
+    """The cluster's Kafka (Strimzi, KRaft): one controller and one broker pool per zone."""
+
+    brokers_per_zone: int = Field(default=1, ge=1)
+    """Brokers in each zone's pool. Default 1 (three brokers)."""
+    broker_storage_gib: int = Field(default=100, ge=1, alias="brokerStorageGiB")
+    """Each broker's volume, GiB. Default 100."""
+    controller_storage_gib: int = Field(default=20, ge=1, alias="controllerStorageGiB")
+    """Each controller's volume, GiB. Default 20."""
+    version: str = "4.3.1"
+    """Kafka version, one Strimzi 1.2.0 supports. Default 4.3.1."""
+    metadata_version: str | None = None
+    """KRaft metadata version; hold it back while upgrading `version`. Default: follows it."""
+    topic_defaults: TopicDefaultsConfig = Field(
+        default_factory=lambda: TopicDefaultsConfig.model_validate_json("{}")
+    )
+    """Defaults of every project topic."""
+    nodes: NodePoolConfig = Field(
+        default_factory=lambda: NodePoolConfig.model_validate_json(
+            '{"instanceTypes": ["r6i.xlarge"]}'
+        )
+    )
+    """Kafka's own node pool (tainted): a broker (2 CPU, 8 GiB) and a controller fit on one
+    r6i.xlarge. Default: r6i.xlarge, 1 to 3 per zone."""
+
+
+def _default_topics() -> dict[str, TopicConfig]:
+    return {"features.online": TopicConfig.model_validate_json("{}")}
