@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from fsctl.errors import UserError
-from fsctl.mockcloud import PlannedResource
+from fsctl.monitor import PlannedResource
 from fsctl.plan import CLUSTER_COMPONENT_TYPE, SHARED_GROUP, STACK_TYPE, Plan
 
 RESOURCES_FILE = "resources.json"

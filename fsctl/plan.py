@@ -23,7 +23,8 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockEngine
 from pulumi.runtime.stack import run_in_stack
 
-from fsctl.mockcloud import MockCloud, PlannedResource, RecordingMonitor
+from fsctl.mockcloud import MockCloud
+from fsctl.monitor import PlannedResource, RecordingMonitor
 
 CLUSTER_COMPONENT_TYPE = "featurestore:index:FeatureStoreCluster"
 FEDERATION_COMPONENT_TYPE = "featurestore:federation:Federation"

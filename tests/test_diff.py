@@ -18,7 +18,7 @@ from fsctl.diff import (
     value_changes,
 )
 from fsctl.errors import UserError
-from fsctl.mockcloud import PlannedResource
+from fsctl.monitor import PlannedResource
 from fsctl.plan import Plan, write_plan
 from tests.conftest import PlanStack, minimal_config
 

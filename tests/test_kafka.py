@@ -12,7 +12,7 @@ import pytest
 
 from components.kafka import STRIMZI_CHART, STRIMZI_CHART_VERSION, StrimziKafka
 from components.kafka_plan import KafkaSpec, ProjectKafka, TopicSpec
-from fsctl.mockcloud import PlannedResource
+from fsctl.monitor import PlannedResource
 from fsctl.plan import Plan, kubernetes_manifests, run_program
 from tests.strimzi_crds import crd_errors
 

@@ -14,7 +14,7 @@ import pytest
 from google.protobuf import struct_pb2
 
 from fsctl import wire
-from fsctl.mockcloud import PlannedResource
+from fsctl.monitor import PlannedResource
 from fsctl.plan import Plan, run_program
 
 PROJECT = "mocktest"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from fsctl.mockcloud import PlannedResource
+from fsctl.monitor import PlannedResource
 from fsctl.plan import Plan
 from tests.conftest import PlanStack
 

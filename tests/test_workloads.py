@@ -10,7 +10,7 @@ import yaml
 
 from components.metrics import CUSTOM_METRICS, adapter_rules
 from fsctl.cli import main as fsctl
-from fsctl.mockcloud import PlannedResource
+from fsctl.monitor import PlannedResource
 from fsctl.plan import Plan
 from tests.conftest import PROJECT_ROOT, PlanStack, minimal_config
 
