@@ -65,12 +65,15 @@ def pod_identity_trust_policy(
     )
 
 
-def kms_key_policy(account_id: str, partition: str, service_roles: Sequence[str]) -> str:
+def kms_key_policy(
+    account_id: str, partition: str, region: str, service_roles: Sequence[str]
+) -> str:
     """The policy of a cluster's key.
 
     The account keeps control of the key through IAM (AWS's default key policy); the EC2 Auto
     Scaling service-linked role, which launches managed nodes, may use it for encrypted root
-    volumes and may create grants only for AWS resources.
+    volumes and may create grants only for AWS resources; CloudWatch Logs may use it for this
+    account's log groups in the region (the flow logs), and for nothing else.
     """
     root = f"arn:{partition}:iam::{account_id}:root"
     return document(
@@ -101,6 +104,26 @@ def kms_key_policy(account_id: str, partition: str, service_roles: Sequence[str]
             "Action": "kms:CreateGrant",
             "Resource": "*",
             "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+        {
+            "Sid": "LogsEncryptOwnLogGroups",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": [
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            "Resource": "*",
+            "Condition": {
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": (
+                        f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
+                    )
+                }
+            },
         },
     )
 

@@ -47,6 +47,7 @@ class ClusterKey(pulumi.ComponentResource):
         alias: str,
         account_id: pulumi.Input[str],
         partition: pulumi.Input[str],
+        region: str,
         protect: bool,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -58,14 +59,14 @@ class ClusterKey(pulumi.ComponentResource):
         autoscaling_role = _existing_role(AUTOSCALING_SERVICE_ROLE, self)
         key = aws.kms.Key(
             f"{name}-key",
-            description=f"Secrets and volumes of feature-store cluster {name}",
+            description=f"Secrets, volumes and flow logs of feature-store cluster {name}",
             key_usage="ENCRYPT_DECRYPT",
             customer_master_key_spec="SYMMETRIC_DEFAULT",
             enable_key_rotation=True,
             rotation_period_in_days=365,
             deletion_window_in_days=30,
             policy=pulumi.Output.all(account_id, partition, autoscaling_role).apply(
-                lambda values: kms_key_policy(values[0], values[1], [values[2]])
+                lambda values: kms_key_policy(values[0], values[1], region, [values[2]])
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )

@@ -53,6 +53,7 @@ class Vpc(pulumi.ComponentResource):
         flow_log_retention_days: int,
         account_id: pulumi.Input[str],
         protect_logs: bool = False,
+        log_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:network:Vpc", name, None, opts)
@@ -148,7 +149,14 @@ class Vpc(pulumi.ComponentResource):
             tags={"Name": f"{name}-s3"},
             opts=child,
         )
-        self._flow_log(name, vpc, flow_log_retention_days, account_id, protect_logs)
+        self._flow_log(
+            name,
+            vpc,
+            retention_days=flow_log_retention_days,
+            account_id=account_id,
+            protect=protect_logs,
+            key_arn=log_key_arn,
+        )
 
         self.register_outputs(
             {
@@ -194,14 +202,17 @@ class Vpc(pulumi.ComponentResource):
         self,
         name: str,
         vpc: aws.ec2.Vpc,
+        *,
         retention_days: int,
         account_id: pulumi.Input[str],
         protect: bool,
+        key_arn: pulumi.Input[str] | None,
     ) -> None:
         child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             retention_in_days=retention_days,
+            kms_key_id=key_arn,
             # The record of who talked to whom: deleting the group deletes the evidence.
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )

@@ -82,6 +82,15 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         account_id = identity.account_id
         cluster_name = eks_cluster_name(stack, name)
 
+        self.key = ClusterKey(
+            name,
+            alias=f"alias/{cluster_name}",
+            account_id=account_id,
+            partition=partition,
+            region=region,
+            protect=protect_stateful,
+            opts=on_aws,
+        )
         self.network = Vpc(
             name,
             cidr=config.vpc_cidr,
@@ -91,14 +100,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             flow_log_retention_days=config.flow_log_retention_days,
             account_id=account_id,
             protect_logs=protect_stateful,
-            opts=on_aws,
-        )
-        self.key = ClusterKey(
-            name,
-            alias=f"alias/{cluster_name}",
-            account_id=account_id,
-            partition=partition,
-            protect=protect_stateful,
+            log_key_arn=self.key.arn,
             opts=on_aws,
         )
         self.control_plane = ControlPlane(

@@ -344,3 +344,9 @@ def test_s3_is_reached_through_a_gateway_endpoint_from_private_and_intra_subnets
     }
     assert len(tables) == 4  # a private table per zone, and the intra table
     assert len(endpoint.inputs["routeTableIds"]) == 4
+
+
+def test_flow_logs_are_encrypted_with_the_cluster_key(prod: Plan) -> None:
+    [log_group] = prod.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert log_group.inputs["kmsKeyId"] == only(prod, "aws:kms/key:Key").outputs["arn"]
+    assert log_group.protect is True
