@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from ipaddress import IPv4Network
 
 from components.addon_versions import addon_version_problem
+from components.capacity import cpu_cores, memory_mib, project_footprint
 from components.kafka_plan import kafka_problems
 from components.network_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, zone_slot
 from components.node_group_plan import SYSTEM_POOL
@@ -27,7 +29,7 @@ from infra.config.base import (
 )
 from infra.config.models import ClusterConfig, ProjectConfig, StackConfig
 from infra.config.problems import ConfigProblem
-from infra.specs import kafka_config_path, kafka_spec
+from infra.specs import arrow_flight_spec, kafka_config_path, kafka_spec, rondb_spec
 
 
 def semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
@@ -125,6 +127,7 @@ def _cluster_setting_problems(
                 "namespace is its name); rename the project",
             )
         yield from _workload_problems(project_path, project, config.environment)
+        yield from _quota_problems(project_path, project_name, project)
 
 
 def _workload_problems(
@@ -158,6 +161,31 @@ def _workload_problems(
             f"{path}.rondb.dataReplicas",
             "a prod project keeps 3 data replicas, one per zone, to survive the loss of a "
             "zone; set dataReplicas to 3",
+        )
+
+
+def _quota_problems(path: str, name: str, project: ProjectConfig) -> Iterator[ConfigProblem]:
+    """The namespace quota must let every HPA reach its maximum."""
+    try:
+        need = project_footprint(rondb_spec(name, project), arrow_flight_spec(project))
+        cpu, memory = cpu_cores(project.quota.cpu), memory_mib(project.quota.memory)
+    except ValueError as error:
+        yield ConfigProblem(f"{path}.quota", f"{error}; use a form such as 64 or 512Gi")
+        return
+    if need.cpu > cpu:
+        yield ConfigProblem(
+            f"{path}.quota.cpu",
+            f"is {project.quota.cpu}, but the project's pods request {need.cpu:g} CPUs when "
+            f"every HPA is at its maximum; raise quota.cpu to {math.ceil(need.cpu)} or lower "
+            "the maxima",
+        )
+    if need.memory_mib > memory:
+        needed_gib = math.ceil(need.memory_mib / 1024)
+        yield ConfigProblem(
+            f"{path}.quota.memory",
+            f"is {project.quota.memory}, but the project's pods may use {needed_gib}Gi when "
+            f"every HPA is at its maximum; raise quota.memory to {needed_gib}Gi or lower the "
+            "maxima",
         )
 
 
