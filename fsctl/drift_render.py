@@ -47,32 +47,40 @@ def _short(value: Any) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
-def render_table(report: DriftReport) -> str:
-    """Plain text for a terminal."""
-    lines = [_summary(report)]
-    sections: list[tuple[str, Sequence[str], list[list[str]]]] = [
+_MARKDOWN_TITLES = {
+    "changed": "Changed out of band",
+    "deleted": "Deleted out of band",
+    "unmanaged": "Unmanaged (not in the state)",
+}
+
+
+def _findings(report: DriftReport) -> list[tuple[str, Sequence[str], list[list[str]]]]:
+    """Each kind of finding with its columns and rows, as every format shows them."""
+    return [
         (
-            "CHANGED",
-            ("TYPE", "ID", "PROPERTY", "EXPECTED", "ACTUAL"),
+            "changed",
+            ("type", "id", "property", "expected", "actual"),
             [
                 [entry.type, entry.id, entry.property, _short(entry.expected), _short(entry.actual)]
                 for entry in report.changed
             ],
         ),
+        ("deleted", ("type", "id", "urn"), [[e.type, e.id, e.urn] for e in report.deleted]),
         (
-            "DELETED",
-            ("TYPE", "ID", "URN"),
-            [[entry.type, entry.id, entry.urn] for entry in report.deleted],
-        ),
-        (
-            "UNMANAGED",
-            ("TYPE", "ID", "REASON"),
+            "unmanaged",
+            ("type", "id", "reason"),
             [[entry.type, entry.id, entry.reason] for entry in report.unmanaged],
         ),
     ]
-    for title, header, rows in sections:
+
+
+def render_table(report: DriftReport) -> str:
+    """Plain text for a terminal."""
+    lines = [_summary(report)]
+    for kind, columns, rows in _findings(report):
         if not rows:
             continue
+        title, header = kind.upper(), [column.upper() for column in columns]
         widths = [
             max(len(row[column]) for row in [list(header), *rows]) for column in range(len(header))
         ]
@@ -99,29 +107,10 @@ def render_markdown(report: DriftReport) -> str:
             "| ---: | ---: | ---: |",
             f"| {len(report.changed)} | {len(report.deleted)} | {len(report.unmanaged)} |",
         ]
-    tables: list[tuple[str, Sequence[str], list[list[str]]]] = [
-        (
-            "Changed out of band",
-            ("type", "id", "property", "expected", "actual"),
-            [
-                [entry.type, entry.id, entry.property, _short(entry.expected), _short(entry.actual)]
-                for entry in report.changed
-            ],
-        ),
-        (
-            "Deleted out of band",
-            ("type", "id", "urn"),
-            [[entry.type, entry.id, entry.urn] for entry in report.deleted],
-        ),
-        (
-            "Unmanaged (not in the state)",
-            ("type", "id", "reason"),
-            [[entry.type, entry.id, entry.reason] for entry in report.unmanaged],
-        ),
-    ]
-    for title, header, rows in tables:
+    for kind, header, rows in _findings(report):
         if not rows:
             continue
+        title = _MARKDOWN_TITLES[kind]
         table = [
             "| " + " | ".join(header) + " |",
             "| " + " | ".join("---" for _ in header) + " |",
