@@ -11,7 +11,7 @@ has no batch form); a stack has one VPC per cluster.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from components.tags import STACK_TAG
@@ -200,12 +200,27 @@ def read(client: Any, scope: Scope) -> LiveRead:
     return result
 
 
-def _by_id(scope: Scope, *types: str) -> dict[str, list[Any]]:
-    """State resources by physical id (several URNs may share one id: an adopted default)."""
-    index: dict[str, list[Any]] = {}
+def _record_found(
+    scope: Scope,
+    result: LiveRead,
+    found: Mapping[str, Mapping[str, Any]],
+    types: Sequence[str],
+    describe: Callable[[str, Mapping[str, Any]], dict[str, Any]],
+) -> None:
+    """Record the live properties of every state resource of `types` that AWS still has.
+
+    Several URNs may share one physical id (an adopted default); each gets the same reading.
+    """
+    by_id: dict[str, list[Any]] = {}
     for resource in scope.of_type(*types):
-        index.setdefault(resource.id, []).append(resource)
-    return index
+        by_id.setdefault(resource.id, []).append(resource)
+    for resource_id, resources in by_id.items():
+        item = found.get(resource_id)
+        if item is None:
+            continue
+        live = describe(resource_id, item)
+        for resource in resources:
+            result.found[resource.urn] = live
 
 
 def _read_vpcs(client: Any, scope: Scope, result: LiveRead) -> None:
@@ -219,10 +234,8 @@ def _read_vpcs(client: Any, scope: Scope, result: LiveRead) -> None:
         ids=scope.vpc_ids,
         vpc_filter=None,
     )
-    for vpc_id, resources in _by_id(scope, VPC_TYPE).items():
-        vpc = found.get(vpc_id)
-        if vpc is None:
-            continue
+
+    def describe_vpc(vpc_id: str, vpc: Mapping[str, Any]) -> dict[str, Any]:
         live = {
             "cidrBlock": vpc.get("CidrBlock"),
             "instanceTenancy": vpc.get("InstanceTenancy"),
@@ -231,8 +244,9 @@ def _read_vpcs(client: Any, scope: Scope, result: LiveRead) -> None:
         for attribute in ("enableDnsSupport", "enableDnsHostnames"):
             answer = client.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
             live[attribute] = answer.get(attribute[0].upper() + attribute[1:], {}).get("Value")
-        for resource in resources:
-            result.found[resource.urn] = live
+        return live
+
+    _record_found(scope, result, found, (VPC_TYPE,), describe_vpc)
     result.unmanaged += unmanaged(
         VPC_TYPE, found, scope, scope.ids(VPC_TYPE), vpc_of=lambda item: item.get("VpcId")
     )
@@ -248,10 +262,8 @@ def _read_subnets(client: Any, scope: Scope, result: LiveRead) -> None:
         id_filter="subnet-id",
         ids=scope.outside_vpcs(SUBNET_TYPE),
     )
-    for subnet_id, resources in _by_id(scope, SUBNET_TYPE).items():
-        subnet = found.get(subnet_id)
-        if subnet is None:
-            continue
+
+    def describe_subnet(subnet_id: str, subnet: Mapping[str, Any]) -> dict[str, Any]:
         live = {
             "vpcId": subnet.get("VpcId"),
             "cidrBlock": subnet.get("CidrBlock"),
@@ -261,8 +273,9 @@ def _read_subnets(client: Any, scope: Scope, result: LiveRead) -> None:
             "assignIpv6AddressOnCreation": subnet.get("AssignIpv6AddressOnCreation"),
             "tags": user_tags(tag_map(subnet.get("Tags"))),
         }
-        for resource in resources:
-            result.found[resource.urn] = live
+        return live
+
+    _record_found(scope, result, found, (SUBNET_TYPE,), describe_subnet)
     result.unmanaged += unmanaged(
         SUBNET_TYPE, found, scope, scope.ids(SUBNET_TYPE), vpc_of=lambda item: item.get("VpcId")
     )
@@ -284,17 +297,16 @@ def _read_route_tables(client: Any, scope: Scope, result: LiveRead) -> None:
         id_filter="route-table-id",
         ids=[*scope.outside_vpcs(ROUTE_TABLE_TYPE), *(referenced - set(tables_in_state))],
     )
-    for table_id, resources in _by_id(scope, ROUTE_TABLE_TYPE).items():
-        table = found.get(table_id)
-        if table is None:
-            continue
+
+    def describe_table(table_id: str, table: Mapping[str, Any]) -> dict[str, Any]:
         live = {
             "vpcId": table.get("VpcId"),
             "routes": _routes(_user_routes(table)),
             "tags": user_tags(tag_map(table.get("Tags"))),
         }
-        for resource in resources:
-            result.found[resource.urn] = live
+        return live
+
+    _record_found(scope, result, found, (ROUTE_TABLE_TYPE,), describe_table)
     _read_routes(found, scope, result)
     _read_associations(found, scope, result)
     result.unmanaged += unmanaged(
@@ -417,10 +429,8 @@ def _read_nat_gateways(client: Any, scope: Scope, result: LiveRead) -> None:
         ).items()
         if gateway.get("State") not in _GONE_NAT_STATES
     }
-    for gateway_id, resources in _by_id(scope, NAT_GATEWAY_TYPE).items():
-        gateway = found.get(gateway_id)
-        if gateway is None:
-            continue
+
+    def describe_nat_gateway(gateway_id: str, gateway: Mapping[str, Any]) -> dict[str, Any]:
         addresses = gateway.get("NatGatewayAddresses") or [{}]
         live = {
             "subnetId": gateway.get("SubnetId"),
@@ -428,8 +438,9 @@ def _read_nat_gateways(client: Any, scope: Scope, result: LiveRead) -> None:
             "connectivityType": gateway.get("ConnectivityType", "public"),
             "tags": user_tags(tag_map(gateway.get("Tags"))),
         }
-        for resource in resources:
-            result.found[resource.urn] = live
+        return live
+
+    _record_found(scope, result, found, (NAT_GATEWAY_TYPE,), describe_nat_gateway)
     result.unmanaged += unmanaged(
         NAT_GATEWAY_TYPE,
         found,
@@ -456,13 +467,11 @@ def _read_internet_gateways(client: Any, scope: Scope, result: LiveRead) -> None
         vpc_id = attachments[0].get("VpcId")
         return str(vpc_id) if vpc_id else None
 
-    for gateway_id, resources in _by_id(scope, INTERNET_GATEWAY_TYPE).items():
-        gateway = found.get(gateway_id)
-        if gateway is None:
-            continue
+    def describe_gateway(gateway_id: str, gateway: Mapping[str, Any]) -> dict[str, Any]:
         live = {"vpcId": vpc_of(gateway), "tags": user_tags(tag_map(gateway.get("Tags")))}
-        for resource in resources:
-            result.found[resource.urn] = live
+        return live
+
+    _record_found(scope, result, found, (INTERNET_GATEWAY_TYPE,), describe_gateway)
     result.unmanaged += unmanaged(
         INTERNET_GATEWAY_TYPE, found, scope, scope.ids(INTERNET_GATEWAY_TYPE), vpc_of=vpc_of
     )
@@ -479,10 +488,8 @@ def _read_network_acls(client: Any, scope: Scope, result: LiveRead) -> None:
         id_filter="network-acl-id",
         ids=scope.outside_vpcs(*types),
     )
-    for acl_id, resources in _by_id(scope, *types).items():
-        acl = found.get(acl_id)
-        if acl is None:
-            continue
+
+    def describe_acl(acl_id: str, acl: Mapping[str, Any]) -> dict[str, Any]:
         live = {
             "vpcId": acl.get("VpcId"),
             "subnetIds": sorted(
@@ -490,8 +497,9 @@ def _read_network_acls(client: Any, scope: Scope, result: LiveRead) -> None:
             ),
             "tags": user_tags(tag_map(acl.get("Tags"))),
         }
-        for resource in resources:
-            result.found[resource.urn] = live
+        return live
+
+    _record_found(scope, result, found, types, describe_acl)
     result.unmanaged += unmanaged(
         NETWORK_ACL_TYPE,
         found,
