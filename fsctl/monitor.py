@@ -37,7 +37,10 @@ class PlannedResource:
     depends_on: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
     dependencies: list[str] = field(default_factory=list, repr=False)
-    """Every resource this one waits for: explicit, through its inputs, its provider."""
+    """Every resource this one waits for, explicitly or through its inputs (the engine's
+    `dependencies`); its parent and provider are recorded beside it."""
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    """Input property -> the resources whose outputs flow into it."""
 
     def to_json(self) -> dict[str, Any]:
         """The resource in the plan's file format."""
@@ -56,6 +59,8 @@ class PlannedResource:
                 "dependsOn": self.depends_on,
                 "deleteBeforeReplace": self.delete_before_replace,
             },
+            "dependencies": self.dependencies,
+            "propertyDependencies": self.property_dependencies,
         }
 
 
@@ -144,10 +149,15 @@ class RecordingMonitor(MockMonitor):
             key: wire.secret(value) if key in secret_outputs else value
             for key, value in state.items()
         }
+        property_dependencies = {
+            prop: sorted(set(dependencies.urns))
+            for prop, dependencies in sorted(request.propertyDependencies.items())
+            if dependencies.urns
+        }
         explicit_dependencies = set(request.dependencies) - {
             dependency
-            for dependencies in request.propertyDependencies.values()
-            for dependency in dependencies.urns
+            for dependencies in property_dependencies.values()
+            for dependency in dependencies
         }
         self._record(
             PlannedResource(
@@ -164,6 +174,7 @@ class RecordingMonitor(MockMonitor):
                 depends_on=sorted(explicit_dependencies),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 dependencies=sorted(set(request.dependencies)),
+                property_dependencies=property_dependencies,
             )
         )
         if is_stack:

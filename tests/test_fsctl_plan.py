@@ -36,8 +36,19 @@ RESOURCE_KEYS = {
     "inputs",
     "outputs",
     "options",
+    "dependencies",
+    "propertyDependencies",
 }
 OPTION_KEYS = {"protect", "ignoreChanges", "dependsOn", "deleteBeforeReplace"}
+
+
+def _remote_component_child(urn: str, registered: set[str]) -> bool:
+    owner_chain, _, name = urn.rpartition("::")
+    owner_prefix = owner_chain.rpartition("$")[0]
+    return any(
+        other.startswith(f"{owner_prefix}::") and name.startswith(other.rpartition("::")[2] + "-")
+        for other in registered
+    )
 
 
 @dataclass(frozen=True)
@@ -165,6 +176,14 @@ def test_plan_writes_resources_json_in_the_contract_shape(
         assert isinstance(options["deleteBeforeReplace"], bool)
         assert all(isinstance(path, str) for path in options["ignoreChanges"])
         assert all(urn in seen for urn in options["dependsOn"]), resource["urn"]
+        # Every dependency, explicit or through an input, is registered first (or is a child
+        # of a remote component, which the plan holds as one registration); the explicit ones
+        # and the property dependencies together are exactly the engine's list.
+        assert all(
+            urn in seen or _remote_component_child(urn, seen) for urn in resource["dependencies"]
+        ), resource["urn"]
+        through_inputs = {urn for urns in resource["propertyDependencies"].values() for urn in urns}
+        assert through_inputs | set(options["dependsOn"]) == set(resource["dependencies"])
         seen.add(resource["urn"])
     assert len(seen) == len(resources)
     [stack_resource] = [r for r in resources if r["type"] == "pulumi:pulumi:Stack"]

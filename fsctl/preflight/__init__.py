@@ -1,0 +1,1 @@
+"""`fsctl preflight`: what AWS and Kubernetes would refuse or not do, found on a plan alone."""
