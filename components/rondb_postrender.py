@@ -1,4 +1,7 @@
-"""Helm post-renderer of the rondb chart: hard zone spread, and HPAs left to this project.
+"""Helm post-renderer of the rondb chart: zone spread, HPAs, the data nodes' service account.
+
+It makes the zone spread hard, leaves scaling to this project's HPAs and puts the data nodes
+under their own service account (for their backup uploads).
 
 Helm pipes the rendered manifests (a YAML stream) to stdin and applies what comes out on
 stdout. See components/rondb.py for why.
@@ -13,7 +16,12 @@ from typing import Any
 import yaml
 
 from components.node_group_plan import ZONE_LABEL
-from components.rondb import MYSQLD_STATEFUL_SET, RDRS_STATEFUL_SET
+from components.rondb import (
+    DATA_NODE_SERVICE_ACCOUNT,
+    DATA_NODE_STATEFUL_SET_PREFIX,
+    MYSQLD_STATEFUL_SET,
+    RDRS_STATEFUL_SET,
+)
 
 _SCALED_BY_PROJECT_HPAS = {MYSQLD_STATEFUL_SET, RDRS_STATEFUL_SET}
 
@@ -36,8 +44,11 @@ def _statefulset(statefulset: dict[str, Any]) -> dict[str, Any]:
     spec = statefulset.setdefault("spec", {})
     if name in _SCALED_BY_PROJECT_HPAS:
         spec.pop("replicas", None)
-    if name.startswith("node-group-"):
-        pod_spec = spec.get("template", {}).get("spec", {})
+    if name.startswith(DATA_NODE_STATEFUL_SET_PREFIX):
+        pod_spec = spec.setdefault("template", {}).setdefault("spec", {})
+        # The chart leaves the data nodes on `default`; their backup sidecar needs the backup
+        # role, which no other pod of the namespace should get.
+        pod_spec["serviceAccountName"] = DATA_NODE_SERVICE_ACCOUNT
         for constraint in pod_spec.get("topologySpreadConstraints", []):
             if constraint.get("topologyKey") == ZONE_LABEL:
                 constraint["whenUnsatisfiable"] = "DoNotSchedule"

@@ -125,6 +125,8 @@ def rondb_spec(project: str, settings: ProjectConfig) -> RonDbSpec:
         rdrs_max=settings.rdrs.max_replicas,
         backup_schedule=settings.rondb.backup_schedule,
         backup_ttl=settings.rondb.backup_ttl,
+        backup_read_audit=settings.rondb.backup_read_audit,
+        audit_log_retention_days=settings.rondb.audit_log_retention_days,
     )
 
 

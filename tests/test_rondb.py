@@ -104,7 +104,7 @@ def test_every_rondb_pod_is_pinned_to_the_projects_nodes() -> None:
         ]
 
 
-def test_data_lives_on_the_data_class_and_backups_go_to_the_bucket_with_kms() -> None:
+def test_data_lives_on_the_data_class_and_backups_go_to_the_bucket() -> None:
     result = values(PROD)
     storage = result["resources"]["requests"]["storage"]
     assert storage["classes"] == {
@@ -117,7 +117,8 @@ def test_data_lives_on_the_data_class_and_backups_go_to_the_bucket_with_kms() ->
     backups = result["backups"]
     assert backups["enabled"] is True
     assert backups["s3"]["bucketName"] == "search-backups-1234567"
-    assert backups["s3"]["serverSideEncryption"] == "aws:kms"
+    # No SSE header: the bucket default (the cluster key) applies, not the AWS-managed key.
+    assert "serverSideEncryption" not in backups["s3"]
     assert "keyCredentialsSecret" not in backups["s3"]  # credentials come from pod identity
 
 

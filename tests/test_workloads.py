@@ -197,27 +197,6 @@ def test_backup_bucket_is_encrypted_versioned_private_and_protected_in_prod(prod
     assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_backup_role_is_bound_to_the_rondb_service_account_of_the_project(prod: Plan) -> None:
-    role = prod.named("aws:iam/role:Role", "core-search-rondb-backups")
-    [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
-    conditions = statement["Condition"]["StringEquals"]
-    assert conditions["aws:RequestTag/kubernetes-namespace"] == "search"
-    assert conditions["aws:RequestTag/kubernetes-service-account"] == "rondb"
-    association = prod.named(
-        "aws:eks/podIdentityAssociation:PodIdentityAssociation", "core-search-rondb-backups"
-    )
-    assert (association.inputs["namespace"], association.inputs["serviceAccount"]) == (
-        "search",
-        "rondb",
-    )
-    assert association.inputs["roleArn"] == role.outputs["arn"]
-    bucket_arn = prod.named("aws:s3/bucket:Bucket", "core-search-rondb-backups").outputs["arn"]
-    access = json.loads(
-        prod.named("aws:iam/rolePolicy:RolePolicy", "core-search-rondb-backups").inputs["policy"]
-    )
-    assert {s["Resource"] for s in access["Statement"]} == {bucket_arn, f"{bucket_arn}/*"}
-
-
 def hpa(plan: Plan, namespace: str, name: str) -> dict[str, Any]:
     [found] = [
         r.inputs for r in objects(plan, HPA, namespace) if r.inputs["metadata"]["name"] == name

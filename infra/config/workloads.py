@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import (
     Field,
@@ -87,7 +88,14 @@ class RonDbConfig(_Model):
     backup_schedule: str = "0 2 * * *"
     """Cron schedule of backups to the project's bucket. Default daily at 02:00."""
     backup_ttl: str = "14d"
-    """How long backups are kept: a number and d or h. Default 14d."""
+    """How long backups are kept: a number and d or h. Default 14d. A pruned backup stays
+    recoverable (as a noncurrent version) for half as long again, then expires."""
+    backup_read_audit: Literal["serverAccessLogs", "cloudTrail"] = "serverAccessLogs"
+    """How reads of the backups are recorded, in the project's audit log bucket:
+    `serverAccessLogs` (S3 server access logs, best effort, no extra cost) or `cloudTrail`
+    (a trail of data events on the bucket's objects: complete, billed per event)."""
+    audit_log_retention_days: int = Field(default=365, ge=1)
+    """Days the audit log bucket keeps its logs. Default 365."""
 
     @field_validator("backup_ttl")
     @classmethod

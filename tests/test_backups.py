@@ -1,0 +1,229 @@
+"""RonDB backups at plan level: credentials of the pods that upload, retention, key, audit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from components.rondb_postrender import postrender
+from fsctl.plan import Plan
+from infra.config import ConfigError, parse_stack_config
+from tests.conftest import PlanStack, minimal_config
+
+ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+# Read from rondb-helm v0.8.0 (7388b1579a195bb7ff6385f28ca3a860b83455eb), release namespace:
+# service accounts the chart creates with backups on and no restore, under fixed names
+# (templates/backups/shared.yaml:31-36, templates/mysqlds/mysqld.yaml:279-284).
+CHART_SERVICE_ACCOUNTS = {"rondb-backups-sa", "wait-init-jobs-sa"}
+# Pods that call S3 for backups, and the service account the chart gives them: the backup
+# CronJob (templates/backups/create.yaml:23) and the data nodes, whose pod spec names none
+# (templates/ndbd.yaml:69-131; their rclone-listener sidecar uploads, ndbd.yaml:325-356).
+BACKUP_CRONJOB_ACCOUNT = "rondb-backups-sa"
+DATA_NODES_AS_RENDERED = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: node-group-0}
+spec:
+  template:
+    spec:
+      containers: [{name: ndbmtd}, {name: rclone-listener}]
+"""
+
+
+@pytest.fixture(scope="module")
+def prod(plan_stack_module: PlanStack) -> Plan:
+    config = minimal_config()
+    config["featurestore:environment"] = "prod"
+    return plan_stack_module(config, stack="prod")
+
+
+def project_namespaces(plan: Plan) -> set[str]:
+    return {r.inputs["namespace"] for r in plan.of_type(RELEASE) if r.inputs["chart"] == "rondb"}
+
+
+def test_every_association_names_a_service_account_that_exists_and_uploaders_run_under_one(
+    prod: Plan,
+) -> None:
+    created = {
+        (account.inputs["metadata"]["namespace"], account.inputs["metadata"]["name"])
+        for account in prod.of_type(SERVICE_ACCOUNT)
+    }
+    namespaces = project_namespaces(prod)
+    associated = {
+        (a.inputs["namespace"], a.inputs["serviceAccount"])
+        for a in prod.of_type(ASSOCIATION)
+        if a.inputs["namespace"] in namespaces
+    }
+    assert associated
+    for namespace, account in associated:
+        assert account in CHART_SERVICE_ACCOUNTS or (namespace, account) in created, (
+            f"{namespace}/{account} is neither created by rondb 0.8.0 nor by the program"
+        )
+    [data_nodes] = postrender(yaml.safe_load_all(DATA_NODES_AS_RENDERED))
+    data_node_account = data_nodes["spec"]["template"]["spec"].get("serviceAccountName", "default")
+    for namespace in namespaces:
+        assert (namespace, BACKUP_CRONJOB_ACCOUNT) in associated
+        assert (namespace, data_node_account) in associated
+    # `default` would hand the backup role to every pod of the namespace.
+    assert data_node_account != "default"
+
+
+def test_backup_roles_may_only_touch_their_bucket_and_only_the_job_deletes(prod: Plan) -> None:
+    for bucket in prod.of_type("aws:s3/bucket:Bucket"):
+        if not bucket.name.endswith("-rondb-backups"):
+            continue
+        arn = bucket.outputs["arn"]
+        policies = [
+            json.loads(p.inputs["policy"])
+            for p in prod.of_type("aws:iam/rolePolicy:RolePolicy")
+            if p.name.startswith(bucket.name.removesuffix("-rondb-backups"))
+            and f"{arn}/*" in p.inputs["policy"]
+        ]
+        assert len(policies) == 2
+        for policy in policies:
+            assert {s["Resource"] for s in policy["Statement"]} == {arn, f"{arn}/*"}
+        deleters = [
+            p for p in policies if "s3:DeleteObject" in json.dumps(p["Statement"][1]["Action"])
+        ]
+        assert len(deleters) == 1
+
+
+def lifecycle_of(plan: Plan, bucket_name: str) -> list[dict[str, Any]]:
+    [config] = [
+        c
+        for c in plan.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+        if c.name == bucket_name
+    ]
+    rules: list[dict[str, Any]] = config.inputs["rules"]
+    return rules
+
+
+def test_every_versioned_bucket_expires_old_versions_markers_and_stale_uploads(
+    prod: Plan,
+) -> None:
+    versioned = [
+        v.name
+        for v in prod.of_type("aws:s3/bucketVersioning:BucketVersioning")
+        if v.inputs["versioningConfiguration"]["status"] == "Enabled"
+    ]
+    assert versioned
+    for name in versioned:
+        rules = lifecycle_of(prod, name)
+        assert all(rule["status"] == "Enabled" for rule in rules)
+        noncurrent = [
+            r["noncurrentVersionExpiration"]["noncurrentDays"]
+            for r in rules
+            if "noncurrentVersionExpiration" in r
+        ]
+        # Backups are kept 14 days (the default ttl); a pruned one at most 7 more.
+        assert noncurrent == [7]
+        assert any(
+            r.get("abortIncompleteMultipartUpload", {}).get("daysAfterInitiation") == 1
+            for r in rules
+        )
+        assert any(r.get("expiration", {}).get("expiredObjectDeleteMarker") is True for r in rules)
+
+
+def test_pruned_backups_expire_after_a_margin_derived_from_the_ttl(
+    plan_stack: PlanStack,
+) -> None:
+    config = minimal_config()
+    config["featurestore:clusters"]["core"]["projects"]["search"]["rondb"] = {"backupTtl": "36h"}
+    rules = lifecycle_of(plan_stack(config), "core-search-rondb-backups")
+    assert [
+        r["noncurrentVersionExpiration"]["noncurrentDays"]
+        for r in rules
+        if "noncurrentVersionExpiration" in r
+    ] == [1]
+
+
+def test_backups_are_encrypted_with_the_cluster_key_not_the_aws_managed_one(prod: Plan) -> None:
+    [key] = prod.of_type("aws:kms/key:Key")
+    for release in prod.of_type(RELEASE):
+        s3 = release.inputs.get("values", {}).get("backups", {}).get("s3")
+        if s3 is None:
+            continue
+        # rondb 0.8.0 renders serverSideEncryption as rclone's SSE header without a key id
+        # (_helpers.tpl:520-521): S3 would then use aws/s3. Without it, the bucket default holds.
+        assert s3.get("serverSideEncryption") is None
+        encryption = prod.named(
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            f"core-{release.inputs['namespace']}-rondb-backups",
+        ).inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+        assert encryption == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key.outputs["arn"]}
+
+
+def test_reads_of_the_dumps_are_logged_to_a_private_sse_s3_bucket_with_a_lifecycle(
+    prod: Plan,
+) -> None:
+    [logging] = prod.of_type("aws:s3/bucketLogging:BucketLogging")
+    backups = prod.named("aws:s3/bucket:Bucket", "core-search-rondb-backups")
+    logs = prod.named("aws:s3/bucket:Bucket", "core-search-rondb-backup-audit")
+    assert logging.inputs["bucket"] == backups.outputs["bucket"]
+    assert logging.inputs["targetBucket"] == logs.outputs["bucket"]
+    name = "core-search-rondb-backup-audit"
+    encryption = prod.named(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        name,
+    ).inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+    # Server access logging cannot deliver to a bucket with SSE-KMS default encryption.
+    assert encryption == {"sseAlgorithm": "AES256"}
+    block = prod.named("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", name).inputs
+    assert block["restrictPublicBuckets"] is True
+    assert block["blockPublicPolicy"] is True
+    policy = json.loads(prod.named("aws:s3/bucketPolicy:BucketPolicy", name).inputs["policy"])
+    deny, delivery = policy["Statement"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert delivery["Condition"]["ArnLike"] == {"aws:SourceArn": backups.outputs["arn"]}
+    [rule] = lifecycle_of(prod, name)
+    assert rule["expiration"]["days"] == 365
+    assert not prod.of_type("aws:cloudtrail/trail:Trail")
+
+
+def test_cloudtrail_data_events_record_reads_instead_when_configured(
+    plan_stack: PlanStack,
+) -> None:
+    config = minimal_config()
+    config["featurestore:clusters"]["core"]["projects"]["search"]["rondb"] = {
+        "backupReadAudit": "cloudTrail",
+        "auditLogRetentionDays": 90,
+    }
+    plan = plan_stack(config)
+    assert not plan.of_type("aws:s3/bucketLogging:BucketLogging")
+    [trail] = plan.of_type("aws:cloudtrail/trail:Trail")
+    backups = plan.named("aws:s3/bucket:Bucket", "core-search-rondb-backups")
+    logs = plan.named("aws:s3/bucket:Bucket", "core-search-rondb-backup-audit")
+    assert trail.inputs["s3BucketName"] == logs.outputs["bucket"]
+    [selector] = trail.inputs["advancedEventSelectors"]
+    fields = {f["field"]: f for f in selector["fieldSelectors"]}
+    assert fields["resources.ARN"]["startsWiths"] == [f"{backups.outputs['arn']}/"]
+    assert fields["eventCategory"]["equals"] == ["Data"]
+    policy = plan.named("aws:s3/bucketPolicy:BucketPolicy", "core-search-rondb-backup-audit")
+    assert policy.urn in trail.dependencies
+    [rule] = lifecycle_of(plan, "core-search-rondb-backup-audit")
+    assert rule["expiration"]["days"] == 90
+
+
+@pytest.mark.parametrize(
+    ("settings", "key", "words"),
+    [
+        ({"backupReadAudit": "syslog"}, "backupReadAudit", "cloudTrail"),
+        ({"auditLogRetentionDays": 0}, "auditLogRetentionDays", "greater than or equal to 1"),
+    ],
+)
+def test_audit_settings_are_validated(settings: dict[str, Any], key: str, words: str) -> None:
+    config = minimal_config()
+    config["featurestore:clusters"]["core"]["projects"]["search"]["rondb"] = settings
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(config)
+    found = {p.path: p.message for p in raised.value.problems}
+    path = f"featurestore:clusters.core.projects.search.rondb.{key}"
+    assert path in found, found
+    assert words in found[path]
