@@ -93,6 +93,9 @@ def load_chart_data(directory: Path) -> ChartData | None:
 
 def _load_chart(chart_dir: Path) -> PinnedChart:
     chart_yaml = yaml.safe_load((chart_dir / "Chart.yaml").read_text()) or {}
+    # `chart.json` records the version the chart is published as; a chart packaged with
+    # `helm package --version` (Strimzi) keeps a placeholder in its Chart.yaml.
+    published = _read_json(chart_dir / "chart.json") or {}
     subcharts: dict[str, PinnedChart] = {}
     conditions: set[str] = set()
     for dependency in chart_yaml.get("dependencies") or ():
@@ -104,8 +107,8 @@ def _load_chart(chart_dir: Path) -> PinnedChart:
                 matches[-1], str(dependency["name"])
             )
     return PinnedChart(
-        name=str(chart_yaml["name"]),
-        version=str(chart_yaml["version"]),
+        name=str(published.get("chart") or chart_yaml["name"]),
+        version=str(published.get("version") or chart_yaml["version"]),
         directory=chart_dir,
         defaults=_read_yaml(chart_dir / "values.yaml"),
         schema=_read_json(chart_dir / "values.schema.json"),
