@@ -130,11 +130,11 @@ def _keeps(job: Mapping[str, Any], target: Target) -> tuple[bool, bool]:
     for relabel in job.get("relabel_configs") or ():
         if relabel.get("action") != "keep":
             continue
-        sources = relabel.get("source_labels") or ()
+        sources: list[str] = list(relabel.get("source_labels") or [])
         regex = str(relabel.get("regex", "(.*)"))
         if len(sources) != 1:
             continue
-        (source,) = sources
+        source = sources[0]
         if source.startswith(POD_LABEL_META):
             value = labels.get(source.removeprefix(POD_LABEL_META))
             keeps_pods &= value is not None and re.fullmatch(regex, value) is not None
