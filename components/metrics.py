@@ -93,11 +93,13 @@ def adapter_rules() -> list[dict[str, Any]]:
     ]
 
 
-def _pod_scrape_job(job: str, label: str, value: str, port: int, scheme: str) -> dict[str, object]:
+def _pod_scrape_job(job: str, label: str, value: str, port: int) -> dict[str, object]:
     """A scrape job for the pods labelled `label=value` in any namespace, on one port."""
-    job_config: dict[str, object] = {
+    return {
         "job_name": job,
-        "scheme": scheme,
+        # Both targets serve metrics in plain HTTP: rondb-helm's RDRS unless end-to-end TLS is
+        # on (templates/rdrs.yaml:84-89 at v0.8.0), which the feature store does not turn on.
+        "scheme": "http",
         "kubernetes_sd_configs": [{"role": "pod"}],
         "relabel_configs": [
             {
@@ -114,10 +116,6 @@ def _pod_scrape_job(job: str, label: str, value: str, port: int, scheme: str) ->
             {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
         ],
     }
-    if scheme == "https":
-        # RDRS serves metrics over TLS with the chart's own CA; the scrape stays in the cluster.
-        job_config["tls_config"] = {"insecure_skip_verify": True}
-    return job_config
 
 
 def _label_name(label: str) -> str:
@@ -127,13 +125,12 @@ def _label_name(label: str) -> str:
 def scrape_configs() -> list[dict[str, object]]:
     """The scrape jobs the custom metrics come from."""
     return [
-        _pod_scrape_job(RDRS_SCRAPE_JOB, "rondbService", "rdrs", RDRS_METRICS_PORT, "https"),
+        _pod_scrape_job(RDRS_SCRAPE_JOB, "rondbService", "rdrs", RDRS_METRICS_PORT),
         _pod_scrape_job(
             ARROW_FLIGHT_SCRAPE_JOB,
             "app.kubernetes.io/name",
             "arrow-flight",
             ARROW_FLIGHT_METRICS_PORT,
-            "http",
         ),
     ]
 
@@ -169,6 +166,9 @@ def adapter_values(node_selector: dict[str, str]) -> dict[str, object]:
         },
         "replicas": 2,
         "nodeSelector": node_selector,
-        "podDisruptionBudget": {"enabled": True, "minAvailable": 1},
+        # The chart defaults `maxUnavailable: 1` and renders every bound it is given; the API
+        # server refuses a budget with both, and Pulumi drops a None (no Helm null to unset
+        # the default), so the budget is expressed with the chart's own key.
+        "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
         "rules": {"default": False, "custom": adapter_rules()},
     }
