@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from fsctl.preflight import identity
@@ -17,26 +16,20 @@ def _rondb_associations(document: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _wired_as_the_chart_runs(document: dict[str, Any]) -> None:
-    """Associations for both accounts rondb-helm 0.8.0 runs its S3 clients under."""
-    for entry in _rondb_associations(document):
-        entry["inputs"]["serviceAccount"] = "rondb-backups-sa"
-        twin = copy.deepcopy(entry)
-        twin["urn"] += "-default"
-        twin["inputs"]["serviceAccount"] = "default"
-        document["resources"].append(twin)
+def _association_for(document: dict[str, Any], account: str) -> dict[str, Any]:
+    return next(
+        e for e in _rondb_associations(document) if e["inputs"]["serviceAccount"] == account
+    )
 
 
-def test_associations_for_the_chart_accounts_are_clean() -> None:
-    document = real_plan("prod")
-    _wired_as_the_chart_runs(document)
-    assert run_checks(identity.CHECKS, document) == []
+def test_real_plans_are_clean() -> None:
+    for stack in ("dev", "prod"):
+        assert run_checks(identity.CHECKS, real_plan(stack)) == [], stack
 
 
 def test_an_account_the_chart_does_not_create_is_an_error() -> None:
     document = real_plan("prod")
-    _wired_as_the_chart_runs(document)
-    (renamed,) = _rondb_associations(document)[:1]
+    renamed = _association_for(document, "rondb-backups-sa")
     renamed["inputs"]["serviceAccount"] = "rondb"
     findings = run_checks(identity.CHECKS, document)
     missing = [f for f in findings if f.check == "identity-service-account-missing"]
@@ -46,18 +39,28 @@ def test_an_account_the_chart_does_not_create_is_an_error() -> None:
     assert "identity-pods-without-role" in checks_of(findings)
 
 
-def test_data_node_sidecar_without_a_default_association_is_an_error() -> None:
+def test_data_nodes_without_the_post_renderer_run_as_default_and_lack_a_role() -> None:
+    # The chart leaves the data nodes on `default`; only the project's post-renderer moves them
+    # to their own account. Without it the sidecar that uploads backups has no credentials.
     document = real_plan("dev")
-    for entry in _rondb_associations(document):
-        entry["inputs"]["serviceAccount"] = "rondb-backups-sa"
+    for entry in resources_of(document, "kubernetes:helm.sh/v3:Release"):
+        if entry["inputs"]["chart"] == "rondb":
+            del entry["inputs"]["postrender"]
     findings = run_checks(identity.CHECKS, document)
     assert checks_of(findings) == {"identity-pods-without-role"}
     assert all("rclone-listener" in f.message and "/default" in f.message for f in findings)
 
 
+def test_data_node_account_without_an_association_is_an_error() -> None:
+    document = real_plan("dev")
+    document["resources"].remove(_association_for(document, "rondb-data-nodes"))
+    findings = run_checks(identity.CHECKS, document)
+    assert checks_of(findings) == {"identity-pods-without-role"}
+    assert all("rondb-data-nodes" in f.message for f in findings)
+
+
 def test_renamed_autoscaler_account_is_reported() -> None:
     document = real_plan("dev")
-    _wired_as_the_chart_runs(document)
     for entry in resources_of(document, ASSOCIATION):
         if entry["inputs"]["namespace"] == "kube-system":
             entry["inputs"]["serviceAccount"] = "autoscaler"
@@ -69,7 +72,6 @@ def test_renamed_autoscaler_account_is_reported() -> None:
 
 def test_chart_naming_rules_follow_the_values() -> None:
     document = real_plan("dev")
-    _wired_as_the_chart_runs(document)
     for entry in resources_of(document, "kubernetes:helm.sh/v3:Release"):
         if entry["inputs"]["chart"] == "cluster-autoscaler":
             # no explicit name: the chart names it `<release>-aws-cluster-autoscaler`
@@ -81,7 +83,6 @@ def test_chart_naming_rules_follow_the_values() -> None:
 
 def test_ebs_csi_addon_without_its_association_is_an_error() -> None:
     document = real_plan("dev")
-    _wired_as_the_chart_runs(document)
     for entry in resources_of(document, "aws:eks/addon:Addon"):
         if entry["inputs"]["addonName"] == "aws-ebs-csi-driver":
             entry["inputs"]["podIdentityAssociations"][0]["serviceAccount"] = "ebs-csi-sa"

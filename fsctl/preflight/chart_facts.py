@@ -147,6 +147,9 @@ class CredentialedPods:
     service_account: Callable[[str, Values], str]
     needed: Callable[[Values], bool]
     source: str
+    rendered_as: tuple[str, str] | None = None
+    """The kind and a name of the object the chart renders these pods in, for a post-renderer
+    to be asked what it makes of their service account."""
 
 
 def _main_account(chart: str) -> Callable[[str, Values], str]:
@@ -184,6 +187,7 @@ CREDENTIALED_PODS: tuple[CredentialedPods, ...] = (
         # ndbd.yaml sets no serviceAccountName in the pod spec (:69-72), so: `default`.
         service_account=_fixed(DEFAULT_SERVICE_ACCOUNT),
         needed=rondb_backups_enabled,
+        rendered_as=("StatefulSet", "node-group-0"),
         source=(
             f"{RONDB_COMMIT} templates/ndbd.yaml:323-347 (sidecar with the backup "
             "credentials), files/scripts/backups/native_upload_kubectl.sh:20-35"
@@ -208,6 +212,7 @@ CREDENTIALED_PODS: tuple[CredentialedPods, ...] = (
         pods="the data nodes' `download-backup-to-restore` init container",
         service_account=_fixed(DEFAULT_SERVICE_ACCOUNT),
         needed=rondb_restores,
+        rendered_as=("StatefulSet", "node-group-0"),
         source=f"{RONDB_COMMIT} templates/ndbd.yaml:141-170",
     ),
 )

@@ -8,6 +8,7 @@ merged values and naming rules (`chart_facts`), the program's from its ServiceAc
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,7 +144,11 @@ def credentialed_pods_have_associations(graph: PlanGraph, data: ChartData) -> It
         for pods in CREDENTIALED_PODS:
             if pods.chart != release.chart.name or not pods.needed(release.merged):
                 continue
-            account = pods.service_account(release.release_name, release.merged)
+            account = _post_rendered_account(
+                release.resource.inputs.get("postrender"),
+                pods.rendered_as,
+                pods.service_account(release.release_name, release.merged),
+            )
             if (cluster, release.namespace, account) in associated:
                 continue
             yield Finding(
@@ -175,6 +180,33 @@ def credentialed_pods_have_associations(graph: PlanGraph, data: ChartData) -> It
                     "account"
                 ),
             )
+
+
+# The post-renderers this project ships (console script -> the function Helm ends up running),
+# so a check sees the service account the pods really get, not the one the chart renders.
+_POST_RENDERERS = {"rondb-postrender": "components.rondb_postrender"}
+
+
+def _post_rendered_account(
+    postrender: object, rendered_as: tuple[str, str] | None, account: str
+) -> str:
+    """The service account of the chart's pods after the release's post-renderer, if any."""
+    module_name = _POST_RENDERERS.get(str(postrender)) if postrender else None
+    if module_name is None or rendered_as is None:
+        return account
+    module = importlib.import_module(module_name)
+    kind, name = rendered_as
+    pod_spec: dict[str, Any] = (
+        {} if account == DEFAULT_SERVICE_ACCOUNT else {"serviceAccountName": account}
+    )
+    rendered = module.postrender(
+        [{"kind": kind, "metadata": {"name": name}, "spec": {"template": {"spec": pod_spec}}}]
+    )
+    for document in rendered:
+        if document.get("kind") == kind:
+            template_spec = document.get("spec", {}).get("template", {}).get("spec", {})
+            return str(template_spec.get("serviceAccountName") or DEFAULT_SERVICE_ACCOUNT)
+    return account
 
 
 def identity_checks(data_dir: Path | None = None) -> tuple[Check, ...]:
