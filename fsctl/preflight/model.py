@@ -70,6 +70,8 @@ class Resource:
     @property
     def label(self) -> str:
         """The resource as a reader names it: `NodeGroup core-system-eu-central-1a`."""
+        if self.type.startswith("pulumi:providers:"):
+            return f"{self.type.rpartition(':')[2]} provider {self.name}"
         return f"{self.type.rpartition(':')[2]} {self.name}"
 
     @property
