@@ -11,9 +11,7 @@ from fsctl.preflight.model import CLUSTER_COMPONENT_TYPE, PlanGraph, PreflightCo
 
 CONTEXT = PreflightContext(chart_data=Path(__file__).resolve().parents[2] / "shared/schemas/charts")
 STACK_URN = "urn:pulumi:test::feature-store-eks::pulumi:pulumi:Stack::feature-store-eks-test"
-CLUSTER_URN = (
-    f"urn:pulumi:test::feature-store-eks::{CLUSTER_COMPONENT_TYPE}::core"
-)
+CLUSTER_URN = f"urn:pulumi:test::feature-store-eks::{CLUSTER_COMPONENT_TYPE}::core"
 AWS_PROVIDER = "urn:pulumi:test::feature-store-eks::pulumi:providers:aws::core-aws"
 K8S_PROVIDER = "urn:pulumi:test::feature-store-eks::pulumi:providers:kubernetes::core-k8s"
 ROLE_ARN = "arn:aws:iam::123456789012:role/core-nodes-1"
@@ -59,7 +57,7 @@ def _urn_of(name: str) -> str:
 
 def healthy_resources() -> list[Resource]:
     """One cluster whose readiness order is right: every check passes."""
-    spec = [
+    spec: list[tuple[str, str, dict[str, Any], tuple[str, ...], dict[str, Any]]] = [
         ("pulumi:pulumi:Stack", "feature-store-eks-test", {}, (), {}),
         (CLUSTER_COMPONENT_TYPE, "core", {}, (), {}),
         ("eks:index:Cluster", "core-eks", {"endpointPublicAccess": True}, (), {}),
@@ -214,9 +212,9 @@ def healthy_resources() -> list[Resource]:
                 inputs,
                 needs=needs,
                 outputs=outputs,
-                parent=None if resource_type.startswith(("pulumi:pulumi", "featurestore")) else (
-                    CLUSTER_URN
-                ),
+                parent=None
+                if resource_type.startswith(("pulumi:pulumi", "featurestore"))
+                else (CLUSTER_URN),
                 provider=K8S_PROVIDER if resource_type.startswith("kubernetes:") else None,
             )
         )

@@ -160,16 +160,16 @@ def test_claim_created_before_its_storage_class() -> None:
 def test_claim_of_a_class_the_plan_lacks() -> None:
     spec: dict[str, Any] = healthy_resources()[-3].inputs["spec"]
     storage = {"type": "persistent-claim", "class": "io2"}
-    resources = replace(healthy_resources(), "broker-b", inputs={"spec": {**spec, "storage": storage}})
+    resources = replace(
+        healthy_resources(), "broker-b", inputs={"spec": {**spec, "storage": storage}}
+    )
     finding = only(resources, "volumes-after-storage-class")
     assert "storage class `io2`" in finding.message
 
 
 def test_claim_without_class_needs_a_default_class() -> None:
     gp3 = {"metadata": {"name": "gp3"}}
-    finding = only(
-        replace(healthy_resources(), "gp3", inputs=gp3), "volumes-after-storage-class"
-    )
+    finding = only(replace(healthy_resources(), "gp3", inputs=gp3), "volumes-after-storage-class")
     assert finding.urn == name_urn("prometheus")
     assert "a default storage class" in finding.message
 
@@ -228,13 +228,13 @@ def test_private_endpoint_with_rule_and_transit_gateway_routes() -> None:
     )
     finding = only(resources, "provider-endpoint-reachable")
     assert "Make core-k8s depend on to-deployer" in finding.message
-    assert findings(
-        replace(resources, "core-k8s", dependencies=(RULE.urn, route.urn))
-    ) == []
+    assert findings(replace(resources, "core-k8s", dependencies=(RULE.urn, route.urn))) == []
 
 
 def test_rule_for_another_port_is_no_path() -> None:
-    ssh = resource(readiness.INGRESS_RULE, "ssh", {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22})
+    ssh = resource(
+        readiness.INGRESS_RULE, "ssh", {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22}
+    )
     finding = only(_with(_private(healthy_resources()), ssh), "provider-endpoint-reachable")
     assert "admitting TCP 443" in finding.message
 

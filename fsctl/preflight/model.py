@@ -1,7 +1,8 @@
 """The plan as preflight checks read it: its resources, the graph the engine honours, findings.
 
-A check is a pure function `(PlanGraph, PreflightContext) -> Iterable[Finding]`. It reads only what `fsctl plan`
-wrote to `resources.json`, so a plan edited by hand or by a test is checked as it stands.
+A check is a pure function `(PlanGraph, PreflightContext) -> Iterable[Finding]` (the context
+carries the pinned charts' data). It reads only what `fsctl plan` wrote to `resources.json`,
+so a plan edited by hand or by a test is checked as it stands.
 
 The dependency graph is the engine's: a resource waits for its `dependencies` (explicit
 `dependsOn` and every resource whose outputs flow into its inputs) and for its provider. A
@@ -235,7 +236,7 @@ class PlanGraph:
 
 
 def value_at(document: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path (`server.persistentVolume.enabled`), or None if any part is unset."""
+    """The value at a dotted path (`server.persistentVolume.enabled`); None if a part is unset."""
     current: Any = document
     for part in path.split("."):
         if not isinstance(current, Mapping):
@@ -252,4 +253,4 @@ class PreflightContext:
 
 
 Check = Callable[[PlanGraph, PreflightContext], Iterable[Finding]]
-"""A preflight check: a pure function over the plan (and the chart data, for checks that need it)."""
+"""A preflight check: a pure function over the plan and the context."""

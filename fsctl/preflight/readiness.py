@@ -88,9 +88,7 @@ class VolumeClaim:
 
 
 def _pod_spec(component: str, path: str) -> Placement:
-    return Placement(
-        component, f"{path}.nodeSelector", f"{path}.affinity", f"{path}.tolerations"
-    )
+    return Placement(component, f"{path}.nodeSelector", f"{path}.affinity", f"{path}.tolerations")
 
 
 def _strimzi_pod(component: str, section: str | None) -> Placement:
@@ -181,8 +179,10 @@ class Pods:
     @property
     def label(self) -> str:
         """The owner, and the component for objects with several groups of pods."""
-        return self.owner.label if self.component == "pods" else (
-            f"{self.owner.label} ({self.component})"
+        return (
+            self.owner.label
+            if self.component == "pods"
+            else (f"{self.owner.label} ({self.component})")
         )
 
 
@@ -446,7 +446,7 @@ def nodes_after_role_policies(graph: PlanGraph, _: PreflightContext) -> Iterator
     check = "nodes-after-role-policies"
     why = "nodes without the worker, CNI and registry policies cannot join the cluster"
     for group in graph.of_type(NODE_GROUP):
-        _, policies = role_policies(graph, group.inputs.get("nodeRoleArn"))
+        policies = role_policies(graph, group.inputs.get("nodeRoleArn"))[1]
         for policy in policies:
             if not graph.waits_for(group.urn, policy.urn):
                 yield missing_edge(check, group.label, group, policy, why)
@@ -511,9 +511,7 @@ def volumes_after_storage_driver(graph: PlanGraph, _: PreflightContext) -> Itera
             continue
         driver = addons(graph, graph.cluster_of(resource.urn)).get(STORAGE_ADDON)
         if driver is None:
-            yield absent(
-                check, resource, f"the `{STORAGE_ADDON}` add-on", why, "Add the add-on"
-            )
+            yield absent(check, resource, f"the `{STORAGE_ADDON}` add-on", why, "Add the add-on")
             continue
         required = [driver]
         for association in driver.inputs.get("podIdentityAssociations") or ():
@@ -539,9 +537,7 @@ def volumes_after_storage_class(graph: PlanGraph, _: PreflightContext) -> Iterat
                     or (
                         wanted is None
                         and value_at(c.inputs, "metadata.annotations")
-                        and value_at(c.inputs, "metadata.annotations").get(
-                            DEFAULT_CLASS_ANNOTATION
-                        )
+                        and value_at(c.inputs, "metadata.annotations").get(DEFAULT_CLASS_ANNOTATION)
                         == "true"
                     )
                 ),
