@@ -13,10 +13,11 @@ from collections.abc import Sequence
 
 from fsctl import diff_command, drift_command, plan_command, policy_command
 from fsctl.errors import EXIT_ERROR, EXIT_OK, UserError
+from fsctl.preflight import command as preflight_command
 
 # Each command module adds its subcommand with `register(subparsers)`; the handler it sets
 # takes the parsed arguments and returns the exit code.
-COMMANDS = (plan_command, diff_command, policy_command, drift_command)
+COMMANDS = (plan_command, diff_command, policy_command, preflight_command, drift_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

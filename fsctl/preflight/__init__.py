@@ -1,1 +1,32 @@
-"""`fsctl preflight`: what AWS and Kubernetes would refuse or not do, found on a plan alone."""
+"""`fsctl preflight`: what AWS and Kubernetes would refuse or not do, found on a plan alone.
+
+Each check family is a module exposing `CHECKS: tuple[Check, ...]`; `FAMILIES` lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+
+from fsctl.preflight import quotas, readiness
+from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext
+
+FAMILIES: tuple[ModuleType, ...] = (readiness, quotas)
+
+_SEVERITY_ORDER = {ERROR: 0}
+
+
+def run_preflight(
+    graph: PlanGraph, context: PreflightContext, families: Sequence[ModuleType] = FAMILIES
+) -> list[Finding]:
+    """Every family's findings on the plan: errors first, then by check, resource and message."""
+    findings = {
+        finding
+        for family in families
+        for check in family.CHECKS
+        for finding in check(graph, context)
+    }
+    return sorted(
+        findings,
+        key=lambda f: (_SEVERITY_ORDER.get(f.severity, 1), f.check, f.urn, f.message),
+    )

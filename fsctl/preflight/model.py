@@ -1,7 +1,8 @@
 """The plan as preflight checks read it: its resources, the graph the engine honours, findings.
 
-A check is a pure function `PlanGraph -> Iterable[Finding]`. It reads only what `fsctl plan`
-wrote to `resources.json`, so a plan edited by hand or by a test is checked as it stands.
+A check is a pure function `(PlanGraph, PreflightContext) -> Iterable[Finding]` (the context
+carries the pinned charts' data). It reads only what `fsctl plan` wrote to `resources.json`,
+so a plan edited by hand or by a test is checked as it stands.
 
 The dependency graph is the engine's: a resource waits for its `dependencies` (explicit
 `dependsOn` and every resource whose outputs flow into its inputs) and for its provider. A
@@ -66,6 +67,19 @@ class Resource:
     depends_on: tuple[str, ...]
     dependencies: tuple[str, ...]
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The resource as a reader names it: `NodeGroup core-system-eu-central-1a`."""
+        if self.type.startswith("pulumi:providers:"):
+            return f"{self.type.rpartition(':')[2]} provider {self.name}"
+        return f"{self.type.rpartition(':')[2]} {self.name}"
+
+    @property
+    def aws_id(self) -> str | None:
+        """The AWS id the plan records, read from the ARN's last part (`subnet/subnet-0ab..`)."""
+        arn = self.outputs.get("arn")
+        return arn.rpartition("/")[2] if isinstance(arn, str) and "/" in arn else None
 
     @classmethod
     def from_json(cls, document: Mapping[str, Any]) -> Resource:
@@ -221,5 +235,22 @@ class PlanGraph:
         return stacks[0].outputs if stacks else {}
 
 
-Check = Callable[[PlanGraph], Iterable[Finding]]
-"""A preflight check: a pure function over the plan."""
+def value_at(document: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path (`server.persistentVolume.enabled`); None if a part is unset."""
+    current: Any = document
+    for part in path.split("."):
+        if not isinstance(current, Mapping):
+            return None
+        current = current.get(part)
+    return current
+
+
+@dataclass(frozen=True)
+class PreflightContext:
+    """What a check may read besides the plan: the pinned charts' data (defaults, schemas, refs)."""
+
+    chart_data: Path
+
+
+Check = Callable[[PlanGraph, PreflightContext], Iterable[Finding]]
+"""A preflight check: a pure function over the plan and the context."""

@@ -1,0 +1,87 @@
+"""`fsctl preflight`: run the preflight checks on an offline plan."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Sequence
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from fsctl.errors import EXIT_FINDINGS, EXIT_OK, UserError
+from fsctl.preflight import run_preflight
+from fsctl.preflight.model import ERROR, Finding, PlanFormatError, PlanGraph, PreflightContext
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CHART_DATA_ENV = "FSCTL_CHART_DATA"
+
+
+def default_chart_data() -> Path:
+    """`$FSCTL_CHART_DATA`, else the shared chart data beside the project."""
+    configured = os.environ.get(CHART_DATA_ENV)
+    return Path(configured) if configured else PROJECT_ROOT.parent / "shared" / "schemas" / "charts"
+
+
+def register(commands: Any) -> None:
+    """Add the `preflight` subcommand."""
+    preflight = commands.add_parser(
+        "preflight",
+        help="find what AWS and Kubernetes would refuse in a plan",
+        description="Check a plan written by `fsctl plan` for what a deploy would hit: "
+        "readiness order, wiring, account quotas. Exit 1 if any error is found.",
+    )
+    preflight.add_argument(
+        "--plan", type=Path, required=True, help="plan directory (holding resources.json)"
+    )
+    preflight.add_argument("--format", choices=("table", "json"), default="table")
+    preflight.add_argument(
+        "--chart-data",
+        type=Path,
+        default=None,
+        help=f"the pinned charts' data (values, schemas, template refs); default: "
+        f"${CHART_DATA_ENV}, else ../shared/schemas/charts beside the project",
+    )
+    preflight.set_defaults(handler=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Check the plan and print the findings."""
+    try:
+        graph = PlanGraph.load(arguments.plan)
+    except PlanFormatError as error:
+        raise UserError(str(error)) from None
+    context = PreflightContext(chart_data=arguments.chart_data or default_chart_data())
+    findings = run_preflight(graph, context)
+    if arguments.format == "json":
+        document = {"stack": graph.stack, "findings": [f.to_json() for f in findings]}
+        print(json.dumps(document, indent=2))
+    else:
+        print(table(findings, graph))
+    return EXIT_FINDINGS if any(f.severity == ERROR for f in findings) else EXIT_OK
+
+
+def table(findings: Sequence[Finding], graph: PlanGraph) -> str:
+    """Findings grouped by check, one line each, and a summary line."""
+    checked = f"{len(graph.resources)} resources of stack {graph.stack}"
+    if not findings:
+        return f"No findings: {checked}."
+    lines: list[str] = []
+    for (severity, check), group in groupby(findings, key=lambda f: (f.severity, f.check)):
+        items = list(group)
+        lines.append(f"{severity.upper()} {check} ({len(items)})")
+        lines += [f"  {_resource(item.urn)}: {item.message}" for item in items]
+        lines.append("")
+    errors = sum(f.severity == ERROR for f in findings)
+    lines.append(
+        f"{len(findings)} finding(s), {errors} error(s), {len(findings) - errors} warning(s): "
+        f"{checked}."
+    )
+    return "\n".join(lines)
+
+
+def _resource(urn: str) -> str:
+    """A URN as `type::name`, the part a reader needs."""
+    qualified_type, _, name = urn.rpartition("::")
+    return f"{qualified_type.rsplit('$', 1)[-1]}::{name}"

@@ -1,0 +1,140 @@
+"""Account quotas: what the plan asks AWS for, against what the account allows.
+
+AWS refuses the create that goes over a quota (`AddressLimitExceeded`, `VpcLimitExceeded`, ...)
+half-way through a deploy. The stack exports the account's quotas as `quotas` (config
+`featurestore:quotas.<key>`); without the export, AWS's defaults for a new account apply.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext, Resource
+
+EIP = "aws:ec2/eip:Eip"
+VPC = "aws:ec2/vpc:Vpc"
+NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+SUBNET = "aws:ec2/subnet:Subnet"
+AWS_PROVIDER = "pulumi:providers:aws"
+
+
+@dataclass(frozen=True)
+class Quota:
+    """One account quota: its key in the `quotas` export and config, AWS's default and name."""
+
+    key: str
+    default: int
+    name: str
+    service: str
+    error: str
+    counts: Callable[[PlanGraph], Counter[str]]
+    """How many the plan asks for, per scope (region, zone or cluster name)."""
+    what: str
+
+
+def _region(graph: PlanGraph, resource: Resource) -> str:
+    provider = graph.get(resource.provider) if resource.provider else None
+    region = provider.inputs.get("region") if provider else None
+    return str(region or graph.stack_outputs().get("region") or "the default region")
+
+
+def _per_region(resource_type: str) -> Callable[[PlanGraph], Counter[str]]:
+    def count(graph: PlanGraph) -> Counter[str]:
+        return Counter(_region(graph, r) for r in graph.of_type(resource_type))
+
+    return count
+
+
+def _nat_gateways_per_zone(graph: PlanGraph) -> Counter[str]:
+    zones = {s.aws_id: s.inputs.get("availabilityZone") for s in graph.of_type(SUBNET)}
+    return Counter(
+        str(zones.get(nat.inputs.get("subnetId")) or "an unknown zone")
+        for nat in graph.of_type(NAT_GATEWAY)
+    )
+
+
+def _node_groups_per_cluster(graph: PlanGraph) -> Counter[str]:
+    return Counter(str(g.inputs.get("clusterName")) for g in graph.of_type(NODE_GROUP))
+
+
+QUOTAS = (
+    Quota(
+        key="elasticIpsPerRegion",
+        default=5,
+        name="EC2-VPC Elastic IPs",
+        service="Amazon Elastic Compute Cloud (Amazon EC2)",
+        error="AddressLimitExceeded",
+        counts=_per_region(EIP),
+        what="Elastic IPs in region",
+    ),
+    Quota(
+        key="vpcsPerRegion",
+        default=5,
+        name="VPCs per Region",
+        service="Amazon Virtual Private Cloud (Amazon VPC)",
+        error="VpcLimitExceeded",
+        counts=_per_region(VPC),
+        what="VPCs in region",
+    ),
+    Quota(
+        key="natGatewaysPerAz",
+        default=5,
+        name="NAT gateways per Availability Zone",
+        service="Amazon Virtual Private Cloud (Amazon VPC)",
+        error="NatGatewayLimitExceeded",
+        counts=_nat_gateways_per_zone,
+        what="NAT gateways in zone",
+    ),
+    Quota(
+        key="nodeGroupsPerCluster",
+        default=30,
+        name="Managed node groups per cluster",
+        service="Amazon Elastic Kubernetes Service (Amazon EKS)",
+        error="ResourceLimitExceededException",
+        counts=_node_groups_per_cluster,
+        what="managed node groups in EKS cluster",
+    ),
+)
+
+
+def _limit(exported: Mapping[str, Any] | None, quota: Quota) -> tuple[int, str]:
+    if exported is None:
+        return quota.default, (
+            f"AWS's default of {quota.default}: the stack exports no `quotas`, so preflight "
+            "assumes a new account"
+        )
+    value = exported.get(quota.key)
+    if value is None:
+        return quota.default, f"AWS's default of {quota.default}"
+    return int(value), f"{int(value)} as configured"
+
+
+def account_quotas(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]:
+    """Nothing the plan creates goes over the account's quotas."""
+    exported = graph.stack_outputs().get("quotas")
+    stacks = graph.of_type("pulumi:pulumi:Stack")
+    urn = stacks[0].urn if stacks else ""
+    for quota in QUOTAS:
+        limit, source = _limit(exported if isinstance(exported, Mapping) else None, quota)
+        for scope, count in sorted(quota.counts(graph).items()):
+            if count <= limit:
+                continue
+            yield Finding(
+                check="account-quotas",
+                severity=ERROR,
+                urn=urn,
+                message=f"stack {graph.stack} creates {count} {quota.what} {scope}, over the "
+                f"account quota '{quota.name}' ({source}); AWS refuses the rest with "
+                f"{quota.error}. Ask AWS to raise it (Service Quotas console, service "
+                f"'{quota.service}', quota '{quota.name}', or `aws service-quotas "
+                "request-service-quota-increase`) to at least "
+                f"{count} plus what other stacks in the account use, then set "
+                f"`featurestore:quotas.{quota.key}` to the granted value; or create fewer.",
+            )
+
+
+CHECKS = (account_quotas,)

@@ -1,0 +1,216 @@
+"""`fsctl preflight` on the real dev and prod plans: the command's contract, mutations, defects."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fsctl.cli import main
+from fsctl.preflight import run_preflight
+from fsctl.preflight.model import PlanGraph
+from tests.preflight_graphs import CONTEXT, graph_of, healthy_resources
+
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The dev and prod plans, planned once for the module."""
+    out = tmp_path_factory.mktemp("plans")
+    for stack in ("dev", "prod"):
+        assert main(["plan", "--stack", stack, "--out", str(out / stack)]) == 0
+    return {stack: out / stack for stack in ("dev", "prod")}
+
+
+def preflight(plan: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+    capsys.readouterr()
+    code = main(["preflight", "--plan", str(plan), "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def keys(document: dict[str, Any]) -> set[tuple[str, str, str]]:
+    return {(f["check"], f["urn"], f["message"]) for f in document["findings"]}
+
+
+def test_prod_plan_reports_the_issue_11_defects(
+    plans: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, document = preflight(plans["prod"], capsys)
+    assert code == 1
+    assert document["stack"] == "prod"
+    found = document["findings"]
+    assert all(set(f) == {"check", "severity", "urn", "message"} for f in found)
+    # 1: node groups before kube-proxy.
+    assert any(
+        f["check"] == "nodes-after-node-addons"
+        and f["urn"].endswith("::core-system-eu-central-1a")
+        and "core-after-compute-kube-proxy" in f["message"]
+        for f in found
+    )
+    # 2: Prometheus before any node group.
+    assert any(
+        f["check"] == "pods-after-nodes"
+        and f["urn"].endswith("::core-prometheus")
+        and "depend on core-system-eu-central-1a" in f["message"]
+        for f in found
+    )
+    # 3: no path from the deployer to the private endpoint.
+    assert any(f["check"] == "provider-endpoint-reachable" for f in found)
+    # 4: six Elastic IPs over the default quota of five.
+    assert any(f["check"] == "account-quotas" and "6 Elastic IPs" in f["message"] for f in found)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11 fixes on another branch")
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plans_have_no_error(
+    stack: str, plans: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, document = preflight(plans[stack], capsys)
+    assert [f for f in document["findings"] if f["severity"] == "error"] == []
+    assert code == 0
+
+
+def _drop_edge(document: dict[str, Any], resource_type: str, name: str, needed_name: str) -> None:
+    entry = next(
+        r for r in document["resources"] if r["name"] == name and r["type"] == resource_type
+    )
+    needed = {r["urn"] for r in document["resources"] if r["name"] == needed_name}
+    entry["dependencies"] = [u for u in entry["dependencies"] if u not in needed]
+    entry["options"]["dependsOn"] = [u for u in entry["options"]["dependsOn"] if u not in needed]
+    entry["propertyDependencies"] = {
+        prop: [u for u in urns if u not in needed]
+        for prop, urns in entry["propertyDependencies"].items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("stack", "resource_type", "name", "needed", "check"),
+    [
+        (
+            "prod",
+            NODE_GROUP,
+            "core-kafka-eu-central-1a",
+            "core-before-compute-vpc-cni",
+            "nodes-after-node-addons",
+        ),
+        (
+            "dev",
+            NODE_GROUP,
+            "core-system-eu-central-1b",
+            "core-nodes-worker",
+            "nodes-after-role-policies",
+        ),
+        (
+            "prod",
+            "kubernetes:kafka.strimzi.io/v1:KafkaNodePool",
+            "core-pool-broker-eu-central-1a",
+            "core-strimzi-operator",
+            "custom-resources-after-crds",
+        ),
+        (
+            "dev",
+            RELEASE,
+            "core-metrics-server",
+            "core-after-compute-coredns",
+            "pods-after-compute-addons",
+        ),
+    ],
+)
+def test_removing_a_required_edge_is_reported(  # noqa: PLR0917 (pytest parameters)
+    stack: str,
+    resource_type: str,
+    name: str,
+    needed: str,
+    check: str,
+    plans: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, before = preflight(plans[stack], capsys)
+    document = json.loads((plans[stack] / "resources.json").read_text())
+    _drop_edge(document, resource_type, name, needed)
+    (tmp_path / "resources.json").write_text(json.dumps(document))
+    code, after = preflight(tmp_path, capsys)
+    new = keys(after) - keys(before)
+    assert code == 1
+    assert [(c, u.rpartition("::")[2]) for c, u, _ in new] == [(check, name)]
+    assert f"Make {name} depend on {needed}" in next(iter(new))[2]
+
+
+def test_findings_are_ordered_and_deterministic(plans: dict[str, Path]) -> None:
+    graph = PlanGraph.load(plans["prod"])
+    first = run_preflight(graph, CONTEXT)
+    assert first == run_preflight(PlanGraph.load(plans["prod"]), CONTEXT)
+    assert first == sorted(first, key=lambda f: (f.severity != "error", f.check, f.urn, f.message))
+
+
+def test_clean_plan_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = {
+        "stack": "test",
+        "project": "feature-store-eks",
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "custom": r.custom,
+                "parent": r.parent,
+                "provider": r.provider,
+                "inputs": dict(r.inputs),
+                "outputs": dict(r.outputs),
+                "options": {"dependsOn": []},
+                "dependencies": list(r.dependencies),
+                "propertyDependencies": {},
+            }
+            for r in healthy_resources()
+        ],
+    }
+    assert run_preflight(graph_of(healthy_resources()), CONTEXT) == []
+    (tmp_path / "resources.json").write_text(json.dumps(document))
+    code, result = preflight(tmp_path, capsys)
+    assert (code, result) == (0, {"stack": "test", "findings": []})
+    assert main(["preflight", "--plan", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.startswith("No findings")
+
+
+def test_table_groups_by_check_with_a_summary(
+    plans: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["preflight", "--plan", str(plans["prod"])]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR account-quotas (1)" in out
+    assert out.rstrip().splitlines()[-1].endswith("resources of stack prod.")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "does not exist; write a plan with `fsctl plan"),
+        ("{not json", "is not readable JSON"),
+        ('{"stack": "x"}', "not a plan's resources.json"),
+    ],
+)
+def test_bad_plan_exits_2_without_traceback(
+    content: str | None, expected: str, tmp_path: Path
+) -> None:
+    if content is not None:
+        (tmp_path / "resources.json").write_text(content)
+    result = subprocess.run(
+        [sys.executable, "-m", "fsctl", "preflight", "--plan", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=False,
+        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
