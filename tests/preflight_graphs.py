@@ -163,6 +163,7 @@ def healthy_resources() -> list[Resource]:
             "prometheus",
             {
                 "chart": "prometheus",
+                "version": "27.39.0",
                 "values": {"server": {"nodeSelector": {"featurestore.io/node-pool": "system"}}},
             },
             ("ebs", "gp3"),
@@ -173,6 +174,7 @@ def healthy_resources() -> list[Resource]:
             "strimzi",
             {
                 "chart": "oci://quay.io/strimzi-helm/strimzi-kafka-operator",
+                "version": "1.2.0",
                 "values": {"nodeSelector": {"featurestore.io/node-pool": "system"}},
             },
             ("coredns",),
@@ -191,6 +193,13 @@ def healthy_resources() -> list[Resource]:
                 }
             },
             ("strimzi", "ebs", "gp3"),
+            {},
+        ),
+        (
+            "kubernetes:core/v1:ServiceAccount",
+            "cluster-autoscaler",
+            {"metadata": {"name": "cluster-autoscaler", "namespace": "kube-system"}},
+            (),
             {},
         ),
         (

@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from fsctl.plan import PulumiProject, StackConfigFile, run_program
-from fsctl.preflight.model import Check, Finding, PlanGraph
+from fsctl.preflight.chart_data import chart_data_dir
+from fsctl.preflight.model import Check, Finding, PlanGraph, PreflightContext
 from tests.conftest import PROJECT_ROOT
 
 
@@ -36,10 +38,13 @@ def resources_of(document: dict[str, Any], resource_type: str) -> Iterator[dict[
     return (entry for entry in document["resources"] if entry["type"] == resource_type)
 
 
-def run_checks(checks: Iterable[Check], document: dict[str, Any]) -> list[Finding]:
-    """Every finding of `checks` on a `resources.json` document."""
+def run_checks(
+    checks: Iterable[Check], document: dict[str, Any], chart_data: Path | None = None
+) -> list[Finding]:
+    """Every finding of `checks` on a `resources.json` document (chart data: the default)."""
     graph = PlanGraph.from_json(document)
-    return [finding for check in checks for finding in check(graph)]
+    context = PreflightContext(chart_data=chart_data_dir(chart_data))
+    return [finding for check in checks for finding in check(graph, context)]
 
 
 def plan_document(*resources: dict[str, Any]) -> dict[str, Any]:

@@ -98,7 +98,7 @@ def test_schema_violation_on_a_real_plan_is_reported() -> None:
 
 def test_without_chart_data_one_warning_says_how_to_provide_it(tmp_path: Path) -> None:
     document = plan_document(release("ms", "metrics-server", "9.9.9", "kube-system", {}))
-    findings = run_checks(charts.chart_checks(tmp_path / "absent"), document)
+    findings = run_checks(charts.CHECKS, document, tmp_path / "absent")
     assert [(f.check, f.severity) for f in findings] == [("chart-values-not-run", "warning")]
     assert "--chart-data" in findings[0].message
 
@@ -108,4 +108,4 @@ def test_data_directory_from_the_environment(
 ) -> None:
     monkeypatch.setenv("FSCTL_CHART_DATA", str(tmp_path))
     document = plan_document(release("ms", "metrics-server", "3.13.0", "kube-system", {}))
-    assert checks_of(run_checks(charts.chart_checks(), document)) == {"chart-values-not-run"}
+    assert checks_of(run_checks(charts.CHECKS, document)) == {"chart-values-not-run"}

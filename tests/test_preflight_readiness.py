@@ -91,7 +91,8 @@ def test_pods_no_node_group_admits() -> None:
 
 
 def test_taint_keeps_pods_without_toleration_off_the_group() -> None:
-    pod = healthy_resources()[-3].inputs["spec"]["template"]["pod"]
+    broker = next(r for r in healthy_resources() if r.name == "broker-b")
+    pod = broker.inputs["spec"]["template"]["pod"]
     untolerated = {**pod, "tolerations": []}
     spec = {"spec": {"template": {"pod": untolerated}}}
     finding = only(replace(healthy_resources(), "broker-b", inputs=spec), "pods-after-nodes")
@@ -158,7 +159,8 @@ def test_claim_created_before_its_storage_class() -> None:
 
 
 def test_claim_of_a_class_the_plan_lacks() -> None:
-    spec: dict[str, Any] = healthy_resources()[-3].inputs["spec"]
+    broker = next(r for r in healthy_resources() if r.name == "broker-b")
+    spec: dict[str, Any] = broker.inputs["spec"]
     storage = {"type": "persistent-claim", "class": "io2"}
     resources = replace(
         healthy_resources(), "broker-b", inputs={"spec": {**spec, "storage": storage}}

@@ -18,7 +18,15 @@ from typing import Any
 
 import yaml
 
-from fsctl.preflight.model import STACK_TYPE, WARNING, Check, Finding, PlanGraph, Resource
+from fsctl.preflight.model import (
+    STACK_TYPE,
+    WARNING,
+    Check,
+    Finding,
+    PlanGraph,
+    PreflightContext,
+    Resource,
+)
 
 CHART_DATA_ENV = "FSCTL_CHART_DATA"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -234,36 +242,31 @@ ChartCheck = Callable[[PlanGraph, ChartData], Iterable[Finding]]
 """A check that needs the pinned chart data."""
 
 
-def with_chart_data(
-    family: str, checks: Iterable[ChartCheck], data_dir: Path | None
-) -> tuple[Check, ...]:
-    """A family's checks, run on the chart data found when they run.
+def with_chart_data(family: str, checks: Iterable[ChartCheck]) -> tuple[Check, ...]:
+    """A family's checks, run on the chart data the context points at.
 
     Without the data the family reports one warning (check `<family>-not-run`) saying how to
     provide it, and its checks find nothing: a missing directory is never a crash.
     """
 
-    def data() -> ChartData | None:
-        return load_chart_data(chart_data_dir(data_dir))
-
-    def not_run(graph: PlanGraph) -> Iterator[Finding]:
-        if data() is None:
-            directory = chart_data_dir(data_dir)
+    def not_run(graph: PlanGraph, context: PreflightContext) -> Iterator[Finding]:
+        if load_chart_data(context.chart_data) is None:
             stacks = graph.of_type(STACK_TYPE)
             yield Finding(
                 check=f"{family}-not-run",
                 severity=WARNING,
                 urn=stacks[0].urn if stacks else "",
                 message=(
-                    f"{family} checks did not run: no pinned chart data at {directory}; pass "
-                    f"`--chart-data DIR` or set ${CHART_DATA_ENV} to the directory holding "
-                    "`<chart>-<version>/` (values.yaml, Chart.yaml, template_refs.txt)"
+                    f"{family} checks did not run: no pinned chart data at "
+                    f"{context.chart_data}; pass `--chart-data DIR` or set ${CHART_DATA_ENV} to "
+                    "the directory holding `<chart>-<version>/` (values.yaml, Chart.yaml, "
+                    "template_refs.txt)"
                 ),
             )
 
     def bound(check: ChartCheck) -> Check:
-        def run(graph: PlanGraph) -> Iterator[Finding]:
-            found = data()
+        def run(graph: PlanGraph, context: PreflightContext) -> Iterator[Finding]:
+            found = load_chart_data(context.chart_data)
             if found is not None:
                 yield from check(graph, found)
 

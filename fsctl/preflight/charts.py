@@ -9,7 +9,6 @@ both `minAvailable` and `maxUnavailable`. These checks find each of those on the
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft7Validator
@@ -217,13 +216,6 @@ def _budget_blocks(
         yield from _budget_blocks(value, f"{path}.")
 
 
-def chart_checks(data_dir: Path | None = None) -> tuple[Check, ...]:
-    """The chart-value checks, on the chart data in `data_dir` (else the default location)."""
-    return with_chart_data(
-        FAMILY,
-        (unpinned_charts, unknown_value_keys, schema_violations, disruption_budget_conflicts),
-        data_dir,
-    )
-
-
-CHECKS: tuple[Check, ...] = chart_checks()
+CHECKS: tuple[Check, ...] = with_chart_data(
+    FAMILY, (unpinned_charts, unknown_value_keys, schema_violations, disruption_budget_conflicts)
+)

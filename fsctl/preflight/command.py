@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections.abc import Sequence
 from itertools import groupby
 from pathlib import Path
@@ -12,16 +11,8 @@ from typing import Any
 
 from fsctl.errors import EXIT_FINDINGS, EXIT_OK, UserError
 from fsctl.preflight import run_preflight
+from fsctl.preflight.chart_data import CHART_DATA_ENV, chart_data_dir
 from fsctl.preflight.model import ERROR, Finding, PlanFormatError, PlanGraph, PreflightContext
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CHART_DATA_ENV = "FSCTL_CHART_DATA"
-
-
-def default_chart_data() -> Path:
-    """`$FSCTL_CHART_DATA`, else the shared chart data beside the project."""
-    configured = os.environ.get(CHART_DATA_ENV)
-    return Path(configured) if configured else PROJECT_ROOT.parent / "shared" / "schemas" / "charts"
 
 
 def register(commands: Any) -> None:
@@ -52,7 +43,7 @@ def run(arguments: argparse.Namespace) -> int:
         graph = PlanGraph.load(arguments.plan)
     except PlanFormatError as error:
         raise UserError(str(error)) from None
-    context = PreflightContext(chart_data=arguments.chart_data or default_chart_data())
+    context = PreflightContext(chart_data=chart_data_dir(arguments.chart_data))
     findings = run_preflight(graph, context)
     if arguments.format == "json":
         document = {"stack": graph.stack, "findings": [f.to_json() for f in findings]}

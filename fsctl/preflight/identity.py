@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from fsctl.preflight.chart_data import ChartData, releases, with_chart_data
@@ -209,13 +208,6 @@ def _post_rendered_account(
     return account
 
 
-def identity_checks(data_dir: Path | None = None) -> tuple[Check, ...]:
-    """The identity checks, on the chart data in `data_dir` (else the default location)."""
-    return with_chart_data(
-        FAMILY,
-        (associations_name_existing_accounts, credentialed_pods_have_associations),
-        data_dir,
-    )
-
-
-CHECKS: tuple[Check, ...] = identity_checks()
+CHECKS: tuple[Check, ...] = with_chart_data(
+    FAMILY, (associations_name_existing_accounts, credentialed_pods_have_associations)
+)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -257,9 +256,4 @@ def _finding(check: str, hpa: Resource, message: str, severity: str = ERROR) -> 
     )
 
 
-def metrics_checks(data_dir: Path | None = None) -> tuple[Check, ...]:
-    """The metrics-wiring checks, on the chart data in `data_dir` (else the default location)."""
-    return with_chart_data(FAMILY, (hpa_metrics_served,), data_dir)
-
-
-CHECKS: tuple[Check, ...] = metrics_checks()
+CHECKS: tuple[Check, ...] = with_chart_data(FAMILY, (hpa_metrics_served,))
