@@ -23,6 +23,12 @@ def minimal_config() -> dict[str, Any]:
     return {
         "aws:region": "eu-central-1",
         "featurestore:environment": "dev",
+        # The runner's network behind the organisation's transit gateway: the private endpoint's
+        # only way in (an endpoint nothing can reach is a config error).
+        "featurestore:deployer": {
+            "cidrs": ["10.100.0.0/24"],
+            "transitGatewayId": "tgw-0123456789abcdef0",
+        },
         "featurestore:clusters": {
             "core": {
                 "vpcCidr": "10.20.0.0/16",

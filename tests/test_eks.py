@@ -31,7 +31,7 @@ def prod_config() -> dict[str, Any]:
 def dev_config() -> dict[str, Any]:
     config = minimal_config()
     core = config["featurestore:clusters"]["core"]
-    core["publicAccessCidrs"] = ["203.0.113.0/24"]
+    core["publicAccessCidrs"] = ["52.59.0.16/28"]
     core["controlPlaneLogTypes"] = ["api", "audit"]
     core["deletionProtection"] = False
     return config
@@ -105,7 +105,7 @@ def test_access_entries_give_admin_and_view_to_the_configured_roles(prod: Plan) 
 def test_dev_differs_only_as_its_config_says(dev: Plan, prod: Plan) -> None:
     cluster = only(dev, "eks:index:Cluster").inputs
     assert cluster["endpointPublicAccess"] is True
-    assert cluster["publicAccessCidrs"] == ["203.0.113.0/24"]
+    assert cluster["publicAccessCidrs"] == ["52.59.0.16/28"]
     assert cluster["enabledClusterLogTypes"] == ["api", "audit"]
     assert cluster["deletionProtection"] is False
     assert only(dev, "aws:kms/key:Key").protect is False

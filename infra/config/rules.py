@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterator
 from ipaddress import IPv4Network
@@ -125,6 +126,8 @@ def _cluster_setting_problems(
     yield from _zone_problems(f"{path}.availabilityZones", cluster.availability_zones, config)
     yield from _version_problems(f"{path}.kubernetesVersion", cluster.kubernetes_version)
     yield from _control_plane_problems(path, cluster, config.environment)
+    yield from _data_volume_problems(path, cluster)
+    yield from _release_version_problems(path, cluster)
     yield from _size_problems(f"{path}.systemNodes", cluster.system_nodes)
     yield from _size_problems(f"{path}.kafka.nodes", cluster.kafka.nodes)
     for project_name, project in cluster.projects.items():
@@ -411,3 +414,69 @@ def quota_usage(config: StackConfig) -> QuotaUsage:
         max_nat_gateways_per_zone=max(nat_per_zone.values(), default=0),
         max_node_groups_per_cluster=node_groups,
     )
+
+
+# Maximum EBS IOPS an instance can drive (AWS "Amazon EBS-optimized instance types" table;
+# `aws ec2 describe-instance-types --query 'InstanceTypes[].EbsInfo.EbsOptimizedInfo'`) for
+# the sizes of the current Nitro m/r families (m6i, r6i, r6a, r7i, r7g ...): up to 8xlarge the
+# burst maximum is 40,000; larger sizes sustain more. Unknown types are not checked.
+_MAX_EBS_IOPS_BY_SIZE = {
+    "large": 40_000,
+    "xlarge": 40_000,
+    "2xlarge": 40_000,
+    "4xlarge": 40_000,
+    "8xlarge": 40_000,
+    "12xlarge": 60_000,
+    "16xlarge": 80_000,
+}
+_NITRO_FAMILY = re.compile(r"^[mr][67][agi]?[a-z]*\.(?P<size>\w+)$")
+
+
+def max_ebs_iops(instance_type: str) -> int | None:
+    """The most IOPS `instance_type` drives to its EBS volumes, when known."""
+    match = _NITRO_FAMILY.match(instance_type)
+    return _MAX_EBS_IOPS_BY_SIZE.get(match["size"]) if match else None
+
+
+def _data_volume_problems(path: str, cluster: ClusterConfig) -> Iterator[ConfigProblem]:
+    """A RonDB data volume must not provision IOPS its node cannot drive: they are paid for."""
+    volume = cluster.data_volume
+    for project_name, project in cluster.projects.items():
+        iops = (
+            volume.iops_per_gib * project.rondb.data_volume_gib
+            if volume.type == "io2"
+            else volume.iops
+        )
+        limits = {t: max_ebs_iops(t) for t in project.instance_types}
+        known = {t: limit for t, limit in limits.items() if limit is not None}
+        if not known:
+            continue
+        smallest_type = min(known, key=lambda t: known[t])
+        limit = known[smallest_type]
+        if iops > limit:
+            key = "iopsPerGiB" if volume.type == "io2" else "iops"
+            yield ConfigProblem(
+                f"{path}.dataVolume.{key}",
+                f"gives project {project_name!r} {iops:,} IOPS per data volume, but "
+                f"{smallest_type} drives at most {limit:,} EBS IOPS; the rest is paid for and "
+                f"never used. Lower dataVolume.{key} (to at most {limit:,} IOPS per volume) "
+                "or use larger instance types",
+            )
+
+
+def _release_version_problems(path: str, cluster: ClusterConfig) -> Iterator[ConfigProblem]:
+    """An AMI release is built for one Kubernetes version: the cluster's."""
+    pools = {
+        "systemNodes": cluster.system_nodes,
+        "kafka.nodes": cluster.kafka.nodes,
+        **{f"projects.{name}": project for name, project in cluster.projects.items()},
+    }
+    for key, pool in pools.items():
+        release = pool.release_version
+        if release is not None and not release.startswith(f"{cluster.kubernetes_version}."):
+            yield ConfigProblem(
+                f"{path}.{key}.releaseVersion",
+                f"{release} is an AMI release for another Kubernetes version than the "
+                f"cluster's {cluster.kubernetes_version}; use a {cluster.kubernetes_version}.x "
+                "release or remove it for the latest",
+            )
