@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import copy
+import itertools
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+import infra.program
 from fsctl.plan import Plan
 from fsctl.preflight.model import PlanGraph, Resource
 from infra.config import ConfigError, parse_stack_config
-import infra.program
 from tests.conftest import PROJECT_ROOT, PlanStack
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -125,7 +126,7 @@ def test_every_pool_rolls_one_zone_after_the_other_on_the_cluster_version(
                 key=lambda g: g.name,
             )  # fmt: skip
             assert [g.inputs["version"] for g in groups] == [version] * 3
-            for earlier, later in zip(groups, groups[1:], strict=False):
+            for earlier, later in itertools.pairwise(groups):
                 assert prod.waits_for(later.urn, earlier.urn), (later.name, earlier.name)
 
 
@@ -218,7 +219,8 @@ def test_a_stack_tag_change_leaves_every_launch_template_alone(
         return {t.name: t.inputs for t in plan.of_type("aws:ec2/launchTemplate:LaunchTemplate")}
 
     before, after = launch_templates("ml-platform"), launch_templates("ml-platform-2")
-    assert before and before == after
+    assert before
+    assert before == after
 
 
 def test_the_deployer_role_is_not_listed_as_an_admin_again(config: dict[str, Any]) -> None:
@@ -247,12 +249,8 @@ def test_the_plan_stops_when_the_deployer_is_also_an_admin(
     config["featurestore:clusters"]["core"]["adminRoleArns"] = [
         f"arn:aws:iam::{ACCOUNT_ID}:role/fsctl-plan"
     ]
-    with pytest.raises(Exception, match=r"clusters\.core\.adminRoleArns") as error:
+    with pytest.raises(Exception, match=r"clusters\.core\.adminRoleArns"):
         plan_stack(config)
-    plan_stack_ok = copy.deepcopy(config)
-    plan_stack_ok["featurestore:clusters"]["core"]["adminRoleArns"] = []
-    assert plan_stack(plan_stack_ok).of_type(NODE_GROUP)
-    assert error.value is not None
 
 
 @pytest.mark.parametrize(

@@ -407,7 +407,10 @@ def quota_usage(config: StackConfig) -> QuotaUsage:
             cluster.nat_strategy is NatStrategy.SINGLE, cluster.availability_zones
         )
         nat_per_zone.update(set(nat_zones.values()))
-        node_groups = max(node_groups, len(cluster_node_groups(cluster)))
+        try:
+            node_groups = max(node_groups, len(cluster_node_groups(cluster)))
+        except ValueError:
+            continue  # a project named after a pool: reported with its own key path
     return QuotaUsage(
         elastic_ips=sum(nat_per_zone.values()),
         vpcs=len(config.clusters),
