@@ -47,6 +47,7 @@ class ControlPlane(pulumi.ComponentResource):
         deletion_protection: bool,
         key_arn: pulumi.Input[str],
         log_retention_days: int,
+        protect_logs: bool,
         deployer_cidrs: Sequence[str],
         deployer_path: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
@@ -59,8 +60,11 @@ class ControlPlane(pulumi.ComponentResource):
             name=f"/aws/eks/{cluster_name}/cluster",
             retention_in_days=log_retention_days,
             kms_key_id=key_arn,
-            # A fixed name: the old group must go before its replacement can be created.
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+            # A fixed name: the old group must go before its replacement can be created. The
+            # audit trail of the API server: protected where the stack's state is.
+            opts=pulumi.ResourceOptions(
+                parent=self, delete_before_replace=True, protect=protect_logs
+            ),
         )
         self.cluster = eks.Cluster(
             f"{name}-eks",

@@ -139,6 +139,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             deletion_protection=config.deletion_protection,
             key_arn=self.key.arn,
             log_retention_days=config.control_plane_log_retention_days,
+            protect_logs=protect_stateful,
             deployer_cidrs=[str(cidr) for cidr in deployer.cidrs] if deployer else [],
             deployer_path=deployer_path,
             opts=on_aws,
