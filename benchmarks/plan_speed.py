@@ -36,6 +36,16 @@ def stack_config(clusters: int) -> dict[str, str]:
         "aws:region": REGION,
         "featurestore:environment": "prod",
         "featurestore:tags": {"cost-center": "benchmark"},
+        "featurestore:deployer": {
+            "cidrs": ["100.64.0.0/24"],
+            "transitGatewayId": "tgw-0123456789abcdef0",
+        },
+        # An account whose limits were raised for this many clusters.
+        "featurestore:quotas": {
+            "elasticIpsPerRegion": 3 * clusters,
+            "vpcsPerRegion": clusters,
+            "natGatewaysPerAz": clusters,
+        },
         "featurestore:clusters": {
             f"c{index:02}": {
                 "vpcCidr": f"10.{index}.0.0/16",

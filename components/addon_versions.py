@@ -21,9 +21,14 @@ class AddonName(StrEnum):
     EBS_CSI_DRIVER = "aws-ebs-csi-driver"
 
 
-BEFORE_COMPUTE = frozenset({AddonName.VPC_CNI, AddonName.POD_IDENTITY_AGENT})
-"""Add-ons nodes need to become Ready (networking, credentials): created before node groups.
-The others are created after, so CoreDNS never sits DEGRADED on a cluster without nodes."""
+BEFORE_COMPUTE = frozenset({AddonName.VPC_CNI, AddonName.KUBE_PROXY, AddonName.POD_IDENTITY_AGENT})
+"""Add-ons nodes need to become Ready: created before the node groups.
+
+The VPC CNI reaches the API server through the `kubernetes` Service's cluster IP, which only
+kube-proxy programs (the cluster has `bootstrapSelfManagedAddons: false`, so EKS installs no
+kube-proxy of its own): without it the CNI never starts and nodes stay NotReady. The pod
+identity agent hands credentials to pods from their first start. The others are created after
+the nodes, so CoreDNS and the EBS CSI controller never sit DEGRADED on a cluster without nodes."""
 
 # Versions independent of the Kubernetes minor version.
 _COMMON = {

@@ -34,6 +34,16 @@ CLUSTER_AUTOSCALER_IMAGE_TAGS = {
 
 SYSTEM_NODES: Mapping[str, str] = {NODE_POOL_LABEL: SYSTEM_POOL}
 
+# Labels EKS puts on managed nodes that differ between the per-zone node groups of one pool
+# (each has its own node group and launch template). `balance-similar-node-groups` treats groups
+# whose node labels differ as dissimilar, so it must ignore these (the autoscaler's AWS FAQ).
+BALANCING_IGNORED_LABELS = (
+    "eks.amazonaws.com/nodegroup",
+    "eks.amazonaws.com/nodegroup-image",
+    "eks.amazonaws.com/sourceLaunchTemplateId",
+    "eks.amazonaws.com/sourceLaunchTemplateVersion",
+)
+
 
 def cluster_autoscaler_values(
     eks_cluster_name: str, region: str, kubernetes_version: str
@@ -51,6 +61,11 @@ def cluster_autoscaler_values(
             "expander": "least-waste",
             "skip-nodes-with-local-storage": False,
             "skip-nodes-with-system-pods": False,
+            # The chart drops everything after `_`, so one flag can be given several times.
+            **{
+                f"balancing-ignore-label_{index}": label
+                for index, label in enumerate(BALANCING_IGNORED_LABELS, start=1)
+            },
         },
         "nodeSelector": dict(SYSTEM_NODES),
         "priorityClassName": "system-cluster-critical",
@@ -81,6 +96,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         region: str,
         kubernetes_version: str,
         account_id: pulumi.Input[str],
+        partition: pulumi.Input[str],
         kubernetes_provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -98,7 +114,11 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         policy = aws.iam.RolePolicy(
             f"{name}-autoscaler",
             role=role.id,
-            policy=cluster_autoscaler_policy(eks_cluster_name),
+            policy=pulumi.Output.all(partition, account_id).apply(
+                lambda values: cluster_autoscaler_policy(
+                    eks_cluster_name, values[0], region, values[1]
+                )
+            ),
             opts=child,
         )
         association = aws.eks.PodIdentityAssociation(

@@ -46,9 +46,26 @@ class ControlPlane(pulumi.ComponentResource):
         read_only_role_arns: Sequence[str],
         deletion_protection: bool,
         key_arn: pulumi.Input[str],
+        log_retention_days: int,
+        protect_logs: bool,
+        deployer_cidrs: Sequence[str],
+        deployer_path: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:eks:ControlPlane", name, None, opts)
+        # EKS writes its control-plane logs to this group, creating it without retention or
+        # key if it is missing: create it first, so it is kept for a bounded time, encrypted.
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane-logs",
+            name=f"/aws/eks/{cluster_name}/cluster",
+            retention_in_days=log_retention_days,
+            kms_key_id=key_arn,
+            # A fixed name: the old group must go before its replacement can be created. The
+            # audit trail of the API server: protected where the stack's state is.
+            opts=pulumi.ResourceOptions(
+                parent=self, delete_before_replace=True, protect=protect_logs
+            ),
+        )
         self.cluster = eks.Cluster(
             f"{name}-eks",
             name=cluster_name,
@@ -70,7 +87,9 @@ class ControlPlane(pulumi.ComponentResource):
             use_default_vpc_cni=True,
             coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=False),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[log_group], transforms=[replace_fixed_names_first]
+            ),
         )
         eks_cluster: pulumi.Output[aws.eks.Cluster] = self.cluster.eks_cluster
         self.eks_cluster_name = eks_cluster.name
@@ -86,11 +105,26 @@ class ControlPlane(pulumi.ComponentResource):
         """Kubeconfig (using `aws eks get-token`), a secret."""
         # Server-side apply lets Kubernetes track field ownership, so objects that an HPA or an
         # operator also writes are not fought over.
+        # A private endpoint admits the deployer's networks (routed to the VPC by
+        # `deployer_path`) on 443; nothing Kubernetes is tried before that path exists.
+        deployer_rules = [
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-deployer-{cidr.replace('.', '-').replace('/', '-')}",
+                security_group_id=self.cluster_security_group_id,
+                cidr_ipv4=cidr,
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                description="Kubernetes API from the deployer (featurestore:deployer)",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for cidr in deployer_cidrs
+        ]
         self.kubernetes_provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
             enable_server_side_apply=True,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*deployer_rules, *deployer_path]),
         )
         self.register_outputs(
             {
@@ -101,6 +135,29 @@ class ControlPlane(pulumi.ComponentResource):
                 "kubeconfig": self.kubeconfig,
             }
         )
+
+
+FIXED_NAME_TYPES = frozenset({"aws:eks/cluster:Cluster"})
+"""Resources inside pulumi-eks' `Cluster` that carry a name fixed by this program."""
+
+
+def replace_fixed_names_first(
+    args: pulumi.ResourceTransformArgs,
+) -> pulumi.ResourceTransformResult | None:
+    """Delete before replacing resources whose name is fixed (the EKS cluster's).
+
+    Create-before-delete would create a second cluster of the same name, which EKS refuses.
+    `delete_before_replace` on the pulumi-eks component does not reach the resources it
+    creates; a transform does, since the engine calls it for each of the component's children.
+    """
+    if args.type_ not in FIXED_NAME_TYPES:
+        return None
+    return pulumi.ResourceTransformResult(
+        props=args.props,
+        opts=pulumi.ResourceOptions.merge(
+            args.opts, pulumi.ResourceOptions(delete_before_replace=True)
+        ),
+    )
 
 
 def _access_entries(

@@ -151,15 +151,20 @@ def kms_use_policy(key_arn: str) -> str:
     )
 
 
-def cluster_autoscaler_policy(cluster_name: str) -> str:
-    """What the Cluster Autoscaler needs, its writes limited to this cluster's node groups.
+def cluster_autoscaler_policy(
+    cluster_name: str, partition: str, region: str, account_id: str
+) -> str:
+    """What the Cluster Autoscaler needs, limited to this cluster's node groups where IAM can.
 
-    Describe calls cannot be scoped to resources in IAM; scaling and terminating can, through
-    the auto-discovery tag EKS puts on every managed node group's Auto Scaling group.
+    Reading a node group is scoped to the cluster's node groups; scaling and terminating to
+    the Auto Scaling groups carrying the auto-discovery tag of this cluster.
     """
     return document(
         {
-            "Sid": "Discover",
+            # The service authorization reference lists no resource type for these actions
+            # (Auto Scaling and EC2 Describe* calls, GetInstanceTypesFromInstanceRequirements):
+            # IAM accepts only "*" for them.
+            "Sid": "DiscoverUnscopable",
             "Effect": "Allow",
             "Action": [
                 "autoscaling:DescribeAutoScalingGroups",
@@ -171,9 +176,14 @@ def cluster_autoscaler_policy(cluster_name: str) -> str:
                 "ec2:DescribeInstanceTypes",
                 "ec2:DescribeLaunchTemplateVersions",
                 "ec2:GetInstanceTypesFromInstanceRequirements",
-                "eks:DescribeNodegroup",
             ],
             "Resource": "*",
+        },
+        {
+            "Sid": "ReadOwnNodeGroups",
+            "Effect": "Allow",
+            "Action": "eks:DescribeNodegroup",
+            "Resource": f"arn:{partition}:eks:{region}:{account_id}:nodegroup/{cluster_name}/*",
         },
         {
             "Sid": "ScaleOwnNodeGroups",

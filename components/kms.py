@@ -74,7 +74,8 @@ class ClusterKey(pulumi.ComponentResource):
             f"{name}-key",
             name=alias,
             target_key_id=key.key_id,
-            opts=pulumi.ResourceOptions(parent=self),
+            # An alias name is unique in the account: the old one must go first.
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         self.arn = key.arn
         self.register_outputs({"arn": key.arn})

@@ -19,6 +19,8 @@ from components.metrics import (
 )
 from components.options import component_dependencies
 
+PROMETHEUS_TIMEOUT_SECONDS = 900
+
 
 class MetricsPipeline(pulumi.ComponentResource):
     """Prometheus scraping RDRS and Arrow Flight, and the custom metrics API serving the HPAs.
@@ -50,6 +52,9 @@ class MetricsPipeline(pulumi.ComponentResource):
             repository_opts=repository,
             namespace=MONITORING_NAMESPACE,
             values=prometheus_values(dict(SYSTEM_NODES), storage_class),
+            # The volume is provisioned and attached and the image pulled before the pod is
+            # ready: Helm's 300 s default rolls an atomic release back on a new cluster.
+            timeout=PROMETHEUS_TIMEOUT_SECONDS,
             atomic=True,
             cleanup_on_fail=True,
             opts=pulumi.ResourceOptions(

@@ -41,6 +41,8 @@ class Vpc(pulumi.ComponentResource):
     """NAT gateway ids by the zone they live in."""
     private_route_table_ids: dict[str, pulumi.Output[str]]
     """The private subnets' route tables by zone (where routes to connected networks go)."""
+    intra_route_table_id: pulumi.Output[str]
+    """The intra subnets' route table (the control-plane ENIs answer through it)."""
 
     def __init__(
         self,
@@ -135,6 +137,7 @@ class Vpc(pulumi.ComponentResource):
 
         # Intra subnets get a table of their own with only the local route: no internet at all.
         intra_routes = self._route_table(f"{name}-intra", vpc, subnets[SubnetTier.INTRA])
+        self.intra_route_table_id = intra_routes.id
         # S3 (backups, image layers) through a gateway endpoint: free, and off the NAT
         # gateways, which would charge for every byte; reachable from the intra tier too.
         aws.ec2.VpcEndpoint(

@@ -56,6 +56,8 @@ class PoolSpec:
     min_size_per_az: int
     max_size_per_az: int
     root_volume_size_gib: int
+    release_version: str | None = None
+    """The EKS AMI release (`1.33.0-20250715`); None takes the latest at creation."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class NodeGroupPlan:
     min_size: int
     max_size: int
     root_volume_size_gib: int
+    release_version: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
 
@@ -117,6 +120,7 @@ def plan_node_groups(
                     min_size=spec.min_size_per_az,
                     max_size=spec.max_size_per_az,
                     root_volume_size_gib=spec.root_volume_size_gib,
+                    release_version=spec.release_version,
                     labels=labels,
                     taints=taints,
                 )

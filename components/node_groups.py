@@ -25,6 +25,11 @@ NODE_MANAGED_POLICIES = {
 class NodeGroups(pulumi.ComponentResource):
     """Every managed node group of a cluster, as planned by `plan_node_groups`.
 
+    Node groups run the cluster's Kubernetes version and, where the pool pins one, an AMI
+    release; a pool's node groups are created and updated one zone after the other (each
+    depends on the previous zone's), so a version or launch-template change rolls one zone at
+    a time and never drains all replicas of a zone-spread workload at once.
+
     Each node group has a launch template that requires IMDSv2 with a hop limit of 1 (pods
     cannot reach the node's credentials; add-ons get theirs from pod identity and fall back to
     Kubernetes for node metadata), an encrypted gp3 root volume with the cluster's key, and no
@@ -35,6 +40,8 @@ class NodeGroups(pulumi.ComponentResource):
     """EKS node group names, by node group key (`<pool>-<zone>`)."""
     node_role_arn: pulumi.Output[str]
     """The nodes' IAM role."""
+    by_pool: dict[str, list[aws.eks.NodeGroup]]
+    """The node groups of each pool, in zone order: what a workload on that pool waits for."""
 
     def __init__(
         self,
@@ -42,11 +49,12 @@ class NodeGroups(pulumi.ComponentResource):
         *,
         cluster_name: pulumi.Input[str],
         eks_cluster_name: str,
+        kubernetes_version: str,
         plans: Sequence[NodeGroupPlan],
         subnet_ids: Mapping[str, pulumi.Input[str]],
         key_arn: pulumi.Input[str],
         partition: pulumi.Input[str],
-        instance_tags: Mapping[str, str],
+        identity_tags: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:eks:NodeGroups", name, None, opts)
@@ -68,8 +76,10 @@ class NodeGroups(pulumi.ComponentResource):
         ]
         self.node_role_arn = role.arn
         self.node_group_names = {}
+        self.by_pool = {}
         for plan in plans:
-            template = self._launch_template(f"{name}-{plan.key}", plan, key_arn, instance_tags)
+            template = self._launch_template(f"{name}-{plan.key}", plan, key_arn, identity_tags)
+            previous_zone = self.by_pool.setdefault(plan.pool, [])[-1:]
             node_group = aws.eks.NodeGroup(
                 f"{name}-{plan.key}",
                 cluster_name=cluster_name,
@@ -77,6 +87,10 @@ class NodeGroups(pulumi.ComponentResource):
                 subnet_ids=[subnet_ids[plan.zone]],
                 instance_types=list(plan.instance_types),
                 ami_type=plan.ami_type,
+                # Pinned so that nodes follow control-plane upgrades (the kubelet may not lag
+                # the API server by more than the version skew policy allows).
+                version=kubernetes_version,
+                release_version=plan.release_version,
                 capacity_type="ON_DEMAND",
                 scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                     desired_size=plan.min_size,
@@ -101,12 +115,13 @@ class NodeGroups(pulumi.ComponentResource):
                 },
                 opts=pulumi.ResourceOptions(
                     parent=self,
-                    depends_on=[*attachments, *component_dependencies(opts)],
+                    depends_on=[*attachments, *previous_zone, *component_dependencies(opts)],
                     # The Cluster Autoscaler owns the desired size (pulumi-eks #709).
                     ignore_changes=["scalingConfig.desiredSize"],
                 ),
             )
             self.node_group_names[plan.key] = node_group.node_group_name
+            self.by_pool[plan.pool].append(node_group)
         self.register_outputs(
             {"nodeRoleArn": role.arn, "nodeGroupNames": dict(self.node_group_names)}
         )
@@ -116,10 +131,10 @@ class NodeGroups(pulumi.ComponentResource):
         name: str,
         plan: NodeGroupPlan,
         key_arn: pulumi.Input[str],
-        instance_tags: Mapping[str, str],
+        identity_tags: Mapping[str, str],
     ) -> aws.ec2.LaunchTemplate:
         tags = {
-            **instance_tags,
+            **identity_tags,
             **(project_tags(plan.project) if plan.project else {}),
             "Name": name,
         }
@@ -146,7 +161,9 @@ class NodeGroups(pulumi.ComponentResource):
                     ),
                 )
             ],
-            # Provider default tags reach the template, not what it launches.
+            # Provider default tags reach the template, not what it launches. Only the stable
+            # identity tags are copied here: tag specifications are part of the template's
+            # version, and a new version replaces every node (cost tags: docs/decisions.md).
             tag_specifications=[
                 aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags)
                 for kind in ("instance", "volume", "network-interface")

@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 
 from components.manifests import apply_manifest
+from components.options import component_dependencies
 
 EBS_CSI = "ebs.csi.aws.com"
 DEFAULT_CLASS = "gp3-encrypted"
@@ -105,6 +106,10 @@ class StorageClasses(pulumi.ComponentResource):
             apply_manifest(
                 f"{name}-{manifest['metadata']['name']}",
                 manifest,
-                pulumi.ResourceOptions(parent=self, provider=kubernetes_provider),
+                pulumi.ResourceOptions(
+                    parent=self,
+                    provider=kubernetes_provider,
+                    depends_on=component_dependencies(opts),
+                ),
             )
         self.register_outputs(dict(self.names))

@@ -18,7 +18,16 @@ def cluster_default_tags(stack: str, cluster: str, extra: Mapping[str, str]) -> 
     The stack's own keys are applied last: configuration cannot override them (the config model
     rejects reserved keys, and this ordering keeps it so even if it did not).
     """
-    return {**extra, STACK_TAG: stack, CLUSTER_TAG: cluster, MANAGED_BY_TAG: MANAGED_BY}
+    return {**extra, **identity_tags(stack, cluster)}
+
+
+def identity_tags(stack: str, cluster: str) -> dict[str, str]:
+    """The tags that say which stack and cluster own a resource; they never change.
+
+    Only these reach what launch templates launch: a launch template's tag specifications are
+    part of its version, so a changed tag there replaces every node launched from it.
+    """
+    return {STACK_TAG: stack, CLUSTER_TAG: cluster, MANAGED_BY_TAG: MANAGED_BY}
 
 
 def project_tags(project: str) -> dict[str, str]:

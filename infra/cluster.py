@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
+from dataclasses import dataclass
+from ipaddress import IPv4Network
 
 import pulumi
 import pulumi_aws as aws
@@ -10,6 +12,7 @@ import pulumi_aws as aws
 from components.addon_versions import BEFORE_COMPUTE, AddonName, addon_versions
 from components.addons import EksAddons
 from components.autoscaling import ClusterAutoscaler, MetricsServer
+from components.deployer_access import TransitGatewayPath
 from components.eks import ControlPlane
 from components.feature_store import ProjectFeatureStore
 from components.kafka import StrimziKafka
@@ -19,19 +22,19 @@ from components.manifests import apply_manifest
 from components.monitoring import MetricsPipeline
 from components.network import Vpc
 from components.network_plan import SubnetTier
-from components.node_group_plan import plan_node_groups
+from components.node_group_plan import SYSTEM_POOL
 from components.node_groups import NodeGroups
 from components.rondb import DATA_PRIORITY_CLASS
 from components.storage import DEFAULT_CLASS, StorageClasses
-from components.tags import cluster_default_tags
+from components.tags import cluster_default_tags, identity_tags
 from infra.config import ClusterConfig, NatStrategy
 from infra.specs import (
     arrow_flight_spec,
+    cluster_node_groups,
     data_volume_spec,
     kafka_spec,
     mysqld_scaling,
     namespace_spec,
-    pool_spec,
     rdrs_scaling,
     rondb_spec,
 )
@@ -48,9 +51,10 @@ class FeatureStoreCluster(pulumi.ComponentResource):
     The cluster's AWS provider carries its default tags, so every taggable resource created
     through it is tagged with the stack, the cluster and `managed-by=pulumi`.
 
-    Order of creation: key and network, control plane, the add-ons nodes need (vpc-cni, pod
-    identity agent), node groups, then the add-ons that need nodes (CoreDNS, kube-proxy, EBS
-    CSI), the autoscaler and metrics-server.
+    Order of creation: key and network, control plane, the add-ons nodes need (vpc-cni,
+    kube-proxy, pod identity agent), node groups (one zone after the other per pool), then the
+    add-ons that need nodes (CoreDNS, EBS CSI), and only then anything with pods or volumes:
+    each waits for the node groups of the pool that admits its pods and for those add-ons.
     """
 
     def __init__(
@@ -62,6 +66,8 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         region: str,
         extra_tags: Mapping[str, str],
         protect_stateful: bool,
+        account_id: str,
+        deployer: DeployerRoute | None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:index:FeatureStoreCluster", name, None, opts)
@@ -73,13 +79,9 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         on_aws = pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider})
-        identity = aws.get_caller_identity_output(
-            opts=pulumi.InvokeOutputOptions(provider=self.aws_provider)
-        )
         partition = aws.get_partition_output(
             opts=pulumi.InvokeOutputOptions(provider=self.aws_provider)
         ).partition
-        account_id = identity.account_id
         cluster_name = eks_cluster_name(stack, name)
 
         self.key = ClusterKey(
@@ -103,6 +105,25 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             log_key_arn=self.key.arn,
             opts=on_aws,
         )
+        deployer_path = (
+            TransitGatewayPath(
+                name,
+                transit_gateway_id=deployer.transit_gateway_id,
+                vpc_id=self.network.vpc_id,
+                subnet_ids=list(_by_zone(self.network.subnet_ids[SubnetTier.INTRA]).values()),
+                route_table_ids={
+                    "intra": self.network.intra_route_table_id,
+                    **{
+                        f"private-{zone}": table
+                        for zone, table in _by_zone(self.network.private_route_table_ids).items()
+                    },
+                },
+                cidrs=deployer.cidrs,
+                opts=on_aws,
+            ).resources
+            if deployer
+            else []
+        )
         self.control_plane = ControlPlane(
             name,
             cluster_name=cluster_name,
@@ -117,6 +138,10 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             read_only_role_arns=config.read_only_role_arns,
             deletion_protection=config.deletion_protection,
             key_arn=self.key.arn,
+            log_retention_days=config.control_plane_log_retention_days,
+            protect_logs=protect_stateful,
+            deployer_cidrs=[str(cidr) for cidr in deployer.cidrs] if deployer else [],
+            deployer_path=deployer_path,
             opts=on_aws,
         )
         versions = addon_versions(config.kubernetes_version, dict(config.addon_versions))
@@ -134,29 +159,36 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 opts=opts,
             )
 
+        # Everything a node needs to become Ready (CNI, kube-proxy, pod identity agent) exists
+        # before the first node group; a component's `depends_on` reaches its children because
+        # every component here hands it on (components/options.py).
         networking = addons("before-compute", BEFORE_COMPUTE, on_aws)
         self.node_groups = NodeGroups(
             name,
             cluster_name=self.control_plane.eks_cluster_name,
             eks_cluster_name=cluster_name,
-            plans=plan_node_groups(
-                pool_spec(config.system_nodes),
-                {project: pool_spec(pool) for project, pool in config.projects.items()},
-                config.availability_zones,
-                services={KAFKA_NODE_POOL: pool_spec(config.kafka.nodes)},
-            ),
+            kubernetes_version=config.kubernetes_version,
+            plans=cluster_node_groups(config),
             subnet_ids=self.network.subnet_ids[SubnetTier.PRIVATE],
             key_arn=self.key.arn,
             partition=partition,
-            instance_tags=default_tags,
+            identity_tags=identity_tags(stack, name),
             opts=pulumi.ResourceOptions.merge(
                 on_aws, pulumi.ResourceOptions(depends_on=[networking])
             ),
         )
-        after_nodes = pulumi.ResourceOptions.merge(
-            on_aws, pulumi.ResourceOptions(depends_on=[self.node_groups])
+        pools = self.node_groups.by_pool
+        # CoreDNS and the EBS CSI controller run on the system nodes.
+        services = addons(
+            "after-compute",
+            set(AddonName) - BEFORE_COMPUTE,
+            pulumi.ResourceOptions.merge(
+                on_aws, pulumi.ResourceOptions(depends_on=[*pools[SYSTEM_POOL]])
+            ),
         )
-        services = addons("after-compute", set(AddonName) - BEFORE_COMPUTE, after_nodes)
+        # What every object with pods waits for: nodes of the pool that admits its pods (the
+        # system pool for operators and monitoring), name resolution and volume provisioning.
+        platform: list[pulumi.Resource] = [*pools[SYSTEM_POOL], services]
         ClusterAutoscaler(
             name,
             cluster_name=self.control_plane.eks_cluster_name,
@@ -165,31 +197,28 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             region=region,
             kubernetes_version=config.kubernetes_version,
             account_id=account_id,
+            partition=partition,
             kubernetes_provider=self.control_plane.kubernetes_provider,
-            opts=pulumi.ResourceOptions.merge(
-                on_aws, pulumi.ResourceOptions(depends_on=[self.node_groups, services])
-            ),
-        )
-        cluster_services = pulumi.ResourceOptions(
-            parent=self, depends_on=[self.node_groups, services]
+            opts=pulumi.ResourceOptions.merge(on_aws, pulumi.ResourceOptions(depends_on=platform)),
         )
         MetricsServer(
             name,
             kubernetes_provider=self.control_plane.kubernetes_provider,
-            opts=cluster_services,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=platform),
         )
+        # Storage classes name the EBS CSI driver: created once it runs.
         storage = StorageClasses(
             name,
             key_arn=self.key.arn,
             data_volume=data_volume_spec(config.data_volume),
             kubernetes_provider=self.control_plane.kubernetes_provider,
-            opts=cluster_services,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[services]),
         )
         metrics = MetricsPipeline(
             name,
             storage_class=DEFAULT_CLASS,
             kubernetes_provider=self.control_plane.kubernetes_provider,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[storage]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*platform, storage]),
         )
         priority = apply_manifest(
             f"{name}-{DATA_PRIORITY_CLASS}",
@@ -200,6 +229,8 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 depends_on=[self.control_plane],
             ),
         )
+        # A project's pods run on its own pool; the RonDB chart's hooks and the metrics they
+        # feed need the platform as well.
         self.projects = {
             project: ProjectFeatureStore(
                 f"{name}-{project}",
@@ -217,17 +248,23 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 protect=protect_stateful,
                 opts=pulumi.ResourceOptions.merge(
                     on_aws,
-                    pulumi.ResourceOptions(depends_on=[storage, metrics, priority, services]),
+                    pulumi.ResourceOptions(
+                        depends_on=[*platform, *pools[project], storage, metrics, priority]
+                    ),
                 ),
             )
             for project, settings in config.projects.items()
         }
+        # The Strimzi operator runs on the system nodes, brokers and controllers on Kafka's pool.
         self.kafka = StrimziKafka(
             name,
             spec=kafka_spec(name, config),
             kubernetes_provider=self.control_plane.kubernetes_provider,
             protect=protect_stateful,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[storage, metrics]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[*platform, *pools[KAFKA_NODE_POOL], storage, metrics],
+            ),
         )
         self.register_outputs(self.exports())
 
@@ -250,6 +287,14 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             "nodeGroupNames": dict(sorted(self.node_groups.node_group_names.items())),
             "kafkaBootstrapServers": self.kafka.bootstrap_servers,
         }
+
+
+@dataclass(frozen=True)
+class DeployerRoute:
+    """The deployer's private networks and the transit gateway that leads to them."""
+
+    transit_gateway_id: str
+    cidrs: tuple[IPv4Network, ...]
 
 
 def data_priority_class() -> dict[str, object]:

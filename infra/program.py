@@ -11,17 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 from components.federation import Federation, Member, peer_pairs
 from components.tags import cluster_default_tags
-from infra.cluster import FeatureStoreCluster
+from infra.cluster import DeployerRoute, FeatureStoreCluster
 from infra.config import (
     FEDERATION_NAME,
+    NAMESPACE,
     ConfigError,
+    ConfigProblem,
     Environment,
     StackConfig,
     parse_stack_config,
 )
+from infra.config.rules import routed_deployer_cidrs
 
 
 def runtime_config() -> dict[str, Any]:
@@ -40,10 +44,59 @@ def load_config() -> StackConfig:
         raise pulumi.RunError(f"invalid stack configuration:\n{error}") from None
 
 
+def assumed_role_name(caller_arn: str) -> str | None:
+    """The IAM role behind a caller: `arn:aws:sts::ACCT:assumed-role/NAME/SESSION` is NAME."""
+    resource = caller_arn.split(":", 5)[-1]
+    kind, _, rest = resource.partition("/")
+    if kind == "assumed-role":
+        return rest.split("/", 1)[0]
+    if kind == "role":
+        return rest.rsplit("/", 1)[-1]
+    return None
+
+
+def deployer_admin_problems(config: StackConfig, caller_arn: str) -> list[ConfigProblem]:
+    """Admin role entries EKS would refuse because it already grants the deployer admin.
+
+    With authentication mode API, EKS gives the identity that creates a cluster an admin
+    access entry of its own (`bootstrapClusterCreatorAdminPermissions`, which pulumi-eks
+    leaves on); a second entry for the same role fails with ResourceInUseException.
+    """
+    caller_role = assumed_role_name(caller_arn)
+    caller_account = caller_arn.split(":")[4] if caller_arn.count(":") >= 5 else None
+    problems = []
+    for name, cluster in config.clusters.items():
+        for role_arn in cluster.admin_role_arns:
+            role_account = role_arn.split(":")[4]
+            if caller_role == role_arn.rsplit("/", 1)[-1] and caller_account == role_account:
+                problems.append(
+                    ConfigProblem(
+                        f"{NAMESPACE}:clusters.{name}.adminRoleArns",
+                        f"lists {role_arn}, the role `pulumi up` runs as ({caller_arn}); EKS "
+                        "already makes the cluster's creator an admin, so a second access "
+                        "entry for it fails. Remove it from adminRoleArns",
+                    )
+                )
+    return problems
+
+
+def deployer_route(config: StackConfig) -> DeployerRoute | None:
+    """The transit-gateway route to the deployer's private networks, if the stack has one."""
+    routed = routed_deployer_cidrs(config)
+    if config.deployer.transit_gateway_id is None or not routed:
+        return None
+    return DeployerRoute(config.deployer.transit_gateway_id, tuple(routed))
+
+
 def main() -> None:
     """Create every cluster and the federation; export their outputs."""
     config = load_config()
     stack = pulumi.get_stack()
+    # One identity for the whole stack: the account every cluster lives in and the deployer.
+    identity = aws.get_caller_identity()
+    if problems := deployer_admin_problems(config, identity.arn):
+        raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
+    route = deployer_route(config)
     clusters = {
         name: FeatureStoreCluster(
             name,
@@ -52,6 +105,8 @@ def main() -> None:
             region=config.region,
             extra_tags=config.tags,
             protect_stateful=config.environment is Environment.PROD,
+            account_id=identity.account_id,
+            deployer=route,
         )
         for name, cluster in config.clusters.items()
     }
@@ -78,6 +133,8 @@ def main() -> None:
     )
     pulumi.export("environment", str(config.environment))
     pulumi.export("region", config.region)
+    # The account limits the stack was checked against, for `fsctl preflight`.
+    pulumi.export("quotas", config.quotas.model_dump(by_alias=True))
     pulumi.export("clusters", {name: cluster.exports() for name, cluster in clusters.items()})
     pulumi.export(
         "federation", {"domain": config.federation.domain, "endpoints": federation.endpoints}

@@ -8,8 +8,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from components.kafka_plan import KafkaSpec, ProjectKafka, TopicDefaults, TopicSpec
-from components.node_group_plan import PoolSpec
+from components.kafka_plan import (
+    KAFKA_NODE_POOL,
+    KafkaSpec,
+    ProjectKafka,
+    TopicDefaults,
+    TopicSpec,
+)
+from components.node_group_plan import NodeGroupPlan, PoolSpec, plan_node_groups
 from components.project_manifests import (
     ArrowFlightSpec,
     MysqldScaling,
@@ -80,6 +86,16 @@ def kafka_config_path(field_path: str) -> str:
     return "kafka"
 
 
+def cluster_node_groups(cluster: ClusterConfig) -> list[NodeGroupPlan]:
+    """Every node group of a cluster: the system pool, Kafka's pool and each project's."""
+    return plan_node_groups(
+        pool_spec(cluster.system_nodes),
+        {project: pool_spec(pool) for project, pool in cluster.projects.items()},
+        cluster.availability_zones,
+        services={KAFKA_NODE_POOL: pool_spec(cluster.kafka.nodes)},
+    )
+
+
 def pool_spec(pool: NodePoolConfig) -> PoolSpec:
     """A node pool's sizes and types."""
     return PoolSpec(
@@ -87,6 +103,7 @@ def pool_spec(pool: NodePoolConfig) -> PoolSpec:
         min_size_per_az=pool.min_size_per_az,
         max_size_per_az=pool.max_size_per_az,
         root_volume_size_gib=pool.root_volume_size_gib,
+        release_version=pool.release_version,
     )
 
 

@@ -23,6 +23,14 @@ def minimal_config() -> dict[str, Any]:
     return {
         "aws:region": "eu-central-1",
         "featurestore:environment": "dev",
+        # The runner's network behind the organisation's transit gateway: the private endpoint's
+        # only way in (an endpoint nothing can reach is a config error).
+        "featurestore:deployer": {
+            "cidrs": ["100.64.0.0/24"],
+            "transitGatewayId": "tgw-0123456789abcdef0",
+        },
+        # An account with raised limits, so that tests of several clusters fit.
+        "featurestore:quotas": {"elasticIpsPerRegion": 30, "vpcsPerRegion": 10},
         "featurestore:clusters": {
             "core": {
                 "vpcCidr": "10.20.0.0/16",

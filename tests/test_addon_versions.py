@@ -50,4 +50,4 @@ def test_kube_proxy_must_match_the_cluster_minor_version() -> None:
 
 
 def test_only_networking_and_credentials_come_before_compute() -> None:
-    assert {AddonName.VPC_CNI, AddonName.POD_IDENTITY_AGENT} == BEFORE_COMPUTE
+    assert {AddonName.VPC_CNI, AddonName.KUBE_PROXY, AddonName.POD_IDENTITY_AGENT} == BEFORE_COMPUTE

@@ -155,6 +155,10 @@ def full_config() -> dict[str, Any]:
         "aws:region": "us-east-1",
         "featurestore:environment": "dev",
         "featurestore:tags": {"owner": "ml-platform", "cost-centre": "1234"},
+        "featurestore:deployer": {
+            "cidrs": ["100.64.0.0/24"],
+            "transitGatewayId": "tgw-0123456789abcdef0",
+        },
         CLUSTERS: {
             "core": {
                 "vpcCidr": "10.20.0.0/16",

@@ -86,7 +86,7 @@ def test_control_plane_settings_are_validated(
 @pytest.mark.parametrize(
     ("settings", "path", "words"),
     [
-        ({"publicAccessCidrs": ["203.0.113.0/24"]}, "publicAccessCidrs", "private only"),
+        ({"publicAccessCidrs": ["52.59.0.16/28"]}, "publicAccessCidrs", "private only"),
         ({"controlPlaneLogTypes": ["api", "audit"]}, "controlPlaneLogTypes", "a prod cluster"),
         ({"deletionProtection": False}, "deletionProtection", "keeps deletion protection on"),
     ],

@@ -31,7 +31,7 @@ def prod_config() -> dict[str, Any]:
 def dev_config() -> dict[str, Any]:
     config = minimal_config()
     core = config["featurestore:clusters"]["core"]
-    core["publicAccessCidrs"] = ["203.0.113.0/24"]
+    core["publicAccessCidrs"] = ["52.59.0.16/28"]
     core["controlPlaneLogTypes"] = ["api", "audit"]
     core["deletionProtection"] = False
     return config
@@ -105,7 +105,7 @@ def test_access_entries_give_admin_and_view_to_the_configured_roles(prod: Plan) 
 def test_dev_differs_only_as_its_config_says(dev: Plan, prod: Plan) -> None:
     cluster = only(dev, "eks:index:Cluster").inputs
     assert cluster["endpointPublicAccess"] is True
-    assert cluster["publicAccessCidrs"] == ["203.0.113.0/24"]
+    assert cluster["publicAccessCidrs"] == ["52.59.0.16/28"]
     assert cluster["enabledClusterLogTypes"] == ["api", "audit"]
     assert cluster["deletionProtection"] is False
     assert only(dev, "aws:kms/key:Key").protect is False
@@ -211,14 +211,17 @@ def test_networking_addons_come_before_node_groups_and_the_rest_after(prod: Plan
         "kube-proxy",
         "aws-ebs-csi-driver",
     }
+    early_addons = {
+        addons[name].urn for name in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
+    }
     for group in prod.of_type("aws:eks/nodeGroup:NodeGroup"):
-        assert {addons["vpc-cni"].urn, addons["eks-pod-identity-agent"].urn} <= set(
-            group.depends_on
-        )
+        assert early_addons <= set(group.depends_on)
     node_group_urns = {group.urn for group in prod.of_type("aws:eks/nodeGroup:NodeGroup")}
-    for late in ("coredns", "kube-proxy", "aws-ebs-csi-driver"):
-        assert node_group_urns <= set(addons[late].depends_on), late
-    for early in ("vpc-cni", "eks-pod-identity-agent"):
+    system_groups = {urn for urn in node_group_urns if "-system-" in urn}
+    for late in ("coredns", "aws-ebs-csi-driver"):
+        # CoreDNS and the EBS CSI controller run on the system nodes.
+        assert system_groups <= set(addons[late].depends_on), late
+    for early in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent"):
         assert not node_group_urns & set(addons[early].depends_on), early
 
 
@@ -226,7 +229,7 @@ def test_addons_are_pinned_and_overwrite_conflicts(prod: Plan) -> None:
     for addon in prod.of_type("aws:eks/addon:Addon"):
         assert addon.inputs["addonVersion"].startswith("v")
         assert addon.inputs["resolveConflictsOnUpdate"] == "OVERWRITE"
-    kube_proxy = prod.named("aws:eks/addon:Addon", "core-after-compute-kube-proxy")
+    kube_proxy = prod.named("aws:eks/addon:Addon", "core-before-compute-kube-proxy")
     assert kube_proxy.inputs["addonVersion"].startswith("v1.33.")
     cni = prod.named("aws:eks/addon:Addon", "core-before-compute-vpc-cni")
     assert json.loads(cni.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
@@ -276,7 +279,12 @@ def test_cluster_autoscaler_is_a_pinned_release_with_a_scoped_role(prod: Plan) -
         "kube-system",
         "cluster-autoscaler",
     )
-    node_groups = {group.urn for group in prod.of_type("aws:eks/nodeGroup:NodeGroup")}
+    # It runs on the system nodes.
+    node_groups = {
+        group.urn
+        for group in prod.of_type("aws:eks/nodeGroup:NodeGroup")
+        if group.inputs["labels"]["featurestore.io/node-pool"] == "system"
+    }
     assert node_groups <= set(release.depends_on)
 
 
@@ -347,6 +355,9 @@ def test_s3_is_reached_through_a_gateway_endpoint_from_private_and_intra_subnets
 
 
 def test_flow_logs_are_encrypted_with_the_cluster_key(prod: Plan) -> None:
-    [log_group] = prod.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert log_group.inputs["kmsKeyId"] == only(prod, "aws:kms/key:Key").outputs["arn"]
-    assert log_group.protect is True
+    # The flow logs' and the control plane's log groups alike.
+    log_groups = prod.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert len(log_groups) == 2
+    for log_group in log_groups:
+        assert log_group.inputs["kmsKeyId"] == only(prod, "aws:kms/key:Key").outputs["arn"]
+        assert log_group.protect is True

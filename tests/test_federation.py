@@ -117,7 +117,10 @@ def test_peers_are_admitted_only_to_the_endpoint_ports_of_peered_projects(
         [rule] = policies[namespace]["ingress"]
         assert rule["from"] == [{"ipBlock": {"cidr": peer}}]
         assert {port["port"] for port in rule["ports"]} == FEDERATION_PORTS
-    assert not plan.of_type(INGRESS)  # the cloud provider manages node-port access itself
+    # The cloud provider manages node-port access itself: no rule admits a peer's range (the
+    # only security-group rules are the deployer's way to the API server).
+    assert not [r for r in plan.of_type(INGRESS) if r.inputs["cidrIpv4"].startswith("10.2")]
+    assert {r.inputs["fromPort"] for r in plan.of_type(INGRESS)} == {443}
 
 
 def test_every_project_endpoint_is_published_in_the_private_zone(two: Plan) -> None:

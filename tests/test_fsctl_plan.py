@@ -287,6 +287,9 @@ def test_config_file_replaces_the_stack_file(fsctl: Fsctl, tmp_path: Path) -> No
         config:
           aws:region: eu-west-1
           featurestore:environment: dev
+          featurestore:deployer:
+            cidrs: [100.64.0.0/24]
+            transitGatewayId: tgw-0123456789abcdef0
           featurestore:clusters:
             edge:
               vpcCidr: 10.40.0.0/16
@@ -371,6 +374,9 @@ GOOD_CLUSTER = """
     config:
       aws:region: eu-central-1
       featurestore:environment: dev
+      featurestore:deployer:
+        cidrs: [100.64.0.0/24]
+        transitGatewayId: tgw-0123456789abcdef0
       featurestore:clusters:
         core:
           vpcCidr: {cidr}
@@ -514,6 +520,9 @@ def test_zone_unavailable_to_the_account_exits_2(
         config:
           aws:region: ap-northeast-1
           featurestore:environment: dev
+          featurestore:deployer:
+            cidrs: [100.64.0.0/24]
+            transitGatewayId: tgw-0123456789abcdef0
           featurestore:clusters:
             core:
               vpcCidr: 10.20.0.0/16

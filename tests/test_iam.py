@@ -69,14 +69,19 @@ def test_key_use_is_limited_to_the_one_key() -> None:
 
 
 def test_autoscaler_writes_only_to_node_groups_of_its_cluster() -> None:
-    by_sid = {s["Sid"]: s for s in statements(cluster_autoscaler_policy("fs-prod-core"))}
+    policy = cluster_autoscaler_policy("fs-prod-core", "aws", "eu-central-1", "123456789012")
+    by_sid = {s["Sid"]: s for s in statements(policy)}
     scale = by_sid["ScaleOwnNodeGroups"]
     assert scale["Condition"] == {
         "StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/fs-prod-core": "owned"}
     }
     assert all(
-        action.startswith(("autoscaling:Describe", "ec2:Describe", "ec2:Get", "eks:Describe"))
-        for action in by_sid["Discover"]["Action"]
+        action.startswith(("autoscaling:Describe", "ec2:Describe", "ec2:Get"))
+        for action in by_sid["DiscoverUnscopable"]["Action"]
+    )
+    # Reading node groups is limited to this cluster's.
+    assert by_sid["ReadOwnNodeGroups"]["Resource"] == (
+        "arn:aws:eks:eu-central-1:123456789012:nodegroup/fs-prod-core/*"
     )
 
 

@@ -37,8 +37,10 @@ from infra.config.messages import validation_problems
 from infra.config.models import (
     ClusterConfig,
     DataVolumeConfig,
+    DeployerConfig,
     FederationConfig,
     ProjectConfig,
+    QuotasConfig,
     StackConfig,
 )
 from infra.config.problems import ConfigError, ConfigProblem
@@ -71,6 +73,7 @@ __all__ = [
     "ConfigProblem",
     "ControlPlaneLogType",
     "DataVolumeConfig",
+    "DeployerConfig",
     "Environment",
     "FederationConfig",
     "KafkaConfig",
@@ -79,6 +82,7 @@ __all__ = [
     "NodePoolConfig",
     "ProjectConfig",
     "QuotaConfig",
+    "QuotasConfig",
     "RdrsConfig",
     "RonDbConfig",
     "ScalingConfig",

@@ -45,6 +45,7 @@ _QUANTITY = re.compile(r"^\d+(\.\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 _IAM_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+(-[a-z]+)?-eksbuild\.\d+$")
 _KUBERNETES_VERSION = re.compile(r"^1\.\d{2}$")
+_AMI_RELEASE = re.compile(r"^(?P<minor>1\.\d{2})\.\d+-\d{8}$")
 _PRIVATE_RANGES = tuple(
     IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 )
@@ -102,6 +103,21 @@ class NodePoolConfig(_Model):
     """Nodes the autoscaler may grow to in each zone. Default 3."""
     root_volume_size_gib: int = Field(default=50, ge=20, le=16384, alias="rootVolumeSizeGiB")
     """Size of each node's encrypted gp3 root volume, in GiB. Default 50."""
+    release_version: str | None = None
+    """EKS-optimised AMI release of the pool's nodes, such as `1.33.0-20250715` (its
+    Kubernetes version must be the cluster's). Default: none, the latest release at the node
+    group's creation; set it to roll the pool to a new AMI, one zone at a time."""
+
+    @field_validator("release_version")
+    @classmethod
+    def _release_version_format(cls, value: str | None) -> str | None:
+        if value is not None and not _AMI_RELEASE.match(value):
+            raise ValueError(
+                f"{value!r} is not an EKS AMI release version; use the form 1.33.0-20250715 "
+                "(see `aws ssm get-parameter --name /aws/service/eks/optimized-ami/1.33/"
+                "amazon-linux-2023/x86_64/standard/recommended/release_version`)"
+            )
+        return value
 
     @field_validator("instance_types")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from ipaddress import IPv4Network
 from typing import Annotated, Any, Literal
@@ -95,6 +96,8 @@ class ClusterConfig(_Model):
     """EKS Kubernetes version, `1.NN`, one of SUPPORTED_KUBERNETES_VERSIONS. Default 1.33."""
     flow_log_retention_days: int = 365
     """Days VPC flow logs are kept in CloudWatch Logs. Default 365."""
+    control_plane_log_retention_days: int = 365
+    """Days the control-plane logs (`/aws/eks/<name>/cluster`) are kept. Default 365."""
     projects: Mapping[str, ProjectConfig] = Field(default_factory=dict)
     """The projects served by this cluster, by name. Default: none."""
     kafka: KafkaConfig = Field(default_factory=lambda: KafkaConfig.model_validate_json("{}"))
@@ -126,16 +129,18 @@ class ClusterConfig(_Model):
     @classmethod
     def _public_cidrs_are_narrow(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for cidr in value:
-            try:
-                network = IPv4Network(cidr, strict=True)
-            except ValueError:
-                raise ValueError(
-                    f"{cidr!r} is not an IPv4 CIDR block; use a form such as 203.0.113.0/24"
-                ) from None
+            network = _cidr(cidr)
             if network.prefixlen == 0:
                 raise ValueError(
                     "0.0.0.0/0 opens the API endpoint to the internet; list your office or VPN "
                     "ranges, or none for a private endpoint"
+                )
+            if not network.is_global:
+                raise ValueError(
+                    f"{cidr} is {_non_routable_kind(network)}: the public endpoint only sees "
+                    "public source addresses, so it would admit no one; list the public "
+                    "addresses your deployer and operators leave the internet from (the NAT "
+                    "or egress IPs), or none for a private endpoint"
                 )
         return value
 
@@ -192,13 +197,98 @@ class ClusterConfig(_Model):
             return tuple(value)
         return value
 
-    @field_validator("flow_log_retention_days")
+    @field_validator("flow_log_retention_days", "control_plane_log_retention_days")
     @classmethod
     def _retention_is_accepted(cls, value: int) -> int:
         if value not in LOG_RETENTION_DAYS:
             allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
             raise ValueError(f"CloudWatch Logs does not accept {value} days; use one of {allowed}")
         return value
+
+
+_DOCUMENTATION_RANGES = tuple(
+    IPv4Network(block) for block in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+)
+
+
+def _cidr(cidr: str) -> IPv4Network:
+    try:
+        return IPv4Network(cidr, strict=True)
+    except ValueError:
+        raise ValueError(
+            f"{cidr!r} is not an IPv4 CIDR block; use a network address and prefix such as "
+            "10.100.0.0/24"
+        ) from None
+
+
+def _non_routable_kind(network: IPv4Network) -> str:
+    """Why packets from `network` never reach a public endpoint, in words."""
+    if any(network.subnet_of(block) for block in _DOCUMENTATION_RANGES):
+        return "a documentation range (RFC 5737), which no real network uses"
+    if network.is_loopback:
+        return "a loopback range"
+    if network.is_private:
+        return "a private or otherwise non-routable range"
+    return "not a publicly routable range"
+
+
+class DeployerConfig(_Model):
+    """Where `pulumi up` runs from: the networks that must reach every cluster's API server."""
+
+    cidrs: tuple[str, ...] = ()
+    """The deployer's networks as each API endpoint sees them: for a private endpoint, the
+    runner network's private range (reached through `transitGatewayId`); for a public
+    endpoint, the runner's public egress addresses, which must lie within the cluster's
+    `publicAccessCidrs`. Default: none."""
+    transit_gateway_id: str | None = None
+    """The organisation's transit gateway that the runner network is attached to. Each cluster
+    with a private endpoint attaches its VPC to it and routes `cidrs` through it. Default:
+    none (only public endpoints are reachable)."""
+
+    @field_validator("cidrs")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            network = _cidr(cidr)
+            if network.prefixlen == 0:
+                raise ValueError(
+                    "0.0.0.0/0 would open the API server to every network; list the runner "
+                    "network's ranges"
+                )
+            if network.is_loopback or any(
+                network.subnet_of(block) for block in _DOCUMENTATION_RANGES
+            ):
+                raise ValueError(
+                    f"{cidr} is {_non_routable_kind(network)}; list the network your "
+                    "`pulumi up` runner really runs in"
+                )
+        return value
+
+    @field_validator("transit_gateway_id")
+    @classmethod
+    def _transit_gateway_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^tgw-[0-9a-f]{8,17}$", value):
+            raise ValueError(
+                f"{value!r} is not a transit gateway id; use the form tgw-0123456789abcdef0 "
+                "(`aws ec2 describe-transit-gateways`)"
+            )
+        return value
+
+
+class QuotasConfig(_Model):
+    """The account's limits the stack's resources count against, in the stack's region.
+
+    Defaults are AWS's default quotas; an account with raised limits states them here.
+    """
+
+    elastic_ips_per_region: int = Field(default=5, ge=1)
+    """Elastic IP addresses (one per NAT gateway). AWS default 5 (quota L-0263D0A3)."""
+    vpcs_per_region: int = Field(default=5, ge=1)
+    """VPCs (one per cluster). AWS default 5 (quota L-F678F1CE)."""
+    nat_gateways_per_az: int = Field(default=5, ge=1)
+    """NAT gateways in each zone. AWS default 5 (quota L-FE5A380F)."""
+    node_groups_per_cluster: int = Field(default=30, ge=1)
+    """Managed node groups of one EKS cluster. AWS default 30 (quota L-6D54EA21)."""
 
 
 class FederationConfig(_Model):
@@ -247,3 +337,9 @@ class StackConfig(BaseModel):
         default_factory=lambda: FederationConfig.model_validate_json("{}")
     )
     """How the clusters find each other."""
+    deployer: DeployerConfig = Field(
+        default_factory=lambda: DeployerConfig.model_validate_json("{}")
+    )
+    """Where `pulumi up` runs from, and how it reaches every cluster's API server."""
+    quotas: QuotasConfig = Field(default_factory=lambda: QuotasConfig.model_validate_json("{}"))
+    """The account's limits in the region. Default: AWS's default quotas."""

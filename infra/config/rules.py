@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from collections.abc import Iterator
 from ipaddress import IPv4Network
+from typing import NamedTuple
 
 from components.addon_versions import addon_version_problem
 from components.capacity import cpu_cores, memory_mib, project_footprint
 from components.kafka_plan import kafka_problems
-from components.network_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, zone_slot
+from components.network_plan import (
+    MAX_VPC_PREFIX,
+    MIN_VPC_PREFIX,
+    plan_nat_gateways,
+    zone_slot,
+)
 from components.node_group_plan import SYSTEM_POOL
 from infra.config.base import (
     _DNS_LABEL,
@@ -25,11 +33,18 @@ from infra.config.base import (
     SUPPORTED_KUBERNETES_VERSIONS,
     ControlPlaneLogType,
     Environment,
+    NatStrategy,
     NodePoolConfig,
 )
 from infra.config.models import ClusterConfig, ProjectConfig, StackConfig
 from infra.config.problems import ConfigProblem
-from infra.specs import arrow_flight_spec, kafka_config_path, kafka_spec, rondb_spec
+from infra.specs import (
+    arrow_flight_spec,
+    cluster_node_groups,
+    kafka_config_path,
+    kafka_spec,
+    rondb_spec,
+)
 
 
 def semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
@@ -45,6 +60,8 @@ def semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
                 "is reserved for the tags the stack sets itself; choose another key",
             )
     yield from _federation_problems(config)
+    yield from _deployer_problems(config)
+    yield from _quota_consumption_problems(config)
     for cluster_name, cluster in config.clusters.items():
         yield from _cluster_problems(cluster_name, cluster, config)
 
@@ -109,6 +126,8 @@ def _cluster_setting_problems(
     yield from _zone_problems(f"{path}.availabilityZones", cluster.availability_zones, config)
     yield from _version_problems(f"{path}.kubernetesVersion", cluster.kubernetes_version)
     yield from _control_plane_problems(path, cluster, config.environment)
+    yield from _data_volume_problems(path, cluster)
+    yield from _release_version_problems(path, cluster)
     yield from _size_problems(f"{path}.systemNodes", cluster.system_nodes)
     yield from _size_problems(f"{path}.kafka.nodes", cluster.kafka.nodes)
     for project_name, project in cluster.projects.items():
@@ -286,3 +305,181 @@ def _version_problems(path: str, version: str) -> Iterator[ConfigProblem]:
         )
     elif version not in SUPPORTED_KUBERNETES_VERSIONS:
         yield ConfigProblem(path, f"{version} is not supported; use one of {supported}")
+
+
+def _deployer_problems(config: StackConfig) -> Iterator[ConfigProblem]:
+    """Every cluster's API server must be reachable from where `pulumi up` runs."""
+    deployer = config.deployer
+    deployer_path = f"{NAMESPACE}:deployer"
+    routed = routed_deployer_cidrs(config)
+    public_sources = [IPv4Network(cidr) for cidr in deployer.cidrs if IPv4Network(cidr).is_global]
+    for cidr in routed:
+        for cluster_name, cluster in config.clusters.items():
+            if cidr.overlaps(cluster.vpc_cidr):
+                yield ConfigProblem(
+                    f"{deployer_path}.cidrs",
+                    f"{cidr} overlaps cluster {cluster_name!r} ({cluster.vpc_cidr}); a route "
+                    "to the deployer cannot overlap the VPC's own range, so list the runner "
+                    "network's range or give the cluster another vpcCidr",
+                )
+    for cluster_name, cluster in config.clusters.items():
+        path = f"{NAMESPACE}:clusters.{cluster_name}"
+        allowed = [IPv4Network(cidr) for cidr in cluster.public_access_cidrs]
+        outside = [
+            source
+            for source in public_sources
+            if allowed and not any(source.subnet_of(block) for block in allowed)
+        ]
+        for source in outside:
+            yield ConfigProblem(
+                f"{path}.publicAccessCidrs",
+                f"does not admit the deployer's public network {source} ({deployer_path}."
+                "cidrs); add it to publicAccessCidrs or remove it from the deployer's cidrs",
+            )
+        through_public = bool(allowed) and any(
+            any(source.subnet_of(block) for block in allowed) for source in public_sources
+        )
+        if not (routed or through_public):
+            yield ConfigProblem(
+                path,
+                "nothing can reach the cluster's API server from where `pulumi up` runs; set "
+                f"{deployer_path}.transitGatewayId and the runner network's private range in "
+                f"{deployer_path}.cidrs (private endpoint), or list the runner's public egress "
+                f"addresses in both {deployer_path}.cidrs and {path}.publicAccessCidrs",
+            )
+
+
+def routed_deployer_cidrs(config: StackConfig) -> list[IPv4Network]:
+    """The deployer networks each cluster routes to through the transit gateway.
+
+    Only non-public ranges: public addresses reach the public endpoint over the internet.
+    """
+    if config.deployer.transit_gateway_id is None:
+        return []
+    return [IPv4Network(cidr) for cidr in config.deployer.cidrs if not IPv4Network(cidr).is_global]
+
+
+def _quota_consumption_problems(config: StackConfig) -> Iterator[ConfigProblem]:
+    """The stack's own resources must fit the account's quotas in the region."""
+    quotas = config.quotas
+    path = f"{NAMESPACE}:quotas"
+    usage = quota_usage(config)
+    raise_it = (
+        "raise it with `aws service-quotas request-service-quota-increase --service-code "
+        "{service} --quota-code {code} --desired-value {value}` (or the Service Quotas "
+        "console), then set {key} to the granted value; resources of other stacks in the "
+        "account count too"
+    )
+    checks = (
+        ("elasticIpsPerRegion", "ec2", "L-0263D0A3", quotas.elastic_ips_per_region,
+         usage.elastic_ips, "Elastic IP addresses (one per NAT gateway)"),
+        ("vpcsPerRegion", "vpc", "L-F678F1CE", quotas.vpcs_per_region, usage.vpcs,
+         "VPCs (one per cluster)"),
+        ("natGatewaysPerAz", "vpc", "L-FE5A380F", quotas.nat_gateways_per_az,
+         usage.max_nat_gateways_per_zone, "NAT gateways in one zone"),
+        ("nodeGroupsPerCluster", "eks", "L-6D54EA21", quotas.node_groups_per_cluster,
+         usage.max_node_groups_per_cluster, "managed node groups in one cluster"),
+    )  # fmt: skip
+    for key, service, code, quota, used, what in checks:
+        if used > quota:
+            fix = raise_it.format(service=service, code=code, value=used, key=f"{path}.{key}")
+            yield ConfigProblem(
+                f"{path}.{key}",
+                f"the stack needs {used} {what} but the quota is {quota}; {fix}",
+            )
+
+
+class QuotaUsage(NamedTuple):
+    """What the stack itself consumes of each account quota."""
+
+    elastic_ips: int
+    vpcs: int
+    max_nat_gateways_per_zone: int
+    max_node_groups_per_cluster: int
+
+
+def quota_usage(config: StackConfig) -> QuotaUsage:
+    """Count the stack's NAT gateways (one Elastic IP each), VPCs and node groups."""
+    nat_per_zone: Counter[str] = Counter()
+    node_groups = 0
+    for cluster in config.clusters.values():
+        nat_zones = plan_nat_gateways(
+            cluster.nat_strategy is NatStrategy.SINGLE, cluster.availability_zones
+        )
+        nat_per_zone.update(set(nat_zones.values()))
+        try:
+            node_groups = max(node_groups, len(cluster_node_groups(cluster)))
+        except ValueError:
+            continue  # a project named after a pool: reported with its own key path
+    return QuotaUsage(
+        elastic_ips=sum(nat_per_zone.values()),
+        vpcs=len(config.clusters),
+        max_nat_gateways_per_zone=max(nat_per_zone.values(), default=0),
+        max_node_groups_per_cluster=node_groups,
+    )
+
+
+# Maximum EBS IOPS an instance can drive (AWS "Amazon EBS-optimized instance types" table;
+# `aws ec2 describe-instance-types --query 'InstanceTypes[].EbsInfo.EbsOptimizedInfo'`) for
+# the sizes of the current Nitro m/r families (m6i, r6i, r6a, r7i, r7g ...): up to 8xlarge the
+# burst maximum is 40,000; larger sizes sustain more. Unknown types are not checked.
+_MAX_EBS_IOPS_BY_SIZE = {
+    "large": 40_000,
+    "xlarge": 40_000,
+    "2xlarge": 40_000,
+    "4xlarge": 40_000,
+    "8xlarge": 40_000,
+    "12xlarge": 60_000,
+    "16xlarge": 80_000,
+}
+_NITRO_FAMILY = re.compile(r"^[mr][67][agi]?[a-z]*\.(?P<size>\w+)$")
+
+
+def max_ebs_iops(instance_type: str) -> int | None:
+    """The most IOPS `instance_type` drives to its EBS volumes, when known."""
+    match = _NITRO_FAMILY.match(instance_type)
+    return _MAX_EBS_IOPS_BY_SIZE.get(match["size"]) if match else None
+
+
+def _data_volume_problems(path: str, cluster: ClusterConfig) -> Iterator[ConfigProblem]:
+    """A RonDB data volume must not provision IOPS its node cannot drive: they are paid for."""
+    volume = cluster.data_volume
+    for project_name, project in cluster.projects.items():
+        iops = (
+            volume.iops_per_gib * project.rondb.data_volume_gib
+            if volume.type == "io2"
+            else volume.iops
+        )
+        limits = {t: max_ebs_iops(t) for t in project.instance_types}
+        known = {t: limit for t, limit in limits.items() if limit is not None}
+        if not known:
+            continue
+        smallest_type = min(known, key=lambda t: known[t])
+        limit = known[smallest_type]
+        if iops > limit:
+            key = "iopsPerGiB" if volume.type == "io2" else "iops"
+            yield ConfigProblem(
+                f"{path}.dataVolume.{key}",
+                f"gives project {project_name!r} {iops:,} IOPS per data volume, but "
+                f"{smallest_type} drives at most {limit:,} EBS IOPS; the rest is paid for and "
+                f"never used. Lower dataVolume.{key} (to at most {limit:,} IOPS per volume) "
+                "or use larger instance types",
+            )
+
+
+def _release_version_problems(path: str, cluster: ClusterConfig) -> Iterator[ConfigProblem]:
+    """An AMI release is built for one Kubernetes version: the cluster's."""
+    pools = {
+        "systemNodes": cluster.system_nodes,
+        "kafka.nodes": cluster.kafka.nodes,
+        **{f"projects.{name}": project for name, project in cluster.projects.items()},
+    }
+    for key, pool in pools.items():
+        release = pool.release_version
+        if release is not None and not release.startswith(f"{cluster.kubernetes_version}."):
+            yield ConfigProblem(
+                f"{path}.{key}.releaseVersion",
+                f"{release} is an AMI release for another Kubernetes version than the "
+                f"cluster's {cluster.kubernetes_version}; use a {cluster.kubernetes_version}.x "
+                "release or remove it for the latest",
+            )
