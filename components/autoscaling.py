@@ -127,7 +127,8 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             namespace=NAMESPACE,
             service_account=AUTOSCALER_SERVICE_ACCOUNT,
             role_arn=role.arn,
-            opts=child,
+            # Credentials come from the pod identity agent, which the component waits for.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=component_dependencies(opts)),
         )
         self.release = k8s.helm.v3.Release(
             f"{name}-cluster-autoscaler",

@@ -39,35 +39,61 @@ def keys(document: dict[str, Any]) -> set[tuple[str, str, str]]:
     return {(f["check"], f["urn"], f["message"]) for f in document["findings"]}
 
 
-def test_prod_plan_reports_the_issue_11_defects(
-    plans: dict[str, Path], capsys: pytest.CaptureFixture[str]
+def _only_waits_for(document: dict[str, Any], name: str, *needed_names: str) -> None:
+    """Leave `name` waiting for `needed_names` alone, as the program once had it."""
+    entry = next(r for r in document["resources"] if r["name"] == name and r["custom"])
+    needed = sorted(
+        r["urn"] for r in document["resources"] if r["name"] in needed_names and r["custom"]
+    )
+    entry["dependencies"] = needed
+    entry["options"]["dependsOn"] = needed
+    entry["propertyDependencies"] = {}
+
+
+def test_prod_plan_with_the_issue_11_defects_put_back_is_reported(
+    plans: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, document = preflight(plans["prod"], capsys)
+    document = json.loads((plans["prod"] / "resources.json").read_text())
+    # 1: node groups before kube-proxy (it was created after compute).
+    _drop_edge(document, NODE_GROUP, "core-system-eu-central-1a", "core-before-compute-kube-proxy")
+    # 2: Prometheus waiting only for its namespace and storage class, which wait for nothing.
+    _only_waits_for(document, "core-prometheus", "core-monitoring", "core-gp3-encrypted")
+    _only_waits_for(document, "core-monitoring")
+    _only_waits_for(document, "core-gp3-encrypted")
+    # 3: no path from the deployer to the private endpoint.
+    provider = next(r for r in document["resources"] if r["name"] == "core-k8s")
+    provider["dependencies"] = [
+        u for u in provider["dependencies"] if "securityGroupIngressRule" not in u
+    ]
+    provider["options"]["dependsOn"] = [
+        u for u in provider["options"]["dependsOn"] if "securityGroupIngressRule" not in u
+    ]
+    # 4: six Elastic IPs against the default quota of five.
+    stack = next(r for r in document["resources"] if r["type"] == "pulumi:pulumi:Stack")
+    stack["outputs"]["quotas"]["elasticIpsPerRegion"] = 5
+    (tmp_path / "resources.json").write_text(json.dumps(document))
+
+    code, result = preflight(tmp_path, capsys)
     assert code == 1
-    assert document["stack"] == "prod"
-    found = document["findings"]
+    assert result["stack"] == "prod"
+    found = result["findings"]
     assert all(set(f) == {"check", "severity", "urn", "message"} for f in found)
-    # 1: node groups before kube-proxy.
     assert any(
         f["check"] == "nodes-after-node-addons"
         and f["urn"].endswith("::core-system-eu-central-1a")
-        and "core-after-compute-kube-proxy" in f["message"]
+        and "core-before-compute-kube-proxy" in f["message"]
         for f in found
     )
-    # 2: Prometheus before any node group.
     assert any(
         f["check"] == "pods-after-nodes"
         and f["urn"].endswith("::core-prometheus")
         and "depend on core-system-eu-central-1a" in f["message"]
         for f in found
     )
-    # 3: no path from the deployer to the private endpoint.
     assert any(f["check"] == "provider-endpoint-reachable" for f in found)
-    # 4: six Elastic IPs over the default quota of five.
     assert any(f["check"] == "account-quotas" and "6 Elastic IPs" in f["message"] for f in found)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 fixes on another branch")
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_plans_have_no_error(
     stack: str, plans: dict[str, Path], capsys: pytest.CaptureFixture[str]
@@ -103,7 +129,7 @@ def _drop_edge(document: dict[str, Any], resource_type: str, name: str, needed_n
         (
             "dev",
             NODE_GROUP,
-            "core-system-eu-central-1b",
+            "core-system-eu-central-1a",
             "core-nodes-worker",
             "nodes-after-role-policies",
         ),
@@ -181,10 +207,14 @@ def test_clean_plan_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_table_groups_by_check_with_a_summary(
-    plans: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    plans: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    document = json.loads((plans["prod"] / "resources.json").read_text())
+    stack = next(r for r in document["resources"] if r["type"] == "pulumi:pulumi:Stack")
+    stack["outputs"]["quotas"]["elasticIpsPerRegion"] = 5
+    (tmp_path / "resources.json").write_text(json.dumps(document))
     capsys.readouterr()
-    assert main(["preflight", "--plan", str(plans["prod"])]) == 1
+    assert main(["preflight", "--plan", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "ERROR account-quotas (1)" in out
     assert out.rstrip().splitlines()[-1].endswith("resources of stack prod.")
