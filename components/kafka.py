@@ -50,12 +50,20 @@ removing the release leaves the CRDs and so the Kafka cluster, which keeps runni
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.kafka_clients import (
+    client_namespace_manifest,
+    client_secret_name,
+    credential_namespaces,
+    extra_client_namespaces,
+    mirror_access_manifests,
+    mirror_manifests,
+)
 from components.kafka_manifests import (
     cruise_control_metrics_config_map,
     kafka_manifest,
@@ -68,6 +76,7 @@ from components.kafka_plan import (
     bootstrap_address,
     require_valid,
 )
+from components.manifests import apply_manifest, object_key
 from components.options import component_dependencies
 
 STRIMZI_CHART = "oci://quay.io/strimzi-helm/strimzi-kafka-operator"
@@ -102,6 +111,9 @@ class StrimziKafka(pulumi.ComponentResource):
     """The `KafkaNodePool` resources, by pool name (`controller-<zone>`, `broker-<zone>`)."""
     user_secrets: dict[str, str]
     """Project -> the Secret (in `namespace`) holding its client certificate and key."""
+    client_secrets: dict[str, str]
+    """Project -> the Secret its clients mount, kept in each of its namespaces (see
+    `components/kafka_clients.py`)."""
 
     def __init__(
         self,
@@ -109,10 +121,14 @@ class StrimziKafka(pulumi.ComponentResource):
         *,
         spec: KafkaSpec,
         kubernetes_provider: k8s.Provider,
+        projects_ready: Sequence[pulumi.Resource] = (),
         protect: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Create everything of `spec`; `protect` guards the resources whose loss loses data.
+
+        `projects_ready` are what creates the projects' namespaces: the credential mirror's
+        roles in them wait for it.
 
         Raises `ValueError` naming every problem of an invalid spec before creating anything.
         """
@@ -181,9 +197,14 @@ class StrimziKafka(pulumi.ComponentResource):
             if manifest["kind"] in ("KafkaTopic", "KafkaUser"):
                 create(manifest, self.kafka)
 
+        self._create_credential_mirrors(name, spec, options, namespace, projects_ready)
+
         self.namespace = spec.namespace
         self.bootstrap_servers = bootstrap_address(spec)
         self.user_secrets = {project: project for project in sorted(spec.projects)}
+        self.client_secrets = {
+            project: client_secret_name(project) for project in sorted(spec.projects)
+        }
         self.register_outputs(
             {
                 "namespace": self.namespace,
@@ -191,5 +212,37 @@ class StrimziKafka(pulumi.ComponentResource):
                 "clusterName": spec.cluster_name,
                 "operatorRelease": self.operator_release.name,
                 "userSecrets": dict(self.user_secrets),
+                "clientSecrets": dict(self.client_secrets),
             }
         )
+
+    def _create_credential_mirrors(
+        self,
+        name: str,
+        spec: KafkaSpec,
+        options: Callable[..., pulumi.ResourceOptions],
+        namespace: k8s.core.v1.Namespace,
+        projects_ready: Sequence[pulumi.Resource],
+    ) -> None:
+        """Per project, the mirror of its client credentials into its namespaces."""
+        # Removing a client namespace from the config must not delete what runs in it.
+        client_namespaces = {
+            client: apply_manifest(
+                f"{name}-{object_key(manifest)}",
+                manifest,
+                pulumi.ResourceOptions.merge(
+                    options(), pulumi.ResourceOptions(retain_on_delete=True)
+                ),
+            )
+            for client in extra_client_namespaces(spec)
+            for manifest in [client_namespace_manifest(client)]
+        }
+        for project in sorted(spec.projects):
+            for manifest in mirror_manifests(spec, project):
+                apply_manifest(f"{name}-{object_key(manifest)}", manifest, options(namespace))
+            for target in credential_namespaces(spec, project):
+                ready = (
+                    [client_namespaces[target]] if target in client_namespaces else projects_ready
+                )
+                for manifest in mirror_access_manifests(spec, project, target):
+                    apply_manifest(f"{name}-{object_key(manifest)}", manifest, options(*ready))

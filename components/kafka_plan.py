@@ -81,6 +81,8 @@ ONLINE_FEATURES_TOPIC = "features.online"
 """The topic every project gets unless its config lists its own."""
 MAX_KAFKA_NAME_LENGTH = 249
 MAX_DNS_LABEL_LENGTH = 63
+MAX_CRONJOB_NAME_LENGTH = 52
+"""The CronJob controller names each Job `<cron job>-<11 characters>`, and a Job name is a label."""
 # Node ids are at most four digits for any cluster this stack plans (a sanity bound, not a
 # Kafka limit); pod names `<cluster>-<pool>-<id>` must fit a DNS label.
 MAX_NODE_ID_DIGITS = 4
@@ -346,10 +348,21 @@ def _project_problems(spec: KafkaSpec, project: str, settings: ProjectKafka) -> 
             f"{key}: {project!r} is not a DNS label (it names the project's namespace and "
             "Kafka user); use lowercase letters, digits and '-'"
         )
+    if len(mirror_name(project)) > MAX_CRONJOB_NAME_LENGTH:
+        problems.append(
+            f"{key}: {project!r} is {len(project)} characters; its Kafka credential mirror "
+            f"(CronJob {mirror_name(project)!r}) allows "
+            f"{MAX_CRONJOB_NAME_LENGTH - len(mirror_name(''))}. Shorten the project name"
+        )
     for namespace in settings.client_namespaces:
         if not _DNS_LABEL.match(namespace) or len(namespace) > MAX_DNS_LABEL_LENGTH:
             problems.append(
                 f"{key}.client_namespaces: {namespace!r} is not a namespace name (DNS label)"
+            )
+        elif namespace == spec.namespace:
+            problems.append(
+                f"{key}.client_namespaces: {namespace!r} is Kafka's own namespace, where "
+                "client credentials are never written; remove it"
             )
     for topic, topic_spec in sorted(settings.topics.items()):
         topic_key = f"{key}.topics.{topic}"
@@ -441,6 +454,11 @@ def cruise_control_metrics_config_map_name(spec: KafkaSpec) -> str:
 def bootstrap_address(spec: KafkaSpec) -> str:
     """Where clients connect: the bootstrap service of the TLS listener."""
     return f"{spec.cluster_name}-kafka-bootstrap.{spec.namespace}.svc:{CLIENT_PORT}"
+
+
+def mirror_name(project: str) -> str:
+    """The credential mirror of a project: its CronJob, account, config and roles."""
+    return f"kafka-mirror-{project}"
 
 
 def client_namespaces(spec: KafkaSpec) -> list[str]:

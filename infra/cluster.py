@@ -260,6 +260,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             name,
             spec=kafka_spec(name, config),
             kubernetes_provider=self.control_plane.kubernetes_provider,
+            projects_ready=list(self.projects.values()),
             protect=protect_stateful,
             opts=pulumi.ResourceOptions(
                 parent=self,

@@ -85,7 +85,11 @@ def test_component_creates_the_namespace_operator_and_every_strimzi_object(plan:
         plan.named("kubernetes:core/v1:Namespace", "core-namespace").inputs["metadata"]["name"]
         == "kafka"
     )
-    assert len(children(plan)) == 1 + 1 + 1 + 13
+    # Namespace, operator, metrics config, 13 Strimzi objects; per project a mirror (account,
+    # kustomization, CronJob) and a Role and RoleBinding in each of its namespaces (search;
+    # ads, ads-batch); the client namespace ads-batch, which no project owns.
+    assert len(children(plan)) == 1 + 1 + 1 + 13 + 2 * 3 + 2 * 3 + 1
+    assert plan.named("kubernetes:core/v1:Namespace", "core-namespace-ads-batch")
     assert plan.stack_outputs()["bootstrapServers"] == "events-kafka-bootstrap.kafka.svc:9093"
 
 
