@@ -21,7 +21,7 @@ from typing import Any
 
 import pulumi
 
-from fsctl.plan import Plan, engine_config_value, run_program
+from fsctl.plan.offline import Plan, engine_config_value, run_program
 from infra.program import main as stack_program
 
 CLUSTER_COUNTS = (1, 3, 10)

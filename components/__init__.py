@@ -1,1 +1,1 @@
-"""Reusable Pulumi components of the feature store, one concern per module."""
+"""Reusable Pulumi components of the feature store, one folder per concern."""

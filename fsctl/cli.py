@@ -11,8 +11,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from fsctl import diff_command, drift_command, plan_command, policy_command
+from fsctl.diff import command as diff_command
+from fsctl.drift import command as drift_command
 from fsctl.errors import EXIT_ERROR, EXIT_OK, UserError
+from fsctl.plan import command as plan_command
+from fsctl.policy import command as policy_command
 from fsctl.preflight import command as preflight_command
 
 # Each command module adds its subcommand with `register(subparsers)`; the handler it sets

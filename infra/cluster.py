@@ -9,24 +9,25 @@ from ipaddress import IPv4Network
 import pulumi
 import pulumi_aws as aws
 
-from components.addon_versions import BEFORE_COMPUTE, AddonName, addon_versions
-from components.addons import EksAddons
-from components.autoscaling import ClusterAutoscaler, MetricsServer
-from components.deployer_access import TransitGatewayPath
-from components.eks import ControlPlane
-from components.feature_store import ProjectFeatureStore
-from components.kafka import StrimziKafka
-from components.kafka_plan import KAFKA_NODE_POOL
-from components.kms import ClusterKey
-from components.manifests import apply_manifest
-from components.monitoring import MetricsPipeline
-from components.network import Vpc
-from components.network_plan import SubnetTier
-from components.node_group_plan import SYSTEM_POOL
-from components.node_groups import NodeGroups
-from components.rondb import DATA_PRIORITY_CLASS
-from components.storage import DEFAULT_CLASS, StorageClasses
-from components.tags import cluster_default_tags, identity_tags
+from components.eks.addon_versions import BEFORE_COMPUTE, AddonName, addon_versions
+from components.eks.addons import EksAddons
+from components.eks.control_plane import ControlPlane
+from components.featurestore.project import ProjectFeatureStore
+from components.featurestore.rondb import DATA_PRIORITY_CLASS
+from components.kafka.cluster import StrimziKafka
+from components.kafka.plan import KAFKA_NODE_POOL
+from components.monitoring.metrics_server import MetricsServer
+from components.monitoring.pipeline import MetricsPipeline
+from components.network.deployer_access import TransitGatewayPath
+from components.network.subnet_plan import SubnetTier
+from components.network.vpc import Vpc
+from components.nodes.cluster_autoscaler import ClusterAutoscaler
+from components.nodes.node_group_plan import SYSTEM_POOL
+from components.nodes.node_groups import NodeGroups
+from components.shared.kms import ClusterKey
+from components.shared.manifests import apply_manifest
+from components.shared.tags import cluster_default_tags, identity_tags
+from components.storage.classes import DEFAULT_CLASS, StorageClasses
 from infra.config import ClusterConfig, NatStrategy
 from infra.specs import (
     arrow_flight_spec,
@@ -161,7 +162,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
 
         # Everything a node needs to become Ready (CNI, kube-proxy, pod identity agent) exists
         # before the first node group; a component's `depends_on` reaches its children because
-        # every component here hands it on (components/options.py).
+        # every component here hands it on (components/shared/options.py).
         networking = addons("before-compute", BEFORE_COMPUTE, on_aws)
         self.node_groups = NodeGroups(
             name,

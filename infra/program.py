@@ -13,8 +13,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.federation import Federation, Member, peer_pairs
-from components.tags import cluster_default_tags
+from components.federation.shared import Federation, Member, peer_pairs
+from components.shared.tags import cluster_default_tags
 from infra.cluster import DeployerRoute, FeatureStoreCluster
 from infra.config import (
     FEDERATION_NAME,

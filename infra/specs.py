@@ -8,22 +8,19 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from components.kafka_plan import (
+from components.featurestore.arrow_flight import ArrowFlightSpec
+from components.featurestore.namespace import NamespaceSpec
+from components.featurestore.rondb import RonDbSpec
+from components.featurestore.scaling import MysqldScaling, RdrsScaling
+from components.kafka.plan import (
     KAFKA_NODE_POOL,
     KafkaSpec,
     ProjectKafka,
     TopicDefaults,
     TopicSpec,
 )
-from components.node_group_plan import NodeGroupPlan, PoolSpec, plan_node_groups
-from components.project_manifests import (
-    ArrowFlightSpec,
-    MysqldScaling,
-    NamespaceSpec,
-    RdrsScaling,
-)
-from components.rondb import RonDbSpec
-from components.storage import STATEFUL_CLASS, DataVolumeSpec
+from components.nodes.node_group_plan import NodeGroupPlan, PoolSpec, plan_node_groups
+from components.storage.classes import STATEFUL_CLASS, DataVolumeSpec
 
 if TYPE_CHECKING:
     from infra.config import ClusterConfig, DataVolumeConfig, NodePoolConfig, ProjectConfig

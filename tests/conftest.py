@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from fsctl.plan import Plan, engine_config_value, run_program
+from fsctl.plan.offline import Plan, engine_config_value, run_program
 from infra.program import main as stack_program
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

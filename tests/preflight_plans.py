@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from fsctl.plan import PulumiProject, StackConfigFile, run_program
+from fsctl.plan.offline import PulumiProject, StackConfigFile, run_program
 from fsctl.preflight.chart_data import chart_data_dir
 from fsctl.preflight.model import Check, Finding, PlanGraph, PreflightContext
 from tests.conftest import PROJECT_ROOT

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from components.addon_versions import (
+from components.eks.addon_versions import (
     BEFORE_COMPUTE,
     PINNED_KUBERNETES_VERSIONS,
     AddonName,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.rondb_postrender import postrender
-from fsctl.plan import Plan
+from components.featurestore.rondb_postrender import postrender
+from fsctl.plan.offline import Plan
 from infra.config import ConfigError, parse_stack_config
 from tests.conftest import PlanStack, minimal_config
 

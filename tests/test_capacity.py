@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
-from components.capacity import cpu_cores, memory_mib, project_footprint
-from components.project_manifests import ArrowFlightSpec
-from components.rondb import RonDbSpec
+from components.featurestore.arrow_flight import ArrowFlightSpec
+from components.featurestore.capacity import cpu_cores, memory_mib, project_footprint
+from components.featurestore.rondb import RonDbSpec
 from infra.config import ConfigError, parse_stack_config
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from fsctl import cli
-from fsctl.diff import (
+from fsctl.diff.compare import (
     Change,
     diff_plans,
     load_plan,
@@ -18,8 +18,8 @@ from fsctl.diff import (
     value_changes,
 )
 from fsctl.errors import UserError
-from fsctl.monitor import PlannedResource
-from fsctl.plan import Plan, write_plan
+from fsctl.plan.monitor import PlannedResource
+from fsctl.plan.offline import Plan, write_plan
 from tests.conftest import PlanStack, minimal_config
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"

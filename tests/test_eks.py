@@ -7,9 +7,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from fsctl.mockcloud import MockCloud
-from fsctl.monitor import PlannedResource
-from fsctl.plan import Plan, run_program
+from fsctl.plan.mockcloud import MockCloud
+from fsctl.plan.monitor import PlannedResource
+from fsctl.plan.offline import Plan, run_program
 from infra.program import main as stack_program
 from tests.conftest import PlanStack, as_engine_config, minimal_config
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from components.federation import peer_pairs, record_name
-from fsctl.plan import Plan
+from components.federation.shared import peer_pairs, record_name
+from fsctl.plan.offline import Plan
 from infra.config import ConfigError, parse_stack_config
 from tests.conftest import PlanStack, minimal_config
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import infra.program
-from fsctl.plan import Plan
+from fsctl.plan.offline import Plan
 from fsctl.preflight.model import PlanGraph, Resource
 from infra.config import ConfigError, parse_stack_config
 from tests.conftest import PROJECT_ROOT, PlanStack
@@ -225,7 +225,7 @@ def test_a_stack_tag_change_leaves_every_launch_template_alone(
 
 def test_the_deployer_role_is_not_listed_as_an_admin_again(config: dict[str, Any]) -> None:
     # The mock cloud's caller is arn:aws:sts::123456789012:assumed-role/fsctl-plan/offline.
-    from fsctl.mockcloud import ACCOUNT_ID  # noqa: PLC0415 - the mock's own account
+    from fsctl.plan.mockcloud import ACCOUNT_ID  # noqa: PLC0415 - the mock's own account
     from infra.program import deployer_admin_problems  # noqa: PLC0415
 
     caller = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/fsctl-plan/offline"
@@ -244,7 +244,7 @@ def test_the_deployer_role_is_not_listed_as_an_admin_again(config: dict[str, Any
 def test_the_plan_stops_when_the_deployer_is_also_an_admin(
     plan_stack: PlanStack, config: dict[str, Any]
 ) -> None:
-    from fsctl.mockcloud import ACCOUNT_ID  # noqa: PLC0415
+    from fsctl.plan.mockcloud import ACCOUNT_ID  # noqa: PLC0415
 
     config["featurestore:clusters"]["core"]["adminRoleArns"] = [
         f"arn:aws:iam::{ACCOUNT_ID}:role/fsctl-plan"
@@ -303,7 +303,7 @@ def test_the_eks_cluster_inside_pulumi_eks_is_deleted_before_replacement() -> No
     # Mocks do not run transforms, so the transform the component carries is called directly.
     import pulumi  # noqa: PLC0415
 
-    from components.eks import replace_fixed_names_first  # noqa: PLC0415
+    from components.eks.control_plane import replace_fixed_names_first  # noqa: PLC0415
 
     def transformed(resource_type: str) -> pulumi.ResourceTransformResult | None:
         args = pulumi.ResourceTransformArgs(

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from fsctl.cli import main
-from fsctl.plan import StackConfigFile
+from fsctl.plan.offline import StackConfigFile
 from tests.conftest import PROJECT_ROOT
 
 PROJECT = "feature-store-eks"

@@ -1,7 +1,7 @@
 import json
 from typing import Any
 
-from components.iam import (
+from components.shared.iam import (
     cluster_autoscaler_policy,
     ec2_trust_policy,
     kms_key_policy,

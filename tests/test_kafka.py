@@ -10,10 +10,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.kafka import STRIMZI_CHART, STRIMZI_CHART_VERSION, StrimziKafka
-from components.kafka_plan import KafkaSpec, ProjectKafka, TopicSpec
-from fsctl.monitor import PlannedResource
-from fsctl.plan import Plan, kubernetes_manifests, run_program
+from components.kafka.cluster import STRIMZI_CHART, STRIMZI_CHART_VERSION, StrimziKafka
+from components.kafka.plan import KafkaSpec, ProjectKafka, TopicSpec
+from fsctl.plan.monitor import PlannedResource
+from fsctl.plan.offline import Plan, kubernetes_manifests, run_program
 from tests.strimzi_crds import crd_errors
 
 ZONES = ("eu-central-1a", "eu-central-1b", "eu-central-1c")

@@ -16,7 +16,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from components.kafka_plan import KafkaSpec, ProjectKafka, kafka_problems
+from components.kafka.plan import KafkaSpec, ProjectKafka, kafka_problems
 from fsctl.cli import main as fsctl
 from tests.conftest import PROJECT_ROOT
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.kafka_manifests import (
+from components.kafka.manifests import (
     broker_pool_manifests,
     controller_pool_manifests,
     cruise_control_metrics_config_map,
@@ -24,7 +24,7 @@ from components.kafka_manifests import (
     topic_manifests,
     user_manifests,
 )
-from components.kafka_plan import (
+from components.kafka.plan import (
     AUTO_REBALANCE_MODES,
     KAFKA_METADATA_VERSIONS,
     REBALANCE_TEMPLATE_ANNOTATION,

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from fsctl.plan import Plan
+from fsctl.plan.offline import Plan
 from infra.config import ConfigError, parse_stack_config
 from tests.conftest import PlanStack, minimal_config
 from tests.strimzi_crds import crd_errors

@@ -13,9 +13,9 @@ import pulumi_eks as eks
 import pytest
 from google.protobuf import struct_pb2
 
-from fsctl import wire
-from fsctl.monitor import PlannedResource
-from fsctl.plan import Plan, run_program
+from fsctl.plan import wire
+from fsctl.plan.monitor import PlannedResource
+from fsctl.plan.offline import Plan, run_program
 
 PROJECT = "mocktest"
 REGION = "eu-central-1"

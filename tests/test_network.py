@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from fsctl.monitor import PlannedResource
-from fsctl.plan import Plan
+from fsctl.plan.monitor import PlannedResource
+from fsctl.plan.offline import Plan
 from tests.conftest import PlanStack
 
 VPC_COMPONENT = "featurestore:network:Vpc"

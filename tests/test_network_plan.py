@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.network_plan import (
+from components.network.subnet_plan import (
     MAX_VPC_PREFIX,
     MIN_VPC_PREFIX,
     ZONE_LETTERS,

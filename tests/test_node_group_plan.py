@@ -1,6 +1,6 @@
 import pytest
 
-from components.node_group_plan import (
+from components.nodes.node_group_plan import (
     NODE_POOL_LABEL,
     PROJECT_LABEL,
     PoolSpec,

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from fsctl.cli import main
-from fsctl.policy import PolicyInputError, resolve_config
+from fsctl.policy.runner import PolicyInputError, resolve_config
 from policies import ALL_POLICIES, DEFAULT_ENFORCEMENT
 from tests.conftest import PROJECT_ROOT
 

@@ -8,11 +8,11 @@ import jsonschema
 import pytest
 import yaml
 
-from components.node_group_plan import PROJECT_LABEL
-from components.rondb import RonDbSpec, rondb_disruption_budgets, rondb_values
-from components.rondb_postrender import main as postrender_main
-from components.rondb_postrender import postrender
-from components.storage import DATA_CLASS, DEFAULT_CLASS
+from components.featurestore.rondb import RonDbSpec, rondb_disruption_budgets, rondb_values
+from components.featurestore.rondb_postrender import main as postrender_main
+from components.featurestore.rondb_postrender import postrender
+from components.nodes.node_group_plan import PROJECT_LABEL
+from components.storage.classes import DATA_CLASS, DEFAULT_CLASS
 from tests.schemas import helm_merge, rondb_default_values, rondb_values_schema
 
 PROD = RonDbSpec(

@@ -8,10 +8,10 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from components.metrics import CUSTOM_METRICS, adapter_rules
+from components.monitoring.metrics import CUSTOM_METRICS, adapter_rules
 from fsctl.cli import main as fsctl
-from fsctl.monitor import PlannedResource
-from fsctl.plan import Plan
+from fsctl.plan.monitor import PlannedResource
+from fsctl.plan.offline import Plan
 from tests.conftest import PROJECT_ROOT, PlanStack, minimal_config
 
 KUBERNETES_VERSION = "1.33"

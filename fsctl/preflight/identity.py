@@ -183,7 +183,7 @@ def credentialed_pods_have_associations(graph: PlanGraph, data: ChartData) -> It
 
 # The post-renderers this project ships (console script -> the function Helm ends up running),
 # so a check sees the service account the pods really get, not the one the chart renders.
-_POST_RENDERERS = {"rondb-postrender": "components.rondb_postrender"}
+_POST_RENDERERS = {"rondb-postrender": "components.featurestore.rondb_postrender"}
 
 
 def _post_rendered_account(

@@ -14,7 +14,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components.node_group_plan import instance_architecture
+from components.nodes.node_group_plan import instance_architecture
 
 NAMESPACE = "featurestore"
 

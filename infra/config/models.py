@@ -17,8 +17,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components.addon_versions import AddonName
-from components.network_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX
+from components.eks.addon_versions import AddonName
+from components.network.subnet_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX
 from infra.config.base import (
     _ADDON_VERSION,
     _DNS_LABEL,

@@ -9,16 +9,16 @@ from collections.abc import Iterator
 from ipaddress import IPv4Network
 from typing import NamedTuple
 
-from components.addon_versions import addon_version_problem
-from components.capacity import cpu_cores, memory_mib, project_footprint
-from components.kafka_plan import kafka_problems
-from components.network_plan import (
+from components.eks.addon_versions import addon_version_problem
+from components.featurestore.capacity import cpu_cores, memory_mib, project_footprint
+from components.kafka.plan import kafka_problems
+from components.network.subnet_plan import (
     MAX_VPC_PREFIX,
     MIN_VPC_PREFIX,
     plan_nat_gateways,
     zone_slot,
 )
-from components.node_group_plan import SYSTEM_POOL
+from components.nodes.node_group_plan import SYSTEM_POOL
 from infra.config.base import (
     _DNS_LABEL,
     _KUBERNETES_VERSION,

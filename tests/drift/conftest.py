@@ -17,7 +17,8 @@ import botocore.session
 import pytest
 from moto.server import ThreadedMotoServer
 
-from fsctl import cli, drift_command
+from fsctl import cli
+from fsctl.drift import command as drift_command
 from tests.drift.stack import REGION, Aws, Deployed, deploy
 
 # Service models are large JSON documents; every new session would parse them again. Sessions

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from components.tags import CLUSTER_TAG, MANAGED_BY, MANAGED_BY_TAG, PROJECT_TAG, STACK_TAG
+from components.shared.tags import CLUSTER_TAG, MANAGED_BY, MANAGED_BY_TAG, PROJECT_TAG, STACK_TAG
 
 PROJECT = "feature-store-eks"
 STACK = "test"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from fsctl import drift_command
+from fsctl.drift import command as drift_command
 from tests.drift.conftest import FsctlDrift, clients, reset_moto, shared_session, use_moto
 from tests.drift.stack import (
     DEFAULT_SECURITY_GROUP,

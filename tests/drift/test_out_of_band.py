@@ -25,8 +25,9 @@ from typing import Any
 import pytest
 from moto.eks.models import eks_backends
 
-from components.tags import STACK_TAG
-from fsctl import cli, drift_command
+from components.shared.tags import STACK_TAG
+from fsctl import cli
+from fsctl.drift import command as drift_command
 from tests.drift.conftest import FsctlDrift, Run, clients, reset_moto, shared_session, use_moto
 from tests.drift.stack import (
     ALIAS,

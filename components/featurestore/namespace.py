@@ -1,0 +1,198 @@
+"""A project's namespace and its guard rails: quota, default limits, network policies.
+
+Pure builders of plain manifests; tests validate them against the Kubernetes schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from components.featurestore.arrow_flight import ARROW_FLIGHT_PORT
+from components.featurestore.rondb import MYSQLD_PORT, RDRS_GRPC_PORT, RDRS_REST_PORT
+from components.monitoring.metrics import ARROW_FLIGHT_METRICS_PORT, MONITORING_NAMESPACE
+from components.nodes.node_group_plan import PROJECT_LABEL
+
+MYSQLD_EXPORTER_PORT = 9104
+KAFKA_NAMESPACE = "kafka"
+KAFKA_CLIENT_PORT = 9093
+# EKS Pod Identity hands out credentials from a link-local agent on every node.
+POD_IDENTITY_AGENT = "169.254.170.23/32"
+
+
+@dataclass(frozen=True)
+class NamespaceSpec:
+    """A project's namespace and its guard rails."""
+
+    project: str
+    client_namespaces: tuple[str, ...] = ()
+    quota_cpu: str = "64"
+    quota_memory: str = "512Gi"
+    quota_storage: str = "4Ti"
+    quota_volume_claims: int = 50
+
+
+def namespace_manifests(spec: NamespaceSpec) -> list[dict[str, Any]]:
+    """The namespace with its quota, default limits and network policies."""
+    namespace = spec.project
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": namespace,
+                "labels": {
+                    PROJECT_LABEL: spec.project,
+                    # RonDB's pods meet `baseline`; `restricted` is reported, not enforced.
+                    "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "project-quota", "namespace": namespace},
+            "spec": {
+                "hard": {
+                    "requests.cpu": spec.quota_cpu,
+                    "limits.memory": spec.quota_memory,
+                    "requests.memory": spec.quota_memory,
+                    "requests.storage": spec.quota_storage,
+                    "persistentvolumeclaims": str(spec.quota_volume_claims),
+                }
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": {"name": "container-defaults", "namespace": namespace},
+            "spec": {
+                "limits": [
+                    {
+                        "type": "Container",
+                        "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
+                        "default": {"memory": "512Mi"},
+                    }
+                ]
+            },
+        },
+        *network_policies(spec),
+    ]
+
+
+def network_policy(namespace: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """A NetworkPolicy of the namespace."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
+
+
+def _namespaces(*names: str) -> dict[str, Any]:
+    return {
+        "namespaceSelector": {
+            "matchExpressions": [
+                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(names)}
+            ]
+        }
+    }
+
+
+def tcp_ports(*ports: int) -> list[dict[str, Any]]:
+    """A policy rule's TCP ports."""
+    return [{"protocol": "TCP", "port": port} for port in ports]
+
+
+def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
+    """Default deny in both directions, then only what the feature store needs."""
+    namespace = spec.project
+    everything: dict[str, Any] = {}
+    policies = [
+        network_policy(
+            namespace,
+            "default-deny",
+            {"podSelector": everything, "policyTypes": ["Ingress", "Egress"]},
+        ),
+        network_policy(
+            namespace,
+            "allow-dns",
+            {
+                "podSelector": everything,
+                "policyTypes": ["Egress"],
+                "egress": [
+                    {
+                        "to": [
+                            {
+                                **_namespaces("kube-system"),
+                                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                            }
+                        ],
+                        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                    }
+                ],
+            },
+        ),
+        network_policy(
+            namespace,
+            "allow-same-namespace",
+            {
+                "podSelector": everything,
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [{"from": [{"podSelector": everything}]}],
+                "egress": [{"to": [{"podSelector": everything}]}],
+            },
+        ),
+        network_policy(
+            namespace,
+            "allow-monitoring",
+            {
+                "podSelector": everything,
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [_namespaces(MONITORING_NAMESPACE)],
+                        "ports": tcp_ports(
+                            RDRS_REST_PORT, MYSQLD_EXPORTER_PORT, ARROW_FLIGHT_METRICS_PORT
+                        ),
+                    }
+                ],
+            },
+        ),
+        network_policy(
+            namespace,
+            "allow-aws-and-kafka",
+            {
+                "podSelector": everything,
+                "policyTypes": ["Egress"],
+                "egress": [
+                    # S3 backups and AWS APIs over TLS; credentials from the pod identity agent.
+                    {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": tcp_ports(443)},
+                    {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": tcp_ports(80)},
+                    {"to": [_namespaces(KAFKA_NAMESPACE)], "ports": tcp_ports(KAFKA_CLIENT_PORT)},
+                ],
+            },
+        ),
+    ]
+    if spec.client_namespaces:
+        policies.append(
+            network_policy(
+                namespace,
+                "allow-clients",
+                {
+                    "podSelector": everything,
+                    "policyTypes": ["Ingress"],
+                    "ingress": [
+                        {
+                            "from": [_namespaces(*spec.client_namespaces)],
+                            "ports": tcp_ports(
+                                RDRS_REST_PORT, RDRS_GRPC_PORT, MYSQLD_PORT, ARROW_FLIGHT_PORT
+                            ),
+                        }
+                    ],
+                },
+            )
+        )
+    return policies

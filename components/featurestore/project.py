@@ -1,0 +1,479 @@
+"""A project's feature store on its cluster: namespace, RonDB, backups, Arrow Flight, HPAs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.featurestore.arrow_flight import ArrowFlightSpec, arrow_flight_manifests
+from components.featurestore.hpa import autoscaler_manifests
+from components.featurestore.namespace import NamespaceSpec, namespace_manifests
+from components.featurestore.rondb import (
+    BACKUP_IDENTITIES,
+    CHART,
+    CHART_REPO,
+    CHART_VERSION,
+    DATA_NODE_SERVICE_ACCOUNT,
+    POSTRENDERER,
+    BackupIdentity,
+    RonDbSpec,
+    noncurrent_version_days,
+    rondb_disruption_budgets,
+    rondb_values,
+)
+from components.featurestore.scaling import MysqldScaling, RdrsScaling
+from components.federation.endpoints import ENDPOINTS, endpoint_manifests
+from components.shared.iam import document
+from components.shared.manifests import apply_manifest, object_key
+from components.shared.options import component_dependencies
+from components.shared.pod_identity import pod_identity_role
+from components.shared.tags import project_tags
+
+
+class ProjectFeatureStore(pulumi.ComponentResource):
+    """Everything one project runs on its cluster, in its own namespace.
+
+    RonDB's backups go to a bucket of the project's own (KMS-encrypted with the cluster's key,
+    versioned, private, TLS only, pruned versions expiring), written through EKS Pod Identity by
+    the service accounts the uploading pods run under (`BACKUP_IDENTITIES`), each with a role
+    of its own. Reads of the dumps are recorded in a log bucket (server access logs or
+    CloudTrail data events). In prod the buckets and the RonDB release are protected.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        namespace: NamespaceSpec,
+        rondb: RonDbSpec,
+        rdrs_scaling: RdrsScaling,
+        mysqld_scaling: MysqldScaling,
+        arrow_flight: ArrowFlightSpec,
+        region: str,
+        account_id: pulumi.Input[str],
+        cluster_name: pulumi.Input[str],
+        cluster_arn: pulumi.Input[str],
+        key_arn: pulumi.Input[str],
+        kubernetes_provider: k8s.Provider,
+        protect: bool,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("featurestore:project:ProjectFeatureStore", name, None, opts)
+        project = namespace.project
+        waits_for = component_dependencies(opts)
+        on_cluster = pulumi.ResourceOptions(
+            parent=self, provider=kubernetes_provider, depends_on=waits_for
+        )
+        manifests = namespace_manifests(namespace)
+        namespace_object = apply_manifest(f"{name}-namespace", manifests[0], on_cluster)
+        in_namespace = pulumi.ResourceOptions(
+            parent=self, provider=kubernetes_provider, depends_on=[*waits_for, namespace_object]
+        )
+        guard_rails = [
+            apply_manifest(f"{name}-{object_key(manifest)}", manifest, in_namespace)
+            for manifest in manifests[1:]
+        ]
+
+        bucket = self._backup_bucket(
+            name, rondb=rondb, account_id=account_id, key_arn=key_arn, protect=protect
+        )
+        data_node_account = k8s.core.v1.ServiceAccount(
+            f"{name}-{DATA_NODE_SERVICE_ACCOUNT}",
+            metadata={"name": DATA_NODE_SERVICE_ACCOUNT, "namespace": project},
+            # The data nodes never call the Kubernetes API; Pod Identity mounts its own token.
+            automount_service_account_token=False,
+            opts=in_namespace,
+        )
+        associations = [
+            self._backup_association(
+                name,
+                identity,
+                project=project,
+                account_id=account_id,
+                cluster_name=cluster_name,
+                cluster_arn=cluster_arn,
+                bucket=bucket,
+                key_arn=key_arn,
+                waits_for=waits_for,
+            )
+            for identity in BACKUP_IDENTITIES
+        ]
+        self.rondb = k8s.helm.v3.Release(
+            f"{name}-rondb",
+            name="rondb",
+            chart=CHART,
+            version=CHART_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPO),
+            namespace=project,
+            values=rondb_values(rondb, bucket.bucket, region),
+            postrender=POSTRENDERER,
+            # Data nodes start slowly (initial restart of the whole cluster): no Helm timeout.
+            timeout=1800,
+            atomic=False,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=kubernetes_provider,
+                # Pod Identity injects credentials when a pod is created: the associations and
+                # the data nodes' service account exist before the first pod.
+                depends_on=[
+                    *waits_for,
+                    namespace_object,
+                    *guard_rails,
+                    data_node_account,
+                    *associations,
+                ],
+                # Removing the release removes the project's online store.
+                protect=protect,
+            ),
+        )
+        workload_objects = [
+            *rondb_disruption_budgets(rondb, project),
+            *arrow_flight_manifests(project, arrow_flight),
+            *autoscaler_manifests(project, rdrs_scaling, mysqld_scaling, arrow_flight),
+        ]
+        for manifest in workload_objects:
+            apply_manifest(f"{name}-{object_key(manifest)}", manifest, in_namespace)
+        self.endpoint_hostnames: dict[str, pulumi.Output[str]] = {}
+        """Internal load balancer host names by endpoint (rdrs, mysql, arrow-flight)."""
+        for endpoint, manifest in zip(ENDPOINTS, endpoint_manifests(project), strict=True):
+            service = apply_manifest(f"{name}-{object_key(manifest)}", manifest, in_namespace)
+            self.endpoint_hostnames[endpoint.service] = service.status.apply(  # type: ignore[attr-defined]
+                _load_balancer_hostname
+            )
+        self.register_outputs(
+            {
+                "namespace": project,
+                "backupBucket": bucket.bucket,
+                "rondbRelease": self.rondb.name,
+                "endpoints": dict(self.endpoint_hostnames),
+            }
+        )
+
+    def _backup_bucket(
+        self,
+        name: str,
+        *,
+        rondb: RonDbSpec,
+        account_id: pulumi.Input[str],
+        key_arn: pulumi.Input[str],
+        protect: bool,
+    ) -> aws.s3.Bucket:
+        project = rondb.project
+        child = pulumi.ResourceOptions(parent=self)
+        bucket = self._private_bucket(f"{name}-rondb-backups", project, key_arn, protect)
+        aws.s3.BucketVersioning(
+            f"{name}-rondb-backups",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+                status="Enabled"
+            ),
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-rondb-backups",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(lambda arn: document(*_tls_only(arn))),
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-rondb-backups",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-pruned-backups",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=noncurrent_version_days(rondb.backup_ttl)
+                    ),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=1
+                    ),
+                ),
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-delete-markers",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                        expired_object_delete_marker=True
+                    ),
+                ),
+            ],
+            opts=child,
+        )
+        self._read_audit(name, rondb=rondb, backups=bucket, account_id=account_id, protect=protect)
+        return bucket
+
+    def _private_bucket(
+        self, name: str, project: str, key_arn: pulumi.Input[str] | None, protect: bool
+    ) -> aws.s3.Bucket:
+        """A bucket with no public access and no ACLs, encrypted by `key_arn` (else SSE-S3)."""
+        child = pulumi.ResourceOptions(parent=self)
+        bucket = aws.s3.Bucket(
+            name,
+            force_destroy=False,
+            tags=project_tags(project),
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+        aws.s3.BucketPublicAccessBlock(
+            name,
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            name,
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        by_default = (
+            aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs
+        )
+        default = by_default(
+            sse_algorithm="aws:kms" if key_arn is not None else "AES256",
+            kms_master_key_id=key_arn,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            name,
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=default,
+                    bucket_key_enabled=key_arn is not None,
+                )
+            ],
+            opts=child,
+        )
+        return bucket
+
+    def _read_audit(
+        self,
+        name: str,
+        *,
+        rondb: RonDbSpec,
+        backups: aws.s3.Bucket,
+        account_id: pulumi.Input[str],
+        protect: bool,
+    ) -> None:
+        """Who read the dumps: S3 server access logs or CloudTrail data events, to a log bucket.
+
+        The log bucket has SSE-S3 default encryption: S3 server access logging cannot deliver to
+        a bucket whose default encryption is SSE-KMS.
+        """
+        child = pulumi.ResourceOptions(parent=self)
+        logs = self._private_bucket(f"{name}-rondb-backup-audit", rondb.project, None, protect)
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-rondb-backup-audit",
+            bucket=logs.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-audit-logs",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                        days=rondb.audit_log_retention_days
+                    ),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=1
+                    ),
+                )
+            ],
+            opts=child,
+        )
+        delivery: Callable[[str, str, str], list[dict[str, Any]]] = (
+            _cloudtrail_delivery if rondb.backup_read_audit == CLOUDTRAIL else _access_log_delivery
+        )
+        policy = aws.s3.BucketPolicy(
+            f"{name}-rondb-backup-audit",
+            bucket=logs.id,
+            policy=pulumi.Output.all(logs.arn, backups.arn, account_id).apply(
+                lambda values: document(
+                    *_tls_only(values[0]), *delivery(values[0], values[1], values[2])
+                )
+            ),
+            opts=child,
+        )
+        if rondb.backup_read_audit == CLOUDTRAIL:
+            aws.cloudtrail.Trail(
+                f"{name}-rondb-backup-audit",
+                s3_bucket_name=logs.id,
+                s3_key_prefix=CLOUDTRAIL_PREFIX,
+                enable_log_file_validation=True,
+                include_global_service_events=False,
+                is_multi_region_trail=False,
+                advanced_event_selectors=[
+                    aws.cloudtrail.TrailAdvancedEventSelectorArgs(
+                        name="Every object call on the RonDB backup bucket",
+                        field_selectors=[
+                            aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(
+                                field="eventCategory", equals=["Data"]
+                            ),
+                            aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(
+                                field="resources.type", equals=["AWS::S3::Object"]
+                            ),
+                            aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(
+                                field="resources.ARN",
+                                starts_withs=[backups.arn.apply(lambda arn: f"{arn}/")],
+                            ),
+                        ],
+                    )
+                ],
+                tags=project_tags(rondb.project),
+                # CloudTrail checks the bucket policy when the trail is created.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            )
+        else:
+            aws.s3.BucketLogging(
+                f"{name}-rondb-backups",
+                bucket=backups.id,
+                target_bucket=logs.id,
+                target_prefix=ACCESS_LOG_PREFIX,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            )
+
+    def _backup_association(
+        self,
+        name: str,
+        identity: BackupIdentity,
+        *,
+        project: str,
+        account_id: pulumi.Input[str],
+        cluster_name: pulumi.Input[str],
+        cluster_arn: pulumi.Input[str],
+        bucket: aws.s3.Bucket,
+        key_arn: pulumi.Input[str],
+        waits_for: list[pulumi.Resource],
+    ) -> aws.eks.PodIdentityAssociation:
+        """A role for one backup identity, and its association with the service account."""
+        child = pulumi.ResourceOptions(parent=self)
+        role_name = f"{name}-{identity.service_account}"
+        role = pod_identity_role(
+            role_name,
+            description=f"RonDB backups of project {project} ({identity.service_account})",
+            account_id=account_id,
+            cluster_arn=cluster_arn,
+            namespace=project,
+            service_account=identity.service_account,
+            tags=project_tags(project),
+            opts=child,
+        )
+        bucket_access = aws.iam.RolePolicy(
+            role_name,
+            role=role.id,
+            policy=bucket.arn.apply(
+                lambda arn: _backup_bucket_policy(arn, identity.s3_object_actions)
+            ),
+            opts=child,
+        )
+        key_access = aws.iam.RolePolicy(
+            f"{role_name}-kms",
+            role=role.id,
+            policy=pulumi.Output.from_input(key_arn).apply(backup_key_policy),
+            opts=child,
+        )
+        return aws.eks.PodIdentityAssociation(
+            role_name,
+            cluster_name=cluster_name,
+            namespace=project,
+            service_account=identity.service_account,
+            role_arn=role.arn,
+            tags=project_tags(project),
+            # Backups may only start once the role can write to the bucket.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*waits_for, bucket_access, key_access]
+            ),
+        )
+
+
+def _load_balancer_hostname(status: Any) -> str:
+    ingress = (status.load_balancer.ingress or []) if status and status.load_balancer else []
+    return str(ingress[0].hostname) if ingress and ingress[0].hostname else ""
+
+
+CLOUDTRAIL = "cloudTrail"
+CLOUDTRAIL_PREFIX = "cloudtrail"
+ACCESS_LOG_PREFIX = "s3-access/"
+
+
+def _backup_bucket_policy(bucket_arn: str, object_actions: tuple[str, ...]) -> str:
+    return document(
+        {
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+            "Resource": bucket_arn,
+        },
+        {"Effect": "Allow", "Action": list(object_actions), "Resource": f"{bucket_arn}/*"},
+    )
+
+
+def backup_key_policy(key_arn: str) -> str:
+    """SSE-KMS through S3 only: data keys for uploads (multipart too), decrypt for downloads."""
+    return document(
+        {
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": key_arn,
+            "Condition": {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}},
+        }
+    )
+
+
+def _tls_only(bucket_arn: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
+
+
+def _access_log_delivery(log_arn: str, source_arn: str, account_id: str) -> list[dict[str, Any]]:
+    # With BucketOwnerEnforced the log delivery group's ACL grant does not work; S3 needs this.
+    return [
+        {
+            "Sid": "S3ServerAccessLogsPolicy",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{log_arn}/{ACCESS_LOG_PREFIX}*",
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": source_arn},
+                "StringEquals": {"aws:SourceAccount": account_id},
+            },
+        }
+    ]
+
+
+def _cloudtrail_delivery(log_arn: str, source_arn: str, account_id: str) -> list[dict[str, Any]]:
+    del source_arn  # the trail, not the bucket, writes; it is pinned by the account
+    condition = {"StringEquals": {"aws:SourceAccount": account_id}}
+    return [
+        {
+            "Sid": "AWSCloudTrailAclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": log_arn,
+            "Condition": condition,
+        },
+        {
+            "Sid": "AWSCloudTrailWrite",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{log_arn}/{CLOUDTRAIL_PREFIX}/AWSLogs/{account_id}/*",
+            "Condition": condition,
+        },
+    ]

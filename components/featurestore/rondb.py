@@ -1,0 +1,231 @@
+"""RonDB (data nodes, MySQL servers, RDRS) from the public rondb-helm chart, per project.
+
+`rondb_values` builds the chart's values from plain settings; tests validate them, merged with
+the chart's defaults as Helm merges them, against the chart's `values.schema.json`.
+
+Two things the chart does not do the way a 99.99 % feature store needs are fixed by the
+post-renderer `rondb-postrender` (components/featurestore/rondb_postrender.py), which Helm
+runs on the rendered manifests:
+- the data nodes' zone spread is soft (`ScheduleAnyway`); it becomes `DoNotSchedule`, so the
+  three replicas of a node group land in three zones or wait;
+- the chart's own HPAs (CPU only, no `behavior`) are dropped and the `replicas` of the RDRS
+  and MySQL StatefulSets removed: this project's HPAs own them, and nothing else writes the
+  field (the server-side-apply conflict of pulumi-kubernetes #2491).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components.nodes.node_group_plan import PROJECT_LABEL
+from components.storage.classes import DATA_CLASS, DEFAULT_CLASS
+
+CHART = "rondb"
+CHART_VERSION = "0.8.0"
+CHART_REPO = "https://logicalclocks.github.io/rondb-helm/"
+POSTRENDERER = "rondb-postrender"
+"""The post-renderer's console script (installed with this project, found on PATH)."""
+DATA_NODE_SERVICE_ACCOUNT = "rondb-data-nodes"
+"""Created by this program; the post-renderer puts the data nodes under it (the chart does not)."""
+BACKUP_JOB_SERVICE_ACCOUNT = "rondb-backups-sa"
+DATA_PRIORITY_CLASS = "featurestore-data"
+
+# Labels the chart puts on each kind of pod (`rondbService`), and its StatefulSet names.
+POD_LABEL = "rondbService"
+DATA_NODES = "ndbmtd"
+MYSQLD = "mysqld"
+RDRS = "rdrs"
+MYSQLD_STATEFUL_SET = "mysqlds"
+RDRS_STATEFUL_SET = "rdrs"
+RDRS_REST_PORT = 4406
+RDRS_GRPC_PORT = 5406
+MYSQLD_PORT = 3306
+_CHART_COMPONENTS = ("ndbmtd", "mgmd", "mysqld", "rdrs", "backup")
+DATA_NODE_STATEFUL_SET_PREFIX = "node-group-"
+
+CHART_COMMIT = "7388b1579a195bb7ff6385f28ca3a860b83455eb"
+"""rondb-helm tag v0.8.0, where the facts below come from (file:line at this commit)."""
+
+
+@dataclass(frozen=True)
+class BackupIdentity:
+    """A service account whose pods call S3 for backups, and what they do there."""
+
+    service_account: str
+    created_by: str
+    """`chart` or `program`: who creates the service account in the project's namespace."""
+    pods: str
+    s3_object_actions: tuple[str, ...]
+    chart_facts: tuple[str, ...]
+
+
+# Which pods of chart 0.8.0 touch the backup bucket, and under which service account. rclone
+# (`env_auth = true`, _helpers.tpl:504-506) takes credentials from the AWS SDK's default chain,
+# which includes EKS Pod Identity; with the nodes' IMDS hop limit of 1 nothing else works. The
+# chart's `serviceAccountAnnotations` (_helpers.tpl:66-69) only annotates the chart's own
+# service accounts (IRSA style); Pod Identity needs none. Not bound: `restore-backup-watcher-sa`
+# (mysqlds/wait_restore_sa.yaml:7,20-22), which the chart creates only for a restore
+# (`restoreFromBackup.backupId`), which this program never sets; see docs/decisions.md.
+BACKUP_IDENTITIES = (
+    BackupIdentity(
+        service_account=BACKUP_JOB_SERVICE_ACCOUNT,
+        created_by="chart",
+        pods="CronJob create-rondb-backup: uploads the schemata, prunes backups older than ttl",
+        s3_object_actions=("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
+        chart_facts=(
+            "templates/backups/shared.yaml:31-36 ServiceAccount rondb-backups-sa, fixed name, "
+            "in the release namespace, whenever backups are enabled",
+            "templates/backups/create.yaml:23 serviceAccountName: rondb-backups-sa",
+            "templates/backups/create.yaml:27-47 backup-metadata: rclone upload of the schemata",
+            "templates/backups/create.yaml:93-108 cleanup-old-backups: rclone delete after TTL",
+        ),
+    ),
+    BackupIdentity(
+        service_account=DATA_NODE_SERVICE_ACCOUNT,
+        created_by="program",
+        pods="data nodes (StatefulSets node-group-<n>): sidecar rclone-listener uploads "
+        "the native backup; init container download-backup-to-restore fetches a restore",
+        s3_object_actions=("s3:GetObject", "s3:PutObject"),
+        chart_facts=(
+            "templates/ndbd.yaml:69-131 the data nodes' pod spec sets no serviceAccountName "
+            "(so `default`) and no value sets one",
+            "templates/ndbd.yaml:325-356 container rclone-listener, with rclone credentials",
+            "files/scripts/backups/native_upload_kubectl.sh:28-40 the CronJob execs "
+            "`rclone move` into each data node's rclone-listener",
+            "templates/ndbd.yaml:142-170 init container download-backup-to-restore",
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class RonDbSpec:
+    """What one project's RonDB cluster runs."""
+
+    project: str
+    data_replicas: int
+    data_node_cpus: float
+    data_node_memory_mib: int
+    data_volume_gib: int
+    mysqld_min: int
+    mysqld_max: int
+    rdrs_min: int
+    rdrs_max: int
+    backup_schedule: str
+    backup_ttl: str
+    backup_read_audit: str = "serverAccessLogs"
+    """Who read the dumps: `serverAccessLogs` or `cloudTrail` (data events)."""
+    audit_log_retention_days: int = 365
+
+
+def ttl_days(ttl: str) -> int:
+    """A chart ttl (`14d`, `36h`) in whole days, rounded up."""
+    hours = int(ttl[:-1]) * (24 if ttl.endswith("d") else 1)
+    return max(1, -(-hours // 24))
+
+
+def noncurrent_version_days(ttl: str) -> int:
+    """Days a pruned (noncurrent) backup object stays recoverable: half the retention again.
+
+    The chart's cleanup deletes backups older than the ttl, which in a versioned bucket only
+    makes them noncurrent; they expire this many days later, so no dump outlives
+    ttl + margin, and a mistaken or malicious prune stays recoverable for the margin.
+    """
+    return max(1, -(-ttl_days(ttl) // 2))
+
+
+def rondb_values(spec: RonDbSpec, backup_bucket: pulumi.Input[str], region: str) -> dict[str, Any]:
+    """The chart's values: pods pinned to the project's nodes, data on the data class."""
+    return {
+        "isMultiNodeCluster": True,
+        "enableSecurityContext": True,
+        "priorityClass": DATA_PRIORITY_CLASS,
+        "clusterSize": {
+            "activeDataReplicas": spec.data_replicas,
+            "numNodeGroups": 1,
+            # The maxima size RonDB's API slots; this project's HPAs scale between the bounds.
+            "minNumMySQLServers": spec.mysqld_min,
+            "maxNumMySQLServers": spec.mysqld_max,
+            "minNumRdrs": spec.rdrs_min,
+            "maxNumRdrs": spec.rdrs_max,
+        },
+        "nodeSelector": {
+            component: {PROJECT_LABEL: spec.project} for component in _CHART_COMPONENTS
+        },
+        "tolerations": {
+            component: [
+                {
+                    "key": PROJECT_LABEL,
+                    "operator": "Equal",
+                    "value": spec.project,
+                    "effect": "NoSchedule",
+                }
+            ]
+            for component in _CHART_COMPONENTS
+        },
+        "resources": {
+            "limits": {
+                "cpus": {"ndbmtds": spec.data_node_cpus},
+                "memory": {"ndbmtdsMiB": spec.data_node_memory_mib},
+            },
+            "requests": {
+                "storage": {
+                    "classes": {
+                        "default": DATA_CLASS,
+                        "diskColumns": DATA_CLASS,
+                        "mgmd": DEFAULT_CLASS,
+                    },
+                    "ndbmtdGiB": spec.data_volume_gib,
+                }
+            },
+        },
+        "mysql": {"exporter": {"enabled": True}},
+        # SYS_NICE is outside the `baseline` pod security level the namespace enforces.
+        "meta": {"mysqld": {"addSysNiceCapability": False}},
+        "backups": {
+            "enabled": True,
+            "schedule": spec.backup_schedule,
+            "ttl": spec.backup_ttl,
+            "objectStorageProvider": "s3",
+            "pathPrefix": "rondb_backup",
+            # No key secrets: the pods get credentials from EKS Pod Identity. No
+            # `serverSideEncryption`: the chart passes it to rclone as the SSE header without a
+            # key id (_helpers.tpl:520-521; the schema has no key id value), and S3 answers
+            # `aws:kms` without a key id with the AWS-managed key. Without the header the
+            # bucket's default encryption, with the cluster's key, applies.
+            "s3": {
+                "provider": "AWS",
+                "bucketName": backup_bucket,
+                "region": region,
+            },
+        },
+    }
+
+
+def rondb_disruption_budgets(spec: RonDbSpec, namespace: str) -> list[dict[str, Any]]:
+    """PDBs: one data-node replica, and one MySQL server and one RDRS, may be down at a time.
+
+    `minAvailable` stays below the HPAs' minima (and the data replicas), so a node drain for a
+    node group upgrade is never blocked forever.
+    """
+    budgets = []
+    for component, minimum in (
+        (DATA_NODES, spec.data_replicas),
+        (MYSQLD, spec.mysqld_min),
+        (RDRS, spec.rdrs_min),
+    ):
+        budgets.append(
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": {"name": f"rondb-{component}", "namespace": namespace},
+                "spec": {
+                    "minAvailable": max(minimum - 1, 0),
+                    "selector": {"matchLabels": {POD_LABEL: component}},
+                },
+            }
+        )
+    return budgets

@@ -1,0 +1,65 @@
+"""Helm post-renderer of the rondb chart: zone spread, HPAs, the data nodes' service account.
+
+It makes the zone spread hard, leaves scaling to this project's HPAs and puts the data nodes
+under their own service account (for their backup uploads).
+
+Helm pipes the rendered manifests (a YAML stream) to stdin and applies what comes out on
+stdout. See components/featurestore/rondb.py for why.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+from components.featurestore.rondb import (
+    DATA_NODE_SERVICE_ACCOUNT,
+    DATA_NODE_STATEFUL_SET_PREFIX,
+    MYSQLD_STATEFUL_SET,
+    RDRS_STATEFUL_SET,
+)
+from components.nodes.node_group_plan import ZONE_LABEL
+
+_SCALED_BY_PROJECT_HPAS = {MYSQLD_STATEFUL_SET, RDRS_STATEFUL_SET}
+
+
+def postrender(documents: Iterable[Any]) -> list[dict[str, Any]]:
+    """The chart's manifests with the hard zone spread and without the chart's HPAs."""
+    rendered = []
+    for document in documents:
+        if not isinstance(document, dict):
+            continue
+        kind = document.get("kind")
+        if kind == "HorizontalPodAutoscaler":
+            continue
+        rendered.append(_statefulset(document) if kind == "StatefulSet" else document)
+    return rendered
+
+
+def _statefulset(statefulset: dict[str, Any]) -> dict[str, Any]:
+    name = statefulset.get("metadata", {}).get("name", "")
+    spec = statefulset.setdefault("spec", {})
+    if name in _SCALED_BY_PROJECT_HPAS:
+        spec.pop("replicas", None)
+    if name.startswith(DATA_NODE_STATEFUL_SET_PREFIX):
+        pod_spec = spec.setdefault("template", {}).setdefault("spec", {})
+        # The chart leaves the data nodes on `default`; their backup sidecar needs the backup
+        # role, which no other pod of the namespace should get.
+        pod_spec["serviceAccountName"] = DATA_NODE_SERVICE_ACCOUNT
+        for constraint in pod_spec.get("topologySpreadConstraints", []):
+            if constraint.get("topologyKey") == ZONE_LABEL:
+                constraint["whenUnsatisfiable"] = "DoNotSchedule"
+    return statefulset
+
+
+def main() -> None:
+    """Read the rendered chart on stdin, write the post-rendered one on stdout."""
+    documents = postrender(yaml.safe_load_all(sys.stdin))
+    yaml.safe_dump_all(documents, sys.stdout, sort_keys=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""What a project exposes to the federation: internal load balancers and the peers' policy.
+
+Pure builders of plain manifests; tests validate them against the Kubernetes schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from components.featurestore.arrow_flight import ARROW_FLIGHT, ARROW_FLIGHT_PORT
+from components.featurestore.namespace import network_policy, tcp_ports
+from components.featurestore.rondb import MYSQLD_PORT, RDRS_GRPC_PORT, RDRS_REST_PORT
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A service other clusters of the federation reach, through an internal load balancer."""
+
+    service: str
+    selector: dict[str, str]
+    ports: tuple[int, ...]
+
+
+ENDPOINTS = (
+    Endpoint("rdrs", {"rondbService": "rdrs"}, (RDRS_REST_PORT, RDRS_GRPC_PORT)),
+    Endpoint("mysql", {"rondbService": "mysqld"}, (MYSQLD_PORT,)),
+    Endpoint("arrow-flight", {"app.kubernetes.io/name": ARROW_FLIGHT}, (ARROW_FLIGHT_PORT,)),
+)
+"""What a project exposes to the federation; records in the federation's zone point here."""
+FEDERATION_PORTS = tuple(sorted({port for endpoint in ENDPOINTS for port in endpoint.ports}))
+
+
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+
+
+def endpoint_manifests(project: str) -> list[dict[str, Any]]:
+    """Internal network load balancers in front of RDRS, MySQL and Arrow Flight.
+
+    Internal only (private subnets, no public address). The Kubernetes AWS cloud provider
+    creates them with the nodes as targets (node ports) and opens the nodes' security group to
+    `loadBalancerSourceRanges`, which would otherwise be the whole internet: here only private
+    ranges, which reach the internal load balancers through the VPC and its peerings.
+    `externalTrafficPolicy: Local` keeps the client's address, so the namespace's network
+    policies decide who may connect (`federation_network_policy` admits the peers).
+    """
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": f"{endpoint.service}-federated",
+                "namespace": project,
+                "annotations": {
+                    "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                    "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+                    "service.beta.kubernetes.io/"
+                    "aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+                },
+            },
+            "spec": {
+                "type": "LoadBalancer",
+                "externalTrafficPolicy": "Local",
+                "loadBalancerSourceRanges": list(PRIVATE_RANGES),
+                "selector": endpoint.selector,
+                "ports": [
+                    {"name": f"tcp-{port}", "port": port, "targetPort": port, "protocol": "TCP"}
+                    for port in endpoint.ports
+                ],
+            },
+        }
+        for endpoint in ENDPOINTS
+    ]
+
+
+def federation_network_policy(project: str, peer_cidrs: list[str]) -> dict[str, Any]:
+    """Admits the peered clusters' ranges to the project's endpoint ports, and nothing else."""
+    return network_policy(
+        project,
+        "allow-federation-peers",
+        {
+            "podSelector": {},
+            "policyTypes": ["Ingress"],
+            "ingress": [
+                {
+                    "from": [{"ipBlock": {"cidr": cidr}} for cidr in sorted(peer_cidrs)],
+                    "ports": tcp_ports(*FEDERATION_PORTS),
+                }
+            ],
+        },
+    )

@@ -1,0 +1,471 @@
+"""Pure planning of a cluster's Kafka on Strimzi 1.2.0: the spec, its names, its validation.
+
+One Kafka cluster per EKS cluster, in KRaft mode with node pools keyed by zone:
+
+- one controller pool per zone (`controller-<zone>`, one replica each): a quorum of three
+  voters that survives the loss of a zone;
+- one broker pool per zone (`broker-<zone>`, `brokers_per_zone` replicas each), so that brokers
+  per zone scale by changing `spec.replicas` of existing pools, which is what Strimzi counts as
+  a scaling event and answers with a Cruise Control auto-rebalance (creating or deleting a pool
+  does not trigger one).
+
+Every pool is pinned to its zone by required node affinity: EBS volumes are zonal, so a pod
+must come back in the zone of its volume, and the autoscaler can add a node there because
+node groups are per zone. Kafka is a shared service and runs on the untainted system pool
+(`featurestore.io/node-pool=system`), never on a project's dedicated nodes.
+
+Durability: rack awareness on `topology.kubernetes.io/zone` places the replicas of a
+partition in different zones; with replication factor 3 and `min.insync.replicas` 2, losing
+one zone leaves two in-sync replicas and producers with `acks=all` keep writing; unclean
+leader election is off, so an out-of-sync replica never becomes leader and loses data.
+
+Per project: topics named `<project>.<topic>`, a `KafkaUser` (mutual TLS) whose ACLs cover
+only the prefix `<project>.` for topics, consumer groups and transactional ids (the trailing
+dot keeps project `ads` out of project `ads2`'s topics), and the project's namespaces admitted
+to the brokers' client port.
+
+Scaling brokers: change `brokers_per_zone`. Every broker pool's `spec.replicas` changes, and
+nothing else (the `Kafka` resource never depends on the broker count). Strimzi then:
+
+- scale up: starts the new brokers, then creates `<cluster>-auto-rebalancing-add-brokers` from
+  the `add-brokers` template; Cruise Control moves partitions onto the new brokers, throttled
+  by `rebalance_throttle_bytes_per_second`, keeping one replica per zone (RackAwareGoal is a
+  hard goal). Until it finishes, new brokers hold no partitions of existing topics;
+- scale down: first runs the `remove-brokers` rebalance, which moves every replica off the
+  brokers with the highest ids of each pool (Kafka 4.3 cordons them so nothing new lands
+  there), and only then removes them. Their volumes stay (`deleteClaim: false`); delete
+  the PVCs by hand once the brokers will not come back.
+
+Progress shows in the `Kafka` resource's `status.autoRebalance`. Adding a zone creates new
+pools, which Strimzi does not count as scaling: run a `KafkaRebalance` in `add-brokers` mode
+for the new brokers by hand. Storage size can grow in place (the class allows expansion) but
+never shrink; a different class or volume layout needs a new pool and a rebalance.
+
+Nothing here talks to Pulumi: `components/kafka/manifests.py` builds the manifests and
+`components/kafka/cluster.py` turns them into resources.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+STRIMZI_VERSION = "1.2.0"
+STRIMZI_API_VERSION = "kafka.strimzi.io/v1"
+"""The only API version Strimzi 1.2.0 serves."""
+
+# Kafka versions the Strimzi 1.2.0 operator supports (its kafka-versions.yaml), with the
+# KRaft metadata version each one introduces. 4.3.1 is the operator's default and what
+# Hopsworks 5.2 ships.
+KAFKA_METADATA_VERSIONS: Mapping[str, str] = {
+    "4.2.0": "4.2-IV1",
+    "4.2.1": "4.2-IV1",
+    "4.3.0": "4.3-IV0",
+    "4.3.1": "4.3-IV0",
+}
+DEFAULT_KAFKA_VERSION = "4.3.1"
+
+KAFKA_NODE_POOL = "kafka"
+"""The node pool of brokers and controllers (tainted `featurestore.io/dedicated=kafka`)."""
+HOSTNAME_LABEL = "kubernetes.io/hostname"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+"""Set by Kubernetes on every namespace (immutable), so peers need no labelling of ours."""
+CLUSTER_LABEL = "strimzi.io/cluster"
+REBALANCE_TEMPLATE_ANNOTATION = "strimzi.io/rebalance-template"
+
+CLIENT_LISTENER = "tls"
+CLIENT_PORT = 9093
+ONLINE_FEATURES_TOPIC = "features.online"
+"""The topic every project gets unless its config lists its own."""
+MAX_KAFKA_NAME_LENGTH = 249
+MAX_DNS_LABEL_LENGTH = 63
+MAX_CRONJOB_NAME_LENGTH = 52
+"""The CronJob controller names each Job `<cron job>-<11 characters>`, and a Job name is a label."""
+# Node ids are at most four digits for any cluster this stack plans (a sanity bound, not a
+# Kafka limit); pod names `<cluster>-<pool>-<id>` must fit a DNS label.
+MAX_NODE_ID_DIGITS = 4
+
+CRUISE_CONTROL_METRICS_KEY = "metrics-config.yml"
+AUTO_REBALANCE_MODES = ("add-brokers", "remove-brokers")
+"""Scaling events that Cruise Control answers with a rebalance (`cruiseControl.autoRebalance`)."""
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_TOPIC_SUFFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# Kubernetes quantities, as the CRDs' `resources` schema spells them.
+_QUANTITY = re.compile(
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))"
+    r"(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
+# Cruise Control's broker capacity for network throughput (the Kafka CRD's pattern).
+_BYTE_RATE = re.compile(r"^[0-9]+([KMG]i?)?B/s$")
+
+Manifest = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ContainerResources:
+    """CPU and memory of a container: requested, and memory also as the limit.
+
+    No CPU limit: throttling a broker adds latency to every request it serves, and Strimzi
+    sizes the JVM heap from the memory limit.
+    """
+
+    cpu: str
+    memory: str
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic of a project; `None` takes the cluster's topic default."""
+
+    partitions: int | None = None
+    retention_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class TopicDefaults:
+    """What a topic gets when its project's config does not say."""
+
+    partitions: int = 12
+    retention_ms: int = 7 * 24 * 60 * 60 * 1000
+    """Seven days; -1 keeps data forever."""
+
+
+def _default_topics() -> dict[str, TopicSpec]:
+    return {ONLINE_FEATURES_TOPIC: TopicSpec()}
+
+
+@dataclass(frozen=True)
+class ProjectKafka:
+    """A project's use of Kafka: its topics and where its clients run."""
+
+    topics: Mapping[str, TopicSpec] = field(default_factory=_default_topics)
+    """Topic name (without the project prefix) -> its settings."""
+    client_namespaces: tuple[str, ...] = ()
+    """Namespaces admitted to the brokers besides the project's own (named after it)."""
+
+
+@dataclass(frozen=True)
+class KafkaSpec:
+    """Everything that decides a cluster's Kafka, as plain values."""
+
+    cluster_name: str
+    """Name of the `Kafka` resource; prefixes its pods, services and secrets."""
+    zones: tuple[str, ...]
+    """Availability zones; one controller and one broker pool in each."""
+    storage_class: str
+    """The encrypted gp3 StorageClass (EBS CSI, WaitForFirstConsumer, expansion, Retain)."""
+    namespace: str = "kafka"
+    brokers_per_zone: int = 1
+    broker_storage_gib: int = 100
+    controller_storage_gib: int = 20
+    kafka_version: str = DEFAULT_KAFKA_VERSION
+    metadata_version: str | None = None
+    """KRaft metadata version; `None` follows `kafka_version`. To upgrade Kafka so that it can
+    still be rolled back, hold this at the old version's value while bumping `kafka_version`,
+    and clear it once the new version has proven itself."""
+    replication_factor: int = 3
+    min_insync_replicas: int = 2
+    topic_defaults: TopicDefaults = TopicDefaults()
+    projects: Mapping[str, ProjectKafka] = field(default_factory=dict)
+    """Project name -> its topics and client namespaces."""
+    broker_resources: ContainerResources = ContainerResources(cpu="2", memory="8Gi")
+    controller_resources: ContainerResources = ContainerResources(cpu="500m", memory="2Gi")
+    broker_network_capacity: str = "100MiB/s"
+    """Inbound and outbound capacity of a broker, for Cruise Control's capacity goals."""
+    rebalance_throttle_bytes_per_second: int = 50 * 1024 * 1024
+    """Bandwidth a rebalance may use to move replicas, so it never starves online traffic."""
+
+
+# Validation ---------------------------------------------------------------------------------
+
+
+def kafka_problems(spec: KafkaSpec) -> list[str]:
+    """Every problem of a spec, as `<field>: <what is wrong>; <how to fix it>`; empty if valid."""
+    problems: list[str] = []
+    problems += _name_problems(spec)
+    problems += _zone_problems(spec)
+    problems += _durability_problems(spec)
+    problems += _capacity_problems(spec)
+    problems += _topic_default_problems(spec.topic_defaults)
+    for project, settings in sorted(spec.projects.items()):
+        problems += _project_problems(spec, project, settings)
+    return problems
+
+
+def _name_problems(spec: KafkaSpec) -> list[str]:
+    problems = []
+    if not _DNS_1035_LABEL.match(spec.cluster_name):
+        problems.append(
+            f"cluster_name: {spec.cluster_name!r} is not a DNS-1035 label (Strimzi names "
+            "services after it); use lowercase letters, digits and '-', starting with a letter"
+        )
+    if not _DNS_LABEL.match(spec.namespace) or len(spec.namespace) > MAX_DNS_LABEL_LENGTH:
+        problems.append(
+            f"namespace: {spec.namespace!r} is not a DNS label; use at most 63 lowercase "
+            "letters, digits and '-'"
+        )
+    if not spec.storage_class or not _is_dns_subdomain(spec.storage_class):
+        problems.append(
+            f"storage_class: {spec.storage_class!r} is not a StorageClass name; name the "
+            "encrypted gp3 class"
+        )
+    if spec.kafka_version not in KAFKA_METADATA_VERSIONS:
+        problems.append(
+            f"kafka_version: {spec.kafka_version!r} is not supported by Strimzi "
+            f"{STRIMZI_VERSION}; use one of {', '.join(KAFKA_METADATA_VERSIONS)}"
+        )
+    elif spec.metadata_version is not None:
+        newest = KAFKA_METADATA_VERSIONS[spec.kafka_version]
+        known = sorted(set(KAFKA_METADATA_VERSIONS.values()), key=_metadata_order)
+        if spec.metadata_version not in known:
+            problems.append(
+                f"metadata_version: {spec.metadata_version!r} is not a KRaft metadata version "
+                f"of a supported Kafka; use one of {', '.join(known)}, or leave it unset"
+            )
+        elif _metadata_order(spec.metadata_version) > _metadata_order(newest):
+            problems.append(
+                f"metadata_version: {spec.metadata_version!r} is newer than Kafka "
+                f"{spec.kafka_version} supports ({newest}); lower it or leave it unset"
+            )
+    return problems
+
+
+def _metadata_order(metadata_version: str) -> tuple[int, ...]:
+    release, _, iv = metadata_version.partition("-IV")
+    return (*(int(part) for part in release.split(".")), int(iv or 0))
+
+
+def _zone_problems(spec: KafkaSpec) -> list[str]:
+    problems = []
+    if len(set(spec.zones)) != len(spec.zones):
+        problems.append(f"zones: {list(spec.zones)} lists a zone twice; list each zone once")
+    zones = sorted(set(spec.zones))
+    if len(zones) < 3:
+        problems.append(
+            f"zones: {len(zones)} zone(s); Kafka needs at least 3 so that its controller "
+            "quorum and in-sync replicas survive the loss of a zone"
+        )
+    elif len(zones) % 2 == 0:
+        problems.append(
+            f"zones: {len(zones)} zones give an even number of controllers, which tolerates "
+            "no more failures than one less; use an odd number of zones"
+        )
+    for zone in zones:
+        if not _DNS_LABEL.match(zone):
+            problems.append(f"zones: {zone!r} is not a zone name such as 'eu-central-1a'")
+    name_length = max(
+        (len(pod_name(spec, pool, 10**MAX_NODE_ID_DIGITS - 1)) for pool in pool_names(spec)),
+        default=0,
+    )
+    if name_length > MAX_DNS_LABEL_LENGTH:
+        problems.append(
+            f"cluster_name: pod names such as {pod_name(spec, pool_names(spec)[-1], 0)!r} "
+            f"would be up to {name_length} characters, over the DNS label limit of "
+            f"{MAX_DNS_LABEL_LENGTH}; shorten the cluster name"
+        )
+    return problems
+
+
+def _durability_problems(spec: KafkaSpec) -> list[str]:
+    problems = []
+    zones = len(set(spec.zones))
+    if spec.brokers_per_zone < 1:
+        problems.append(
+            f"brokers_per_zone: {spec.brokers_per_zone} leaves zones without a broker; "
+            f"replication factor {spec.replication_factor} needs at least one broker in each "
+            f"of {spec.replication_factor} zones. Set it to at least 1"
+        )
+    if spec.replication_factor < 1:
+        problems.append(
+            f"replication_factor: {spec.replication_factor}; set it to 3 (one replica per zone)"
+        )
+    elif spec.replication_factor > zones:
+        problems.append(
+            f"replication_factor: {spec.replication_factor} replicas need brokers in "
+            f"{spec.replication_factor} zones, but there are {zones}; add zones or lower it"
+        )
+    if spec.min_insync_replicas < 1:
+        problems.append(
+            f"min_insync_replicas: {spec.min_insync_replicas}; set it to at least 1 (2 with "
+            "replication factor 3)"
+        )
+    elif spec.min_insync_replicas >= spec.replication_factor:
+        problems.append(
+            f"min_insync_replicas: {spec.min_insync_replicas} is not below the replication "
+            f"factor {spec.replication_factor}, so losing one broker stops every producer; "
+            f"set it to {max(spec.replication_factor - 1, 1)}"
+        )
+    return problems
+
+
+def _capacity_problems(spec: KafkaSpec) -> list[str]:
+    problems = []
+    for key, size in (
+        ("broker_storage_gib", spec.broker_storage_gib),
+        ("controller_storage_gib", spec.controller_storage_gib),
+    ):
+        if size < 1:
+            problems.append(f"{key}: {size}; a volume needs at least 1 GiB")
+    for key, resources in (
+        ("broker_resources", spec.broker_resources),
+        ("controller_resources", spec.controller_resources),
+    ):
+        for part, quantity in (("cpu", resources.cpu), ("memory", resources.memory)):
+            if not _QUANTITY.match(quantity):
+                problems.append(
+                    f"{key}.{part}: {quantity!r} is not a Kubernetes quantity such as "
+                    "'500m', '2' or '8Gi'"
+                )
+    if not _BYTE_RATE.match(spec.broker_network_capacity):
+        problems.append(
+            f"broker_network_capacity: {spec.broker_network_capacity!r} is not a rate such as "
+            "'100MiB/s'"
+        )
+    if spec.rebalance_throttle_bytes_per_second < 1:
+        problems.append(
+            f"rebalance_throttle_bytes_per_second: {spec.rebalance_throttle_bytes_per_second}; "
+            "set a positive bandwidth"
+        )
+    return problems
+
+
+def _topic_default_problems(defaults: TopicDefaults) -> list[str]:
+    return [
+        *_partition_problems("topic_defaults.partitions", defaults.partitions),
+        *_retention_problems("topic_defaults.retention_ms", defaults.retention_ms),
+    ]
+
+
+def _project_problems(spec: KafkaSpec, project: str, settings: ProjectKafka) -> list[str]:
+    key = f"projects.{project}"
+    problems = []
+    if not _DNS_LABEL.match(project) or len(project) > MAX_DNS_LABEL_LENGTH:
+        problems.append(
+            f"{key}: {project!r} is not a DNS label (it names the project's namespace and "
+            "Kafka user); use lowercase letters, digits and '-'"
+        )
+    if len(mirror_name(project)) > MAX_CRONJOB_NAME_LENGTH:
+        problems.append(
+            f"{key}: {project!r} is {len(project)} characters; its Kafka credential mirror "
+            f"(CronJob {mirror_name(project)!r}) allows "
+            f"{MAX_CRONJOB_NAME_LENGTH - len(mirror_name(''))}. Shorten the project name"
+        )
+    for namespace in settings.client_namespaces:
+        if not _DNS_LABEL.match(namespace) or len(namespace) > MAX_DNS_LABEL_LENGTH:
+            problems.append(
+                f"{key}.client_namespaces: {namespace!r} is not a namespace name (DNS label)"
+            )
+        elif namespace == spec.namespace:
+            problems.append(
+                f"{key}.client_namespaces: {namespace!r} is Kafka's own namespace, where "
+                "client credentials are never written; remove it"
+            )
+    for topic, topic_spec in sorted(settings.topics.items()):
+        topic_key = f"{key}.topics.{topic}"
+        full_name = topic_name(project, topic)
+        if not _TOPIC_SUFFIX.match(topic):
+            problems.append(
+                f"{topic_key}: {topic!r} is not a valid topic name; use lowercase letters, "
+                "digits, '-' and '.' between words (it names a Kubernetes object too)"
+            )
+        elif len(full_name) > MAX_KAFKA_NAME_LENGTH:
+            problems.append(
+                f"{topic_key}: {full_name!r} is {len(full_name)} characters, over Kafka's "
+                f"limit of {MAX_KAFKA_NAME_LENGTH}; shorten it"
+            )
+        if topic_spec.partitions is not None:
+            problems += _partition_problems(f"{topic_key}.partitions", topic_spec.partitions)
+        if topic_spec.retention_ms is not None:
+            problems += _retention_problems(f"{topic_key}.retention_ms", topic_spec.retention_ms)
+    return problems
+
+
+def _partition_problems(key: str, partitions: int) -> list[str]:
+    if partitions < 1:
+        return [f"{key}: {partitions}; a topic needs at least 1 partition"]
+    return []
+
+
+def _retention_problems(key: str, retention_ms: int) -> list[str]:
+    if retention_ms < 1 and retention_ms != -1:
+        return [f"{key}: {retention_ms}; use a positive number of milliseconds, or -1 to keep"]
+    return []
+
+
+def _is_dns_subdomain(name: str) -> bool:
+    return len(name) <= 253 and all(_DNS_LABEL.match(part) for part in name.split("."))
+
+
+def require_valid(spec: KafkaSpec) -> None:
+    """Raise `ValueError` listing every problem of an invalid spec."""
+    problems = kafka_problems(spec)
+    if problems:
+        raise ValueError("invalid Kafka spec:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+# Names --------------------------------------------------------------------------------------
+
+
+def controller_pool_name(zone: str) -> str:
+    """The controller pool of a zone."""
+    return f"controller-{zone}"
+
+
+def broker_pool_name(zone: str) -> str:
+    """The broker pool of a zone."""
+    return f"broker-{zone}"
+
+
+def pool_names(spec: KafkaSpec) -> list[str]:
+    """Every node pool, controllers first, zones in order."""
+    zones = sorted(set(spec.zones))
+    return [controller_pool_name(z) for z in zones] + [broker_pool_name(z) for z in zones]
+
+
+def pod_name(spec: KafkaSpec, pool: str, node_id: int) -> str:
+    """The name Strimzi gives the pod of a node: `<cluster>-<pool>-<node id>`."""
+    return f"{spec.cluster_name}-{pool}-{node_id}"
+
+
+def topic_name(project: str, topic: str) -> str:
+    """A project's topic, prefixed with the project."""
+    return f"{project}.{topic}"
+
+
+def project_prefix(project: str) -> str:
+    """The prefix of everything a project may use in Kafka: topics, groups, transactional ids."""
+    return f"{project}."
+
+
+def rebalance_template_name(spec: KafkaSpec, mode: str) -> str:
+    """The `KafkaRebalance` template for an auto-rebalance mode."""
+    return f"{spec.cluster_name}-{mode}"
+
+
+def cruise_control_metrics_config_map_name(spec: KafkaSpec) -> str:
+    """The ConfigMap with Cruise Control's JMX exporter rules."""
+    return f"{spec.cluster_name}-cruise-control-metrics"
+
+
+def bootstrap_address(spec: KafkaSpec) -> str:
+    """Where clients connect: the bootstrap service of the TLS listener."""
+    return f"{spec.cluster_name}-kafka-bootstrap.{spec.namespace}.svc:{CLIENT_PORT}"
+
+
+def mirror_name(project: str) -> str:
+    """The credential mirror of a project: its CronJob, account, config and roles."""
+    return f"kafka-mirror-{project}"
+
+
+def client_namespaces(spec: KafkaSpec) -> list[str]:
+    """Namespaces admitted to the client port: every project's own and its extra ones."""
+    namespaces = {
+        namespace
+        for project, settings in spec.projects.items()
+        for namespace in (project, *settings.client_namespaces)
+    }
+    return sorted(namespaces)

@@ -1,0 +1,78 @@
+"""The metrics pipeline the HPAs read from: Prometheus and prometheus-adapter."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.monitoring.metrics import (
+    ADAPTER_CHART,
+    ADAPTER_CHART_VERSION,
+    MONITORING_NAMESPACE,
+    PROMETHEUS_CHART,
+    PROMETHEUS_CHART_VERSION,
+    PROMETHEUS_REPO,
+    adapter_values,
+    prometheus_values,
+)
+from components.nodes.node_group_plan import SYSTEM_NODES
+from components.shared.manifests import apply_manifest
+from components.shared.options import component_dependencies
+
+PROMETHEUS_TIMEOUT_SECONDS = 900
+
+
+class MetricsPipeline(pulumi.ComponentResource):
+    """Prometheus scraping RDRS and Arrow Flight, and the custom metrics API serving the HPAs.
+
+    Both run on the system nodes, in the `monitoring` namespace, from pinned charts.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        storage_class: str,
+        kubernetes_provider: k8s.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("featurestore:monitoring:MetricsPipeline", name, None, opts)
+        waits_for = component_dependencies(opts)
+        namespace = apply_manifest(
+            f"{name}-monitoring",
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": MONITORING_NAMESPACE}},
+            pulumi.ResourceOptions(parent=self, provider=kubernetes_provider, depends_on=waits_for),
+        )
+        repository = k8s.helm.v3.RepositoryOptsArgs(repo=PROMETHEUS_REPO)
+        prometheus = k8s.helm.v3.Release(
+            f"{name}-prometheus",
+            name="prometheus",
+            chart=PROMETHEUS_CHART,
+            version=PROMETHEUS_CHART_VERSION,
+            repository_opts=repository,
+            namespace=MONITORING_NAMESPACE,
+            values=prometheus_values(dict(SYSTEM_NODES), storage_class),
+            # The volume is provisioned and attached and the image pulled before the pod is
+            # ready: Helm's 300 s default rolls an atomic release back on a new cluster.
+            timeout=PROMETHEUS_TIMEOUT_SECONDS,
+            atomic=True,
+            cleanup_on_fail=True,
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=kubernetes_provider, depends_on=[*waits_for, namespace]
+            ),
+        )
+        adapter = k8s.helm.v3.Release(
+            f"{name}-prometheus-adapter",
+            name="prometheus-adapter",
+            chart=ADAPTER_CHART,
+            version=ADAPTER_CHART_VERSION,
+            repository_opts=repository,
+            namespace=MONITORING_NAMESPACE,
+            values=adapter_values(dict(SYSTEM_NODES)),
+            atomic=True,
+            cleanup_on_fail=True,
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=kubernetes_provider, depends_on=[*waits_for, prometheus]
+            ),
+        )
+        self.register_outputs({"prometheus": prometheus.name, "adapter": adapter.name})

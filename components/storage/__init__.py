@@ -1,0 +1,1 @@
+"""Persistent storage: the EBS CSI storage classes, encrypted with the cluster's key."""

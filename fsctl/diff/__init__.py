@@ -1,0 +1,1 @@
+"""`fsctl diff`: resource-level comparison of two offline plans, rendered for pull requests."""

@@ -1,0 +1,62 @@
+"""`fsctl diff`: what changes between two offline plans, for a pull-request comment."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from fsctl.diff.compare import (
+    DEFAULT_MAX_CHARS,
+    diff_plans,
+    load_plan,
+    render_json,
+    render_markdown,
+)
+from fsctl.errors import EXIT_OK, UserError
+
+
+def register(commands: Any) -> None:
+    """Add the `diff` subcommand."""
+    diff = commands.add_parser(
+        "diff",
+        help="resource-level diff of two plans (added, removed, changed inputs)",
+        description="Compare two directories written by `fsctl plan`, resource by resource "
+        "(keyed by URN): added, removed and changed resources with the changed input paths, "
+        "their old and new values (secrets stay masked) and changed options. Markdown is "
+        "what the pull-request comment shows. Always exits 0 when both plans are readable.",
+    )
+    diff.add_argument("base_dir", type=Path, metavar="BASE_DIR", help="plan of the base")
+    diff.add_argument("head_dir", type=Path, metavar="HEAD_DIR", help="plan of the change")
+    diff.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    diff.add_argument(
+        "--max-chars",
+        type=int,
+        default=DEFAULT_MAX_CHARS,
+        help="longest Markdown to print; longer diffs are summarised "
+        f"(default {DEFAULT_MAX_CHARS}, below GitHub's comment limit)",
+    )
+    diff.set_defaults(handler=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Diff the two plans and print the result."""
+    if arguments.max_chars < 1000:
+        raise UserError(f"--max-chars {arguments.max_chars}: use at least 1000")
+    problems = []
+    plans = []
+    for directory in (arguments.base_dir, arguments.head_dir):
+        try:
+            plans.append(load_plan(directory))
+        except UserError as error:
+            problems.append(str(error))
+    if problems:
+        raise UserError("\n".join(problems))
+    diff = diff_plans(
+        plans[0], plans[1], base_dir=str(arguments.base_dir), head_dir=str(arguments.head_dir)
+    )
+    if arguments.format == "json":
+        print(render_json(diff))
+    else:
+        print(render_markdown(diff, max_chars=arguments.max_chars), end="")
+    return EXIT_OK

@@ -1,0 +1,510 @@
+"""Live reads of the network: VPCs, subnets, route tables, routes, gateways, network ACLs.
+
+Each type is read with at most three filtered, paginated `Describe*` calls whatever the number
+of resources: by the state's ids, by the stack's VPCs (what lives inside them is the stack's),
+and by the stack tag. Ids go in filters rather than `*Ids` parameters because an unknown id in
+`*Ids` fails the whole call, while a filter simply omits it: a deleted resource is one that no
+call returned. Routes and route-table associations come with their tables, at no extra call.
+The only per-resource calls are the two DNS attributes of each VPC (`DescribeVpcAttribute`
+has no batch form); a stack has one VPC per cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from components.shared.tags import STACK_TAG
+from fsctl.drift.live.model import (
+    TAGS,
+    VPC_TYPE,
+    LiveRead,
+    Prop,
+    Scope,
+    TypeSpec,
+    Unmanaged,
+    chunks,
+    owned_elsewhere,
+    paginate,
+    tag_map,
+    user_tags,
+)
+
+SUBNET_TYPE = "aws:ec2/subnet:Subnet"
+ROUTE_TABLE_TYPE = "aws:ec2/routeTable:RouteTable"
+ROUTE_TYPE = "aws:ec2/route:Route"
+ASSOCIATION_TYPE = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+NAT_GATEWAY_TYPE = "aws:ec2/natGateway:NatGateway"
+INTERNET_GATEWAY_TYPE = "aws:ec2/internetGateway:InternetGateway"
+NETWORK_ACL_TYPE = "aws:ec2/networkAcl:NetworkAcl"
+DEFAULT_NETWORK_ACL_TYPE = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+
+# A NAT gateway in these states is gone (deleted ones stay visible for about an hour).
+_GONE_NAT_STATES = frozenset({"deleted", "deleting", "failed"})
+
+# Route destinations and targets: the API's names and the provider's.
+_ROUTE_DESTINATIONS = {
+    "DestinationCidrBlock": "destinationCidrBlock",
+    "DestinationIpv6CidrBlock": "destinationIpv6CidrBlock",
+    "DestinationPrefixListId": "destinationPrefixListId",
+}
+_ROUTE_TARGETS = {
+    "GatewayId": "gatewayId",
+    "NatGatewayId": "natGatewayId",
+    "NetworkInterfaceId": "networkInterfaceId",
+    "TransitGatewayId": "transitGatewayId",
+    "VpcPeeringConnectionId": "vpcPeeringConnectionId",
+    "EgressOnlyInternetGatewayId": "egressOnlyGatewayId",
+    "CarrierGatewayId": "carrierGatewayId",
+    "LocalGatewayId": "localGatewayId",
+    "CoreNetworkArn": "coreNetworkArn",
+}
+
+
+def _route_string(route: Mapping[str, Any]) -> str:
+    """`10.0.0.0/8 -> natGatewayId=nat-1`, from an API route or a provider's inline route."""
+    destination = next(
+        (
+            str(route[key])
+            for key in (*_ROUTE_DESTINATIONS, *_ROUTE_DESTINATIONS.values(), "cidrBlock")
+            if route.get(key)
+        ),
+        "?",
+    )
+    targets = sorted(
+        f"{_ROUTE_TARGETS.get(key, key)}={value}"
+        for key, value in route.items()
+        if (key in _ROUTE_TARGETS or key in _ROUTE_TARGETS.values()) and value
+    )
+    return f"{destination} -> {','.join(targets)}"
+
+
+def _routes(value: Any) -> list[str]:
+    """Routes as sorted strings: inline `routes` of the state or the live table's."""
+    return sorted(
+        _route_string(route) if isinstance(route, Mapping) else str(route) for route in value or ()
+    )
+
+
+SPECS = {
+    spec.type: spec
+    for spec in (
+        TypeSpec(
+            VPC_TYPE,
+            (
+                Prop("cidrBlock"),
+                Prop("instanceTenancy"),
+                Prop("enableDnsSupport"),
+                Prop("enableDnsHostnames"),
+                TAGS,
+            ),
+        ),
+        TypeSpec(
+            SUBNET_TYPE,
+            (
+                Prop("vpcId"),
+                Prop("cidrBlock"),
+                Prop("availabilityZone"),
+                Prop("availabilityZoneId"),
+                Prop("mapPublicIpOnLaunch"),
+                Prop("assignIpv6AddressOnCreation"),
+                TAGS,
+            ),
+        ),
+        TypeSpec(ROUTE_TABLE_TYPE, (Prop("vpcId"), Prop("routes", normalize=_routes), TAGS)),
+        TypeSpec(
+            ROUTE_TYPE,
+            (
+                Prop("routeTableId"),
+                *(Prop(name) for name in _ROUTE_DESTINATIONS.values()),
+                *(Prop(name) for name in _ROUTE_TARGETS.values()),
+            ),
+        ),
+        TypeSpec(ASSOCIATION_TYPE, (Prop("routeTableId"), Prop("subnetId"), Prop("gatewayId"))),
+        TypeSpec(
+            NAT_GATEWAY_TYPE,
+            (Prop("subnetId"), Prop("allocationId"), Prop("connectivityType"), TAGS),
+        ),
+        TypeSpec(INTERNET_GATEWAY_TYPE, (Prop("vpcId"), TAGS)),
+        TypeSpec(NETWORK_ACL_TYPE, (Prop("vpcId"), Prop("subnetIds", mode="set"), TAGS)),
+        TypeSpec(DEFAULT_NETWORK_ACL_TYPE, (TAGS,)),
+    )
+}
+
+
+def find(
+    client: Any,
+    operation: str,
+    result_key: str,
+    id_key: str,
+    *,
+    scope: Scope,
+    id_filter: str,
+    ids: Iterable[str],
+    vpc_filter: str | None = "vpc-id",
+    filter_parameter: str = "Filters",
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Objects of one EC2 type: those with the given ids, inside the stack's VPCs, or tagged.
+
+    At most three paginated calls (more only past 200 ids or VPCs, EC2's limit per filter);
+    usually two, since the state's resources live in the stack's VPCs.
+    """
+    # Ids of resources inside the stack's VPCs come with the query by VPC; `ids` lists the rest.
+    queries = [[{"Name": id_filter, "Values": chunk}] for chunk in chunks(sorted(set(ids)))]
+    if vpc_filter:
+        queries += [[{"Name": vpc_filter, "Values": chunk}] for chunk in chunks(scope.vpc_ids)]
+    queries.append([{"Name": f"tag:{STACK_TAG}", "Values": [scope.stack]}])
+    found: dict[str, dict[str, Any]] = {}
+    for filters in queries:
+        for item in paginate(
+            client, operation, result_key, **{filter_parameter: filters}, **(extra or {})
+        ):
+            found[str(item[id_key])] = item
+    return found
+
+
+def unmanaged(
+    resource_type: str,
+    found: Mapping[str, Mapping[str, Any]],
+    scope: Scope,
+    known: Iterable[str],
+    *,
+    vpc_of: Callable[[Mapping[str, Any]], str | None],
+    aws_default: Callable[[Mapping[str, Any]], bool] = lambda _: False,
+) -> list[Unmanaged]:
+    """Found objects that the state does not know, other than AWS's and controllers' own."""
+    known_ids = set(known)
+    result = []
+    for object_id, item in sorted(found.items()):
+        tags = tag_map(item.get("Tags"))
+        if object_id in known_ids or aws_default(item) or owned_elsewhere(tags):
+            continue
+        if tags.get(STACK_TAG) == scope.stack:
+            reason = scope.tag_reason()
+        else:
+            reason = f"in VPC {vpc_of(item)} of the stack"
+        result.append(Unmanaged(resource_type, object_id, reason))
+    return result
+
+
+def read(client: Any, scope: Scope) -> LiveRead:
+    """Read the network resources of a scope."""
+    result = LiveRead(covered=set(SPECS))
+    _read_vpcs(client, scope, result)
+    _read_subnets(client, scope, result)
+    _read_route_tables(client, scope, result)
+    _read_nat_gateways(client, scope, result)
+    _read_internet_gateways(client, scope, result)
+    _read_network_acls(client, scope, result)
+    return result
+
+
+def _record_found(
+    scope: Scope,
+    result: LiveRead,
+    found: Mapping[str, Mapping[str, Any]],
+    types: Sequence[str],
+    describe: Callable[[str, Mapping[str, Any]], dict[str, Any]],
+) -> None:
+    """Record the live properties of every state resource of `types` that AWS still has.
+
+    Several URNs may share one physical id (an adopted default); each gets the same reading.
+    """
+    by_id: dict[str, list[Any]] = {}
+    for resource in scope.of_type(*types):
+        by_id.setdefault(resource.id, []).append(resource)
+    for resource_id, resources in by_id.items():
+        item = found.get(resource_id)
+        if item is None:
+            continue
+        live = describe(resource_id, item)
+        for resource in resources:
+            result.found[resource.urn] = live
+
+
+def _read_vpcs(client: Any, scope: Scope, result: LiveRead) -> None:
+    found = find(
+        client,
+        "describe_vpcs",
+        "Vpcs",
+        "VpcId",
+        scope=scope,
+        id_filter="vpc-id",
+        ids=scope.vpc_ids,
+        vpc_filter=None,
+    )
+
+    def describe_vpc(vpc_id: str, vpc: Mapping[str, Any]) -> dict[str, Any]:
+        live = {
+            "cidrBlock": vpc.get("CidrBlock"),
+            "instanceTenancy": vpc.get("InstanceTenancy"),
+            "tags": user_tags(tag_map(vpc.get("Tags"))),
+        }
+        for attribute in ("enableDnsSupport", "enableDnsHostnames"):
+            answer = client.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
+            live[attribute] = answer.get(attribute[0].upper() + attribute[1:], {}).get("Value")
+        return live
+
+    _record_found(scope, result, found, (VPC_TYPE,), describe_vpc)
+    result.unmanaged += unmanaged(
+        VPC_TYPE, found, scope, scope.ids(VPC_TYPE), vpc_of=lambda item: item.get("VpcId")
+    )
+
+
+def _read_subnets(client: Any, scope: Scope, result: LiveRead) -> None:
+    found = find(
+        client,
+        "describe_subnets",
+        "Subnets",
+        "SubnetId",
+        scope=scope,
+        id_filter="subnet-id",
+        ids=scope.outside_vpcs(SUBNET_TYPE),
+    )
+
+    def describe_subnet(subnet_id: str, subnet: Mapping[str, Any]) -> dict[str, Any]:
+        live = {
+            "vpcId": subnet.get("VpcId"),
+            "cidrBlock": subnet.get("CidrBlock"),
+            "availabilityZone": subnet.get("AvailabilityZone"),
+            "availabilityZoneId": subnet.get("AvailabilityZoneId"),
+            "mapPublicIpOnLaunch": subnet.get("MapPublicIpOnLaunch"),
+            "assignIpv6AddressOnCreation": subnet.get("AssignIpv6AddressOnCreation"),
+            "tags": user_tags(tag_map(subnet.get("Tags"))),
+        }
+        return live
+
+    _record_found(scope, result, found, (SUBNET_TYPE,), describe_subnet)
+    result.unmanaged += unmanaged(
+        SUBNET_TYPE, found, scope, scope.ids(SUBNET_TYPE), vpc_of=lambda item: item.get("VpcId")
+    )
+
+
+def _read_route_tables(client: Any, scope: Scope, result: LiveRead) -> None:
+    tables_in_state = scope.ids(ROUTE_TABLE_TYPE)
+    referenced = {
+        str(resource.inputs.get("routeTableId"))
+        for resource in scope.of_type(ROUTE_TYPE, ASSOCIATION_TYPE)
+        if resource.inputs.get("routeTableId")
+    }
+    found = find(
+        client,
+        "describe_route_tables",
+        "RouteTables",
+        "RouteTableId",
+        scope=scope,
+        id_filter="route-table-id",
+        ids=[*scope.outside_vpcs(ROUTE_TABLE_TYPE), *(referenced - set(tables_in_state))],
+    )
+
+    def describe_table(table_id: str, table: Mapping[str, Any]) -> dict[str, Any]:
+        live = {
+            "vpcId": table.get("VpcId"),
+            "routes": _routes(_user_routes(table)),
+            "tags": user_tags(tag_map(table.get("Tags"))),
+        }
+        return live
+
+    _record_found(scope, result, found, (ROUTE_TABLE_TYPE,), describe_table)
+    _read_routes(found, scope, result)
+    _read_associations(found, scope, result)
+    result.unmanaged += unmanaged(
+        ROUTE_TABLE_TYPE,
+        found,
+        scope,
+        tables_in_state,
+        vpc_of=lambda item: item.get("VpcId"),
+        aws_default=lambda item: any(a.get("Main") for a in item.get("Associations", [])),
+    )
+    for table_id in tables_in_state:
+        if table_id in found:
+            result.unmanaged += _undeclared_in_table(found[table_id], scope)
+
+
+def _read_routes(tables: Mapping[str, Mapping[str, Any]], scope: Scope, result: LiveRead) -> None:
+    """Route resources, matched by table and destination (their ids are the provider's own)."""
+    for resource in scope.of_type(ROUTE_TYPE):
+        table_id = str(resource.inputs.get("routeTableId", ""))
+        destination = _destination(resource.inputs)
+        route = next(
+            (
+                route
+                for route in (tables.get(table_id) or {}).get("Routes", [])
+                if _destination(route) == destination and route.get("State") != "blackhole"
+            ),
+            None,
+        )
+        if route is not None:
+            live: dict[str, Any] = {"routeTableId": table_id}
+            live.update({name: route.get(key) for key, name in _ROUTE_DESTINATIONS.items()})
+            live.update({name: route.get(key) for key, name in _ROUTE_TARGETS.items()})
+            result.found[resource.urn] = live
+
+
+def _read_associations(
+    tables: Mapping[str, Mapping[str, Any]], scope: Scope, result: LiveRead
+) -> None:
+    associations = {
+        str(association["RouteTableAssociationId"]): association
+        for table in tables.values()
+        for association in table.get("Associations", [])
+        if association.get("AssociationState", {}).get("State", "associated") == "associated"
+    }
+    for resource in scope.of_type(ASSOCIATION_TYPE):
+        association = associations.get(resource.id)
+        if association is not None:
+            result.found[resource.urn] = {
+                "routeTableId": association.get("RouteTableId"),
+                "subnetId": association.get("SubnetId"),
+                "gatewayId": association.get("GatewayId"),
+            }
+
+
+def _undeclared_in_table(table: Mapping[str, Any], scope: Scope) -> list[Unmanaged]:
+    """Routes and associations in one of the stack's tables that the state does not declare."""
+    table_id = str(table["RouteTableId"])
+    declared = {
+        _destination(resource.inputs)
+        for resource in scope.of_type(ROUTE_TYPE)
+        if resource.inputs.get("routeTableId") == table_id
+    } | {
+        _destination(route)
+        for resource in scope.of_type(ROUTE_TABLE_TYPE)
+        if resource.id == table_id
+        for route in resource.inputs.get("routes") or ()
+        if isinstance(route, Mapping)
+    }
+    found = [
+        Unmanaged(
+            ROUTE_TYPE,
+            f"{table_id}_{_destination(route)}",
+            f"route in route table {table_id} of the stack",
+        )
+        for route in _user_routes(table)
+        if _destination(route) not in declared
+    ]
+    known_associations = set(scope.ids(ASSOCIATION_TYPE))
+    found += [
+        Unmanaged(
+            ASSOCIATION_TYPE,
+            str(association["RouteTableAssociationId"]),
+            f"association of route table {table_id} of the stack",
+        )
+        for association in table.get("Associations", [])
+        if not association.get("Main")
+        and str(association["RouteTableAssociationId"]) not in known_associations
+    ]
+    return found
+
+
+def _user_routes(table: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Routes someone created: not the VPC's local route, not propagated ones."""
+    return [
+        route
+        for route in table.get("Routes", [])
+        if route.get("Origin", "CreateRoute") == "CreateRoute" and route.get("GatewayId") != "local"
+    ]
+
+
+def _destination(route: Mapping[str, Any]) -> str:
+    for key in (*_ROUTE_DESTINATIONS, *_ROUTE_DESTINATIONS.values(), "cidrBlock", "ipv6CidrBlock"):
+        if route.get(key):
+            return str(route[key])
+    return ""
+
+
+def _read_nat_gateways(client: Any, scope: Scope, result: LiveRead) -> None:
+    found = {
+        gateway_id: gateway
+        for gateway_id, gateway in find(
+            client,
+            "describe_nat_gateways",
+            "NatGateways",
+            "NatGatewayId",
+            scope=scope,
+            id_filter="nat-gateway-id",
+            ids=scope.ids(NAT_GATEWAY_TYPE),
+            filter_parameter="Filter",
+        ).items()
+        if gateway.get("State") not in _GONE_NAT_STATES
+    }
+
+    def describe_nat_gateway(gateway_id: str, gateway: Mapping[str, Any]) -> dict[str, Any]:
+        addresses = gateway.get("NatGatewayAddresses") or [{}]
+        live = {
+            "subnetId": gateway.get("SubnetId"),
+            "allocationId": addresses[0].get("AllocationId"),
+            "connectivityType": gateway.get("ConnectivityType", "public"),
+            "tags": user_tags(tag_map(gateway.get("Tags"))),
+        }
+        return live
+
+    _record_found(scope, result, found, (NAT_GATEWAY_TYPE,), describe_nat_gateway)
+    result.unmanaged += unmanaged(
+        NAT_GATEWAY_TYPE,
+        found,
+        scope,
+        scope.ids(NAT_GATEWAY_TYPE),
+        vpc_of=lambda item: item.get("VpcId"),
+    )
+
+
+def _read_internet_gateways(client: Any, scope: Scope, result: LiveRead) -> None:
+    found = find(
+        client,
+        "describe_internet_gateways",
+        "InternetGateways",
+        "InternetGatewayId",
+        scope=scope,
+        id_filter="internet-gateway-id",
+        ids=scope.outside_vpcs(INTERNET_GATEWAY_TYPE),
+        vpc_filter="attachment.vpc-id",
+    )
+
+    def vpc_of(gateway: Mapping[str, Any]) -> str | None:
+        attachments = gateway.get("Attachments") or [{}]
+        vpc_id = attachments[0].get("VpcId")
+        return str(vpc_id) if vpc_id else None
+
+    def describe_gateway(gateway_id: str, gateway: Mapping[str, Any]) -> dict[str, Any]:
+        live = {"vpcId": vpc_of(gateway), "tags": user_tags(tag_map(gateway.get("Tags")))}
+        return live
+
+    _record_found(scope, result, found, (INTERNET_GATEWAY_TYPE,), describe_gateway)
+    result.unmanaged += unmanaged(
+        INTERNET_GATEWAY_TYPE, found, scope, scope.ids(INTERNET_GATEWAY_TYPE), vpc_of=vpc_of
+    )
+
+
+def _read_network_acls(client: Any, scope: Scope, result: LiveRead) -> None:
+    types = (NETWORK_ACL_TYPE, DEFAULT_NETWORK_ACL_TYPE)
+    found = find(
+        client,
+        "describe_network_acls",
+        "NetworkAcls",
+        "NetworkAclId",
+        scope=scope,
+        id_filter="network-acl-id",
+        ids=scope.outside_vpcs(*types),
+    )
+
+    def describe_acl(acl_id: str, acl: Mapping[str, Any]) -> dict[str, Any]:
+        live = {
+            "vpcId": acl.get("VpcId"),
+            "subnetIds": sorted(
+                str(association["SubnetId"]) for association in acl.get("Associations", [])
+            ),
+            "tags": user_tags(tag_map(acl.get("Tags"))),
+        }
+        return live
+
+    _record_found(scope, result, found, types, describe_acl)
+    result.unmanaged += unmanaged(
+        NETWORK_ACL_TYPE,
+        found,
+        scope,
+        scope.ids(*types),
+        vpc_of=lambda item: item.get("VpcId"),
+        aws_default=lambda item: bool(item.get("IsDefault")),
+    )

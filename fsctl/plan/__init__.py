@@ -1,0 +1,1 @@
+"""Offline plans: the mock cloud, the recording monitor, wire-value conversion, and `fsctl plan`."""

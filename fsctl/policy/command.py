@@ -1,0 +1,96 @@
+"""`fsctl policy`: run the project's policy pack on an offline plan."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fsctl.errors import EXIT_FINDINGS, EXIT_OK, UserError
+from fsctl.policy.runner import (
+    PolicyInputError,
+    Violation,
+    read_plan,
+    read_policy_config,
+    resolve_config,
+    run_policies,
+)
+from policies import ALL_POLICIES, DEFAULT_ENFORCEMENT
+
+
+def register(commands: Any) -> None:
+    """Add the `policy` subcommand."""
+    policy = commands.add_parser(
+        "policy",
+        help="check a plan against the policy pack",
+        description="Run the policy pack (resource and stack policies) on a plan written by "
+        "`fsctl plan`. Exit 1 if any mandatory policy is violated.",
+    )
+    policy.add_argument(
+        "--plan", type=Path, required=True, help="plan directory (holding resources.json)"
+    )
+    policy.add_argument(
+        "--config",
+        type=Path,
+        help="policy config file, as for `pulumi --policy-pack-config` "
+        "(policies/config/<env>.json); default: every policy at the pack's level",
+    )
+    policy.add_argument("--format", choices=("table", "json"), default="table")
+    policy.set_defaults(handler=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Check the plan and print the violations."""
+    try:
+        plan = read_plan(arguments.plan)
+        raw_config = read_policy_config(arguments.config) if arguments.config else None
+        try:
+            settings = resolve_config(ALL_POLICIES, DEFAULT_ENFORCEMENT, raw_config)
+        except PolicyInputError as error:
+            raise PolicyInputError(
+                "\n".join(f"{arguments.config}: {line}" for line in str(error).splitlines())
+            ) from None
+        violations = run_policies(plan, ALL_POLICIES, settings)
+    except PolicyInputError as error:
+        raise UserError(str(error)) from None
+
+    if arguments.format == "json":
+        print(json.dumps({"violations": [item.to_json() for item in violations]}, indent=2))
+    else:
+        print(_table(violations, len(plan.resources), plan.stack))
+    return EXIT_FINDINGS if any(item.blocks for item in violations) else EXIT_OK
+
+
+def _table(violations: Sequence[Violation], resource_count: int, stack: str) -> str:
+    checked = f"{len(ALL_POLICIES)} policies on {resource_count} resources of stack {stack}"
+    if not violations:
+        return f"No violations: {checked}."
+    rows = [
+        (item.enforcement_level.value, item.policy, _resource(item.urn), item.message)
+        for item in violations
+    ]
+    header = ("LEVEL", "POLICY", "RESOURCE", "MESSAGE")
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(3)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+        + "  "
+        + row[3]
+        for row in [header, *rows]
+    ]
+    mandatory = sum(item.blocks for item in violations)
+    lines += [
+        "",
+        f"{len(violations)} violation(s), {mandatory} mandatory, "
+        f"{len(violations) - mandatory} advisory: {checked}.",
+    ]
+    return "\n".join(lines)
+
+
+def _resource(urn: str | None) -> str:
+    """A URN as `type::name`, the part a reader needs."""
+    if not urn:
+        return "(stack)"
+    qualified_type, _, name = urn.rpartition("::")
+    return f"{qualified_type.rsplit('$', 1)[-1]}::{name}"
