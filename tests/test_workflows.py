@@ -163,3 +163,60 @@ def test_every_stack_of_the_workflows_has_its_config_and_policy_config() -> None
     for stack in stacks:
         assert (PROJECT_ROOT / f"Pulumi.{stack}.yaml").is_file()
         assert (PROJECT_ROOT / "policies" / "config" / f"{stack}.json").is_file()
+
+
+GUARD = ".github/scripts/require-deploy-runner.sh"
+
+
+def _cloud_jobs() -> list[tuple[str, dict[str, Any]]]:
+    """Jobs that run on the deployer runner (they reach the clusters' API endpoints)."""
+    jobs = []
+    for workflow in WORKFLOW_FILES:
+        document: dict[str, Any] = yaml.safe_load(workflow.read_text())
+        for name, job in document["jobs"].items():
+            if "DEPLOY_RUNNER" in str(job.get("runs-on", "")):
+                jobs.append((f"{workflow.name}:{name}", job))
+    return jobs
+
+
+@pytest.mark.parametrize(("name", "job"), _cloud_jobs(), ids=[n for n, _ in _cloud_jobs()])
+def test_cloud_jobs_refuse_a_runner_outside_the_network_before_any_cloud_step(
+    name: str, job: dict[str, Any]
+) -> None:
+    steps = job["steps"]
+    guard = next(i for i, step in enumerate(steps) if step.get("run") == GUARD)
+    assert steps[guard]["env"]["DEPLOY_RUNNER"] == "${{ vars.DEPLOY_RUNNER }}"
+    first_cloud_step = next(
+        i
+        for i, step in enumerate(steps)
+        if str(step.get("uses", "")).startswith(("aws-actions/", "pulumi/actions"))
+    )
+    assert guard < first_cloud_step, name
+
+
+@pytest.mark.parametrize(
+    ("runner", "aws_cli", "code", "says"),
+    [
+        ("", True, 1, "set the repository variable DEPLOY_RUNNER"),
+        ("deployer", False, 1, "has no AWS CLI"),
+        ("deployer", True, 0, "aws-cli/2"),
+    ],
+)
+def test_runner_guard(
+    tmp_path: Path, runner: str, aws_cli: bool, code: int, says: str
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if aws_cli:
+        fake_aws = bin_dir / "aws"
+        fake_aws.write_text("#!/bin/sh\necho aws-cli/2.27.0\n")
+        fake_aws.chmod(0o755)
+    result = subprocess.run(
+        ["/bin/bash", str(PROJECT_ROOT / GUARD)],
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin", "DEPLOY_RUNNER": runner},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == code
+    assert says in result.stdout
