@@ -12,7 +12,7 @@ import copy
 import io
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,15 +44,16 @@ def run_policy(plan: Path) -> tuple[int, list[dict[str, Any]]]:
 
 
 def find(document: Document, resource_type: str, name: str) -> dict[str, Any]:
-    [match] = [
+    matches: list[dict[str, Any]] = [
         item
         for item in document["resources"]
         if item["type"].endswith(resource_type) and item["name"] == name
     ]
-    return match
+    assert len(matches) == 1, f"{len(matches)} resources {resource_type} {name}"
+    return matches[0]
 
 
-def mutate(item: dict[str, Any], path: list[str | int], value: Any) -> str:
+def mutate(item: dict[str, Any], path: Sequence[str | int], value: Any) -> str:
     """Set `path` to `value` in the inputs and the outputs alike; delete it when value is None."""
     for side in ("inputs", "outputs"):
         parent: Any = item[side]
@@ -71,9 +72,9 @@ def drop(document: Document, resource_type: str, name: str) -> None:
 
 
 BACKUPS = "core-search-rondb-backups"
-FLIGHT = ["spec", "template", "spec"]
-CONTAINER = [*FLIGHT, "containers", 0]
-KAFKA_SPEC = ["spec", "kafka"]
+FLIGHT: list[str | int] = ["spec", "template", "spec"]
+CONTAINER: list[str | int] = [*FLIGHT, "containers", 0]
+KAFKA_SPEC: list[str | int] = ["spec", "kafka"]
 
 
 def bucket_public(document: Document) -> str:
@@ -185,7 +186,7 @@ def authorization_off(document: Document) -> str:
 
 def user_reads_everything(document: Document) -> str:
     user = find(document, "KafkaUser", "core-user-search")
-    acl = ["spec", "authorization", "acls", 0, "resource", "name"]
+    acl: list[str | int] = ["spec", "authorization", "acls", 0, "resource", "name"]
     return mutate(user, acl, "*")
 
 
