@@ -190,7 +190,8 @@ def _container_problems(
     if not is_true(non_root) or context.get("runAsUser", pod_context.get("runAsUser")) == 0:
         yield f"{where} may run as root; set runAsNonRoot true (pod or container securityContext)"
     seccomp = mapping(context.get("seccompProfile")) or mapping(pod_context.get("seccompProfile"))
-    if text(seccomp.get("type")) not in ("RuntimeDefault", "Localhost"):
+    # Unconfined is reported above, at whichever level sets it.
+    if text(seccomp.get("type")) not in ("RuntimeDefault", "Localhost", "Unconfined"):
         yield (
             f"{where} has no seccomp profile; set seccompProfile.type RuntimeDefault on the pod "
             "securityContext"
