@@ -8,7 +8,21 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from policies import eks, iam, kafka, kubernetes, network, nodes
+from policies import (
+    eks,
+    federation,
+    iam,
+    identity,
+    kafka,
+    kafka_access,
+    kubernetes,
+    logs,
+    namespaces,
+    network,
+    nodes,
+    s3,
+    workloads,
+)
 
 PACK_NAME = "feature-store-eks"
 DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY
@@ -21,4 +35,11 @@ ALL_POLICIES: list[Policy] = [
     *iam.POLICIES,
     *kubernetes.POLICIES,
     *kafka.POLICIES,
+    *s3.POLICIES,
+    *workloads.POLICIES,
+    *namespaces.POLICIES,
+    *kafka_access.POLICIES,
+    *federation.POLICIES,
+    *identity.POLICIES,
+    *logs.POLICIES,
 ]

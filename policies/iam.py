@@ -62,7 +62,7 @@ STATEFUL_TYPES = (
 )
 
 
-def _documents(args: ResourceValidationArgs) -> Iterator[tuple[str, Mapping[str, Any]]]:
+def granted_documents(args: ResourceValidationArgs) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """The policy documents a resource grants, each with a label for messages."""
     if args.resource_type == ROLE:
         for item in sequence(args.props.get("inlinePolicies")):
@@ -92,7 +92,7 @@ def iam_no_wildcard_permissions() -> ResourceValidationPolicy:
 
     def check(args: ResourceValidationArgs) -> Iterator[str]:
         allowed = set(_ALLOWED_SERVICE_WILDCARDS.strings(args))
-        for label, document in _documents(args):
+        for label, document in granted_documents(args):
             for statement in filter(_allows, statements(document)):
                 yield from _wildcard_problems(label, statement, allowed)
 

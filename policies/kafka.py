@@ -42,16 +42,19 @@ _REPLICATION_SETTINGS = (
 )
 
 
-def _broker_config(props: Mapping[str, Any]) -> Mapping[str, Any]:
+def broker_config(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A Kafka resource's `spec.kafka.config`."""
     return mapping(mapping(mapping(props.get("spec")).get("kafka")).get("config"))
 
 
-def _setting(config: Mapping[str, Any], key: str) -> int:
+def broker_setting(config: Mapping[str, Any], key: str) -> int:
+    """A broker setting, or Kafka's default when the config leaves it out."""
     value = as_int(config.get(key))
     return KAFKA_DEFAULTS[key] if value is None else value
 
 
-def _topic(props: Mapping[str, Any]) -> tuple[int | None, Mapping[str, Any]]:
+def topic_settings(props: Mapping[str, Any]) -> tuple[int | None, Mapping[str, Any]]:
+    """A KafkaTopic's replicas (None when unset) and config."""
     spec = mapping(props.get("spec"))
     return as_int(spec.get("replicas")), mapping(spec.get("config"))
 
@@ -68,13 +71,13 @@ def kafka_replication_factor() -> ResourceValidationPolicy:
         required = _REPLICATION_FACTOR.integer(args)
         name = object_name(args.props, args.name)
         if args.resource_type == KAFKA_TOPIC:
-            replicas, _ = _topic(args.props)
+            replicas, _ = topic_settings(args.props)
             if replicas is not None and replicas < required:
                 yield f"topic {name} keeps {replicas} replica(s); set spec.replicas to {required}"
             return
-        config = _broker_config(args.props)
+        config = broker_config(args.props)
         for key in _REPLICATION_SETTINGS:
-            value = _setting(config, key)
+            value = broker_setting(config, key)
             if value < required:
                 yield (
                     f"Kafka {name} has {key} {value}, so losing one broker can lose data; set "
@@ -106,19 +109,19 @@ def kafka_min_insync_replicas() -> ResourceValidationPolicy:
         required = _MIN_INSYNC.integer(args)
         name = object_name(args.props, args.name)
         if args.resource_type == KAFKA_TOPIC:
-            replicas, config = _topic(args.props)
+            replicas, config = topic_settings(args.props)
             value = as_int(config.get("min.insync.replicas"))
             if value is not None:
                 yield from _insync_problems(f"topic {name}", value, replicas, required)
             return
-        config = _broker_config(args.props)
+        config = broker_config(args.props)
         yield from _insync_problems(
             f"Kafka {name}",
-            _setting(config, "min.insync.replicas"),
-            _setting(config, "default.replication.factor"),
+            broker_setting(config, "min.insync.replicas"),
+            broker_setting(config, "default.replication.factor"),
             required,
         )
-        isr = _setting(config, "transaction.state.log.min.isr")
+        isr = broker_setting(config, "transaction.state.log.min.isr")
         if isr < required:
             yield (f"Kafka {name} has transaction.state.log.min.isr {isr}; set it to {required}")
 
@@ -151,9 +154,9 @@ def kafka_no_unclean_leader_election() -> ResourceValidationPolicy:
 
     def check(args: ResourceValidationArgs) -> Iterator[str]:
         config = (
-            _topic(args.props)[1]
+            topic_settings(args.props)[1]
             if args.resource_type == KAFKA_TOPIC
-            else _broker_config(args.props)
+            else broker_config(args.props)
         )
         if is_true(config.get("unclean.leader.election.enable")):
             yield (

@@ -131,3 +131,19 @@ def _gateway(props: Mapping[str, Any]) -> str:
 
 def _inline_routes(value: Any) -> Sequence[Mapping[str, Any]]:
     return [mapping(item) for item in sequence(value)]
+
+
+KMS_KEY = "aws:kms/key:Key"
+KMS_ALIAS = "aws:kms/alias:Alias"
+
+
+def stack_key_references(resources: Iterable[PolicyResource]) -> set[str]:
+    """Every way of naming a KMS key of the stack: key ARN and id, alias name and ARN."""
+    references: set[str] = set()
+    for resource in resources:
+        if resource.resource_type == KMS_KEY:
+            references |= {text(resource.props.get(key)) for key in ("arn", "keyId", "id")}
+        elif resource.resource_type == KMS_ALIAS:
+            references |= {text(resource.props.get(key)) for key in ("arn", "name")}
+    references.discard("")
+    return references

@@ -9,6 +9,7 @@ preview.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -220,3 +221,8 @@ def camel_path(path: str) -> str:
         re.sub(r"_([a-z0-9])", lambda match: match.group(1).upper(), segment)
         for segment in path.split(".")
     )
+
+
+def matches_any(name: str, patterns: Iterable[str]) -> bool:
+    """Whether `name` matches one of the shell-style `patterns` (`*-audit`, `kafka/*`)."""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)

@@ -1,8 +1,10 @@
-"""Calling the pack's policies directly, the way the engine calls them.
+"""Running the pack's policies in tests the one way `fsctl policy` runs them.
 
-There is no official offline test helper (pulumi/pulumi-policy#445): these build the SDK's own
-argument objects, with properties behind the SDK's proxy as in a real preview, and collect what
-the policies report.
+There is no official offline test helper (pulumi/pulumi-policy#445). Tests describe resources
+as a plan's `resources.json` entries and run them through `fsctl.policy`: the same engine
+emulation (`ResourceValidationArgs` on inputs, `PolicyResource` outputs for stack policies,
+properties behind the SDK's proxy) and the same config resolution (schema defaults, type
+checks) as `fsctl policy` and `pulumi preview --policy-pack`.
 """
 
 from __future__ import annotations
@@ -15,26 +17,20 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 import yaml
-from pulumi_policy import (
-    PolicyCustomTimeouts,
-    PolicyProviderResource,
-    PolicyResource,
-    PolicyResourceOptions,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
-from pulumi_policy.proxy import unknown_checking_proxy
+from pulumi_policy import EnforcementLevel
 
+from fsctl.policy import PlanDocument, Violation, resolve_config, run_policies
 from policies import ALL_POLICIES
 from tests.conftest import SHARED_DIR
 
 POLICIES = {policy.name: policy for policy in ALL_POLICIES}
 KUBERNETES_VERSION = "1.33"
 STRIMZI_CRDS = SHARED_DIR / "schemas" / "strimzi-1.2.0"
+KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
 
 Path = Sequence[str | int]
+PlannedResource = dict[str, Any]
+"""A resource as `resources.json` records it (inputs, outputs, options, provider)."""
 
 
 def urn(resource_type: str, name: str) -> str:
@@ -42,10 +38,57 @@ def urn(resource_type: str, name: str) -> str:
     return f"urn:pulumi:test::feature-store-eks::{resource_type}::{name}"
 
 
-def _options(protect: bool, ignore_changes: Sequence[str]) -> PolicyResourceOptions:
-    return PolicyResourceOptions(
-        protect, list(ignore_changes), None, [], PolicyCustomTimeouts(0, 0, 0), []
+def planned(
+    resource_type: str,
+    name: str,
+    props: Mapping[str, Any],
+    *,
+    provider: str | None = None,
+    protect: bool = False,
+    ignore_changes: Sequence[str] = (),
+) -> PlannedResource:
+    """A plan entry whose inputs and outputs are both `props` (what the engine has after up)."""
+    return {
+        "urn": urn(resource_type, name),
+        "type": resource_type,
+        "name": name,
+        "custom": True,
+        "parent": None,
+        "provider": urn(KUBERNETES_PROVIDER, provider) if provider else None,
+        "inputs": copy.deepcopy(dict(props)),
+        "outputs": copy.deepcopy(dict(props)),
+        "options": {
+            "protect": protect,
+            "ignoreChanges": list(ignore_changes),
+            "dependsOn": [],
+            "deleteBeforeReplace": False,
+        },
+    }
+
+
+def run_policy(
+    policy_name: str,
+    resources: Sequence[PlannedResource],
+    config: Mapping[str, Any] | None = None,
+) -> list[Violation]:
+    """What one policy reports on a plan of `resources`, with `config` over its defaults."""
+    policy = POLICIES[policy_name]
+    providers = sorted({item["provider"] for item in resources if item.get("provider")})
+    plan = PlanDocument(
+        stack="test",
+        project="feature-store-eks",
+        resources=[
+            *(
+                planned(KUBERNETES_PROVIDER, reference.rsplit("::", 1)[-1], {})
+                for reference in providers
+            ),
+            *resources,
+        ],
     )
+    settings = resolve_config(
+        [policy], EnforcementLevel.MANDATORY, {policy_name: dict(config or {})}
+    )
+    return run_policies(plan, [policy], settings)
 
 
 def validate_resource(
@@ -59,24 +102,10 @@ def validate_resource(
     config: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """The messages a resource policy reports for one resource's inputs."""
-    policy = POLICIES[policy_name]
-    assert isinstance(policy, ResourceValidationPolicy)
-    messages: list[str] = []
-
-    def report(message: str, _urn: str | None = None) -> None:
-        messages.append(message)
-
-    args = ResourceValidationArgs(
-        resource_type,
-        unknown_checking_proxy(copy.deepcopy(dict(props))),
-        urn(resource_type, name),
-        name,
-        _options(protect, ignore_changes),
-        None,
-        dict(config or {}),
-    )
-    assert policy.validate(args, report) is None
-    return messages
+    resource = planned(resource_type, name, props, protect=protect, ignore_changes=ignore_changes)
+    violations = run_policy(policy_name, [resource], config)
+    assert {item.urn for item in violations} <= {resource["urn"]}
+    return [item.message for item in violations]
 
 
 def stack_resource(
@@ -85,46 +114,21 @@ def stack_resource(
     props: Mapping[str, Any],
     *,
     provider: str | None = None,
-) -> PolicyResource:
+) -> PlannedResource:
     """A resource as a stack policy sees it: its outputs, options and provider."""
-    provider_resource = (
-        PolicyProviderResource(
-            "pulumi:providers:kubernetes",
-            {},
-            urn("pulumi:providers:kubernetes", provider),
-            provider,
-        )
-        if provider
-        else None
-    )
-    return PolicyResource(
-        resource_type,
-        unknown_checking_proxy(copy.deepcopy(dict(props))),
-        urn(resource_type, name),
-        name,
-        _options(False, ()),
-        provider_resource,
-        None,
-        [],
-        {},
-    )
+    return planned(resource_type, name, props, provider=provider)
 
 
 def validate_stack(
     policy_name: str,
-    resources: Sequence[PolicyResource],
+    resources: Sequence[PlannedResource],
     config: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, str]]:
     """`(resource name, message)` for each violation a stack policy reports."""
-    policy = POLICIES[policy_name]
-    assert isinstance(policy, StackValidationPolicy)
-    found: list[tuple[str, str]] = []
-
-    def report(message: str, violating_urn: str | None = None) -> None:
-        assert violating_urn, f"{policy_name} reported a violation without a resource"
-        found.append((violating_urn.rsplit("::", 1)[-1], message))
-
-    assert policy.validate(StackValidationArgs(list(resources), dict(config or {})), report) is None
+    found = []
+    for item in run_policy(policy_name, resources, config):
+        assert item.urn, f"{policy_name} reported a violation without a resource"
+        found.append((item.urn.rsplit("::", 1)[-1], item.message))
     return found
 
 

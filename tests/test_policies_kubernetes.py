@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pulumi_policy import PolicyResource
 
 from tests.policy_harness import (
+    PlannedResource,
     assert_valid_kubernetes,
     changed,
     removed,
@@ -195,7 +195,7 @@ def test_class_deleting_volumes_fails_unless_scratch(manifest: dict[str, Any]) -
     )
 
 
-def storage_class(name: str, default: bool, cluster: str = "core-k8s") -> PolicyResource:
+def storage_class(name: str, default: bool, cluster: str = "core-k8s") -> PlannedResource:
     metadata: dict[str, Any] = {"name": name}
     if default:
         metadata["annotations"] = {DEFAULT_ANNOTATION: "true"}
@@ -327,7 +327,7 @@ def workload(
     pdb: dict[str, Any] | None = PDB_OBJECT,
     hpa: dict[str, Any] = HPA_OBJECT,
     cluster: str = "core-k8s",
-) -> list[PolicyResource]:
+) -> list[PlannedResource]:
     resources = [
         stack_resource(DEPLOYMENT, "search-arrow-flight", DEPLOYMENT_OBJECT, provider="core-k8s"),
         stack_resource(HPA, "search-arrow-flight-hpa", hpa, provider="core-k8s"),
@@ -422,7 +422,7 @@ CHART_PDB = changed(
 )
 
 
-def chart_workload(hpa: dict[str, Any] = CHART_HPA) -> list[PolicyResource]:
+def chart_workload(hpa: dict[str, Any] = CHART_HPA) -> list[PlannedResource]:
     return [
         stack_resource(HPA, "search-mysqlds-hpa", hpa, provider="core-k8s"),
         stack_resource(PDB, "search-rondb-mysqld", CHART_PDB, provider="core-k8s"),

@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pulumi_policy import PolicyResource
 
-from tests.policy_harness import changed, stack_resource, validate_resource, validate_stack
+from tests.policy_harness import (
+    PlannedResource,
+    changed,
+    stack_resource,
+    validate_resource,
+    validate_stack,
+)
 
 SUBNET = "aws:ec2/subnet:Subnet"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -152,7 +157,7 @@ HTTPS_RULE = {
 }
 
 
-def group(ingress: list[dict[str, Any]]) -> PolicyResource:
+def group(ingress: list[dict[str, Any]]) -> PlannedResource:
     return stack_resource(
         SECURITY_GROUP,
         "app",
@@ -193,13 +198,13 @@ def test_inline_rules_mixed_with_rule_resources_fail() -> None:
 # vpc-flow-logs and vpc-default-security-group-closed
 
 
-def vpc() -> PolicyResource:
+def vpc() -> PlannedResource:
     return stack_resource(
         VPC, "core-vpc", {"arn": arn("vpc", "vpc-1"), "cidrBlock": "10.20.0.0/16"}
     )
 
 
-def flow_log(traffic_type: str = "ALL", vpc_id: str = "vpc-1") -> PolicyResource:
+def flow_log(traffic_type: str = "ALL", vpc_id: str = "vpc-1") -> PlannedResource:
     return stack_resource(
         FLOW_LOG,
         "core-flow-log",
@@ -240,7 +245,7 @@ def test_vpc_id_comes_from_the_id_output_when_there_is_one() -> None:
     assert validate_stack("vpc-flow-logs", [deployed, flow_log(vpc_id="vpc-9")]) == []
 
 
-def default_group(**rules: Any) -> PolicyResource:
+def default_group(**rules: Any) -> PlannedResource:
     return stack_resource(
         DEFAULT_SG, "core-default-sg", {"vpcId": "vpc-1", "ingress": [], "egress": [], **rules}
     )
@@ -276,7 +281,7 @@ def test_default_security_group_with_rules_fails() -> None:
 # nat-gateway-per-az: private subnets a and b, each with a NAT gateway in its zone.
 
 
-def network(private_b_nat: str = "nat-b", inline_route: bool = False) -> list[PolicyResource]:
+def network(private_b_nat: str = "nat-b", inline_route: bool = False) -> list[PlannedResource]:
     resources = []
     for zone, letter in ((ZONE_A, "a"), (ZONE_B, "b")):
         for tier in ("public", "private"):

@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pulumi_policy import PolicyResource
 
-from tests.policy_harness import changed, removed, stack_resource, validate_resource, validate_stack
+from tests.policy_harness import (
+    PlannedResource,
+    changed,
+    removed,
+    stack_resource,
+    validate_resource,
+    validate_stack,
+)
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 INSTANCE = "aws:ec2/instance:Instance"
@@ -343,7 +349,7 @@ def subnet_arn(subnet_id: str) -> str:
     return f"arn:aws:ec2:eu-central-1:123456789012:subnet/{subnet_id}"
 
 
-def network(zones: tuple[str, ...] = ZONES) -> list[PolicyResource]:
+def network(zones: tuple[str, ...] = ZONES) -> list[PlannedResource]:
     resources = [
         stack_resource(
             "aws:ec2/routeTable:RouteTable",
@@ -386,7 +392,7 @@ def network(zones: tuple[str, ...] = ZONES) -> list[PolicyResource]:
 
 def node_group(
     pool: str, zone: str, subnets: list[str] | None = None, cluster: str = "fs-prod-core"
-) -> PolicyResource:
+) -> PlannedResource:
     labels = {"featurestore.io/node-pool": pool}
     if pool != "system":
         labels[PROJECT] = pool
@@ -401,7 +407,7 @@ def node_group(
     )
 
 
-def cluster(zones: tuple[str, ...] = ZONES) -> list[PolicyResource]:
+def cluster(zones: tuple[str, ...] = ZONES) -> list[PlannedResource]:
     return [
         *network(zones),
         *(node_group(pool, zone) for pool in ("system", "search") for zone in zones),
@@ -413,7 +419,7 @@ def test_project_with_a_node_group_in_every_zone_passes() -> None:
 
 
 def test_project_missing_a_zone_fails() -> None:
-    resources = [item for item in cluster() if item.name != "core-search-eu-central-1c"]
+    resources = [item for item in cluster() if item["name"] != "core-search-eu-central-1c"]
     assert validate_stack("project-node-group-per-zone", resources) == [
         (
             "core-search-eu-central-1a",
@@ -424,7 +430,7 @@ def test_project_missing_a_zone_fails() -> None:
 
 
 def test_node_groups_of_another_cluster_do_not_count() -> None:
-    resources = [item for item in cluster() if item.name != "core-search-eu-central-1c"]
+    resources = [item for item in cluster() if item["name"] != "core-search-eu-central-1c"]
     other = node_group("search", "eu-central-1c", cluster="fs-prod-other")
     violations = validate_stack("project-node-group-per-zone", [*resources, other])
     assert violations[0] == (
