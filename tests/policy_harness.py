@@ -1,7 +1,7 @@
 """Running the pack's policies in tests the one way `fsctl policy` runs them.
 
 There is no official offline test helper (pulumi/pulumi-policy#445). Tests describe resources
-as a plan's `resources.json` entries and run them through `fsctl.policy`: the same engine
+as a plan's `resources.json` entries and run them through `fsctl.policy.runner`: the same engine
 emulation (`ResourceValidationArgs` on inputs, `PolicyResource` outputs for stack policies,
 properties behind the SDK's proxy) and the same config resolution (schema defaults, type
 checks) as `fsctl policy` and `pulumi preview --policy-pack`.
@@ -19,7 +19,7 @@ import kubernetes_validate
 import yaml
 from pulumi_policy import EnforcementLevel
 
-from fsctl.policy import PlanDocument, Violation, resolve_config, run_policies
+from fsctl.policy.runner import PlanDocument, Violation, resolve_config, run_policies
 from policies import ALL_POLICIES
 from tests.conftest import SHARED_DIR
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.featurestore.project import DELETED_AUDIT_LOG_DAYS
 from components.featurestore.rondb_postrender import postrender
 from fsctl.plan.offline import Plan
 from infra.config import ConfigError, parse_stack_config
@@ -121,8 +122,10 @@ def test_every_versioned_bucket_expires_old_versions_markers_and_stale_uploads(
             for r in rules
             if "noncurrentVersionExpiration" in r
         ]
-        # Backups are kept 14 days (the default ttl); a pruned one at most 7 more.
-        assert noncurrent == [7]
+        # Backups are kept 14 days (the default ttl), a pruned one at most 7 more; a deleted
+        # audit log stays recoverable for a quarter.
+        expected = DELETED_AUDIT_LOG_DAYS if name.endswith("-rondb-backup-audit") else 7
+        assert noncurrent == [expected], name
         assert any(
             r.get("abortIncompleteMultipartUpload", {}).get("daysAfterInitiation") == 1
             for r in rules
@@ -182,8 +185,11 @@ def test_reads_of_the_dumps_are_logged_to_a_private_sse_s3_bucket_with_a_lifecyc
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
     assert delivery["Condition"]["ArnLike"] == {"aws:SourceArn": backups.outputs["arn"]}
-    [rule] = lifecycle_of(prod, name)
-    assert rule["expiration"]["days"] == 365
+    expire, markers = lifecycle_of(prod, name)
+    assert expire["expiration"]["days"] == 365
+    assert markers["expiration"] == {"expiredObjectDeleteMarker": True}
+    versioning = prod.named("aws:s3/bucketVersioning:BucketVersioning", name)
+    assert versioning.inputs["versioningConfiguration"]["status"] == "Enabled"
     assert not prod.of_type("aws:cloudtrail/trail:Trail")
 
 
@@ -207,7 +213,7 @@ def test_cloudtrail_data_events_record_reads_instead_when_configured(
     assert fields["eventCategory"]["equals"] == ["Data"]
     policy = plan.named("aws:s3/bucketPolicy:BucketPolicy", "core-search-rondb-backup-audit")
     assert policy.urn in trail.dependencies
-    [rule] = lifecycle_of(plan, "core-search-rondb-backup-audit")
+    rule, _markers = lifecycle_of(plan, "core-search-rondb-backup-audit")
     assert rule["expiration"]["days"] == 90
 
 

@@ -39,9 +39,6 @@ DEV_ADVISORY = {
     "kafka-min-insync-replicas",
     "kafka-cruise-control-auto-rebalance",
 }
-# Rules the stack breaks today, advisory in both environments until the program is fixed
-# (docs/policies.md, "Findings in the current stack"); remove one here once its fix lands.
-PENDING_PROGRAM_FIXES = {"workload-service-account-token"}
 BY_NAME = {policy.name: policy for policy in ALL_POLICIES}
 
 
@@ -111,7 +108,7 @@ def test_prod_config_makes_every_policy_mandatory() -> None:
         name
         for name, value in settings.items()
         if value.enforcement_level is not EnforcementLevel.MANDATORY
-    } == PENDING_PROGRAM_FIXES
+    } == set()
 
 
 def test_dev_config_advises_on_cheap_choices_and_enforces_the_rest() -> None:
@@ -121,13 +118,13 @@ def test_dev_config_advises_on_cheap_choices_and_enforces_the_rest() -> None:
         for name, value in settings.items()
         if value.enforcement_level is EnforcementLevel.ADVISORY
     }
-    assert advisory == DEV_ADVISORY | PENDING_PROGRAM_FIXES
+    assert advisory == DEV_ADVISORY
     mandatory = {
         name
         for name, value in settings.items()
         if value.enforcement_level is EnforcementLevel.MANDATORY
     }
-    assert mandatory == set(BY_NAME) - DEV_ADVISORY - PENDING_PROGRAM_FIXES
+    assert mandatory == set(BY_NAME) - DEV_ADVISORY
 
 
 def test_both_environments_keep_the_endpoint_closed_to_the_world() -> None:

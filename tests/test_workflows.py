@@ -202,9 +202,7 @@ def test_cloud_jobs_refuse_a_runner_outside_the_network_before_any_cloud_step(
         ("deployer", True, 0, "aws-cli/2"),
     ],
 )
-def test_runner_guard(
-    tmp_path: Path, runner: str, aws_cli: bool, code: int, says: str
-) -> None:
+def test_runner_guard(tmp_path: Path, runner: str, aws_cli: bool, code: int, says: str) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     if aws_cli:

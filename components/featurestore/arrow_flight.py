@@ -55,6 +55,8 @@ def arrow_flight_manifests(project: str, spec: ArrowFlightSpec) -> list[dict[str
                 "template": {
                     "metadata": {"labels": labels},
                     "spec": {
+                        # The server never calls the API server: no token in the pod.
+                        "automountServiceAccountToken": False,
                         "nodeSelector": {PROJECT_LABEL: project},
                         "tolerations": [
                             {

@@ -33,6 +33,10 @@ from components.shared.options import component_dependencies
 from components.shared.pod_identity import pod_identity_role
 from components.shared.tags import project_tags
 
+DELETED_AUDIT_LOG_DAYS = 90
+"""How long a deleted or overwritten audit log object stays recoverable: a quarter, long enough
+for a deletion to be noticed, and within the pack's bound on noncurrent versions."""
+
 
 class ProjectFeatureStore(pulumi.ComponentResource):
     """Everything one project runs on its cluster, in its own namespace.
@@ -270,6 +274,16 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         """
         child = pulumi.ResourceOptions(parent=self)
         logs = self._private_bucket(f"{name}-rondb-backup-audit", rondb.project, None, protect)
+        # Versioned, so that deleting a log object does not erase who read the backups: the
+        # deleted record stays recoverable for DELETED_AUDIT_LOG_DAYS.
+        aws.s3.BucketVersioning(
+            f"{name}-rondb-backup-audit",
+            bucket=logs.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+                status="Enabled"
+            ),
+            opts=child,
+        )
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-rondb-backup-audit",
             bucket=logs.id,
@@ -281,10 +295,22 @@ class ProjectFeatureStore(pulumi.ComponentResource):
                     expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
                         days=rondb.audit_log_retention_days
                     ),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=DELETED_AUDIT_LOG_DAYS
+                    ),
                     abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
                         days_after_initiation=1
                     ),
-                )
+                ),
+                # S3 refuses `expiredObjectDeleteMarker` beside `days` in one rule.
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="remove-expired-delete-markers",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                        expired_object_delete_marker=True
+                    ),
+                ),
             ],
             opts=child,
         )
