@@ -28,7 +28,7 @@ from components.shared.kms import ClusterKey
 from components.shared.manifests import apply_manifest
 from components.shared.tags import cluster_default_tags, identity_tags
 from components.storage.classes import DEFAULT_CLASS, StorageClasses
-from infra.config import ClusterConfig, NatStrategy
+from infra.config import ClusterConfig
 from infra.specs import (
     arrow_flight_spec,
     cluster_node_groups,
@@ -83,11 +83,11 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         partition = aws.get_partition_output(
             opts=pulumi.InvokeOutputOptions(provider=self.aws_provider)
         ).partition
-        cluster_name = eks_cluster_name(stack, name)
+        eks_name = eks_cluster_name(stack, name)
 
         self.key = ClusterKey(
             name,
-            alias=f"alias/{cluster_name}",
+            alias=f"alias/{eks_name}",
             account_id=account_id,
             partition=partition,
             region=region,
@@ -99,7 +99,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             cidr=config.vpc_cidr,
             region=region,
             zones=config.availability_zones,
-            single_nat_gateway=config.nat_strategy is NatStrategy.SINGLE,
+            nat_strategy=config.nat_strategy,
             flow_log_retention_days=config.flow_log_retention_days,
             account_id=account_id,
             protect_logs=protect_stateful,
@@ -127,7 +127,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         )
         self.control_plane = ControlPlane(
             name,
-            cluster_name=cluster_name,
+            eks_cluster_name=eks_name,
             kubernetes_version=config.kubernetes_version,
             vpc_id=self.network.vpc_id,
             control_plane_subnet_ids=list(
@@ -150,7 +150,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         def addons(stage: str, names: Set[AddonName], opts: pulumi.ResourceOptions) -> EksAddons:
             return EksAddons(
                 f"{name}-{stage}",
-                cluster_name=self.control_plane.eks_cluster_name,
+                cluster_name=self.control_plane.cluster_name,
                 cluster_arn=self.control_plane.cluster_arn,
                 addons=names,
                 versions=versions,
@@ -166,8 +166,8 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         networking = addons("before-compute", BEFORE_COMPUTE, on_aws)
         self.node_groups = NodeGroups(
             name,
-            cluster_name=self.control_plane.eks_cluster_name,
-            eks_cluster_name=cluster_name,
+            cluster_name=self.control_plane.cluster_name,
+            eks_cluster_name=eks_name,
             kubernetes_version=config.kubernetes_version,
             plans=cluster_node_groups(config),
             subnet_ids=self.network.subnet_ids[SubnetTier.PRIVATE],
@@ -192,9 +192,9 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         platform: list[pulumi.Resource] = [*pools[SYSTEM_POOL], services]
         ClusterAutoscaler(
             name,
-            cluster_name=self.control_plane.eks_cluster_name,
+            cluster_name=self.control_plane.cluster_name,
             cluster_arn=self.control_plane.cluster_arn,
-            eks_cluster_name=cluster_name,
+            eks_cluster_name=eks_name,
             region=region,
             kubernetes_version=config.kubernetes_version,
             account_id=account_id,
@@ -242,7 +242,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 arrow_flight=arrow_flight_spec(settings),
                 region=region,
                 account_id=account_id,
-                cluster_name=self.control_plane.eks_cluster_name,
+                cluster_name=self.control_plane.cluster_name,
                 cluster_arn=self.control_plane.cluster_arn,
                 key_arn=self.key.arn,
                 kubernetes_provider=self.control_plane.kubernetes_provider,
@@ -279,7 +279,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             "privateSubnetIds": _by_zone(subnet_ids[SubnetTier.PRIVATE]),
             "intraSubnetIds": _by_zone(subnet_ids[SubnetTier.INTRA]),
             "natGatewayIds": _by_zone(self.network.nat_gateway_ids),
-            "eksClusterName": self.control_plane.eks_cluster_name,
+            "eksClusterName": self.control_plane.cluster_name,
             "endpoint": self.control_plane.endpoint,
             "oidcProviderArn": self.control_plane.cluster.oidc_provider_arn,
             "clusterSecurityGroupId": self.control_plane.cluster_security_group_id,

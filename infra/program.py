@@ -116,7 +116,7 @@ def main() -> None:
         members={
             name: Member(
                 name=name,
-                cidr=str(config.clusters[name].vpc_cidr),
+                cidr=str(cluster.network.cidr),
                 vpc_id=cluster.network.vpc_id,
                 private_route_table_ids=cluster.network.private_route_table_ids,
                 endpoints={

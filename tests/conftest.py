@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fsctl.plan.offline import Plan, engine_config_value, run_program
+from fsctl.plan.offline import (
+    Plan,
+    PulumiProject,
+    StackConfigFile,
+    engine_config_value,
+    run_program,
+    write_plan,
+)
 from infra.program import main as stack_program
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -51,13 +59,37 @@ def as_engine_config(config: dict[str, Any]) -> dict[str, str]:
     return {key: engine_config_value(value) for key, value in config.items()}
 
 
+# Planning is the slow part of the suite: each stack and config is planned once per session.
+_PLANS: dict[tuple[str, str], Plan] = {}
+
+
 def _plan_stack(config: dict[str, Any], stack: str = "test") -> Plan:
-    return run_program(
-        stack_program,
-        stack=stack,
-        project="feature-store-eks",
-        config=as_engine_config(config),
-    )
+    key = (stack, json.dumps(config, sort_keys=True))
+    if key not in _PLANS:
+        _PLANS[key] = run_program(
+            stack_program,
+            stack=stack,
+            project="feature-store-eks",
+            config=as_engine_config(config),
+        )
+    # Tests may change what they get; the next test must still see the program's own plan.
+    return copy.deepcopy(_PLANS[key])
+
+
+def real_stack_plan(stack: str) -> Plan:
+    """The plan of `Pulumi.<stack>.yaml`, as `fsctl plan --stack <stack>` makes it."""
+    project = PulumiProject.find(PROJECT_ROOT)
+    stack_config = StackConfigFile.read(project.stack_config_file(stack))
+    key = (stack, PROJECT_ROOT.joinpath(f"Pulumi.{stack}.yaml").as_posix())
+    if key not in _PLANS:
+        _PLANS[key] = run_program(
+            project.run_main,
+            stack=stack,
+            project=project.name,
+            config=stack_config.values,
+            secret_keys=stack_config.secret_keys,
+        )
+    return copy.deepcopy(_PLANS[key])
 
 
 @pytest.fixture
@@ -70,3 +102,14 @@ def plan_stack() -> PlanStack:
 def plan_stack_module() -> PlanStack:
     """`plan_stack` for module-scoped fixtures that share one plan between tests."""
     return _plan_stack
+
+
+@pytest.fixture(scope="session")
+def written_plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The dev and prod plans as `fsctl plan` writes them; tests only read these directories."""
+    plans = {}
+    for stack in ("dev", "prod"):
+        out = tmp_path_factory.mktemp(f"plan-{stack}")
+        write_plan(real_stack_plan(stack), out)
+        plans[stack] = out
+    return plans

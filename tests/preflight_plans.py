@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from fsctl.plan.offline import PulumiProject, StackConfigFile, run_program
 from fsctl.preflight.chart_data import chart_data_dir
 from fsctl.preflight.model import Check, Finding, PlanGraph, PreflightContext
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import real_stack_plan
 
 
-@lru_cache(maxsize=2)
 def _planned(stack: str) -> dict[str, Any]:
-    project = PulumiProject.find(PROJECT_ROOT)
-    stack_config = StackConfigFile.read(project.stack_config_file(stack))
-    plan = run_program(
-        project.run_main,
-        stack=stack,
-        project=project.name,
-        config=stack_config.values,
-        secret_keys=stack_config.secret_keys,
-    )
-    return plan.to_json()
+    return real_stack_plan(stack).to_json()
 
 
 def real_plan(stack: str) -> dict[str, Any]:

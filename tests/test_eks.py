@@ -1,6 +1,5 @@
 """The EKS control plane, node groups, add-ons and autoscaler of the stack, under mocks."""
 
-import copy
 import json
 from typing import Any
 
@@ -309,10 +308,17 @@ def test_every_kubernetes_object_uses_the_clusters_explicit_provider(prod: Plan)
 
 
 @pytest.mark.timeout(240)
-def test_cluster_passed_into_node_groups_resolves_reliably(plan_stack_module: PlanStack) -> None:
-    """The eksCluster resource reference feeds every node group; run it many times."""
-    config = minimal_config()
-    runs = [plan_stack_module(copy.deepcopy(config), "dev") for _ in range(15)]
+def test_cluster_passed_into_node_groups_resolves_reliably() -> None:
+    """The eksCluster resource reference feeds every node group; run it several times.
+
+    Each run is a fresh program run (not the session's shared plan): a race shows as a
+    difference between runs.
+    """
+    config = as_engine_config(minimal_config())
+    runs = [
+        run_program(stack_program, stack="dev", project="feature-store-eks", config=config)
+        for _ in range(5)
+    ]
     for plan in runs:
         names = {
             group.inputs["clusterName"] for group in plan.of_type("aws:eks/nodeGroup:NodeGroup")

@@ -17,7 +17,6 @@ import pytest
 import yaml
 
 from components.kafka.plan import KafkaSpec, ProjectKafka, kafka_problems
-from fsctl.cli import main as fsctl
 from tests.conftest import PROJECT_ROOT
 
 KUBERNETES_VERSION = "1.33"
@@ -29,19 +28,6 @@ Objects = list[dict[str, Any]]
 @pytest.fixture(scope="module", params=["dev", "prod"])
 def stack(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The dev and prod plans as `fsctl plan` writes them."""
-    plans = {}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(PROJECT_ROOT)
-        for name in ("dev", "prod"):
-            out = tmp_path_factory.mktemp(name)
-            assert fsctl(["plan", "--stack", name, "--out", str(out), "--format", "json"]) == 0
-            plans[name] = out
-    return plans
 
 
 def cluster_objects(plan_dir: Path) -> dict[str, Objects]:
@@ -117,9 +103,9 @@ def fake_projected_volume(root: Path, volume: dict[str, Any], objects: Objects) 
 
 
 def test_every_client_namespace_of_every_project_gets_a_mirror_of_strimzis_secrets(
-    written: dict[str, Path], stack: str
+    written_plans: dict[str, Path], stack: str
 ) -> None:
-    clusters = cluster_objects(written[stack])
+    clusters = cluster_objects(written_plans[stack])
     for cluster, projects in expected_targets(stack).items():
         objects = clusters[cluster]
         for project in projects:
@@ -132,9 +118,9 @@ def test_every_client_namespace_of_every_project_gets_a_mirror_of_strimzis_secre
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="needs kubectl to run kustomize")
 def test_the_mirror_renders_the_documented_secret_into_exactly_the_clients_namespaces(
-    written: dict[str, Path], stack: str, tmp_path: Path
+    written_plans: dict[str, Path], stack: str, tmp_path: Path
 ) -> None:
-    clusters = cluster_objects(written[stack])
+    clusters = cluster_objects(written_plans[stack])
     for cluster, projects in expected_targets(stack).items():
         objects = clusters[cluster]
         [kafka] = [o for o in objects if o["kind"] == "Kafka"]
@@ -168,9 +154,9 @@ def test_the_mirror_renders_the_documented_secret_into_exactly_the_clients_names
 
 
 def test_the_mirror_may_keep_its_secret_in_the_clients_namespaces_and_nothing_else(
-    written: dict[str, Path], stack: str
+    written_plans: dict[str, Path], stack: str
 ) -> None:
-    clusters = cluster_objects(written[stack])
+    clusters = cluster_objects(written_plans[stack])
     for cluster, projects in expected_targets(stack).items():
         objects = clusters[cluster]
         assert not [o for o in objects if o["kind"] in ("ClusterRole", "ClusterRoleBinding")]
@@ -197,9 +183,9 @@ def test_the_mirror_may_keep_its_secret_in_the_clients_namespaces_and_nothing_el
 
 
 def test_client_namespaces_reach_the_brokers_and_the_mirror_reaches_the_api_server(
-    written: dict[str, Path], stack: str
+    written_plans: dict[str, Path], stack: str
 ) -> None:
-    clusters = cluster_objects(written[stack])
+    clusters = cluster_objects(written_plans[stack])
     for cluster, projects in expected_targets(stack).items():
         objects = clusters[cluster]
         [kafka] = [o for o in objects if o["kind"] == "Kafka"]
@@ -219,9 +205,9 @@ def test_client_namespaces_reach_the_brokers_and_the_mirror_reaches_the_api_serv
 
 
 def test_the_mirrors_pods_meet_the_restricted_pod_security_standard(
-    written: dict[str, Path], stack: str
+    written_plans: dict[str, Path], stack: str
 ) -> None:
-    clusters = cluster_objects(written[stack])
+    clusters = cluster_objects(written_plans[stack])
     for cluster in expected_targets(stack):
         jobs = [o for o in clusters[cluster] if o["kind"] == "CronJob"]
         assert jobs
@@ -237,10 +223,12 @@ def test_the_mirrors_pods_meet_the_restricted_pod_security_standard(
             assert all("hostPath" not in v for v in spec["volumes"])
 
 
-def test_the_mirrors_objects_are_valid_kubernetes(written: dict[str, Path], stack: str) -> None:
+def test_the_mirrors_objects_are_valid_kubernetes(
+    written_plans: dict[str, Path], stack: str
+) -> None:
     kinds = {"CronJob", "Role", "RoleBinding", "ServiceAccount", "ConfigMap", "Namespace"}
     checked = set()
-    for objects in cluster_objects(written[stack]).values():
+    for objects in cluster_objects(written_plans[stack]).values():
         for manifest in objects:
             if manifest["kind"] in kinds:
                 kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
@@ -249,11 +237,11 @@ def test_the_mirrors_objects_are_valid_kubernetes(written: dict[str, Path], stac
 
 
 def test_docs_tell_a_client_in_search_api_what_the_plan_delivers(
-    written: dict[str, Path],
+    written_plans: dict[str, Path],
 ) -> None:
     docs = (PROJECT_ROOT / "docs" / "kafka.md").read_text()
     section = docs.split("## How a client in `search-api` connects", 1)[1].split("\n## ", 1)[0]
-    objects = cluster_objects(written["prod"])["core"]
+    objects = cluster_objects(written_plans["prod"])["core"]
     # The plan keeps `kafka-search-client` in `search-api` (the tests above); the docs say so.
     one(objects, "RoleBinding", "search-api", "kafka-mirror-search")
     assert "secretName: kafka-search-client" in section

@@ -13,6 +13,7 @@ from components.network.subnet_plan import (
     MAX_VPC_PREFIX,
     MIN_VPC_PREFIX,
     ZONE_LETTERS,
+    NatStrategy,
     SubnetTier,
     plan_nat_gateways,
     plan_subnets,
@@ -334,7 +335,7 @@ def test_removing_zone_a_keeps_the_subnets_of_b_and_c() -> None:
     ids=["abc", "cba", "bca"],
 )
 def test_single_nat_lives_in_the_first_zone_alphabetically(zones: list[str]) -> None:
-    routes = plan_nat_gateways(True, zones)
+    routes = plan_nat_gateways(NatStrategy.SINGLE, zones)
 
     assert dict(routes) == dict.fromkeys(ZONES_ABC, "eu-central-1a")
 
@@ -349,7 +350,7 @@ def test_single_nat_lives_in_the_first_zone_alphabetically(zones: list[str]) -> 
     ids=["without-a", "one-zone", "us-east-1"],
 )
 def test_single_nat_choice_without_zone_a(zones: list[str], nat_zone: str) -> None:
-    routes = plan_nat_gateways(True, zones)
+    routes = plan_nat_gateways(NatStrategy.SINGLE, zones)
 
     assert set(routes) == set(zones)
     assert set(routes.values()) == {nat_zone}
@@ -365,21 +366,21 @@ def test_single_nat_choice_without_zone_a(zones: list[str], nat_zone: str) -> No
     ids=["abc", "cab", "b"],
 )
 def test_one_nat_per_zone_routes_each_zone_through_its_own(zones: list[str]) -> None:
-    routes = plan_nat_gateways(False, zones)
+    routes = plan_nat_gateways(NatStrategy.ONE_PER_AZ, zones)
 
     assert dict(routes) == {zone: zone for zone in zones}
 
 
 def test_nat_plan_accepts_any_iterable_of_zones() -> None:
-    routes = plan_nat_gateways(True, (zone for zone in reversed(ZONES_ABC)))
+    routes = plan_nat_gateways(NatStrategy.SINGLE, (zone for zone in reversed(ZONES_ABC)))
 
     assert dict(routes) == dict.fromkeys(ZONES_ABC, "eu-central-1a")
 
 
-@pytest.mark.parametrize("single", [True, False], ids=["single", "one-per-az"])
-def test_nat_plan_for_no_zones_is_empty(single: bool) -> None:
+@pytest.mark.parametrize("strategy", list(NatStrategy))
+def test_nat_plan_for_no_zones_is_empty(strategy: NatStrategy) -> None:
     # No zones means no private subnets to route: an empty plan, not an IndexError.
-    assert dict(plan_nat_gateways(single, [])) == {}
+    assert dict(plan_nat_gateways(strategy, [])) == {}
 
 
 # --- properties over random private VPCs and zone subsets ------------------------------------
@@ -472,9 +473,9 @@ def test_adding_or_removing_a_zone_never_renumbers_another(
 def test_single_nat_choice_does_not_depend_on_zone_order(order: list[str], size: int) -> None:
     zones = [f"{REGION}{letter}" for letter in order[:size]]
 
-    single = plan_nat_gateways(True, zones)
-    per_zone = plan_nat_gateways(False, zones)
+    single = plan_nat_gateways(NatStrategy.SINGLE, zones)
+    per_zone = plan_nat_gateways(NatStrategy.ONE_PER_AZ, zones)
 
     assert dict(single) == dict.fromkeys(zones, min(zones))
-    assert dict(single) == dict(plan_nat_gateways(True, list(reversed(zones))))
+    assert dict(single) == dict(plan_nat_gateways(NatStrategy.SINGLE, list(reversed(zones))))
     assert dict(per_zone) == {zone: zone for zone in zones}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from fsctl.preflight import readiness
+from fsctl.preflight import readiness, workload_needs
 from fsctl.preflight.model import Finding, Resource, value_at
 from tests.preflight_graphs import (
     CONTEXT,
@@ -101,15 +101,15 @@ def test_taint_keeps_pods_without_toleration_off_the_group() -> None:
 
 def test_zone_affinity_needs_the_group_in_that_zone() -> None:
     shapes = {
-        r.name: readiness.node_group_shape(graph_of(healthy_resources()), r)
+        r.name: workload_needs.node_group_shape(graph_of(healthy_resources()), r)
         for r in healthy_resources()
         if r.type == readiness.NODE_GROUP
     }
     broker = next(r for r in healthy_resources() if r.name == "broker-b")
-    (pods,) = readiness.pods_of(broker)
-    assert readiness.admits(shapes["kafka-b"], pods)
+    (pods,) = workload_needs.pods_of(broker)
+    assert workload_needs.admits(shapes["kafka-b"], pods)
     elsewhere = dict(shapes["kafka-b"].__dict__, zones=("eu-central-1a",))
-    assert not readiness.admits(readiness.NodeGroupShape(**elsewhere), pods)
+    assert not workload_needs.admits(workload_needs.NodeGroupShape(**elsewhere), pods)
 
 
 def test_pods_created_before_coredns() -> None:
@@ -241,19 +241,19 @@ def test_rule_for_another_port_is_no_path() -> None:
     assert "admitting TCP 443" in finding.message
 
 
-@pytest.mark.parametrize("chart", sorted(readiness.CHART_PODS))
+@pytest.mark.parametrize("chart", sorted(workload_needs.CHART_PODS))
 def test_declared_pod_paths_are_read_by_the_pinned_chart(chart: str) -> None:
     refs = {line.split("\t")[0] for line in (CHARTS / PINNED[chart] / "template_refs.txt").open()}
-    for placement in readiness.CHART_PODS[chart]:
+    for placement in workload_needs.CHART_PODS[chart]:
         for path in (placement.node_selector, placement.affinity, placement.tolerations):
             assert path is None or path in refs, f"{chart} does not read {path}"
 
 
-@pytest.mark.parametrize("chart", sorted(readiness.CHART_VOLUMES))
+@pytest.mark.parametrize("chart", sorted(workload_needs.CHART_VOLUMES))
 def test_declared_volume_paths_match_the_pinned_chart(chart: str) -> None:
     refs = {line.split("\t")[0] for line in (CHARTS / PINNED[chart] / "template_refs.txt").open()}
     defaults = yaml.safe_load((CHARTS / PINNED[chart] / "values.yaml").read_text())
-    for claim in readiness.CHART_VOLUMES[chart]:
+    for claim in workload_needs.CHART_VOLUMES[chart]:
         assert set(claim.storage_class) <= refs
         if claim.enabled:
             assert claim.enabled in refs

@@ -9,7 +9,6 @@ import pytest
 import yaml
 
 from components.monitoring.metrics import CUSTOM_METRICS, adapter_rules
-from fsctl.cli import main as fsctl
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import Plan
 from tests.conftest import PROJECT_ROOT, PlanStack, minimal_config
@@ -18,17 +17,6 @@ KUBERNETES_VERSION = "1.33"
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 RELEASE = "kubernetes:helm.sh/v3:Release"
-
-
-@pytest.fixture(scope="module")
-def written_plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The dev and prod plans as `fsctl plan` writes them."""
-    plans = {}
-    for stack in ("dev", "prod"):
-        out = tmp_path_factory.mktemp(stack)
-        assert fsctl(["plan", "--stack", stack, "--out", str(out), "--format", "json"]) == 0
-        plans[stack] = out
-    return plans
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from components.eks.addon_versions import AddonName
 from components.shared.iam import kms_use_policy
 from components.shared.options import component_dependencies
-from components.shared.pod_identity import pod_identity_role
+from components.shared.pod_identity import WorkloadIdentity, workload_identity
 
 EBS_CSI_NAMESPACE = "kube-system"
 EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
@@ -55,14 +55,9 @@ class EksAddons(pulumi.ComponentResource):
             # The add-on may only start once its role can do its job.
             role_permissions: list[pulumi.Resource] = []
             if addon is AddonName.EBS_CSI_DRIVER:
-                role, role_permissions = self._ebs_csi_role(
-                    name, cluster_arn, account_id, partition, key_arn
-                )
-                pod_identities = [
-                    aws.eks.AddonPodIdentityAssociationArgs(
-                        role_arn=role.arn, service_account=EBS_CSI_SERVICE_ACCOUNT
-                    )
-                ]
+                identity = self._ebs_csi_identity(name, cluster_arn, account_id, partition, key_arn)
+                pod_identities = [identity.addon_association()]
+                role_permissions = identity.grants
             configuration = _CONFIGURATION.get(addon)
             resource = aws.eks.Addon(
                 f"{name}-{addon}",
@@ -80,37 +75,30 @@ class EksAddons(pulumi.ComponentResource):
             self.addon_arns[str(addon)] = resource.arn
         self.register_outputs({"addonArns": dict(self.addon_arns)})
 
-    def _ebs_csi_role(
+    def _ebs_csi_identity(
         self,
         name: str,
         cluster_arn: pulumi.Input[str],
         account_id: pulumi.Input[str],
         partition: pulumi.Input[str],
         key_arn: pulumi.Input[str],
-    ) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
-        """The driver's role, and the grants of its permissions."""
-        child = pulumi.ResourceOptions(parent=self)
-        role = pod_identity_role(
+    ) -> WorkloadIdentity:
+        """The driver's role and its grants; the add-on makes the association itself."""
+        return workload_identity(
             f"{name}-ebs-csi",
             description="EBS CSI driver controller, through EKS Pod Identity",
             account_id=account_id,
             cluster_arn=cluster_arn,
+            cluster_name=None,
             namespace=EBS_CSI_NAMESPACE,
             service_account=EBS_CSI_SERVICE_ACCOUNT,
-            opts=child,
+            parent=self,
+            managed_policies={
+                f"{name}-ebs-csi": pulumi.Output.concat(
+                    "arn:", partition, ":iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+                )
+            },
+            inline_policies={
+                f"{name}-ebs-csi-kms": pulumi.Output.from_input(key_arn).apply(kms_use_policy)
+            },
         )
-        managed = aws.iam.RolePolicyAttachment(
-            f"{name}-ebs-csi",
-            role=role.name,
-            policy_arn=pulumi.Output.concat(
-                "arn:", partition, ":iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
-            ),
-            opts=child,
-        )
-        key_use = aws.iam.RolePolicy(
-            f"{name}-ebs-csi-kms",
-            role=role.id,
-            policy=pulumi.Output.from_input(key_arn).apply(kms_use_policy),
-            opts=child,
-        )
-        return role, [managed, key_use]

@@ -27,8 +27,8 @@ class ControlPlane(pulumi.ComponentResource):
 
     cluster: eks.Cluster
     """The pulumi-eks cluster component."""
-    eks_cluster_name: pulumi.Output[str]
-    """The EKS cluster's name."""
+    cluster_name: pulumi.Output[str]
+    """The created EKS cluster's name: what consumes it waits for the cluster."""
     kubernetes_provider: k8s.Provider
     """The provider every Kubernetes object of this cluster must use."""
 
@@ -36,7 +36,7 @@ class ControlPlane(pulumi.ComponentResource):
         self,
         name: str,
         *,
-        cluster_name: str,
+        eks_cluster_name: str,
         kubernetes_version: str,
         vpc_id: pulumi.Input[str],
         control_plane_subnet_ids: Sequence[pulumi.Input[str]],
@@ -57,7 +57,7 @@ class ControlPlane(pulumi.ComponentResource):
         # key if it is missing: create it first, so it is kept for a bounded time, encrypted.
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-control-plane-logs",
-            name=f"/aws/eks/{cluster_name}/cluster",
+            name=f"/aws/eks/{eks_cluster_name}/cluster",
             retention_in_days=log_retention_days,
             kms_key_id=key_arn,
             # A fixed name: the old group must go before its replacement can be created. The
@@ -68,7 +68,7 @@ class ControlPlane(pulumi.ComponentResource):
         )
         self.cluster = eks.Cluster(
             f"{name}-eks",
-            name=cluster_name,
+            name=eks_cluster_name,
             version=kubernetes_version,
             vpc_id=vpc_id,
             subnet_ids=list(control_plane_subnet_ids),
@@ -92,7 +92,7 @@ class ControlPlane(pulumi.ComponentResource):
             ),
         )
         eks_cluster: pulumi.Output[aws.eks.Cluster] = self.cluster.eks_cluster
-        self.eks_cluster_name = eks_cluster.name
+        self.cluster_name = eks_cluster.name
         self.cluster_arn: pulumi.Output[str] = eks_cluster.arn
         """The EKS cluster's ARN."""
         self.endpoint: pulumi.Output[str] = eks_cluster.endpoint
@@ -128,7 +128,7 @@ class ControlPlane(pulumi.ComponentResource):
         )
         self.register_outputs(
             {
-                "clusterName": self.eks_cluster_name,
+                "clusterName": self.cluster_name,
                 "clusterArn": self.cluster_arn,
                 "endpoint": self.endpoint,
                 "oidcProviderArn": self.cluster.oidc_provider_arn,

@@ -30,7 +30,7 @@ from components.federation.endpoints import ENDPOINTS, endpoint_manifests
 from components.shared.iam import document
 from components.shared.manifests import apply_manifest, object_key
 from components.shared.options import component_dependencies
-from components.shared.pod_identity import pod_identity_role
+from components.shared.pod_identity import workload_identity
 from components.shared.tags import project_tags
 
 DELETED_AUDIT_LOG_DAYS = 90
@@ -93,7 +93,9 @@ class ProjectFeatureStore(pulumi.ComponentResource):
             opts=in_namespace,
         )
         associations = [
-            self._backup_association(
+            association
+            for identity in BACKUP_IDENTITIES
+            for association in self._backup_association(
                 name,
                 identity,
                 project=project,
@@ -104,7 +106,6 @@ class ProjectFeatureStore(pulumi.ComponentResource):
                 key_arn=key_arn,
                 waits_for=waits_for,
             )
-            for identity in BACKUP_IDENTITIES
         ]
         self.rondb = k8s.helm.v3.Release(
             f"{name}-rondb",
@@ -377,46 +378,28 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         bucket: aws.s3.Bucket,
         key_arn: pulumi.Input[str],
         waits_for: list[pulumi.Resource],
-    ) -> aws.eks.PodIdentityAssociation:
+    ) -> list[aws.eks.PodIdentityAssociation]:
         """A role for one backup identity, and its association with the service account."""
-        child = pulumi.ResourceOptions(parent=self)
         role_name = f"{name}-{identity.service_account}"
-        role = pod_identity_role(
+        return workload_identity(
             role_name,
             description=f"RonDB backups of project {project} ({identity.service_account})",
             account_id=account_id,
             cluster_arn=cluster_arn,
-            namespace=project,
-            service_account=identity.service_account,
-            tags=project_tags(project),
-            opts=child,
-        )
-        bucket_access = aws.iam.RolePolicy(
-            role_name,
-            role=role.id,
-            policy=bucket.arn.apply(
-                lambda arn: _backup_bucket_policy(arn, identity.s3_object_actions)
-            ),
-            opts=child,
-        )
-        key_access = aws.iam.RolePolicy(
-            f"{role_name}-kms",
-            role=role.id,
-            policy=pulumi.Output.from_input(key_arn).apply(backup_key_policy),
-            opts=child,
-        )
-        return aws.eks.PodIdentityAssociation(
-            role_name,
             cluster_name=cluster_name,
             namespace=project,
             service_account=identity.service_account,
-            role_arn=role.arn,
-            tags=project_tags(project),
+            parent=self,
+            inline_policies={
+                role_name: bucket.arn.apply(
+                    lambda arn: _backup_bucket_policy(arn, identity.s3_object_actions)
+                ),
+                f"{role_name}-kms": pulumi.Output.from_input(key_arn).apply(backup_key_policy),
+            },
             # Backups may only start once the role can write to the bucket.
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[*waits_for, bucket_access, key_access]
-            ),
-        )
+            association_waits_for=waits_for,
+            tags=project_tags(project),
+        ).associations
 
 
 def _load_balancer_hostname(status: Any) -> str:

@@ -20,8 +20,6 @@ import pulumi_aws as aws
 from components.federation.endpoints import ENDPOINTS, federation_network_policy
 from components.shared.manifests import apply_manifest
 
-DEFAULT_DOMAIN = "featurestore.internal"
-
 
 @dataclass(frozen=True)
 class Member:

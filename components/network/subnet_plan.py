@@ -97,13 +97,22 @@ def plan_subnets(
     return plan
 
 
-def plan_nat_gateways(single: bool, zones: Iterable[str]) -> Mapping[str, str]:
+class NatStrategy(StrEnum):
+    """How private subnets reach the internet."""
+
+    SINGLE = "single"
+    """One NAT gateway for all zones: cheap, but a zone outage cuts egress for every zone."""
+    ONE_PER_AZ = "onePerAz"
+    """One NAT gateway per zone, each zone's private route table using its own: zone-isolated."""
+
+
+def plan_nat_gateways(strategy: NatStrategy, zones: Iterable[str]) -> Mapping[str, str]:
     """For each zone, the zone whose NAT gateway its private subnets route through.
 
     With one NAT gateway it lives in the first zone in alphabetical order, so that the choice
     does not depend on the order in which zones are listed.
     """
     ordered = sorted(zones)
-    if single and ordered:
+    if strategy is NatStrategy.SINGLE and ordered:
         return dict.fromkeys(ordered, ordered[0])
     return {zone: zone for zone in ordered}

@@ -8,7 +8,12 @@ from ipaddress import IPv4Network
 import pulumi
 import pulumi_aws as aws
 
-from components.network.subnet_plan import SubnetTier, plan_nat_gateways, plan_subnets
+from components.network.subnet_plan import (
+    NatStrategy,
+    SubnetTier,
+    plan_nat_gateways,
+    plan_subnets,
+)
 from components.shared.iam import document, service_trust_policy
 from components.shared.tags import SUBNET_TIER_TAG
 
@@ -33,6 +38,8 @@ class Vpc(pulumi.ComponentResource):
     traffic is logged to CloudWatch Logs by a flow log with a role scoped to its log group.
     """
 
+    cidr: IPv4Network
+    """The VPC's range (peers admit it)."""
     vpc_id: pulumi.Output[str]
     """The VPC's id."""
     subnet_ids: dict[SubnetTier, dict[str, pulumi.Output[str]]]
@@ -51,7 +58,7 @@ class Vpc(pulumi.ComponentResource):
         cidr: IPv4Network,
         region: str,
         zones: Sequence[str],
-        single_nat_gateway: bool,
+        nat_strategy: NatStrategy,
         flow_log_retention_days: int,
         account_id: pulumi.Input[str],
         protect_logs: bool = False,
@@ -60,6 +67,7 @@ class Vpc(pulumi.ComponentResource):
     ) -> None:
         super().__init__("featurestore:network:Vpc", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        self.cidr = cidr
         subnet_plan = plan_subnets(cidr, zones, region)
         _require_zones_available(zones, child)
 
@@ -113,7 +121,7 @@ class Vpc(pulumi.ComponentResource):
             opts=child,
         )
 
-        nat_zone_of = plan_nat_gateways(single_nat_gateway, zones)
+        nat_zone_of = plan_nat_gateways(nat_strategy, zones)
         nat_gateways = {
             nat_zone: self._nat_gateway(
                 f"{name}-nat-{nat_zone}", subnets[SubnetTier.PUBLIC][nat_zone], internet_gateway

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.nodes.node_group_plan import SYSTEM_NODES
 from components.shared.iam import cluster_autoscaler_policy
 from components.shared.options import component_dependencies
-from components.shared.pod_identity import pod_identity_role
+from components.shared.pod_identity import workload_identity
 
 NAMESPACE = "kube-system"
 AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
@@ -84,34 +83,24 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:eks:ClusterAutoscaler", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        role = pod_identity_role(
+        identity = workload_identity(
             f"{name}-autoscaler",
             description=f"Cluster Autoscaler of {eks_cluster_name}, through EKS Pod Identity",
             account_id=account_id,
             cluster_arn=cluster_arn,
-            namespace=NAMESPACE,
-            service_account=AUTOSCALER_SERVICE_ACCOUNT,
-            opts=child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-autoscaler",
-            role=role.id,
-            policy=pulumi.Output.all(partition, account_id).apply(
-                lambda values: cluster_autoscaler_policy(
-                    eks_cluster_name, values[0], region, values[1]
-                )
-            ),
-            opts=child,
-        )
-        association = aws.eks.PodIdentityAssociation(
-            f"{name}-autoscaler",
             cluster_name=cluster_name,
             namespace=NAMESPACE,
             service_account=AUTOSCALER_SERVICE_ACCOUNT,
-            role_arn=role.arn,
+            parent=self,
+            inline_policies={
+                f"{name}-autoscaler": pulumi.Output.all(partition, account_id).apply(
+                    lambda values: cluster_autoscaler_policy(
+                        eks_cluster_name, values[0], region, values[1]
+                    )
+                )
+            },
             # Credentials come from the pod identity agent, which the component waits for.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=component_dependencies(opts)),
+            association_waits_for=component_dependencies(opts),
         )
         self.release = k8s.helm.v3.Release(
             f"{name}-cluster-autoscaler",
@@ -126,7 +115,11 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=kubernetes_provider,
-                depends_on=[policy, association, *component_dependencies(opts)],
+                depends_on=[
+                    *identity.grants,
+                    *identity.associations,
+                    *component_dependencies(opts),
+                ],
             ),
         )
-        self.register_outputs({"roleArn": role.arn, "release": self.release.name})
+        self.register_outputs({"roleArn": identity.role.arn, "release": self.release.name})

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from components.network.subnet_plan import NatStrategy
 from infra.config.base import (
     DEFAULT_KUBERNETES_VERSION,
     FEDERATION_NAME,
@@ -30,7 +31,6 @@ from infra.config.base import (
     SUPPORTED_KUBERNETES_VERSIONS,
     ControlPlaneLogType,
     Environment,
-    NatStrategy,
     NodePoolConfig,
 )
 from infra.config.messages import validation_problems

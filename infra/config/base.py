@@ -58,15 +58,6 @@ class Environment(StrEnum):
     PROD = "prod"
 
 
-class NatStrategy(StrEnum):
-    """How private subnets reach the internet."""
-
-    SINGLE = "single"
-    """One NAT gateway for all zones: cheap, but a zone outage cuts egress for every zone."""
-    ONE_PER_AZ = "onePerAz"
-    """One NAT gateway per zone, each zone's private route table using its own: zone-isolated."""
-
-
 class ControlPlaneLogType(StrEnum):
     """EKS control-plane log types."""
 

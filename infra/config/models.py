@@ -18,7 +18,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components.eks.addon_versions import AddonName
-from components.network.subnet_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX
+from components.network.subnet_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, NatStrategy
 from infra.config.base import (
     _ADDON_VERSION,
     _DNS_LABEL,
@@ -28,7 +28,6 @@ from infra.config.base import (
     NAMESPACE,
     ControlPlaneLogType,
     Environment,
-    NatStrategy,
     NodePoolConfig,
     _Model,
 )

@@ -33,7 +33,6 @@ from infra.config.base import (
     SUPPORTED_KUBERNETES_VERSIONS,
     ControlPlaneLogType,
     Environment,
-    NatStrategy,
     NodePoolConfig,
 )
 from infra.config.models import ClusterConfig, ProjectConfig, StackConfig
@@ -403,9 +402,7 @@ def quota_usage(config: StackConfig) -> QuotaUsage:
     nat_per_zone: Counter[str] = Counter()
     node_groups = 0
     for cluster in config.clusters.values():
-        nat_zones = plan_nat_gateways(
-            cluster.nat_strategy is NatStrategy.SINGLE, cluster.availability_zones
-        )
+        nat_zones = plan_nat_gateways(cluster.nat_strategy, cluster.availability_zones)
         nat_per_zone.update(set(nat_zones.values()))
         try:
             node_groups = max(node_groups, len(cluster_node_groups(cluster)))
