@@ -715,9 +715,11 @@ def _count_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, scale: int)
     calls: Counter[str] = Counter()
 
     def count(event_name: str, **_: Any) -> None:
-        calls[event_name.removeprefix("before-call.")] += 1
+        calls[event_name.removeprefix("before-parameter-build.")] += 1
 
-    session.events.register("before-call", count)
+    # Stubbed EKS calls never reach `before-call` handlers after the stub's; every call builds
+    # its parameters.
+    session.events.register("before-parameter-build", count)
     monkeypatch.setattr(drift_command, "new_session", lambda: session)
     assert cli.main(["drift", "--state", str(state), "--format", "json"]) == 0
     return calls
@@ -738,9 +740,16 @@ def test_api_calls_grow_with_types_not_resources(
     # launch templates, roles and attachments: the same calls, one for one.
     assert large == small
     # The only per-resource calls are those AWS has no batch form of: two DNS attributes per
-    # VPC, one describe per EKS cluster and node group, four reads per KMS key.
+    # VPC, one describe per EKS cluster, node group, add-on, association and access entry,
+    # four reads per KMS key, one read per setting of each bucket, one per hosted zone.
     assert small["ec2.DescribeVpcAttribute"] == 2
     assert small["eks.DescribeCluster"] == 1
     assert small["eks.DescribeNodegroup"] == 1
+    assert small["eks.DescribeAddon"] == 1
+    assert small["eks.DescribeAccessEntry"] == 1
     assert small["kms.DescribeKey"] == 1
-    assert sum(small.values()) <= 40, small
+    assert small["s3.GetPublicAccessBlock"] == 2
+    assert small["route-53.GetHostedZone"] == 1
+    # Tags of buckets and log groups: one tagging API call each, not one per resource.
+    assert small["resource-groups-tagging-api.GetResources"] == 3
+    assert sum(small.values()) <= 80, small
