@@ -126,6 +126,14 @@ def _key() -> pulumi.CustomResource:
     return aws.kms.Key("thing", description="a key")
 
 
+def _peering() -> pulumi.CustomResource:
+    return aws.ec2.VpcPeeringConnection("thing", vpc_id="vpc-0123", peer_vpc_id="vpc-0456")
+
+
+def _zone() -> pulumi.CustomResource:
+    return aws.route53.Zone("thing", name="featurestore.internal")
+
+
 ACCOUNT = re.escape(ACCOUNT_ID)
 SHAPES: list[tuple[Callable[[], pulumi.CustomResource], str, str]] = [
     # factory, id pattern, ARN pattern ({id} is the resource's id)
@@ -147,7 +155,36 @@ SHAPES: list[tuple[Callable[[], pulumi.CustomResource], str, str]] = [
         "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
         rf"arn:aws:kms:{REGION}:{ACCOUNT}:key/{{id}}",
     ),
+    (
+        _peering,
+        f"pcx-0{HEX16}",
+        rf"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc-peering-connection/{{id}}",
+    ),
+    (_zone, "Z[0-9A-F]{20}", r"arn:aws:route53:::hostedzone/{id}"),
 ]
+
+
+def test_records_carry_their_zone_id_and_the_provider_record_id() -> None:
+    """Drift and the policies read a record's `zoneId`; its id is `<zone>_<name>_<type>`."""
+
+    def program() -> None:
+        zone = aws.route53.Zone("zone", name="featurestore.internal")
+        record = aws.route53.Record(
+            "record",
+            zone_id=zone.zone_id,
+            name="rdrs.featurestore.internal",
+            type="CNAME",
+            ttl=60,
+            records=["lb.example.com"],
+        )
+        pulumi.export("zone", zone.id)
+        pulumi.export("record", record.id)
+
+    plan = plan_of(program)
+    named = by_name(plan)
+    zone_id = plan.stack_outputs()["zone"]
+    assert named["record"].inputs["zoneId"] == zone_id == named["zone"].outputs["zoneId"]
+    assert plan.stack_outputs()["record"] == f"{zone_id}_rdrs.featurestore.internal_CNAME"
 
 
 @pytest.mark.parametrize(

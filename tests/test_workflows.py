@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -218,3 +220,74 @@ def test_runner_guard(tmp_path: Path, runner: str, aws_cli: bool, code: int, say
     )
     assert result.returncode == code
     assert says in result.stdout
+
+
+# ---- the drift workflow's issue logic, run offline with node ----------------------------------
+
+NODE = shutil.which("node")
+# The `report` job's github-script, with a fake `github` client that records what it is asked
+# to do and answers the open issues from ISSUES.
+_DRIFT_HARNESS = """
+const calls = [];
+const state = JSON.parse(process.env.ISSUES);
+const github = {
+  paginate: async (_, { state: wanted }) => state.filter((issue) => issue.state === wanted),
+  rest: { issues: {
+    listForRepo: "listForRepo",
+    createComment: async (args) => calls.push(["comment", args.issue_number]),
+    update: async (args) => calls.push(["update", args.issue_number, args.state || "body"]),
+    create: async () => calls.push(["create"]),
+    getLabel: async () => ({}),
+    createLabel: async () => calls.push(["label"]),
+  } },
+};
+const context = { repo: { owner: "o", repo: "r" }, serverUrl: "https://github.test", runId: 1 };
+(async () => { SCRIPT })().then(() => console.log(JSON.stringify(calls)));
+"""
+
+
+def _drift_issue_script() -> str:
+    document: dict[str, Any] = yaml.safe_load((WORKFLOWS / "drift.yml").read_text())
+    [step] = [s for s in document["jobs"]["report"]["steps"] if "script" in s.get("with", {})]
+    return str(step["with"]["script"])
+
+
+def _run_issue_step(tmp_path: Path, statuses: dict[str, tuple[str, str]], open_issue: bool) -> Any:
+    for stack, (preview, fsctl) in statuses.items():
+        folder = tmp_path / "reports" / f"drift-{stack}"
+        folder.mkdir(parents=True)
+        (folder / "preview-status").write_text(preview + "\n")
+        (folder / "fsctl-status").write_text(fsctl + "\n")
+        (folder / "preview.txt").write_text("preview output\n")
+        (folder / "drift.md").write_text("## Drift report\n")
+    issues = [{"number": 7, "state": "open"}] if open_issue else []
+    script = tmp_path / "step.js"
+    script.write_text(_DRIFT_HARNESS.replace("SCRIPT", _drift_issue_script()))
+    done = subprocess.run(
+        [NODE or "node", str(script)],
+        cwd=tmp_path,
+        env={"ISSUES": json.dumps(issues)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node")
+def test_drift_issue_closes_itself_when_every_stack_is_clean(tmp_path: Path) -> None:
+    clean = {"dev": ("clean", "clean"), "prod": ("clean", "clean")}
+    assert _run_issue_step(tmp_path, clean, open_issue=True) == [
+        ["comment", 7],
+        ["update", 7, "closed"],
+    ]
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node")
+def test_drift_issue_is_updated_while_a_stack_drifts(tmp_path: Path) -> None:
+    drifting = {"dev": ("clean", "clean"), "prod": ("clean", "drift")}
+    assert _run_issue_step(tmp_path, drifting, open_issue=True) == [
+        ["update", 7, "body"],
+        ["comment", 7],
+    ]
+    assert _run_issue_step(tmp_path / "none", drifting, open_issue=False) == [["create"]]

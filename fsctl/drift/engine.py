@@ -12,7 +12,9 @@
   security group, role or cluster of the stack, but is not in its state (AWS's own defaults
   such as a VPC's default security group, main route table and default network ACL excepted).
 
-Resources of other types are counted as not covered; they are not compared.
+The report also says what was compared: state resources by type, AWS types that no reader
+covers (`not_covered`: none for the types this project creates, which a test keeps true) and
+resources outside AWS (Kubernetes objects and the like, `not_aws`), which drift does not read.
 """
 
 from __future__ import annotations
@@ -25,7 +27,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fsctl.diff.compare import join_path
-from fsctl.drift.live import ec2, eks, iam, kms, launch_templates, security_groups
+from fsctl.drift.live import (
+    ec2,
+    eks,
+    eks_access,
+    iam,
+    kms,
+    launch_templates,
+    logs,
+    route53,
+    s3,
+    security_groups,
+    vpc_services,
+)
 from fsctl.drift.live.iam import policy_document
 from fsctl.drift.live.model import LiveRead, Prop, Scope, Unmanaged, aws_error_message
 from fsctl.drift.state import Secret, StackState, StateResource
@@ -39,9 +53,14 @@ SPECS = {
     **ec2.SPECS,
     **security_groups.SPECS,
     **launch_templates.SPECS,
+    **vpc_services.SPECS,
     **eks.SPECS,
+    **eks_access.SPECS,
     **iam.SPECS,
     **kms.SPECS,
+    **s3.SPECS,
+    **logs.SPECS,
+    **route53.SPECS,
 }
 """Every type drift detection covers, with its compared properties."""
 
@@ -98,10 +117,18 @@ class DriftReport:
     changed: tuple[Changed, ...] = ()
     deleted: tuple[Deleted, ...] = ()
     unmanaged: tuple[Unmanaged, ...] = ()
-    checked: int = 0
-    """State resources compared with AWS."""
+    compared: Mapping[str, int] = field(default_factory=dict)
+    """State resources compared with AWS, by type."""
     not_covered: Mapping[str, int] = field(default_factory=dict)
-    """State resources of types no reader covers, by type."""
+    """State resources of AWS types no reader covers, by type."""
+    not_aws: Mapping[str, int] = field(default_factory=dict)
+    """State resources outside AWS (Kubernetes objects, ...), by type: drift reads AWS only."""
+
+    @property
+    def checked(self) -> int:
+        """State resources compared with AWS."""
+        return sum(self.compared.values())
+
     ignored: int = 0
     """Findings silenced by the ignore file."""
 
@@ -140,7 +167,24 @@ _REGIONAL_READERS = (
     _Reader(
         "ec2", lambda clients, region, scope: launch_templates.read(clients("ec2", region), scope)
     ),
+    _Reader("ec2", lambda clients, region, scope: vpc_services.read(clients("ec2", region), scope)),
     _Reader("eks", lambda clients, region, scope: eks.read(clients("eks", region), scope)),
+    _Reader("eks", lambda clients, region, scope: eks_access.read(clients("eks", region), scope)),
+    _Reader(
+        "s3",
+        lambda clients, region, scope: s3.read(
+            clients("s3", region), clients("resourcegroupstaggingapi", region), scope
+        ),
+    ),
+    _Reader(
+        "logs",
+        lambda clients, region, scope: logs.read(
+            clients("logs", region), clients("resourcegroupstaggingapi", region), scope
+        ),
+    ),
+    _Reader(
+        "route53", lambda clients, region, scope: route53.read(clients("route53", region), scope)
+    ),
     _Reader(
         "kms",
         lambda clients, region, scope: kms.read(
@@ -225,17 +269,18 @@ def build_report(state: StackState, live: LiveRead) -> DriftReport:
     changed: list[Changed] = []
     deleted: list[Deleted] = []
     not_covered: Counter[str] = Counter()
-    checked = 0
+    not_aws: Counter[str] = Counter()
+    compared: Counter[str] = Counter()
     for resource in state.resources:
         if not resource.custom or resource.type.startswith("pulumi:providers:"):
             continue
         spec = SPECS.get(resource.type)
         if spec is None or resource.type not in live.covered:
-            not_covered[resource.type] += 1
+            (not_covered if resource.type.startswith("aws:") else not_aws)[resource.type] += 1
             continue
         if resource.external:
             continue  # read with `.get()`: the stack does not manage it
-        checked += 1
+        compared[resource.type] += 1
         properties = live.found.get(resource.urn)
         if properties is None:
             deleted.append(Deleted(resource.urn, resource.type, resource.id))
@@ -248,8 +293,9 @@ def build_report(state: StackState, live: LiveRead) -> DriftReport:
         changed=tuple(sorted(changed, key=lambda c: (c.type, c.id, c.property))),
         deleted=tuple(sorted(deleted, key=lambda d: (d.type, d.id))),
         unmanaged=tuple(entry for _, entry in sorted(unmanaged.items())),
-        checked=checked,
+        compared=dict(sorted(compared.items())),
         not_covered=dict(sorted(not_covered.items())),
+        not_aws=dict(sorted(not_aws.items())),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fsctl.drift.engine import DriftReport
@@ -30,16 +30,28 @@ def _summary(report: DriftReport) -> str:
 
 
 def _footer(report: DriftReport) -> list[str]:
+    """What was silenced, and the coverage: which types were compared and which were not."""
     lines = []
     if report.ignored:
         lines.append(f"{report.ignored} known difference(s) silenced by the ignore file.")
-    if report.not_covered:
-        count = sum(report.not_covered.values())
+    lines.append(
+        f"Compared {report.checked} resource(s) of {len(report.compared)} AWS type(s): "
+        f"{_counts(report.compared) or 'none'}."
+    )
+    lines.append(
+        "Not compared, no live reader for these AWS types: "
+        f"{_counts(report.not_covered) or 'none'}."
+    )
+    if report.not_aws:
         lines.append(
-            f"{count} resource(s) of {len(report.not_covered)} type(s) not compared "
-            f"(no live reader): {', '.join(report.not_covered)}."
+            f"Not compared, not AWS: {sum(report.not_aws.values())} resource(s) of "
+            f"{len(report.not_aws)} type(s) ({', '.join(report.not_aws)})."
         )
     return lines
+
+
+def _counts(by_type: Mapping[str, int]) -> str:
+    return ", ".join(f"{resource_type} ({count})" for resource_type, count in by_type.items())
 
 
 def _short(value: Any) -> str:

@@ -52,6 +52,7 @@ _EC2_ID_PREFIX: dict[str, tuple[str, str | None]] = {
     "aws:ec2/launchTemplate:LaunchTemplate": ("lt", "launch-template"),
     "aws:ec2/networkAcl:NetworkAcl": ("acl", "network-acl"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": ("vpce", "vpc-endpoint"),
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": ("pcx", "vpc-peering-connection"),
 }
 
 
@@ -103,6 +104,8 @@ class MockCloud(Mocks):
             "aws:eks/podIdentityAssociation:PodIdentityAssociation": _pod_identity_outputs,
             "eks:index:Cluster": _eks_cluster_outputs,
             "aws:s3/bucket:Bucket": _bucket_outputs,
+            "aws:route53/zone:Zone": _zone_outputs,
+            "aws:route53/record:Record": _record_outputs,
             "kubernetes:core/v1:Service": _service_outputs,
             "kubernetes:helm.sh/v3:Release": _helm_release_outputs,
         }
@@ -328,6 +331,24 @@ def _bucket_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[s
         "bucketRegionalDomainName": f"{name}.s3.{context.region}.amazonaws.com",
         "region": context.region,
     }
+
+
+def _zone_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
+    # Hosted zone ids are `Z` and 20 upper-case letters and digits; records refer to `zoneId`.
+    zone_id = "Z" + context.hex(20).upper()
+    return zone_id, {
+        "zoneId": zone_id,
+        "arn": f"arn:{PARTITION}:route53:::hostedzone/{zone_id}",
+        "nameServers": [f"ns-{number}.awsdns-{number:02d}.com" for number in (1, 2)],
+    }
+
+
+def _record_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
+    # The provider's record id: `<zone>_<name>_<type>`, with `_<set identifier>` if there is one.
+    inputs = context.inputs
+    parts = [inputs.get("zoneId"), inputs.get("name"), inputs.get("type")]
+    parts += [inputs["setIdentifier"]] if inputs.get("setIdentifier") else []
+    return "_".join(str(part) for part in parts), {"fqdn": inputs.get("name")}
 
 
 def _launch_template_outputs(

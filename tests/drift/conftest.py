@@ -19,6 +19,7 @@ from moto.server import ThreadedMotoServer
 
 from fsctl import cli
 from fsctl.drift import command as drift_command
+from tests.drift.eks_stub import EKS_EXTRAS, StubbedEksSession
 from tests.drift.stack import REGION, Aws, Deployed, deploy
 
 # Service models are large JSON documents; every new session would parse them again. Sessions
@@ -31,7 +32,7 @@ def shared_session() -> Any:
     """A boto3 session like the one `fsctl drift` makes, with service models cached."""
     core = botocore.session.get_session()
     core.register_component("data_loader", _LOADER)
-    return boto3.Session(botocore_session=core)
+    return StubbedEksSession(boto3.Session(botocore_session=core))
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +51,7 @@ def moto_endpoint() -> Iterator[str]:
 
 def reset_moto(endpoint: str) -> None:
     """Forget every resource: a fresh account."""
+    EKS_EXTRAS.reset()
     request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
     with urllib.request.urlopen(request) as response:  # noqa: S310 - the local moto server
         assert response.status == 200
@@ -76,7 +78,13 @@ def clients() -> Aws:
         return session.client(service, region_name=REGION)
 
     return Aws(
-        ec2=client("ec2"), eks=client("eks"), iam=client("iam"), kms=client("kms"), s3=client("s3")
+        ec2=client("ec2"),
+        eks=client("eks"),
+        iam=client("iam"),
+        kms=client("kms"),
+        s3=client("s3"),
+        logs=client("logs"),
+        route53=client("route53"),
     )
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from components.shared.tags import CLUSTER_TAG, MANAGED_BY, MANAGED_BY_TAG, PROJECT_TAG, STACK_TAG
+from tests.drift.eks_stub import EKS_EXTRAS
 
 PROJECT = "feature-store-eks"
 STACK = "test"
@@ -60,6 +61,33 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 KEY = "aws:kms/key:Key"
 ALIAS = "aws:kms/alias:Alias"
+OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+PEERING_OPTIONS = "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions"
+TGW_ATTACHMENT = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+BUCKET = "aws:s3/bucket:Bucket"
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+ZONE = "aws:route53/zone:Zone"
+RECORD = "aws:route53/record:Record"
+ADDON = "aws:eks/addon:Addon"
+POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
+ACCESS_POLICY = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+ACCOUNT = "123456789012"
+ADMIN_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/platform-admin"
+CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+ZONE_NAME = "featurestore.internal"
 
 
 def default_tags(stack: str = STACK) -> dict[str, str]:
@@ -108,6 +136,8 @@ class Aws:
     iam: Any
     kms: Any
     s3: Any
+    logs: Any
+    route53: Any
 
 
 @dataclass
@@ -238,6 +268,18 @@ class Deployed:
     key_arn: str = ""
     alias: str = ""
     node_group: str = ""
+    eip_id: str = ""
+    flow_log_id: str = ""
+    log_group: str = ""
+    endpoint_id: str = ""
+    peer_vpc_id: str = ""
+    peering_id: str = ""
+    tgw_attachment_id: str = ""
+    buckets: list[str] = field(default_factory=list)
+    zone_id: str = ""
+    record_name: str = ""
+    oidc_arn: str = ""
+    association_id: str = ""
 
     def export(self, *, without: tuple[str, ...] = ()) -> dict[str, Any]:
         """The document `pulumi stack export` prints, optionally without some types."""
@@ -310,6 +352,10 @@ def deploy(
     control_plane = state.component("featurestore:eks:ControlPlane", CLUSTER, cluster)
     eks = network.under(state.component("eks:index:Cluster", f"{CLUSTER}-eks", control_plane))
     _eks(aws, deployed, eks, nodes, stack=stack)
+    _cluster_access(aws, deployed, eks, network.under(control_plane))
+    _vpc_services(aws, deployed, network, stack=stack)
+    _buckets(aws, deployed, network.under(cluster), stack=stack)
+    _zone(aws, deployed, network.under(cluster))
     return deployed
 
 
@@ -373,7 +419,10 @@ def _network(aws: Aws, d: Deployed, add: Recorder, *, scale: int, stack: str) ->
             )
 
     nat_name = f"{CLUSTER}-nat-{ZONES[0]}"
-    allocation = aws.ec2.allocate_address(Domain="vpc")["AllocationId"]
+    allocation = aws.ec2.allocate_address(
+        Domain="vpc", TagSpecifications=ec2_tags({**tags, "Name": nat_name}, "elastic-ip")
+    )["AllocationId"]
+    d.eip_id = allocation
     add(EIP, nat_name, allocation, inputs={"domain": "vpc", "tags": {"Name": nat_name}})
     d.nat_id = aws.ec2.create_nat_gateway(
         SubnetId=d.public_subnet_ids[0],
@@ -889,6 +938,7 @@ def _eks(aws: Aws, d: Deployed, add: Recorder, nodes: Recorder, *, stack: str) -
         launchTemplate={"id": d.launch_template_ids[0], "version": "1"},
         tags={**default_tags(stack), **group_tags},
     )
+    EKS_EXTRAS.clusters.add(cluster_name)
     d.node_group = f"{cluster_name}:{group_name}"
     # moto does not return updateConfig, so the state here leaves it out.
     nodes(
@@ -909,4 +959,463 @@ def _eks(aws: Aws, d: Deployed, add: Recorder, nodes: Recorder, *, stack: str) -
             "launchTemplate": {"id": d.launch_template_ids[0], "version": "1"},
             "tags": group_tags,
         },
+    )
+
+
+def _cluster_access(aws: Aws, d: Deployed, eks: Recorder, control_plane: Recorder) -> None:
+    """What pulumi-eks adds to the cluster (OIDC provider, access entry and its policy) and
+    the add-on and pod identity association the stack installs; EKS's part through the stub."""
+    issuer = f"oidc.eks.{REGION}.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+    d.oidc_arn = aws.iam.create_open_id_connect_provider(
+        Url=f"https://{issuer}",
+        ClientIDList=["sts.amazonaws.com"],
+        ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
+        Tags=[{"Key": k, "Value": v} for k, v in default_tags(eks.state.stack).items()],
+    )["OpenIDConnectProviderArn"]
+    eks(
+        OIDC_PROVIDER,
+        f"{CLUSTER}-eks-oidcProvider",
+        d.oidc_arn,
+        inputs={
+            "url": f"https://{issuer}",
+            "clientIdLists": ["sts.amazonaws.com"],
+            "thumbprintLists": ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
+            "tags": {},
+        },
+    )
+    created = 1764144000.0
+    tags = default_tags(eks.state.stack)
+    EKS_EXTRAS.entries[EKS_CLUSTER] = {
+        ADMIN_ROLE_ARN: {
+            "clusterName": EKS_CLUSTER,
+            "principalArn": ADMIN_ROLE_ARN,
+            "kubernetesGroups": [],
+            "accessEntryArn": f"arn:aws:eks:{REGION}:{ACCOUNT}:access-entry/{EKS_CLUSTER}/x",
+            "createdAt": created,
+            "modifiedAt": created,
+            "tags": tags,
+            "username": f"arn:aws:sts::{ACCOUNT}:assumed-role/platform-admin/{{{{SessionName}}}}",
+            "type": "STANDARD",
+        },
+        # EKS's own entry for the node group's role: not the stack's to declare.
+        f"arn:aws:iam::{ACCOUNT}:role/{d.node_role_names[0]}": {
+            "clusterName": EKS_CLUSTER,
+            "principalArn": f"arn:aws:iam::{ACCOUNT}:role/{d.node_role_names[0]}",
+            "kubernetesGroups": ["system:nodes"],
+            "type": "EC2_LINUX",
+        },
+    }
+    eks(
+        ACCESS_ENTRY,
+        f"{CLUSTER}-eks-admin",
+        f"{EKS_CLUSTER}:{ADMIN_ROLE_ARN}",
+        inputs={"clusterName": EKS_CLUSTER, "principalArn": ADMIN_ROLE_ARN, "type": "STANDARD"},
+    )
+    EKS_EXTRAS.policies[EKS_CLUSTER, ADMIN_ROLE_ARN] = {
+        CLUSTER_ADMIN_POLICY: {
+            "policyArn": CLUSTER_ADMIN_POLICY,
+            "accessScope": {"type": "cluster", "namespaces": []},
+            "associatedAt": created,
+            "modifiedAt": created,
+        }
+    }
+    eks(
+        ACCESS_POLICY,
+        f"{CLUSTER}-eks-admin",
+        f"{EKS_CLUSTER}#{ADMIN_ROLE_ARN}#{CLUSTER_ADMIN_POLICY}",
+        inputs={
+            "clusterName": EKS_CLUSTER,
+            "principalArn": ADMIN_ROLE_ARN,
+            "policyArn": CLUSTER_ADMIN_POLICY,
+            "accessScope": {"type": "cluster"},
+        },
+        tagged=False,
+    )
+    EKS_EXTRAS.addons[EKS_CLUSTER] = {
+        "eks-pod-identity-agent": {
+            "addonName": "eks-pod-identity-agent",
+            "clusterName": EKS_CLUSTER,
+            "status": "ACTIVE",
+            "addonVersion": "v1.3.9-eksbuild.3",
+            "health": {"issues": []},
+            "tags": tags,
+        }
+    }
+    control_plane(
+        ADDON,
+        f"{CLUSTER}-pod-identity-agent",
+        f"{EKS_CLUSTER}:eks-pod-identity-agent",
+        inputs={
+            "clusterName": EKS_CLUSTER,
+            "addonName": "eks-pod-identity-agent",
+            "addonVersion": "v1.3.9-eksbuild.3",
+            "resolveConflictsOnUpdate": "OVERWRITE",
+            "tags": {},
+        },
+    )
+    d.association_id = "a-0123456789abcdef0"
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{d.node_role_names[0]}"
+    EKS_EXTRAS.associations[EKS_CLUSTER] = {
+        d.association_id: {
+            "clusterName": EKS_CLUSTER,
+            "namespace": "kube-system",
+            "serviceAccount": "cluster-autoscaler",
+            "roleArn": role_arn,
+            "associationArn": f"arn:aws:eks:{REGION}:{ACCOUNT}:podidentityassociation/"
+            f"{EKS_CLUSTER}/{d.association_id}",
+            "associationId": d.association_id,
+            "tags": tags,
+            "createdAt": created,
+            "modifiedAt": created,
+        }
+    }
+    control_plane(
+        POD_IDENTITY,
+        f"{CLUSTER}-autoscaler",
+        f"{EKS_CLUSTER},{d.association_id}",
+        inputs={
+            "clusterName": EKS_CLUSTER,
+            "namespace": "kube-system",
+            "serviceAccount": "cluster-autoscaler",
+            "roleArn": role_arn,
+            "tags": {},
+        },
+        outputs={"associationId": d.association_id},
+    )
+
+
+def _vpc_services(aws: Aws, d: Deployed, add: Recorder, *, stack: str) -> None:
+    """Flow logs to a log group, an S3 gateway endpoint, a peering, a transit gateway path."""
+    tags = default_tags(stack)
+    d.log_group = f"{CLUSTER}-flow-logs-8ee7900"
+    aws.logs.create_log_group(logGroupName=d.log_group, tags=tags)
+    aws.logs.put_retention_policy(logGroupName=d.log_group, retentionInDays=365)
+    add(
+        LOG_GROUP,
+        f"{CLUSTER}-flow-logs",
+        d.log_group,
+        inputs={"name": d.log_group, "retentionInDays": 365, "tags": {}},
+    )
+    destination = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{d.log_group}"
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{d.flow_logs_role}"
+    d.flow_log_id = aws.ec2.create_flow_logs(
+        ResourceIds=[d.vpc_id],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="cloud-watch-logs",
+        LogDestination=destination,
+        DeliverLogsPermissionArn=role_arn,
+        MaxAggregationInterval=60,
+        TagSpecifications=ec2_tags({**tags, "Name": CLUSTER}, "vpc-flow-log"),
+    )["FlowLogIds"][0]
+    add(
+        FLOW_LOG,
+        CLUSTER,
+        d.flow_log_id,
+        inputs={
+            "vpcId": d.vpc_id,
+            "trafficType": "ALL",
+            "logDestinationType": "cloud-watch-logs",
+            "logDestination": destination,
+            "iamRoleArn": role_arn,
+            "maxAggregationInterval": 60,
+            "tags": {"Name": CLUSTER},
+        },
+    )
+    tables = [d.public_route_table_id, *d.private_route_table_ids]
+    d.endpoint_id = aws.ec2.create_vpc_endpoint(
+        VpcId=d.vpc_id,
+        ServiceName=f"com.amazonaws.{REGION}.s3",
+        VpcEndpointType="Gateway",
+        RouteTableIds=tables,
+        TagSpecifications=ec2_tags({**tags, "Name": f"{CLUSTER}-s3"}, "vpc-endpoint"),
+    )["VpcEndpoint"]["VpcEndpointId"]
+    add(
+        ENDPOINT,
+        f"{CLUSTER}-s3",
+        d.endpoint_id,
+        inputs={
+            "vpcId": d.vpc_id,
+            "serviceName": f"com.amazonaws.{REGION}.s3",
+            "vpcEndpointType": "Gateway",
+            "routeTableIds": list(reversed(tables)),
+            "tags": {"Name": f"{CLUSTER}-s3"},
+        },
+    )
+    # The peer: another cluster's VPC, outside this state.
+    d.peer_vpc_id = aws.ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    name = f"{CLUSTER}-realtime"
+    d.peering_id = aws.ec2.create_vpc_peering_connection(
+        VpcId=d.vpc_id,
+        PeerVpcId=d.peer_vpc_id,
+        TagSpecifications=ec2_tags({**tags, "Name": name}, "vpc-peering-connection"),
+    )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    aws.ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=d.peering_id)
+    aws.ec2.modify_vpc_peering_connection_options(
+        VpcPeeringConnectionId=d.peering_id,
+        RequesterPeeringConnectionOptions={"AllowDnsResolutionFromRemoteVpc": True},
+        AccepterPeeringConnectionOptions={"AllowDnsResolutionFromRemoteVpc": True},
+    )
+    add(
+        PEERING,
+        f"{name}-peering",
+        d.peering_id,
+        inputs={
+            "vpcId": d.vpc_id,
+            "peerVpcId": d.peer_vpc_id,
+            "autoAccept": True,
+            "tags": {"Name": name},
+        },
+    )
+    add(
+        PEERING_OPTIONS,
+        f"{name}-peering",
+        d.peering_id,
+        inputs={
+            "vpcPeeringConnectionId": d.peering_id,
+            "accepter": {"allowRemoteVpcDnsResolution": True},
+            "requester": {"allowRemoteVpcDnsResolution": True},
+        },
+        tagged=False,
+    )
+    gateway = aws.ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
+    d.tgw_attachment_id = aws.ec2.create_transit_gateway_vpc_attachment(
+        TransitGatewayId=gateway,
+        VpcId=d.vpc_id,
+        SubnetIds=d.private_subnet_ids,
+        Options={"DnsSupport": "enable"},
+        TagSpecifications=ec2_tags(
+            {**tags, "Name": f"{CLUSTER}-deployer"}, "transit-gateway-attachment"
+        ),
+    )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    # moto ignores the attachment's TagSpecifications; the tags go on as the provider's would.
+    aws.ec2.create_tags(
+        Resources=[d.tgw_attachment_id],
+        Tags=[{"Key": k, "Value": v} for k, v in {**tags, "Name": f"{CLUSTER}-deployer"}.items()],
+    )
+    add(
+        TGW_ATTACHMENT,
+        f"{CLUSTER}-deployer",
+        d.tgw_attachment_id,
+        inputs={
+            "transitGatewayId": gateway,
+            "vpcId": d.vpc_id,
+            "subnetIds": d.private_subnet_ids,
+            "dnsSupport": "enable",
+            "tags": {"Name": f"{CLUSTER}-deployer"},
+        },
+    )
+
+
+def _buckets(aws: Aws, d: Deployed, add: Recorder, *, stack: str) -> None:
+    """A backup bucket with every setting the stack manages, logging to an audit bucket."""
+    backups, audit = f"{CLUSTER}-search-rondb-backups-d97b6e6", f"{CLUSTER}-search-audit-4c8b0a9"
+    d.buckets = [backups, audit]
+    for bucket in d.buckets:
+        aws.s3.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        aws.s3.put_bucket_tagging(
+            Bucket=bucket,
+            Tagging={
+                "TagSet": [
+                    {"Key": k, "Value": v}
+                    for k, v in {**default_tags(stack), PROJECT_TAG: "search"}.items()
+                ]
+            },
+        )
+        add(BUCKET, bucket, bucket, inputs={"bucket": bucket, "tags": {PROJECT_TAG: "search"}})
+        block = dict.fromkeys(
+            ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"),
+            True,
+        )
+        aws.s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=block)
+        add(
+            PUBLIC_ACCESS_BLOCK,
+            bucket,
+            bucket,
+            inputs={"bucket": bucket, **{k[0].lower() + k[1:]: v for k, v in block.items()}},
+            tagged=False,
+        )
+        document = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": {"AWS": "*"},
+                        "Action": "s3:*",
+                        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                    *(
+                        [
+                            {
+                                "Sid": "S3ServerAccessLogsPolicy",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                                "Action": "s3:PutObject",
+                                "Resource": f"arn:aws:s3:::{audit}/s3-access/*",
+                            }
+                        ]
+                        if bucket == audit
+                        else []
+                    ),
+                ],
+            }
+        )
+        aws.s3.put_bucket_policy(Bucket=bucket, Policy=document)
+        add(
+            BUCKET_POLICY,
+            bucket,
+            bucket,
+            inputs={"bucket": bucket, "policy": document},
+            tagged=False,
+        )
+        aws.s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": d.key_arn,
+                        },
+                        "BucketKeyEnabled": True,
+                    }
+                ]
+            },
+        )
+        add(
+            ENCRYPTION,
+            bucket,
+            bucket,
+            inputs={
+                "bucket": bucket,
+                "rules": [
+                    {
+                        "applyServerSideEncryptionByDefault": {
+                            "sseAlgorithm": "aws:kms",
+                            "kmsMasterKeyId": d.key_arn,
+                        },
+                        "bucketKeyEnabled": True,
+                    }
+                ],
+            },
+            tagged=False,
+        )
+        aws.s3.put_bucket_ownership_controls(
+            Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+        )
+        add(
+            OWNERSHIP,
+            bucket,
+            bucket,
+            inputs={"bucket": bucket, "rule": {"objectOwnership": "BucketOwnerEnforced"}},
+            tagged=False,
+        )
+        aws.s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket,
+            LifecycleConfiguration={
+                "Rules": [
+                    {
+                        "ID": "expire",
+                        "Filter": {"Prefix": ""},
+                        "Status": "Enabled",
+                        "Expiration": {"Days": 365},
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    }
+                ]
+            },
+        )
+        add(
+            LIFECYCLE,
+            bucket,
+            bucket,
+            inputs={
+                "bucket": bucket,
+                "rules": [
+                    {
+                        "id": "expire",
+                        "filter": {"prefix": ""},
+                        "status": "Enabled",
+                        "expiration": {"days": 365},
+                        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
+                    }
+                ],
+            },
+            tagged=False,
+        )
+    aws.s3.put_bucket_versioning(Bucket=backups, VersioningConfiguration={"Status": "Enabled"})
+    add(
+        VERSIONING,
+        backups,
+        backups,
+        inputs={"bucket": backups, "versioningConfiguration": {"status": "Enabled"}},
+        tagged=False,
+    )
+    aws.s3.put_bucket_logging(
+        Bucket=backups,
+        BucketLoggingStatus={
+            "LoggingEnabled": {"TargetBucket": audit, "TargetPrefix": "s3-access/"}
+        },
+    )
+    add(
+        LOGGING,
+        backups,
+        backups,
+        inputs={"bucket": backups, "targetBucket": audit, "targetPrefix": "s3-access/"},
+        tagged=False,
+    )
+
+
+def _zone(aws: Aws, d: Deployed, add: Recorder) -> None:
+    """The federation's private zone, associated with the VPC, and one endpoint record."""
+    comment = "Feature-store endpoints of every cluster of the federation"
+    zone = aws.route53.create_hosted_zone(
+        Name=ZONE_NAME,
+        CallerReference="zone",
+        HostedZoneConfig={"Comment": comment, "PrivateZone": True},
+        VPC={"VPCRegion": REGION, "VPCId": d.vpc_id},
+    )["HostedZone"]
+    d.zone_id = zone["Id"].rsplit("/", 1)[-1]
+    add(
+        ZONE,
+        "federation",
+        d.zone_id,
+        inputs={"name": ZONE_NAME, "comment": comment, "vpcs": [{"vpcId": d.vpc_id}], "tags": {}},
+        outputs={"zoneId": d.zone_id},
+        tagged=False,
+    )
+    d.record_name = f"rdrs.search.{CLUSTER}.{ZONE_NAME}"
+    target = "internal-rdrs-0123456789.elb.eu-central-1.amazonaws.com"
+    aws.route53.change_resource_record_sets(
+        HostedZoneId=d.zone_id,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": d.record_name,
+                        "Type": "CNAME",
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": target}],
+                    },
+                }
+            ]
+        },
+    )
+    add(
+        RECORD,
+        "rdrs-search",
+        f"{d.zone_id}_{d.record_name}_CNAME",
+        inputs={
+            "zoneId": d.zone_id,
+            "name": d.record_name,
+            "type": "CNAME",
+            "ttl": 60,
+            "records": [target],
+        },
+        tagged=False,
     )

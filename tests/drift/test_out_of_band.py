@@ -29,20 +29,36 @@ from components.shared.tags import STACK_TAG
 from fsctl import cli
 from fsctl.drift import command as drift_command
 from tests.drift.conftest import FsctlDrift, Run, clients, reset_moto, shared_session, use_moto
+from tests.drift.eks_stub import EKS_EXTRAS
 from tests.drift.stack import (
+    ACCESS_ENTRY,
+    ADDON,
+    ADMIN_ROLE_ARN,
     ALIAS,
     ASSOCIATION,
     ATTACHMENT,
+    BUCKET,
+    BUCKET_POLICY,
     DEFAULT_SECURITY_GROUP,
+    EIP,
     EKS_CLUSTER,
     EKS_CLUSTER_TYPE,
+    ENCRYPTION,
+    ENDPOINT,
+    FLOW_LOG,
     INGRESS_RULE,
     KEY,
     LAUNCH_TEMPLATE,
     LEGACY_RULE,
+    LOG_GROUP,
     NAT,
     NETWORK_ACL,
     NODE_GROUP,
+    PEERING,
+    PEERING_OPTIONS,
+    POD_IDENTITY,
+    PUBLIC_ACCESS_BLOCK,
+    RECORD,
     REGION,
     ROLE,
     ROLE_POLICY,
@@ -52,8 +68,10 @@ from tests.drift.stack import (
     STACK,
     SUBNET,
     USER_DATA,
+    VERSIONING,
     VPC,
     VPC_CIDR,
+    ZONE_NAME,
     Aws,
     Deployed,
     deploy,
@@ -292,6 +310,100 @@ CHANGES: list[tuple[str, Mutation, set[tuple[str, str]]]] = [
         ),
         {(ALIAS, "targetKeyId")},
     ),
+    (
+        "bucket-public-access-block-loosened",
+        lambda aws, d: aws.s3.put_public_access_block(
+            Bucket=d.buckets[0],
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": False,
+                "RestrictPublicBuckets": True,
+            },
+        ),
+        {(PUBLIC_ACCESS_BLOCK, "blockPublicPolicy")},
+    ),
+    (
+        "bucket-versioning-suspended",
+        lambda aws, d: aws.s3.put_bucket_versioning(
+            Bucket=d.buckets[0], VersioningConfiguration={"Status": "Suspended"}
+        ),
+        {(VERSIONING, "versioningConfiguration.status")},
+    ),
+    (
+        "bucket-encryption-aes256",
+        lambda aws, d: aws.s3.put_bucket_encryption(
+            Bucket=d.buckets[1],
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        ),
+        {
+            (ENCRYPTION, "rules[0].applyServerSideEncryptionByDefault.sseAlgorithm"),
+            (ENCRYPTION, "rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId"),
+            (ENCRYPTION, "rules[0].bucketKeyEnabled"),
+        },
+    ),
+    (
+        "bucket-policy-replaced",
+        lambda aws, d: aws.s3.put_bucket_policy(
+            Bucket=d.buckets[0],
+            Policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "*"},
+                            "Action": "s3:GetObject",
+                            "Resource": f"arn:aws:s3:::{d.buckets[0]}/*",
+                        }
+                    ],
+                }
+            ),
+        ),
+        {(BUCKET_POLICY, "policy")},
+    ),
+    (
+        "log-group-retention-shortened",
+        lambda aws, d: aws.logs.put_retention_policy(logGroupName=d.log_group, retentionInDays=1),
+        {(LOG_GROUP, "retentionInDays")},
+    ),
+    (
+        "record-repointed",
+        lambda aws, d: aws.route53.change_resource_record_sets(
+            HostedZoneId=d.zone_id,
+            ChangeBatch={
+                "Changes": [
+                    {
+                        "Action": "UPSERT",
+                        "ResourceRecordSet": {
+                            "Name": d.record_name,
+                            "Type": "CNAME",
+                            "TTL": 60,
+                            "ResourceRecords": [{"Value": "evil.example.com"}],
+                        },
+                    }
+                ]
+            },
+        ),
+        {(RECORD, "records")},
+    ),
+    (
+        "addon-version-changed",
+        lambda aws, d: EKS_EXTRAS.addons[EKS_CLUSTER]["eks-pod-identity-agent"].update(
+            addonVersion="v1.3.10-eksbuild.1"
+        ),
+        {(ADDON, "addonVersion")},
+    ),
+    (
+        "peering-dns-resolution-off",
+        lambda aws, d: aws.ec2.modify_vpc_peering_connection_options(
+            VpcPeeringConnectionId=d.peering_id,
+            AccepterPeeringConnectionOptions={"AllowDnsResolutionFromRemoteVpc": False},
+        ),
+        {(PEERING_OPTIONS, "accepter.allowRemoteVpcDnsResolution")},
+    ),
     # Not drift: the autoscaler owns the desired size.
     (
         "node-group-desired-size",
@@ -454,6 +566,30 @@ def test_deletions_are_found(
     aws.iam.delete_role_policy(RoleName=d.flow_logs_role, PolicyName="core-flow-logs")
     aws.iam.delete_role(RoleName=d.flow_logs_role)
     aws.kms.delete_alias(AliasName=d.alias)
+    aws.ec2.delete_flow_logs(FlowLogIds=[d.flow_log_id])
+    aws.ec2.delete_vpc_endpoints(VpcEndpointIds=[d.endpoint_id])
+    aws.ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=d.peering_id)
+    aws.ec2.release_address(AllocationId=d.eip_id)
+    aws.s3.delete_public_access_block(Bucket=d.buckets[0])
+    aws.route53.change_resource_record_sets(
+        HostedZoneId=d.zone_id,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "DELETE",
+                    "ResourceRecordSet": {
+                        "Name": d.record_name,
+                        "Type": "CNAME",
+                        "TTL": 60,
+                        "ResourceRecords": [
+                            {"Value": "internal-rdrs-0123456789.elb.eu-central-1.amazonaws.com"}
+                        ],
+                    },
+                }
+            ]
+        },
+    )
+    EKS_EXTRAS.clusters.discard(EKS_CLUSTER)  # the cluster took its add-ons and entries along
 
     run = fsctl_drift(state)
     worker_attachment = next(
@@ -475,6 +611,22 @@ def test_deletions_are_found(
         (ROLE_POLICY, f"{d.flow_logs_role}:core-flow-logs"),
         (ROLE, d.flow_logs_role),
         (ALIAS, d.alias),
+        (FLOW_LOG, d.flow_log_id),
+        (ENDPOINT, d.endpoint_id),
+        # AWS keeps listing a deleted peering connection for a while, with status `deleted`.
+        (PEERING, d.peering_id),
+        ("aws:ec2/peeringConnectionOptions:PeeringConnectionOptions", d.peering_id),
+        (EIP, d.eip_id),
+        (PUBLIC_ACCESS_BLOCK, d.buckets[0]),
+        (RECORD, f"{d.zone_id}_{d.record_name}_CNAME"),
+        (ADDON, f"{EKS_CLUSTER}:eks-pod-identity-agent"),
+        (POD_IDENTITY, f"{EKS_CLUSTER},{d.association_id}"),
+        (ACCESS_ENTRY, f"{EKS_CLUSTER}:{ADMIN_ROLE_ARN}"),
+        (
+            "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+            f"{EKS_CLUSTER}#{ADMIN_ROLE_ARN}#"
+            "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+        ),
     }
     # A deleted resource is reported once, not also as changed; deleting is no unmanaged.
     assert run.report["changed"] == []
@@ -596,7 +748,66 @@ def _tagged_launch_template(aws: Aws, d: Deployed) -> Created:
     return {(LAUNCH_TEMPLATE, template): f"tagged {STACK_TAG}={STACK}"}
 
 
+def _record_added(aws: Aws, d: Deployed) -> Created:
+    name = f"debug.{ZONE_NAME}"
+    aws.route53.change_resource_record_sets(
+        HostedZoneId=d.zone_id,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": name,
+                        "Type": "A",
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": "10.0.9.9"}],
+                    },
+                }
+            ]
+        },
+    )
+    return {(RECORD, f"{d.zone_id}_{name}_A"): f"record in zone {d.zone_id} of the stack"}
+
+
+def _tagged_bucket(aws: Aws, d: Deployed) -> Created:
+    aws.s3.create_bucket(
+        Bucket="hand-made", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    aws.s3.put_bucket_tagging(
+        Bucket="hand-made", Tagging={"TagSet": [{"Key": STACK_TAG, "Value": STACK}]}
+    )
+    return {(BUCKET, "hand-made"): f"tagged {STACK_TAG}={STACK}"}
+
+
+def _tagged_log_group(aws: Aws, d: Deployed) -> Created:
+    aws.logs.create_log_group(logGroupName="hand-made", tags={STACK_TAG: STACK})
+    return {(LOG_GROUP, "hand-made"): f"tagged {STACK_TAG}={STACK}"}
+
+
+def _access_entry_added(aws: Aws, d: Deployed) -> Created:
+    principal = f"arn:aws:iam::{ACCOUNT}:role/intruder"
+    EKS_EXTRAS.entries[EKS_CLUSTER][principal] = {
+        "clusterName": EKS_CLUSTER,
+        "principalArn": principal,
+        "type": "STANDARD",
+    }
+    return {(ACCESS_ENTRY, f"{EKS_CLUSTER}:{principal}"): f"in cluster {EKS_CLUSTER} of the stack"}
+
+
+def _addon_added(aws: Aws, d: Deployed) -> Created:
+    EKS_EXTRAS.addons[EKS_CLUSTER]["aws-ebs-csi-driver"] = {
+        "addonName": "aws-ebs-csi-driver",
+        "clusterName": EKS_CLUSTER,
+    }
+    return {(ADDON, f"{EKS_CLUSTER}:aws-ebs-csi-driver"): f"in cluster {EKS_CLUSTER} of the stack"}
+
+
 UNMANAGED = (
+    _record_added,
+    _tagged_bucket,
+    _tagged_log_group,
+    _access_entry_added,
+    _addon_added,
     _subnet_in_vpc,
     _tagged_group_elsewhere,
     _rule_added,
@@ -715,9 +926,11 @@ def _count_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, scale: int)
     calls: Counter[str] = Counter()
 
     def count(event_name: str, **_: Any) -> None:
-        calls[event_name.removeprefix("before-call.")] += 1
+        calls[event_name.removeprefix("before-parameter-build.")] += 1
 
-    session.events.register("before-call", count)
+    # Stubbed EKS calls never reach `before-call` handlers after the stub's; every call builds
+    # its parameters.
+    session.events.register("before-parameter-build", count)
     monkeypatch.setattr(drift_command, "new_session", lambda: session)
     assert cli.main(["drift", "--state", str(state), "--format", "json"]) == 0
     return calls
@@ -738,9 +951,16 @@ def test_api_calls_grow_with_types_not_resources(
     # launch templates, roles and attachments: the same calls, one for one.
     assert large == small
     # The only per-resource calls are those AWS has no batch form of: two DNS attributes per
-    # VPC, one describe per EKS cluster and node group, four reads per KMS key.
+    # VPC, one describe per EKS cluster, node group, add-on, association and access entry,
+    # four reads per KMS key, one read per setting of each bucket, one per hosted zone.
     assert small["ec2.DescribeVpcAttribute"] == 2
     assert small["eks.DescribeCluster"] == 1
     assert small["eks.DescribeNodegroup"] == 1
+    assert small["eks.DescribeAddon"] == 1
+    assert small["eks.DescribeAccessEntry"] == 1
     assert small["kms.DescribeKey"] == 1
-    assert sum(small.values()) <= 40, small
+    assert small["s3.GetPublicAccessBlock"] == 2
+    assert small["route-53.GetHostedZone"] == 1
+    # Tags of buckets and log groups: one tagging API call each, not one per resource.
+    assert small["resource-groups-tagging-api.GetResources"] == 3
+    assert sum(small.values()) <= 80, small

@@ -141,19 +141,21 @@ def find(
     scope: Scope,
     id_filter: str,
     ids: Iterable[str],
-    vpc_filter: str | None = "vpc-id",
+    vpc_filter: str | tuple[str, ...] | None = "vpc-id",
     filter_parameter: str = "Filters",
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Objects of one EC2 type: those with the given ids, inside the stack's VPCs, or tagged.
+
+    `vpc_filter` names the filter (or filters, for objects between two VPCs) on VPC ids.
 
     At most three paginated calls (more only past 200 ids or VPCs, EC2's limit per filter);
     usually two, since the state's resources live in the stack's VPCs.
     """
     # Ids of resources inside the stack's VPCs come with the query by VPC; `ids` lists the rest.
     queries = [[{"Name": id_filter, "Values": chunk}] for chunk in chunks(sorted(set(ids)))]
-    if vpc_filter:
-        queries += [[{"Name": vpc_filter, "Values": chunk}] for chunk in chunks(scope.vpc_ids)]
+    for name in (vpc_filter,) if isinstance(vpc_filter, str) else vpc_filter or ():
+        queries += [[{"Name": name, "Values": chunk}] for chunk in chunks(scope.vpc_ids)]
     queries.append([{"Name": f"tag:{STACK_TAG}", "Values": [scope.stack]}])
     found: dict[str, dict[str, Any]] = {}
     for filters in queries:
@@ -399,12 +401,24 @@ def _undeclared_in_table(table: Mapping[str, Any], scope: Scope) -> list[Unmanag
 
 
 def _user_routes(table: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Routes someone created: not the VPC's local route, not propagated ones."""
+    """Routes someone created: not the VPC's local route, propagated or endpoint routes.
+
+    A gateway endpoint adds a route to its service's prefix list in each of its `routeTableIds`
+    (the endpoint owns it); AWS lists it with origin `CreateRoute` all the same.
+    """
     return [
         route
         for route in table.get("Routes", [])
-        if route.get("Origin", "CreateRoute") == "CreateRoute" and route.get("GatewayId") != "local"
+        if route.get("Origin", "CreateRoute") == "CreateRoute"
+        and route.get("GatewayId") != "local"
+        and not _endpoint_route(route)
     ]
+
+
+def _endpoint_route(route: Mapping[str, Any]) -> bool:
+    return bool(route.get("DestinationPrefixListId")) and str(
+        route.get("GatewayId", "")
+    ).startswith("vpce-")
 
 
 def _destination(route: Mapping[str, Any]) -> str:

@@ -1,4 +1,7 @@
-"""Live reads of IAM roles, their inline policies and their managed-policy attachments.
+"""Live reads of IAM roles, their policies and attachments, and OIDC providers.
+
+OIDC providers cost one `ListOpenIDConnectProviders` and one `GetOpenIDConnectProvider` per
+provider of the state (a stack has one per cluster).
 
 IAM has no batch read by role name: `GetRole`, `ListAttachedRolePolicies` and
 `GetRolePolicy` take one role (or policy) each. Instead this reader lists the account's roles
@@ -37,6 +40,7 @@ from fsctl.drift.state import StateResource
 ROLE_TYPE = "aws:iam/role:Role"
 ROLE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
 ATTACHMENT_TYPE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+OIDC_PROVIDER_TYPE = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 SERVICE_LINKED_PATH = "/aws-service-role/"
 PAGE_SIZE = 1000
 """The most IAM list calls return per page."""
@@ -99,6 +103,15 @@ SPECS = {
         ),
         TypeSpec(ROLE_POLICY_TYPE, (Prop("policy", mode="json"),)),
         TypeSpec(ATTACHMENT_TYPE),
+        TypeSpec(
+            OIDC_PROVIDER_TYPE,
+            (
+                Prop("url", normalize=lambda url: str(url or "").removeprefix("https://")),
+                Prop("clientIdLists", mode="set"),
+                Prop("thumbprintLists", mode="set"),
+                TAGS,
+            ),
+        ),
     )
 }
 
@@ -147,7 +160,26 @@ def read(client: Any, scope: Scope) -> LiveRead:
         and not str(role.get("Path", "")).startswith(SERVICE_LINKED_PATH)
         and tag_map(role.get("Tags")).get(STACK_TAG) == scope.stack
     ]
+    _read_oidc_providers(client, scope, result)
     return result
+
+
+def _read_oidc_providers(client: Any, scope: Scope, result: LiveRead) -> None:
+    """OIDC providers: one listing, then one read per provider of the state."""
+    existing = {
+        str(entry["Arn"])
+        for entry in client.list_open_id_connect_providers().get("OpenIDConnectProviderList", [])
+    }
+    for resource in scope.of_type(OIDC_PROVIDER_TYPE):
+        if resource.id not in existing:
+            continue
+        provider = client.get_open_id_connect_provider(OpenIDConnectProviderArn=resource.id)
+        result.found[resource.urn] = {
+            "url": provider.get("Url"),
+            "clientIdLists": provider.get("ClientIDList"),
+            "thumbprintLists": provider.get("ThumbprintList"),
+            "tags": user_tags(tag_map(provider.get("Tags"))),
+        }
 
 
 def role_properties(role: Mapping[str, Any], summary: Mapping[str, Any]) -> dict[str, Any]:

@@ -266,3 +266,29 @@ CREDENTIAL_CODES = frozenset(
         "InvalidAccessKeyId",
     }
 )
+
+
+def missing(error: Exception, *codes: str) -> bool:
+    """Whether an AWS error says the object asked for does not exist (one of `codes`)."""
+    from botocore.exceptions import ClientError  # noqa: PLC0415 - loaded only when reading AWS
+
+    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in codes
+
+
+def tagged_resources(tagging: Any, resource_type: str) -> dict[str, dict[str, str]]:
+    """Tags of every tagged resource of one type (`s3:bucket`, or a service such as `logs`), by ARN.
+
+    One paginated Resource Groups Tagging API call for the whole region: the batch way to read
+    the tags of services whose own APIs take one resource per call.
+    """
+    return {
+        str(mapping["ResourceARN"]): tag_map(mapping.get("Tags"))
+        for mapping in paginate(
+            tagging, "get_resources", "ResourceTagMappingList", ResourceTypeFilters=[resource_type]
+        )
+    }
+
+
+def stack_tagged(tags: Mapping[str, str], scope: Scope) -> bool:
+    """Whether tags carry the stack's tag."""
+    return tags.get(STACK_TAG) == scope.stack
