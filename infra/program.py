@@ -55,6 +55,16 @@ def assumed_role_name(caller_arn: str) -> str | None:
     return None
 
 
+def deployer_principal_arn(caller_arn: str) -> str:
+    """The IAM principal whose access entry EKS creates for a cluster's creator.
+
+    For an assumed-role session (`arn:aws:sts::ACCT:assumed-role/NAME/SESSION`) it is role NAME.
+    """
+    partition, account = caller_arn.split(":")[1], caller_arn.split(":")[4]
+    role = assumed_role_name(caller_arn)
+    return f"arn:{partition}:iam::{account}:role/{role}" if role else caller_arn
+
+
 def deployer_admin_problems(config: StackConfig, caller_arn: str) -> list[ConfigProblem]:
     """Admin role entries EKS would refuse because it already grants the deployer admin.
 
@@ -135,6 +145,9 @@ def main() -> None:
     pulumi.export("region", config.region)
     # The account limits the stack was checked against, for `fsctl preflight`.
     pulumi.export("quotas", config.quotas.model_dump(by_alias=True))
+    # EKS gives the creator of each cluster an access entry outside the state; drift detection
+    # must know whose it is.
+    pulumi.export("deployer", {"principalArn": deployer_principal_arn(identity.arn)})
     pulumi.export("clusters", {name: cluster.exports() for name, cluster in clusters.items()})
     pulumi.export(
         "federation", {"domain": config.federation.domain, "endpoints": federation.endpoints}

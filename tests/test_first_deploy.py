@@ -315,3 +315,13 @@ def test_the_eks_cluster_inside_pulumi_eks_is_deleted_before_replacement() -> No
     assert result is not None
     assert result.opts.delete_before_replace is True
     assert transformed("aws:iam/role:Role") is None
+
+
+def test_the_plan_records_the_deployer_whose_access_entry_eks_creates(
+    plan_stack: PlanStack, config: dict[str, Any]
+) -> None:
+    # Drift detection must not report the creator's entry as made by hand.
+    from fsctl.plan.mockcloud import ACCOUNT_ID  # noqa: PLC0415
+
+    outputs = plan_stack(config).stack_outputs()
+    assert outputs["deployer"] == {"principalArn": f"arn:aws:iam::{ACCOUNT_ID}:role/fsctl-plan"}

@@ -224,7 +224,11 @@ def detect_drift(state: StackState, session: Any, *, default_region: str | None)
     service = "aws"
     try:
         for region, resources in sorted(regions.items()):
-            scope = Scope(stack=state.stack, resources=tuple(resources))
+            scope = Scope(
+                stack=state.stack,
+                resources=tuple(resources),
+                cluster_creator=state.cluster_creator,
+            )
             for reader in _REGIONAL_READERS:
                 service = reader.service
                 live.merge(reader.read(clients, region, scope))
@@ -232,7 +236,13 @@ def detect_drift(state: StackState, session: Any, *, default_region: str | None)
         global_region = min(regions, default=default_region or "us-east-1")
         live.merge(
             _GLOBAL_READER.read(
-                clients, global_region, Scope(stack=state.stack, resources=state.resources)
+                clients,
+                global_region,
+                Scope(
+                    stack=state.stack,
+                    resources=state.resources,
+                    cluster_creator=state.cluster_creator,
+                ),
             )
         )
     except (ClientError, BotoCoreError) as error:

@@ -69,6 +69,16 @@ class StackState:
     provider_regions: Mapping[str, str] = field(default_factory=dict)
     """Region of each AWS provider, by provider reference (`<urn>::<id>`)."""
 
+    @property
+    def cluster_creator(self) -> str | None:
+        """The principal the program recorded as its deployer (`deployer.principalArn`)."""
+        for resource in self.resources:
+            if resource.type == STACK_TYPE:
+                deployer = resource.outputs.get("deployer")
+                if isinstance(deployer, Mapping) and deployer.get("principalArn"):
+                    return str(deployer["principalArn"])
+        return None
+
     def region_of(self, resource: StateResource, default: str | None) -> str | None:
         """The region a resource lives in: its provider's, else `default`."""
         if resource.provider and resource.provider in self.provider_regions:

@@ -86,6 +86,8 @@ ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
 ACCESS_POLICY = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 ACCOUNT = "123456789012"
 ADMIN_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/platform-admin"
+DEPLOYER_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/deployer"
+"""The role `pulumi up` ran as: the program records it as the stack output `deployer`."""
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 ZONE_NAME = "featurestore.internal"
 
@@ -336,6 +338,7 @@ def deploy(
     state = StateWriter(stack)
     deployed = Deployed(state=state)
     root = state.component("pulumi:pulumi:Stack", f"{PROJECT}-{stack}", None)
+    state.resources[-1]["outputs"] = {"deployer": {"principalArn": DEPLOYER_ROLE_ARN}}
     cluster = state.component("featurestore:index:FeatureStoreCluster", CLUSTER, root)
     network = Recorder(
         state,

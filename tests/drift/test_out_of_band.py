@@ -40,6 +40,7 @@ from tests.drift.stack import (
     BUCKET,
     BUCKET_POLICY,
     DEFAULT_SECURITY_GROUP,
+    DEPLOYER_ROLE_ARN,
     EIP,
     EKS_CLUSTER,
     EKS_CLUSTER_TYPE,
@@ -874,6 +875,12 @@ def test_what_aws_and_kubernetes_create_is_not_unmanaged(
             {STACK_TAG: STACK, "eks:cluster-name": EKS_CLUSTER}, "launch-template"
         ),
     )
+    # ...the access entry EKS gives the cluster's creator (the deployer the program recorded)...
+    EKS_EXTRAS.entries[EKS_CLUSTER][DEPLOYER_ROLE_ARN] = {
+        "clusterName": EKS_CLUSTER,
+        "principalArn": DEPLOYER_ROLE_ARN,
+        "type": "STANDARD",
+    }
     # ...and, for contrast, what someone made by hand.
     [(_, subnet)] = _subnet_in_vpc(aws, d)
     run = fsctl_drift(state)

@@ -7,7 +7,8 @@ paginated `ListAddons`, `ListPodIdentityAssociations` and `ListAccessEntries`; p
 association and access entry of the state one `Describe*`, and per access entry one paginated
 `ListAssociatedAccessPolicies`. What the listings show and the state does not hold is
 unmanaged, except the access entries EKS itself creates for the node roles of the cluster's
-managed node groups.
+managed node groups and for the principal that created the cluster (the stack output
+`deployer.principalArn`).
 """
 
 from __future__ import annotations
@@ -262,8 +263,10 @@ def _undeclared(
         for found_id, association in sorted(associations.items())
         if found_id not in declared_associations
     ]
+    # ...and one for the principal that created the cluster (the deployer the program recorded).
+    creators = {scope.cluster_creator} if scope.cluster_creator else set()
     found += [
         Unmanaged(ACCESS_ENTRY_TYPE, f"{cluster}:{principal}", reason)
-        for principal in sorted(entries - declared_entries - node_roles)
+        for principal in sorted(entries - declared_entries - node_roles - creators)
     ]
     return found

@@ -115,6 +115,9 @@ class Scope:
 
     stack: str
     resources: tuple[StateResource, ...]
+    cluster_creator: str | None = None
+    """The IAM principal that created the stack's EKS clusters (stack output
+    `deployer.principalArn`): EKS gives it an access entry that no state holds."""
 
     def of_type(self, *types: str) -> list[StateResource]:
         """The resources of some types, in state order."""
