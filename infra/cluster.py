@@ -29,7 +29,7 @@ from components.shared.manifests import apply_manifest
 from components.shared.tags import cluster_default_tags, identity_tags
 from components.storage.classes import DEFAULT_CLASS, StorageClasses
 from infra.config import ClusterConfig
-from infra.specs import (
+from infra.config.specs import (
     arrow_flight_spec,
     cluster_node_groups,
     data_volume_spec,

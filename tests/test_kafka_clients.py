@@ -268,4 +268,4 @@ def test_a_mirror_that_cannot_exist_is_a_spec_problem(
         storage_class="gp3-encrypted-retain",
         projects=projects,
     )
-    assert any(words in problem for problem in kafka_problems(spec)), kafka_problems(spec)
+    assert any(words in str(problem) for problem in kafka_problems(spec)), kafka_problems(spec)
