@@ -140,7 +140,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             deletion_protection=config.deletion_protection,
             key_arn=self.key.arn,
             log_retention_days=config.control_plane_log_retention_days,
-            protect_logs=protect_stateful,
+            protect=protect_stateful,
             deployer_cidrs=[str(cidr) for cidr in deployer.cidrs] if deployer else [],
             deployer_path=deployer_path,
             opts=on_aws,
@@ -300,7 +300,12 @@ class DeployerRoute:
 
 
 def data_priority_class() -> dict[str, object]:
-    """The priority class of RonDB's pods: evicted last, never preempting on their own."""
+    """The priority class of RonDB's pods: evicted last, and preempting lower-priority pods.
+
+    A data node that cannot come back leaves its node group one replica short; on the
+    project's own nodes it may take the place of lower-priority pods (Arrow Flight, batch
+    clients) rather than wait minutes for a new node, or forever at the group's maximum.
+    """
     return {
         "apiVersion": "scheduling.k8s.io/v1",
         "kind": "PriorityClass",
@@ -308,7 +313,10 @@ def data_priority_class() -> dict[str, object]:
         "value": 1000000,
         "globalDefault": False,
         "preemptionPolicy": "PreemptLowerPriority",
-        "description": "RonDB data nodes, MySQL servers and RDRS of the feature store.",
+        "description": (
+            "RonDB data nodes, MySQL servers and RDRS of the feature store: preempt "
+            "lower-priority pods to restore a replica rather than wait for a node."
+        ),
     }
 
 

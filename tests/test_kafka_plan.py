@@ -48,6 +48,7 @@ def make_spec(**changes: Any) -> KafkaSpec:
         cluster_name="events",
         zones=ZONES,
         storage_class="gp3-encrypted",
+        kubernetes_version="1.33",
         projects={
             "search": ProjectKafka(),
             "ads": ProjectKafka(

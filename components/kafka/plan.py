@@ -160,6 +160,8 @@ class KafkaSpec:
     """Availability zones; one controller and one broker pool in each."""
     storage_class: str
     """The encrypted gp3 StorageClass (EBS CSI, WaitForFirstConsumer, expansion, Retain)."""
+    kubernetes_version: str
+    """The cluster's minor version, which picks the credential mirror's kubectl."""
     namespace: str = "kafka"
     brokers_per_zone: int = 1
     broker_storage_gib: int = 100

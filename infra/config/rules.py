@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from components.eks.addon_versions import addon_version_problem
 from components.featurestore.capacity import cpu_cores, memory_mib, project_footprint
+from components.kafka.clients import KUBECTL_IMAGES
 from components.kafka.plan import kafka_problems
 from components.network.subnet_plan import plan_nat_gateways, vpc_prefix_problems, zone_slot
 from components.nodes.node_group_plan import SYSTEM_POOL
@@ -290,6 +291,13 @@ def _version_problems(path: str, version: str) -> Iterator[ConfigProblem]:
         )
     elif version not in SUPPORTED_KUBERNETES_VERSIONS:
         yield ConfigProblem(path, f"{version} is not supported; use one of {supported}")
+    elif version not in KUBECTL_IMAGES:
+        yield ConfigProblem(
+            path,
+            f"{version} has no pinned kubectl image for the Kafka credential mirror",
+            "add a registry.k8s.io/kubectl tag and its digest (checked with `crane digest`) "
+            f"for {version} to KUBECTL_IMAGES in components/kafka/clients.py",
+        )
 
 
 def _deployer_problems(config: StackConfig) -> Iterator[ConfigProblem]:

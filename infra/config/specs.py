@@ -30,6 +30,7 @@ def kafka_spec(cluster_name: str, cluster: ClusterConfig) -> KafkaSpec:
         cluster_name=cluster_name,
         zones=tuple(sorted(cluster.availability_zones)),
         storage_class=STATEFUL_CLASS,
+        kubernetes_version=cluster.kubernetes_version,
         brokers_per_zone=kafka.brokers_per_zone,
         broker_storage_gib=kafka.broker_storage_gib,
         controller_storage_gib=kafka.controller_storage_gib,
