@@ -29,7 +29,7 @@ from components.shared.manifests import apply_manifest
 from components.shared.tags import cluster_default_tags, identity_tags
 from components.storage.classes import DEFAULT_CLASS, StorageClasses
 from infra.config import ClusterConfig
-from infra.specs import (
+from infra.config.specs import (
     arrow_flight_spec,
     cluster_node_groups,
     data_volume_spec,
@@ -52,10 +52,11 @@ class FeatureStoreCluster(pulumi.ComponentResource):
     The cluster's AWS provider carries its default tags, so every taggable resource created
     through it is tagged with the stack, the cluster and `managed-by=pulumi`.
 
-    Order of creation: key and network, control plane, the add-ons nodes need (vpc-cni,
-    kube-proxy, pod identity agent), node groups (one zone after the other per pool), then the
-    add-ons that need nodes (CoreDNS, EBS CSI), and only then anything with pods or volumes:
-    each waits for the node groups of the pool that admits its pods and for those add-ons.
+    Order of creation (the numbered steps of `__init__`): key and network, control plane, the
+    add-ons nodes need (vpc-cni, kube-proxy, pod identity agent), node groups (one zone after
+    the other per pool), then the add-ons that need nodes (CoreDNS, EBS CSI), and only then
+    anything with pods or volumes: each waits for the node groups of the pool that admits its
+    pods and for those add-ons.
     """
 
     def __init__(
@@ -72,80 +73,29 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:index:FeatureStoreCluster", name, None, opts)
-        default_tags = cluster_default_tags(stack, name, extra_tags)
         self.aws_provider = aws.Provider(
             f"{name}-aws",
             region=region,
-            default_tags=aws.ProviderDefaultTagsArgs(tags=default_tags),
+            default_tags=aws.ProviderDefaultTagsArgs(
+                tags=cluster_default_tags(stack, name, extra_tags)
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        on_aws = pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider})
         partition = aws.get_partition_output(
             opts=pulumi.InvokeOutputOptions(provider=self.aws_provider)
         ).partition
         eks_name = eks_cluster_name(stack, name)
-
-        self.key = ClusterKey(
-            name,
-            alias=f"alias/{eks_name}",
-            account_id=account_id,
-            partition=partition,
-            region=region,
-            protect=protect_stateful,
-            opts=on_aws,
-        )
-        self.network = Vpc(
-            name,
-            cidr=config.vpc_cidr,
-            region=region,
-            zones=config.availability_zones,
-            nat_strategy=config.nat_strategy,
-            flow_log_retention_days=config.flow_log_retention_days,
-            account_id=account_id,
-            protect_logs=protect_stateful,
-            log_key_arn=self.key.arn,
-            opts=on_aws,
-        )
-        deployer_path = (
-            TransitGatewayPath(
-                name,
-                transit_gateway_id=deployer.transit_gateway_id,
-                vpc_id=self.network.vpc_id,
-                subnet_ids=list(_by_zone(self.network.subnet_ids[SubnetTier.INTRA]).values()),
-                route_table_ids={
-                    "intra": self.network.intra_route_table_id,
-                    **{
-                        f"private-{zone}": table
-                        for zone, table in _by_zone(self.network.private_route_table_ids).items()
-                    },
-                },
-                cidrs=deployer.cidrs,
-                opts=on_aws,
-            ).resources
-            if deployer
-            else []
-        )
-        self.control_plane = ControlPlane(
-            name,
-            eks_cluster_name=eks_name,
-            kubernetes_version=config.kubernetes_version,
-            vpc_id=self.network.vpc_id,
-            control_plane_subnet_ids=list(
-                _by_zone(self.network.subnet_ids[SubnetTier.INTRA]).values()
-            ),
-            public_access_cidrs=config.public_access_cidrs,
-            log_types=[str(log_type) for log_type in config.control_plane_log_types],
-            admin_role_arns=config.admin_role_arns,
-            read_only_role_arns=config.read_only_role_arns,
-            deletion_protection=config.deletion_protection,
-            key_arn=self.key.arn,
-            log_retention_days=config.control_plane_log_retention_days,
-            protect_logs=protect_stateful,
-            deployer_cidrs=[str(cidr) for cidr in deployer.cidrs] if deployer else [],
-            deployer_path=deployer_path,
-            opts=on_aws,
-        )
         versions = addon_versions(config.kubernetes_version, dict(config.addon_versions))
+
+        def on_aws(*waits_for: pulumi.Resource) -> pulumi.ResourceOptions:
+            """A step that creates AWS resources through the cluster's provider."""
+            return pulumi.ResourceOptions(
+                parent=self, providers={"aws": self.aws_provider}, depends_on=list(waits_for)
+            )
+
+        def in_cluster(*waits_for: pulumi.Resource) -> pulumi.ResourceOptions:
+            """A step that creates only Kubernetes objects (each component names the provider)."""
+            return pulumi.ResourceOptions(parent=self, depends_on=list(waits_for))
 
         def addons(stage: str, names: Set[AddonName], opts: pulumi.ResourceOptions) -> EksAddons:
             return EksAddons(
@@ -160,10 +110,73 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 opts=opts,
             )
 
-        # Everything a node needs to become Ready (CNI, kube-proxy, pod identity agent) exists
-        # before the first node group; a component's `depends_on` reaches its children because
-        # every component here hands it on (components/shared/options.py).
-        networking = addons("before-compute", BEFORE_COMPUTE, on_aws)
+        # The steps, in the order of the dependency graph that `fsctl preflight` checks. Each
+        # step names what it waits for; a component hands its `depends_on` on to its children
+        # (components/shared/options.py).
+        # 1. Key and network; the deployer's path in; the control plane.
+        self.key = ClusterKey(
+            name,
+            alias=f"alias/{eks_name}",
+            account_id=account_id,
+            partition=partition,
+            region=region,
+            protect=protect_stateful,
+            opts=on_aws(),
+        )
+        self.network = Vpc(
+            name,
+            cidr=config.vpc_cidr,
+            region=region,
+            zones=config.availability_zones,
+            nat_strategy=config.nat_strategy,
+            flow_log_retention_days=config.flow_log_retention_days,
+            account_id=account_id,
+            protect_logs=protect_stateful,
+            log_key_arn=self.key.arn,
+            opts=on_aws(),
+        )
+        intra_subnets = list(_by_zone(self.network.subnet_ids[SubnetTier.INTRA]).values())
+        deployer_path = (
+            TransitGatewayPath(
+                name,
+                transit_gateway_id=deployer.transit_gateway_id,
+                vpc_id=self.network.vpc_id,
+                subnet_ids=intra_subnets,
+                route_table_ids={
+                    "intra": self.network.intra_route_table_id,
+                    **{
+                        f"private-{zone}": table
+                        for zone, table in _by_zone(self.network.private_route_table_ids).items()
+                    },
+                },
+                cidrs=deployer.cidrs,
+                opts=on_aws(),
+            ).resources
+            if deployer
+            else []
+        )
+        self.control_plane = ControlPlane(
+            name,
+            eks_cluster_name=eks_name,
+            kubernetes_version=config.kubernetes_version,
+            vpc_id=self.network.vpc_id,
+            control_plane_subnet_ids=intra_subnets,
+            public_access_cidrs=config.public_access_cidrs,
+            log_types=[str(log_type) for log_type in config.control_plane_log_types],
+            admin_role_arns=config.admin_role_arns,
+            read_only_role_arns=config.read_only_role_arns,
+            deletion_protection=config.deletion_protection,
+            key_arn=self.key.arn,
+            log_retention_days=config.control_plane_log_retention_days,
+            protect=protect_stateful,
+            deployer_cidrs=[str(cidr) for cidr in deployer.cidrs] if deployer else [],
+            deployer_path=deployer_path,
+            opts=on_aws(),
+        )
+        kubernetes = self.control_plane.kubernetes_provider
+        # 2. What a node needs to become Ready (CNI, kube-proxy, pod identity agent), then the
+        #    node groups, then what runs on the system nodes (CoreDNS, EBS CSI controller).
+        networking = addons("before-compute", BEFORE_COMPUTE, on_aws())
         self.node_groups = NodeGroups(
             name,
             cluster_name=self.control_plane.cluster_name,
@@ -174,23 +187,16 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             key_arn=self.key.arn,
             partition=partition,
             identity_tags=identity_tags(stack, name),
-            opts=pulumi.ResourceOptions.merge(
-                on_aws, pulumi.ResourceOptions(depends_on=[networking])
-            ),
+            opts=on_aws(networking),
         )
         pools = self.node_groups.by_pool
-        # CoreDNS and the EBS CSI controller run on the system nodes.
         services = addons(
-            "after-compute",
-            set(AddonName) - BEFORE_COMPUTE,
-            pulumi.ResourceOptions.merge(
-                on_aws, pulumi.ResourceOptions(depends_on=[*pools[SYSTEM_POOL]])
-            ),
+            "after-compute", set(AddonName) - BEFORE_COMPUTE, on_aws(*pools[SYSTEM_POOL])
         )
-        # What every object with pods waits for: nodes of the pool that admits its pods (the
-        # system pool for operators and monitoring), name resolution and volume provisioning.
-        platform: list[pulumi.Resource] = [*pools[SYSTEM_POOL], services]
-        ClusterAutoscaler(
+        # 3. The platform: what every object with pods waits for is nodes of the pool that
+        #    admits its pods (the system pool here), name resolution and volume provisioning.
+        platform = (*pools[SYSTEM_POOL], services)
+        autoscaler = ClusterAutoscaler(
             name,
             cluster_name=self.control_plane.cluster_name,
             cluster_arn=self.control_plane.cluster_arn,
@@ -199,39 +205,34 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             kubernetes_version=config.kubernetes_version,
             account_id=account_id,
             partition=partition,
-            kubernetes_provider=self.control_plane.kubernetes_provider,
-            opts=pulumi.ResourceOptions.merge(on_aws, pulumi.ResourceOptions(depends_on=platform)),
+            kubernetes_provider=kubernetes,
+            opts=on_aws(*platform),
         )
-        MetricsServer(
-            name,
-            kubernetes_provider=self.control_plane.kubernetes_provider,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=platform),
-        )
+        MetricsServer(name, kubernetes_provider=kubernetes, opts=in_cluster(*platform))
         # Storage classes name the EBS CSI driver: created once it runs.
         storage = StorageClasses(
             name,
             key_arn=self.key.arn,
             data_volume=data_volume_spec(config.data_volume),
-            kubernetes_provider=self.control_plane.kubernetes_provider,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[services]),
+            kubernetes_provider=kubernetes,
+            opts=in_cluster(services),
         )
         metrics = MetricsPipeline(
             name,
             storage_class=DEFAULT_CLASS,
-            kubernetes_provider=self.control_plane.kubernetes_provider,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*platform, storage]),
+            kubernetes_provider=kubernetes,
+            opts=in_cluster(*platform, storage),
         )
         priority = apply_manifest(
             f"{name}-{DATA_PRIORITY_CLASS}",
             data_priority_class(),
             pulumi.ResourceOptions(
-                parent=self,
-                provider=self.control_plane.kubernetes_provider,
-                depends_on=[self.control_plane],
+                parent=self, provider=kubernetes, depends_on=[self.control_plane]
             ),
         )
-        # A project's pods run on its own pool; the RonDB chart's hooks and the metrics they
-        # feed need the platform as well.
+        # 4. The projects, on their own pools. RonDB's first install needs more nodes than a
+        #    pool's minimum (its data nodes avoid the hosts of its management server), so the
+        #    autoscaler must run first.
         self.projects = {
             project: ProjectFeatureStore(
                 f"{name}-{project}",
@@ -245,28 +246,23 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 cluster_name=self.control_plane.cluster_name,
                 cluster_arn=self.control_plane.cluster_arn,
                 key_arn=self.key.arn,
-                kubernetes_provider=self.control_plane.kubernetes_provider,
+                kubernetes_provider=kubernetes,
                 protect=protect_stateful,
-                opts=pulumi.ResourceOptions.merge(
-                    on_aws,
-                    pulumi.ResourceOptions(
-                        depends_on=[*platform, *pools[project], storage, metrics, priority]
-                    ),
+                opts=on_aws(
+                    *platform, *pools[project], storage, metrics, priority, autoscaler.release
                 ),
             )
             for project, settings in config.projects.items()
         }
-        # The Strimzi operator runs on the system nodes, brokers and controllers on Kafka's pool.
+        # 5. Kafka: the Strimzi operator on the system nodes, brokers and controllers on
+        #    Kafka's pool; each project's Kafka user once the project's namespaces exist.
         self.kafka = StrimziKafka(
             name,
             spec=kafka_spec(name, config),
-            kubernetes_provider=self.control_plane.kubernetes_provider,
+            kubernetes_provider=kubernetes,
             projects_ready=list(self.projects.values()),
             protect=protect_stateful,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[*platform, *pools[KAFKA_NODE_POOL], storage, metrics],
-            ),
+            opts=in_cluster(*platform, *pools[KAFKA_NODE_POOL], storage, metrics),
         )
         self.register_outputs(self.exports())
 
@@ -300,7 +296,12 @@ class DeployerRoute:
 
 
 def data_priority_class() -> dict[str, object]:
-    """The priority class of RonDB's pods: evicted last, never preempting on their own."""
+    """The priority class of RonDB's pods: evicted last, and preempting lower-priority pods.
+
+    A data node that cannot come back leaves its node group one replica short; on the
+    project's own nodes it may take the place of lower-priority pods (Arrow Flight, batch
+    clients) rather than wait minutes for a new node, or forever at the group's maximum.
+    """
     return {
         "apiVersion": "scheduling.k8s.io/v1",
         "kind": "PriorityClass",
@@ -308,7 +309,10 @@ def data_priority_class() -> dict[str, object]:
         "value": 1000000,
         "globalDefault": False,
         "preemptionPolicy": "PreemptLowerPriority",
-        "description": "RonDB data nodes, MySQL servers and RDRS of the feature store.",
+        "description": (
+            "RonDB data nodes, MySQL servers and RDRS of the feature store: preempt "
+            "lower-priority pods to restore a replica rather than wait for a node."
+        ),
     }
 
 

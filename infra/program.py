@@ -90,6 +90,54 @@ def deployer_admin_problems(config: StackConfig, caller_arn: str) -> list[Config
     return problems
 
 
+# Transit-gateway options the stack relies on unless the hub's owner accepts and associates
+# each attachment: option -> (its `modify-transit-gateway` name, what breaks without it).
+_HUB_OPTIONS = {
+    "auto_accept_shared_attachments": (
+        "AutoAcceptSharedAttachments",
+        "each cluster's attachment would wait in pendingAcceptance while `pulumi up` goes on "
+        "to an API server it cannot reach yet",
+    ),
+    "default_route_table_association": (
+        "DefaultRouteTableAssociation",
+        "each cluster's attachment would join no route table, so the API server's answers "
+        "would have no route back to the deployer",
+    ),
+    "default_route_table_propagation": (
+        "DefaultRouteTablePropagation",
+        "no cluster's VPC range would reach the gateway's route table, so the deployer's "
+        "traffic would have no route to the API server",
+    ),
+}
+
+
+def transit_gateway_problems(
+    gateway: aws.ec2transitgateway.GetTransitGatewayResult, account_id: str
+) -> list[ConfigProblem]:
+    """Hub options that must be on for the stack's attachments to carry the deployer's traffic.
+
+    Acceptance only concerns a gateway shared from another account: the owner's own
+    attachments need none.
+    """
+    path = f"{NAMESPACE}:deployer.transitGatewayId"
+    problems = []
+    for option, (flag, consequence) in _HUB_OPTIONS.items():
+        if option == "auto_accept_shared_attachments" and gateway.owner_id == account_id:
+            continue
+        if getattr(gateway, option) != "enable":
+            problems.append(
+                ConfigProblem(
+                    path,
+                    f"transit gateway {gateway.id} has {flag} off: {consequence}",
+                    f"have its owner ({gateway.owner_id}) run `aws ec2 modify-transit-gateway "
+                    f"--transit-gateway-id {gateway.id} --options {flag}=enable`, or set "
+                    f"{NAMESPACE}:deployer.hubManagedRouting to true if the owner accepts and "
+                    "associates each cluster's attachment (docs/operations.md)",
+                )
+            )
+    return problems
+
+
 def deployer_route(config: StackConfig) -> DeployerRoute | None:
     """The transit-gateway route to the deployer's private networks, if the stack has one."""
     routed = routed_deployer_cidrs(config)
@@ -107,6 +155,10 @@ def main() -> None:
     if problems := deployer_admin_problems(config, identity.arn):
         raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
     route = deployer_route(config)
+    if route and not config.deployer.hub_managed_routing:
+        gateway = aws.ec2transitgateway.get_transit_gateway(id=route.transit_gateway_id)
+        if problems := transit_gateway_problems(gateway, identity.account_id):
+            raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
     clusters = {
         name: FeatureStoreCluster(
             name,

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from components.shared.problems import Problem
 from infra.config import (
     DEFAULT_KUBERNETES_VERSION,
     LOG_RETENTION_DAYS,
@@ -92,7 +93,7 @@ def problems_of(config: dict[str, Any]) -> list[ConfigProblem]:
     problems = raised.value.problems
     assert problems, "ConfigError without problems"
     for problem in problems:
-        assert isinstance(problem, ConfigProblem)
+        assert isinstance(problem, Problem)
     return problems
 
 
@@ -765,7 +766,7 @@ def test_validation_rule(mutation: Mutation, path: str, words: list[str]) -> Non
     problems = problems_of(mutated(mutation))
 
     assert [problem.path for problem in problems] == [path], problems
-    message = problems[0].message
+    message = str(problems[0])
     for word in words:
         assert word.lower() in message.lower(), f"{word!r} not in {message!r}"
 

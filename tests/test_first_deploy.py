@@ -299,21 +299,23 @@ def test_autoscaler_balances_zones_despite_per_group_labels(prod: PlanGraph) -> 
             } <= ignored
 
 
-def test_the_eks_cluster_inside_pulumi_eks_is_deleted_before_replacement() -> None:
+@pytest.mark.parametrize("protect", [True, False])
+def test_the_eks_cluster_inside_pulumi_eks_is_deleted_before_replacement(protect: bool) -> None:
     # Mocks do not run transforms, so the transform the component carries is called directly.
     import pulumi  # noqa: PLC0415
 
-    from components.eks.control_plane import replace_fixed_names_first  # noqa: PLC0415
+    from components.eks.control_plane import fixed_name_transform  # noqa: PLC0415
 
     def transformed(resource_type: str) -> pulumi.ResourceTransformResult | None:
         args = pulumi.ResourceTransformArgs(
             custom=True, type_=resource_type, name="x", props={}, opts=pulumi.ResourceOptions()
         )
-        return replace_fixed_names_first(args)
+        return fixed_name_transform(protect)(args)
 
     result = transformed("aws:eks/cluster:Cluster")
     assert result is not None
     assert result.opts.delete_before_replace is True
+    assert result.opts.protect is protect
     assert transformed("aws:iam/role:Role") is None
 
 

@@ -25,6 +25,7 @@ SPEC = KafkaSpec(
     cluster_name="events",
     zones=ZONES,
     storage_class="gp3-encrypted",
+    kubernetes_version="1.33",
     projects={
         "search": ProjectKafka(),
         "ads": ProjectKafka(

@@ -266,6 +266,7 @@ def test_a_mirror_that_cannot_exist_is_a_spec_problem(
         cluster_name="core",
         zones=("eu-central-1a", "eu-central-1b", "eu-central-1c"),
         storage_class="gp3-encrypted-retain",
+        kubernetes_version="1.33",
         projects=projects,
     )
-    assert any(words in problem for problem in kafka_problems(spec)), kafka_problems(spec)
+    assert any(words in str(problem) for problem in kafka_problems(spec)), kafka_problems(spec)

@@ -48,6 +48,7 @@ def make_spec(**changes: Any) -> KafkaSpec:
         cluster_name="events",
         zones=ZONES,
         storage_class="gp3-encrypted",
+        kubernetes_version="1.33",
         projects={
             "search": ProjectKafka(),
             "ads": ProjectKafka(
@@ -484,7 +485,7 @@ def test_a_valid_spec_has_no_problems() -> None:
         (
             {"brokers_per_zone": 0},
             "brokers_per_zone: 0 leaves zones without a broker; replication factor 3 needs at "
-            "least one broker in each of 3 zones. Set it to at least 1",
+            "least one broker in each of 3 zones; set it to at least 1",
         ),
         (
             {"min_insync_replicas": 3},
@@ -542,7 +543,7 @@ def test_invalid_specs_are_refused_with_the_field_and_the_fix(
     changes: dict[str, Any], expected: str
 ) -> None:
     problems = kafka_problems(make_spec(**changes))
-    assert any(expected in problem for problem in problems), problems
+    assert any(expected in str(problem) for problem in problems), problems
     with pytest.raises(ValueError, match="invalid Kafka spec"):
         require_valid(make_spec(**changes))
 
@@ -574,7 +575,7 @@ def test_metadata_version_must_be_known_and_not_ahead_of_kafka(
     kafka_version: str, metadata_version: str, expected: str
 ) -> None:
     spec = make_spec(kafka_version=kafka_version, metadata_version=metadata_version)
-    assert any(expected in problem for problem in kafka_problems(spec))
+    assert any(expected in str(problem) for problem in kafka_problems(spec))
 
 
 def test_supported_kafka_versions_are_those_of_strimzi_1_2_0() -> None:

@@ -12,7 +12,7 @@ from components.featurestore.rondb import RonDbSpec, rondb_disruption_budgets, r
 from components.featurestore.rondb_postrender import main as postrender_main
 from components.featurestore.rondb_postrender import postrender
 from components.nodes.node_group_plan import PROJECT_LABEL
-from components.storage.classes import DATA_CLASS, DEFAULT_CLASS
+from components.storage.classes import DATA_CLASS, DEFAULT_CLASS, STATEFUL_CLASS
 from tests.schemas import helm_merge, rondb_default_values, rondb_values_schema
 
 PROD = RonDbSpec(
@@ -109,7 +109,7 @@ def test_data_lives_on_the_data_class_and_backups_go_to_the_bucket() -> None:
     storage = result["resources"]["requests"]["storage"]
     assert storage["classes"] == {
         "default": DATA_CLASS,
-        "diskColumns": DATA_CLASS,
+        "diskColumns": STATEFUL_CLASS,
         "mgmd": DEFAULT_CLASS,
     }
     assert storage["ndbmtdGiB"] == 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -47,7 +47,7 @@ class ControlPlane(pulumi.ComponentResource):
         deletion_protection: bool,
         key_arn: pulumi.Input[str],
         log_retention_days: int,
-        protect_logs: bool,
+        protect: bool,
         deployer_cidrs: Sequence[str],
         deployer_path: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
@@ -62,9 +62,7 @@ class ControlPlane(pulumi.ComponentResource):
             kms_key_id=key_arn,
             # A fixed name: the old group must go before its replacement can be created. The
             # audit trail of the API server: protected where the stack's state is.
-            opts=pulumi.ResourceOptions(
-                parent=self, delete_before_replace=True, protect=protect_logs
-            ),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, protect=protect),
         )
         self.cluster = eks.Cluster(
             f"{name}-eks",
@@ -88,7 +86,7 @@ class ControlPlane(pulumi.ComponentResource):
             coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=False),
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[log_group], transforms=[replace_fixed_names_first]
+                parent=self, depends_on=[log_group], transforms=[fixed_name_transform(protect)]
             ),
         )
         eks_cluster: pulumi.Output[aws.eks.Cluster] = self.cluster.eks_cluster
@@ -141,23 +139,30 @@ FIXED_NAME_TYPES = frozenset({"aws:eks/cluster:Cluster"})
 """Resources inside pulumi-eks' `Cluster` that carry a name fixed by this program."""
 
 
-def replace_fixed_names_first(
-    args: pulumi.ResourceTransformArgs,
-) -> pulumi.ResourceTransformResult | None:
-    """Delete before replacing resources whose name is fixed (the EKS cluster's).
+def fixed_name_transform(
+    protect: bool,
+) -> Callable[[pulumi.ResourceTransformArgs], pulumi.ResourceTransformResult | None]:
+    """A transform for the resources inside pulumi-eks' `Cluster` whose name is fixed.
 
-    Create-before-delete would create a second cluster of the same name, which EKS refuses.
-    `delete_before_replace` on the pulumi-eks component does not reach the resources it
-    creates; a transform does, since the engine calls it for each of the component's children.
+    They are deleted before their replacement is created: create-before-delete would create a
+    second cluster of the same name, which EKS refuses. Delete-first is an outage, so where
+    `protect` is set (prod) they are also protected: a change that would replace the cluster
+    is refused at preview instead. `delete_before_replace` or `protect` on the pulumi-eks
+    component do not reach the resources it creates; a transform does, since the engine calls
+    it for each of the component's children.
     """
-    if args.type_ not in FIXED_NAME_TYPES:
-        return None
-    return pulumi.ResourceTransformResult(
-        props=args.props,
-        opts=pulumi.ResourceOptions.merge(
-            args.opts, pulumi.ResourceOptions(delete_before_replace=True)
-        ),
-    )
+
+    def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+        if args.type_ not in FIXED_NAME_TYPES:
+            return None
+        return pulumi.ResourceTransformResult(
+            props=args.props,
+            opts=pulumi.ResourceOptions.merge(
+                args.opts, pulumi.ResourceOptions(delete_before_replace=True, protect=protect)
+            ),
+        )
+
+    return transform
 
 
 def _access_entries(

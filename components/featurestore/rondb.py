@@ -21,7 +21,7 @@ from typing import Any
 import pulumi
 
 from components.nodes.node_group_plan import PROJECT_LABEL
-from components.storage.classes import DATA_CLASS, DEFAULT_CLASS
+from components.storage.classes import DATA_CLASS, DEFAULT_CLASS, STATEFUL_CLASS
 
 CHART = "rondb"
 CHART_VERSION = "0.8.0"
@@ -175,7 +175,12 @@ def rondb_values(spec: RonDbSpec, backup_bucket: pulumi.Input[str], region: str)
                 "storage": {
                     "classes": {
                         "default": DATA_CLASS,
-                        "diskColumns": DATA_CLASS,
+                        # The chart sizes this claim at diskColumnGiB + 2 (4 GiB by default,
+                        # templates/ndbd.yaml:39-51): too small for the data class's
+                        # provisioned IOPS (gp3 allows 500 per GiB), so AWS would refuse it.
+                        # The general-purpose class's gp3 baseline (3,000 IOPS) serves the
+                        # few on-disk columns; it keeps its volumes like the data class.
+                        "diskColumns": STATEFUL_CLASS,
                         "mgmd": DEFAULT_CLASS,
                     },
                     "ndbmtdGiB": spec.data_volume_gib,

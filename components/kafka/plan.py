@@ -52,6 +52,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.shared.problems import FieldPath, SpecProblem
+
 STRIMZI_VERSION = "1.2.0"
 STRIMZI_API_VERSION = "kafka.strimzi.io/v1"
 """The only API version Strimzi 1.2.0 serves."""
@@ -158,6 +160,8 @@ class KafkaSpec:
     """Availability zones; one controller and one broker pool in each."""
     storage_class: str
     """The encrypted gp3 StorageClass (EBS CSI, WaitForFirstConsumer, expansion, Retain)."""
+    kubernetes_version: str
+    """The cluster's minor version, which picks the credential mirror's kubectl."""
     namespace: str = "kafka"
     brokers_per_zone: int = 1
     broker_storage_gib: int = 100
@@ -183,9 +187,9 @@ class KafkaSpec:
 # Validation ---------------------------------------------------------------------------------
 
 
-def kafka_problems(spec: KafkaSpec) -> list[str]:
-    """Every problem of a spec, as `<field>: <what is wrong>; <how to fix it>`; empty if valid."""
-    problems: list[str] = []
+def kafka_problems(spec: KafkaSpec) -> list[SpecProblem]:
+    """Every problem of a spec, keyed by the spec field it is about; empty if valid."""
+    problems: list[SpecProblem] = []
     problems += _name_problems(spec)
     problems += _zone_problems(spec)
     problems += _durability_problems(spec)
@@ -196,40 +200,60 @@ def kafka_problems(spec: KafkaSpec) -> list[str]:
     return problems
 
 
-def _name_problems(spec: KafkaSpec) -> list[str]:
+def _name_problems(spec: KafkaSpec) -> list[SpecProblem]:
     problems = []
     if not _DNS_1035_LABEL.match(spec.cluster_name):
         problems.append(
-            f"cluster_name: {spec.cluster_name!r} is not a DNS-1035 label (Strimzi names "
-            "services after it); use lowercase letters, digits and '-', starting with a letter"
+            SpecProblem(
+                ("cluster_name",),
+                f"{spec.cluster_name!r} is not a DNS-1035 label (Strimzi names services after it)",
+                "use lowercase letters, digits and '-', starting with a letter",
+            )
         )
     if not _DNS_LABEL.match(spec.namespace) or len(spec.namespace) > MAX_DNS_LABEL_LENGTH:
         problems.append(
-            f"namespace: {spec.namespace!r} is not a DNS label; use at most 63 lowercase "
-            "letters, digits and '-'"
+            SpecProblem(
+                ("namespace",),
+                f"{spec.namespace!r} is not a DNS label",
+                "use at most 63 lowercase letters, digits and '-'",
+            )
         )
     if not spec.storage_class or not _is_dns_subdomain(spec.storage_class):
         problems.append(
-            f"storage_class: {spec.storage_class!r} is not a StorageClass name; name the "
-            "encrypted gp3 class"
+            SpecProblem(
+                ("storage_class",),
+                f"{spec.storage_class!r} is not a StorageClass name",
+                "name the encrypted gp3 class",
+            )
         )
     if spec.kafka_version not in KAFKA_METADATA_VERSIONS:
         problems.append(
-            f"kafka_version: {spec.kafka_version!r} is not supported by Strimzi "
-            f"{STRIMZI_VERSION}; use one of {', '.join(KAFKA_METADATA_VERSIONS)}"
+            SpecProblem(
+                ("kafka_version",),
+                f"{spec.kafka_version!r} is not supported by Strimzi {STRIMZI_VERSION}",
+                f"use one of {', '.join(KAFKA_METADATA_VERSIONS)}",
+            )
         )
     elif spec.metadata_version is not None:
         newest = KAFKA_METADATA_VERSIONS[spec.kafka_version]
         known = sorted(set(KAFKA_METADATA_VERSIONS.values()), key=_metadata_order)
         if spec.metadata_version not in known:
             problems.append(
-                f"metadata_version: {spec.metadata_version!r} is not a KRaft metadata version "
-                f"of a supported Kafka; use one of {', '.join(known)}, or leave it unset"
+                SpecProblem(
+                    ("metadata_version",),
+                    f"{spec.metadata_version!r} is not a KRaft metadata version of a "
+                    "supported Kafka",
+                    f"use one of {', '.join(known)}, or leave it unset",
+                )
             )
         elif _metadata_order(spec.metadata_version) > _metadata_order(newest):
             problems.append(
-                f"metadata_version: {spec.metadata_version!r} is newer than Kafka "
-                f"{spec.kafka_version} supports ({newest}); lower it or leave it unset"
+                SpecProblem(
+                    ("metadata_version",),
+                    f"{spec.metadata_version!r} is newer than Kafka {spec.kafka_version} "
+                    f"supports ({newest})",
+                    "lower it or leave it unset",
+                )
             )
     return problems
 
@@ -239,77 +263,109 @@ def _metadata_order(metadata_version: str) -> tuple[int, ...]:
     return (*(int(part) for part in release.split(".")), int(iv or 0))
 
 
-def _zone_problems(spec: KafkaSpec) -> list[str]:
+def _zone_problems(spec: KafkaSpec) -> list[SpecProblem]:
     problems = []
     if len(set(spec.zones)) != len(spec.zones):
-        problems.append(f"zones: {list(spec.zones)} lists a zone twice; list each zone once")
+        problems.append(
+            SpecProblem(("zones",), f"{list(spec.zones)} lists a zone twice", "list each zone once")
+        )
     zones = sorted(set(spec.zones))
     if len(zones) < 3:
         problems.append(
-            f"zones: {len(zones)} zone(s); Kafka needs at least 3 so that its controller "
-            "quorum and in-sync replicas survive the loss of a zone"
+            SpecProblem(
+                ("zones",),
+                f"{len(zones)} zone(s); Kafka needs at least 3 so that its controller quorum "
+                "and in-sync replicas survive the loss of a zone",
+            )
         )
     elif len(zones) % 2 == 0:
         problems.append(
-            f"zones: {len(zones)} zones give an even number of controllers, which tolerates "
-            "no more failures than one less; use an odd number of zones"
+            SpecProblem(
+                ("zones",),
+                f"{len(zones)} zones give an even number of controllers, which tolerates no "
+                "more failures than one less",
+                "use an odd number of zones",
+            )
         )
     for zone in zones:
         if not _DNS_LABEL.match(zone):
-            problems.append(f"zones: {zone!r} is not a zone name such as 'eu-central-1a'")
+            problems.append(
+                SpecProblem(("zones",), f"{zone!r} is not a zone name such as 'eu-central-1a'")
+            )
     name_length = max(
         (len(pod_name(spec, pool, 10**MAX_NODE_ID_DIGITS - 1)) for pool in pool_names(spec)),
         default=0,
     )
     if name_length > MAX_DNS_LABEL_LENGTH:
         problems.append(
-            f"cluster_name: pod names such as {pod_name(spec, pool_names(spec)[-1], 0)!r} "
-            f"would be up to {name_length} characters, over the DNS label limit of "
-            f"{MAX_DNS_LABEL_LENGTH}; shorten the cluster name"
+            SpecProblem(
+                ("cluster_name",),
+                f"pod names such as {pod_name(spec, pool_names(spec)[-1], 0)!r} would be up to "
+                f"{name_length} characters, over the DNS label limit of {MAX_DNS_LABEL_LENGTH}",
+                "shorten the cluster name",
+            )
         )
     return problems
 
 
-def _durability_problems(spec: KafkaSpec) -> list[str]:
+def _durability_problems(spec: KafkaSpec) -> list[SpecProblem]:
     problems = []
     zones = len(set(spec.zones))
     if spec.brokers_per_zone < 1:
         problems.append(
-            f"brokers_per_zone: {spec.brokers_per_zone} leaves zones without a broker; "
-            f"replication factor {spec.replication_factor} needs at least one broker in each "
-            f"of {spec.replication_factor} zones. Set it to at least 1"
+            SpecProblem(
+                ("brokers_per_zone",),
+                f"{spec.brokers_per_zone} leaves zones without a broker; replication factor "
+                f"{spec.replication_factor} needs at least one broker in each of "
+                f"{spec.replication_factor} zones",
+                "set it to at least 1",
+            )
         )
     if spec.replication_factor < 1:
         problems.append(
-            f"replication_factor: {spec.replication_factor}; set it to 3 (one replica per zone)"
+            SpecProblem(
+                ("replication_factor",),
+                f"{spec.replication_factor}",
+                "set it to 3 (one replica per zone)",
+            )
         )
     elif spec.replication_factor > zones:
         problems.append(
-            f"replication_factor: {spec.replication_factor} replicas need brokers in "
-            f"{spec.replication_factor} zones, but there are {zones}; add zones or lower it"
+            SpecProblem(
+                ("replication_factor",),
+                f"{spec.replication_factor} replicas need brokers in {spec.replication_factor} "
+                f"zones, but there are {zones}",
+                "add zones or lower it",
+            )
         )
     if spec.min_insync_replicas < 1:
         problems.append(
-            f"min_insync_replicas: {spec.min_insync_replicas}; set it to at least 1 (2 with "
-            "replication factor 3)"
+            SpecProblem(
+                ("min_insync_replicas",),
+                f"{spec.min_insync_replicas}",
+                "set it to at least 1 (2 with replication factor 3)",
+            )
         )
     elif spec.min_insync_replicas >= spec.replication_factor:
         problems.append(
-            f"min_insync_replicas: {spec.min_insync_replicas} is not below the replication "
-            f"factor {spec.replication_factor}, so losing one broker stops every producer; "
-            f"set it to {max(spec.replication_factor - 1, 1)}"
+            SpecProblem(
+                ("min_insync_replicas",),
+                f"{spec.min_insync_replicas} is not below the replication factor "
+                f"{spec.replication_factor}, so losing one broker stops every producer",
+                f"set it to {max(spec.replication_factor - 1, 1)}",
+            )
         )
     return problems
 
 
-def _capacity_problems(spec: KafkaSpec) -> list[str]:
+def _capacity_problems(spec: KafkaSpec) -> list[SpecProblem]:
     problems = []
     for key, size in (
         ("broker_storage_gib", spec.broker_storage_gib),
         ("controller_storage_gib", spec.controller_storage_gib),
     ):
         if size < 1:
-            problems.append(f"{key}: {size}; a volume needs at least 1 GiB")
+            problems.append(SpecProblem((key,), f"{size}; a volume needs at least 1 GiB"))
     for key, resources in (
         ("broker_resources", spec.broker_resources),
         ("controller_resources", spec.controller_resources),
@@ -317,82 +373,115 @@ def _capacity_problems(spec: KafkaSpec) -> list[str]:
         for part, quantity in (("cpu", resources.cpu), ("memory", resources.memory)):
             if not _QUANTITY.match(quantity):
                 problems.append(
-                    f"{key}.{part}: {quantity!r} is not a Kubernetes quantity such as "
-                    "'500m', '2' or '8Gi'"
+                    SpecProblem(
+                        (key, part),
+                        f"{quantity!r} is not a Kubernetes quantity such as '500m', '2' or '8Gi'",
+                    )
                 )
     if not _BYTE_RATE.match(spec.broker_network_capacity):
         problems.append(
-            f"broker_network_capacity: {spec.broker_network_capacity!r} is not a rate such as "
-            "'100MiB/s'"
+            SpecProblem(
+                ("broker_network_capacity",),
+                f"{spec.broker_network_capacity!r} is not a rate such as '100MiB/s'",
+            )
         )
     if spec.rebalance_throttle_bytes_per_second < 1:
         problems.append(
-            f"rebalance_throttle_bytes_per_second: {spec.rebalance_throttle_bytes_per_second}; "
-            "set a positive bandwidth"
+            SpecProblem(
+                ("rebalance_throttle_bytes_per_second",),
+                f"{spec.rebalance_throttle_bytes_per_second}",
+                "set a positive bandwidth",
+            )
         )
     return problems
 
 
-def _topic_default_problems(defaults: TopicDefaults) -> list[str]:
+def _topic_default_problems(defaults: TopicDefaults) -> list[SpecProblem]:
     return [
-        *_partition_problems("topic_defaults.partitions", defaults.partitions),
-        *_retention_problems("topic_defaults.retention_ms", defaults.retention_ms),
+        *_partition_problems(("topic_defaults", "partitions"), defaults.partitions),
+        *_retention_problems(("topic_defaults", "retention_ms"), defaults.retention_ms),
     ]
 
 
-def _project_problems(spec: KafkaSpec, project: str, settings: ProjectKafka) -> list[str]:
-    key = f"projects.{project}"
+def _project_problems(spec: KafkaSpec, project: str, settings: ProjectKafka) -> list[SpecProblem]:
+    key: FieldPath = ("projects", project)
     problems = []
     if not _DNS_LABEL.match(project) or len(project) > MAX_DNS_LABEL_LENGTH:
         problems.append(
-            f"{key}: {project!r} is not a DNS label (it names the project's namespace and "
-            "Kafka user); use lowercase letters, digits and '-'"
+            SpecProblem(
+                key,
+                f"{project!r} is not a DNS label (it names the project's namespace and Kafka user)",
+                "use lowercase letters, digits and '-'",
+            )
         )
     if len(mirror_name(project)) > MAX_CRONJOB_NAME_LENGTH:
         problems.append(
-            f"{key}: {project!r} is {len(project)} characters; its Kafka credential mirror "
-            f"(CronJob {mirror_name(project)!r}) allows "
-            f"{MAX_CRONJOB_NAME_LENGTH - len(mirror_name(''))}. Shorten the project name"
+            SpecProblem(
+                key,
+                f"{project!r} is {len(project)} characters; its Kafka credential mirror "
+                f"(CronJob {mirror_name(project)!r}) allows "
+                f"{MAX_CRONJOB_NAME_LENGTH - len(mirror_name(''))}",
+                "shorten the project name",
+            )
         )
     for namespace in settings.client_namespaces:
         if not _DNS_LABEL.match(namespace) or len(namespace) > MAX_DNS_LABEL_LENGTH:
             problems.append(
-                f"{key}.client_namespaces: {namespace!r} is not a namespace name (DNS label)"
+                SpecProblem(
+                    (*key, "client_namespaces"),
+                    f"{namespace!r} is not a namespace name (DNS label)",
+                )
             )
         elif namespace == spec.namespace:
             problems.append(
-                f"{key}.client_namespaces: {namespace!r} is Kafka's own namespace, where "
-                "client credentials are never written; remove it"
+                SpecProblem(
+                    (*key, "client_namespaces"),
+                    f"{namespace!r} is Kafka's own namespace, where client credentials are "
+                    "never written",
+                    "remove it",
+                )
             )
     for topic, topic_spec in sorted(settings.topics.items()):
-        topic_key = f"{key}.topics.{topic}"
+        topic_key = (*key, "topics", topic)
         full_name = topic_name(project, topic)
         if not _TOPIC_SUFFIX.match(topic):
             problems.append(
-                f"{topic_key}: {topic!r} is not a valid topic name; use lowercase letters, "
-                "digits, '-' and '.' between words (it names a Kubernetes object too)"
+                SpecProblem(
+                    topic_key,
+                    f"{topic!r} is not a valid topic name",
+                    "use lowercase letters, digits, '-' and '.' between words (it names a "
+                    "Kubernetes object too)",
+                )
             )
         elif len(full_name) > MAX_KAFKA_NAME_LENGTH:
             problems.append(
-                f"{topic_key}: {full_name!r} is {len(full_name)} characters, over Kafka's "
-                f"limit of {MAX_KAFKA_NAME_LENGTH}; shorten it"
+                SpecProblem(
+                    topic_key,
+                    f"{full_name!r} is {len(full_name)} characters, over Kafka's limit of "
+                    f"{MAX_KAFKA_NAME_LENGTH}",
+                    "shorten it",
+                )
             )
         if topic_spec.partitions is not None:
-            problems += _partition_problems(f"{topic_key}.partitions", topic_spec.partitions)
+            problems += _partition_problems((*topic_key, "partitions"), topic_spec.partitions)
         if topic_spec.retention_ms is not None:
-            problems += _retention_problems(f"{topic_key}.retention_ms", topic_spec.retention_ms)
+            problems += _retention_problems((*topic_key, "retention_ms"), topic_spec.retention_ms)
     return problems
 
 
-def _partition_problems(key: str, partitions: int) -> list[str]:
+def _partition_problems(key: FieldPath, partitions: int) -> list[SpecProblem]:
     if partitions < 1:
-        return [f"{key}: {partitions}; a topic needs at least 1 partition"]
+        return [SpecProblem(key, f"{partitions}; a topic needs at least 1 partition")]
     return []
 
 
-def _retention_problems(key: str, retention_ms: int) -> list[str]:
+def _retention_problems(key: FieldPath, retention_ms: int) -> list[SpecProblem]:
     if retention_ms < 1 and retention_ms != -1:
-        return [f"{key}: {retention_ms}; use a positive number of milliseconds, or -1 to keep"]
+        return [
+            SpecProblem(
+                key, f"{retention_ms}", "use a positive number of milliseconds, or -1 to keep"
+            )
+        ]
     return []
 
 

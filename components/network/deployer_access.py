@@ -2,7 +2,10 @@
 
 The stack creates the VPC, so no path from the CI runner to the API server exists before the
 first `pulumi up`: the stack builds it itself (attachment, routes, the 443 rule on the cluster
-security group) and the cluster's Kubernetes provider waits for it.
+security group) and the cluster's Kubernetes provider waits for it. The attachment's create
+returns once it is `pendingAcceptance`, so the path is only usable at that point if the hub
+accepts and routes by itself, which the program checks before creating anything
+(infra/program.py); otherwise the hub's owner does it (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ class TransitGatewayPath(pulumi.ComponentResource):
     The attachment lives in the intra subnets (no internet route, like the control-plane ENIs);
     the deployer's ranges are routed through the transit gateway from the intra route table
     (answers of the control-plane ENIs) and the private ones (nodes, for the same operators'
-    tools). The transit gateway's own route table must send the VPC's range back through the
-    attachment: with the gateway's default association and propagation it does; otherwise
-    its owner adds the route (docs/operations.md).
+    tools). The attachment must be associated with a gateway route table that routes to the
+    deployer, and the VPC's range propagated to the deployer's: the gateway's default
+    association and propagation do both; otherwise its owner does (docs/operations.md).
     """
 
     resources: list[pulumi.Resource]

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from ipaddress import IPv4Network
 
+from components.shared.problems import SpecProblem
+
 MIN_VPC_PREFIX = 16
 """AWS allows VPC ranges from /16 down to /28."""
 MAX_VPC_PREFIX = 20
@@ -61,17 +63,35 @@ def zone_slot(zone: str, region: str) -> int | None:
     return ZONE_LETTERS.index(letter)
 
 
+def vpc_prefix_problems(vpc_cidr: IPv4Network) -> list[SpecProblem]:
+    """What is wrong with the size of a VPC range: the one place the allowed prefixes are coded."""
+    allowed = f"/{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX}"
+    if vpc_cidr.prefixlen < MIN_VPC_PREFIX:
+        return [
+            SpecProblem(
+                ("vpc_cidr",),
+                f"/{vpc_cidr.prefixlen} holds more addresses than AWS allows in a VPC",
+                f"make the range smaller ({allowed})",
+            )
+        ]
+    if vpc_cidr.prefixlen > MAX_VPC_PREFIX:
+        return [
+            SpecProblem(
+                ("vpc_cidr",),
+                f"/{vpc_cidr.prefixlen} is too small for three zones of public, private and "
+                "intra subnets",
+                f"make the range larger ({allowed})",
+            )
+        ]
+    return []
+
+
 def subnet_cidr(vpc_cidr: IPv4Network, tier: SubnetTier, slot: int) -> IPv4Network:
     """The CIDR of the subnet of `tier` in zone slot `slot`."""
-    if vpc_cidr.prefixlen < MIN_VPC_PREFIX:
+    for problem in vpc_prefix_problems(vpc_cidr):
         raise ValueError(
-            f"VPC CIDR {vpc_cidr} must be /{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX}; make it smaller "
-            f"(AWS allows /{MIN_VPC_PREFIX} at most)"
-        )
-    if vpc_cidr.prefixlen > MAX_VPC_PREFIX:
-        raise ValueError(
-            f"VPC CIDR {vpc_cidr} must be /{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX}; make it larger "
-            "to fit three zones of public, private and intra subnets"
+            f"VPC CIDR {vpc_cidr} must be /{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX}: "
+            f"{problem.message}; {problem.fix}"
         )
     if not 0 <= slot < len(ZONE_LETTERS):
         raise ValueError(f"zone slot {slot} is outside 0..{len(ZONE_LETTERS) - 1}")

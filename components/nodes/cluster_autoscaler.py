@@ -29,11 +29,14 @@ CLUSTER_AUTOSCALER_IMAGE_TAGS = {
 # Labels EKS puts on managed nodes that differ between the per-zone node groups of one pool
 # (each has its own node group and launch template). `balance-similar-node-groups` treats groups
 # whose node labels differ as dissimilar, so it must ignore these (the autoscaler's AWS FAQ).
+# EKS 1.30 and later also label every node with its zone's id, which the autoscaler ignores
+# only under its zone-name key (topology.kubernetes.io/zone).
 BALANCING_IGNORED_LABELS = (
     "eks.amazonaws.com/nodegroup",
     "eks.amazonaws.com/nodegroup-image",
     "eks.amazonaws.com/sourceLaunchTemplateId",
     "eks.amazonaws.com/sourceLaunchTemplateVersion",
+    "topology.k8s.aws/zone-id",
 )
 
 

@@ -116,6 +116,7 @@ class MockCloud(Mocks):
             "aws:index/getRegion:getRegion": _region,
             "eks:index:Cluster/getKubeconfig": self._kubeconfig_call,
             "aws:iam/getRoles:getRoles": _roles,
+            "aws:ec2transitgateway/getTransitGateway:getTransitGateway": _transit_gateway,
         }
 
     def register_handler(self, resource_type: str, handler: OutputHandler) -> None:
@@ -514,6 +515,36 @@ def _caller_identity(_: dict[str, Any], __: str) -> dict[str, Any]:
         "arn": f"arn:{PARTITION}:sts::{ACCOUNT_ID}:assumed-role/fsctl-plan/offline",
         "userId": "AROAOFFLINEPLAN:offline",
         "id": ACCOUNT_ID,
+    }
+
+
+HUB_ACCOUNT_ID = "210987654321"
+"""The network account that shares the organisation's transit gateway (AWS RAM)."""
+
+
+def _transit_gateway(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """A hub shared from the network account, with AWS's defaults for a new gateway."""
+    gateway_id = args["id"]
+    route_table = f"tgw-rtb-{stable_hex(gateway_id, 17)}"
+    return {
+        "id": gateway_id,
+        "arn": f"arn:{PARTITION}:ec2:{region}:{HUB_ACCOUNT_ID}:transit-gateway/{gateway_id}",
+        "ownerId": HUB_ACCOUNT_ID,
+        "amazonSideAsn": 64512,
+        "autoAcceptSharedAttachments": "enable",
+        "defaultRouteTableAssociation": "enable",
+        "defaultRouteTablePropagation": "enable",
+        "associationDefaultRouteTableId": route_table,
+        "propagationDefaultRouteTableId": route_table,
+        "description": "organisation hub",
+        "dnsSupport": "enable",
+        "encryptionSupport": "disable",
+        "multicastSupport": "disable",
+        "securityGroupReferencingSupport": "disable",
+        "vpnEcmpSupport": "enable",
+        "transitGatewayCidrBlocks": [],
+        "region": region,
+        "tags": {},
     }
 
 

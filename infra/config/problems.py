@@ -1,18 +1,11 @@
-"""What is wrong with a configuration: the key path and the fix."""
+"""What is wrong with a configuration: the key path, what is wrong and the fix."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from components.shared.problems import Problem
 
-
-class ConfigProblem(NamedTuple):
-    """One thing wrong with the configuration: the key path and what to do."""
-
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
+ConfigProblem = Problem[str]
+"""A problem at a config key path such as `featurestore:clusters.core.vpcCidr`."""
 
 
 class ConfigError(Exception):

@@ -11,13 +11,9 @@ from typing import NamedTuple
 
 from components.eks.addon_versions import addon_version_problem
 from components.featurestore.capacity import cpu_cores, memory_mib, project_footprint
+from components.kafka.clients import KUBECTL_IMAGES
 from components.kafka.plan import kafka_problems
-from components.network.subnet_plan import (
-    MAX_VPC_PREFIX,
-    MIN_VPC_PREFIX,
-    plan_nat_gateways,
-    zone_slot,
-)
+from components.network.subnet_plan import plan_nat_gateways, vpc_prefix_problems, zone_slot
 from components.nodes.node_group_plan import SYSTEM_POOL
 from infra.config.base import (
     _DNS_LABEL,
@@ -37,10 +33,10 @@ from infra.config.base import (
 )
 from infra.config.models import ClusterConfig, ProjectConfig, StackConfig
 from infra.config.problems import ConfigProblem
-from infra.specs import (
+from infra.config.specs import (
     arrow_flight_spec,
     cluster_node_groups,
-    kafka_config_path,
+    kafka_config_key,
     kafka_spec,
     rondb_spec,
 )
@@ -105,11 +101,10 @@ def _cluster_problems(
     if not problems:
         # Kafka's rules restate names and zones in its own terms; they only add news to a
         # cluster whose own settings are sound.
+        path = f"{NAMESPACE}:clusters.{cluster_name}"
         for problem in kafka_problems(kafka_spec(cluster_name, cluster)):
-            field_path, message = problem.split(": ", 1)
-            yield ConfigProblem(
-                f"{NAMESPACE}:clusters.{cluster_name}.{kafka_config_path(field_path)}", message
-            )
+            key = kafka_config_key(problem.path)
+            yield problem.at(f"{path}.{key}" if key else path)
 
 
 def _cluster_setting_problems(
@@ -267,16 +262,8 @@ def _cidr_problems(path: str, cidr: IPv4Network) -> Iterator[ConfigProblem]:
             f"{cidr} is not a private range; use a block inside 10.0.0.0/8, 172.16.0.0/12 "
             "or 192.168.0.0/16",
         )
-    if cidr.prefixlen < MIN_VPC_PREFIX:
-        yield ConfigProblem(
-            path, f"/{cidr.prefixlen} is larger than AWS allows; use /{MIN_VPC_PREFIX} or smaller"
-        )
-    if cidr.prefixlen > MAX_VPC_PREFIX:
-        yield ConfigProblem(
-            path,
-            f"/{cidr.prefixlen} is too small for three zones of public, private and intra "
-            f"subnets; make the VPC CIDR larger (/{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX})",
-        )
+    for problem in vpc_prefix_problems(cidr):
+        yield problem.at(path)
 
 
 def _zone_problems(
@@ -304,6 +291,13 @@ def _version_problems(path: str, version: str) -> Iterator[ConfigProblem]:
         )
     elif version not in SUPPORTED_KUBERNETES_VERSIONS:
         yield ConfigProblem(path, f"{version} is not supported; use one of {supported}")
+    elif version not in KUBECTL_IMAGES:
+        yield ConfigProblem(
+            path,
+            f"{version} has no pinned kubectl image for the Kafka credential mirror",
+            "add a registry.k8s.io/kubectl tag and its digest (checked with `crane digest`) "
+            f"for {version} to KUBECTL_IMAGES in components/kafka/clients.py",
+        )
 
 
 def _deployer_problems(config: StackConfig) -> Iterator[ConfigProblem]:

@@ -5,9 +5,6 @@ The one place where config keys meet component parameters.
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING
-
 from components.featurestore.arrow_flight import ArrowFlightSpec
 from components.featurestore.namespace import NamespaceSpec
 from components.featurestore.rondb import RonDbSpec
@@ -20,23 +17,10 @@ from components.kafka.plan import (
     TopicSpec,
 )
 from components.nodes.node_group_plan import NodeGroupPlan, PoolSpec, plan_node_groups
+from components.shared.problems import FieldPath
 from components.storage.classes import STATEFUL_CLASS, DataVolumeSpec
-
-if TYPE_CHECKING:
-    from infra.config import ClusterConfig, DataVolumeConfig, NodePoolConfig, ProjectConfig
-
-# Kafka spec fields -> the config keys they come from (relative to the cluster).
-_KAFKA_CONFIG_KEYS = {
-    "zones": "availabilityZones",
-    "brokers_per_zone": "kafka.brokersPerZone",
-    "broker_storage_gib": "kafka.brokerStorageGiB",
-    "controller_storage_gib": "kafka.controllerStorageGiB",
-    "kafka_version": "kafka.version",
-    "metadata_version": "kafka.metadataVersion",
-    "topic_defaults.partitions": "kafka.topicDefaults.partitions",
-    "topic_defaults.retention_ms": "kafka.topicDefaults.retentionMs",
-}
-_PROJECT_FIELD = re.compile(r"^projects\.([^.]+)\.(topics|client_namespaces)(.*)$")
+from infra.config.base import NodePoolConfig
+from infra.config.models import ClusterConfig, DataVolumeConfig, ProjectConfig
 
 
 def kafka_spec(cluster_name: str, cluster: ClusterConfig) -> KafkaSpec:
@@ -46,6 +30,7 @@ def kafka_spec(cluster_name: str, cluster: ClusterConfig) -> KafkaSpec:
         cluster_name=cluster_name,
         zones=tuple(sorted(cluster.availability_zones)),
         storage_class=STATEFUL_CLASS,
+        kubernetes_version=cluster.kubernetes_version,
         brokers_per_zone=kafka.brokers_per_zone,
         broker_storage_gib=kafka.broker_storage_gib,
         controller_storage_gib=kafka.controller_storage_gib,
@@ -70,17 +55,39 @@ def kafka_spec(cluster_name: str, cluster: ClusterConfig) -> KafkaSpec:
     )
 
 
-def kafka_config_path(field_path: str) -> str:
-    """The config key (relative to its cluster) behind a Kafka spec field path."""
-    if field_path in _KAFKA_CONFIG_KEYS:
-        return _KAFKA_CONFIG_KEYS[field_path]
-    project = _PROJECT_FIELD.match(field_path)
-    if project:
-        name, field, rest = project.groups()
-        key = "kafkaTopics" if field == "topics" else "clientNamespaces"
-        rest = rest.replace(".retention_ms", ".retentionMs")
-        return f"projects.{name}.{key}{rest}"
-    return "kafka"
+def kafka_config_key(field: FieldPath) -> str:
+    """The config key, relative to its cluster, that sets a field of `kafka_spec`'s result.
+
+    The inverse of `kafka_spec`: fields the config does not set (the namespace, the storage
+    class, durability settings) are reported at the cluster's `kafka` key.
+    """
+    key = "kafka"
+    match field:
+        case ("cluster_name",):
+            key = ""
+        case ("zones",):
+            key = "availabilityZones"
+        case ("brokers_per_zone" | "broker_storage_gib" | "controller_storage_gib" as name,):
+            key = f"kafka.{_camel(name)}"
+        case ("kafka_version",):
+            key = "kafka.version"
+        case ("metadata_version",):
+            key = "kafka.metadataVersion"
+        case ("topic_defaults", name):
+            key = f"kafka.topicDefaults.{_camel(name)}"
+        case ("projects", project, "topics", topic, *setting):
+            key = ".".join((f"projects.{project}.kafkaTopics.{topic}", *map(_camel, setting)))
+        case ("projects", project, "client_namespaces"):
+            key = f"projects.{project}.clientNamespaces"
+        case ("projects", project):
+            key = f"projects.{project}"
+    return key
+
+
+def _camel(name: str) -> str:
+    """A spec field's name as the config spells it (`broker_storage_gib` -> `brokerStorageGiB`)."""
+    first, *rest = name.split("_")
+    return first + "".join("GiB" if part == "gib" else part.title() for part in rest)
 
 
 def cluster_node_groups(cluster: ClusterConfig) -> list[NodeGroupPlan]:

@@ -1,0 +1,209 @@
+"""What a cold review of the first deploy found, each read from the plan of the real program."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_eks
+import pytest
+import yaml
+
+from components.kafka.clients import KUBECTL_IMAGES
+from fsctl.plan.mockcloud import ACCOUNT_ID, MockCloud
+from fsctl.plan.offline import Plan, run_program
+from fsctl.preflight.model import PlanGraph
+from infra.config import ConfigError, parse_stack_config
+from infra.program import main as stack_program
+from tests.conftest import SHARED_DIR, PlanStack, as_engine_config, minimal_config
+from tests.test_first_deploy import stack_file
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+GET_TRANSIT_GATEWAY = "aws:ec2transitgateway/getTransitGateway:getTransitGateway"
+GP3_IOPS_PER_GIB = 500
+"""gp3's most provisioned IOPS per GiB of volume (Amazon EBS volume types)."""
+
+
+@pytest.fixture(scope="module")
+def prod(plan_stack_module: PlanStack) -> Plan:
+    return plan_stack_module(stack_file("prod"), "prod")
+
+
+def releases(plan: Plan, chart_name: str) -> list[Any]:
+    return [r for r in plan.of_type(RELEASE) if r.inputs["name"] == chart_name]
+
+
+def chart_storage_defaults() -> dict[str, Any]:
+    values = yaml.safe_load((SHARED_DIR / "schemas/rondb-helm-0.8.0/values.yaml").read_text())
+    storage: dict[str, Any] = values["resources"]["requests"]["storage"]
+    return storage
+
+
+def test_rondb_disk_column_volumes_can_be_provisioned(prod: Plan) -> None:
+    # rondb-helm 0.8.0 templates/ndbd.yaml:39-51 sizes the disk-column claim at diskColumnGiB
+    # + 2; AWS refuses a gp3 volume with more than 500 IOPS per GiB.
+    defaults = chart_storage_defaults()
+    for release in releases(prod, "rondb"):
+        cluster = prod.cluster_of(release)
+        storage = {**defaults, **release.inputs["values"]["resources"]["requests"]["storage"]}
+        claim_gib = storage["diskColumnGiB"] + 2
+        classes = {
+            c.inputs["metadata"]["name"]: c.inputs["parameters"]
+            for c in prod.of_type(STORAGE_CLASS)
+            if prod.cluster_of(c) == cluster
+        }
+        parameters = classes[storage["classes"]["diskColumns"]]
+        assert parameters["type"] == "gp3", parameters
+        # Without `iops` a gp3 volume of any size gets the 3,000 IOPS baseline.
+        iops = int(parameters.get("iops", 0))
+        assert iops <= GP3_IOPS_PER_GIB * claim_gib, (
+            f"{release.name}: a {claim_gib} GiB gp3 claim needs at least "
+            f"{math.ceil(iops / GP3_IOPS_PER_GIB)} GiB for {iops} IOPS"
+        )
+
+
+def test_autoscaler_balancing_ignores_the_zone_id_label(prod: Plan) -> None:
+    for release in releases(prod, "cluster-autoscaler"):
+        args = release.inputs["values"]["extraArgs"]
+        ignored = {v for k, v in args.items() if k.startswith("balancing-ignore-label_")}
+        assert "topology.k8s.aws/zone-id" in ignored
+
+
+def test_project_releases_wait_for_the_cluster_autoscaler(prod: Plan) -> None:
+    graph = PlanGraph.from_json(prod.to_json())
+    autoscalers = {prod.cluster_of(r): r.urn for r in releases(prod, "cluster-autoscaler")}
+    project_releases = releases(prod, "rondb")
+    assert project_releases
+    for release in project_releases:
+        assert graph.waits_for(release.urn, autoscalers[prod.cluster_of(release)]), release.name
+
+
+def test_the_data_priority_class_says_what_it_does(prod: Plan) -> None:
+    for priority_class in prod.of_type("kubernetes:scheduling.k8s.io/v1:PriorityClass"):
+        assert priority_class.inputs["preemptionPolicy"] == "PreemptLowerPriority"
+        assert "preempt lower-priority pods" in priority_class.inputs["description"]
+
+
+@pytest.mark.parametrize(("stack", "protected"), [("prod", True), ("dev", False)])
+def test_the_inner_eks_cluster_is_protected_in_prod_only(
+    stack: str, protected: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Mocks do not run transforms: keep the ones the program gives pulumi-eks and run them.
+    transforms: list[Callable[..., Any]] = []
+    create_cluster = pulumi_eks.Cluster
+
+    def recording(*args: Any, **kwargs: Any) -> pulumi_eks.Cluster:
+        transforms.extend(kwargs["opts"].transforms or [])
+        return create_cluster(*args, **kwargs)
+
+    monkeypatch.setattr(pulumi_eks, "Cluster", recording)
+    run_program(
+        stack_program,
+        stack=stack,
+        project="feature-store-eks",
+        config=as_engine_config(stack_file(stack)),
+    )
+    assert transforms
+    for transform in transforms:
+        result = transform(
+            pulumi.ResourceTransformArgs(
+                custom=True,
+                type_="aws:eks/cluster:Cluster",
+                name="inner",
+                props={},
+                opts=pulumi.ResourceOptions(),
+            )
+        )
+        assert result.opts.delete_before_replace is True
+        assert bool(result.opts.protect) is protected
+
+
+def test_the_credential_mirror_runs_the_kubectl_of_the_clusters_version(
+    plan_stack: PlanStack,
+) -> None:
+    config = minimal_config()
+    config["featurestore:clusters"]["core"]["kubernetesVersion"] = "1.34"
+    plan = plan_stack(config)
+    images = {
+        container["image"]
+        for job in plan.of_type("kubernetes:batch/v1:CronJob")
+        for container in job.inputs["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    }
+    assert images == {KUBECTL_IMAGES["1.34"]}
+    assert images.pop().startswith("registry.k8s.io/kubectl:v1.34.")
+
+
+def test_a_version_without_a_pinned_kubectl_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(KUBECTL_IMAGES, "1.34")
+    config = minimal_config()
+    config["featurestore:clusters"]["core"]["kubernetesVersion"] = "1.34"
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(config)
+    [problem] = raised.value.problems
+    assert problem.path == "featurestore:clusters.core.kubernetesVersion"
+    assert "crane digest" in str(problem)
+
+
+def hub(**options: str) -> Callable[[dict[str, Any], str], dict[str, Any]]:
+    """The mock cloud's transit gateway with some options changed."""
+
+    def answer(args: dict[str, Any], region: str) -> dict[str, Any]:
+        gateway = MockCloud(default_region=region)._invokes[GET_TRANSIT_GATEWAY](args, region)
+        return {**gateway, **options}
+
+    return answer
+
+
+def plan_with_hub(config: dict[str, Any], **options: str) -> Plan:
+    cloud = MockCloud(default_region="eu-central-1")
+    cloud.register_invoke(GET_TRANSIT_GATEWAY, hub(**options))
+    return run_program(
+        stack_program,
+        stack="dev",
+        project="feature-store-eks",
+        config=as_engine_config(config),
+        cloud=cloud,
+    )
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "autoAcceptSharedAttachments",
+        "defaultRouteTableAssociation",
+        "defaultRouteTablePropagation",
+    ],
+)
+def test_a_hub_that_would_leave_the_path_unusable_stops_the_program(option: str) -> None:
+    flag = option[0].upper() + option[1:]
+    with pytest.raises(pulumi.RunError) as raised:
+        plan_with_hub(minimal_config(), **{option: "disable"})
+    message = str(raised.value)
+    assert "featurestore:deployer.transitGatewayId: transit gateway tgw-" in message
+    assert f"{flag} off" in message
+    assert f"--options {flag}=enable" in message
+    assert "featurestore:deployer.hubManagedRouting" in message
+
+
+def test_the_hub_owner_may_accept_and_associate_instead() -> None:
+    config = minimal_config()
+    config["featurestore:deployer"]["hubManagedRouting"] = True
+    plan = plan_with_hub(
+        config,
+        autoAcceptSharedAttachments="disable",
+        defaultRouteTableAssociation="disable",
+        defaultRouteTablePropagation="disable",
+    )
+    assert plan.of_type("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+
+
+def test_a_gateway_of_the_stacks_own_account_needs_no_acceptance() -> None:
+    plan = plan_with_hub(
+        minimal_config(), ownerId=ACCOUNT_ID, autoAcceptSharedAttachments="disable"
+    )
+    assert plan.of_type("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
