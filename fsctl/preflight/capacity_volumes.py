@@ -1,5 +1,4 @@
-"""Volume claims within EBS's limits: what the EBS CSI driver would ask AWS for, and whether
-AWS would create it.
+"""Volume claims within EBS's limits: would AWS create what the EBS CSI driver asks for.
 
 A claim's size comes from its object (a Strimzi node pool's storage) or from its release's
 values merged over the pinned chart's defaults (RonDB's `resources.requests.storage`,

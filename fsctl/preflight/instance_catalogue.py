@@ -51,7 +51,7 @@ class InstanceType:
         return self.enis * self.ipv4_per_eni
 
 
-class UnknownInstanceType(KeyError):
+class UnknownInstanceTypeError(KeyError):
     """An instance type the catalogue has no figures for."""
 
 
@@ -66,10 +66,10 @@ def catalogue() -> Mapping[str, InstanceType]:
 
 
 def instance_type(name: str) -> InstanceType:
-    """The figures of `name`; `UnknownInstanceType` naming the known types if there are none."""
+    """The figures of `name`; `UnknownInstanceTypeError` naming the known types if unknown."""
     found = catalogue().get(name)
     if found is None:
-        raise UnknownInstanceType(
+        raise UnknownInstanceTypeError(
             f"{name!r} is not in the instance catalogue; use one of {', '.join(known_types())} "
             f"or add its published figures to {CATALOGUE_FILE.name}"
         )

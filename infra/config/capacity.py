@@ -1,5 +1,7 @@
-"""Capacity rules the configuration alone decides: data nodes fit their machines, their
-volumes fit the machine's EBS baseline, and the private subnets can address every node.
+"""Capacity rules the configuration alone decides.
+
+Data nodes fit their machines, their volumes fit the machine's EBS baseline, and the private
+subnets can address every node.
 
 Preflight checks the same on the plan (`fsctl/preflight/capacity*.py`); these rules refuse a
 configuration before anything is created, naming the keys to change and the numbers.
@@ -147,7 +149,7 @@ def _subnet_addresses(path: str, cluster: ClusterConfig) -> Iterator[ConfigProbl
         yield ConfigProblem(
             f"{path}.{largest_pool}.maxSizePerAz",
             f"the node pools at their maxSizePerAz may hold {need:,} pod and node addresses "
-            f"in one zone, but the zone's private subnet ({subnet.prefixlen} bits of vpcCidr "
-            f"{cluster.vpc_cidr}) has {usable:,}; lower maxSizePerAz (this pool alone needs "
+            f"in one zone, but a zone's private subnet of vpcCidr {cluster.vpc_cidr} (such as "
+            f"{subnet}) has {usable:,}; lower maxSizePerAz (this pool alone needs "
             f"{largest_need:,}) or give the cluster a larger vpcCidr",
         )

@@ -19,7 +19,6 @@ from components.network.subnet_plan import (
 )
 from components.nodes.node_group_plan import SYSTEM_POOL
 from fsctl.preflight.quotas import DEFAULT_VPCS
-from infra.config.capacity import capacity_problems, data_node_ebs_problems
 from infra.config.base import (
     _DNS_LABEL,
     _KUBERNETES_VERSION,
@@ -36,6 +35,7 @@ from infra.config.base import (
     Environment,
     NodePoolConfig,
 )
+from infra.config.capacity import capacity_problems, data_node_ebs_problems
 from infra.config.models import ClusterConfig, ProjectConfig, StackConfig
 from infra.config.problems import ConfigProblem
 from infra.specs import (
