@@ -1,4 +1,4 @@
-"""Capacity: the instance catalogue, data nodes and their volumes, subnets, vCPU quota, EBS limits."""
+"""Capacity: the instance catalogue, data nodes and volumes, subnets, vCPU quota, EBS limits."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def test_ebs_baseline_is_below_the_burst_maximum() -> None:
 
 
 def test_an_unknown_type_names_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="r6i.2xlarge"):
+    with pytest.raises(KeyError, match=r"r6i\.2xlarge"):
         instance_type("z9.huge")
 
 
@@ -125,7 +125,8 @@ def test_a_node_group_maximum_beyond_the_subnet_is_refused(config: dict[str, Any
     core["vpcCidr"] = "10.20.0.0/18"  # private subnets of /22: 1,019 addresses
     core["projects"]["search"].update(instanceTypes=["r6i.4xlarge"], maxSizePerAz=5)
     message = problems(config)[f"{PROJECT}.maxSizePerAz"]
-    assert "10.20.0.0/22) has 1,019" in message and "vpcCidr 10.20.0.0/18" in message
+    assert "10.20.0.0/22) has 1,019" in message
+    assert "vpcCidr 10.20.0.0/18" in message
     assert "this pool alone needs 1,200" in message
     core["projects"]["search"]["maxSizePerAz"] = 2
     parse_stack_config(config)
@@ -137,7 +138,8 @@ def test_a_node_group_maximum_beyond_the_subnet_is_refused(config: dict[str, Any
 def test_the_default_vpc_counts_against_the_vpc_quota(config: dict[str, Any]) -> None:
     config["featurestore:quotas"]["vpcsPerRegion"] = 1
     message = problems(config)["featurestore:quotas.vpcsPerRegion"]
-    assert "needs 2 VPCs" in message and "default VPC" in message
+    assert "needs 2 VPCs" in message
+    assert "default VPC" in message
 
 
 def test_vcpus_at_the_node_groups_maxima_are_checked_against_the_quota() -> None:
