@@ -120,18 +120,6 @@ def test_gp3_included_baseline_is_never_refused(config: dict[str, Any]) -> None:
     parse_stack_config(config)
 
 
-def test_a_node_group_maximum_beyond_the_subnet_is_refused(config: dict[str, Any]) -> None:
-    core = config["featurestore:clusters"]["core"]
-    core["vpcCidr"] = "10.20.0.0/18"  # private subnets of /22: 1,019 addresses
-    core["projects"]["search"].update(instanceTypes=["r6i.4xlarge"], maxSizePerAz=5)
-    message = problems(config)[f"{PROJECT}.maxSizePerAz"]
-    assert "10.20.0.0/22) has 1,019" in message
-    assert "vpcCidr 10.20.0.0/18" in message
-    assert "this pool alone needs 1,200" in message
-    core["projects"]["search"]["maxSizePerAz"] = 2
-    parse_stack_config(config)
-
-
 # --- quotas ---------------------------------------------------------------------------------
 
 

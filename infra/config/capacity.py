@@ -1,7 +1,6 @@
 """Capacity rules the configuration alone decides.
 
-Data nodes fit their machines, their volumes fit the machine's EBS baseline, and the private
-subnets can address every node.
+Data nodes fit their machines, and their volumes fit the machine's EBS baseline.
 
 Preflight checks the same on the plan (`fsctl/preflight/capacity*.py`); these rules refuse a
 configuration before anything is created, naming the keys to change and the numbers.
@@ -11,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components.network.subnet_plan import SubnetTier, subnet_cidr
 from fsctl.preflight.instance_catalogue import InstanceType, instance_type
 from fsctl.preflight.node_capacity import (
     DAEMONSET_MEMORY_MIB,
     allocatable,
 )
 from infra.config.base import NAMESPACE, NodePoolConfig
-from infra.config.models import ClusterConfig, DataVolumeConfig, ProjectConfig, StackConfig
+from infra.config.models import DataVolumeConfig, ProjectConfig, StackConfig
 from infra.config.problems import ConfigProblem
 
 RONDB_DISK_COLUMN_CLAIM_GIB = 2 + 2
@@ -30,8 +28,6 @@ GP3_INCLUDED_MIBPS = 125
 """gp3's baseline, included in its price whatever the size (AWS EBS volume types)."""
 
 MB_PER_MIB = 1.048576
-AWS_RESERVED_ADDRESSES = 5
-"""AWS keeps the first four and the last address of every subnet."""
 
 
 def capacity_problems(config: StackConfig) -> Iterator[ConfigProblem]:
@@ -40,7 +36,6 @@ def capacity_problems(config: StackConfig) -> Iterator[ConfigProblem]:
         path = f"{NAMESPACE}:clusters.{cluster_name}"
         for project_name, project in cluster.projects.items():
             yield from _data_node_fits(f"{path}.projects.{project_name}", project)
-        yield from _subnet_addresses(path, cluster)
 
 
 def _known(pool: NodePoolConfig) -> list[InstanceType]:
@@ -120,36 +115,3 @@ def data_node_ebs_problems(
                 f"at most {max(fits, GP3_INCLUDED_MIBPS)} or use instanceTypes with a higher "
                 "EBS baseline",
             )
-
-
-def _subnet_addresses(path: str, cluster: ClusterConfig) -> Iterator[ConfigProblem]:
-    """Each zone's private subnet must address every node of the zone at the pools' maxima.
-
-    The VPC CNI fills a node's ENIs with warm addresses, so a node may hold every address of
-    its ENIs (`ENIs x IPv4 per ENI`): that, for the largest type of each pool, per node.
-    """
-    pools = {
-        "systemNodes": cluster.system_nodes,
-        "kafka.nodes": cluster.kafka.nodes,
-        **{f"projects.{name}": project for name, project in cluster.projects.items()},
-    }
-    need = 0
-    largest_pool, largest_need = "", 0
-    for key, pool in pools.items():
-        types = _known(pool)
-        if not types:
-            return
-        pool_need = pool.max_size_per_az * max(t.ipv4_addresses for t in types)
-        need += pool_need
-        if pool_need > largest_need:
-            largest_pool, largest_need = key, pool_need
-    subnet = subnet_cidr(cluster.vpc_cidr, SubnetTier.PRIVATE, 0)
-    usable = subnet.num_addresses - AWS_RESERVED_ADDRESSES
-    if need > usable:
-        yield ConfigProblem(
-            f"{path}.{largest_pool}.maxSizePerAz",
-            f"the node pools at their maxSizePerAz may hold {need:,} pod and node addresses "
-            f"in one zone, but a zone's private subnet of vpcCidr {cluster.vpc_cidr} (such as "
-            f"{subnet}) has {usable:,}; lower maxSizePerAz (this pool alone needs "
-            f"{largest_need:,}) or give the cluster a larger vpcCidr",
-        )
