@@ -43,7 +43,7 @@ def stack_config(clusters: int) -> dict[str, str]:
         # An account whose limits were raised for this many clusters.
         "featurestore:quotas": {
             "elasticIpsPerRegion": 3 * clusters,
-            "vpcsPerRegion": clusters,
+            "vpcsPerRegion": clusters + 1,  # and the region's default VPC
             "natGatewaysPerAz": clusters,
         },
         "featurestore:clusters": {

@@ -104,7 +104,7 @@ def test_prod_refuses_what_dev_may_do(
     ("instance_types", "words"),
     [
         (["r7g.large", "r6i.large"], "mixes x86_64 and arm64"),
-        (["r6i.2xl"], "not an EC2 instance type of a known family"),
+        (["r6i.2xl"], "not an EC2 instance type of the instance catalogue"),
         (["large"], "not an EC2 instance type"),
     ],
 )

@@ -206,6 +206,7 @@ def test_effective_quotas_are_exported(prod_plan: Plan) -> None:
         "vpcsPerRegion": 5,
         "natGatewaysPerAz": 5,
         "nodeGroupsPerCluster": 30,
+        "onDemandStandardVcpus": 1024,
     }
 
 

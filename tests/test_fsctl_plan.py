@@ -296,7 +296,7 @@ def test_config_file_replaces_the_stack_file(fsctl: Fsctl, tmp_path: Path) -> No
               natStrategy: single
               projects:
                 ranking:
-                  instanceTypes: [m6i.large]
+                  instanceTypes: [r6i.large]
         """,
     )
     result = fsctl("--stack", "dev", "--config-file", str(config))

@@ -97,7 +97,7 @@ def two_clusters(config: dict[str, Any], edge_nat: str = "onePerAz") -> dict[str
         "vpcCidr": "10.30.0.0/16",
         "natStrategy": edge_nat,
         # A project lives in exactly one cluster.
-        "projects": {"ranking": {"instanceTypes": ["m6i.large"]}},
+        "projects": {"ranking": {"instanceTypes": ["r6i.large"]}},
     }
     return changed
 

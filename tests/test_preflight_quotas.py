@@ -60,7 +60,7 @@ def test_exported_quota_replaces_the_default() -> None:
 def test_vpcs_per_region() -> None:
     vpcs = [resource(quotas.VPC, f"vpc-{i}", provider=PROVIDER.urn) for i in range(3)]
     (finding,) = check([stack({"quotas": {"vpcsPerRegion": 2}}), PROVIDER, *vpcs])
-    assert "3 VPCs in region eu-central-1" in finding.message
+    assert "4 VPCs (with the default VPC) in region eu-central-1" in finding.message
     assert "featurestore:quotas.vpcsPerRegion" in finding.message
 
 

@@ -118,7 +118,7 @@ def test_exactly_one_default_storage_class_and_both_encrypted_with_the_cluster_k
     assert classes["rondb-data"]["reclaimPolicy"] == "Retain"
     assert classes["gp3-encrypted-retain"]["reclaimPolicy"] == "Retain"
     assert classes["gp3-encrypted"]["reclaimPolicy"] == "Delete"  # disposable data only
-    assert classes["rondb-data"]["parameters"]["iops"] == "6000"
+    assert classes["rondb-data"]["parameters"]["iops"] == "3000"  # gp3's included baseline
 
 
 def test_each_project_namespace_has_quota_limits_and_default_deny(prod: Plan) -> None:

@@ -8,10 +8,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from types import ModuleType
 
-from fsctl.preflight import charts, identity, metrics, quotas, readiness
+from fsctl.preflight import capacity_volumes, charts, identity, metrics, quotas, readiness
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext
 
-FAMILIES: tuple[ModuleType, ...] = (readiness, quotas, charts, identity, metrics)
+FAMILIES: tuple[ModuleType, ...] = (
+    readiness,
+    quotas,
+    capacity_volumes,
+    charts,
+    identity,
+    metrics,
+)
 
 _SEVERITY_ORDER = {ERROR: 0}
 

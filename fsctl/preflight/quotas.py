@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fsctl.preflight.instance_catalogue import catalogue, instance_type
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext, Resource
 
 EIP = "aws:ec2/eip:Eip"
@@ -20,6 +21,8 @@ NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 SUBNET = "aws:ec2/subnet:Subnet"
 AWS_PROVIDER = "pulumi:providers:aws"
+DEFAULT_VPCS = 1
+"""The default VPC AWS creates in each region of an account: it counts against the quota."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,24 @@ def _nat_gateways_per_zone(graph: PlanGraph) -> Counter[str]:
     )
 
 
+def _vpcs_per_region(graph: PlanGraph) -> Counter[str]:
+    # AWS creates a default VPC in every region of an account and it counts against the
+    # quota; reserve it (it can be recreated even where it was deleted).
+    counts = _per_region(VPC)(graph)
+    return Counter({region: count + DEFAULT_VPCS for region, count in counts.items()})
+
+
+def _vcpus_at_maxima(graph: PlanGraph) -> Counter[str]:
+    """On-Demand vCPUs when every node group is at its maximum, on its largest type."""
+    counts: Counter[str] = Counter()
+    for group in graph.of_type(NODE_GROUP):
+        types = [t for t in group.inputs.get("instanceTypes") or () if t in catalogue()]
+        maximum = int((group.inputs.get("scalingConfig") or {}).get("maxSize") or 0)
+        if types:
+            counts[_region(graph, group)] += maximum * max(instance_type(t).vcpus for t in types)
+    return counts
+
+
 def _node_groups_per_cluster(graph: PlanGraph) -> Counter[str]:
     return Counter(str(g.inputs.get("clusterName")) for g in graph.of_type(NODE_GROUP))
 
@@ -77,8 +98,8 @@ QUOTAS = (
         name="VPCs per Region",
         service="Amazon Virtual Private Cloud (Amazon VPC)",
         error="VpcLimitExceeded",
-        counts=_per_region(VPC),
-        what="VPCs in region",
+        counts=_vpcs_per_region,
+        what="VPCs (with the default VPC) in region",
     ),
     Quota(
         key="natGatewaysPerAz",
@@ -97,6 +118,16 @@ QUOTAS = (
         error="ResourceLimitExceededException",
         counts=_node_groups_per_cluster,
         what="managed node groups in EKS cluster",
+    ),
+    Quota(
+        key="onDemandStandardVcpus",
+        default=5,
+        name="Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances",
+        service="Amazon Elastic Compute Cloud (Amazon EC2)",
+        error="VcpuLimitExceeded",
+        counts=_vcpus_at_maxima,
+        what="On-Demand vCPUs (node groups at their maxSize, from the instance catalogue) in "
+        "region",
     ),
 )
 

@@ -14,7 +14,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components.nodes.node_group_plan import instance_architecture
+from fsctl.preflight.instance_catalogue import catalogue, instance_type, known_types
 
 NAMESPACE = "featurestore"
 
@@ -38,9 +38,6 @@ FEDERATION_NAME = "federation"
 
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
-_INSTANCE_TYPE = re.compile(
-    r"^[a-z]{1,4}\d+[a-z-]*\.(nano|micro|small|medium|large|\d*xlarge|metal(-\d+xl)?)$"
-)
 _QUANTITY = re.compile(r"^\d+(\.\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 _IAM_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+(-[a-z]+)?-eksbuild\.\d+$")
@@ -113,15 +110,18 @@ class NodePoolConfig(_Model):
     @field_validator("instance_types")
     @classmethod
     def _instance_types_look_real(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for instance_type in value:
-            if not _INSTANCE_TYPE.match(instance_type):
-                raise ValueError(
-                    f"{instance_type!r} is not an EC2 instance type of a known family; use a "
-                    "name such as r6i.2xlarge"
-                )
+        unknown = [t for t in value if t not in catalogue()]
+        if unknown:
+            # Sizing (pods, addresses, EBS, vCPU quota) reads the catalogue: an unknown type
+            # could not be checked, so it is refused rather than guessed.
+            raise ValueError(
+                f"{', '.join(repr(t) for t in unknown)} is not an EC2 instance type of the "
+                f"instance catalogue; use one of {', '.join(known_types())} (or add the type's "
+                "published figures to fsctl/preflight/instance_types.json)"
+            )
         if repeated := sorted({t for t in value if value.count(t) > 1}):
             raise ValueError(f"lists {', '.join(repeated)} more than once; list each type once")
-        architectures = {instance_architecture(instance_type) for instance_type in value}
+        architectures = {instance_type(name).arch for name in value}
         if len(architectures) > 1:
             raise ValueError(
                 "mixes x86_64 and arm64 (Graviton) instance types; one node group runs one AMI "

@@ -70,10 +70,11 @@ class DataVolumeConfig(_Model):
 
     type: Literal["gp3", "io2"] = "gp3"
     """`gp3` (default) with provisioned IOPS and throughput, or `io2` with IOPS per GiB."""
-    iops: int = Field(default=6000, ge=3000, le=80000)
-    """gp3 IOPS per volume. Default 6000."""
-    throughput_mibps: int = Field(default=500, ge=125, le=2000, alias="throughputMiBps")
-    """gp3 throughput per volume, MiB/s. Default 500."""
+    iops: int = Field(default=3000, ge=3000, le=80000)
+    """gp3 IOPS per volume. Default 3000, gp3's included baseline: more is paid for and must
+    fit the data node's instance EBS baseline (with the disk-column volume)."""
+    throughput_mibps: int = Field(default=125, ge=125, le=2000, alias="throughputMiBps")
+    """gp3 throughput per volume, MiB/s. Default 125, gp3's included baseline."""
     iops_per_gib: int = Field(default=50, ge=1, le=1000, alias="iopsPerGiB")
     """io2 IOPS per GiB. Default 50."""
 
@@ -104,7 +105,7 @@ class ClusterConfig(_Model):
     data_volume: DataVolumeConfig = Field(
         default_factory=lambda: DataVolumeConfig.model_validate_json("{}")
     )
-    """The RonDB data storage class. Default gp3, 6000 IOPS, 500 MiB/s."""
+    """The RonDB data storage class. Default gp3, 3000 IOPS, 125 MiB/s."""
     system_nodes: NodePoolConfig = Field(default_factory=_default_system_nodes)
     """The untainted pool for operators and add-ons. Default: m6i.xlarge, 1 to 3 per zone."""
     public_access_cidrs: tuple[str, ...] = ()
@@ -293,6 +294,10 @@ class QuotasConfig(_Model):
     """NAT gateways in each zone. AWS default 5 (quota L-FE5A380F)."""
     node_groups_per_cluster: int = Field(default=30, ge=1)
     """Managed node groups of one EKS cluster. AWS default 30 (quota L-6D54EA21)."""
+    on_demand_standard_vcpus: int = Field(default=5, ge=1)
+    """vCPUs of running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances (quota
+    L-1216C47A). AWS's default for a new account is 5; it varies per account (AWS raises it
+    with use), so state the granted value. Preflight checks the node groups' maxima."""
 
 
 class FederationConfig(_Model):

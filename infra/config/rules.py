@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterator
 from ipaddress import IPv4Network
@@ -15,6 +14,7 @@ from components.kafka.clients import KUBECTL_IMAGES
 from components.kafka.plan import kafka_problems
 from components.network.subnet_plan import plan_nat_gateways, vpc_prefix_problems, zone_slot
 from components.nodes.node_group_plan import SYSTEM_POOL
+from fsctl.preflight.quotas import DEFAULT_VPCS
 from infra.config.base import (
     _DNS_LABEL,
     _KUBERNETES_VERSION,
@@ -31,6 +31,7 @@ from infra.config.base import (
     Environment,
     NodePoolConfig,
 )
+from infra.config.capacity import capacity_problems, data_node_ebs_problems
 from infra.config.models import ClusterConfig, ProjectConfig, StackConfig
 from infra.config.problems import ConfigProblem
 from infra.config.specs import (
@@ -57,6 +58,7 @@ def semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
     yield from _federation_problems(config)
     yield from _deployer_problems(config)
     yield from _quota_consumption_problems(config)
+    yield from capacity_problems(config)
     for cluster_name, cluster in config.clusters.items():
         yield from _cluster_problems(cluster_name, cluster, config)
 
@@ -367,7 +369,7 @@ def _quota_consumption_problems(config: StackConfig) -> Iterator[ConfigProblem]:
         ("elasticIpsPerRegion", "ec2", "L-0263D0A3", quotas.elastic_ips_per_region,
          usage.elastic_ips, "Elastic IP addresses (one per NAT gateway)"),
         ("vpcsPerRegion", "vpc", "L-F678F1CE", quotas.vpcs_per_region, usage.vpcs,
-         "VPCs (one per cluster)"),
+         "VPCs (one per cluster and the region's default VPC)"),
         ("natGatewaysPerAz", "vpc", "L-FE5A380F", quotas.nat_gateways_per_az,
          usage.max_nat_gateways_per_zone, "NAT gateways in one zone"),
         ("nodeGroupsPerCluster", "eks", "L-6D54EA21", quotas.node_groups_per_cluster,
@@ -404,58 +406,18 @@ def quota_usage(config: StackConfig) -> QuotaUsage:
             continue  # a project named after a pool: reported with its own key path
     return QuotaUsage(
         elastic_ips=sum(nat_per_zone.values()),
-        vpcs=len(config.clusters),
+        # The region's default VPC counts against the quota too (AWS creates one in every
+        # region of an account); it is reserved even where deleted, since it can be recreated.
+        vpcs=len(config.clusters) + DEFAULT_VPCS,
         max_nat_gateways_per_zone=max(nat_per_zone.values(), default=0),
         max_node_groups_per_cluster=node_groups,
     )
 
 
-# Maximum EBS IOPS an instance can drive (AWS "Amazon EBS-optimized instance types" table;
-# `aws ec2 describe-instance-types --query 'InstanceTypes[].EbsInfo.EbsOptimizedInfo'`) for
-# the sizes of the current Nitro m/r families (m6i, r6i, r6a, r7i, r7g ...): up to 8xlarge the
-# burst maximum is 40,000; larger sizes sustain more. Unknown types are not checked.
-_MAX_EBS_IOPS_BY_SIZE = {
-    "large": 40_000,
-    "xlarge": 40_000,
-    "2xlarge": 40_000,
-    "4xlarge": 40_000,
-    "8xlarge": 40_000,
-    "12xlarge": 60_000,
-    "16xlarge": 80_000,
-}
-_NITRO_FAMILY = re.compile(r"^[mr][67][agi]?[a-z]*\.(?P<size>\w+)$")
-
-
-def max_ebs_iops(instance_type: str) -> int | None:
-    """The most IOPS `instance_type` drives to its EBS volumes, when known."""
-    match = _NITRO_FAMILY.match(instance_type)
-    return _MAX_EBS_IOPS_BY_SIZE.get(match["size"]) if match else None
-
-
 def _data_volume_problems(path: str, cluster: ClusterConfig) -> Iterator[ConfigProblem]:
-    """A RonDB data volume must not provision IOPS its node cannot drive: they are paid for."""
-    volume = cluster.data_volume
+    """A RonDB data node's volumes must not provision more than its instance sustains."""
     for project_name, project in cluster.projects.items():
-        iops = (
-            volume.iops_per_gib * project.rondb.data_volume_gib
-            if volume.type == "io2"
-            else volume.iops
-        )
-        limits = {t: max_ebs_iops(t) for t in project.instance_types}
-        known = {t: limit for t, limit in limits.items() if limit is not None}
-        if not known:
-            continue
-        smallest_type = min(known, key=lambda t: known[t])
-        limit = known[smallest_type]
-        if iops > limit:
-            key = "iopsPerGiB" if volume.type == "io2" else "iops"
-            yield ConfigProblem(
-                f"{path}.dataVolume.{key}",
-                f"gives project {project_name!r} {iops:,} IOPS per data volume, but "
-                f"{smallest_type} drives at most {limit:,} EBS IOPS; the rest is paid for and "
-                f"never used. Lower dataVolume.{key} (to at most {limit:,} IOPS per volume) "
-                "or use larger instance types",
-            )
+        yield from data_node_ebs_problems(path, project_name, project, cluster.data_volume)
 
 
 def _release_version_problems(path: str, cluster: ClusterConfig) -> Iterator[ConfigProblem]:

@@ -1,0 +1,117 @@
+"""Capacity rules the configuration alone decides.
+
+Data nodes fit their machines, and their volumes fit the machine's EBS baseline.
+
+Preflight checks the same on the plan (`fsctl/preflight/capacity*.py`); these rules refuse a
+configuration before anything is created, naming the keys to change and the numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fsctl.preflight.instance_catalogue import InstanceType, instance_type
+from fsctl.preflight.node_capacity import (
+    DAEMONSET_MEMORY_MIB,
+    allocatable,
+)
+from infra.config.base import NAMESPACE, NodePoolConfig
+from infra.config.models import DataVolumeConfig, ProjectConfig, StackConfig
+from infra.config.problems import ConfigProblem
+
+RONDB_DISK_COLUMN_CLAIM_GIB = 2 + 2
+"""rondb-helm 0.8.0 claims `diskColumnGiB + 2` GiB for disk columns (default 2) on the data
+class; the program leaves `diskColumnGiB` at its default."""
+
+GP3_INCLUDED_IOPS = 3000
+GP3_INCLUDED_MIBPS = 125
+"""gp3's baseline, included in its price whatever the size (AWS EBS volume types)."""
+
+MB_PER_MIB = 1.048576
+
+
+def capacity_problems(config: StackConfig) -> Iterator[ConfigProblem]:
+    """Every capacity rule of every cluster."""
+    for cluster_name, cluster in config.clusters.items():
+        path = f"{NAMESPACE}:clusters.{cluster_name}"
+        for project_name, project in cluster.projects.items():
+            yield from _data_node_fits(f"{path}.projects.{project_name}", project)
+
+
+def _known(pool: NodePoolConfig) -> list[InstanceType]:
+    # Unknown types are reported by the model's own validation; nothing to size here.
+    try:
+        return [instance_type(name) for name in pool.instance_types]
+    except KeyError:
+        return []
+
+
+def _data_node_fits(path: str, project: ProjectConfig) -> Iterator[ConfigProblem]:
+    """A RonDB data node is one pod: its memory must fit one node of every type of the pool.
+
+    The autoscaler may start any of the pool's types, so the smallest decides.
+    """
+    types = _known(project)
+    if not types:
+        return
+    smallest = min(types, key=lambda t: allocatable(t).memory_mib)
+    room = allocatable(smallest).memory_mib - DAEMONSET_MEMORY_MIB
+    wanted = project.rondb.data_node_memory_mib
+    if wanted > room:
+        yield ConfigProblem(
+            f"{path}.rondb.dataNodeMemoryMiB",
+            f"is {wanted} MiB, but a {smallest.name} node ({smallest.memory_gib:g} GiB, one of "
+            f"instanceTypes {', '.join(project.instance_types)}) leaves {room} MiB to pods after "
+            "the kubelet's and system reservations and the daemonsets; the data node would stay "
+            f"Pending. Set dataNodeMemoryMiB to at most {room} or use larger instanceTypes",
+        )
+
+
+def data_node_ebs_problems(
+    path: str, project_name: str, project: ProjectConfig, volume: DataVolumeConfig
+) -> Iterator[ConfigProblem]:
+    """A data node's volumes on the data class (data and disk columns) against the baseline.
+
+    The instance's EBS maximum is a burst (30 minutes a day up to 4xlarge): sized against it,
+    the volumes' provisioned performance is paid for and throttled the rest of the day.
+    gp3's included 3,000 IOPS and 125 MiB/s cost nothing extra, so only provisioning above it
+    must fit; io2 is paid per IOPS.
+    """
+    types = _known(project)
+    if not types:
+        return
+    sizes = (project.rondb.data_volume_gib, RONDB_DISK_COLUMN_CLAIM_GIB)
+    if volume.type == "io2":
+        iops = sum(volume.iops_per_gib * size for size in sizes)
+        key, paid = "iopsPerGiB", True
+    else:
+        iops = volume.iops * len(sizes)
+        key, paid = "iops", volume.iops > GP3_INCLUDED_IOPS
+    slowest = min(types, key=lambda t: t.ebs_baseline_iops)
+    if paid and iops > slowest.ebs_baseline_iops:
+        per_volume = (
+            f"{slowest.ebs_baseline_iops // sum(sizes)} IOPS per GiB"
+            if volume.type == "io2"
+            else f"{slowest.ebs_baseline_iops // len(sizes):,} IOPS"
+        )
+        yield ConfigProblem(
+            f"{path}.dataVolume.{key}",
+            f"gives each data node of project {project_name!r} {iops:,} IOPS over its data "
+            f"and disk-column volumes, but {slowest.name} sustains {slowest.ebs_baseline_iops:,} "
+            f"EBS IOPS (its {slowest.ebs_max_iops:,} is a burst); the rest is paid for and "
+            f"throttled. Set dataVolume.{key} to at most {per_volume} or use instanceTypes "
+            "with a higher EBS baseline",
+        )
+    if volume.type == "gp3" and volume.throughput_mibps > GP3_INCLUDED_MIBPS:
+        slowest = min(types, key=lambda t: t.ebs_baseline_mbps)
+        mbps = volume.throughput_mibps * len(sizes) * MB_PER_MIB
+        if mbps > slowest.ebs_baseline_mbps:
+            fits = int(slowest.ebs_baseline_mbps / MB_PER_MIB / len(sizes))
+            yield ConfigProblem(
+                f"{path}.dataVolume.throughputMiBps",
+                f"gives each data node of project {project_name!r} {mbps:,.1f} MB/s over its "
+                f"data and disk-column volumes, but {slowest.name} sustains "
+                f"{slowest.ebs_baseline_mbps:g} MB/s to EBS; set dataVolume.throughputMiBps to "
+                f"at most {max(fits, GP3_INCLUDED_MIBPS)} or use instanceTypes with a higher "
+                "EBS baseline",
+            )
