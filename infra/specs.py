@@ -14,6 +14,8 @@ from components.featurestore.rondb import RonDbSpec
 from components.featurestore.scaling import MysqldScaling, RdrsScaling
 from components.kafka.plan import (
     KAFKA_NODE_POOL,
+    BrokerAutoscaling,
+    KafkaNodes,
     KafkaSpec,
     ProjectKafka,
     TopicDefaults,
@@ -24,11 +26,15 @@ from components.storage.classes import STATEFUL_CLASS, DataVolumeSpec
 
 if TYPE_CHECKING:
     from infra.config import ClusterConfig, DataVolumeConfig, NodePoolConfig, ProjectConfig
+    from infra.config.workloads import KafkaBrokersConfig
 
 # Kafka spec fields -> the config keys they come from (relative to the cluster).
 _KAFKA_CONFIG_KEYS = {
     "zones": "availabilityZones",
-    "brokers_per_zone": "kafka.brokersPerZone",
+    "brokers_per_zone": "kafka.brokers.minPerZone",
+    "broker_autoscaling.max_per_zone": "kafka.brokers.maxPerZone",
+    "nodes.instance_types": "kafka.nodes.instanceTypes",
+    "nodes.max_per_zone": "kafka.nodes.maxSizePerAz",
     "broker_storage_gib": "kafka.brokerStorageGiB",
     "controller_storage_gib": "kafka.controllerStorageGiB",
     "kafka_version": "kafka.version",
@@ -46,7 +52,11 @@ def kafka_spec(cluster_name: str, cluster: ClusterConfig) -> KafkaSpec:
         cluster_name=cluster_name,
         zones=tuple(sorted(cluster.availability_zones)),
         storage_class=STATEFUL_CLASS,
-        brokers_per_zone=kafka.brokers_per_zone,
+        brokers_per_zone=kafka.brokers.min_per_zone,
+        broker_autoscaling=broker_autoscaling(kafka.brokers),
+        nodes=KafkaNodes(
+            instance_types=kafka.nodes.instance_types, max_per_zone=kafka.nodes.max_size_per_az
+        ),
         broker_storage_gib=kafka.broker_storage_gib,
         controller_storage_gib=kafka.controller_storage_gib,
         kafka_version=kafka.version,
@@ -67,6 +77,18 @@ def kafka_spec(cluster_name: str, cluster: ClusterConfig) -> KafkaSpec:
             )
             for name, project in cluster.projects.items()
         },
+    )
+
+
+def broker_autoscaling(brokers: KafkaBrokersConfig) -> BrokerAutoscaling | None:
+    """The broker pools' HPAs, or `None` when the range is a single count."""
+    if brokers.max_per_zone == brokers.min_per_zone:
+        return None
+    return BrokerAutoscaling(
+        max_per_zone=brokers.max_per_zone,
+        target_bytes_in_mib_per_second=brokers.target_bytes_in_mib_per_second,
+        target_request_handler_busy_percent=brokers.target_request_handler_busy_percent,
+        target_cpu_utilization=brokers.target_cpu_utilization,
     )
 
 

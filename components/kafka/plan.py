@@ -52,6 +52,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.kafka.capacity import PodSize, allocatable, nodes_needed
+
 STRIMZI_VERSION = "1.2.0"
 STRIMZI_API_VERSION = "kafka.strimzi.io/v1"
 """The only API version Strimzi 1.2.0 serves."""
@@ -86,6 +88,12 @@ MAX_CRONJOB_NAME_LENGTH = 52
 # Node ids are at most four digits for any cluster this stack plans (a sanity bound, not a
 # Kafka limit); pod names `<cluster>-<pool>-<id>` must fit a DNS label.
 MAX_NODE_ID_DIGITS = 4
+
+NODE_IDS_PER_ZONE = 100
+_ZONE_LETTERS = "abcdefghi"
+NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
+POOL_NAME_LABEL = "strimzi.io/pool-name"
+"""Set by Strimzi on every pod of a pool; the pool's `status.labelSelector` selects on it."""
 
 CRUISE_CONTROL_METRICS_KEY = "metrics-config.yml"
 AUTO_REBALANCE_MODES = ("add-brokers", "remove-brokers")
@@ -149,6 +157,29 @@ class ProjectKafka:
 
 
 @dataclass(frozen=True)
+class BrokerAutoscaling:
+    """How far and on what the broker pools scale (see `components/kafka/autoscaling.py`)."""
+
+    max_per_zone: int
+    """Most brokers in each zone's pool."""
+    target_bytes_in_mib_per_second: int = 40
+    """Produced MiB/s per broker the HPAs aim for."""
+    target_request_handler_busy_percent: int = 70
+    """Busy share (%) of a broker's request handler threads the HPAs aim for."""
+    target_cpu_utilization: int = 75
+    """CPU utilisation (% of the request) per broker the HPAs aim for."""
+
+
+@dataclass(frozen=True)
+class KafkaNodes:
+    """Kafka's node pool as far as broker capacity goes."""
+
+    instance_types: tuple[str, ...]
+    max_per_zone: int
+    """Nodes the cluster autoscaler may run in each zone."""
+
+
+@dataclass(frozen=True)
 class KafkaSpec:
     """Everything that decides a cluster's Kafka, as plain values."""
 
@@ -178,6 +209,11 @@ class KafkaSpec:
     """Inbound and outbound capacity of a broker, for Cruise Control's capacity goals."""
     rebalance_throttle_bytes_per_second: int = 50 * 1024 * 1024
     """Bandwidth a rebalance may use to move replicas, so it never starves online traffic."""
+    broker_autoscaling: BrokerAutoscaling | None = None
+    """HPAs on the broker pools, from `brokers_per_zone` (each pool's minimum, and its
+    replicas at creation) up to `max_per_zone`; `None` keeps `brokers_per_zone` fixed."""
+    nodes: KafkaNodes | None = None
+    """The node pool brokers and controllers run on, to check that the maximum fits it."""
 
 
 # Validation ---------------------------------------------------------------------------------
@@ -190,6 +226,7 @@ def kafka_problems(spec: KafkaSpec) -> list[str]:
     problems += _zone_problems(spec)
     problems += _durability_problems(spec)
     problems += _capacity_problems(spec)
+    problems += broker_scaling_problems(spec)
     problems += _topic_default_problems(spec.topic_defaults)
     for project, settings in sorted(spec.projects.items()):
         problems += _project_problems(spec, project, settings)
@@ -333,6 +370,55 @@ def _capacity_problems(spec: KafkaSpec) -> list[str]:
     return problems
 
 
+def broker_scaling_problems(spec: KafkaSpec) -> list[str]:
+    """Problems of the broker pools' range: bounds, node ids, and room on Kafka's nodes."""
+    problems = []
+    scaling = spec.broker_autoscaling
+    most = spec.brokers_per_zone if scaling is None else scaling.max_per_zone
+    if scaling is not None and scaling.max_per_zone < spec.brokers_per_zone:
+        problems.append(
+            f"broker_autoscaling.max_per_zone: {scaling.max_per_zone} is below the minimum of "
+            f"{spec.brokers_per_zone} brokers per zone; raise it to at least that"
+        )
+    if most > NODE_IDS_PER_ZONE:
+        problems.append(
+            f"broker_autoscaling.max_per_zone: {most} brokers per zone exceed the "
+            f"{NODE_IDS_PER_ZONE} node ids each zone's pool draws from; use at most "
+            f"{NODE_IDS_PER_ZONE}"
+        )
+    for zone in sorted(set(spec.zones)):
+        if node_id_range(zone) is None:
+            problems.append(
+                f"zones: {zone!r} does not end in a zone letter a-{_ZONE_LETTERS[-1]}, which "
+                "gives its broker pool its node ids; use the zone's name, e.g. 'eu-central-1a'"
+            )
+    if spec.nodes is None:
+        return problems
+    try:
+        broker = PodSize.of(spec.broker_resources.cpu, spec.broker_resources.memory)
+        controller = PodSize.of(spec.controller_resources.cpu, spec.controller_resources.memory)
+    except ValueError:
+        return problems  # reported by the quantity checks
+    for instance_type in spec.nodes.instance_types:
+        node = allocatable(instance_type)
+        if node is None:
+            continue
+        needed = nodes_needed(node, broker, most, controller)
+        if needed is None:
+            problems.append(
+                f"nodes.instance_types: a broker ({spec.broker_resources.cpu} CPU, "
+                f"{spec.broker_resources.memory}) does not fit a {instance_type} node; use "
+                "larger instance types"
+            )
+        elif needed > spec.nodes.max_per_zone:
+            problems.append(
+                f"nodes.max_per_zone: {spec.nodes.max_per_zone} {instance_type} node(s) per "
+                f"zone, but {most} brokers and the zone's controller need {needed}; raise it "
+                f"to {needed}, use larger instance types or lower the brokers' maximum"
+            )
+    return problems
+
+
 def _topic_default_problems(defaults: TopicDefaults) -> list[str]:
     return [
         *_partition_problems("topic_defaults.partitions", defaults.partitions),
@@ -408,6 +494,21 @@ def require_valid(spec: KafkaSpec) -> None:
 
 
 # Names --------------------------------------------------------------------------------------
+
+
+def node_id_range(zone: str) -> tuple[int, int] | None:
+    """The node ids a zone's broker pool takes new brokers from (`strimzi.io/next-node-ids`).
+
+    Zone `...a` draws from 100-199, `...b` from 200-299 and so on, below Kafka's default
+    `reserved.broker.max.id` of 999. A fixed range per zone means that a pool scaled down and
+    up again gets the same ids back, and with them the same retained volumes.
+    """
+    letter = zone[-1:]
+    if not zone or letter not in _ZONE_LETTERS:
+        return None
+    first = (_ZONE_LETTERS.index(letter) + 1) * NODE_IDS_PER_ZONE
+    return first, first + NODE_IDS_PER_ZONE - 1
+
 
 
 def controller_pool_name(zone: str) -> str:
