@@ -60,18 +60,17 @@ def allocatable(instance_type: str) -> PodSize | None:
 
 
 def _fits(node: PodSize, pods: list[PodSize]) -> bool:
-    return sum(p.cpu for p in pods) <= node.cpu and sum(
-        p.memory_mib for p in pods
-    ) <= node.memory_mib
+    return (
+        sum(p.cpu for p in pods) <= node.cpu and sum(p.memory_mib for p in pods) <= node.memory_mib
+    )
 
 
 def nodes_needed(node: PodSize, broker: PodSize, brokers: int, controller: PodSize) -> int | None:
-    """Nodes of one size that a zone's brokers and its controller need; `None` if a broker
-    does not fit a node at all.
+    """Nodes of one size that a zone's brokers and its controller need.
 
-    Brokers are spread one per node where possible (soft anti-affinity), so the count is the
-    same as packing: as many brokers per node as fit, and the controller beside them if room
-    remains, else on a node of its own.
+    `None` if a broker does not fit a node at all. Brokers spread one per node where they can
+    (soft anti-affinity), which needs as many nodes as packing: as many brokers per node as
+    fit, and the controller beside them if room remains, else on a node of its own.
     """
     per_node = 0
     while _fits(node, [broker] * (per_node + 1)):

@@ -197,15 +197,15 @@ class StrimziKafka(pulumi.ComponentResource):
 
         manifests = strimzi_manifests(spec)
         templates = [create(m) for m in manifests if m["kind"] == "KafkaRebalance"]
-        autoscaled = {m["spec"]["scaleTargetRef"]["name"] for m in broker_autoscaler_manifests(spec)}
+        autoscaled = {
+            m["spec"]["scaleTargetRef"]["name"] for m in broker_autoscaler_manifests(spec)
+        }
         self.node_pools = {
             m["metadata"]["name"]: create(
                 m,
                 # The CRD requires `replicas`, so the pool is created with its minimum; from
                 # then on the pool's HPA owns the field (docs/decisions.md).
-                ignore_changes=(
-                    [HPA_OWNED_FIELD] if m["metadata"]["name"] in autoscaled else []
-                ),
+                ignore_changes=([HPA_OWNED_FIELD] if m["metadata"]["name"] in autoscaled else []),
             )
             for m in manifests
             if m["kind"] == "KafkaNodePool"

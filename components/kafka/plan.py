@@ -510,7 +510,6 @@ def node_id_range(zone: str) -> tuple[int, int] | None:
     return first, first + NODE_IDS_PER_ZONE - 1
 
 
-
 def controller_pool_name(zone: str) -> str:
     """The controller pool of a zone."""
     return f"controller-{zone}"

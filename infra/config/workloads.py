@@ -154,9 +154,7 @@ class KafkaBrokersConfig(_Model):
     max_per_zone: int = Field(default=3, ge=1)
     """Most brokers in each zone; Kafka's node pool must have room for them
     (`kafka.nodes.maxSizePerAz`). Default 3."""
-    target_bytes_in_mib_per_second: int = Field(
-        default=40, ge=1, alias="targetBytesInMiBPerSecond"
-    )
+    target_bytes_in_mib_per_second: int = Field(default=40, ge=1, alias="targetBytesInMiBPerSecond")
     """Produced MiB/s per broker the HPAs aim for. Default 40 (of a broker's 100 MiB/s)."""
     target_request_handler_busy_percent: int = Field(default=70, ge=1, le=100)
     """Busy share (%) of a broker's request handler threads the HPAs aim for. Default 70."""
