@@ -24,17 +24,20 @@ only the prefix `<project>.` for topics, consumer groups and transactional ids (
 dot keeps project `ads` out of project `ads2`'s topics), and the project's namespaces admitted
 to the brokers' client port.
 
-Scaling brokers: change `brokers_per_zone`. Every broker pool's `spec.replicas` changes, and
-nothing else (the `Kafka` resource never depends on the broker count). Strimzi then:
+Scaling brokers: each broker pool has an HPA (`components/kafka/autoscaling.py`) between
+`brokers_per_zone` and `broker_autoscaling.max_per_zone`, on per-broker load; it changes the
+pool's `spec.replicas` and nothing else (the `Kafka` resource never depends on the broker
+count). Strimzi then:
 
-- scale up: starts the new brokers, then creates `<cluster>-auto-rebalancing-add-brokers` from
-  the `add-brokers` template; Cruise Control moves partitions onto the new brokers, throttled
-  by `rebalance_throttle_bytes_per_second`, keeping one replica per zone (RackAwareGoal is a
+- scale up: starts the new brokers (ids from the zone's range, `node_id_range`), then
+  creates `<cluster>-auto-rebalancing-add-brokers` from the `add-brokers` template; Cruise
+  Control moves partitions onto the new brokers, throttled by
+  `rebalance_throttle_bytes_per_second`, keeping one replica per zone (RackAwareGoal is a
   hard goal). Until it finishes, new brokers hold no partitions of existing topics;
-- scale down: first runs the `remove-brokers` rebalance, which moves every replica off the
-  brokers with the highest ids of each pool (Kafka 4.3 cordons them so nothing new lands
-  there), and only then removes them. Their volumes stay (`deleteClaim: false`); delete
-  the PVCs by hand once the brokers will not come back.
+- scale down: keeps the pool's highest-id broker while it holds partitions, runs the
+  `remove-brokers` rebalance (Kafka 4.3 cordons the broker so nothing new lands there), and
+  removes it once it is empty. Its volume stays (`deleteClaim: false`) and comes back with
+  the id on the zone's next scale-up.
 
 Progress shows in the `Kafka` resource's `status.autoRebalance`. Adding a zone creates new
 pools, which Strimzi does not count as scaling: run a `KafkaRebalance` in `add-brokers` mode
