@@ -199,6 +199,15 @@ def storage_class_single_default() -> StackValidationPolicy:
     )
 
 
+def _scales_kafka_brokers(spec: Mapping[str, Any]) -> bool:
+    """Whether an HPA scales a Kafka broker pool.
+
+    Those are held to `kafka-broker-autoscaling` (policies/kafka_autoscaling.py) instead: a
+    pool is redundant across its zones' siblings, and Strimzi makes the brokers' budget.
+    """
+    return text(mapping(spec.get("scaleTargetRef")).get("kind")) == "KafkaNodePool"
+
+
 _MIN_REPLICAS = threshold(
     "minReplicas", "integer", 2, "Fewest replicas an HPA may scale down to.", minimum=1
 )
@@ -209,6 +218,8 @@ def hpa_min_replicas() -> ResourceValidationPolicy:
 
     def check(args: ResourceValidationArgs) -> Iterator[str]:
         spec = mapping(args.props.get("spec"))
+        if _scales_kafka_brokers(spec):
+            return
         name = object_name(args.props, args.name)
         low = as_int(spec.get("minReplicas"))
         low = 1 if low is None else low
@@ -378,6 +389,8 @@ def pdb_for_hpa_workloads() -> StackValidationPolicy:
         workloads = _Workloads(args.resources, mapping(_WORKLOAD_POD_LABELS.value(args)))
         for hpa in (resource for resource in args.resources if resource.resource_type == HPA):
             spec = mapping(hpa.props.get("spec"))
+            if _scales_kafka_brokers(spec):
+                continue
             target = mapping(spec.get("scaleTargetRef"))
             kind, name = text(target.get("kind")), text(target.get("name"))
             minimum = as_int(spec.get("minReplicas"))

@@ -70,21 +70,25 @@ def test_configured_topics_and_defaults_reach_the_topics(plan_stack: PlanStack) 
     assert topics["search.features.backfill"]["config"]["retention.ms"] == -1
 
 
-def test_two_brokers_per_zone_change_only_the_broker_pools(
+def test_a_higher_broker_minimum_changes_only_the_broker_pools_and_their_hpas(
     plan_stack: PlanStack, plan: Plan
 ) -> None:
-    scaled = plan_stack(kafka_config(brokersPerZone=2))
+    scaled = plan_stack(kafka_config(brokers={"minPerZone": 2}))
     before = {r.urn: json.dumps(r.inputs, sort_keys=True) for r in plan.resources}
     after = {r.urn: json.dumps(r.inputs, sort_keys=True) for r in scaled.resources}
     assert before.keys() == after.keys()
     changed = {urn.rsplit("::", 1)[-1] for urn in before if before[urn] != after[urn]}
-    assert changed == {f"core-pool-broker-eu-central-1{zone}" for zone in "abc"}
+    assert changed == {
+        f"core-{kind}-broker-eu-central-1{zone}"
+        for kind in ("pool", "horizontalpodautoscaler-kafka")
+        for zone in "abc"
+    }
 
 
 @pytest.mark.parametrize(
     ("kafka", "path", "words"),
     [
-        ({"brokersPerZone": 0}, "kafka.brokersPerZone", "greater than or equal to 1"),
+        ({"brokers": {"minPerZone": 0}}, "kafka.brokers.minPerZone", "greater than or equal to 1"),
         ({"version": "3.9.0"}, "kafka.version", "is not supported by Strimzi"),
         ({"metadataVersion": "9.9-IV0"}, "kafka.metadataVersion", "not a KRaft metadata version"),
         ({"topicDefaults": {"partitions": 0}}, "kafka.topicDefaults.partitions", "at least 1"),

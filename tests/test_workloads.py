@@ -217,7 +217,8 @@ def test_hpas_scale_rdrs_mysql_and_arrow_flight_on_their_signals(prod: Plan) -> 
 
 
 def test_every_hpa_has_explicit_behavior_and_at_least_two_pods_in_prod(prod: Plan) -> None:
-    hpas = prod.of_type(HPA)
+    # Kafka's broker pool HPAs are held to their own rules (tests/test_kafka_autoscaling.py).
+    hpas = [r for r in prod.of_type(HPA) if r.inputs["metadata"]["namespace"] != "kafka"]
     assert len(hpas) == 6
     for resource in hpas:
         spec = resource.inputs["spec"]
@@ -279,12 +280,12 @@ def test_arrow_flight_is_pinned_to_project_nodes_spread_over_zones_and_probed(pr
     assert container["resources"]["limits"] == {"memory": "8Gi"}
 
 
-def test_prometheus_scrapes_rdrs_and_arrow_flight(prod: Plan) -> None:
+def test_prometheus_scrapes_rdrs_arrow_flight_and_kafka_brokers(prod: Plan) -> None:
     prometheus = prod.named(RELEASE, "core-prometheus")
     jobs = {
         job["job_name"] for job in yaml.safe_load(prometheus.inputs["values"]["extraScrapeConfigs"])
     }
-    assert jobs == {"featurestore-rdrs", "featurestore-arrow-flight"}
+    assert jobs == {"featurestore-rdrs", "featurestore-arrow-flight", "featurestore-kafka-brokers"}
     assert prometheus.inputs["version"]
 
 

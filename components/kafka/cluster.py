@@ -56,6 +56,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.kafka.autoscaling import broker_autoscaler_manifests
 from components.kafka.clients import (
     client_namespace_manifest,
     client_secret_name,
@@ -82,6 +83,8 @@ from components.shared.options import component_dependencies
 STRIMZI_CHART = "oci://quay.io/strimzi-helm/strimzi-kafka-operator"
 STRIMZI_CHART_VERSION = "1.2.0"
 OPERATOR_RELEASE_NAME = "strimzi-cluster-operator"
+HPA_OWNED_FIELD = "spec.replicas"
+"""What a broker pool's HPA writes through the scale subresource; the program leaves it."""
 
 # Short names for the resources' logical names: `<component>-<short>-<object name>`.
 _SHORT_KIND = {
@@ -173,25 +176,45 @@ class StrimziKafka(pulumi.ComponentResource):
         )
 
         def create(
-            manifest: Mapping[str, Any], *depends_on: pulumi.Resource
+            manifest: Mapping[str, Any],
+            *depends_on: pulumi.Resource,
+            ignore_changes: Sequence[str] = (),
         ) -> k8s.apiextensions.CustomResource:
             kind = str(manifest["kind"])
+            opts = options(self.operator_release, *depends_on, stateful=kind in _STATEFUL_KINDS)
+            if ignore_changes:
+                opts = pulumi.ResourceOptions.merge(
+                    opts, pulumi.ResourceOptions(ignore_changes=list(ignore_changes))
+                )
             return k8s.apiextensions.CustomResource(
                 f"{name}-{_SHORT_KIND[kind]}-{manifest['metadata']['name']}",
                 api_version=manifest["apiVersion"],
                 kind=kind,
                 metadata=manifest["metadata"],
                 spec=manifest["spec"],
-                opts=options(self.operator_release, *depends_on, stateful=kind in _STATEFUL_KINDS),
+                opts=opts,
             )
 
         manifests = strimzi_manifests(spec)
         templates = [create(m) for m in manifests if m["kind"] == "KafkaRebalance"]
+        autoscaled = {
+            m["spec"]["scaleTargetRef"]["name"] for m in broker_autoscaler_manifests(spec)
+        }
         self.node_pools = {
-            m["metadata"]["name"]: create(m) for m in manifests if m["kind"] == "KafkaNodePool"
+            m["metadata"]["name"]: create(
+                m,
+                # The CRD requires `replicas`, so the pool is created with its minimum; from
+                # then on the pool's HPA owns the field (docs/decisions.md).
+                ignore_changes=([HPA_OWNED_FIELD] if m["metadata"]["name"] in autoscaled else []),
+            )
+            for m in manifests
+            if m["kind"] == "KafkaNodePool"
         }
         # The rebalance templates and the metrics config exist before the cluster refers to them.
         self.kafka = create(kafka_manifest(spec), metrics_config, *templates)
+        for autoscaler in broker_autoscaler_manifests(spec):
+            pool = self.node_pools[autoscaler["spec"]["scaleTargetRef"]["name"]]
+            apply_manifest(f"{name}-{object_key(autoscaler)}", autoscaler, options(pool))
         # Topics and users are reconciled by the entity operator that the Kafka brings up.
         for manifest in manifests:
             if manifest["kind"] in ("KafkaTopic", "KafkaUser"):

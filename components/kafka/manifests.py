@@ -21,6 +21,7 @@ from components.kafka.plan import (
     KAFKA_METADATA_VERSIONS,
     KAFKA_NODE_POOL,
     NAMESPACE_NAME_LABEL,
+    NEXT_NODE_IDS_ANNOTATION,
     REBALANCE_TEMPLATE_ANNOTATION,
     STRIMZI_API_VERSION,
     ContainerResources,
@@ -30,6 +31,7 @@ from components.kafka.plan import (
     client_namespaces,
     controller_pool_name,
     cruise_control_metrics_config_map_name,
+    node_id_range,
     project_prefix,
     rebalance_template_name,
     topic_name,
@@ -195,11 +197,12 @@ def _node_pool(
     replicas: int,
     size_gib: int,
     resources: ContainerResources,
+    annotations: Mapping[str, str] | None = None,
 ) -> Manifest:
     return {
         "apiVersion": STRIMZI_API_VERSION,
         "kind": "KafkaNodePool",
-        "metadata": _metadata(spec, name),
+        "metadata": _metadata(spec, name, annotations=annotations),
         "spec": {
             "replicas": replicas,
             "roles": [role],
@@ -211,8 +214,9 @@ def _node_pool(
                         "type": "persistent-claim",
                         "size": f"{size_gib}Gi",
                         "class": spec.storage_class,
-                        # The volume outlives the broker: scaling down and up again, or
-                        # deleting the pool by mistake, keeps the data.
+                        # The volume outlives the broker: deleting the pool by mistake, or
+                        # skipping Strimzi's scale-down check, keeps the data; a broker
+                        # scaled down and up again gets its id and so its volume back.
                         "deleteClaim": False,
                         "kraftMetadata": "shared",
                     }
@@ -274,8 +278,17 @@ def controller_pool_manifests(spec: KafkaSpec) -> list[Manifest]:
     ]
 
 
+def _next_node_ids(zone: str) -> dict[str, str]:
+    ids = node_id_range(zone)
+    return {} if ids is None else {NEXT_NODE_IDS_ANNOTATION: f"[{ids[0]}-{ids[1]}]"}
+
+
 def broker_pool_manifests(spec: KafkaSpec) -> list[Manifest]:
-    """One broker pool per zone with `brokers_per_zone` replicas."""
+    """One broker pool per zone with `brokers_per_zone` replicas, drawing on the zone's ids.
+
+    With autoscaling, `brokers_per_zone` is only the replica count at creation: the pool's
+    HPA owns `spec.replicas` from then on.
+    """
     return [
         _node_pool(
             spec,
@@ -285,6 +298,7 @@ def broker_pool_manifests(spec: KafkaSpec) -> list[Manifest]:
             replicas=spec.brokers_per_zone,
             size_gib=spec.broker_storage_gib,
             resources=spec.broker_resources,
+            annotations=_next_node_ids(zone),
         )
         for zone in sorted(set(spec.zones))
     ]

@@ -24,17 +24,20 @@ only the prefix `<project>.` for topics, consumer groups and transactional ids (
 dot keeps project `ads` out of project `ads2`'s topics), and the project's namespaces admitted
 to the brokers' client port.
 
-Scaling brokers: change `brokers_per_zone`. Every broker pool's `spec.replicas` changes, and
-nothing else (the `Kafka` resource never depends on the broker count). Strimzi then:
+Scaling brokers: each broker pool has an HPA (`components/kafka/autoscaling.py`) between
+`brokers_per_zone` and `broker_autoscaling.max_per_zone`, on per-broker load; it changes the
+pool's `spec.replicas` and nothing else (the `Kafka` resource never depends on the broker
+count). Strimzi then:
 
-- scale up: starts the new brokers, then creates `<cluster>-auto-rebalancing-add-brokers` from
-  the `add-brokers` template; Cruise Control moves partitions onto the new brokers, throttled
-  by `rebalance_throttle_bytes_per_second`, keeping one replica per zone (RackAwareGoal is a
+- scale up: starts the new brokers (ids from the zone's range, `node_id_range`), then
+  creates `<cluster>-auto-rebalancing-add-brokers` from the `add-brokers` template; Cruise
+  Control moves partitions onto the new brokers, throttled by
+  `rebalance_throttle_bytes_per_second`, keeping one replica per zone (RackAwareGoal is a
   hard goal). Until it finishes, new brokers hold no partitions of existing topics;
-- scale down: first runs the `remove-brokers` rebalance, which moves every replica off the
-  brokers with the highest ids of each pool (Kafka 4.3 cordons them so nothing new lands
-  there), and only then removes them. Their volumes stay (`deleteClaim: false`); delete
-  the PVCs by hand once the brokers will not come back.
+- scale down: keeps the pool's highest-id broker while it holds partitions, runs the
+  `remove-brokers` rebalance (Kafka 4.3 cordons the broker so nothing new lands there), and
+  removes it once it is empty. Its volume stays (`deleteClaim: false`) and comes back with
+  the id on the zone's next scale-up.
 
 Progress shows in the `Kafka` resource's `status.autoRebalance`. Adding a zone creates new
 pools, which Strimzi does not count as scaling: run a `KafkaRebalance` in `add-brokers` mode
@@ -52,6 +55,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.kafka.capacity import PodSize, allocatable, nodes_needed
 from components.shared.problems import FieldPath, SpecProblem
 
 STRIMZI_VERSION = "1.2.0"
@@ -88,6 +92,12 @@ MAX_CRONJOB_NAME_LENGTH = 52
 # Node ids are at most four digits for any cluster this stack plans (a sanity bound, not a
 # Kafka limit); pod names `<cluster>-<pool>-<id>` must fit a DNS label.
 MAX_NODE_ID_DIGITS = 4
+
+NODE_IDS_PER_ZONE = 100
+_ZONE_LETTERS = "abcdefghi"
+NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
+POOL_NAME_LABEL = "strimzi.io/pool-name"
+"""Set by Strimzi on every pod of a pool; the pool's `status.labelSelector` selects on it."""
 
 CRUISE_CONTROL_METRICS_KEY = "metrics-config.yml"
 AUTO_REBALANCE_MODES = ("add-brokers", "remove-brokers")
@@ -151,6 +161,29 @@ class ProjectKafka:
 
 
 @dataclass(frozen=True)
+class BrokerAutoscaling:
+    """How far and on what the broker pools scale (see `components/kafka/autoscaling.py`)."""
+
+    max_per_zone: int
+    """Most brokers in each zone's pool."""
+    target_bytes_in_mib_per_second: int = 40
+    """Produced MiB/s per broker the HPAs aim for."""
+    target_request_handler_busy_percent: int = 70
+    """Busy share (%) of a broker's request handler threads the HPAs aim for."""
+    target_cpu_utilization: int = 75
+    """CPU utilisation (% of the request) per broker the HPAs aim for."""
+
+
+@dataclass(frozen=True)
+class KafkaNodes:
+    """Kafka's node pool as far as broker capacity goes."""
+
+    instance_types: tuple[str, ...]
+    max_per_zone: int
+    """Nodes the cluster autoscaler may run in each zone."""
+
+
+@dataclass(frozen=True)
 class KafkaSpec:
     """Everything that decides a cluster's Kafka, as plain values."""
 
@@ -182,6 +215,11 @@ class KafkaSpec:
     """Inbound and outbound capacity of a broker, for Cruise Control's capacity goals."""
     rebalance_throttle_bytes_per_second: int = 50 * 1024 * 1024
     """Bandwidth a rebalance may use to move replicas, so it never starves online traffic."""
+    broker_autoscaling: BrokerAutoscaling | None = None
+    """HPAs on the broker pools, from `brokers_per_zone` (each pool's minimum, and its
+    replicas at creation) up to `max_per_zone`; `None` keeps `brokers_per_zone` fixed."""
+    nodes: KafkaNodes | None = None
+    """The node pool brokers and controllers run on, to check that the maximum fits it."""
 
 
 # Validation ---------------------------------------------------------------------------------
@@ -194,6 +232,7 @@ def kafka_problems(spec: KafkaSpec) -> list[SpecProblem]:
     problems += _zone_problems(spec)
     problems += _durability_problems(spec)
     problems += _capacity_problems(spec)
+    problems += broker_scaling_problems(spec)
     problems += _topic_default_problems(spec.topic_defaults)
     for project, settings in sorted(spec.projects.items()):
         problems += _project_problems(spec, project, settings)
@@ -396,6 +435,73 @@ def _capacity_problems(spec: KafkaSpec) -> list[SpecProblem]:
     return problems
 
 
+def broker_scaling_problems(spec: KafkaSpec) -> list[SpecProblem]:
+    """Problems of the broker pools' range: bounds, node ids, and room on Kafka's nodes."""
+    problems: list[SpecProblem] = []
+    scaling = spec.broker_autoscaling
+    most = spec.brokers_per_zone if scaling is None else scaling.max_per_zone
+    if scaling is not None and scaling.max_per_zone < spec.brokers_per_zone:
+        problems.append(
+            SpecProblem(
+                ("broker_autoscaling", "max_per_zone"),
+                f"{scaling.max_per_zone} is below the minimum of {spec.brokers_per_zone} "
+                "brokers per zone",
+                "raise it to at least that",
+            )
+        )
+    if most > NODE_IDS_PER_ZONE:
+        problems.append(
+            SpecProblem(
+                ("broker_autoscaling", "max_per_zone"),
+                f"{most} brokers per zone exceed the {NODE_IDS_PER_ZONE} node ids each zone's "
+                "pool draws from",
+                f"use at most {NODE_IDS_PER_ZONE}",
+            )
+        )
+    for zone in sorted(set(spec.zones)):
+        if node_id_range(zone) is None:
+            problems.append(
+                SpecProblem(
+                    ("zones",),
+                    f"{zone!r} does not end in a zone letter a-{_ZONE_LETTERS[-1]}, which gives "
+                    "its broker pool its node ids",
+                    "use the zone's name, e.g. 'eu-central-1a'",
+                )
+            )
+    if spec.nodes is None:
+        return problems
+    try:
+        broker = PodSize.of(spec.broker_resources.cpu, spec.broker_resources.memory)
+        controller = PodSize.of(spec.controller_resources.cpu, spec.controller_resources.memory)
+    except ValueError:
+        return problems  # reported by the quantity checks
+    for instance_type in spec.nodes.instance_types:
+        node = allocatable(instance_type)
+        if node is None:
+            continue
+        needed = nodes_needed(node, broker, most, controller)
+        if needed is None:
+            problems.append(
+                SpecProblem(
+                    ("nodes", "instance_types"),
+                    f"a broker ({spec.broker_resources.cpu} CPU, {spec.broker_resources.memory}) "
+                    f"does not fit a {instance_type} node",
+                    "use larger instance types",
+                )
+            )
+        elif needed > spec.nodes.max_per_zone:
+            problems.append(
+                SpecProblem(
+                    ("nodes", "max_per_zone"),
+                    f"{spec.nodes.max_per_zone} {instance_type} node(s) per zone, but {most} "
+                    f"brokers and the zone's controller need {needed}",
+                    f"raise it to {needed}, use larger instance types or lower the brokers' "
+                    "maximum",
+                )
+            )
+    return problems
+
+
 def _topic_default_problems(defaults: TopicDefaults) -> list[SpecProblem]:
     return [
         *_partition_problems(("topic_defaults", "partitions"), defaults.partitions),
@@ -497,6 +603,20 @@ def require_valid(spec: KafkaSpec) -> None:
 
 
 # Names --------------------------------------------------------------------------------------
+
+
+def node_id_range(zone: str) -> tuple[int, int] | None:
+    """The node ids a zone's broker pool takes new brokers from (`strimzi.io/next-node-ids`).
+
+    Zone `...a` draws from 100-199, `...b` from 200-299 and so on, below Kafka's default
+    `reserved.broker.max.id` of 999. A fixed range per zone means that a pool scaled down and
+    up again gets the same ids back, and with them the same retained volumes.
+    """
+    letter = zone[-1:]
+    if not zone or letter not in _ZONE_LETTERS:
+        return None
+    first = (_ZONE_LETTERS.index(letter) + 1) * NODE_IDS_PER_ZONE
+    return first, first + NODE_IDS_PER_ZONE - 1
 
 
 def controller_pool_name(zone: str) -> str:

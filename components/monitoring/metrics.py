@@ -1,7 +1,8 @@
 """The metrics the feature store autoscales on: one source of truth for their names.
 
-Prometheus scrapes RDRS and Arrow Flight; prometheus-adapter turns those series into the
-per-pod custom metrics below (`custom.metrics.k8s.io`); the HPAs read exactly these names.
+Prometheus scrapes RDRS, Arrow Flight and the Kafka brokers; prometheus-adapter turns those
+series into the per-pod custom metrics below (`custom.metrics.k8s.io`); the HPAs read exactly
+these names.
 Every name an HPA uses is defined here once, and `adapter_rules` is built from the same table.
 
 How a request's latency becomes an RDRS scale-up: RDRS exports the summary
@@ -27,6 +28,11 @@ ADAPTER_CHART_VERSION = "5.1.0"
 PROMETHEUS_SERVICE = "prometheus-server"
 
 RDRS_SCRAPE_JOB = "featurestore-rdrs"
+KAFKA_BROKER_SCRAPE_JOB = "featurestore-kafka-brokers"
+KAFKA_METRICS_PORT = 9404
+"""Strimzi's metrics port (`tcp-prometheus`): its metrics reporter listens on `http://:9404`."""
+KAFKA_BROKER_ROLE_LABEL = "strimzi.io/broker-role"
+"""Strimzi labels every Kafka node pod `true` or `false`; controllers also serve metrics."""
 ARROW_FLIGHT_SCRAPE_JOB = "featurestore-arrow-flight"
 RDRS_METRICS_PORT = 4406
 ARROW_FLIGHT_METRICS_PORT = 9090
@@ -67,11 +73,39 @@ ARROW_FLIGHT_QUEUE_TIME = CustomMetric(
     query="avg(flyingduck_queue_time_avg{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
 )
 
+# Kafka brokers export through Strimzi's metrics reporter (`metricsConfig:
+# strimziMetricsReporter`), whose default allow list keeps both series. Yammer meters become
+# counters named `<group>_<type>_<name>_total`; the per-topic meters carry a `topic` label and
+# the broker's total has none, so `topic=""` picks the total.
+KAFKA_BROKER_BYTES_IN_PER_SECOND = CustomMetric(
+    name="kafka_broker_bytes_in_per_second",
+    series='kafka_server_brokertopicmetrics_bytesinpersec_total{namespace!="",pod!=""}',
+    query=(
+        'sum(rate(kafka_server_brokertopicmetrics_bytesinpersec_total{topic="",'
+        "<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)"
+    ),
+)
+# The idle meter is marked with idle nanoseconds per handler thread: its rate over 10^9 is
+# the idle share, and one less that the busy share (0 to 1).
+KAFKA_BROKER_REQUEST_HANDLER_BUSY = CustomMetric(
+    name="kafka_broker_request_handler_busy_ratio",
+    series=(
+        "kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_total"
+        '{namespace!="",pod!=""}'
+    ),
+    query=(
+        "1 - avg(rate(kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_total"
+        "{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>) / 1000000000"
+    ),
+)
+
 CUSTOM_METRICS = (
     RDRS_REQUESTS_PER_SECOND,
     RDRS_RESPONSE_TIME_P99_MS,
     ARROW_FLIGHT_QUEUE_SIZE,
     ARROW_FLIGHT_QUEUE_TIME,
+    KAFKA_BROKER_BYTES_IN_PER_SECOND,
+    KAFKA_BROKER_REQUEST_HANDLER_BUSY,
 )
 
 
@@ -97,8 +131,9 @@ def _pod_scrape_job(job: str, label: str, value: str, port: int) -> dict[str, ob
     """A scrape job for the pods labelled `label=value` in any namespace, on one port."""
     return {
         "job_name": job,
-        # Both targets serve metrics in plain HTTP: rondb-helm's RDRS unless end-to-end TLS is
-        # on (templates/rdrs.yaml:84-89 at v0.8.0), which the feature store does not turn on.
+        # Every target serves metrics in plain HTTP: rondb-helm's RDRS unless end-to-end TLS is
+        # on (templates/rdrs.yaml:84-89 at v0.8.0), which the feature store does not turn on;
+        # Strimzi's metrics reporter always (KafkaBrokerConfigurationBuilder, 1.2.0).
         "scheme": "http",
         "kubernetes_sd_configs": [{"role": "pod"}],
         "relabel_configs": [
@@ -131,6 +166,9 @@ def scrape_configs() -> list[dict[str, object]]:
             "app.kubernetes.io/name",
             "arrow-flight",
             ARROW_FLIGHT_METRICS_PORT,
+        ),
+        _pod_scrape_job(
+            KAFKA_BROKER_SCRAPE_JOB, KAFKA_BROKER_ROLE_LABEL, "true", KAFKA_METRICS_PORT
         ),
     ]
 

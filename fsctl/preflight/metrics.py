@@ -25,6 +25,14 @@ HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 WORKLOAD_TYPES = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet")
 POD_LABEL_META = "__meta_kubernetes_pod_label_"
 PORT_META = "__meta_kubernetes_pod_container_port_number"
+KAFKA_TYPE = "kubernetes:kafka.strimzi.io/v1:Kafka"
+KAFKA_NODE_POOL_TYPE = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool"
+STRIMZI_CLUSTER_LABEL = "strimzi.io/cluster"
+# Container ports of Strimzi 1.2.0's Kafka nodes (KafkaCluster.getContainerPortList).
+STRIMZI_AGENT_PORT = 8443
+STRIMZI_CONTROL_PLANE_PORT = 9090
+STRIMZI_REPLICATION_PORT = 9091
+STRIMZI_METRICS_PORT = 9404
 
 
 @dataclass(frozen=True)
@@ -73,11 +81,70 @@ def _series(rule: Mapping[str, Any]) -> str:
     return str(rule.get("seriesQuery") or "").split("{", 1)[0].strip()
 
 
+def _kafka_node_pool_target(
+    graph: PlanGraph, cluster: str | None, namespace: str, name: str
+) -> Target | None:
+    """The pods of a Strimzi node pool, labelled as Strimzi 1.2.0 labels them.
+
+    Every node pod carries the pool's selector labels (`strimzi.io/cluster`, `strimzi.io/name`
+    `<cluster>-kafka`, `strimzi.io/kind` Kafka, `strimzi.io/pool-name`, which the pool's
+    `status.labelSelector` lists for the HPA) and `strimzi.io/broker-role` and
+    `strimzi.io/controller-role` (`true`/`false`); KafkaPool.java and KafkaCluster.java.
+    The metrics port 9404 exists only when the Kafka sets `metricsConfig`, and serves HTTP.
+    """
+    pools = [
+        pool
+        for pool in graph.of_type(KAFKA_NODE_POOL_TYPE)
+        if (pool.inputs.get("metadata") or {}).get("name") == name
+        and str((pool.inputs.get("metadata") or {}).get("namespace") or "default") == namespace
+        and graph.cluster_of(pool.urn) == cluster
+    ]
+    if not pools:
+        return None
+    metadata = pools[0].inputs.get("metadata") or {}
+    kafka_name = str((metadata.get("labels") or {}).get(STRIMZI_CLUSTER_LABEL) or "")
+    kafkas = [
+        kafka
+        for kafka in graph.of_type(KAFKA_TYPE)
+        if (kafka.inputs.get("metadata") or {}).get("name") == kafka_name
+        and str((kafka.inputs.get("metadata") or {}).get("namespace") or "default") == namespace
+        and graph.cluster_of(kafka.urn) == cluster
+    ]
+    if not kafkas:
+        return None
+    kafka_spec = (kafkas[0].inputs.get("spec") or {}).get("kafka") or {}
+    roles = set((pools[0].inputs.get("spec") or {}).get("roles") or ())
+    ports = {STRIMZI_AGENT_PORT}
+    if "controller" in roles:
+        ports.add(STRIMZI_CONTROL_PLANE_PORT)
+    if "broker" in roles:
+        ports |= {STRIMZI_REPLICATION_PORT}
+        ports |= {int(listener["port"]) for listener in kafka_spec.get("listeners") or ()}
+    if kafka_spec.get("metricsConfig"):
+        ports.add(STRIMZI_METRICS_PORT)
+    return Target(
+        description=f"KafkaNodePool {namespace}/{name} (Strimzi pods)",
+        labels={
+            STRIMZI_CLUSTER_LABEL: kafka_name,
+            "strimzi.io/name": f"{kafka_name}-kafka",
+            "strimzi.io/kind": "Kafka",
+            "strimzi.io/component-type": "kafka",
+            "strimzi.io/pool-name": name,
+            "strimzi.io/broker-role": str("broker" in roles).lower(),
+            "strimzi.io/controller-role": str("controller" in roles).lower(),
+        },
+        ports=frozenset(ports),
+        scheme="http",
+    )
+
+
 def _target(graph: PlanGraph, data: ChartData, hpa: Resource) -> Target | None:
     namespace = str((hpa.inputs.get("metadata") or {}).get("namespace") or "default")
     reference = (hpa.inputs.get("spec") or {}).get("scaleTargetRef") or {}
     kind, name = str(reference.get("kind")), str(reference.get("name"))
     cluster = graph.cluster_of(hpa.urn)
+    if kind == "KafkaNodePool":
+        return _kafka_node_pool_target(graph, cluster, namespace, name)
     for workload in graph.of_type(*WORKLOAD_TYPES):
         metadata = workload.inputs.get("metadata") or {}
         if (
@@ -200,8 +267,9 @@ def _custom_metric(
             "metrics-target-unknown",
             hpa,
             f"HPA {name!r}: cannot tell which pods its scale target serves, so the scrape of "
-            f"{metric!r} is not verified; target a workload of the plan or of a chart in "
-            "fsctl/preflight/chart_facts.py SERVED_ENDPOINTS",
+            f"{metric!r} is not verified; target a workload or a KafkaNodePool (with its "
+            "Kafka) of the plan, or of a chart in fsctl/preflight/chart_facts.py "
+            "SERVED_ENDPOINTS",
             severity=WARNING,
         )
         return

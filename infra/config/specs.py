@@ -11,6 +11,8 @@ from components.featurestore.rondb import RonDbSpec
 from components.featurestore.scaling import MysqldScaling, RdrsScaling
 from components.kafka.plan import (
     KAFKA_NODE_POOL,
+    BrokerAutoscaling,
+    KafkaNodes,
     KafkaSpec,
     ProjectKafka,
     TopicDefaults,
@@ -21,6 +23,7 @@ from components.shared.problems import FieldPath
 from components.storage.classes import STATEFUL_CLASS, DataVolumeSpec
 from infra.config.base import NodePoolConfig
 from infra.config.models import ClusterConfig, DataVolumeConfig, ProjectConfig
+from infra.config.workloads import KafkaBrokersConfig
 
 
 def kafka_spec(cluster_name: str, cluster: ClusterConfig) -> KafkaSpec:
@@ -31,7 +34,11 @@ def kafka_spec(cluster_name: str, cluster: ClusterConfig) -> KafkaSpec:
         zones=tuple(sorted(cluster.availability_zones)),
         storage_class=STATEFUL_CLASS,
         kubernetes_version=cluster.kubernetes_version,
-        brokers_per_zone=kafka.brokers_per_zone,
+        brokers_per_zone=kafka.brokers.min_per_zone,
+        broker_autoscaling=broker_autoscaling(kafka.brokers),
+        nodes=KafkaNodes(
+            instance_types=kafka.nodes.instance_types, max_per_zone=kafka.nodes.max_size_per_az
+        ),
         broker_storage_gib=kafka.broker_storage_gib,
         controller_storage_gib=kafka.controller_storage_gib,
         kafka_version=kafka.version,
@@ -55,33 +62,51 @@ def kafka_spec(cluster_name: str, cluster: ClusterConfig) -> KafkaSpec:
     )
 
 
+def broker_autoscaling(brokers: KafkaBrokersConfig) -> BrokerAutoscaling | None:
+    """The broker pools' HPAs, or `None` when the range is a single count."""
+    if brokers.max_per_zone == brokers.min_per_zone:
+        return None
+    return BrokerAutoscaling(
+        max_per_zone=brokers.max_per_zone,
+        target_bytes_in_mib_per_second=brokers.target_bytes_in_mib_per_second,
+        target_request_handler_busy_percent=brokers.target_request_handler_busy_percent,
+        target_cpu_utilization=brokers.target_cpu_utilization,
+    )
+
+
+# Kafka spec fields that one config key sets, relative to the cluster.
+_KAFKA_KEYS: dict[FieldPath, str] = {
+    ("cluster_name",): "",
+    ("zones",): "availabilityZones",
+    ("brokers_per_zone",): "kafka.brokers.minPerZone",
+    ("broker_autoscaling", "max_per_zone"): "kafka.brokers.maxPerZone",
+    ("nodes", "instance_types"): "kafka.nodes.instanceTypes",
+    ("nodes", "max_per_zone"): "kafka.nodes.maxSizePerAz",
+    ("broker_storage_gib",): "kafka.brokerStorageGiB",
+    ("controller_storage_gib",): "kafka.controllerStorageGiB",
+    ("kafka_version",): "kafka.version",
+    ("metadata_version",): "kafka.metadataVersion",
+}
+
+
 def kafka_config_key(field: FieldPath) -> str:
     """The config key, relative to its cluster, that sets a field of `kafka_spec`'s result.
 
     The inverse of `kafka_spec`: fields the config does not set (the namespace, the storage
     class, durability settings) are reported at the cluster's `kafka` key.
     """
-    key = "kafka"
+    if field in _KAFKA_KEYS:
+        return _KAFKA_KEYS[field]
     match field:
-        case ("cluster_name",):
-            key = ""
-        case ("zones",):
-            key = "availabilityZones"
-        case ("brokers_per_zone" | "broker_storage_gib" | "controller_storage_gib" as name,):
-            key = f"kafka.{_camel(name)}"
-        case ("kafka_version",):
-            key = "kafka.version"
-        case ("metadata_version",):
-            key = "kafka.metadataVersion"
         case ("topic_defaults", name):
-            key = f"kafka.topicDefaults.{_camel(name)}"
+            return f"kafka.topicDefaults.{_camel(name)}"
         case ("projects", project, "topics", topic, *setting):
-            key = ".".join((f"projects.{project}.kafkaTopics.{topic}", *map(_camel, setting)))
+            return ".".join((f"projects.{project}.kafkaTopics.{topic}", *map(_camel, setting)))
         case ("projects", project, "client_namespaces"):
-            key = f"projects.{project}.clientNamespaces"
+            return f"projects.{project}.clientNamespaces"
         case ("projects", project):
-            key = f"projects.{project}"
-    return key
+            return f"projects.{project}"
+    return "kafka"
 
 
 def _camel(name: str) -> str:

@@ -141,11 +141,34 @@ class TopicDefaultsConfig(_Model):
     """Retention in ms (-1: for ever). Default seven days."""
 
 
+class KafkaBrokersConfig(_Model):
+    """How many brokers each zone's pool runs, and the loads its HPA scales on (docs/kafka.md).
+
+    With `maxPerZone` above `minPerZone`, an HPA per broker pool scales between them; when
+    they are equal the count is fixed and no HPA is made.
+    """
+
+    min_per_zone: int = Field(default=1, ge=1)
+    """Fewest brokers in each zone: one per zone is what replication factor 3 with one replica
+    per zone needs. Also each pool's size when it is created. Default 1."""
+    max_per_zone: int = Field(default=3, ge=1)
+    """Most brokers in each zone; Kafka's node pool must have room for them
+    (`kafka.nodes.maxSizePerAz`). Default 3."""
+    target_bytes_in_mib_per_second: int = Field(default=40, ge=1, alias="targetBytesInMiBPerSecond")
+    """Produced MiB/s per broker the HPAs aim for. Default 40 (of a broker's 100 MiB/s)."""
+    target_request_handler_busy_percent: int = Field(default=70, ge=1, le=100)
+    """Busy share (%) of a broker's request handler threads the HPAs aim for. Default 70."""
+    target_cpu_utilization: int = Field(default=75, ge=1, le=100)
+    """CPU utilisation (% of the request) per broker the HPAs aim for. Default 75."""
+
+
 class KafkaConfig(_Model):
     """The cluster's Kafka (Strimzi, KRaft): one controller and one broker pool per zone."""
 
-    brokers_per_zone: int = Field(default=1, ge=1)
-    """Brokers in each zone's pool. Default 1 (three brokers)."""
+    brokers: KafkaBrokersConfig = Field(
+        default_factory=lambda: KafkaBrokersConfig.model_validate_json("{}")
+    )
+    """Brokers per zone and their autoscaling. Default 1 to 3 per zone."""
     broker_storage_gib: int = Field(default=100, ge=1, alias="brokerStorageGiB")
     """Each broker's volume, GiB. Default 100."""
     controller_storage_gib: int = Field(default=20, ge=1, alias="controllerStorageGiB")
