@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from components.nodes.instance_catalogue import catalogue, instance_type, known_types
+from components.nodes.node_capacity import allocatable, kube_reserved_cpu_millicores
 from fsctl.preflight import capacity_volumes, quotas
-from fsctl.preflight.instance_catalogue import catalogue, instance_type, known_types
-from fsctl.preflight.node_capacity import allocatable, kube_reserved_cpu_millicores
 from infra.config import ConfigError, parse_stack_config
 from tests.preflight_graphs import CONTEXT, graph_of, resource
 from tests.preflight_plans import real_plan, resources_of, run_checks
@@ -89,29 +89,32 @@ def test_a_data_node_bigger_than_its_instances_is_refused(config: dict[str, Any]
 def test_data_volumes_are_summed_against_the_instances_baseline(config: dict[str, Any]) -> None:
     core = config["featurestore:clusters"]["core"]
     core["projects"]["search"]["instanceTypes"] = ["r6a.2xlarge"]
-    core["dataVolume"] = {"type": "gp3", "iops": 4200, "throughputMiBps": 125}
+    core["dataVolume"] = {"type": "gp3", "iops": 5400, "throughputMiBps": 125}
     message = problems(config)[f"{CLUSTER}.dataVolume.iops"]
-    assert "8,400 IOPS over its data and disk-column volumes" in message
+    assert "5,400 IOPS on its data volume, beside 3,000 on its disk-column volume" in message
     assert "r6a.2xlarge sustains 8,333" in message
-    assert "at most 4,166 IOPS" in message
-    core["dataVolume"]["iops"] = 4166
+    assert "at most 5,333 IOPS" in message
+    core["dataVolume"]["iops"] = 5333
     parse_stack_config(config)
 
 
 def test_data_volume_throughput_is_checked_in_mb_per_second(config: dict[str, Any]) -> None:
     core = config["featurestore:clusters"]["core"]
-    core["dataVolume"] = {"type": "gp3", "throughputMiBps": 150}
+    core["dataVolume"] = {"type": "gp3", "throughputMiBps": 180}
     message = problems(config)[f"{CLUSTER}.dataVolume.throughputMiBps"]
-    assert "at most 149" in message
-    core["dataVolume"]["throughputMiBps"] = 149
+    assert "at most 173" in message
+    core["dataVolume"]["throughputMiBps"] = 173
     parse_stack_config(config)
 
 
-def test_io2_counts_the_disk_column_volume_too(config: dict[str, Any]) -> None:
+def test_io2_leaves_room_for_the_disk_column_volume(config: dict[str, Any]) -> None:
     core = config["featurestore:clusters"]["core"]
-    core["projects"]["search"]["rondb"] = {"dataVolumeGiB": 296}
-    core["dataVolume"] = {"type": "io2", "iopsPerGiB": 41}  # 41 x 300 = 12,300 > 12,000
-    assert "at most 40 IOPS per GiB" in problems(config)[f"{CLUSTER}.dataVolume.iopsPerGiB"]
+    core["projects"]["search"]["rondb"] = {"dataVolumeGiB": 300}
+    # 31 x 300 = 9,300 IOPS beside the disk columns' 3,000: over r6i.2xlarge's 12,000.
+    core["dataVolume"] = {"type": "io2", "iopsPerGiB": 31}
+    assert "at most 30 IOPS per GiB" in problems(config)[f"{CLUSTER}.dataVolume.iopsPerGiB"]
+    core["dataVolume"]["iopsPerGiB"] = 30
+    parse_stack_config(config)
 
 
 def test_gp3_included_baseline_is_never_refused(config: dict[str, Any]) -> None:
@@ -153,8 +156,14 @@ def test_the_prod_example_fits_its_vcpu_quota() -> None:
 # --- EBS limits of volume claims --------------------------------------------------------------
 
 
-def test_todays_prod_disk_column_claim_is_refused_by_ebs() -> None:
-    findings = run_checks(capacity_volumes.CHECKS, real_plan("prod"))
+def test_a_disk_column_claim_on_the_data_class_is_refused_by_ebs() -> None:
+    # The stack once put the chart's 4 GiB disk-column claim on the provisioned-IOPS class.
+    document = real_plan("prod")
+    for release in resources_of(document, "kubernetes:helm.sh/v3:Release"):
+        if release["inputs"]["chart"] == "rondb":
+            classes = release["inputs"]["values"]["resources"]["requests"]["storage"]["classes"]
+            classes["diskColumns"] = classes["default"]
+    findings = run_checks(capacity_volumes.CHECKS, document)
     messages = [f.message for f in findings if f.check == "volume-limits"]
     assert any(
         "disk columns claim" in m and "4 GiB on class rondb-data" in m and "500 IOPS per GiB" in m
@@ -175,6 +184,9 @@ def test_io2_below_its_minimum_iops_is_refused() -> None:
     document = real_plan("prod")
     for storage_class in resources_of(document, capacity_volumes.STORAGE_CLASS):
         if storage_class["inputs"]["parameters"].get("type") == "io2":
-            storage_class["inputs"]["parameters"]["iopsPerGB"] = "10"
+            storage_class["inputs"]["parameters"]["iopsPerGB"] = "1"
+    for release in resources_of(document, "kubernetes:helm.sh/v3:Release"):
+        if release["inputs"]["chart"] == "rondb" and release["name"].startswith("realtime-"):
+            release["inputs"]["values"]["resources"]["requests"]["storage"]["ndbmtdGiB"] = 50
     messages = [f.message for f in run_checks(capacity_volumes.CHECKS, document)]
-    assert any("gets 40 IOPS, under io2's minimum of 100" in m for m in messages)
+    assert any("gets 50 IOPS, under io2's minimum of 100" in m for m in messages), messages

@@ -1,39 +1,25 @@
 """How many Kafka pods a zone's Kafka nodes hold: the room a broker pool may scale into.
 
 A broker pool scales within its zone (its pods are pinned there, their volumes are zonal), so
-the zone's Kafka node group must hold the pool's maximum plus the zone's controller. Sizes
-are those of the Nitro general-purpose, memory- and compute-optimised families (m, r, c of
-generations 5 to 8): the vCPUs of a size are the same in each family, and memory per vCPU is
-4, 8 or 2 GiB. Unknown instance types are not checked.
-
-What a node can give pods is its capacity less what EKS's AL2023 AMI reserves (kube-reserved:
-about 0.1 CPU and 255 MiB + 11 MiB per pod at 110 pods; eviction threshold 100 MiB) and the
-daemon sets every node runs (VPC CNI, kube-proxy, EBS CSI node, pod identity agent: about
-0.25 CPU and 0.5 GiB). `NODE_OVERHEAD_*` round those up.
+the zone's Kafka node group must hold the pool's maximum plus the zone's controller. A node's
+room is its allocatable share (components/nodes/node_capacity.py: the instance catalogue's
+figures less the EKS AMI's reservations) less the daemon sets every node runs. Instance types
+the catalogue does not know are refused by config validation, and not checked here.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from components.featurestore.capacity import cpu_cores, memory_mib
-
-NODE_OVERHEAD_CPU = 0.35
-NODE_OVERHEAD_MEMORY_MIB = 2048.0
-
-_VCPUS_BY_SIZE = {
-    "large": 2,
-    "xlarge": 4,
-    "2xlarge": 8,
-    "4xlarge": 16,
-    "8xlarge": 32,
-    "12xlarge": 48,
-    "16xlarge": 64,
-    "24xlarge": 96,
-}
-_GIB_PER_VCPU = {"m": 4, "r": 8, "c": 2}
-_NITRO_TYPE = re.compile(r"^(?P<family>[mrc])[5-8][a-z-]*\.(?P<size>\w+)$")
+from components.nodes.instance_catalogue import catalogue
+from components.nodes.node_capacity import (
+    DAEMONSET_CPU_MILLICORES,
+    DAEMONSET_MEMORY_MIB,
+)
+from components.nodes.node_capacity import (
+    allocatable as node_allocatable,
+)
 
 
 @dataclass(frozen=True)
@@ -50,13 +36,15 @@ class PodSize:
 
 
 def allocatable(instance_type: str) -> PodSize | None:
-    """What an instance type's node gives pods, or `None` for a type not in the table."""
-    match = _NITRO_TYPE.match(instance_type)
-    if match is None or match["size"] not in _VCPUS_BY_SIZE:
+    """What an instance type's node gives Kafka's pods, or `None` for a type not catalogued."""
+    instance = catalogue().get(instance_type)
+    if instance is None:
         return None
-    vcpus = _VCPUS_BY_SIZE[match["size"]]
-    memory = vcpus * _GIB_PER_VCPU[match["family"]] * 1024
-    return PodSize(vcpus - NODE_OVERHEAD_CPU, memory - NODE_OVERHEAD_MEMORY_MIB)
+    node = node_allocatable(instance)
+    return PodSize(
+        (node.cpu_millicores - DAEMONSET_CPU_MILLICORES) / 1000,
+        float(node.memory_mib - DAEMONSET_MEMORY_MIB),
+    )
 
 
 def _fits(node: PodSize, pods: list[PodSize]) -> bool:

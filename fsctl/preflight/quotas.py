@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fsctl.preflight.instance_catalogue import catalogue, instance_type
+from components.nodes.instance_catalogue import catalogue, instance_type
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext, Resource
 
 EIP = "aws:ec2/eip:Eip"

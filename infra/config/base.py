@@ -14,7 +14,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from fsctl.preflight.instance_catalogue import catalogue, instance_type, known_types
+from components.nodes.instance_catalogue import catalogue, instance_type, known_types
 
 NAMESPACE = "featurestore"
 
@@ -117,7 +117,7 @@ class NodePoolConfig(_Model):
             raise ValueError(
                 f"{', '.join(repr(t) for t in unknown)} is not an EC2 instance type of the "
                 f"instance catalogue; use one of {', '.join(known_types())} (or add the type's "
-                "published figures to fsctl/preflight/instance_types.json)"
+                "published figures to components/nodes/instance_types.json)"
             )
         if repeated := sorted({t for t in value if value.count(t) > 1}):
             raise ValueError(f"lists {', '.join(repeated)} more than once; list each type once")

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fsctl.preflight.instance_catalogue import InstanceType, instance_type
-from fsctl.preflight.node_capacity import (
+from components.nodes.instance_catalogue import InstanceType, instance_type
+from components.nodes.node_capacity import (
     DAEMONSET_MEMORY_MIB,
     allocatable,
 )
 from infra.config.base import NAMESPACE, NodePoolConfig
 from infra.config.models import DataVolumeConfig, ProjectConfig, StackConfig
 from infra.config.problems import ConfigProblem
-
-RONDB_DISK_COLUMN_CLAIM_GIB = 2 + 2
-"""rondb-helm 0.8.0 claims `diskColumnGiB + 2` GiB for disk columns (default 2) on the data
-class; the program leaves `diskColumnGiB` at its default."""
 
 GP3_INCLUDED_IOPS = 3000
 GP3_INCLUDED_MIBPS = 125
@@ -70,48 +66,49 @@ def _data_node_fits(path: str, project: ProjectConfig) -> Iterator[ConfigProblem
 def data_node_ebs_problems(
     path: str, project_name: str, project: ProjectConfig, volume: DataVolumeConfig
 ) -> Iterator[ConfigProblem]:
-    """A data node's volumes on the data class (data and disk columns) against the baseline.
+    """A data node's volumes against its instance's EBS baseline.
 
-    The instance's EBS maximum is a burst (30 minutes a day up to 4xlarge): sized against it,
-    the volumes' provisioned performance is paid for and throttled the rest of the day.
-    gp3's included 3,000 IOPS and 125 MiB/s cost nothing extra, so only provisioning above it
-    must fit; io2 is paid per IOPS.
+    Each data node has its data volume on the data class and its disk-column volume on the
+    baseline gp3 class (`DISK_COLUMN_CLASS`: 3,000 IOPS and 125 MiB/s). The instance's EBS
+    maximum is a burst (30 minutes a day up to 4xlarge): sized against it, the data volume's
+    provisioned performance is paid for and throttled the rest of the day. gp3's included
+    performance costs nothing extra, so only provisioning above it must fit; io2 is paid per IOPS.
     """
     types = _known(project)
     if not types:
         return
-    sizes = (project.rondb.data_volume_gib, RONDB_DISK_COLUMN_CLAIM_GIB)
     if volume.type == "io2":
-        iops = sum(volume.iops_per_gib * size for size in sizes)
+        data_iops = volume.iops_per_gib * project.rondb.data_volume_gib
         key, paid = "iopsPerGiB", True
     else:
-        iops = volume.iops * len(sizes)
+        data_iops = volume.iops
         key, paid = "iops", volume.iops > GP3_INCLUDED_IOPS
     slowest = min(types, key=lambda t: t.ebs_baseline_iops)
-    if paid and iops > slowest.ebs_baseline_iops:
-        per_volume = (
-            f"{slowest.ebs_baseline_iops // sum(sizes)} IOPS per GiB"
+    room_iops = slowest.ebs_baseline_iops - GP3_INCLUDED_IOPS
+    if paid and data_iops > room_iops:
+        fits = (
+            f"{room_iops // project.rondb.data_volume_gib} IOPS per GiB"
             if volume.type == "io2"
-            else f"{slowest.ebs_baseline_iops // len(sizes):,} IOPS"
+            else f"{room_iops:,} IOPS"
         )
         yield ConfigProblem(
             f"{path}.dataVolume.{key}",
-            f"gives each data node of project {project_name!r} {iops:,} IOPS over its data "
-            f"and disk-column volumes, but {slowest.name} sustains {slowest.ebs_baseline_iops:,} "
-            f"EBS IOPS (its {slowest.ebs_max_iops:,} is a burst); the rest is paid for and "
-            f"throttled. Set dataVolume.{key} to at most {per_volume} or use instanceTypes "
-            "with a higher EBS baseline",
+            f"gives each data node of project {project_name!r} {data_iops:,} IOPS on its data "
+            f"volume, beside {GP3_INCLUDED_IOPS:,} on its disk-column volume, but "
+            f"{slowest.name} sustains {slowest.ebs_baseline_iops:,} EBS IOPS (its "
+            f"{slowest.ebs_max_iops:,} is a burst); the rest is paid for and throttled. Set "
+            f"dataVolume.{key} to at most {fits} or use instanceTypes with a higher EBS baseline",
         )
     if volume.type == "gp3" and volume.throughput_mibps > GP3_INCLUDED_MIBPS:
         slowest = min(types, key=lambda t: t.ebs_baseline_mbps)
-        mbps = volume.throughput_mibps * len(sizes) * MB_PER_MIB
+        mbps = (volume.throughput_mibps + GP3_INCLUDED_MIBPS) * MB_PER_MIB
         if mbps > slowest.ebs_baseline_mbps:
-            fits = int(slowest.ebs_baseline_mbps / MB_PER_MIB / len(sizes))
+            fits_mibps = int(slowest.ebs_baseline_mbps / MB_PER_MIB) - GP3_INCLUDED_MIBPS
             yield ConfigProblem(
                 f"{path}.dataVolume.throughputMiBps",
                 f"gives each data node of project {project_name!r} {mbps:,.1f} MB/s over its "
                 f"data and disk-column volumes, but {slowest.name} sustains "
                 f"{slowest.ebs_baseline_mbps:g} MB/s to EBS; set dataVolume.throughputMiBps to "
-                f"at most {max(fits, GP3_INCLUDED_MIBPS)} or use instanceTypes with a higher "
+                f"at most {max(fits_mibps, GP3_INCLUDED_MIBPS)} or use instanceTypes with a higher "
                 "EBS baseline",
             )

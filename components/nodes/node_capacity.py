@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fsctl.preflight.instance_catalogue import InstanceType
+from components.nodes.instance_catalogue import InstanceType
 
 EVICTION_HARD_MIB = 100
 VM_MEMORY_OVERHEAD = 0.075
