@@ -90,8 +90,8 @@ def test_a_project_may_not_take_a_namespace_the_cluster_uses(
 
 
 def test_io2_data_volumes_take_iops_per_gib(config: dict[str, Any]) -> None:
-    config["featurestore:clusters"]["core"]["dataVolume"] = {"type": "io2", "iopsPerGiB": 100}
+    config["featurestore:clusters"]["core"]["dataVolume"] = {"type": "io2", "iopsPerGiB": 50}
     volume = parse_stack_config(config).clusters["core"].data_volume
-    assert (volume.type, volume.iops_per_gib) == ("io2", 100)
+    assert (volume.type, volume.iops_per_gib) == ("io2", 50)
     config["featurestore:clusters"]["core"]["dataVolume"] = {"type": "st1"}
     assert "featurestore:clusters.core.dataVolume.type" in problems(config)
