@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
@@ -68,6 +68,9 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         extra_tags: Mapping[str, str],
         protect_stateful: bool,
         account_id: str,
+        partition: str,
+        autoscaling_role_arn: str,
+        available_zones: Sequence[str],
         deployer: DeployerRoute | None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -80,9 +83,6 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         on_aws = pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider})
-        partition = aws.get_partition_output(
-            opts=pulumi.InvokeOutputOptions(provider=self.aws_provider)
-        ).partition
         eks_name = eks_cluster_name(stack, name)
 
         self.key = ClusterKey(
@@ -90,6 +90,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             alias=f"alias/{eks_name}",
             account_id=account_id,
             partition=partition,
+            autoscaling_role_arn=autoscaling_role_arn,
             region=region,
             protect=protect_stateful,
             opts=on_aws,
@@ -102,6 +103,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             nat_strategy=config.nat_strategy,
             flow_log_retention_days=config.flow_log_retention_days,
             account_id=account_id,
+            available_zones=available_zones,
             protect_logs=protect_stateful,
             log_key_arn=self.key.arn,
             opts=on_aws,
