@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import gc
 import json
 import logging
 import os
@@ -11,7 +13,8 @@ import runpy
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -91,11 +94,14 @@ def run_program(
     config: Mapping[str, str],
     secret_keys: Sequence[str] = (),
     cloud: MockCloud | None = None,
+    batch_gc: bool = True,
 ) -> Plan:
     """Run `program` as the Pulumi engine would, against the mock cloud, and return its plan.
 
     Each run gets fresh runtime settings, config and event loop in a context of its own, so
-    runs in one process (tests, benchmarks) never see each other's state.
+    runs in one process (tests, benchmarks) never see each other's state. With `batch_gc`
+    (the default) the run makes no full garbage collection (`batch_collections`); off, it runs
+    under the interpreter's default settings, as the benchmark's floor does.
     """
     cloud = cloud or MockCloud(default_region=config.get("aws:region", "us-east-1"))
     monitor = RecordingMonitor(cloud)
@@ -122,8 +128,35 @@ def run_program(
             asyncio.set_event_loop(None)
             loop.close()
 
-    contextvars.copy_context().run(execute)
+    with batch_collections() if batch_gc else contextlib.nullcontext():
+        contextvars.copy_context().run(execute)
     return Plan(stack=stack, project=project, resources=monitor.registration_order())
+
+
+# A generation-2 threshold no run reaches: full collections wait for the end of the run.
+_NO_FULL_COLLECTION = 1_000_000_000
+
+
+@contextmanager
+def batch_collections() -> Iterator[None]:
+    """Run the body without full garbage collections; the thresholds come back afterwards.
+
+    A plan is a short batch that only grows: every resource adds Outputs, futures and
+    callbacks that stay reachable until the program ends, so nearly nothing a full collection
+    walks is garbage. Yet the default thresholds start one each time the long-lived objects
+    grow by a quarter, and each walks the whole heap again (the imported SDKs and the Output
+    graph so far): the number and the cost of those walks both grow with the stack, which made
+    the cost per resource grow with the number of clusters. The young generations keep their
+    thresholds, so short-lived cycles (the event loop's own) are still freed as they appear;
+    what reaches the old generation waits for the collection after the run, which tests and
+    benchmarks get from the restored thresholds and a one-shot CLI from the process's exit.
+    """
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(young, middle, _NO_FULL_COLLECTION)
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, old)
 
 
 @dataclass(frozen=True)
