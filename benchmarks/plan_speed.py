@@ -28,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pulumi
@@ -102,9 +103,7 @@ def run_stack(clusters: int) -> Plan:
     """Plan a generated stack as `fsctl plan` does."""
     from infra.program import main as stack_program  # noqa: PLC0415 - `--floor` needs no infra
 
-    return run_program(
-        stack_program, stack="bench", project=PROJECT, config=stack_config(clusters)
-    )
+    return run_program(stack_program, stack="bench", project=PROJECT, config=stack_config(clusters))
 
 
 def run_floor(resources: int, *, tuned: bool) -> Plan:
@@ -161,8 +160,8 @@ def measure(clusters: int, repeat: int, budget: float) -> Row:
         plan_seconds, plan = timed(lambda: run_stack(clusters))
         # The stack resource itself is registered by both programs.
         resources = len(plan.resources) - 1
-        floor_seconds, _ = timed(lambda: run_floor(resources, tuned=False))
-        tuned_seconds, _ = timed(lambda: run_floor(resources, tuned=True))
+        floor_seconds, _ = timed(partial(run_floor, resources, tuned=False))
+        tuned_seconds, _ = timed(partial(run_floor, resources, tuned=True))
         plans.append(plan_seconds)
         floors.append(floor_seconds)
         tuned_floors.append(tuned_seconds)

@@ -128,6 +128,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
                 # Pod Identity injects credentials when a pod is created: the associations and
                 # the data nodes' service account exist before the first pod.
                 depends_on=[
+                    *waits_for,
                     namespace_object,
                     *guard_rails,
                     data_node_account,

@@ -115,9 +115,7 @@ class NodeGroups(pulumi.ComponentResource):
                 },
                 opts=pulumi.ResourceOptions(
                     parent=self,
-                    # A pool's next zone waits for the one before it, which already waits for
-                    # the role's policies and the component's dependencies.
-                    depends_on=previous_zone or [*attachments, *component_dependencies(opts)],
+                    depends_on=[*attachments, *previous_zone, *component_dependencies(opts)],
                     # The Cluster Autoscaler owns the desired size (pulumi-eks #709).
                     ignore_changes=["scalingConfig.desiredSize"],
                 ),
