@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from fsctl.cli import main
-from fsctl.plan.offline import StackConfigFile, batch_collections
+from fsctl.plan.offline import StackConfigFile
+from fsctl.plan.process import batch_collections
 from tests.conftest import PROJECT_ROOT
 
 PROJECT = "feature-store-eks"

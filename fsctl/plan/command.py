@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from fsctl.errors import EXIT_OK, UserError
+from fsctl.plan.process import batch_collections
 
 
 def register(commands: Any) -> None:
@@ -30,7 +31,12 @@ def register(commands: Any) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    """Plan the stack and print the summary."""
+    """Plan the stack and print the summary, as one batch (`batch_collections`)."""
+    with batch_collections():
+        return _plan(arguments)
+
+
+def _plan(arguments: argparse.Namespace) -> int:
     # Imported here, not with the module: every fsctl command builds its parser from this
     # module, and only `plan` needs the SDK, the mock cloud and the config models.
     import pulumi  # noqa: PLC0415

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import gc
 import json
 import logging
 import os
@@ -13,8 +12,7 @@ import runpy
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -28,6 +26,7 @@ from pulumi.runtime.stack import run_in_stack
 
 from fsctl.plan.mockcloud import MockCloud
 from fsctl.plan.monitor import PlannedResource, RecordingMonitor
+from fsctl.plan.process import batch_collections
 
 CLUSTER_COMPONENT_TYPE = "featurestore:index:FeatureStoreCluster"
 FEDERATION_COMPONENT_TYPE = "featurestore:federation:Federation"
@@ -130,33 +129,8 @@ def run_program(
 
     with batch_collections() if batch_gc else contextlib.nullcontext():
         contextvars.copy_context().run(execute)
-    return Plan(stack=stack, project=project, resources=monitor.registration_order())
-
-
-# A generation-2 threshold no run reaches: full collections wait for the end of the run.
-_NO_FULL_COLLECTION = 1_000_000_000
-
-
-@contextmanager
-def batch_collections() -> Iterator[None]:
-    """Run the body without full garbage collections; the thresholds come back afterwards.
-
-    A plan is a short batch that only grows: every resource adds Outputs, futures and
-    callbacks that stay reachable until the program ends, so nearly nothing a full collection
-    walks is garbage. Yet the default thresholds start one each time the long-lived objects
-    grow by a quarter, and each walks the whole heap again (the imported SDKs and the Output
-    graph so far): the number and the cost of those walks both grow with the stack, which made
-    the cost per resource grow with the number of clusters. The young generations keep their
-    thresholds, so short-lived cycles (the event loop's own) are still freed as they appear;
-    what reaches the old generation waits for the collection after the run, which tests and
-    benchmarks get from the restored thresholds and a one-shot CLI from the process's exit.
-    """
-    young, middle, old = gc.get_threshold()
-    gc.set_threshold(young, middle, _NO_FULL_COLLECTION)
-    try:
-        yield
-    finally:
-        gc.set_threshold(young, middle, old)
+        resources = monitor.registration_order()
+    return Plan(stack=stack, project=project, resources=resources)
 
 
 @dataclass(frozen=True)
