@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
@@ -69,6 +69,9 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         extra_tags: Mapping[str, str],
         protect_stateful: bool,
         account_id: str,
+        partition: str,
+        autoscaling_role_arn: str,
+        available_zones: Sequence[str],
         deployer: DeployerRoute | None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -81,9 +84,6 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        partition = aws.get_partition_output(
-            opts=pulumi.InvokeOutputOptions(provider=self.aws_provider)
-        ).partition
         eks_name = eks_cluster_name(stack, name)
         versions = addon_versions(config.kubernetes_version, dict(config.addon_versions))
 
@@ -119,6 +119,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             alias=f"alias/{eks_name}",
             account_id=account_id,
             partition=partition,
+            autoscaling_role_arn=autoscaling_role_arn,
             region=region,
             protect=protect_stateful,
             opts=on_aws(),
@@ -131,6 +132,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             nat_strategy=config.nat_strategy,
             flow_log_retention_days=config.flow_log_retention_days,
             account_id=account_id,
+            available_zones=available_zones,
             protect_logs=protect_stateful,
             log_key_arn=self.key.arn,
             opts=on_aws(),

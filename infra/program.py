@@ -14,6 +14,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.federation.shared import Federation, Member, peer_pairs
+from components.network.vpc import available_zones
+from components.shared.kms import autoscaling_service_role_arn
 from components.shared.tags import cluster_default_tags
 from infra.cluster import DeployerRoute, FeatureStoreCluster
 from infra.config import (
@@ -150,10 +152,16 @@ def main() -> None:
     """Create every cluster and the federation; export their outputs."""
     config = load_config()
     stack = pulumi.get_stack()
-    # One identity for the whole stack: the account every cluster lives in and the deployer.
+    # Every lookup once per stack, before the first resource: the account every cluster lives
+    # in, the deployer, and the account-wide facts each cluster checks against. A blocking
+    # invoke made while resources are registering pumps the event loop re-entrantly and costs
+    # more with every resource in flight, so one per cluster made plans grow faster than stacks.
     identity = aws.get_caller_identity()
     if problems := deployer_admin_problems(config, identity.arn):
         raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
+    partition = aws.get_partition().partition
+    autoscaling_role_arn = autoscaling_service_role_arn()
+    zones = available_zones()
     route = deployer_route(config)
     if route and not config.deployer.hub_managed_routing:
         gateway = aws.ec2transitgateway.get_transit_gateway(id=route.transit_gateway_id)
@@ -168,6 +176,9 @@ def main() -> None:
             extra_tags=config.tags,
             protect_stateful=config.environment is Environment.PROD,
             account_id=identity.account_id,
+            partition=partition,
+            autoscaling_role_arn=autoscaling_role_arn,
+            available_zones=zones,
             deployer=route,
         )
         for name, cluster in config.clusters.items()

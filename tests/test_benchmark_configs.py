@@ -6,7 +6,7 @@ from benchmarks.plan_speed import stack_config
 from infra.config import parse_stack_config
 
 
-@pytest.mark.parametrize("clusters", [1, 3, 10])
+@pytest.mark.parametrize("clusters", [1, 3, 10, 30])
 def test_generated_stack_configs_are_valid(clusters: int) -> None:
     config = parse_stack_config(stack_config(clusters))
     assert len(config.clusters) == clusters

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ import yaml
 
 from fsctl.cli import main
 from fsctl.plan.offline import StackConfigFile
+from fsctl.plan.process import batch_collections
 from tests.conftest import PROJECT_ROOT
 
 PROJECT = "feature-store-eks"
@@ -544,3 +546,44 @@ def test_outside_a_project_exits_2(
     assert "Pulumi.yaml" in error
     assert "Traceback" not in error
     assert not (tmp_path / "plan").exists()
+
+
+def full_collections_while(body: Callable[[], None]) -> int:
+    """How many generation-2 collections the interpreter starts by itself during `body`."""
+    started: list[int] = []
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            started.append(1)
+
+    gc.callbacks.append(record)
+    try:
+        body()
+    finally:
+        gc.callbacks.remove(record)
+    return len(started)
+
+
+def grow_long_lived_heap() -> None:
+    """Keep enough new container objects alive that default thresholds start full collections."""
+    kept = [[index] for index in range(len(gc.get_objects()))]
+    assert kept
+
+
+def test_batch_collections_hold_back_full_collections_and_restore_thresholds() -> None:
+    before = gc.get_threshold()
+    assert full_collections_while(grow_long_lived_heap) > 0  # the default does collect
+
+    def batched() -> None:
+        with batch_collections():
+            grow_long_lived_heap()
+
+    assert full_collections_while(batched) == 0
+    assert gc.get_threshold() == before
+
+
+def test_batch_collections_restore_thresholds_when_the_run_fails() -> None:
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), batch_collections():
+        raise RuntimeError("program failed")
+    assert gc.get_threshold() == before

@@ -74,8 +74,11 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         )
         manifests = namespace_manifests(namespace)
         namespace_object = apply_manifest(f"{name}-namespace", manifests[0], on_cluster)
+        # The namespace already waits for everything the project waits for: objects inside it
+        # wait for the namespace alone, which keeps the order and spares the SDK expanding the
+        # same components' children again for every object.
         in_namespace = pulumi.ResourceOptions(
-            parent=self, provider=kubernetes_provider, depends_on=[*waits_for, namespace_object]
+            parent=self, provider=kubernetes_provider, depends_on=[namespace_object]
         )
         guard_rails = [
             apply_manifest(f"{name}-{object_key(manifest)}", manifest, in_namespace)

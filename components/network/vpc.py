@@ -61,6 +61,7 @@ class Vpc(pulumi.ComponentResource):
         nat_strategy: NatStrategy,
         flow_log_retention_days: int,
         account_id: pulumi.Input[str],
+        available_zones: Sequence[str],
         protect_logs: bool = False,
         log_key_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -69,7 +70,7 @@ class Vpc(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.cidr = cidr
         subnet_plan = plan_subnets(cidr, zones, region)
-        _require_zones_available(zones, child)
+        _require_zones_available(zones, available_zones)
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -254,11 +255,18 @@ class Vpc(pulumi.ComponentResource):
         )
 
 
-def _require_zones_available(zones: Sequence[str], opts: pulumi.ResourceOptions) -> None:
+def available_zones() -> list[str]:
+    """The zones available to the account in the stack's region.
+
+    Looked up once per stack, before any resource exists, and handed to every cluster's VPC: a
+    blocking invoke made while resources are registering costs the event loop more with every
+    resource already in flight.
+    """
+    return list(aws.get_availability_zones(state="available").names)
+
+
+def _require_zones_available(zones: Sequence[str], available: Sequence[str]) -> None:
     """Fail before anything is created if a configured zone is not available to the account."""
-    available = aws.get_availability_zones(
-        state="available", opts=pulumi.InvokeOptions(parent=opts.parent)
-    ).names
     missing = sorted(set(zones) - set(available))
     if missing:
         raise pulumi.RunError(

@@ -13,21 +13,22 @@ AUTOSCALING_SERVICE_ROLE = "AWSServiceRoleForAutoScaling"
 AUTOSCALING_SERVICE_ROLE_PATH = "/aws-service-role/autoscaling.amazonaws.com/"
 
 
-def _existing_role(name: str, parent: pulumi.Resource) -> str:
+def autoscaling_service_role_arn() -> str:
     """The ARN of the Auto Scaling service-linked role, which must exist in the account.
 
-    Listed rather than read by name: a missing role is then an empty answer the program can
-    explain, not a failed invoke.
+    Looked up once per stack, before any resource exists, and handed to every cluster's key:
+    the role is account-wide, and a blocking invoke made while resources are registering costs
+    the event loop more with every resource already in flight. Listed rather than read by
+    name: a missing role is then an empty answer the program can explain, not a failed invoke.
     """
-    roles = aws.iam.get_roles(
-        path_prefix=AUTOSCALING_SERVICE_ROLE_PATH, opts=pulumi.InvokeOptions(parent=parent)
-    )
+    roles = aws.iam.get_roles(path_prefix=AUTOSCALING_SERVICE_ROLE_PATH)
     for role_name, role_arn in zip(roles.names, roles.arns, strict=True):
-        if role_name == name:
+        if role_name == AUTOSCALING_SERVICE_ROLE:
             return role_arn
     raise pulumi.RunError(
-        f"the IAM role {name} does not exist in this account; create it once with `aws iam "
-        "create-service-linked-role --aws-service-name autoscaling.amazonaws.com` and run again"
+        f"the IAM role {AUTOSCALING_SERVICE_ROLE} does not exist in this account; create it "
+        "once with `aws iam create-service-linked-role --aws-service-name "
+        "autoscaling.amazonaws.com` and run again"
     )
 
 
@@ -47,6 +48,7 @@ class ClusterKey(pulumi.ComponentResource):
         alias: str,
         account_id: pulumi.Input[str],
         partition: pulumi.Input[str],
+        autoscaling_role_arn: pulumi.Input[str],
         region: str,
         protect: bool,
         opts: pulumi.ResourceOptions | None = None,
@@ -55,8 +57,7 @@ class ClusterKey(pulumi.ComponentResource):
         # Managed node groups launch instances through the EC2 Auto Scaling service-linked role,
         # which must be able to use the key for encrypted root volumes. A key policy may only
         # name principals that exist, so the role's absence fails here, with the fix, rather
-        # than as a malformed-policy error from KMS.
-        autoscaling_role = _existing_role(AUTOSCALING_SERVICE_ROLE, self)
+        # than as a malformed-policy error from KMS (`autoscaling_service_role_arn`).
         key = aws.kms.Key(
             f"{name}-key",
             description=f"Secrets, volumes and flow logs of feature-store cluster {name}",
@@ -65,7 +66,7 @@ class ClusterKey(pulumi.ComponentResource):
             enable_key_rotation=True,
             rotation_period_in_days=365,
             deletion_window_in_days=30,
-            policy=pulumi.Output.all(account_id, partition, autoscaling_role).apply(
+            policy=pulumi.Output.all(account_id, partition, autoscaling_role_arn).apply(
                 lambda values: kms_key_policy(values[0], values[1], region, [values[2]])
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=protect),

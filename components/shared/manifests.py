@@ -6,29 +6,32 @@ manifest to the typed pulumi-kubernetes resource of its kind.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
-_RESOURCE_CLASSES: dict[tuple[str, str], Any] = {
-    ("v1", "Namespace"): k8s.core.v1.Namespace,
-    ("v1", "ResourceQuota"): k8s.core.v1.ResourceQuota,
-    ("v1", "LimitRange"): k8s.core.v1.LimitRange,
-    ("v1", "Service"): k8s.core.v1.Service,
-    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
-    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
-    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
-    ("batch/v1", "CronJob"): k8s.batch.v1.CronJob,
-    ("rbac.authorization.k8s.io/v1", "Role"): k8s.rbac.v1.Role,
-    ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
-    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
-    ("autoscaling/v2", "HorizontalPodAutoscaler"): k8s.autoscaling.v2.HorizontalPodAutoscaler,
-    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
-    ("storage.k8s.io/v1", "StorageClass"): k8s.storage.v1.StorageClass,
-    ("scheduling.k8s.io/v1", "PriorityClass"): k8s.scheduling.v1.PriorityClass,
+# The typed class of each kind, as (module under pulumi_kubernetes, class), imported on first
+# use: importing the classes loads their large input and output modules (about a second),
+# which whatever only parses config or reads a plan (`infra.config`, fsctl's checks) never needs.
+_RESOURCE_CLASSES: dict[tuple[str, str], tuple[str, str]] = {
+    ("v1", "Namespace"): ("core.v1", "Namespace"),
+    ("v1", "ResourceQuota"): ("core.v1", "ResourceQuota"),
+    ("v1", "LimitRange"): ("core.v1", "LimitRange"),
+    ("v1", "Service"): ("core.v1", "Service"),
+    ("v1", "ServiceAccount"): ("core.v1", "ServiceAccount"),
+    ("v1", "ConfigMap"): ("core.v1", "ConfigMap"),
+    ("apps/v1", "Deployment"): ("apps.v1", "Deployment"),
+    ("batch/v1", "CronJob"): ("batch.v1", "CronJob"),
+    ("rbac.authorization.k8s.io/v1", "Role"): ("rbac.v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): ("rbac.v1", "RoleBinding"),
+    ("policy/v1", "PodDisruptionBudget"): ("policy.v1", "PodDisruptionBudget"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): ("autoscaling.v2", "HorizontalPodAutoscaler"),
+    ("networking.k8s.io/v1", "NetworkPolicy"): ("networking.v1", "NetworkPolicy"),
+    ("storage.k8s.io/v1", "StorageClass"): ("storage.v1", "StorageClass"),
+    ("scheduling.k8s.io/v1", "PriorityClass"): ("scheduling.v1", "PriorityClass"),
 }
 
 _CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
@@ -39,9 +42,11 @@ def apply_manifest(
 ) -> pulumi.CustomResource:
     """Create the object `manifest` describes as a typed resource named `name`."""
     key = (str(manifest["apiVersion"]), str(manifest["kind"]))
-    resource_class = _RESOURCE_CLASSES.get(key)
-    if resource_class is None:
+    location = _RESOURCE_CLASSES.get(key)
+    if location is None:
         raise ValueError(f"no resource class for {key[0]} {key[1]}; add it to _RESOURCE_CLASSES")
+    module, class_name = location
+    resource_class = getattr(importlib.import_module(f"pulumi_kubernetes.{module}"), class_name)
     fields = {
         _CAMEL_BOUNDARY.sub("_", field).lower(): value
         for field, value in manifest.items()

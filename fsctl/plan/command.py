@@ -7,12 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import yaml
 
 from fsctl.errors import EXIT_OK, UserError
-from fsctl.plan.offline import PulumiProject, StackConfigFile, run_program, summarize, write_plan
-from infra.config import ConfigError, parse_stack_config
+from fsctl.plan.process import batch_collections
 
 
 def register(commands: Any) -> None:
@@ -33,7 +31,25 @@ def register(commands: Any) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    """Plan the stack and print the summary."""
+    """Plan the stack and print the summary, as one batch (`batch_collections`)."""
+    with batch_collections():
+        return _plan(arguments)
+
+
+def _plan(arguments: argparse.Namespace) -> int:
+    # Imported here, not with the module: every fsctl command builds its parser from this
+    # module, and only `plan` needs the SDK, the mock cloud and the config models.
+    import pulumi  # noqa: PLC0415
+
+    from fsctl.plan.offline import (  # noqa: PLC0415
+        PulumiProject,
+        StackConfigFile,
+        run_program,
+        summarize,
+        write_plan,
+    )
+    from infra.config import ConfigError, parse_stack_config  # noqa: PLC0415
+
     try:
         project = PulumiProject.find(Path.cwd())
     except FileNotFoundError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import json
 import logging
@@ -25,6 +26,7 @@ from pulumi.runtime.stack import run_in_stack
 
 from fsctl.plan.mockcloud import MockCloud
 from fsctl.plan.monitor import PlannedResource, RecordingMonitor
+from fsctl.plan.process import batch_collections
 
 CLUSTER_COMPONENT_TYPE = "featurestore:index:FeatureStoreCluster"
 FEDERATION_COMPONENT_TYPE = "featurestore:federation:Federation"
@@ -91,11 +93,14 @@ def run_program(
     config: Mapping[str, str],
     secret_keys: Sequence[str] = (),
     cloud: MockCloud | None = None,
+    batch_gc: bool = True,
 ) -> Plan:
     """Run `program` as the Pulumi engine would, against the mock cloud, and return its plan.
 
     Each run gets fresh runtime settings, config and event loop in a context of its own, so
-    runs in one process (tests, benchmarks) never see each other's state.
+    runs in one process (tests, benchmarks) never see each other's state. With `batch_gc`
+    (the default) the run makes no full garbage collection (`batch_collections`); off, it runs
+    under the interpreter's default settings, as the benchmark's floor does.
     """
     cloud = cloud or MockCloud(default_region=config.get("aws:region", "us-east-1"))
     monitor = RecordingMonitor(cloud)
@@ -122,8 +127,10 @@ def run_program(
             asyncio.set_event_loop(None)
             loop.close()
 
-    contextvars.copy_context().run(execute)
-    return Plan(stack=stack, project=project, resources=monitor.registration_order())
+    with batch_collections() if batch_gc else contextlib.nullcontext():
+        contextvars.copy_context().run(execute)
+        resources = monitor.registration_order()
+    return Plan(stack=stack, project=project, resources=resources)
 
 
 @dataclass(frozen=True)
