@@ -9,7 +9,7 @@ import pytest
 
 from components.nodes.instance_catalogue import catalogue, instance_type, known_types
 from components.nodes.node_capacity import allocatable, kube_reserved_cpu_millicores
-from fsctl.preflight import capacity_volumes, quotas
+from fsctl.preflight import capacity_volumes, quotas, readiness
 from infra.config import ConfigError, parse_stack_config
 from tests.preflight_graphs import CONTEXT, graph_of, resource
 from tests.preflight_plans import real_plan, resources_of, run_checks
@@ -173,7 +173,7 @@ def test_a_disk_column_claim_on_the_data_class_is_refused_by_ebs() -> None:
 
 def test_a_claim_large_enough_for_its_iops_passes() -> None:
     document = real_plan("prod")
-    for storage_class in resources_of(document, capacity_volumes.STORAGE_CLASS):
+    for storage_class in resources_of(document, readiness.STORAGE_CLASS):
         if storage_class["inputs"]["parameters"].get("type") == "gp3":
             storage_class["inputs"]["parameters"]["iops"] = "3000"
             storage_class["inputs"]["parameters"]["throughput"] = "125"
@@ -182,7 +182,7 @@ def test_a_claim_large_enough_for_its_iops_passes() -> None:
 
 def test_io2_below_its_minimum_iops_is_refused() -> None:
     document = real_plan("prod")
-    for storage_class in resources_of(document, capacity_volumes.STORAGE_CLASS):
+    for storage_class in resources_of(document, readiness.STORAGE_CLASS):
         if storage_class["inputs"]["parameters"].get("type") == "io2":
             storage_class["inputs"]["parameters"]["iopsPerGB"] = "1"
     for release in resources_of(document, "kubernetes:helm.sh/v3:Release"):

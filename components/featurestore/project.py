@@ -198,18 +198,9 @@ class ProjectFeatureStore(pulumi.ComponentResource):
                     noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
                         noncurrent_days=noncurrent_version_days(rondb.backup_ttl)
                     ),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=1
-                    ),
+                    abort_incomplete_multipart_upload=_stale_uploads_aborted(),
                 ),
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-delete-markers",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                        expired_object_delete_marker=True
-                    ),
-                ),
+                _expired_delete_markers(),
             ],
             opts=child,
         )
@@ -302,19 +293,9 @@ class ProjectFeatureStore(pulumi.ComponentResource):
                     noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
                         noncurrent_days=DELETED_AUDIT_LOG_DAYS
                     ),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=1
-                    ),
+                    abort_incomplete_multipart_upload=_stale_uploads_aborted(),
                 ),
-                # S3 refuses `expiredObjectDeleteMarker` beside `days` in one rule.
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="remove-expired-delete-markers",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                        expired_object_delete_marker=True
-                    ),
-                ),
+                _expired_delete_markers(),
             ],
             opts=child,
         )
@@ -489,3 +470,24 @@ def _cloudtrail_delivery(log_arn: str, source_arn: str, account_id: str) -> list
             "Condition": condition,
         },
     ]
+
+
+def _stale_uploads_aborted() -> (
+    aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs
+):
+    """Parts of an upload that never completed are billed until aborted: abort after a day."""
+    return aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+        days_after_initiation=1
+    )
+
+
+def _expired_delete_markers() -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    """A rule of its own: S3 refuses `expiredObjectDeleteMarker` beside `days` in one rule."""
+    return aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id="expire-delete-markers",
+        status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+            expired_object_delete_marker=True
+        ),
+    )

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.featurestore.capacity import memory_mib
-from fsctl.preflight.chart_data import ChartData, lookup, releases, with_chart_data
-from fsctl.preflight.model import ERROR, Finding, PlanGraph, Resource
+from fsctl.preflight.chart_data import ChartData, releases, with_chart_data
+from fsctl.preflight.model import ERROR, Finding, PlanGraph, Resource, value_at
+from fsctl.preflight.readiness import DEFAULT_CLASS_ANNOTATION, STORAGE_CLASS
 
-STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 KAFKA_NODE_POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool"
-DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
 _STORAGE = "resources.requests.storage"
 # rondb-helm 0.8.0's claims on its data nodes and management server: the class key under
@@ -66,19 +65,19 @@ GP3_MIBPS_PER_IOPS = 0.25
 def _claims(graph: PlanGraph, data: ChartData) -> Iterator[SizedClaim]:
     for release in releases(graph, data):
         if release.chart_name == "rondb":
-            classes = lookup(release.merged, f"{_STORAGE}.classes") or {}
+            classes = value_at(release.merged, f"{_STORAGE}.classes") or {}
             for what, class_key, size_path, extra in _RONDB_CLAIMS:
-                size = lookup(release.merged, size_path)
+                size = value_at(release.merged, size_path)
                 if isinstance(size, int | float):
                     storage_class = classes.get(class_key) or classes.get("default")
                     yield SizedClaim(release.resource, what, size + extra, storage_class)
         elif release.chart_name == "prometheus":
-            volume = lookup(release.merged, "server.persistentVolume") or {}
+            volume = value_at(release.merged, "server.persistentVolume") or {}
             if volume.get("enabled") and isinstance(volume.get("size"), str):
                 size = memory_mib(volume["size"]) / 1024
                 yield SizedClaim(release.resource, "server", size, volume.get("storageClass"))
     for pool in graph.of_type(KAFKA_NODE_POOL):
-        storage = lookup(pool.inputs, "spec.storage") or {}
+        storage = value_at(pool.inputs, "spec.storage") or {}
         volumes = storage.get("volumes") or [] if storage.get("type") == "jbod" else [storage]
         for volume in volumes:
             if volume.get("type") == "persistent-claim" and isinstance(volume.get("size"), str):

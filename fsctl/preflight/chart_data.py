@@ -187,16 +187,6 @@ def wire_to_json(value: Any) -> Any:
     return value
 
 
-def lookup(values: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted `path` of nested maps, None where a step is missing."""
-    current: Any = values
-    for step in path.split("."):
-        if not isinstance(current, Mapping):
-            return None
-        current = current.get(step)
-    return current
-
-
 @dataclass(frozen=True)
 class Release:
     """A Helm release of the plan, with its values merged over its pinned chart's defaults."""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fsctl.preflight.chart_data import lookup
+from fsctl.preflight.model import value_at
 
 RONDB_COMMIT = "logicalclocks/rondb-helm@7388b1579a195bb7ff6385f28ca3a860b83455eb (v0.8.0)"
 DEFAULT_SERVICE_ACCOUNT = "default"
@@ -28,16 +28,16 @@ def _truncated(name: str) -> str:
 
 def helm_fullname(release: str, chart: str, values: Values) -> str:
     """The `<chart>.fullname` helper of `helm create` charts (metrics-server, the adapter)."""
-    if lookup(values, "fullnameOverride"):
-        return _truncated(str(lookup(values, "fullnameOverride")))
-    name = str(lookup(values, "nameOverride") or chart)
+    if value_at(values, "fullnameOverride"):
+        return _truncated(str(value_at(values, "fullnameOverride")))
+    name = str(value_at(values, "nameOverride") or chart)
     return _truncated(release if name in release else f"{release}-{name}")
 
 
 def _chart_service_account(create_path: str, name_path: str, fullname: str, values: Values) -> str:
     """`serviceAccountName`: the named account, else fullname if created, else default."""
-    named = lookup(values, name_path)
-    if lookup(values, create_path):
+    named = value_at(values, name_path)
+    if value_at(values, create_path):
         return str(named or fullname)
     return str(named or DEFAULT_SERVICE_ACCOUNT)
 
@@ -45,17 +45,17 @@ def _chart_service_account(create_path: str, name_path: str, fullname: str, valu
 def _cluster_autoscaler(release: str, values: Values) -> tuple[str, frozenset[str]]:
     # cluster-autoscaler's fullname compares with `ne`, not `contains`, and names itself
     # `<cloudProvider>-cluster-autoscaler` (templates/_helpers.tpl:14-24 at 9.50.1).
-    if lookup(values, "fullnameOverride"):
-        fullname = _truncated(str(lookup(values, "fullnameOverride")))
+    if value_at(values, "fullnameOverride"):
+        fullname = _truncated(str(value_at(values, "fullnameOverride")))
     else:
         name = str(
-            lookup(values, "nameOverride")
-            or f"{lookup(values, 'cloudProvider')}-cluster-autoscaler"
+            value_at(values, "nameOverride")
+            or f"{value_at(values, 'cloudProvider')}-cluster-autoscaler"
         )
         fullname = _truncated(release if name == release else f"{release}-{name}")
     # templates/_helpers.tpl:94-97: created only when both rbac.create and the account's create.
-    creates = bool(lookup(values, "rbac.create")) and bool(
-        lookup(values, "rbac.serviceAccount.create")
+    creates = bool(value_at(values, "rbac.create")) and bool(
+        value_at(values, "rbac.serviceAccount.create")
     )
     account = _chart_service_account(
         "rbac.serviceAccount.create", "rbac.serviceAccount.name", fullname, values
@@ -71,7 +71,7 @@ def _simple(chart: str) -> ServiceAccountRule:
         account = _chart_service_account(
             "serviceAccount.create", "serviceAccount.name", fullname, values
         )
-        created = lookup(values, "serviceAccount.create")
+        created = value_at(values, "serviceAccount.create")
         return account, frozenset({account} if created else ())
 
     return rule
@@ -80,33 +80,33 @@ def _simple(chart: str) -> ServiceAccountRule:
 def _prometheus(release: str, values: Values) -> tuple[str, frozenset[str]]:
     # prometheus 27.39.0 templates/_helpers.tpl:98-105 (server fullname) and :128-131
     # (serviceAccountName.server); templates/serviceaccount.yaml:1.
-    if lookup(values, "server.fullnameOverride"):
-        server = _truncated(str(lookup(values, "server.fullnameOverride")))
+    if value_at(values, "server.fullnameOverride"):
+        server = _truncated(str(value_at(values, "server.fullnameOverride")))
     else:
         server = _truncated(
-            f"{helm_fullname(release, 'prometheus', values)}-{lookup(values, 'server.name')}"
+            f"{helm_fullname(release, 'prometheus', values)}-{value_at(values, 'server.name')}"
         )
     account = _chart_service_account(
         "serviceAccounts.server.create", "serviceAccounts.server.name", server, values
     )
-    created = lookup(values, "serviceAccounts.server.create")
+    created = value_at(values, "serviceAccounts.server.create")
     return account, frozenset({account} if created else ())
 
 
 def _strimzi(release: str, values: Values) -> tuple[str, frozenset[str]]:
     # strimzi-kafka-operator 1.2.0 templates/010-ServiceAccount-strimzi-cluster-operator.yaml:1-5.
-    account = str(lookup(values, "serviceAccount"))
-    return account, frozenset({account} if lookup(values, "serviceAccountCreate") else ())
+    account = str(value_at(values, "serviceAccount"))
+    return account, frozenset({account} if value_at(values, "serviceAccountCreate") else ())
 
 
 def rondb_backups_enabled(values: Values) -> bool:
     """rondb-helm `rondb.backups.isEnabled` (templates/shared_templates/_helpers.tpl:462-468)."""
-    return bool(lookup(values, "backups.enabled"))
+    return bool(value_at(values, "backups.enabled"))
 
 
 def rondb_restores(values: Values) -> bool:
     """rondb-helm `rondb.restoreFromBackup.backupId` (_helpers.tpl:533-538)."""
-    return bool(lookup(values, "restoreFromBackup.backupId"))
+    return bool(value_at(values, "restoreFromBackup.backupId"))
 
 
 def _rondb(release: str, values: Values) -> tuple[str, frozenset[str]]:
@@ -259,11 +259,11 @@ class ServedEndpoint:
 
 
 def _rdrs_scheme(values: Values) -> str:
-    return "https" if lookup(values, "meta.rdrs.statefulSet.endToEndTls.enabled") else "http"
+    return "https" if value_at(values, "meta.rdrs.statefulSet.endToEndTls.enabled") else "http"
 
 
 def _rdrs_name(values: Values) -> str:
-    return str(lookup(values, "meta.rdrs.statefulSet.name"))
+    return str(value_at(values, "meta.rdrs.statefulSet.name"))
 
 
 RDRS = ServedEndpoint(
