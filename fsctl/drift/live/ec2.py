@@ -11,7 +11,7 @@ has no batch form); a stack has one VPC per cluster.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from components.shared.tags import STACK_TAG
@@ -26,6 +26,7 @@ from fsctl.drift.live.model import (
     chunks,
     owned_elsewhere,
     paginate,
+    record_found,
     tag_map,
     user_tags,
 )
@@ -202,29 +203,6 @@ def read(client: Any, scope: Scope) -> LiveRead:
     return result
 
 
-def _record_found(
-    scope: Scope,
-    result: LiveRead,
-    found: Mapping[str, Mapping[str, Any]],
-    types: Sequence[str],
-    describe: Callable[[str, Mapping[str, Any]], dict[str, Any]],
-) -> None:
-    """Record the live properties of every state resource of `types` that AWS still has.
-
-    Several URNs may share one physical id (an adopted default); each gets the same reading.
-    """
-    by_id: dict[str, list[Any]] = {}
-    for resource in scope.of_type(*types):
-        by_id.setdefault(resource.id, []).append(resource)
-    for resource_id, resources in by_id.items():
-        item = found.get(resource_id)
-        if item is None:
-            continue
-        live = describe(resource_id, item)
-        for resource in resources:
-            result.found[resource.urn] = live
-
-
 def _read_vpcs(client: Any, scope: Scope, result: LiveRead) -> None:
     found = find(
         client,
@@ -248,7 +226,7 @@ def _read_vpcs(client: Any, scope: Scope, result: LiveRead) -> None:
             live[attribute] = answer.get(attribute[0].upper() + attribute[1:], {}).get("Value")
         return live
 
-    _record_found(scope, result, found, (VPC_TYPE,), describe_vpc)
+    record_found(scope, result, found, (VPC_TYPE,), describe_vpc)
     result.unmanaged += unmanaged(
         VPC_TYPE, found, scope, scope.ids(VPC_TYPE), vpc_of=lambda item: item.get("VpcId")
     )
@@ -277,7 +255,7 @@ def _read_subnets(client: Any, scope: Scope, result: LiveRead) -> None:
         }
         return live
 
-    _record_found(scope, result, found, (SUBNET_TYPE,), describe_subnet)
+    record_found(scope, result, found, (SUBNET_TYPE,), describe_subnet)
     result.unmanaged += unmanaged(
         SUBNET_TYPE, found, scope, scope.ids(SUBNET_TYPE), vpc_of=lambda item: item.get("VpcId")
     )
@@ -308,7 +286,7 @@ def _read_route_tables(client: Any, scope: Scope, result: LiveRead) -> None:
         }
         return live
 
-    _record_found(scope, result, found, (ROUTE_TABLE_TYPE,), describe_table)
+    record_found(scope, result, found, (ROUTE_TABLE_TYPE,), describe_table)
     _read_routes(found, scope, result)
     _read_associations(found, scope, result)
     result.unmanaged += unmanaged(
@@ -454,7 +432,7 @@ def _read_nat_gateways(client: Any, scope: Scope, result: LiveRead) -> None:
         }
         return live
 
-    _record_found(scope, result, found, (NAT_GATEWAY_TYPE,), describe_nat_gateway)
+    record_found(scope, result, found, (NAT_GATEWAY_TYPE,), describe_nat_gateway)
     result.unmanaged += unmanaged(
         NAT_GATEWAY_TYPE,
         found,
@@ -485,7 +463,7 @@ def _read_internet_gateways(client: Any, scope: Scope, result: LiveRead) -> None
         live = {"vpcId": vpc_of(gateway), "tags": user_tags(tag_map(gateway.get("Tags")))}
         return live
 
-    _record_found(scope, result, found, (INTERNET_GATEWAY_TYPE,), describe_gateway)
+    record_found(scope, result, found, (INTERNET_GATEWAY_TYPE,), describe_gateway)
     result.unmanaged += unmanaged(
         INTERNET_GATEWAY_TYPE, found, scope, scope.ids(INTERNET_GATEWAY_TYPE), vpc_of=vpc_of
     )
@@ -513,7 +491,7 @@ def _read_network_acls(client: Any, scope: Scope, result: LiveRead) -> None:
         }
         return live
 
-    _record_found(scope, result, found, types, describe_acl)
+    record_found(scope, result, found, types, describe_acl)
     result.unmanaged += unmanaged(
         NETWORK_ACL_TYPE,
         found,

@@ -295,3 +295,26 @@ def tagged_resources(tagging: Any, resource_type: str) -> dict[str, dict[str, st
 def stack_tagged(tags: Mapping[str, str], scope: Scope) -> bool:
     """Whether tags carry the stack's tag."""
     return tags.get(STACK_TAG) == scope.stack
+
+
+def record_found(
+    scope: Scope,
+    result: LiveRead,
+    found: Mapping[str, Mapping[str, Any]],
+    types: Sequence[str],
+    describe: Callable[[str, Mapping[str, Any]], dict[str, Any]],
+) -> None:
+    """Record the live properties of every state resource of `types` that AWS still has.
+
+    Several URNs may share one physical id (an adopted default); each gets the same reading.
+    """
+    by_id: dict[str, list[Any]] = {}
+    for resource in scope.of_type(*types):
+        by_id.setdefault(resource.id, []).append(resource)
+    for resource_id, resources in by_id.items():
+        item = found.get(resource_id)
+        if item is None:
+            continue
+        live = describe(resource_id, item)
+        for resource in resources:
+            result.found[resource.urn] = live

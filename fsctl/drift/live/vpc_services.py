@@ -26,6 +26,7 @@ from fsctl.drift.live.model import (
     TypeSpec,
     Unmanaged,
     chunks,
+    record_found,
     tag_map,
     user_tags,
 )
@@ -115,10 +116,7 @@ def _record(
     found: Mapping[str, Mapping[str, Any]],
     live: Any,
 ) -> None:
-    for resource in scope.of_type(resource_type):
-        item = found.get(resource.id)
-        if item is not None:
-            result.found[resource.urn] = live(item)
+    record_found(scope, result, found, (resource_type,), lambda _id, item: live(item))
 
 
 def _alive(found: Mapping[str, Mapping[str, Any]], state_key: str) -> dict[str, Mapping[str, Any]]:
