@@ -145,6 +145,7 @@ def test_table_prints_one_row_per_cluster_and_zone(
     code, out = _run(written_plans["dev"], "table", capsys)
     assert code == 0
     table = out.split("ONE AZ LOST", 1)[1].splitlines()
+    assert table[-1].endswith("resources of stack dev.")
     rows = [line.split() for line in table if line.startswith("  core ")]
     assert [row[1:] for row in rows] == [[f"eu-central-1{z}", "fails"] for z in "abc"]
     assert any(line.strip().startswith("fails: the single NAT gateway") for line in table)

@@ -55,24 +55,26 @@ def run(arguments: argparse.Namespace) -> int:
         }
         print(json.dumps(document, indent=2))
     else:
-        print(table(findings, graph))
-        if outcomes:
-            print()
-            print(zone_table(outcomes))
+        print(table(findings, graph, outcomes))
     return EXIT_FINDINGS if any(f.severity == ERROR for f in findings) else EXIT_OK
 
 
-def table(findings: Sequence[Finding], graph: PlanGraph) -> str:
-    """Findings grouped by check, one line each, and a summary line."""
+def table(
+    findings: Sequence[Finding], graph: PlanGraph, outcomes: Sequence[ZoneOutcome] = ()
+) -> str:
+    """Findings grouped by check, one line each, the zone-loss table, and a summary line."""
     checked = f"{len(graph.resources)} resources of stack {graph.stack}"
-    if not findings:
-        return f"No findings: {checked}."
     lines: list[str] = []
     for (severity, check), group in groupby(findings, key=lambda f: (f.severity, f.check)):
         items = list(group)
         lines.append(f"{severity.upper()} {check} ({len(items)})")
         lines += [f"  {_resource(item.urn)}: {item.message}" for item in items]
         lines.append("")
+    if outcomes:
+        lines += [zone_table(outcomes), ""]
+    if not findings:
+        lines.append(f"No findings: {checked}.")
+        return "\n".join(lines)
     errors = sum(f.severity == ERROR for f in findings)
     lines.append(
         f"{len(findings)} finding(s), {errors} error(s), {len(findings) - errors} warning(s): "
