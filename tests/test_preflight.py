@@ -201,7 +201,7 @@ def test_clean_plan_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert run_preflight(graph_of(healthy_resources()), CONTEXT) == []
     (tmp_path / "resources.json").write_text(json.dumps(document))
     code, result = preflight(tmp_path, capsys)
-    assert (code, result) == (0, {"stack": "test", "findings": []})
+    assert (code, result) == (0, {"stack": "test", "findings": [], "zones": []})
     assert main(["preflight", "--plan", str(tmp_path)]) == 0
     assert capsys.readouterr().out.startswith("No findings")
 

@@ -8,13 +8,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from types import ModuleType
 
-from fsctl.preflight import capacity_volumes, charts, identity, metrics, quotas, readiness
+from fsctl.preflight import (
+    capacity_pods,
+    capacity_scale,
+    capacity_volumes,
+    charts,
+    identity,
+    metrics,
+    quotas,
+    readiness,
+    zones,
+)
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext
 
 FAMILIES: tuple[ModuleType, ...] = (
     readiness,
     quotas,
     capacity_volumes,
+    capacity_pods,
+    capacity_scale,
+    zones,
     charts,
     identity,
     metrics,

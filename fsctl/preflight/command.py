@@ -13,6 +13,7 @@ from fsctl.errors import EXIT_FINDINGS, EXIT_OK, UserError
 from fsctl.preflight import run_preflight
 from fsctl.preflight.chart_data import CHART_DATA_ENV, chart_data_dir
 from fsctl.preflight.model import ERROR, Finding, PlanFormatError, PlanGraph, PreflightContext
+from fsctl.preflight.zones import ZoneOutcome, report
 
 
 def register(commands: Any) -> None:
@@ -45,30 +46,53 @@ def run(arguments: argparse.Namespace) -> int:
         raise UserError(str(error)) from None
     context = PreflightContext(chart_data=chart_data_dir(arguments.chart_data))
     findings = run_preflight(graph, context)
+    outcomes = report(graph, context)
     if arguments.format == "json":
-        document = {"stack": graph.stack, "findings": [f.to_json() for f in findings]}
+        document = {
+            "stack": graph.stack,
+            "findings": [f.to_json() for f in findings],
+            "zones": [outcome.to_json() for outcome in outcomes],
+        }
         print(json.dumps(document, indent=2))
     else:
-        print(table(findings, graph))
+        print(table(findings, graph, outcomes))
     return EXIT_FINDINGS if any(f.severity == ERROR for f in findings) else EXIT_OK
 
 
-def table(findings: Sequence[Finding], graph: PlanGraph) -> str:
-    """Findings grouped by check, one line each, and a summary line."""
+def table(
+    findings: Sequence[Finding], graph: PlanGraph, outcomes: Sequence[ZoneOutcome] = ()
+) -> str:
+    """Findings grouped by check, one line each, the zone-loss table, and a summary line."""
     checked = f"{len(graph.resources)} resources of stack {graph.stack}"
-    if not findings:
-        return f"No findings: {checked}."
     lines: list[str] = []
     for (severity, check), group in groupby(findings, key=lambda f: (f.severity, f.check)):
         items = list(group)
         lines.append(f"{severity.upper()} {check} ({len(items)})")
         lines += [f"  {_resource(item.urn)}: {item.message}" for item in items]
         lines.append("")
+    if outcomes:
+        lines += [zone_table(outcomes), ""]
+    if not findings:
+        lines.append(f"No findings: {checked}.")
+        return "\n".join(lines)
     errors = sum(f.severity == ERROR for f in findings)
     lines.append(
         f"{len(findings)} finding(s), {errors} error(s), {len(findings) - errors} warning(s): "
         f"{checked}."
     )
+    return "\n".join(lines)
+
+
+def zone_table(outcomes: Sequence[ZoneOutcome]) -> str:
+    """One block per cluster and lost zone: its status, then what degrades or fails, and why."""
+    lines = ["ONE AZ LOST", f"  {'cluster':<12} {'zone lost':<16} status"]
+    for outcome in outcomes:
+        lines.append(f"  {outcome.cluster or '-':<12} {outcome.zone:<16} {outcome.status}")
+        lines += [
+            f"      {effect.status}: {effect.message}"
+            for effect in outcome.effects
+            if effect.status != "survives"
+        ]
     return "\n".join(lines)
 
 

@@ -1,0 +1,64 @@
+"""Scale fits: HPAs at their maxima against node-group maxima per zone and project quotas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fsctl.preflight import capacity_scale
+from tests.preflight_plans import real_plan, resources_of, run_checks
+
+
+def _named(document: dict[str, Any], resource_type: str, name: str) -> dict[str, Any]:
+    return next(r for r in resources_of(document, resource_type) if r["name"] == name)
+
+
+def test_prod_fits_its_maxima_and_quotas() -> None:
+    assert run_checks(capacity_scale.CHECKS, real_plan("prod")) == []
+
+
+def test_an_hpa_maximum_beyond_the_node_groups_is_an_error_on_prod() -> None:
+    document = real_plan("prod")
+    hpa = _named(
+        document, capacity_scale.HPA, "core-search-horizontalpodautoscaler-search-arrow-flight"
+    )
+    hpa["inputs"]["spec"]["maxReplicas"] = 60  # 20 per zone of 2 CPUs and 8 GiB
+    findings = [f for f in run_checks(capacity_scale.CHECKS, document) if f.check == "scale-fits"]
+    assert {f.urn.rpartition("::")[2] for f in findings} == {
+        f"core-search-eu-central-1{zone}" for zone in "abc"
+    }
+    assert all(f.severity == "error" for f in findings)
+    # 48,200m per zone over an r6i.2xlarge's 7,755m (8,000 less 90m kubelet, 155m daemonsets).
+    assert "request 48200m CPU" in findings[0].message
+    assert "Raise maxSizePerAz to at least 7" in findings[0].message
+    assert "search-arrow-flight" in findings[0].message
+
+
+def test_kafka_broker_maxima_are_checked_in_their_zones_pool() -> None:
+    document = real_plan("prod")
+    hpa = _named(
+        document, capacity_scale.HPA, "core-horizontalpodautoscaler-kafka-broker-eu-central-1b"
+    )
+    hpa["inputs"]["spec"]["maxReplicas"] = 6  # 12 CPUs on three r6i.xlarge (11,295m)
+    (finding,) = run_checks(capacity_scale.CHECKS, document)
+    assert finding.urn.endswith("core-kafka-eu-central-1b")
+    assert "in eu-central-1b request 12500m CPU" in finding.message
+
+
+def test_a_quota_under_the_maxima_is_reported() -> None:
+    document = real_plan("prod")
+    quota = next(
+        q
+        for q in resources_of(document, capacity_scale.RESOURCE_QUOTA)
+        if q["inputs"]["metadata"]["namespace"] == "ads"
+    )
+    quota["inputs"]["spec"]["hard"]["requests.cpu"] = "40"
+    (finding,) = run_checks(capacity_scale.CHECKS, document)
+    assert finding.check == "scale-fits-quota"
+    assert "over its ResourceQuota's 40000m CPU" in finding.message
+    assert "ads-rdrs" in finding.message
+
+
+def test_dev_maxima_beyond_its_small_groups_only_warn() -> None:
+    findings = run_checks(capacity_scale.CHECKS, real_plan("dev"))
+    assert findings, "dev's search groups (two r6i.large per zone) cannot hold its maxima"
+    assert {f.severity for f in findings} == {"warning"}
