@@ -23,8 +23,8 @@ from components.nodes.node_capacity import (
     DAEMONSET_MEMORY_MIB,
     allocatable,
 )
-from fsctl.preflight.chart_data import ChartData, Release, lookup, releases, with_chart_data
-from fsctl.preflight.model import ERROR, Finding, PlanGraph, Resource
+from fsctl.preflight.chart_data import ChartData, Release, releases, with_chart_data
+from fsctl.preflight.model import ERROR, Finding, PlanGraph, Resource, value_at
 from fsctl.preflight.workload_needs import (
     NodeGroupShape,
     Pods,
@@ -126,9 +126,9 @@ def pod_spec_request(spec: Mapping[str, Any]) -> Request:
 def _object_request(resource: Resource, component: str) -> Request:
     spec_path = _POD_SPECS.get(resource.type)
     if spec_path is not None:
-        return pod_spec_request(lookup(resource.inputs, spec_path) or {})
+        return pod_spec_request(value_at(resource.inputs, spec_path) or {})
     paths = _STRIMZI_CONTAINERS.get(component, ())
-    return sum((container_request(lookup(resource.inputs, p)) for p in paths), NOTHING)
+    return sum((container_request(value_at(resource.inputs, p)) for p in paths), NOTHING)
 
 
 # --- requests of charts ------------------------------------------------------------------------
@@ -160,7 +160,7 @@ _RONDB_RESOURCES: Mapping[str, tuple[str | None, str | None]] = {
 
 
 def _number(values: Mapping[str, Any], path: str | None) -> float:
-    value = lookup(values, path) if path else None
+    value = value_at(values, path) if path else None
     return float(value) if isinstance(value, int | float) else 0.0
 
 
@@ -173,7 +173,7 @@ def chart_request(release: Release, component: str) -> Request:
             round(_number(release.merged, memory_path)),
         )
     path = _CHART_RESOURCES.get((release.chart_name, component))
-    return container_request(lookup(release.merged, path)) if path else NOTHING
+    return container_request(value_at(release.merged, path)) if path else NOTHING
 
 
 def demands(graph: PlanGraph, data: ChartData) -> Iterator[PodDemand]:

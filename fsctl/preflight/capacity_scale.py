@@ -28,8 +28,8 @@ from fsctl.preflight.capacity_pods import (
     demands,
     node_groups,
 )
-from fsctl.preflight.chart_data import ChartData, lookup, with_chart_data
-from fsctl.preflight.model import ERROR, WARNING, Finding, PlanGraph, Resource, Severity
+from fsctl.preflight.chart_data import ChartData, with_chart_data
+from fsctl.preflight.model import ERROR, WARNING, Finding, PlanGraph, Resource, Severity, value_at
 from fsctl.preflight.workload_needs import RELEASE, chart_name
 
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
@@ -96,8 +96,8 @@ def promise_severity(graph: PlanGraph) -> Severity:
 def _hpas(graph: PlanGraph) -> dict[tuple[str | None, str, str], Resource]:
     found = {}
     for hpa in graph.of_type(HPA):
-        target = lookup(hpa.inputs, "spec.scaleTargetRef") or {}
-        namespace = str(lookup(hpa.inputs, "metadata.namespace") or "default")
+        target = value_at(hpa.inputs, "spec.scaleTargetRef") or {}
+        namespace = str(value_at(hpa.inputs, "metadata.namespace") or "default")
         found[(graph.cluster_of(hpa.urn), namespace, str(target.get("name")))] = hpa
     return found
 
@@ -112,14 +112,14 @@ def _identity(demand: PodDemand) -> tuple[str, str | None, int]:
     if owner.type == RELEASE:
         namespace = str(owner.inputs.get("namespace") or "default")
         name, path = _CHART_WORKLOADS.get((chart_name(owner), demand.pods.component), (None, None))
-        count = _count(lookup(demand.values, path) if path else None)
+        count = _count(value_at(demand.values, path) if path else None)
         if demand.pods.component == "ndbmtd":
-            count *= _count(lookup(demand.values, "clusterSize.numNodeGroups"))
+            count *= _count(value_at(demand.values, "clusterSize.numNodeGroups"))
         return namespace, name, count
     metadata = owner.inputs.get("metadata") or {}
     namespace = str(metadata.get("namespace") or "default")
     if demand.pods.component in ("pods", "kafka"):
-        return namespace, metadata.get("name"), _count(lookup(owner.inputs, "spec.replicas"))
+        return namespace, metadata.get("name"), _count(value_at(owner.inputs, "spec.replicas"))
     return namespace, None, 1
 
 
@@ -133,8 +133,8 @@ def scaled(graph: PlanGraph, data: ChartData) -> list[Scaled]:
         hpa = hpas.get((graph.cluster_of(demand.pods.owner.urn), namespace, str(name)))
         replicas = (
             ReplicaRange(
-                _count(lookup(hpa.inputs, "spec.minReplicas")),
-                _count(lookup(hpa.inputs, "spec.maxReplicas")),
+                _count(value_at(hpa.inputs, "spec.minReplicas")),
+                _count(value_at(hpa.inputs, "spec.maxReplicas")),
                 hpa.label,
             )
             if hpa is not None
@@ -198,7 +198,7 @@ def scale_fits_node_groups(graph: PlanGraph, data: ChartData) -> Iterator[Findin
 
 
 def _quota_hard(quota: Resource) -> Request | None:
-    hard = lookup(quota.inputs, "spec.hard") or {}
+    hard = value_at(quota.inputs, "spec.hard") or {}
     cpu = hard.get("requests.cpu", hard.get("cpu"))
     memory = hard.get("requests.memory", hard.get("memory"))
     if cpu is None and memory is None:
@@ -219,7 +219,7 @@ def scale_fits_quota(graph: PlanGraph, data: ChartData) -> Iterator[Finding]:
         if item.replicas.hpa:
             hpas[key].add(item.replicas.hpa)
     for quota in graph.of_type(RESOURCE_QUOTA):
-        namespace = str(lookup(quota.inputs, "metadata.namespace") or "default")
+        namespace = str(value_at(quota.inputs, "metadata.namespace") or "default")
         key = (graph.cluster_of(quota.urn), namespace)
         hard = _quota_hard(quota)
         if hard is None or totals[key].within(hard):

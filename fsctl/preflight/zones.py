@@ -38,7 +38,6 @@ from fsctl.preflight.capacity_scale import (
 from fsctl.preflight.chart_data import (
     ChartData,
     load_chart_data,
-    lookup,
     releases,
     with_chart_data,
 )
@@ -47,6 +46,7 @@ from fsctl.preflight.model import (
     PlanGraph,
     PreflightContext,
     Resource,
+    value_at,
 )
 from fsctl.preflight.workload_needs import SUBNET, claims_of
 
@@ -137,7 +137,7 @@ def rondb_replicas(lost: LostZone) -> Iterator[Effect]:
             or lost.graph.cluster_of(release.resource.urn) != lost.cluster
         ):
             continue
-        replicas = int(lookup(release.merged, "clusterSize.activeDataReplicas") or 1)
+        replicas = int(value_at(release.merged, "clusterSize.activeDataReplicas") or 1)
         gone = math.ceil(replicas / len(lost.zones))  # one per zone while replicas <= zones
         left = replicas - gone
         where = f"{release.resource.label}: "
@@ -188,11 +188,11 @@ def _min_isr(config: Mapping[str, Any], default: int) -> int:
 def kafka_quorum_and_isr(lost: LostZone) -> Iterator[Effect]:
     """Kafka keeps a controller quorum and `min.insync.replicas` for every topic."""
     for kafka in lost.in_cluster(KAFKA):
-        name = lookup(kafka.inputs, "metadata.name")
+        name = value_at(kafka.inputs, "metadata.name")
         pools = [
             p
             for p in lost.in_cluster(KAFKA_NODE_POOL)
-            if (lookup(p.inputs, "metadata.labels") or {}).get("strimzi.io/cluster") == name
+            if (value_at(p.inputs, "metadata.labels") or {}).get("strimzi.io/cluster") == name
         ]
         controllers = [_pool_zone_counts(lost, p) for p in pools if "controller" in _roles(p)]
         total, gone = sum(c for c, _ in controllers), sum(g for _, g in controllers)
@@ -222,11 +222,11 @@ def kafka_quorum_and_isr(lost: LostZone) -> Iterator[Effect]:
 
 
 def _roles(pool: Resource) -> list[str]:
-    return [str(r) for r in lookup(pool.inputs, "spec.roles") or ()]
+    return [str(r) for r in value_at(pool.inputs, "spec.roles") or ()]
 
 
 def _topics(lost: LostZone, kafka: Resource, name: str, broker_zones: set[str]) -> Iterator[Effect]:
-    config = lookup(kafka.inputs, "spec.kafka.config") or {}
+    config = value_at(kafka.inputs, "spec.kafka.config") or {}
     default_isr = _min_isr(config, KAFKA_DEFAULT_MIN_ISR)
     topics = [
         (
@@ -237,20 +237,20 @@ def _topics(lost: LostZone, kafka: Resource, name: str, broker_zones: set[str]) 
         )
     ]
     for topic in lost.in_cluster(KAFKA_TOPIC):
-        if (lookup(topic.inputs, "metadata.labels") or {}).get("strimzi.io/cluster") == name:
+        if (value_at(topic.inputs, "metadata.labels") or {}).get("strimzi.io/cluster") == name:
             topics.append(
                 (
-                    f"topic {lookup(topic.inputs, 'metadata.name')}",
+                    f"topic {value_at(topic.inputs, 'metadata.name')}",
                     int(
-                        lookup(topic.inputs, "spec.replicas")
+                        value_at(topic.inputs, "spec.replicas")
                         or config.get("default.replication.factor")
                         or 1
                     ),
-                    _min_isr(lookup(topic.inputs, "spec.config") or {}, default_isr),
+                    _min_isr(value_at(topic.inputs, "spec.config") or {}, default_isr),
                     topic.urn,
                 )
             )
-    rack_aware = bool(lookup(kafka.inputs, "spec.kafka.rack.topologyKey"))
+    rack_aware = bool(value_at(kafka.inputs, "spec.kafka.rack.topologyKey"))
     for what, factor, min_isr, urn in topics:
         if lost.zone not in broker_zones:
             continue
@@ -345,7 +345,7 @@ def _matches(item: Scaled, namespace: str, selector: Mapping[str, Any]) -> bool:
     owner = item.demand.pods.owner
     if owner.type == "kubernetes:helm.sh/v3:Release":
         return selector == {RONDB_SERVICE_LABEL: item.demand.pods.component}
-    labels = lookup(owner.inputs, "spec.template.metadata.labels") or {}
+    labels = value_at(owner.inputs, "spec.template.metadata.labels") or {}
     return all(labels.get(k) == v for k, v in selector.items())
 
 
@@ -368,8 +368,8 @@ def _budget(spec: Mapping[str, Any], pods: int) -> int | None:
 def budgets_allow_drains(lost: LostZone) -> Iterator[Effect]:
     """Every PodDisruptionBudget still allows an eviction once the zone is gone."""
     for pdb in lost.in_cluster(PDB):
-        namespace = str(lookup(pdb.inputs, "metadata.namespace") or "default")
-        selector = lookup(pdb.inputs, "spec.selector.matchLabels") or {}
+        namespace = str(value_at(pdb.inputs, "metadata.namespace") or "default")
+        selector = value_at(pdb.inputs, "spec.selector.matchLabels") or {}
         item = next((p for p in lost.pods if _matches(p, namespace, selector)), None)
         if item is None:
             continue
@@ -378,10 +378,10 @@ def budgets_allow_drains(lost: LostZone) -> Iterator[Effect]:
             c.component == item.demand.pods.component for c in claims_of(item.demand.pods.owner)
         )
         gone = item.per_zone(pods) if bound and lost.zone in item.zones else 0
-        wanted = _budget(lookup(pdb.inputs, "spec") or {}, pods)
+        wanted = _budget(value_at(pdb.inputs, "spec") or {}, pods)
         if wanted is None or pods - gone - wanted >= 1:
             continue
-        name = f"PodDisruptionBudget {namespace}/{lookup(pdb.inputs, 'metadata.name')}"
+        name = f"PodDisruptionBudget {namespace}/{value_at(pdb.inputs, 'metadata.name')}"
         if gone:
             yield Effect(
                 DEGRADES,
