@@ -15,6 +15,11 @@ import pulumi_aws as aws
 
 from components.federation.shared import Federation, Member, peer_pairs
 from components.network.vpc import available_zones
+from components.nodes.instance_catalogue import (
+    catalogue_mismatches,
+    described_figures,
+    instance_type,
+)
 from components.shared.kms import autoscaling_service_role_arn
 from components.shared.tags import cluster_default_tags
 from infra.cluster import DeployerRoute, FeatureStoreCluster
@@ -140,6 +145,32 @@ def transit_gateway_problems(
     return problems
 
 
+def configured_instance_types(config: StackConfig) -> list[str]:
+    """Every instance type a node pool of the stack names, once each, sorted."""
+    pools = [
+        pool
+        for cluster in config.clusters.values()
+        for pool in (cluster.system_nodes, cluster.kafka.nodes, *cluster.projects.values())
+    ]
+    return sorted({name for pool in pools for name in pool.instance_types})
+
+
+def instance_catalogue_mismatches(config: StackConfig) -> list[str]:
+    """Where AWS's description of a configured instance type differs from the catalogue.
+
+    Capacity validation and preflight size everything from the catalogue; a figure that has
+    drifted from AWS's would pass a config that leaves pods Pending or volumes throttled.
+    """
+    mismatches = []
+    for name in configured_instance_types(config):
+        described = aws.ec2.get_instance_type(instance_type=name)
+        figures = described_figures(instance_type(name))
+        mismatches += catalogue_mismatches(
+            name, {field: getattr(described, field) for field in figures}
+        )
+    return mismatches
+
+
 def deployer_route(config: StackConfig) -> DeployerRoute | None:
     """The transit-gateway route to the deployer's private networks, if the stack has one."""
     routed = routed_deployer_cidrs(config)
@@ -162,6 +193,11 @@ def main() -> None:
     partition = aws.get_partition().partition
     autoscaling_role_arn = autoscaling_service_role_arn()
     zones = available_zones()
+    if mismatches := instance_catalogue_mismatches(config):
+        raise pulumi.RunError(
+            "the instance catalogue disagrees with AWS:\n"
+            + "\n".join(f"  - {m}" for m in mismatches)
+        )
     route = deployer_route(config)
     if route and not config.deployer.hub_managed_routing:
         gateway = aws.ec2transitgateway.get_transit_gateway(id=route.transit_gateway_id)

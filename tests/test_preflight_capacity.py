@@ -47,7 +47,7 @@ def test_prefix_delegation_is_capped_at_110_below_30_vcpus() -> None:
 
 def test_ebs_baseline_is_below_the_burst_maximum() -> None:
     r6a = instance_type("r6a.2xlarge")
-    assert (r6a.ebs_baseline_iops, r6a.ebs_max_iops, r6a.ebs_baseline_mbps) == (8333, 26667, 312.5)
+    assert (r6a.ebs_baseline_iops, r6a.ebs_max_iops, r6a.ebs_baseline_mbps) == (12000, 40000, 312.5)
     for figures in catalogue().values():
         assert figures.ebs_baseline_iops <= figures.ebs_max_iops
 
@@ -89,12 +89,12 @@ def test_a_data_node_bigger_than_its_instances_is_refused(config: dict[str, Any]
 def test_data_volumes_are_summed_against_the_instances_baseline(config: dict[str, Any]) -> None:
     core = config["featurestore:clusters"]["core"]
     core["projects"]["search"]["instanceTypes"] = ["r6a.2xlarge"]
-    core["dataVolume"] = {"type": "gp3", "iops": 5400, "throughputMiBps": 125}
+    core["dataVolume"] = {"type": "gp3", "iops": 9400, "throughputMiBps": 125}
     message = problems(config)[f"{CLUSTER}.dataVolume.iops"]
-    assert "5,400 IOPS on its data volume, beside 3,000 on its disk-column volume" in message
-    assert "r6a.2xlarge sustains 8,333" in message
-    assert "at most 5,333 IOPS" in message
-    core["dataVolume"]["iops"] = 5333
+    assert "9,400 IOPS on its data volume, beside 3,000 on its disk-column volume" in message
+    assert "r6a.2xlarge sustains 12,000" in message
+    assert "at most 9,000 IOPS" in message
+    core["dataVolume"]["iops"] = 9000
     parse_stack_config(config)
 
 

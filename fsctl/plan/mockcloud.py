@@ -19,6 +19,7 @@ from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
+from components.nodes.instance_catalogue import described_figures, instance_type
 from fsctl.plan import wire
 
 ACCOUNT_ID = "123456789012"
@@ -117,6 +118,7 @@ class MockCloud(Mocks):
             "eks:index:Cluster/getKubeconfig": self._kubeconfig_call,
             "aws:iam/getRoles:getRoles": _roles,
             "aws:ec2transitgateway/getTransitGateway:getTransitGateway": _transit_gateway,
+            "aws:ec2/getInstanceType:getInstanceType": _instance_type,
         }
 
     def register_handler(self, resource_type: str, handler: OutputHandler) -> None:
@@ -546,6 +548,26 @@ def _transit_gateway(args: dict[str, Any], region: str) -> dict[str, Any]:
         "region": region,
         "tags": {},
     }
+
+
+def _instance_type(args: dict[str, Any], __: str) -> dict[str, Any]:
+    """The catalogue's figures, as DescribeInstanceTypes gives them.
+
+    An unknown type fails, as AWS's InvalidInstanceType does.
+    """
+    name = args["instanceType"]
+    described = described_figures(instance_type(name))
+    return {
+        "id": name,
+        "instanceType": name,
+        **{_camel(field): value for field, value in described.items()},
+    }
+
+
+def _camel(field: str) -> str:
+    """A provider field's wire name (`default_vcpus` -> `defaultVcpus`)."""
+    first, *rest = field.split("_")
+    return first + "".join(part.title() for part in rest)
 
 
 def _partition(_: dict[str, Any], __: str) -> dict[str, Any]:
