@@ -15,7 +15,7 @@ from components.eks.control_plane import ControlPlane
 from components.featurestore.project import ProjectFeatureStore
 from components.featurestore.rondb import DATA_PRIORITY_CLASS
 from components.kafka.cluster import StrimziKafka
-from components.kafka.plan import KAFKA_NODE_POOL
+from components.kafka.spec import KAFKA_NODE_POOL
 from components.monitoring.metrics_server import MetricsServer
 from components.monitoring.pipeline import MetricsPipeline
 from components.network.deployer_access import TransitGatewayPath

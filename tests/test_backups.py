@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.featurestore.project import DELETED_AUDIT_LOG_DAYS
+from components.featurestore.backups import DELETED_AUDIT_LOG_DAYS
 from components.featurestore.rondb_postrender import postrender
 from fsctl.plan.offline import Plan
 from infra.config import ConfigError, parse_stack_config

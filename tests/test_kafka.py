@@ -11,7 +11,7 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from components.kafka.cluster import STRIMZI_CHART, STRIMZI_CHART_VERSION, StrimziKafka
-from components.kafka.plan import KafkaSpec, ProjectKafka, TopicSpec
+from components.kafka.spec import KafkaSpec, ProjectKafka, TopicSpec
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import Plan, kubernetes_manifests, run_program
 from tests.strimzi_crds import crd_errors

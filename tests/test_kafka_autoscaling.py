@@ -12,13 +12,9 @@ import yaml
 from components.kafka.autoscaling import BROKER_SCALE_BEHAVIOR, broker_autoscaler_manifests
 from components.kafka.capacity import PodSize, allocatable, nodes_needed
 from components.kafka.manifests import broker_pool_manifests
-from components.kafka.plan import (
-    BrokerAutoscaling,
-    KafkaNodes,
-    KafkaSpec,
-    kafka_problems,
-    node_id_range,
-)
+from components.kafka.naming import node_id_range
+from components.kafka.spec import BrokerAutoscaling, KafkaNodes, KafkaSpec
+from components.kafka.validation import kafka_problems
 from components.monitoring.metrics import adapter_rules, scrape_configs
 from fsctl.plan.offline import Plan
 from fsctl.preflight import metrics

@@ -16,7 +16,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from components.kafka.plan import KafkaSpec, ProjectKafka, kafka_problems
+from components.kafka.spec import KafkaSpec, ProjectKafka
+from components.kafka.validation import kafka_problems
 from tests.conftest import PROJECT_ROOT
 
 KUBERNETES_VERSION = "1.33"

@@ -12,6 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from components.kafka.custom_resources import (
+    rebalance_template_manifests,
+    strimzi_manifests,
+    topic_manifests,
+    user_manifests,
+)
 from components.kafka.manifests import (
     broker_pool_manifests,
     controller_pool_manifests,
@@ -19,12 +25,9 @@ from components.kafka.manifests import (
     kafka_manifest,
     namespace_manifest,
     operator_values,
-    rebalance_template_manifests,
-    strimzi_manifests,
-    topic_manifests,
-    user_manifests,
 )
-from components.kafka.plan import (
+from components.kafka.naming import bootstrap_address
+from components.kafka.spec import (
     AUTO_REBALANCE_MODES,
     KAFKA_METADATA_VERSIONS,
     REBALANCE_TEMPLATE_ANNOTATION,
@@ -33,10 +36,8 @@ from components.kafka.plan import (
     ProjectKafka,
     TopicDefaults,
     TopicSpec,
-    bootstrap_address,
-    kafka_problems,
-    require_valid,
 )
+from components.kafka.validation import kafka_problems, require_valid
 from tests.strimzi_crds import CEL_RULES, cel_rules, crd_errors, crd_schemas
 
 ZONES = ("eu-central-1a", "eu-central-1b", "eu-central-1c")

@@ -1,15 +1,17 @@
-"""A project's feature store on its cluster: namespace, RonDB, backups, Arrow Flight, HPAs."""
+"""A project's feature store on its cluster: namespace, RonDB, backups, Arrow Flight, HPAs.
+
+The component that wires them; the backup buckets and their audit are in `backups.py`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.featurestore.arrow_flight import ArrowFlightSpec, arrow_flight_manifests
+from components.featurestore.backups import backup_association, backup_bucket
 from components.featurestore.hpa import autoscaler_manifests
 from components.featurestore.namespace import NamespaceSpec, namespace_manifests
 from components.featurestore.rondb import (
@@ -19,23 +21,14 @@ from components.featurestore.rondb import (
     CHART_VERSION,
     DATA_NODE_SERVICE_ACCOUNT,
     POSTRENDERER,
-    BackupIdentity,
     RonDbSpec,
-    noncurrent_version_days,
     rondb_disruption_budgets,
     rondb_values,
 )
 from components.featurestore.scaling import MysqldScaling, RdrsScaling
 from components.federation.endpoints import ENDPOINTS, endpoint_manifests
-from components.shared.iam import document
 from components.shared.manifests import apply_manifest, object_key
 from components.shared.options import component_dependencies
-from components.shared.pod_identity import workload_identity
-from components.shared.tags import project_tags
-
-DELETED_AUDIT_LOG_DAYS = 90
-"""How long a deleted or overwritten audit log object stays recoverable: a quarter, long enough
-for a deletion to be noticed, and within the pack's bound on noncurrent versions."""
 
 
 class ProjectFeatureStore(pulumi.ComponentResource):
@@ -85,8 +78,8 @@ class ProjectFeatureStore(pulumi.ComponentResource):
             for manifest in manifests[1:]
         ]
 
-        bucket = self._backup_bucket(
-            name, rondb=rondb, account_id=account_id, key_arn=key_arn, protect=protect
+        bucket = backup_bucket(
+            self, name, rondb=rondb, account_id=account_id, key_arn=key_arn, protect=protect
         )
         data_node_account = k8s.core.v1.ServiceAccount(
             f"{name}-{DATA_NODE_SERVICE_ACCOUNT}",
@@ -98,7 +91,8 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         associations = [
             association
             for identity in BACKUP_IDENTITIES
-            for association in self._backup_association(
+            for association in backup_association(
+                self,
                 name,
                 identity,
                 project=project,
@@ -161,333 +155,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
             }
         )
 
-    def _backup_bucket(
-        self,
-        name: str,
-        *,
-        rondb: RonDbSpec,
-        account_id: pulumi.Input[str],
-        key_arn: pulumi.Input[str],
-        protect: bool,
-    ) -> aws.s3.Bucket:
-        project = rondb.project
-        child = pulumi.ResourceOptions(parent=self)
-        bucket = self._private_bucket(f"{name}-rondb-backups", project, key_arn, protect)
-        aws.s3.BucketVersioning(
-            f"{name}-rondb-backups",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"
-            ),
-            opts=child,
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-rondb-backups",
-            bucket=bucket.id,
-            policy=bucket.arn.apply(lambda arn: document(*_tls_only(arn))),
-            opts=child,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-rondb-backups",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-pruned-backups",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=noncurrent_version_days(rondb.backup_ttl)
-                    ),
-                    abort_incomplete_multipart_upload=_stale_uploads_aborted(),
-                ),
-                _expired_delete_markers(),
-            ],
-            opts=child,
-        )
-        self._read_audit(name, rondb=rondb, backups=bucket, account_id=account_id, protect=protect)
-        return bucket
-
-    def _private_bucket(
-        self, name: str, project: str, key_arn: pulumi.Input[str] | None, protect: bool
-    ) -> aws.s3.Bucket:
-        """A bucket with no public access and no ACLs, encrypted by `key_arn` (else SSE-S3)."""
-        child = pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(
-            name,
-            force_destroy=False,
-            tags=project_tags(project),
-            opts=pulumi.ResourceOptions(parent=self, protect=protect),
-        )
-        aws.s3.BucketPublicAccessBlock(
-            name,
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketOwnershipControls(
-            name,
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
-        by_default = (
-            aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs
-        )
-        default = by_default(
-            sse_algorithm="aws:kms" if key_arn is not None else "AES256",
-            kms_master_key_id=key_arn,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            name,
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=default,
-                    bucket_key_enabled=key_arn is not None,
-                )
-            ],
-            opts=child,
-        )
-        return bucket
-
-    def _read_audit(
-        self,
-        name: str,
-        *,
-        rondb: RonDbSpec,
-        backups: aws.s3.Bucket,
-        account_id: pulumi.Input[str],
-        protect: bool,
-    ) -> None:
-        """Who read the dumps: S3 server access logs or CloudTrail data events, to a log bucket.
-
-        The log bucket has SSE-S3 default encryption: S3 server access logging cannot deliver to
-        a bucket whose default encryption is SSE-KMS.
-        """
-        child = pulumi.ResourceOptions(parent=self)
-        logs = self._private_bucket(f"{name}-rondb-backup-audit", rondb.project, None, protect)
-        # Versioned, so that deleting a log object does not erase who read the backups: the
-        # deleted record stays recoverable for DELETED_AUDIT_LOG_DAYS.
-        aws.s3.BucketVersioning(
-            f"{name}-rondb-backup-audit",
-            bucket=logs.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"
-            ),
-            opts=child,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-rondb-backup-audit",
-            bucket=logs.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-audit-logs",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                        days=rondb.audit_log_retention_days
-                    ),
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=DELETED_AUDIT_LOG_DAYS
-                    ),
-                    abort_incomplete_multipart_upload=_stale_uploads_aborted(),
-                ),
-                _expired_delete_markers(),
-            ],
-            opts=child,
-        )
-        delivery: Callable[[str, str, str], list[dict[str, Any]]] = (
-            _cloudtrail_delivery if rondb.backup_read_audit == CLOUDTRAIL else _access_log_delivery
-        )
-        policy = aws.s3.BucketPolicy(
-            f"{name}-rondb-backup-audit",
-            bucket=logs.id,
-            policy=pulumi.Output.all(logs.arn, backups.arn, account_id).apply(
-                lambda values: document(
-                    *_tls_only(values[0]), *delivery(values[0], values[1], values[2])
-                )
-            ),
-            opts=child,
-        )
-        if rondb.backup_read_audit == CLOUDTRAIL:
-            aws.cloudtrail.Trail(
-                f"{name}-rondb-backup-audit",
-                s3_bucket_name=logs.id,
-                s3_key_prefix=CLOUDTRAIL_PREFIX,
-                enable_log_file_validation=True,
-                include_global_service_events=False,
-                is_multi_region_trail=False,
-                advanced_event_selectors=[
-                    aws.cloudtrail.TrailAdvancedEventSelectorArgs(
-                        name="Every object call on the RonDB backup bucket",
-                        field_selectors=[
-                            aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(
-                                field="eventCategory", equals=["Data"]
-                            ),
-                            aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(
-                                field="resources.type", equals=["AWS::S3::Object"]
-                            ),
-                            aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(
-                                field="resources.ARN",
-                                starts_withs=[backups.arn.apply(lambda arn: f"{arn}/")],
-                            ),
-                        ],
-                    )
-                ],
-                tags=project_tags(rondb.project),
-                # CloudTrail checks the bucket policy when the trail is created.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
-            )
-        else:
-            aws.s3.BucketLogging(
-                f"{name}-rondb-backups",
-                bucket=backups.id,
-                target_bucket=logs.id,
-                target_prefix=ACCESS_LOG_PREFIX,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
-            )
-
-    def _backup_association(
-        self,
-        name: str,
-        identity: BackupIdentity,
-        *,
-        project: str,
-        account_id: pulumi.Input[str],
-        cluster_name: pulumi.Input[str],
-        cluster_arn: pulumi.Input[str],
-        bucket: aws.s3.Bucket,
-        key_arn: pulumi.Input[str],
-        waits_for: list[pulumi.Resource],
-    ) -> list[aws.eks.PodIdentityAssociation]:
-        """A role for one backup identity, and its association with the service account."""
-        role_name = f"{name}-{identity.service_account}"
-        return workload_identity(
-            role_name,
-            description=f"RonDB backups of project {project} ({identity.service_account})",
-            account_id=account_id,
-            cluster_arn=cluster_arn,
-            cluster_name=cluster_name,
-            namespace=project,
-            service_account=identity.service_account,
-            parent=self,
-            inline_policies={
-                role_name: bucket.arn.apply(
-                    lambda arn: _backup_bucket_policy(arn, identity.s3_object_actions)
-                ),
-                f"{role_name}-kms": pulumi.Output.from_input(key_arn).apply(backup_key_policy),
-            },
-            # Backups may only start once the role can write to the bucket.
-            association_waits_for=waits_for,
-            tags=project_tags(project),
-        ).associations
-
 
 def _load_balancer_hostname(status: Any) -> str:
     ingress = (status.load_balancer.ingress or []) if status and status.load_balancer else []
     return str(ingress[0].hostname) if ingress and ingress[0].hostname else ""
-
-
-CLOUDTRAIL = "cloudTrail"
-CLOUDTRAIL_PREFIX = "cloudtrail"
-ACCESS_LOG_PREFIX = "s3-access/"
-
-
-def _backup_bucket_policy(bucket_arn: str, object_actions: tuple[str, ...]) -> str:
-    return document(
-        {
-            "Effect": "Allow",
-            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
-            "Resource": bucket_arn,
-        },
-        {"Effect": "Allow", "Action": list(object_actions), "Resource": f"{bucket_arn}/*"},
-    )
-
-
-def backup_key_policy(key_arn: str) -> str:
-    """SSE-KMS through S3 only: data keys for uploads (multipart too), decrypt for downloads."""
-    return document(
-        {
-            "Effect": "Allow",
-            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-            "Resource": key_arn,
-            "Condition": {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}},
-        }
-    )
-
-
-def _tls_only(bucket_arn: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [bucket_arn, f"{bucket_arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }
-    ]
-
-
-def _access_log_delivery(log_arn: str, source_arn: str, account_id: str) -> list[dict[str, Any]]:
-    # With BucketOwnerEnforced the log delivery group's ACL grant does not work; S3 needs this.
-    return [
-        {
-            "Sid": "S3ServerAccessLogsPolicy",
-            "Effect": "Allow",
-            "Principal": {"Service": "logging.s3.amazonaws.com"},
-            "Action": "s3:PutObject",
-            "Resource": f"{log_arn}/{ACCESS_LOG_PREFIX}*",
-            "Condition": {
-                "ArnLike": {"aws:SourceArn": source_arn},
-                "StringEquals": {"aws:SourceAccount": account_id},
-            },
-        }
-    ]
-
-
-def _cloudtrail_delivery(log_arn: str, source_arn: str, account_id: str) -> list[dict[str, Any]]:
-    del source_arn  # the trail, not the bucket, writes; it is pinned by the account
-    condition = {"StringEquals": {"aws:SourceAccount": account_id}}
-    return [
-        {
-            "Sid": "AWSCloudTrailAclCheck",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "s3:GetBucketAcl",
-            "Resource": log_arn,
-            "Condition": condition,
-        },
-        {
-            "Sid": "AWSCloudTrailWrite",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "s3:PutObject",
-            "Resource": f"{log_arn}/{CLOUDTRAIL_PREFIX}/AWSLogs/{account_id}/*",
-            "Condition": condition,
-        },
-    ]
-
-
-def _stale_uploads_aborted() -> (
-    aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs
-):
-    """Parts of an upload that never completed are billed until aborted: abort after a day."""
-    return aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-        days_after_initiation=1
-    )
-
-
-def _expired_delete_markers() -> aws.s3.BucketLifecycleConfigurationRuleArgs:
-    """A rule of its own: S3 refuses `expiredObjectDeleteMarker` beside `days` in one rule."""
-    return aws.s3.BucketLifecycleConfigurationRuleArgs(
-        id="expire-delete-markers",
-        status="Enabled",
-        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-            expired_object_delete_marker=True
-        ),
-    )

@@ -24,13 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.kafka.plan import (
-    STRIMZI_API_VERSION,
-    BrokerAutoscaling,
-    KafkaSpec,
-    Manifest,
-    broker_pool_name,
-)
+from components.kafka.naming import broker_pool_name
+from components.kafka.spec import STRIMZI_API_VERSION, BrokerAutoscaling, KafkaSpec, Manifest
 from components.monitoring.metrics import (
     KAFKA_BROKER_BYTES_IN_PER_SECOND,
     KAFKA_BROKER_REQUEST_HANDLER_BUSY,

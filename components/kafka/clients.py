@@ -28,7 +28,8 @@ from typing import Any
 
 import yaml
 
-from components.kafka.plan import KafkaSpec, Manifest, client_namespaces, mirror_name
+from components.kafka.naming import client_namespaces, mirror_name
+from components.kafka.spec import KafkaSpec, Manifest
 from components.nodes.node_group_plan import NODE_POOL_LABEL, PROJECT_LABEL, SYSTEM_POOL
 
 # The Kubernetes project's kubectl image (kubectl at `/bin/kubectl`, kustomize built in), by the

@@ -1,7 +1,8 @@
 """Kafka on Strimzi: the cluster operator as a pinned Helm release, and a cluster's Kafka.
 
-The manifests come from `components.kafka.plan`; this module only turns them into resources,
-each with the cluster's explicit Kubernetes provider and created after the operator.
+The manifests come from `components.kafka.manifests` and `components.kafka.custom_resources`;
+this module only turns them into resources, each with the cluster's explicit Kubernetes
+provider and created after the operator.
 
 Upgrading Strimzi, and why the CRDs need a step of their own
 -------------------------------------------------------------
@@ -65,18 +66,16 @@ from components.kafka.clients import (
     mirror_access_manifests,
     mirror_manifests,
 )
+from components.kafka.custom_resources import strimzi_manifests
 from components.kafka.manifests import (
     cruise_control_metrics_config_map,
     kafka_manifest,
     namespace_manifest,
     operator_values,
-    strimzi_manifests,
 )
-from components.kafka.plan import (
-    KafkaSpec,
-    bootstrap_address,
-    require_valid,
-)
+from components.kafka.naming import bootstrap_address
+from components.kafka.spec import KafkaSpec
+from components.kafka.validation import require_valid
 from components.shared.manifests import apply_manifest, object_key
 from components.shared.options import component_dependencies
 

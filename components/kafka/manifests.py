@@ -1,7 +1,11 @@
-"""Pure builders of a cluster's Strimzi 1.2.0 objects, as plain manifests.
+"""Pure builders of a cluster's Kafka itself, as plain manifests.
 
-What they build, and why, is described in `components/kafka/plan.py`; `components/kafka/cluster.py`
-turns the manifests into resources.
+The `Kafka` resource, its controller and broker node pools, its namespace, Cruise Control's
+metrics config and the operator's Helm values.
+
+What they build, and why, is described in `components/kafka/spec.py`; the topics, users and
+rebalance templates are in `components/kafka/custom_resources.py`, and
+`components/kafka/cluster.py` turns the manifests into resources.
 """
 
 from __future__ import annotations
@@ -11,7 +15,15 @@ from typing import Any
 
 import yaml
 
-from components.kafka.plan import (
+from components.kafka.naming import (
+    broker_pool_name,
+    client_namespaces,
+    controller_pool_name,
+    cruise_control_metrics_config_map_name,
+    node_id_range,
+    rebalance_template_name,
+)
+from components.kafka.spec import (
     AUTO_REBALANCE_MODES,
     CLIENT_LISTENER,
     CLIENT_PORT,
@@ -22,19 +34,10 @@ from components.kafka.plan import (
     KAFKA_NODE_POOL,
     NAMESPACE_NAME_LABEL,
     NEXT_NODE_IDS_ANNOTATION,
-    REBALANCE_TEMPLATE_ANNOTATION,
     STRIMZI_API_VERSION,
     ContainerResources,
     KafkaSpec,
     Manifest,
-    broker_pool_name,
-    client_namespaces,
-    controller_pool_name,
-    cruise_control_metrics_config_map_name,
-    node_id_range,
-    project_prefix,
-    rebalance_template_name,
-    topic_name,
 )
 from components.nodes.node_group_plan import (
     DEDICATED_TAINT,
@@ -58,13 +61,14 @@ _CRUISE_CONTROL_JMX_RULES: dict[str, Any] = {
 }
 
 
-def _metadata(
+def strimzi_metadata(
     spec: KafkaSpec,
     name: str,
     *,
     project: str | None = None,
     annotations: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
+    """Metadata of a Strimzi object: in Kafka's namespace, labelled with its cluster."""
     labels = {CLUSTER_LABEL: spec.cluster_name}
     if project is not None:
         labels[PROJECT_LABEL] = project
@@ -202,7 +206,7 @@ def _node_pool(
     return {
         "apiVersion": STRIMZI_API_VERSION,
         "kind": "KafkaNodePool",
-        "metadata": _metadata(spec, name, annotations=annotations),
+        "metadata": strimzi_metadata(spec, name, annotations=annotations),
         "spec": {
             "replicas": replicas,
             "roles": [role],
@@ -304,111 +308,6 @@ def broker_pool_manifests(spec: KafkaSpec) -> list[Manifest]:
     ]
 
 
-def rebalance_template_manifests(spec: KafkaSpec) -> list[Manifest]:
-    """The `KafkaRebalance` templates that `cruiseControl.autoRebalance` refers to.
-
-    The annotation makes them configuration, not rebalance requests. They use Cruise Control's
-    default goals (rack awareness among the hard goals) and throttle replica movement.
-    """
-    return [
-        {
-            "apiVersion": STRIMZI_API_VERSION,
-            "kind": "KafkaRebalance",
-            "metadata": _metadata(
-                spec,
-                rebalance_template_name(spec, mode),
-                annotations={REBALANCE_TEMPLATE_ANNOTATION: "true"},
-            ),
-            "spec": {
-                "replicationThrottle": spec.rebalance_throttle_bytes_per_second,
-                "concurrentPartitionMovementsPerBroker": 5,
-                "skipHardGoalCheck": False,
-            },
-        }
-        for mode in AUTO_REBALANCE_MODES
-    ]
-
-
-def topic_manifests(spec: KafkaSpec) -> list[Manifest]:
-    """Every project's topics, with replication and retention spelt out on each."""
-    manifests = []
-    defaults = spec.topic_defaults
-    for project, settings in sorted(spec.projects.items()):
-        for topic, topic_spec in sorted(settings.topics.items()):
-            name = topic_name(project, topic)
-            partitions = (
-                defaults.partitions if topic_spec.partitions is None else topic_spec.partitions
-            )
-            retention = (
-                defaults.retention_ms
-                if topic_spec.retention_ms is None
-                else topic_spec.retention_ms
-            )
-            manifests.append(
-                {
-                    "apiVersion": STRIMZI_API_VERSION,
-                    "kind": "KafkaTopic",
-                    "metadata": _metadata(spec, name, project=project),
-                    "spec": {
-                        "topicName": name,
-                        "partitions": partitions,
-                        "replicas": spec.replication_factor,
-                        "config": {
-                            "retention.ms": retention,
-                            "min.insync.replicas": spec.min_insync_replicas,
-                        },
-                    },
-                }
-            )
-    return manifests
-
-
-def project_acls(project: str) -> list[dict[str, Any]]:
-    """What a project's user may do: its own topics, consumer groups and transactions only."""
-    prefix = project_prefix(project)
-    grants = (
-        ("topic", ["Describe", "DescribeConfigs", "Read", "Write"]),
-        ("group", ["Describe", "Read"]),
-        ("transactionalId", ["Describe", "Write"]),
-    )
-    return [
-        {
-            "type": "allow",
-            "resource": {"type": resource, "name": prefix, "patternType": "prefix"},
-            "operations": operations,
-        }
-        for resource, operations in grants
-    ]
-
-
-def user_manifests(spec: KafkaSpec) -> list[Manifest]:
-    """One `KafkaUser` per project, authenticated by a client certificate (`CN=<project>`)."""
-    return [
-        {
-            "apiVersion": STRIMZI_API_VERSION,
-            "kind": "KafkaUser",
-            "metadata": _metadata(spec, project, project=project),
-            "spec": {
-                "authentication": {"type": "tls"},
-                "authorization": {"type": "simple", "acls": project_acls(project)},
-            },
-        }
-        for project in sorted(spec.projects)
-    ]
-
-
-def strimzi_manifests(spec: KafkaSpec) -> list[Manifest]:
-    """Every Strimzi custom resource of the cluster, in the order they are best created."""
-    return [
-        *rebalance_template_manifests(spec),
-        *controller_pool_manifests(spec),
-        *broker_pool_manifests(spec),
-        kafka_manifest(spec),
-        *topic_manifests(spec),
-        *user_manifests(spec),
-    ]
-
-
 def namespace_manifest(spec: KafkaSpec) -> Manifest:
     """Kafka's namespace; Strimzi's pods meet the baseline Pod Security Standard."""
     return {
@@ -429,7 +328,7 @@ def cruise_control_metrics_config_map(spec: KafkaSpec) -> Manifest:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": _metadata(spec, cruise_control_metrics_config_map_name(spec)),
+        "metadata": strimzi_metadata(spec, cruise_control_metrics_config_map_name(spec)),
         "data": {
             CRUISE_CONTROL_METRICS_KEY: yaml.safe_dump(_CRUISE_CONTROL_JMX_RULES, sort_keys=False)
         },

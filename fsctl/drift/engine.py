@@ -28,9 +28,9 @@ from typing import Any
 
 from fsctl.diff.compare import join_path
 from fsctl.drift.live import (
-    ec2,
     eks,
     eks_access,
+    gateways,
     iam,
     kms,
     launch_templates,
@@ -39,6 +39,7 @@ from fsctl.drift.live import (
     s3,
     security_groups,
     vpc_services,
+    vpcs,
 )
 from fsctl.drift.live.iam import policy_document
 from fsctl.drift.live.model import LiveRead, Prop, Scope, Unmanaged, aws_error_message
@@ -50,7 +51,8 @@ DEFAULT_MAX_ATTEMPTS = 8
 """Attempts per AWS call (standard retry mode, exponential backoff); `AWS_MAX_ATTEMPTS` wins."""
 
 SPECS = {
-    **ec2.SPECS,
+    **vpcs.SPECS,
+    **gateways.SPECS,
     **security_groups.SPECS,
     **launch_templates.SPECS,
     **vpc_services.SPECS,
@@ -160,7 +162,8 @@ class _Reader:
 
 
 _REGIONAL_READERS = (
-    _Reader("ec2", lambda clients, region, scope: ec2.read(clients("ec2", region), scope)),
+    _Reader("ec2", lambda clients, region, scope: vpcs.read(clients("ec2", region), scope)),
+    _Reader("ec2", lambda clients, region, scope: gateways.read(clients("ec2", region), scope)),
     _Reader(
         "ec2", lambda clients, region, scope: security_groups.read(clients("ec2", region), scope)
     ),

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from components.eks.addon_versions import addon_version_problem
 from components.featurestore.capacity import cpu_cores, memory_mib, project_footprint
 from components.kafka.clients import KUBECTL_IMAGES
-from components.kafka.plan import kafka_problems
+from components.kafka.validation import kafka_problems
 from components.network.subnet_plan import plan_nat_gateways, vpc_prefix_problems, zone_slot
 from components.nodes.node_group_plan import SYSTEM_POOL
 from fsctl.preflight.quotas import DEFAULT_VPCS

@@ -9,7 +9,7 @@ from components.featurestore.arrow_flight import ArrowFlightSpec
 from components.featurestore.namespace import NamespaceSpec
 from components.featurestore.rondb import RonDbSpec
 from components.featurestore.scaling import MysqldScaling, RdrsScaling
-from components.kafka.plan import (
+from components.kafka.spec import (
     KAFKA_NODE_POOL,
     BrokerAutoscaling,
     KafkaNodes,
