@@ -79,6 +79,16 @@ def both(*mutations: Mutation) -> Mutation:
     return mutate
 
 
+# Pools small enough for a /20 VPC's /24 private subnets at their maxima (120 addresses a zone).
+SMALL_POOLS: dict[str, Any] = {
+    "systemNodes": {"instanceTypes": ["m6i.large"], "maxSizePerAz": 2},
+    "kafka": {
+        "brokers": {"minPerZone": 1, "maxPerZone": 1},
+        "nodes": {"instanceTypes": ["r6i.xlarge"], "maxSizePerAz": 1},
+    },
+}
+
+
 def cluster(vpc_cidr: str, **settings: Any) -> dict[str, Any]:
     return {
         "vpcCidr": vpc_cidr,
@@ -176,7 +186,7 @@ def full_config() -> dict[str, Any]:
                     "ads": {"instanceTypes": ["m6i.xlarge"], "minSizePerAz": 2},
                 },
             },
-            "edge": {"vpcCidr": "172.16.32.0/20", "projects": {}},
+            "edge": {"vpcCidr": "172.16.32.0/20", "projects": {}, **SMALL_POOLS},
         },
     }
 
@@ -257,10 +267,10 @@ def test_other_namespaces_are_left_to_their_consumers_even_if_not_json() -> None
         rename(CLUSTERS, "core", "a" * 16),
         rename(CLUSTERS, "core", "projects", "search", "p" * 20),
         rename(CLUSTERS, "core", "c-1"),
-        set_at(CLUSTERS, "core", "vpcCidr", "10.0.0.0/20"),
+        set_at(CLUSTERS, "core", "vpcCidr", "10.0.0.0/18"),
         set_at(CLUSTERS, "core", "vpcCidr", "172.31.0.0/16"),
         set_at(CLUSTERS, "core", "vpcCidr", "192.168.0.0/16"),
-        set_at(CLUSTERS, "core", "vpcCidr", "192.168.240.0/20"),
+        set_at(CLUSTERS, "core", "vpcCidr", "192.168.192.0/18"),
         set_at(CLUSTERS, "core", "natStrategy", "single"),
         set_at(CLUSTERS, "core", "natStrategy", "onePerAz"),
         set_at(
@@ -276,16 +286,16 @@ def test_other_namespaces_are_left_to_their_consumers_even_if_not_json() -> None
         set_at("featurestore:environment", "prod"),
         set_at("featurestore:tags", {"owner": "ml-platform", "featurestore": "x", "aws": "y"}),
         set_at(CLUSTERS, "edge", cluster("10.21.0.0/16", projects={})),
-        set_at(CLUSTERS, "edge", cluster("10.19.240.0/20", projects={})),
+        set_at(CLUSTERS, "edge", cluster("10.19.240.0/20", projects={}, **SMALL_POOLS)),
     ],
     ids=[
         "cluster-name-16",
         "project-name-20",
         "cluster-name-with-dash-digit",
-        "vpc-20",
+        "vpc-18",
         "vpc-172",
         "vpc-192",
-        "vpc-192-20",
+        "vpc-192-18",
         "nat-single",
         "nat-one-per-az",
         "zones-any-order",
@@ -919,3 +929,17 @@ def test_parsing_does_not_change_its_input() -> None:
     parse_stack_config(config)
 
     assert config == snapshot
+
+
+def test_private_subnets_must_address_the_nodes_at_their_maxima(config: dict[str, Any]) -> None:
+    # A /20 gives /24 private subnets (251 usable addresses); the default system and Kafka
+    # pools alone take 3 x 60 each at their maxima (m6i.xlarge, r6i.xlarge: 4 ENIs x 15).
+    config["featurestore:clusters"]["core"]["vpcCidr"] = "10.0.0.0/20"
+    config["featurestore:clusters"]["core"]["projects"] = {}
+    [problem] = problems_of(config)
+    assert problem.path == "featurestore:clusters.core.vpcCidr"
+    assert "/24 private subnet of 251 usable addresses" in problem.message
+    assert "need 360 (maxSizePerAz x addresses per node: systemNodes 3 x 60" in problem.message
+    assert "use a larger vpcCidr, or lower systemNodes.maxSizePerAz" in problem.message
+    config["featurestore:clusters"]["core"].update(SMALL_POOLS)
+    parse_stack_config(config)

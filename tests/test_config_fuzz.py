@@ -157,7 +157,7 @@ def base_configs() -> list[dict[str, Any]]:
         {"minSizePerAz": 0, "maxSizePerAz": 4}
     )
     larger["featurestore:clusters"]["edge"] = {
-        "vpcCidr": "172.16.0.0/20",
+        "vpcCidr": "172.16.0.0/18",
         "projects": {
             "ads": {"instanceTypes": ["m6i.xlarge", "m6i.2xlarge"], "maxSizePerAz": 6},
             "recs": {"instanceTypes": ["r6i.large"]},

@@ -1,6 +1,7 @@
 """Capacity rules the configuration alone decides.
 
-Data nodes fit their machines, and their volumes fit the machine's EBS baseline.
+Data nodes fit their machines, their volumes fit the machine's EBS baseline, and each zone's
+private subnet has addresses for the zone's nodes at their maxima.
 
 Preflight checks the same on the plan (`fsctl/preflight/capacity*.py`); these rules refuse a
 configuration before anything is created, naming the keys to change and the numbers.
@@ -10,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from components.federation.endpoints import ENDPOINTS
+from components.network.subnet_plan import SubnetTier, subnet_cidr, vpc_prefix_problems
 from components.nodes.instance_catalogue import InstanceType, instance_type
 from components.nodes.node_capacity import (
     DAEMONSET_MEMORY_MIB,
     allocatable,
 )
 from infra.config.base import NAMESPACE, NodePoolConfig
-from infra.config.models import DataVolumeConfig, ProjectConfig, StackConfig
+from infra.config.models import ClusterConfig, DataVolumeConfig, ProjectConfig, StackConfig
 from infra.config.problems import ConfigProblem
 
 GP3_INCLUDED_IOPS = 3000
@@ -32,6 +35,51 @@ def capacity_problems(config: StackConfig) -> Iterator[ConfigProblem]:
         path = f"{NAMESPACE}:clusters.{cluster_name}"
         for project_name, project in cluster.projects.items():
             yield from _data_node_fits(f"{path}.projects.{project_name}", project)
+        yield from _private_subnet_addresses(path, cluster)
+
+
+AWS_RESERVED_ADDRESSES = 5
+"""AWS keeps the first four addresses and the last of every subnet."""
+
+
+def _private_subnet_addresses(path: str, cluster: ClusterConfig) -> Iterator[ConfigProblem]:
+    """Each zone's private subnet must hold the addresses of the zone's nodes at their maxima.
+
+    Without prefix delegation the VPC CNI gives every pod an address of the node's subnet, and
+    a node full of pods holds every address of every ENI it can attach (the warm ENI it keeps
+    spare included): instances x ENIs x addresses per ENI, for the pool's largest type, since
+    the autoscaler may start any. The project's internal load balancers take one address each.
+    """
+    if vpc_prefix_problems(cluster.vpc_cidr):
+        return  # reported by the prefix rule; there are no subnets to size
+    pools: dict[str, NodePoolConfig] = {
+        "systemNodes": cluster.system_nodes,
+        "kafka.nodes": cluster.kafka.nodes,
+        **{f"projects.{name}": project for name, project in cluster.projects.items()},
+    }
+    needs: dict[str, int] = {}
+    for key, pool in pools.items():
+        types = _known(pool)
+        if types:
+            per_node = max(t.ipv4_addresses for t in types)
+            needs[key] = pool.max_size_per_az * per_node
+    load_balancers = len(ENDPOINTS) * len(cluster.projects)
+    needed = sum(needs.values()) + load_balancers
+    subnet = subnet_cidr(cluster.vpc_cidr, SubnetTier.PRIVATE, 0)
+    usable = subnet.num_addresses - AWS_RESERVED_ADDRESSES
+    if needed > usable:
+        largest = max(needs, key=lambda key: needs[key])
+        breakdown = ", ".join(
+            f"{key} {pools[key].max_size_per_az} x {needs[key] // pools[key].max_size_per_az}"
+            for key in needs
+        )
+        yield ConfigProblem(
+            f"{path}.vpcCidr",
+            f"{cluster.vpc_cidr} gives each zone a /{subnet.prefixlen} private subnet of {usable} "
+            f"usable addresses, but the zone's nodes at their maxima need {needed} (maxSizePerAz "
+            f"x addresses per node: {breakdown}; {load_balancers} for internal load balancers); "
+            f"use a larger vpcCidr, or lower {largest}.maxSizePerAz",
+        )
 
 
 def _known(pool: NodePoolConfig) -> list[InstanceType]:
