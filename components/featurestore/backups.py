@@ -139,14 +139,6 @@ def backup_bucket(
     project = rondb.project
     child = pulumi.ResourceOptions(parent=parent)
     bucket = _private_bucket(parent, f"{name}-rondb-backups", project, key_arn, protect)
-    aws.s3.BucketVersioning(
-        f"{name}-rondb-backups",
-        bucket=bucket.id,
-        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-            status="Enabled"
-        ),
-        opts=child,
-    )
     aws.s3.BucketPolicy(
         f"{name}-rondb-backups",
         bucket=bucket.id,
@@ -181,13 +173,24 @@ def _private_bucket(
     key_arn: pulumi.Input[str] | None,
     protect: bool,
 ) -> aws.s3.Bucket:
-    """A bucket with no public access and no ACLs, encrypted by `key_arn` (else SSE-S3)."""
+    """A versioned bucket with no public access and no ACLs, encrypted by `key_arn` or SSE-S3.
+
+    Its lifecycle, set by the caller, must expire the noncurrent versions.
+    """
     child = pulumi.ResourceOptions(parent=parent)
     bucket = aws.s3.Bucket(
         name,
         force_destroy=False,
         tags=project_tags(project),
         opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+    )
+    aws.s3.BucketVersioning(
+        name,
+        bucket=bucket.id,
+        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+            status="Enabled"
+        ),
+        opts=child,
     )
     aws.s3.BucketPublicAccessBlock(
         name,
@@ -240,17 +243,9 @@ def _read_audit(
     a bucket whose default encryption is SSE-KMS.
     """
     child = pulumi.ResourceOptions(parent=parent)
+    # Versioned (as every private bucket), so that deleting a log object does not erase who
+    # read the backups: the deleted record stays recoverable for DELETED_AUDIT_LOG_DAYS.
     logs = _private_bucket(parent, f"{name}-rondb-backup-audit", rondb.project, None, protect)
-    # Versioned, so that deleting a log object does not erase who read the backups: the
-    # deleted record stays recoverable for DELETED_AUDIT_LOG_DAYS.
-    aws.s3.BucketVersioning(
-        f"{name}-rondb-backup-audit",
-        bucket=logs.id,
-        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-            status="Enabled"
-        ),
-        opts=child,
-    )
     aws.s3.BucketLifecycleConfiguration(
         f"{name}-rondb-backup-audit",
         bucket=logs.id,

@@ -9,7 +9,7 @@ graph of the plan (`PlanGraph.requirements`), scoped to the object's cluster.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from fsctl.preflight.model import (
@@ -104,19 +104,26 @@ def absent(check: str, resource: Resource, what: str, why: str, fix: str) -> Fin
 # --- the checks --------------------------------------------------------------------------------
 
 
+def _waits_for_addons(
+    check: str, graph: PlanGraph, resource: Resource, required: Mapping[str, str]
+) -> Iterator[Finding]:
+    """`resource` waits for each add-on of `required` (name -> why) of its cluster."""
+    present = addons(graph, graph.cluster_of(resource.urn))
+    for name, why in required.items():
+        addon = present.get(name)
+        if addon is None:
+            yield absent(
+                check, resource, f"the `{name}` add-on", why, f"Add the `{name}` EKS add-on"
+            )
+        elif not graph.waits_for(resource.urn, addon.urn):
+            yield missing_edge(check, resource.label, resource, addon, why)
+
+
 def nodes_after_node_addons(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]:
     """Node groups wait for the CNI, kube-proxy and the pod identity agent of their cluster."""
     check = "nodes-after-node-addons"
     for group in graph.of_type(NODE_GROUP):
-        present = addons(graph, graph.cluster_of(group.urn))
-        for name, why in NODE_ADDONS.items():
-            addon = present.get(name)
-            if addon is None:
-                yield absent(
-                    check, group, f"the `{name}` add-on", why, f"Add the `{name}` EKS add-on"
-                )
-            elif not graph.waits_for(group.urn, addon.urn):
-                yield missing_edge(check, group.label, group, addon, why)
+        yield from _waits_for_addons(check, graph, group, NODE_ADDONS)
 
 
 def nodes_after_role_policies(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]:
@@ -169,15 +176,7 @@ def pods_after_compute_addons(graph: PlanGraph, _: PreflightContext) -> Iterator
     for resource in workloads(graph):
         if not pods_of(resource):
             continue
-        present = addons(graph, graph.cluster_of(resource.urn))
-        for name, why in AFTER_COMPUTE_ADDONS.items():
-            addon = present.get(name)
-            if addon is None:
-                yield absent(
-                    check, resource, f"the `{name}` add-on", why, f"Add the `{name}` EKS add-on"
-                )
-            elif not graph.waits_for(resource.urn, addon.urn):
-                yield missing_edge(check, resource.label, resource, addon, why)
+        yield from _waits_for_addons(check, graph, resource, AFTER_COMPUTE_ADDONS)
 
 
 def volumes_after_storage_driver(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]:
