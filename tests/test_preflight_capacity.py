@@ -10,6 +10,7 @@ import pytest
 from components.nodes.instance_catalogue import catalogue, instance_type, known_types
 from components.nodes.node_capacity import allocatable, kube_reserved_cpu_millicores
 from fsctl.preflight import capacity_volumes, quotas, readiness
+from fsctl.preflight.chart_facts import rondb_backup_sidecar
 from infra.config import ConfigError, parse_stack_config
 from tests.preflight_graphs import CONTEXT, graph_of, resource
 from tests.preflight_plans import real_plan, resources_of, run_checks
@@ -79,8 +80,10 @@ def test_a_data_node_bigger_than_its_instances_is_refused(config: dict[str, Any]
     search["instanceTypes"] = ["r6i.large"]
     search["rondb"] = {"dataNodeMemoryMiB": 61440}
     message = problems(config)[f"{PROJECT}.rondb.dataNodeMemoryMiB"]
-    room = allocatable(instance_type("r6i.large")).memory_mib - 120
+    # Daemonsets take 120 MiB, the data node's backup sidecar 300 (rondb-helm ndbd.yaml:323-345).
+    room = allocatable(instance_type("r6i.large")).memory_mib - 120 - 300
     assert f"Set dataNodeMemoryMiB to at most {room}" in message
+    assert "300 MiB backup sidecar" in message
     assert "instanceTypes" in message
     search["rondb"] = {"dataNodeMemoryMiB": room}
     parse_stack_config(config)
@@ -190,3 +193,17 @@ def test_io2_below_its_minimum_iops_is_refused() -> None:
             release["inputs"]["values"]["resources"]["requests"]["storage"]["ndbmtdGiB"] = 50
     messages = [f.message for f in run_checks(capacity_volumes.CHECKS, document)]
     assert any("gets 50 IOPS, under io2's minimum of 100" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("values", "request_"),
+    [
+        ({"backups": {"enabled": True}}, (300, 300)),
+        ({"backups": {"enabled": True}, "staticCpuManagerPolicy": True}, (1000, 300)),
+        ({"backups": {"enabled": False}}, (0, 0)),
+    ],
+)
+def test_data_nodes_carry_their_backup_sidecar(
+    values: dict[str, Any], request_: tuple[int, int]
+) -> None:
+    assert rondb_backup_sidecar(values) == request_

@@ -45,18 +45,19 @@ def test_a_data_node_bigger_than_every_admitting_type_is_reported() -> None:
     _rondb(document, "realtime-ads")["resources"]["limits"]["memory"]["ndbmtdsMiB"] = 200000
     (finding,) = run_checks(capacity_pods.CHECKS, document)
     assert finding.severity == "error"
-    assert "(ndbmtd) requests 8000m CPU and 200000 MiB" in finding.message
+    assert "(ndbmtd) requests 8300m CPU and 200300 MiB" in finding.message
     assert "the largest, r7i.4xlarge, leaves" in finding.message
     assert "stays Pending" in finding.message
 
 
 def test_data_node_cpus_count_as_its_request() -> None:
-    # rondb-helm sets only limits on the data node: they are its requests (Guaranteed QoS).
+    # rondb-helm sets only limits on the data node: they are its requests (Guaranteed QoS); its
+    # backup sidecar adds 300m.
     document = real_plan("dev")
     _rondb(document, "core-search")["resources"]["limits"]["cpus"]["ndbmtds"] = 2
     (finding,) = run_checks(capacity_pods.CHECKS, document)
-    assert "requests 2000m CPU" in finding.message
-    assert "r6i.large, leaves 1775m CPU" in finding.message
+    assert "requests 2300m CPU" in finding.message
+    assert "r6i.large, leaves 1750m CPU" in finding.message
 
 
 def test_a_kafka_broker_over_its_pool_is_reported() -> None:

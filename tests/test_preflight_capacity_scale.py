@@ -27,8 +27,8 @@ def test_an_hpa_maximum_beyond_the_node_groups_is_an_error_on_prod() -> None:
         f"core-search-eu-central-1{zone}" for zone in "abc"
     }
     assert all(f.severity == "error" for f in findings)
-    # 48,200m per zone over an r6i.2xlarge's 7,755m (8,000 less 90m kubelet, 155m daemonsets).
-    assert "request 48200m CPU" in findings[0].message
+    # 48,500m per zone over an r6i.2xlarge's 7,730m (8,000 less 90m kubelet, 180m daemonsets).
+    assert "request 48500m CPU" in findings[0].message
     assert "Raise maxSizePerAz to at least 7" in findings[0].message
     assert "search-arrow-flight" in findings[0].message
 

@@ -51,6 +51,9 @@ DATA_NODE_STATEFUL_SET_PREFIX = "node-group-"
 
 CHART_COMMIT = "7388b1579a195bb7ff6385f28ca3a860b83455eb"
 """rondb-helm tag v0.8.0, where the facts below come from (file:line at this commit)."""
+BACKUP_SIDECAR_MEMORY_MIB = 300
+"""The data nodes' `rclone-listener` sidecar, which backups (always on here) add to every data
+node pod, requests 300Mi beside the data node (templates/ndbd.yaml:323-345)."""
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,9 @@ from components.nodes.node_group_plan import (
     ZONE_LABEL,
 )
 
-# Cruise Control only exports metrics through the Prometheus JMX exporter (the Kafka CRD
-# rejects the Strimzi metrics reporter for it); these rules are Strimzi's example.
+# Cruise Control only exports metrics through the Prometheus JMX exporter (the operator
+# rejects the Strimzi metrics reporter for it, though the CRD's enum allows it); these rules
+# are Strimzi's example.
 _CRUISE_CONTROL_JMX_RULES: dict[str, Any] = {
     "lowercaseOutputName": True,
     "rules": [

@@ -11,8 +11,9 @@ One Kafka cluster per EKS cluster, in KRaft mode with node pools keyed by zone:
 
 Every pool is pinned to its zone by required node affinity: EBS volumes are zonal, so a pod
 must come back in the zone of its volume, and the autoscaler can add a node there because
-node groups are per zone. Kafka is a shared service and runs on the untainted system pool
-(`featurestore.io/node-pool=system`), never on a project's dedicated nodes.
+node groups are per zone. Brokers and controllers run on Kafka's own tainted pool
+(`featurestore.io/dedicated=kafka`, one node group per zone), never on a project's dedicated
+nodes; the entity operator and Cruise Control run on the system pool.
 
 Durability: rack awareness on `topology.kubernetes.io/zone` places the replicas of a
 partition in different zones; with replication factor 3 and `min.insync.replicas` 2, losing

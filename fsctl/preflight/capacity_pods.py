@@ -24,6 +24,7 @@ from components.nodes.node_capacity import (
     allocatable,
 )
 from fsctl.preflight.chart_data import ChartData, Release, releases, with_chart_data
+from fsctl.preflight.chart_facts import rondb_backup_sidecar
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, Resource, value_at
 from fsctl.preflight.workload_needs import (
     NodeGroupShape,
@@ -168,10 +169,13 @@ def chart_request(release: Release, component: str) -> Request:
     """What one pod of a release's component asks for, from the merged values."""
     if release.chart_name == "rondb":
         cpu_path, memory_path = _RONDB_RESOURCES.get(component, (None, None))
-        return Request(
+        request = Request(
             round(_number(release.merged, cpu_path) * 1000),
             round(_number(release.merged, memory_path)),
         )
+        if component == "ndbmtd":
+            request = request + Request(*rondb_backup_sidecar(release.merged))
+        return request
     path = _CHART_RESOURCES.get((release.chart_name, component))
     return container_request(value_at(release.merged, path)) if path else NOTHING
 

@@ -99,6 +99,22 @@ def _strimzi(release: str, values: Values) -> tuple[str, frozenset[str]]:
     return account, frozenset({account} if value_at(values, "serviceAccountCreate") else ())
 
 
+BACKUP_SIDECAR_MILLICORES = 300
+BACKUP_SIDECAR_STATIC_CPU_MILLICORES = 1000
+BACKUP_SIDECAR_MEMORY_MIB = 300
+"""With backups on, every data node pod runs the `rclone-listener` sidecar: 300m (a whole core
+under `staticCpuManagerPolicy`) and 300Mi (RONDB_COMMIT templates/ndbd.yaml:323-345)."""
+
+
+def rondb_backup_sidecar(values: Values) -> tuple[int, int]:
+    """The data node's backup sidecar request (millicores, MiB); nothing with backups off."""
+    if not rondb_backups_enabled(values):
+        return 0, 0
+    static = bool(value_at(values, "staticCpuManagerPolicy"))
+    cpu = BACKUP_SIDECAR_STATIC_CPU_MILLICORES if static else BACKUP_SIDECAR_MILLICORES
+    return cpu, BACKUP_SIDECAR_MEMORY_MIB
+
+
 def rondb_backups_enabled(values: Values) -> bool:
     """rondb-helm `rondb.backups.isEnabled` (templates/shared_templates/_helpers.tpl:462-468)."""
     return bool(value_at(values, "backups.enabled"))

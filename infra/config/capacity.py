@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from components.featurestore.rondb import BACKUP_SIDECAR_MEMORY_MIB
 from components.federation.endpoints import ENDPOINTS
 from components.network.subnet_plan import SubnetTier, subnet_cidr, vpc_prefix_problems
 from components.nodes.instance_catalogue import InstanceType, instance_type
@@ -99,15 +100,16 @@ def _data_node_fits(path: str, project: ProjectConfig) -> Iterator[ConfigProblem
     if not types:
         return
     smallest = min(types, key=lambda t: allocatable(t).memory_mib)
-    room = allocatable(smallest).memory_mib - DAEMONSET_MEMORY_MIB
+    room = allocatable(smallest).memory_mib - DAEMONSET_MEMORY_MIB - BACKUP_SIDECAR_MEMORY_MIB
     wanted = project.rondb.data_node_memory_mib
     if wanted > room:
         yield ConfigProblem(
             f"{path}.rondb.dataNodeMemoryMiB",
             f"is {wanted} MiB, but a {smallest.name} node ({smallest.memory_gib:g} GiB, one of "
-            f"instanceTypes {', '.join(project.instance_types)}) leaves {room} MiB to pods after "
-            "the kubelet's and system reservations and the daemonsets; the data node would stay "
-            f"Pending. Set dataNodeMemoryMiB to at most {room} or use larger instanceTypes",
+            f"instanceTypes {', '.join(project.instance_types)}) leaves {room} MiB to the data "
+            "node after the kubelet's and system reservations, the daemonsets and the pod's "
+            f"{BACKUP_SIDECAR_MEMORY_MIB} MiB backup sidecar; the data node would stay Pending. "
+            f"Set dataNodeMemoryMiB to at most {room} or use larger instanceTypes",
         )
 
 
