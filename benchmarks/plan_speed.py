@@ -1,14 +1,18 @@
 """How fast the real stack program plans under the mock cloud, against the SDK's floor.
 
 For stacks of 1, 3, 10 and 30 clusters (5 projects each, non-overlapping 10.x.0.0/16 ranges)
-it times `run_program` on `infra.program.main` (as `fsctl plan` runs it, with its process
-tuning), and two "bare" programs that register as many plain resources of a dummy type under
-the same mocks: one under the interpreter's default settings (the floor a plain Pulumi program
-gets) and one with the plan's own tuning (like for like). The runs of one size alternate
-(plan, floor, tuned floor, plan, ...) so that a drift in the machine's speed hits all three
-alike; each figure is the median of its runs and each ratio the median of the per-round
-ratios. Absolute times are noisy on a shared machine: compare the ratios between machines
-and commits.
+it times what `fsctl plan` does once its modules are imported: `run_program` on
+`infra.program.main` with the command's process tuning, then `write_plan`. Beside it, two
+"bare" programs register as many plain resources of a dummy type under the same mocks: one
+under the interpreter's default settings (the floor a plain Pulumi program gets) and one with
+the plan's own tuning (like for like). The runs of one size alternate (plan, floor, tuned
+floor, plan, ...) so that a drift in the machine's speed hits all three alike; each figure is
+the median of its runs and each ratio the median of the per-round ratios. Absolute times are
+noisy on a shared machine: compare the ratios between machines and commits.
+
+Per size it prints the cost per resource, the marginal cost of the resources added since the
+previous size, and the tuned floor's own cost per resource against the smallest stack's: the
+SDK's registrations get dearer as the heap grows, and that part is not the program's.
 
 It exits 1 when the plan at 10 clusters costs more than `--max-ratio` times the default floor,
 or when the plan's cost per resource grows by more than `--max-growth` from the smallest to
@@ -25,15 +29,18 @@ import argparse
 import gc
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pulumi
 
-from fsctl.plan.offline import Plan, engine_config_value, run_program
+from fsctl.plan.offline import Plan, engine_config_value, run_program, write_plan
+from fsctl.plan.process import batch_collections
 
 CLUSTER_COUNTS = (1, 3, 10, 30)
 PROJECTS_PER_CLUSTER = 5
@@ -100,10 +107,13 @@ def bare_program(count: int) -> Callable[[], None]:
 
 
 def run_stack(clusters: int) -> Plan:
-    """Plan a generated stack as `fsctl plan` does."""
+    """Plan a generated stack and write the plan, as `fsctl plan` does."""
     from infra.program import main as stack_program  # noqa: PLC0415 - `--floor` needs no infra
 
-    return run_program(stack_program, stack="bench", project=PROJECT, config=stack_config(clusters))
+    plan = run_program(stack_program, stack="bench", project=PROJECT, config=stack_config(clusters))
+    with tempfile.TemporaryDirectory() as scratch, batch_collections():
+        write_plan(plan, Path(scratch) / "plan")
+    return plan
 
 
 def run_floor(resources: int, *, tuned: bool) -> Plan:
@@ -148,6 +158,16 @@ class Row:
         """The plan's cost of one resource."""
         return 1000 * self.plan_seconds / self.resources
 
+    @property
+    def tuned_floor_ms_per_resource(self) -> float:
+        """The like-for-like floor's cost of one resource."""
+        return 1000 * self.tuned_floor_seconds / self.resources
+
+    def marginal_ms_per_resource(self, previous: Row) -> float:
+        """The plan's cost of each resource added since a smaller stack."""
+        added = self.resources - previous.resources
+        return 1000 * (self.plan_seconds - previous.plan_seconds) / added
+
 
 def measure(clusters: int, repeat: int, budget: float) -> Row:
     """Alternate plan and floor runs of one size; stop early past `budget` seconds."""
@@ -185,15 +205,23 @@ def table(rows: Sequence[Row]) -> str:
     """The measurements, with ratios to the floors and to the smallest stack."""
     header = (
         f"{'clusters':>8}  {'resources':>9}  {'rounds':>6}  {'plan s':>7}  {'floor s':>7}  "
-        f"{'plan/floor':>10}  {'like for like':>13}  {'ms/res':>6}  {'ms/res vs first':>15}"
+        f"{'plan/floor':>10}  {'like for like':>13}  {'ms/res':>6}  {'ms/res vs first':>15}  "
+        f"{'marginal ms/res':>15}  {'tuned floor vs first':>20}"
     )
     lines = [header, "-" * len(header)]
-    baseline = rows[0].ms_per_resource
-    for row in rows:
+    first = rows[0]
+    for previous, row in zip([None, *rows], rows, strict=False):
+        marginal = (
+            f"{row.marginal_ms_per_resource(previous):>15.2f}"
+            if previous and row.resources > previous.resources
+            else f"{'-':>15}"
+        )
+        floor_growth = row.tuned_floor_ms_per_resource / first.tuned_floor_ms_per_resource
         lines.append(
             f"{row.clusters:>8}  {row.resources:>9}  {row.rounds:>6}  {row.plan_seconds:>7.2f}  "
             f"{row.floor_seconds:>7.2f}  {row.ratio:>9.2f}x  {row.like_for_like:>12.2f}x  "
-            f"{row.ms_per_resource:>6.2f}  {row.ms_per_resource / baseline:>14.2f}x"
+            f"{row.ms_per_resource:>6.2f}  {row.ms_per_resource / first.ms_per_resource:>14.2f}x  "
+            f"{marginal}  {floor_growth:>19.2f}x"
         )
     return "\n".join(lines)
 
@@ -249,9 +277,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"measured {clusters} cluster(s)", file=sys.stderr, flush=True)
     print(table(rows))
     print(
-        "\nplan/floor: the real program over a bare program registering as many dummy "
-        "resources under the same mocks, default settings; like for like: over the bare "
-        f"program with the plan's GC tuning. Total {time.perf_counter() - started:.0f} s."
+        "\nplan: the program run and its plan written, as `fsctl plan` does after its imports; "
+        "plan/floor: over a bare program registering as many dummy resources under the same "
+        "mocks, default settings; like for like: over the bare program with the plan's GC "
+        "tuning; marginal: the cost of each resource added since the row above. "
+        f"Total {time.perf_counter() - started:.0f} s."
     )
     problems = verdicts(rows, arguments.max_ratio, arguments.max_growth)
     for problem in problems:

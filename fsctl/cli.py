@@ -7,25 +7,30 @@ line per problem on stderr and no traceback).
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
-from fsctl.diff import command as diff_command
-from fsctl.drift import command as drift_command
 from fsctl.errors import EXIT_ERROR, EXIT_OK, UserError
-from fsctl.plan import command as plan_command
-from fsctl.policy import command as policy_command
-from fsctl.preflight import command as preflight_command
 
 # Each command module adds its subcommand with `register(subparsers)`; the handler it sets
-# takes the parsed arguments and returns the exit code.
-COMMANDS = (plan_command, diff_command, policy_command, preflight_command, drift_command)
+# takes the parsed arguments and returns the exit code. A command imports only its own module:
+# each pulls in a different stack (the provider SDKs, the policy pack, boto3) that the others
+# would pay for at start-up.
+COMMANDS = {
+    "plan": "fsctl.plan.command",
+    "diff": "fsctl.diff.command",
+    "policy": "fsctl.policy.command",
+    "preflight": "fsctl.preflight.command",
+    "drift": "fsctl.drift.command",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run fsctl and return its exit code."""
-    arguments = _parser().parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    arguments = _parser(args[:1]).parse_args(args)
     try:
         code: int = arguments.handler(arguments)
     except UserError as error:
@@ -35,13 +40,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(first_argument: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser, with only the command the first argument names (all for `--help`, none).
+
+    A mistyped command gets them all, so that argparse lists the choices.
+    """
     parser = argparse.ArgumentParser(
         prog="fsctl", description="Plan, diff, check and audit the feature-store EKS stacks."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(commands)
+    named = [name for name in first_argument if name in COMMANDS]
+    for name in named or COMMANDS:
+        importlib.import_module(COMMANDS[name]).register(commands)
     return parser
 
 

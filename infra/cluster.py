@@ -262,7 +262,9 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             name,
             spec=kafka_spec(name, config),
             kubernetes_provider=kubernetes,
-            projects_ready=list(self.projects.values()),
+            project_namespaces={
+                project: store.namespace for project, store in self.projects.items()
+            },
             protect=protect_stateful,
             opts=in_cluster(*platform, *pools[KAFKA_NODE_POOL], storage, metrics),
         )

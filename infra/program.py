@@ -231,7 +231,7 @@ def main() -> None:
                 endpoints={
                     project: store.endpoint_hostnames for project, store in cluster.projects.items()
                 },
-                projects=dict(cluster.projects),
+                projects={project: store.namespace for project, store in cluster.projects.items()},
                 kubernetes_provider=cluster.control_plane.kubernetes_provider,
             )
             for name, cluster in clusters.items()

@@ -249,6 +249,25 @@ def test_plan_creates_the_manifests_directory(fsctl: Fsctl) -> None:
     assert len(manifests) == len(kubernetes_objects)
 
 
+def test_manifests_hold_the_plans_objects_with_embedded_files_as_literal_blocks(
+    fsctl: Fsctl,
+) -> None:
+    result = fsctl("--stack", "dev")
+    assert result.code == 0, result.err
+    config_map = next(
+        resource
+        for resource in result.document()["resources"]
+        if resource["type"] == "kubernetes:core/v1:ConfigMap"
+        and resource["name"].endswith("kafka-mirror-search")
+    )
+    path = result.out_dir / "manifests" / "core" / "ConfigMap-kafka-kafka-mirror-search.yaml"
+    text = path.read_text()
+    # The same object the plan records, embedded file included, character for character.
+    assert yaml.safe_load(text)["data"] == config_map["inputs"]["data"]
+    # A reviewer reads the embedded kustomization line by line, not as one quoted string.
+    assert "  kustomization.yaml: |\n    apiVersion: kustomize.config.k8s.io/v1beta1\n" in text
+
+
 def test_table_summary_lists_resource_types_and_clusters(
     planned: Callable[[str], Planned],
 ) -> None:

@@ -7,6 +7,7 @@ test: a typo in a secret name, a path or a namespace fails here.
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 
 from components.kafka.spec import KafkaSpec, ProjectKafka
 from components.kafka.validation import kafka_problems
+from fsctl.preflight.model import PlanGraph
 from tests.conftest import PROJECT_ROOT
 
 KUBERNETES_VERSION = "1.33"
@@ -271,3 +273,25 @@ def test_a_mirror_that_cannot_exist_is_a_spec_problem(
         projects=projects,
     )
     assert any(words in str(problem) for problem in kafka_problems(spec)), kafka_problems(spec)
+
+
+def test_the_mirrors_access_in_a_project_namespace_waits_for_it_not_for_its_workloads(
+    written_plans: dict[str, Path], stack: str
+) -> None:
+    graph = PlanGraph.from_json(json.loads((written_plans[stack] / "resources.json").read_text()))
+    by_name = {resource.name: resource.urn for resource in graph.resources}
+    checked = 0
+    for access in graph.of_type(
+        "kubernetes:rbac.authorization.k8s.io/v1:Role",
+        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    ):
+        cluster = graph.cluster_of(access.urn)
+        namespace = f"{cluster}-{access.inputs['metadata']['namespace']}"
+        if f"{namespace}-namespace" not in by_name:
+            continue  # a client namespace the Kafka component creates itself
+        checked += 1
+        assert graph.waits_for(access.urn, by_name[f"{namespace}-namespace"]), access.name
+        assert graph.waits_for(access.urn, by_name[f"{cluster}-kafka-eu-central-1a"]), access.name
+        # The credentials reach a project before its RonDB release has finished installing.
+        assert not graph.waits_for(access.urn, by_name[f"{namespace}-rondb"]), access.name
+    assert checked >= 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import io
 import json
 import re
@@ -63,8 +64,8 @@ def _commands(program: str) -> list[list[str]]:
 def _fsctl_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fsctl", exit_on_error=False)
     commands = parser.add_subparsers(dest="command", required=True)
-    for command in cli.COMMANDS:
-        command.register(commands)
+    for module in cli.COMMANDS.values():
+        importlib.import_module(module).register(commands)
     return parser
 
 

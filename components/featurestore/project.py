@@ -67,6 +67,8 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         )
         manifests = namespace_manifests(namespace)
         namespace_object = apply_manifest(f"{name}-namespace", manifests[0], on_cluster)
+        self.namespace = namespace_object
+        """The project's namespace: what an object another component puts in it waits for."""
         # The namespace already waits for everything the project waits for: objects inside it
         # wait for the namespace alone, which keeps the order and spares the SDK expanding the
         # same components' children again for every object.

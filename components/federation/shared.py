@@ -32,7 +32,7 @@ class Member:
     endpoints: Mapping[str, Mapping[str, pulumi.Input[str]]]
     """project -> endpoint (rdrs, mysql, arrow-flight) -> load balancer host name."""
     projects: Mapping[str, pulumi.Resource]
-    """project -> what must exist before its namespace takes a network policy."""
+    """project -> its namespace, which must exist before it takes a network policy."""
     kubernetes_provider: pulumi.ProviderResource
 
 

@@ -123,14 +123,14 @@ class StrimziKafka(pulumi.ComponentResource):
         *,
         spec: KafkaSpec,
         kubernetes_provider: k8s.Provider,
-        projects_ready: Sequence[pulumi.Resource] = (),
+        project_namespaces: Mapping[str, pulumi.Resource] | None = None,
         protect: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Create everything of `spec`; `protect` guards the resources whose loss loses data.
 
-        `projects_ready` are what creates the projects' namespaces: the credential mirror's
-        roles in them wait for it.
+        `project_namespaces` are the projects' namespaces by name: the credential mirror's
+        roles in one wait for it.
 
         Raises `ValueError` naming every problem of an invalid spec before creating anything.
         """
@@ -139,10 +139,14 @@ class StrimziKafka(pulumi.ComponentResource):
         waits_for = component_dependencies(opts)
 
         def options(*depends_on: pulumi.Resource, stateful: bool = False) -> pulumi.ResourceOptions:
+            # A child that waits for another child (the namespace at least) already waits,
+            # through it, for what the component waits for: naming that list again would only
+            # lengthen the SDK's dependency walk for every registration (benchmarks/
+            # plan_compare.py proves the order unchanged). Only a first child names it.
             return pulumi.ResourceOptions(
                 parent=self,
                 provider=kubernetes_provider,
-                depends_on=[*depends_on, *waits_for],
+                depends_on=list(depends_on) or list(waits_for),
                 protect=protect and stateful,
             )
 
@@ -219,7 +223,14 @@ class StrimziKafka(pulumi.ComponentResource):
             if manifest["kind"] in ("KafkaTopic", "KafkaUser"):
                 create(manifest, self.kafka)
 
-        self._create_credential_mirrors(name, spec, options, namespace, projects_ready)
+        self._create_credential_mirrors(
+            name,
+            spec,
+            options,
+            namespace,
+            project_namespaces=project_namespaces or {},
+            waits_for=waits_for,
+        )
 
         self.namespace = spec.namespace
         self.bootstrap_servers = bootstrap_address(spec)
@@ -244,7 +255,9 @@ class StrimziKafka(pulumi.ComponentResource):
         spec: KafkaSpec,
         options: Callable[..., pulumi.ResourceOptions],
         namespace: k8s.core.v1.Namespace,
-        projects_ready: Sequence[pulumi.Resource],
+        *,
+        project_namespaces: Mapping[str, pulumi.Resource],
+        waits_for: Sequence[pulumi.Resource],
     ) -> None:
         """Per project, the mirror of its client credentials into its namespaces."""
         # Removing a client namespace from the config must not delete what runs in it.
@@ -263,8 +276,13 @@ class StrimziKafka(pulumi.ComponentResource):
             for manifest in mirror_manifests(spec, project):
                 apply_manifest(f"{name}-{object_key(manifest)}", manifest, options(namespace))
             for target in credential_namespaces(spec, project):
-                ready = (
-                    [client_namespaces[target]] if target in client_namespaces else projects_ready
-                )
+                ready: list[pulumi.Resource]
+                if target in client_namespaces:
+                    ready = [client_namespaces[target]]
+                else:
+                    # A project's namespace does not wait for Kafka's node pool: a role in it
+                    # names the component's own dependencies as well.
+                    own = [project_namespaces[target]] if target in project_namespaces else []
+                    ready = [*own, *waits_for]
                 for manifest in mirror_access_manifests(spec, project, target):
                     apply_manifest(f"{name}-{object_key(manifest)}", manifest, options(*ready))
