@@ -9,19 +9,22 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, Policy
 
 from policies import (
+    availability,
     eks,
     federation,
+    helm,
     iam,
     identity,
     kafka,
     kafka_access,
     kafka_autoscaling,
-    kubernetes,
     logs,
     namespaces,
     network,
     nodes,
+    pod_security,
     s3,
+    storage_classes,
     workloads,
 )
 
@@ -34,9 +37,12 @@ ALL_POLICIES: list[Policy] = [
     *eks.POLICIES,
     *nodes.POLICIES,
     *iam.POLICIES,
-    *kubernetes.POLICIES,
+    *storage_classes.POLICIES,
+    *availability.POLICIES,
+    *helm.POLICIES,
     *kafka.POLICIES,
     *s3.POLICIES,
+    *pod_security.POLICIES,
     *workloads.POLICIES,
     *namespaces.POLICIES,
     *kafka_access.POLICIES,

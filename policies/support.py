@@ -18,6 +18,7 @@ from typing import Any
 
 from pulumi_policy import (
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -213,6 +214,11 @@ def object_name(props: Mapping[str, Any], fallback: str) -> str:
 def namespace_of(props: Mapping[str, Any]) -> str:
     """A Kubernetes object's namespace; `default` when unset."""
     return text(metadata(props).get("namespace")) or "default"
+
+
+def cluster_of(resource: PolicyResource) -> str:
+    """A Kubernetes object's cluster: the URN of its provider (each cluster has its own)."""
+    return resource.provider.urn if resource.provider is not None else ""
 
 
 def camel_path(path: str) -> str:

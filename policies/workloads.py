@@ -1,235 +1,34 @@
-"""Workload hardening for every pod template the stack renders.
+"""Workload hygiene for every pod template the stack renders (`pod_templates`).
 
-Pod templates are in Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs and bare
-Pods, and in the `template` blocks of Strimzi's Kafka and KafkaNodePool resources, where the
-program sets pod and container settings that the operator merges into the pods it creates.
-Helm charts render their own pods from values; `fsctl preflight` checks those values.
+Images are pinned, memory is requested and bounded, and only pods that call the API server
+mount a service account token.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import Policy, ResourceValidationArgs, ResourceValidationPolicy
 
+from policies.pod_templates import (
+    KAFKA,
+    KUBERNETES_WORKLOADS,
+    NODE_POOL,
+    mapping_at,
+    pod_templates,
+)
 from policies.support import (
     is_false,
-    is_true,
     mapping,
     matches_any,
-    namespace_of,
     object_name,
     resource_policy,
-    sequence,
     string_list,
-    strings,
     text,
     threshold,
 )
-
-KUBERNETES_WORKLOADS = {
-    "kubernetes:apps/v1:Deployment": ("spec", "template"),
-    "kubernetes:apps/v1:StatefulSet": ("spec", "template"),
-    "kubernetes:apps/v1:DaemonSet": ("spec", "template"),
-    "kubernetes:apps/v1:ReplicaSet": ("spec", "template"),
-    "kubernetes:batch/v1:Job": ("spec", "template"),
-    "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template"),
-    "kubernetes:core/v1:Pod": (),
-}
-KAFKA = "kubernetes:kafka.strimzi.io/v1:Kafka"
-NODE_POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool"
-# Strimzi component -> (path to its spec, the container templates it takes).
-_KAFKA_COMPONENTS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "kafka": (("spec", "kafka"), ("kafkaContainer", "initContainer")),
-    "cruiseControl": (("spec", "cruiseControl"), ("cruiseControlContainer",)),
-    "entityOperator": (
-        ("spec", "entityOperator"),
-        ("topicOperatorContainer", "userOperatorContainer"),
-    ),
-    "kafkaExporter": (("spec", "kafkaExporter"), ("container",)),
-}
-_RESOURCED_OPERATORS = ("topicOperator", "userOperator")
-_BASELINE_CAPABILITIES = {
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-}
-LEVELS = ("baseline", "restricted")
-
-
-@dataclass(frozen=True)
-class PodTemplate:
-    """One pod template: where it is, its pod-level settings and its containers."""
-
-    where: str
-    namespace: str
-    pod: Mapping[str, Any]
-    containers: Sequence[tuple[str, Mapping[str, Any]]]
-    operator_managed: bool
-
-
-def _walk(props: Mapping[str, Any], path: Sequence[str]) -> Mapping[str, Any]:
-    value: Mapping[str, Any] = props
-    for key in path:
-        value = mapping(value.get(key))
-    return value
-
-
-def pod_templates(args: ResourceValidationArgs) -> list[PodTemplate]:
-    """The pod templates of a resource; none for resources that have none."""
-    props = args.props
-    kind = args.resource_type.rsplit(":", 1)[-1]
-    name = f"{kind} {namespace_of(props)}/{object_name(props, args.name)}"
-    if args.resource_type in KUBERNETES_WORKLOADS:
-        template = _walk(props, KUBERNETES_WORKLOADS[args.resource_type])
-        spec = mapping(template.get("spec"))
-        containers = [
-            (text(mapping(item).get("name")) or "?", mapping(item))
-            for field in ("initContainers", "containers", "ephemeralContainers")
-            for item in sequence(spec.get(field))
-        ]
-        return [PodTemplate(name, namespace_of(props), spec, containers, False)]
-    if args.resource_type == NODE_POOL:
-        template = _walk(props, ("spec", "template"))
-        containers = [
-            (field, mapping(template.get(field))) for field in ("kafkaContainer", "initContainer")
-        ]
-        return [
-            PodTemplate(
-                f"{name} spec.template",
-                namespace_of(props),
-                mapping(template.get("pod")),
-                containers,
-                True,
-            )
-        ]
-    if args.resource_type == KAFKA:
-        found = []
-        for component, (path, container_fields) in _KAFKA_COMPONENTS.items():
-            spec = _walk(props, path)
-            if path[-1] not in mapping(props.get("spec")):
-                continue
-            template = mapping(spec.get("template"))
-            found.append(
-                PodTemplate(
-                    f"{name} spec.{component}.template",
-                    namespace_of(props),
-                    mapping(template.get("pod")),
-                    [(field, mapping(template.get(field))) for field in container_fields],
-                    True,
-                )
-            )
-        return found
-    return []
-
-
-def _security_problems(template: PodTemplate, level: str) -> Iterator[str]:
-    pod = template.pod
-    pod_context = mapping(pod.get("securityContext"))
-    for field in ("hostNetwork", "hostPID", "hostIPC"):
-        if is_true(pod.get(field)):
-            yield f"{template.where} shares the node's namespace ({field}); remove {field}"
-    for volume in sequence(pod.get("volumes")):
-        if "hostPath" in mapping(volume):
-            yield (
-                f"{template.where} mounts the node's filesystem (hostPath volume "
-                f"{text(mapping(volume).get('name'))}); use a persistent volume or emptyDir"
-            )
-    if text(mapping(pod_context.get("seccompProfile")).get("type")) == "Unconfined":
-        yield f"{template.where} turns seccomp off; set seccompProfile.type to RuntimeDefault"
-    restricted = level == "restricted"
-    for container_name, container in template.containers:
-        yield from _container_problems(template, pod_context, container_name, container, restricted)
-
-
-def _container_problems(
-    template: PodTemplate,
-    pod_context: Mapping[str, Any],
-    container_name: str,
-    container: Mapping[str, Any],
-    restricted: bool,
-) -> Iterator[str]:
-    where = f"{template.where} container {container_name}"
-    context = mapping(container.get("securityContext"))
-    capabilities = mapping(context.get("capabilities"))
-    added = set(strings(capabilities.get("add")))
-    if is_true(context.get("privileged")):
-        yield f"{where} is privileged; remove securityContext.privileged"
-    for port in sequence(container.get("ports")):
-        if mapping(port).get("hostPort"):
-            yield f"{where} binds a host port; remove hostPort and use a Service"
-    allowed_added = {"NET_BIND_SERVICE"} if restricted else _BASELINE_CAPABILITIES
-    if added - allowed_added:
-        yield (
-            f"{where} adds capabilities {', '.join(sorted(added - allowed_added))}; drop them "
-            f"(the {'restricted' if restricted else 'baseline'} level allows "
-            f"{'NET_BIND_SERVICE only' if restricted else 'the default set only'})"
-        )
-    if text(mapping(context.get("seccompProfile")).get("type")) == "Unconfined":
-        yield f"{where} turns seccomp off; set seccompProfile.type to RuntimeDefault"
-    if not restricted:
-        return
-    if not is_false(context.get("allowPrivilegeEscalation")):
-        yield f"{where} may escalate privileges; set securityContext.allowPrivilegeEscalation false"
-    if "ALL" not in strings(capabilities.get("drop")):
-        yield f"{where} keeps Linux capabilities; set securityContext.capabilities.drop [ALL]"
-    non_root = context.get("runAsNonRoot", pod_context.get("runAsNonRoot"))
-    if not is_true(non_root) or context.get("runAsUser", pod_context.get("runAsUser")) == 0:
-        yield f"{where} may run as root; set runAsNonRoot true (pod or container securityContext)"
-    seccomp = mapping(context.get("seccompProfile")) or mapping(pod_context.get("seccompProfile"))
-    # Unconfined is reported above, at whichever level sets it.
-    if text(seccomp.get("type")) not in ("RuntimeDefault", "Localhost", "Unconfined"):
-        yield (
-            f"{where} has no seccomp profile; set seccompProfile.type RuntimeDefault on the pod "
-            "securityContext"
-        )
-
-
-_LEVEL = threshold(
-    "level",
-    "string",
-    "restricted",
-    "Pod Security Standard the stack's own pod templates must meet.",
-    enum=list(LEVELS),
-)
-_OPERATOR_LEVEL = threshold(
-    "strimziLevel",
-    "string",
-    "restricted",
-    "Pod Security Standard Strimzi pod templates must meet (what the program sets in them).",
-    enum=list(LEVELS),
-)
-
-
-def pod_security_standard() -> ResourceValidationPolicy:
-    """Pod templates meet the Pod Security Standards level the config names."""
-
-    def check(args: ResourceValidationArgs) -> Iterator[str]:
-        for template in pod_templates(args):
-            level = (_OPERATOR_LEVEL if template.operator_managed else _LEVEL).string(args)
-            yield from _security_problems(template, level)
-
-    return resource_policy(
-        "pod-security-standard",
-        "Pod templates must meet the Pod Security Standards level set in the config.",
-        [*KUBERNETES_WORKLOADS, KAFKA, NODE_POOL],
-        check,
-        [_LEVEL, _OPERATOR_LEVEL],
-    )
-
 
 _FORBIDDEN_TAGS = string_list(
     "forbiddenTags", ("latest",), "Image tags that move, which no pod template may use."
@@ -271,7 +70,7 @@ def workload_image_pinned() -> ResourceValidationPolicy:
                     where = f"{template.where} container {container_name}"
                     yield from _image_problems(where, image, forbidden, digest)
         if args.resource_type == KAFKA:
-            image = text(_walk(args.props, ("spec", "kafka")).get("image"))
+            image = text(mapping_at(args.props, ("spec", "kafka")).get("image"))
             if image:
                 where = f"Kafka {object_name(args.props, args.name)} spec.kafka"
                 yield from _image_problems(where, image, forbidden, digest)
@@ -315,6 +114,9 @@ _RATIO = threshold(
     "OOM-killed by their neighbours.",
     minimum=1,
 )
+
+
+_RESOURCED_OPERATORS = ("topicOperator", "userOperator")
 
 
 def _strimzi_resources(args: ResourceValidationArgs) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -409,7 +211,6 @@ def workload_service_account_token() -> ResourceValidationPolicy:
 
 
 POLICIES: list[Policy] = [
-    pod_security_standard(),
     workload_image_pinned(),
     workload_memory_bounded(),
     workload_service_account_token(),

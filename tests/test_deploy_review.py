@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from components.kafka.clients import KUBECTL_IMAGES
-from fsctl.plan.mockcloud import ACCOUNT_ID, MockCloud
+from fsctl.plan.mock_account import ACCOUNT_ID
+from fsctl.plan.mockcloud import MockCloud
 from fsctl.plan.offline import Plan, run_program
 from fsctl.preflight.model import PlanGraph
 from infra.config import ConfigError, parse_stack_config

@@ -10,13 +10,9 @@ from typing import Any
 import pytest
 
 from fsctl import cli
-from fsctl.diff.compare import (
-    Change,
-    diff_plans,
-    load_plan,
-    render_markdown,
-    value_changes,
-)
+from fsctl.diff.compare import Change, diff_plans, value_changes
+from fsctl.diff.load import load_plan
+from fsctl.diff.render import render_markdown
 from fsctl.errors import UserError
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import Plan, write_plan

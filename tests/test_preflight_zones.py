@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 
 from fsctl.cli import main
-from fsctl.preflight import zones
+from fsctl.preflight import zone_rules, zones
 from fsctl.preflight.chart_data import chart_data_dir, load_chart_data
 from fsctl.preflight.model import PlanGraph
+from fsctl.preflight.zone_model import ZoneOutcome
 from tests.preflight_plans import real_plan, resources_of, run_checks
 
 
-def _report(document: dict[str, Any]) -> list[zones.ZoneOutcome]:
+def _report(document: dict[str, Any]) -> list[ZoneOutcome]:
     data = load_chart_data(chart_data_dir())
     assert data is not None
     return zones.zone_report(PlanGraph.from_json(document), data)
@@ -51,7 +52,7 @@ def test_one_data_replica_fails_every_zone() -> None:
 
 def test_a_topic_needing_every_replica_in_sync_stops_writes() -> None:
     document = real_plan("prod")
-    for topic in resources_of(document, zones.KAFKA_TOPIC):
+    for topic in resources_of(document, zone_rules.KAFKA_TOPIC):
         if topic["inputs"]["metadata"]["name"] == "ads.features.online":
             topic["inputs"]["spec"]["config"]["min.insync.replicas"] = 3
     failures = _failures(document)
@@ -61,7 +62,7 @@ def test_a_topic_needing_every_replica_in_sync_stops_writes() -> None:
 
 def test_controllers_in_one_zone_lose_the_quorum_with_it() -> None:
     document = real_plan("prod")
-    for pool in resources_of(document, zones.KAFKA_NODE_POOL):
+    for pool in resources_of(document, zone_rules.KAFKA_NODE_POOL):
         if pool["name"].startswith("core-pool-controller-"):
             pool["inputs"]["spec"]["replicas"] = 1 if pool["name"].endswith("1a") else 0
     failures = _failures(document)
@@ -73,10 +74,10 @@ def test_a_single_nat_is_named_as_the_single_point_of_failure() -> None:
     document = real_plan("prod")
     nat_a = next(
         n["outputs"]["arn"].rpartition("/")[2]
-        for n in resources_of(document, zones.NAT_GATEWAY)
+        for n in resources_of(document, zone_rules.NAT_GATEWAY)
         if n["name"] == "core-nat-eu-central-1a"
     )
-    for route in resources_of(document, zones.ROUTE):
+    for route in resources_of(document, zone_rules.ROUTE):
         if route["inputs"].get("natGatewayId") and route["name"].startswith("core-"):
             route["inputs"]["natGatewayId"] = nat_a
     (failure,) = _failures(document)
@@ -94,7 +95,7 @@ def test_dev_single_nat_and_two_replicas_only_warn() -> None:
 
 def test_a_budget_that_blocks_rescheduled_pods_fails_drains() -> None:
     document = real_plan("prod")
-    for pdb in resources_of(document, zones.PDB):
+    for pdb in resources_of(document, zone_rules.PDB):
         if pdb["name"].endswith("ads-arrow-flight"):
             pdb["inputs"]["spec"]["minAvailable"] = 2  # its HPA's minimum
     failures = _failures(document)

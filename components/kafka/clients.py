@@ -36,7 +36,7 @@ from components.nodes.node_group_plan import NODE_POOL_LABEL, PROJECT_LABEL, SYS
 # cluster's minor version. kubectl is supported within one minor version of the API server, so
 # a version without its own verified image uses a neighbour's. Verify every digest with
 # `crane digest registry.k8s.io/kubectl:<tag>` before use and when changing a tag; a cluster
-# version missing here is refused by the config (infra/config/rules.py).
+# version missing here is refused by the config (infra/config/cluster_rules.py).
 KUBECTL_IMAGES: Mapping[str, str] = {
     "1.31": "registry.k8s.io/kubectl:v1.31.2"
     "@sha256:d31de5468fb5c0943358671e3dcf8e4d8281108027efd1f211262d09aedd5519",

@@ -6,13 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from fsctl.diff.compare import (
-    DEFAULT_MAX_CHARS,
-    diff_plans,
-    load_plan,
-    render_json,
-    render_markdown,
-)
+from fsctl.diff.compare import diff_plans
+from fsctl.diff.load import load_plan
+from fsctl.diff.render import DEFAULT_MAX_CHARS, render_json, render_markdown
 from fsctl.errors import EXIT_OK, UserError
 
 

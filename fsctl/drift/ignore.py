@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from fsctl.drift.engine import DriftReport
+from fsctl.drift.report import DriftReport
 from fsctl.errors import UserError
 
 DEFAULT_FILE = ".driftignore"

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fsctl.drift.engine import DriftReport
+from fsctl.drift.report import DriftReport
 
 COLLAPSE_AFTER = 15
 """Markdown sections longer than this are folded into `<details>`."""

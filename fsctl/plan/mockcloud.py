@@ -2,31 +2,28 @@
 
 `MockCloud` answers resource registrations and invokes the way the AWS provider would: ids and
 ARNs shaped like real ones, derived from the resource's URN so that they are stable from run to
-run and never change when another resource is added. `RecordingMonitor` is the resource monitor
-the Pulumi SDK talks to; it records every registration with its options so that a plan can be
-written, and it never builds SDK resource objects on its worker threads (the cause of the stock
-monitor's cross-event-loop errors when a resource is passed as an input, pulumi/pulumi#6561).
+run and never change when another resource is added. It keeps what was registered, for the
+answers that read it; the answers themselves are in `mock_resources` and `mock_invokes`, the
+account they speak for in `mock_account`. `RecordingMonitor` (`fsctl.plan.monitor`) is what the
+Pulumi SDK talks to; it asks this cloud.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
-from components.nodes.instance_catalogue import described_figures, instance_type
 from fsctl.plan import wire
-
-ACCOUNT_ID = "123456789012"
-PARTITION = "aws"
-
-# Zones per region where a region has more than the usual three; others get a, b and c.
-_REGION_ZONE_LETTERS = {"us-east-1": "abcdef", "us-west-2": "abcd", "ap-northeast-1": "acd"}
+from fsctl.plan.mock_invokes import INVOKES
+from fsctl.plan.mock_resources import (
+    RESOURCE_OUTPUTS,
+    OutputHandler,
+    ResourceContext,
+    generic_outputs,
+)
 
 # Properties the AWS provider fills in with an auto-generated physical name when they are unset.
 _AUTONAMED_PROPERTY = {
@@ -39,46 +36,6 @@ _AUTONAMED_PROPERTY = {
     "aws:s3/bucket:Bucket": "bucket",
 }
 
-# EC2 resources: the prefix of their ids and the ARN resource type, where they have one.
-_EC2_ID_PREFIX: dict[str, tuple[str, str | None]] = {
-    "aws:ec2/vpc:Vpc": ("vpc", "vpc"),
-    "aws:ec2/subnet:Subnet": ("subnet", "subnet"),
-    "aws:ec2/internetGateway:InternetGateway": ("igw", "internet-gateway"),
-    "aws:ec2/natGateway:NatGateway": ("nat", "natgateway"),
-    "aws:ec2/eip:Eip": ("eipalloc", "elastic-ip"),
-    "aws:ec2/routeTable:RouteTable": ("rtb", "route-table"),
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": ("rtbassoc", None),
-    "aws:ec2/securityGroup:SecurityGroup": ("sg", "security-group"),
-    "aws:ec2/flowLog:FlowLog": ("fl", "vpc-flow-log"),
-    "aws:ec2/launchTemplate:LaunchTemplate": ("lt", "launch-template"),
-    "aws:ec2/networkAcl:NetworkAcl": ("acl", "network-acl"),
-    "aws:ec2/vpcEndpoint:VpcEndpoint": ("vpce", "vpc-endpoint"),
-    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": ("pcx", "vpc-peering-connection"),
-}
-
-
-def stable_hex(seed: str, length: int) -> str:
-    """Hex digits derived from a seed: the same seed always gives the same digits."""
-    return hashlib.sha256(seed.encode()).hexdigest()[:length]
-
-
-@dataclass
-class ResourceContext:
-    """What a per-type handler knows about a registration."""
-
-    type: str
-    name: str
-    urn: str
-    inputs: dict[str, Any]
-    region: str
-
-    def hex(self, length: int, salt: str = "") -> str:
-        """Deterministic hex digits for this resource."""
-        return stable_hex(self.urn + salt, length)
-
-
-OutputHandler = Callable[["MockCloud", ResourceContext], tuple[str, dict[str, Any]]]
-
 
 class MockCloud(Mocks):
     """Answers the AWS provider's registrations and invokes offline, deterministically."""
@@ -90,35 +47,10 @@ class MockCloud(Mocks):
         self._references: dict[str, tuple[str, dict[str, Any]]] = {}
         self._state_by_urn: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self._handlers: dict[str, OutputHandler] = {
-            "aws:ec2/vpc:Vpc": _vpc_outputs,
-            "aws:ec2/subnet:Subnet": _subnet_outputs,
-            "aws:ec2/eip:Eip": _eip_outputs,
-            "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _default_security_group_outputs,
-            "aws:cloudwatch/logGroup:LogGroup": _log_group_outputs,
-            "aws:iam/role:Role": _iam_role_outputs,
-            "aws:iam/policy:Policy": _iam_policy_outputs,
-            "aws:kms/key:Key": _kms_key_outputs,
-            "aws:ec2/launchTemplate:LaunchTemplate": _launch_template_outputs,
-            "aws:eks/nodeGroup:NodeGroup": _node_group_outputs,
-            "aws:eks/addon:Addon": _addon_outputs,
-            "aws:eks/podIdentityAssociation:PodIdentityAssociation": _pod_identity_outputs,
-            "eks:index:Cluster": _eks_cluster_outputs,
-            "aws:s3/bucket:Bucket": _bucket_outputs,
-            "aws:route53/zone:Zone": _zone_outputs,
-            "aws:route53/record:Record": _record_outputs,
-            "kubernetes:core/v1:Service": _service_outputs,
-            "kubernetes:helm.sh/v3:Release": _helm_release_outputs,
-        }
+        self._handlers: dict[str, OutputHandler] = dict(RESOURCE_OUTPUTS)
         self._invokes: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
-            "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
-            "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
-            "aws:index/getPartition:getPartition": _partition,
-            "aws:index/getRegion:getRegion": _region,
+            **INVOKES,
             "eks:index:Cluster/getKubeconfig": self._kubeconfig_call,
-            "aws:iam/getRoles:getRoles": _roles,
-            "aws:ec2transitgateway/getTransitGateway:getTransitGateway": _transit_gateway,
-            "aws:ec2/getInstanceType:getInstanceType": _instance_type,
         }
 
     def register_handler(self, resource_type: str, handler: OutputHandler) -> None:
@@ -198,7 +130,7 @@ class MockCloud(Mocks):
         if autonamed and not context.inputs.get(autonamed):
             prefix = context.inputs.get(f"{autonamed}Prefix") or f"{name}-"
             context.inputs[autonamed] = f"{prefix}{context.hex(7, 'name')}"
-        handler = self._handlers.get(resource_type, _generic_outputs)
+        handler = self._handlers.get(resource_type, generic_outputs)
         resource_id, computed = handler(self, context)
         state = {**context.inputs, **computed}
         with self._lock:
@@ -211,7 +143,7 @@ class MockCloud(Mocks):
         answer = self._invokes.get(args.token)
         if answer is None:
             raise NotImplementedError(
-                f"the mock cloud does not answer {args.token}; add it to fsctl/plan/mockcloud.py"
+                f"the mock cloud does not answer {args.token}; add it to fsctl/plan/mock_invokes.py"
             )
         return answer(dict(args.args), self.region_of(args.provider)), None
 
@@ -221,364 +153,3 @@ def provider_urn(provider_reference: str | None) -> str | None:
     if not provider_reference:
         return None
     return provider_reference.rsplit("::", 1)[0]
-
-
-def child_resource_urn(parent_urn: str, resource_type: str, suffix: str) -> str:
-    """The URN of a component's child `<component name>-<suffix>`."""
-    prefix, qualified_type, name = parent_urn.rsplit("::", 2)
-    return f"{prefix}::{qualified_type}${resource_type}::{name}-{suffix}"
-
-
-def arn(service: str, region: str, resource: str) -> str:
-    """An ARN in this account."""
-    return f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{resource}"
-
-
-def _generic_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    ec2 = _EC2_ID_PREFIX.get(context.type)
-    if ec2 is None:
-        return f"{context.name}-{context.hex(8)}", {}
-    prefix, arn_type = ec2
-    resource_id = f"{prefix}-0{context.hex(16)}"
-    computed: dict[str, Any] = {"ownerId": ACCOUNT_ID}
-    if arn_type is not None:
-        computed["arn"] = arn("ec2", context.region, f"{arn_type}/{resource_id}")
-    return resource_id, computed
-
-
-def _vpc_outputs(cloud: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    resource_id, computed = _generic_outputs(cloud, context)
-    computed |= {
-        "defaultSecurityGroupId": f"sg-0{context.hex(16, 'default-sg')}",
-        "defaultNetworkAclId": f"acl-0{context.hex(16, 'default-acl')}",
-        "defaultRouteTableId": f"rtb-0{context.hex(16, 'main-rtb')}",
-        "mainRouteTableId": f"rtb-0{context.hex(16, 'main-rtb')}",
-        "dhcpOptionsId": f"dopt-0{context.hex(16, 'dhcp')}",
-    }
-    return resource_id, computed
-
-
-def _subnet_outputs(cloud: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    resource_id, computed = _generic_outputs(cloud, context)
-    zone = str(context.inputs.get("availabilityZone", ""))
-    computed["availabilityZoneId"] = _zone_id(context.region, zone[-1:] or "a")
-    return resource_id, computed
-
-
-def _eip_outputs(cloud: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    resource_id, computed = _generic_outputs(cloud, context)
-    # Addresses from TEST-NET-3 (RFC 5737): shaped like public IPs, routable nowhere.
-    computed |= {
-        "allocationId": resource_id,
-        "publicIp": f"203.0.113.{int(context.hex(2), 16) % 254 + 1}",
-        "domain": "vpc",
-    }
-    return resource_id, computed
-
-
-def _default_security_group_outputs(
-    cloud: MockCloud, context: ResourceContext
-) -> tuple[str, dict[str, Any]]:
-    # Adopting a VPC's default security group yields that group, not a new one.
-    vpc = cloud.state_of(str(context.inputs.get("vpcId", "")))
-    resource_id = vpc.get("defaultSecurityGroupId") or f"sg-0{context.hex(16)}"
-    return resource_id, {
-        "name": "default",
-        "ownerId": ACCOUNT_ID,
-        "arn": arn("ec2", context.region, f"security-group/{resource_id}"),
-    }
-
-
-def _log_group_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    name = str(context.inputs["name"])
-    return name, {"arn": arn("logs", context.region, f"log-group:{name}")}
-
-
-def _iam_role_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    name = str(context.inputs["name"])
-    path = str(context.inputs.get("path") or "/")
-    return name, {
-        "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role{path}{name}",
-        "uniqueId": "AROA" + context.hex(17).upper(),
-    }
-
-
-def _iam_policy_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    name = str(context.inputs["name"])
-    policy_arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:policy/{name}"
-    return policy_arn, {"arn": policy_arn, "policyId": "ANPA" + context.hex(17).upper()}
-
-
-def _kms_key_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    digits = context.hex(32)
-    key_id = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:32]}"
-    return key_id, {"keyId": key_id, "arn": arn("kms", context.region, f"key/{key_id}")}
-
-
-def _service_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    metadata = context.inputs.get("metadata") or {}
-    namespace = metadata.get("namespace") or "default"
-    name = metadata.get("name") or context.name
-    status: dict[str, Any] = {"loadBalancer": {}}
-    if (context.inputs.get("spec") or {}).get("type") == "LoadBalancer":
-        hostname = f"a{context.hex(31)}-{context.hex(16, 'lb')}.elb.{context.region}.amazonaws.com"
-        status["loadBalancer"] = {"ingress": [{"hostname": hostname}]}
-    return f"{namespace}/{name}", {"status": status}
-
-
-def _bucket_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    name = str(context.inputs["bucket"])
-    return name, {
-        "arn": f"arn:{PARTITION}:s3:::{name}",
-        "bucketDomainName": f"{name}.s3.amazonaws.com",
-        "bucketRegionalDomainName": f"{name}.s3.{context.region}.amazonaws.com",
-        "region": context.region,
-    }
-
-
-def _zone_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    # Hosted zone ids are `Z` and 20 upper-case letters and digits; records refer to `zoneId`.
-    zone_id = "Z" + context.hex(20).upper()
-    return zone_id, {
-        "zoneId": zone_id,
-        "arn": f"arn:{PARTITION}:route53:::hostedzone/{zone_id}",
-        "nameServers": [f"ns-{number}.awsdns-{number:02d}.com" for number in (1, 2)],
-    }
-
-
-def _record_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    # The provider's record id: `<zone>_<name>_<type>`, with `_<set identifier>` if there is one.
-    inputs = context.inputs
-    parts = [inputs.get("zoneId"), inputs.get("name"), inputs.get("type")]
-    parts += [inputs["setIdentifier"]] if inputs.get("setIdentifier") else []
-    return "_".join(str(part) for part in parts), {"fqdn": inputs.get("name")}
-
-
-def _launch_template_outputs(
-    cloud: MockCloud, context: ResourceContext
-) -> tuple[str, dict[str, Any]]:
-    resource_id, computed = _generic_outputs(cloud, context)
-    return resource_id, computed | {"latestVersion": 1, "defaultVersion": 1}
-
-
-def _node_group_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    cluster = str(context.inputs.get("clusterName", ""))
-    name = str(context.inputs["nodeGroupName"])
-    return f"{cluster}:{name}", {
-        "arn": arn("eks", context.region, f"nodegroup/{cluster}/{name}/{context.hex(36)}"),
-        "status": "ACTIVE",
-        "version": None,
-        "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{context.hex(36, 'asg')}"}]}],
-    }
-
-
-def _addon_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    cluster = str(context.inputs.get("clusterName", ""))
-    addon = str(context.inputs.get("addonName", ""))
-    return f"{cluster}:{addon}", {
-        "arn": arn("eks", context.region, f"addon/{cluster}/{addon}/{context.hex(36)}")
-    }
-
-
-def _pod_identity_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    cluster = str(context.inputs.get("clusterName", ""))
-    association_id = f"a-{context.hex(17)}"
-    return f"{cluster},{association_id}", {
-        "associationId": association_id,
-        "associationArn": arn(
-            "eks", context.region, f"podidentityassociation/{cluster}/{association_id}"
-        ),
-    }
-
-
-def _helm_release_outputs(_: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    namespace = str(context.inputs.get("namespace") or "default")
-    name = str(context.inputs.get("name") or f"{context.name}-{context.hex(8)}")
-    return f"{namespace}/{name}", {
-        "name": name,
-        "status": {
-            "name": name,
-            "namespace": namespace,
-            "chart": context.inputs.get("chart"),
-            "version": context.inputs.get("version"),
-            "revision": 1,
-            "status": "deployed",
-        },
-    }
-
-
-def _eks_cluster_outputs(cloud: MockCloud, context: ResourceContext) -> tuple[str, dict[str, Any]]:
-    """pulumi-eks `Cluster`: its outputs, and its `aws.eks.Cluster` child made readable."""
-    name = str(context.inputs.get("name") or f"{context.name}-eksCluster-{context.hex(7)}")
-    oidc_id = context.hex(32).upper()
-    issuer = f"https://oidc.eks.{context.region}.amazonaws.com/id/{oidc_id}"
-    endpoint = f"https://{context.hex(32).upper()}.gr7.{context.region}.eks.amazonaws.com"
-    cluster_security_group = f"sg-0{context.hex(16, 'cluster-sg')}"
-    authority = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCm1vY2sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
-    cluster_state = {
-        "name": name,
-        "arn": arn("eks", context.region, f"cluster/{name}"),
-        "endpoint": endpoint,
-        "version": context.inputs.get("version"),
-        "status": "ACTIVE",
-        "roleArn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{name}-eksRole-{context.hex(7)}",
-        "certificateAuthority": {"data": authority},
-        "identities": [{"oidcs": [{"issuer": issuer}]}],
-        "vpcConfig": {
-            "clusterSecurityGroupId": cluster_security_group,
-            "vpcId": context.inputs.get("vpcId"),
-            "subnetIds": context.inputs.get("subnetIds", []),
-            "endpointPrivateAccess": context.inputs.get("endpointPrivateAccess", False),
-            "endpointPublicAccess": context.inputs.get("endpointPublicAccess", True),
-            "publicAccessCidrs": context.inputs.get("publicAccessCidrs") or [],
-        },
-        "accessConfig": {"authenticationMode": context.inputs.get("authenticationMode")},
-    }
-    child_urn = child_resource_urn(context.urn, "aws:eks/cluster:Cluster", "eksCluster")
-    reference = cloud.add_reference(child_urn, name, cluster_state)
-    kubeconfig = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [
-            {
-                "name": "kubernetes",
-                "cluster": {"server": endpoint, "certificate-authority-data": authority},
-            }
-        ],
-        "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
-        "current-context": "aws",
-        "users": [
-            {
-                "name": "aws",
-                "user": {
-                    "exec": {
-                        "apiVersion": "client.authentication.k8s.io/v1beta1",
-                        "command": "aws",
-                        "args": ["eks", "get-token", "--cluster-name", name, "--output", "json"],
-                    }
-                },
-            }
-        ],
-    }
-    oidc_provider = issuer.removeprefix("https://")
-    return name, {
-        "eksCluster": reference,
-        "core": {"cluster": reference, "endpoint": endpoint, "vpcId": context.inputs.get("vpcId")},
-        "kubeconfig": wire.secret(kubeconfig),
-        "kubeconfigJson": wire.secret(json.dumps(kubeconfig)),
-        "clusterSecurityGroupId": cluster_security_group,
-        "oidcIssuer": oidc_provider,
-        "oidcProviderUrl": issuer,
-        "oidcProviderArn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{oidc_provider}",
-    }
-
-
-def _zone_id(region: str, letter: str) -> str:
-    # Zone ids look like euc1-az2; the letter-to-id mapping differs per account in real AWS.
-    parts = region.split("-")
-    short = parts[0] + "".join(word[0] for word in parts[1:-1]) + parts[-1]
-    return f"{short}-az{ord(letter) - ord('a') + 1}"
-
-
-def _availability_zones(_: dict[str, Any], region: str) -> dict[str, Any]:
-    letters = _REGION_ZONE_LETTERS.get(region, "abc")
-    return {
-        "id": region,
-        "names": [region + letter for letter in letters],
-        "zoneIds": [_zone_id(region, letter) for letter in letters],
-        "groupNames": [region for _ in letters],
-        "state": "available",
-    }
-
-
-# Service-linked roles every account that runs EKS node groups has.
-_SERVICE_ROLES = {
-    "/aws-service-role/autoscaling.amazonaws.com/": "AWSServiceRoleForAutoScaling",
-    "/aws-service-role/eks-nodegroup.amazonaws.com/": "AWSServiceRoleForAmazonEKSNodegroup",
-}
-
-
-def _roles(args: dict[str, Any], __: str) -> dict[str, Any]:
-    prefix = str(args.get("pathPrefix") or "/")
-    found = {path: name for path, name in _SERVICE_ROLES.items() if path.startswith(prefix)}
-    return {
-        "id": ACCOUNT_ID,
-        "pathPrefix": prefix,
-        "names": list(found.values()),
-        "arns": [
-            f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role{path}{name}" for path, name in found.items()
-        ],
-    }
-
-
-def _caller_identity(_: dict[str, Any], __: str) -> dict[str, Any]:
-    return {
-        "accountId": ACCOUNT_ID,
-        "arn": f"arn:{PARTITION}:sts::{ACCOUNT_ID}:assumed-role/fsctl-plan/offline",
-        "userId": "AROAOFFLINEPLAN:offline",
-        "id": ACCOUNT_ID,
-    }
-
-
-HUB_ACCOUNT_ID = "210987654321"
-"""The network account that shares the organisation's transit gateway (AWS RAM)."""
-
-
-def _transit_gateway(args: dict[str, Any], region: str) -> dict[str, Any]:
-    """A hub shared from the network account, with AWS's defaults for a new gateway."""
-    gateway_id = args["id"]
-    route_table = f"tgw-rtb-{stable_hex(gateway_id, 17)}"
-    return {
-        "id": gateway_id,
-        "arn": f"arn:{PARTITION}:ec2:{region}:{HUB_ACCOUNT_ID}:transit-gateway/{gateway_id}",
-        "ownerId": HUB_ACCOUNT_ID,
-        "amazonSideAsn": 64512,
-        "autoAcceptSharedAttachments": "enable",
-        "defaultRouteTableAssociation": "enable",
-        "defaultRouteTablePropagation": "enable",
-        "associationDefaultRouteTableId": route_table,
-        "propagationDefaultRouteTableId": route_table,
-        "description": "organisation hub",
-        "dnsSupport": "enable",
-        "encryptionSupport": "disable",
-        "multicastSupport": "disable",
-        "securityGroupReferencingSupport": "disable",
-        "vpnEcmpSupport": "enable",
-        "transitGatewayCidrBlocks": [],
-        "region": region,
-        "tags": {},
-    }
-
-
-def _instance_type(args: dict[str, Any], __: str) -> dict[str, Any]:
-    """The catalogue's figures, as DescribeInstanceTypes gives them.
-
-    An unknown type fails, as AWS's InvalidInstanceType does.
-    """
-    name = args["instanceType"]
-    described = described_figures(instance_type(name))
-    return {
-        "id": name,
-        "instanceType": name,
-        **{_camel(field): value for field, value in described.items()},
-    }
-
-
-def _camel(field: str) -> str:
-    """A provider field's wire name (`default_vcpus` -> `defaultVcpus`)."""
-    first, *rest = field.split("_")
-    return first + "".join(part.title() for part in rest)
-
-
-def _partition(_: dict[str, Any], __: str) -> dict[str, Any]:
-    return {"partition": PARTITION, "dnsSuffix": "amazonaws.com", "id": PARTITION}
-
-
-def _region(_: dict[str, Any], region: str) -> dict[str, Any]:
-    return {
-        "name": region,
-        "region": region,
-        "id": region,
-        "endpoint": f"ec2.{region}.amazonaws.com",
-        "description": region,
-    }

@@ -13,7 +13,8 @@ from fsctl.errors import EXIT_FINDINGS, EXIT_OK, UserError
 from fsctl.preflight import run_preflight
 from fsctl.preflight.chart_data import CHART_DATA_ENV, chart_data_dir
 from fsctl.preflight.model import ERROR, Finding, PlanFormatError, PlanGraph, PreflightContext
-from fsctl.preflight.zones import ZoneOutcome, report
+from fsctl.preflight.zone_model import ZoneOutcome
+from fsctl.preflight.zones import report
 
 
 def register(commands: Any) -> None:

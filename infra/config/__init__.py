@@ -4,8 +4,8 @@
 (keys `namespace:key`, objects as JSON strings) and returns a `StackConfig`, or raises
 `ConfigError` listing every problem with the key path it concerns and how to fix it. Shapes and
 single values are checked by the pydantic models (`models`, `workloads`); rules across keys are
-checked afterwards (`rules`), so that each problem can name the exact key it is about; pydantic's
-own errors are turned into messages that say what to do (`messages`).
+checked afterwards (`rules`, `cluster_rules`), so that each problem can name the exact key it is
+about; pydantic's own errors are turned into messages that say what to do (`messages`).
 
 Defaults are secure and production grade; a dev stack opts into cheaper choices explicitly.
 """

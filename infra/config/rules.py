@@ -1,46 +1,25 @@
-"""Rules across keys, checked once the models accept the shapes."""
+"""Rules across keys, checked once the models accept the shapes.
+
+`semantic_problems` checks what spans the stack here (region, tags, the federation's clusters,
+the deployer's reach, the account's quotas), the capacity rules (`capacity`) and each cluster's
+own rules (`cluster_rules`).
+"""
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterator
 from ipaddress import IPv4Network
 from typing import NamedTuple
 
-from components.eks.addon_versions import addon_version_problem
-from components.featurestore.capacity import cpu_cores, memory_mib, project_footprint
-from components.kafka.clients import KUBECTL_IMAGES
-from components.kafka.validation import kafka_problems
-from components.network.subnet_plan import plan_nat_gateways, vpc_prefix_problems, zone_slot
-from components.nodes.node_group_plan import SYSTEM_POOL
+from components.network.subnet_plan import plan_nat_gateways
 from fsctl.preflight.quotas import DEFAULT_VPCS
-from infra.config.base import (
-    _DNS_LABEL,
-    _KUBERNETES_VERSION,
-    _PRIVATE_RANGES,
-    _REGION,
-    FEDERATION_NAME,
-    MAX_CLUSTER_NAME_LENGTH,
-    MAX_PROJECT_NAME_LENGTH,
-    NAMESPACE,
-    RESERVED_NAMESPACES,
-    RESERVED_TAG_PREFIXES,
-    SUPPORTED_KUBERNETES_VERSIONS,
-    ControlPlaneLogType,
-    Environment,
-    NodePoolConfig,
-)
-from infra.config.capacity import capacity_problems, data_node_ebs_problems
-from infra.config.models import ClusterConfig, ProjectConfig, StackConfig
+from infra.config.base import _REGION, NAMESPACE, RESERVED_TAG_PREFIXES
+from infra.config.capacity import capacity_problems
+from infra.config.cluster_rules import cluster_problems
+from infra.config.models import StackConfig
 from infra.config.problems import ConfigProblem
-from infra.config.specs import (
-    arrow_flight_spec,
-    cluster_node_groups,
-    kafka_config_key,
-    kafka_spec,
-    rondb_spec,
-)
+from infra.config.specs import cluster_node_groups
 
 
 def semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
@@ -60,7 +39,7 @@ def semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
     yield from _quota_consumption_problems(config)
     yield from capacity_problems(config)
     for cluster_name, cluster in config.clusters.items():
-        yield from _cluster_problems(cluster_name, cluster, config)
+        yield from cluster_problems(cluster_name, cluster, config)
 
 
 def _federation_problems(config: StackConfig) -> Iterator[ConfigProblem]:
@@ -93,213 +72,6 @@ def _federation_problems(config: StackConfig) -> Iterator[ConfigProblem]:
                     f"{project_cluster[project_name]!r}; a project lives in exactly one cluster",
                 )
             project_cluster.setdefault(project_name, cluster_name)
-
-
-def _cluster_problems(
-    cluster_name: str, cluster: ClusterConfig, config: StackConfig
-) -> Iterator[ConfigProblem]:
-    problems = list(_cluster_setting_problems(cluster_name, cluster, config))
-    yield from problems
-    if not problems:
-        # Kafka's rules restate names and zones in its own terms; they only add news to a
-        # cluster whose own settings are sound.
-        path = f"{NAMESPACE}:clusters.{cluster_name}"
-        for problem in kafka_problems(kafka_spec(cluster_name, cluster)):
-            key = kafka_config_key(problem.path)
-            yield problem.at(f"{path}.{key}" if key else path)
-
-
-def _cluster_setting_problems(
-    cluster_name: str, cluster: ClusterConfig, config: StackConfig
-) -> Iterator[ConfigProblem]:
-    path = f"{NAMESPACE}:clusters.{cluster_name}"
-    yield from _name_problems(path, cluster_name, "cluster", MAX_CLUSTER_NAME_LENGTH)
-    if cluster_name == FEDERATION_NAME:
-        yield ConfigProblem(
-            path, f"{FEDERATION_NAME!r} names the federation's shared resources; rename it"
-        )
-    yield from _cidr_problems(f"{path}.vpcCidr", cluster.vpc_cidr)
-    yield from _zone_problems(f"{path}.availabilityZones", cluster.availability_zones, config)
-    yield from _version_problems(f"{path}.kubernetesVersion", cluster.kubernetes_version)
-    yield from _control_plane_problems(path, cluster, config.environment)
-    yield from _data_volume_problems(path, cluster)
-    yield from _release_version_problems(path, cluster)
-    yield from _size_problems(f"{path}.systemNodes", cluster.system_nodes)
-    yield from _size_problems(f"{path}.kafka.nodes", cluster.kafka.nodes)
-    for project_name, project in cluster.projects.items():
-        project_path = f"{path}.projects.{project_name}"
-        yield from _name_problems(project_path, project_name, "project", MAX_PROJECT_NAME_LENGTH)
-        yield from _size_problems(project_path, project)
-        if project_name == SYSTEM_POOL:
-            yield ConfigProblem(
-                project_path,
-                f"{SYSTEM_POOL!r} names the cluster's system node pool; rename the project",
-            )
-        if project_name in RESERVED_NAMESPACES or project_name.startswith("kube-"):
-            yield ConfigProblem(
-                project_path,
-                f"{project_name!r} is a namespace the cluster uses itself (a project's "
-                "namespace is its name); rename the project",
-            )
-        yield from _workload_problems(project_path, project, config.environment)
-        yield from _quota_problems(project_path, project_name, project)
-
-
-def _workload_problems(
-    path: str, project: ProjectConfig, environment: Environment
-) -> Iterator[ConfigProblem]:
-    for namespace in project.client_namespaces:
-        if not _DNS_LABEL.match(namespace):
-            yield ConfigProblem(
-                f"{path}.clientNamespaces",
-                f"{namespace!r} is not a namespace name; use lower-case letters, digits and '-'",
-            )
-    for key, scaling in (
-        ("rdrs", project.rdrs),
-        ("mysqld", project.mysqld),
-        ("arrowFlight", project.arrow_flight),
-    ):
-        if scaling.min_replicas > scaling.max_replicas:
-            yield ConfigProblem(
-                f"{path}.{key}.maxReplicas",
-                f"is {scaling.max_replicas}, below minReplicas ({scaling.min_replicas}); "
-                "raise maxReplicas or lower minReplicas",
-            )
-        if environment is Environment.PROD and scaling.min_replicas < 2:
-            yield ConfigProblem(
-                f"{path}.{key}.minReplicas",
-                "a prod project keeps at least 2 pods, so that losing one never stops it; "
-                "set minReplicas to 2 or more",
-            )
-    if environment is Environment.PROD and project.rondb.data_replicas != 3:
-        yield ConfigProblem(
-            f"{path}.rondb.dataReplicas",
-            "a prod project keeps 3 data replicas, one per zone, to survive the loss of a "
-            "zone; set dataReplicas to 3",
-        )
-
-
-def _quota_problems(path: str, name: str, project: ProjectConfig) -> Iterator[ConfigProblem]:
-    """The namespace quota must let every HPA reach its maximum."""
-    try:
-        need = project_footprint(rondb_spec(name, project), arrow_flight_spec(project))
-        cpu, memory = cpu_cores(project.quota.cpu), memory_mib(project.quota.memory)
-    except ValueError as error:
-        yield ConfigProblem(f"{path}.quota", f"{error}; use a form such as 64 or 512Gi")
-        return
-    if need.cpu > cpu:
-        yield ConfigProblem(
-            f"{path}.quota.cpu",
-            f"is {project.quota.cpu}, but the project's pods request {need.cpu:g} CPUs when "
-            f"every HPA is at its maximum; raise quota.cpu to {math.ceil(need.cpu)} or lower "
-            "the maxima",
-        )
-    if need.memory_mib > memory:
-        needed_gib = math.ceil(need.memory_mib / 1024)
-        yield ConfigProblem(
-            f"{path}.quota.memory",
-            f"is {project.quota.memory}, but the project's pods may use {needed_gib}Gi when "
-            f"every HPA is at its maximum; raise quota.memory to {needed_gib}Gi or lower the "
-            "maxima",
-        )
-
-
-def _size_problems(path: str, pool: NodePoolConfig) -> Iterator[ConfigProblem]:
-    if pool.min_size_per_az > pool.max_size_per_az:
-        yield ConfigProblem(
-            f"{path}.maxSizePerAz",
-            f"is {pool.max_size_per_az}, below minSizePerAz ({pool.min_size_per_az}); "
-            "raise maxSizePerAz or lower minSizePerAz",
-        )
-
-
-def _control_plane_problems(
-    path: str, cluster: ClusterConfig, environment: Environment
-) -> Iterator[ConfigProblem]:
-    logs = set(cluster.control_plane_log_types)
-    required = {ControlPlaneLogType.API, ControlPlaneLogType.AUDIT}
-    if environment is Environment.PROD:
-        required = set(ControlPlaneLogType)
-    if missing := sorted(required - logs):
-        yield ConfigProblem(
-            f"{path}.controlPlaneLogTypes",
-            f"lacks {', '.join(missing)}; a {environment} cluster must log "
-            f"{', '.join(sorted(required))}",
-        )
-    if environment is Environment.PROD and cluster.public_access_cidrs:
-        yield ConfigProblem(
-            f"{path}.publicAccessCidrs",
-            "a prod cluster's API endpoint is private only; remove publicAccessCidrs and reach "
-            "the API from the VPC or a connected network",
-        )
-    if environment is Environment.PROD and not cluster.deletion_protection:
-        yield ConfigProblem(
-            f"{path}.deletionProtection",
-            "a prod cluster keeps deletion protection on; set it to true",
-        )
-    for addon, version in cluster.addon_versions.items():
-        if problem := addon_version_problem(addon, version, cluster.kubernetes_version):
-            yield ConfigProblem(f"{path}.addonVersions.{addon}", problem)
-
-
-def _name_problems(path: str, name: str, kind: str, max_length: int) -> Iterator[ConfigProblem]:
-    if not _DNS_LABEL.match(name):
-        yield ConfigProblem(
-            path,
-            f"{kind} name {name!r} is not a DNS label; use lower-case letters, digits and '-', "
-            "starting with a letter and not ending with '-'",
-        )
-    if len(name) > max_length:
-        yield ConfigProblem(
-            path,
-            f"{kind} name {name!r} has {len(name)} characters; use at most {max_length} so that "
-            "every AWS name derived from it stays within AWS limits",
-        )
-
-
-def _cidr_problems(path: str, cidr: IPv4Network) -> Iterator[ConfigProblem]:
-    if not any(cidr.subnet_of(block) for block in _PRIVATE_RANGES):
-        yield ConfigProblem(
-            path,
-            f"{cidr} is not a private range; use a block inside 10.0.0.0/8, 172.16.0.0/12 "
-            "or 192.168.0.0/16",
-        )
-    for problem in vpc_prefix_problems(cidr):
-        yield problem.at(path)
-
-
-def _zone_problems(
-    path: str, zones: tuple[str, ...], config: StackConfig
-) -> Iterator[ConfigProblem]:
-    if len(zones) != 3 or len(set(zones)) != 3:
-        yield ConfigProblem(
-            path,
-            f"lists {len(set(zones))} distinct zones; list exactly three distinct zones of "
-            f"{config.region} (for example {config.region}a, {config.region}b, {config.region}c)",
-        )
-    for zone in zones:
-        if not (zone.startswith(config.region) and zone_slot(zone, config.region) is not None):
-            yield ConfigProblem(
-                path,
-                f"{zone!r} is not a zone of {config.region}; use names such as {config.region}a",
-            )
-
-
-def _version_problems(path: str, version: str) -> Iterator[ConfigProblem]:
-    supported = ", ".join(SUPPORTED_KUBERNETES_VERSIONS)
-    if not _KUBERNETES_VERSION.match(version):
-        yield ConfigProblem(
-            path, f"{version!r} is not a Kubernetes minor version; use one of {supported}"
-        )
-    elif version not in SUPPORTED_KUBERNETES_VERSIONS:
-        yield ConfigProblem(path, f"{version} is not supported; use one of {supported}")
-    elif version not in KUBECTL_IMAGES:
-        yield ConfigProblem(
-            path,
-            f"{version} has no pinned kubectl image for the Kafka credential mirror",
-            "add a registry.k8s.io/kubectl tag and its digest (checked with `crane digest`) "
-            f"for {version} to KUBECTL_IMAGES in components/kafka/clients.py",
-        )
 
 
 def _deployer_problems(config: StackConfig) -> Iterator[ConfigProblem]:
@@ -412,27 +184,3 @@ def quota_usage(config: StackConfig) -> QuotaUsage:
         max_nat_gateways_per_zone=max(nat_per_zone.values(), default=0),
         max_node_groups_per_cluster=node_groups,
     )
-
-
-def _data_volume_problems(path: str, cluster: ClusterConfig) -> Iterator[ConfigProblem]:
-    """A RonDB data node's volumes must not provision more than its instance sustains."""
-    for project_name, project in cluster.projects.items():
-        yield from data_node_ebs_problems(path, project_name, project, cluster.data_volume)
-
-
-def _release_version_problems(path: str, cluster: ClusterConfig) -> Iterator[ConfigProblem]:
-    """An AMI release is built for one Kubernetes version: the cluster's."""
-    pools = {
-        "systemNodes": cluster.system_nodes,
-        "kafka.nodes": cluster.kafka.nodes,
-        **{f"projects.{name}": project for name, project in cluster.projects.items()},
-    }
-    for key, pool in pools.items():
-        release = pool.release_version
-        if release is not None and not release.startswith(f"{cluster.kubernetes_version}."):
-            yield ConfigProblem(
-                f"{path}.{key}.releaseVersion",
-                f"{release} is an AMI release for another Kubernetes version than the "
-                f"cluster's {cluster.kubernetes_version}; use a {cluster.kubernetes_version}.x "
-                "release or remove it for the latest",
-            )

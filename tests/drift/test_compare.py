@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from fsctl.drift.engine import Changed, Deleted, DriftReport, compare_property, same
+from fsctl.drift.compare import compare_property, same
 from fsctl.drift.ignore import apply_ignore, parse_ignore
 from fsctl.drift.live.iam import policy_document
 from fsctl.drift.live.model import Prop, Unmanaged
 from fsctl.drift.live.security_groups import inline_rules
+from fsctl.drift.report import Changed, Deleted, DriftReport
 from fsctl.drift.state import Secret, StateResource, parse_state
 from fsctl.errors import UserError
 

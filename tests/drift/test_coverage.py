@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fsctl import cli
-from fsctl.drift.engine import SPECS
+from fsctl.drift.readers import SPECS
 from tests.drift.stack import Deployed
 
 

@@ -1,7 +1,6 @@
-"""Kubernetes rules: storage classes, autoscaling, disruption budgets and Helm releases.
+"""Availability rules: HPAs that keep and can add replicas, budgets that let node drains progress.
 
-Objects are matched to their cluster by their Kubernetes provider: every cluster of the stack
-has a provider of its own, and every object names it.
+Objects are matched to their cluster by their Kubernetes provider (`cluster_of`).
 """
 
 from __future__ import annotations
@@ -23,9 +22,8 @@ from pulumi_policy import (
 
 from policies.support import (
     as_int,
-    is_true,
+    cluster_of,
     mapping,
-    metadata,
     namespace_of,
     object_name,
     resource_policy,
@@ -37,166 +35,10 @@ from policies.support import (
     threshold,
 )
 
-STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-HELM_CHART = "kubernetes:helm.sh/v4:Chart"
-
-DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
-EBS_CSI = "ebs.csi.aws.com"
-_EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
-
-_PROVISIONERS = string_list("provisioners", (EBS_CSI,), "CSI provisioners storage classes may use.")
-_REQUIRE_CUSTOMER_KEY = threshold(
-    "requireCustomerKey",
-    "boolean",
-    True,
-    "Require parameters.kmsKeyId: volumes encrypted with the cluster's customer-managed key.",
-)
-
-
-def storage_class_ebs_csi_encrypted() -> ResourceValidationPolicy:
-    """Storage classes provision encrypted EBS volumes through the CSI driver."""
-
-    def check(args: ResourceValidationArgs) -> Iterator[str]:
-        name = object_name(args.props, args.name)
-        provisioner = text(args.props.get("provisioner"))
-        allowed = _PROVISIONERS.strings(args)
-        if provisioner not in allowed:
-            yield (
-                f"storage class {name} uses provisioner {provisioner or '(none)'}; use "
-                f"{' or '.join(allowed)} (the in-tree kubernetes.io/aws-ebs plugin is gone)"
-            )
-        parameters = mapping(args.props.get("parameters"))
-        if not is_true(parameters.get("encrypted")):
-            yield (
-                f"storage class {name} creates unencrypted volumes; set parameters.encrypted "
-                'to "true"'
-            )
-        elif _REQUIRE_CUSTOMER_KEY.value(args) is True and not text(parameters.get("kmsKeyId")):
-            yield (
-                f"storage class {name} encrypts with the AWS-managed EBS key; set "
-                "parameters.kmsKeyId to the cluster's customer-managed key"
-            )
-
-    return resource_policy(
-        "storage-class-ebs-csi-encrypted",
-        "Storage classes must provision encrypted volumes through the EBS CSI driver.",
-        [STORAGE_CLASS],
-        check,
-        [_PROVISIONERS, _REQUIRE_CUSTOMER_KEY],
-    )
-
-
-def storage_class_wait_for_first_consumer() -> ResourceValidationPolicy:
-    """Volumes are created in the zone of the pod that uses them."""
-
-    def check(args: ResourceValidationArgs) -> Iterator[str]:
-        mode = text(args.props.get("volumeBindingMode")) or "Immediate"
-        if mode != "WaitForFirstConsumer":
-            yield (
-                f"storage class {object_name(args.props, args.name)} binds volumes as soon as "
-                f"they are claimed (volumeBindingMode {mode}), in a zone chosen before the pod is "
-                "scheduled; set volumeBindingMode to WaitForFirstConsumer"
-            )
-
-    return resource_policy(
-        "storage-class-wait-for-first-consumer",
-        "Storage classes must delay volume binding until a pod is scheduled.",
-        [STORAGE_CLASS],
-        check,
-    )
-
-
-def storage_class_volume_expansion() -> ResourceValidationPolicy:
-    """Volumes can grow in place."""
-
-    def check(args: ResourceValidationArgs) -> Iterator[str]:
-        if not is_true(args.props.get("allowVolumeExpansion")):
-            yield (
-                f"storage class {object_name(args.props, args.name)} does not let volumes grow; "
-                "set allowVolumeExpansion to true"
-            )
-
-    return resource_policy(
-        "storage-class-volume-expansion",
-        "Storage classes must allow volume expansion.",
-        [STORAGE_CLASS],
-        check,
-    )
-
-
-_SCRATCH_CLASSES = string_list(
-    "scratchClasses",
-    (),
-    "Names of storage classes for disposable data, which may delete their volumes.",
-)
-
-
-def storage_class_retain_data() -> ResourceValidationPolicy:
-    """Data volumes outlive their claims."""
-
-    def check(args: ResourceValidationArgs) -> Iterator[str]:
-        name = object_name(args.props, args.name)
-        policy = text(args.props.get("reclaimPolicy")) or "Delete"
-        if policy != "Retain" and name not in _SCRATCH_CLASSES.strings(args):
-            yield (
-                f"storage class {name} deletes a volume with its claim (reclaimPolicy {policy}); "
-                "set reclaimPolicy to Retain, or list the class in scratchClasses if its data "
-                "is disposable"
-            )
-
-    return resource_policy(
-        "storage-class-retain-data",
-        "Storage classes for data must retain volumes when their claims are deleted.",
-        [STORAGE_CLASS],
-        check,
-        [_SCRATCH_CLASSES],
-    )
-
-
-def _cluster(resource: PolicyResource) -> str:
-    return resource.provider.urn if resource.provider is not None else ""
-
-
-def storage_class_single_default() -> StackValidationPolicy:
-    """Each cluster that declares storage classes marks exactly one as the default."""
-
-    def check(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
-        by_cluster: dict[str, list[PolicyResource]] = defaultdict(list)
-        for resource in args.resources:
-            if resource.resource_type == STORAGE_CLASS:
-                by_cluster[_cluster(resource)].append(resource)
-        for classes in by_cluster.values():
-            defaults = [
-                item
-                for item in classes
-                if is_true(
-                    mapping(metadata(item.props).get("annotations")).get(DEFAULT_CLASS_ANNOTATION)
-                )
-            ]
-            names = [object_name(item.props, item.name) for item in defaults]
-            if not defaults:
-                yield (
-                    classes[0].urn,
-                    "no storage class of this cluster is the default, so claims without a class "
-                    f'stay pending; annotate one with {DEFAULT_CLASS_ANNOTATION}: "true"',
-                )
-            for extra in defaults[1:]:
-                yield (
-                    extra.urn,
-                    f"storage classes {', '.join(names)} are all marked default, and Kubernetes "
-                    f"picks one of them at random; keep {DEFAULT_CLASS_ANNOTATION} on one only",
-                )
-
-    return stack_policy(
-        "storage-class-single-default",
-        "Each cluster must have exactly one default storage class.",
-        check,
-    )
 
 
 def _scales_kafka_brokers(spec: Mapping[str, Any]) -> bool:
@@ -355,7 +197,7 @@ class _Workloads:
         self.pod_labels: dict[tuple[str, str, str, str], Mapping[str, str]] = {}
         self.budgets: dict[tuple[str, str], list[PolicyResource]] = defaultdict(list)
         for resource in resources:
-            key = (_cluster(resource), namespace_of(resource.props))
+            key = (cluster_of(resource), namespace_of(resource.props))
             if resource.resource_type in (DEPLOYMENT, STATEFUL_SET):
                 kind = resource.resource_type.rsplit(":", 1)[-1]
                 template = mapping(mapping(resource.props.get("spec")).get("template"))
@@ -367,7 +209,7 @@ class _Workloads:
 
     def labels(self, hpa: PolicyResource, kind: str, target: str) -> Mapping[str, Any] | None:
         """The pod labels of an HPA's target: declared in the stack, or known for a chart."""
-        key = (_cluster(hpa), namespace_of(hpa.props), kind, target)
+        key = (cluster_of(hpa), namespace_of(hpa.props), kind, target)
         if key in self.pod_labels:
             return self.pod_labels[key]
         known = self.chart_labels.get(f"{kind}/{target}")
@@ -377,7 +219,7 @@ class _Workloads:
         """The budgets in the HPA's namespace and cluster that select pods with `labels`."""
         return [
             budget
-            for budget in self.budgets.get((_cluster(hpa), namespace_of(hpa.props)), [])
+            for budget in self.budgets.get((cluster_of(hpa), namespace_of(hpa.props)), [])
             if selector_matches(mapping(mapping(budget.props.get("spec")).get("selector")), labels)
         ]
 
@@ -449,44 +291,9 @@ def _budget_problems(
         )
 
 
-def helm_release_pinned() -> ResourceValidationPolicy:
-    """Helm charts come from an explicit repository at an exact version."""
-
-    def check(args: ResourceValidationArgs) -> Iterator[str]:
-        chart = text(args.props.get("chart"))
-        if chart.startswith(("./", "../", "/")) or chart.endswith(".tgz"):
-            return  # a chart in this repository, or an archive URL: pinned by its path
-        version = text(args.props.get("version"))
-        if not _EXACT_VERSION.match(version):
-            shown = f"version {version!r}" if version else "no version"
-            yield (
-                f"chart {chart} of {args.name} has {shown}, so the next chart release changes "
-                "the deployment unreviewed; set version to an exact release such as 1.2.3"
-            )
-        repository = text(mapping(args.props.get("repositoryOpts")).get("repo"))
-        if not chart.startswith("oci://") and not repository:
-            yield (
-                f"chart {chart} of {args.name} comes from whatever repository the machine's "
-                "Helm config names; set repositoryOpts.repo (or use an oci:// chart reference)"
-            )
-
-    return resource_policy(
-        "helm-release-pinned",
-        "Helm releases must pin an exact chart version from an explicit repository.",
-        [HELM_RELEASE, HELM_CHART],
-        check,
-    )
-
-
 POLICIES: list[Policy] = [
-    storage_class_ebs_csi_encrypted(),
-    storage_class_wait_for_first_consumer(),
-    storage_class_volume_expansion(),
-    storage_class_retain_data(),
-    storage_class_single_default(),
     hpa_min_replicas(),
     hpa_explicit_behavior(),
     pdb_allows_disruption(),
     pdb_for_hpa_workloads(),
-    helm_release_pinned(),
 ]

@@ -1,0 +1,140 @@
+"""A plan diff rendered: Markdown for a pull-request comment, JSON for tools."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from fsctl.diff.compare import PlanDiff, ResourceDiff
+from fsctl.plan.offline import SHARED_GROUP
+
+COLLAPSE_AFTER = 10
+"""Lists longer than this are folded into a `<details>` block in Markdown."""
+MAX_VALUE_CHARS = 120
+"""Longer values are shortened in Markdown (JSON keeps them whole)."""
+DEFAULT_MAX_CHARS = 60_000
+"""GitHub rejects comments over 65,536 characters; stay below with room for a header."""
+
+
+def render_markdown(diff: PlanDiff, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """The diff as a pull-request comment: summary first, then details by cluster.
+
+    When the full rendering is longer than `max_chars`, changed resources list only their
+    paths; if that is still too long the text is cut with a note pointing at the JSON output.
+    """
+    text = _markdown(diff, detailed=True)
+    if len(text) <= max_chars:
+        return text
+    text = _markdown(diff, detailed=False)
+    if len(text) <= max_chars:
+        return text
+    note = (
+        "\n\n> The diff is too long for a comment and was cut here; "
+        "run `fsctl diff --format json` for all of it.\n"
+    )
+    return text[: max(0, max_chars - len(note))].rstrip() + note
+
+
+def _markdown(diff: PlanDiff, *, detailed: bool) -> str:
+    stack = (
+        f"`{diff.head.stack}`"
+        if diff.base.stack == diff.head.stack
+        else f"`{diff.base.stack}` → `{diff.head.stack}`"
+    )
+    lines = [f"### Plan diff for stack {stack}", ""]
+    counts = (
+        f"**{len(diff.added)} to add, {len(diff.changed)} to change, "
+        f"{len(diff.removed)} to remove** "
+        f"({diff.base.resources} → {diff.head.resources} resources)"
+    )
+    if diff.empty:
+        lines += [
+            f"No resource changes ({diff.head.resources} resources).",
+            "",
+        ]
+        return "\n".join(lines)
+    lines += [counts, "", "| cluster | add | change | remove |", "| --- | ---: | ---: | ---: |"]
+    for cluster in diff.clusters:
+        lines.append(
+            f"| {_cluster_label(cluster)} | {_count_in(diff.added, cluster)} | "
+            f"{_count_in(diff.changed, cluster)} | {_count_in(diff.removed, cluster)} |"
+        )
+    for cluster in diff.clusters:
+        lines += ["", f"#### Cluster {_cluster_label(cluster)}"]
+        for title, resources in (
+            ("To add", _in_cluster(diff.added, cluster)),
+            ("To change", _in_cluster(diff.changed, cluster)),
+            ("To remove", _in_cluster(diff.removed, cluster)),
+        ):
+            if resources:
+                lines += ["", *_section(title, resources, detailed=detailed)]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _cluster_label(cluster: str) -> str:
+    return "shared (outside every cluster)" if cluster == SHARED_GROUP else f"`{cluster}`"
+
+
+def _count_in(resources: Iterable[ResourceDiff], cluster: str) -> int:
+    return sum(1 for resource in resources if resource.cluster == cluster)
+
+
+def _in_cluster(resources: Iterable[ResourceDiff], cluster: str) -> list[ResourceDiff]:
+    return [resource for resource in resources if resource.cluster == cluster]
+
+
+def _section(title: str, resources: Sequence[ResourceDiff], *, detailed: bool) -> list[str]:
+    body: list[str] = []
+    for resource in resources:
+        label = f"- `{resource.type}` **{_escape(resource.name)}**"
+        if not resource.changes:
+            body.append(label)
+        elif detailed:
+            body += [label, "", "  | path | old | new |", "  | --- | --- | --- |"]
+            body += [
+                f"  | {_code(change.path)} | {_value(change.old)} | {_value(change.new)} |"
+                for change in resource.changes
+            ]
+            body.append("")
+        else:
+            paths = ", ".join(_code(change.path) for change in resource.changes)
+            body.append(f"{label}: {paths}")
+    heading = f"**{title} ({len(resources)})**"
+    if len(resources) <= COLLAPSE_AFTER:
+        return [heading, "", *body]
+    return [
+        heading,
+        "",
+        f"<details><summary>{len(resources)} resources</summary>",
+        "",
+        *body,
+        "",
+        "</details>",
+    ]
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "*(none)*"
+    text = json.dumps(value, sort_keys=True)
+    if len(text) > MAX_VALUE_CHARS:
+        text = text[: MAX_VALUE_CHARS - 1] + "…"
+    return _code(text)
+
+
+def _code(text: str) -> str:
+    # HTML code spans survive any backtick in the value; `|` would end the table cell.
+    return "<code>" + html.escape(text, quote=False).replace("|", "&#124;") + "</code>"
+
+
+def _escape(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
+
+
+def render_json(diff: PlanDiff) -> str:
+    """The diff as `fsctl diff --format json` prints it."""
+    return json.dumps(diff.to_json(), indent=2)
