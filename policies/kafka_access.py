@@ -16,6 +16,7 @@ from pulumi_policy import (
 from policies.kafka import KAFKA, KAFKA_TOPIC, broker_config, broker_setting, topic_settings
 from policies.support import (
     as_int,
+    cluster_of,
     is_true,
     mapping,
     matches_any,
@@ -166,14 +167,14 @@ def kafka_topic_cluster_durability() -> StackValidationPolicy:
 
     def check(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
         clusters: dict[tuple[str, str, str], PolicyResource] = {
-            (_provider(item), namespace_of(item.props), object_name(item.props, item.name)): item
+            (cluster_of(item), namespace_of(item.props), object_name(item.props, item.name)): item
             for item in args.resources
             if item.resource_type == KAFKA
         }
         exempt = _EXEMPT_TOPICS.strings(args)
         for topic in (item for item in args.resources if item.resource_type == KAFKA_TOPIC):
             labels = mapping(metadata(topic.props).get("labels"))
-            key = (_provider(topic), namespace_of(topic.props), text(labels.get(CLUSTER_LABEL)))
+            key = (cluster_of(topic), namespace_of(topic.props), text(labels.get(CLUSTER_LABEL)))
             cluster = clusters.get(key)
             name = object_name(topic.props, topic.name)
             if cluster is None or matches_any(name, exempt):
@@ -203,10 +204,6 @@ def kafka_topic_cluster_durability() -> StackValidationPolicy:
         check,
         [_EXEMPT_TOPICS],
     )
-
-
-def _provider(resource: PolicyResource) -> str:
-    return resource.provider.urn if resource.provider is not None else ""
 
 
 POLICIES: list[Policy] = [

@@ -13,6 +13,7 @@ from pulumi_policy import Policy, PolicyResource, StackValidationArgs, StackVali
 
 from policies.support import (
     Threshold,
+    cluster_of,
     mapping,
     metadata,
     namespace_of,
@@ -49,17 +50,13 @@ class Namespaces:
         self._objects: dict[tuple[str, str, str], list[PolicyResource]] = defaultdict(list)
         for item in resources:
             if item.resource_type in (NETWORK_POLICY, QUOTA, LIMIT_RANGE):
-                key = (_cluster(item), namespace_of(item.props), item.resource_type)
+                key = (cluster_of(item), namespace_of(item.props), item.resource_type)
                 self._objects[key].append(item)
 
     def objects(self, namespace: PolicyResource, resource_type: str) -> list[PolicyResource]:
         """The objects of a type in a namespace of the same cluster."""
         name = object_name(namespace.props, namespace.name)
-        return self._objects.get((_cluster(namespace), name, resource_type), [])
-
-
-def _cluster(resource: PolicyResource) -> str:
-    return resource.provider.urn if resource.provider is not None else ""
+        return self._objects.get((cluster_of(namespace), name, resource_type), [])
 
 
 def _labels(namespace: PolicyResource) -> Mapping[str, str]:
