@@ -7,8 +7,8 @@ from pathlib import Path
 
 from tests.conftest import PROJECT_ROOT
 
-# The stack program and its components (fsctl/drift has its own owner and layout).
-PACKAGES = ("components", "infra")
+# The stack program, its components, the operator CLI and the policy pack.
+PACKAGES = ("components", "infra", "fsctl", "policies")
 
 
 def module_name(path: Path) -> str:

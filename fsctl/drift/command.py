@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from fsctl.drift.aws_errors import aws_error_message
 from fsctl.drift.engine import detect_drift
 from fsctl.drift.ignore import DEFAULT_FILE, IgnoreRule, apply_ignore, parse_ignore
-from fsctl.drift.live.model import aws_error_message
 from fsctl.drift.render import render_json, render_markdown, render_table
 from fsctl.drift.state import default_region, read_state
 from fsctl.errors import EXIT_FINDINGS, EXIT_OK, UserError

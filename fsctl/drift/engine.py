@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from fsctl.drift.aws_errors import aws_error_message
 from fsctl.drift.compare import build_report
 from fsctl.drift.live import iam
-from fsctl.drift.live.model import LiveRead, Scope, aws_error_message
+from fsctl.drift.live.model import LiveRead, Scope
 from fsctl.drift.readers import GLOBAL_READER, REGIONAL_READERS, SPECS
 from fsctl.drift.report import DriftReport
 from fsctl.drift.state import StackState, StateResource

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fsctl.drift.aws_errors import aws_error_message
 from fsctl.errors import UserError
 from fsctl.plan.wire import SECRET_SIG, SIG_KEY
 
@@ -215,8 +216,6 @@ def read_state(location: str, session: Any) -> StackState:
 
 def _read_s3(location: str, session: Any) -> bytes:
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
-
-    from fsctl.drift.live.model import aws_error_message  # noqa: PLC0415 - avoids an import cycle
 
     bucket, _, key = location.removeprefix("s3://").partition("/")
     if not bucket or not key:
