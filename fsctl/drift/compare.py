@@ -24,8 +24,7 @@ from fsctl.drift.live.model import LiveRead, Prop
 from fsctl.drift.readers import SPECS
 from fsctl.drift.report import Changed, Deleted, DriftReport
 from fsctl.drift.state import Secret, StackState, StateResource
-
-SECRET_MASK = "[secret]"  # noqa: S105 - the mask, not a secret
+from fsctl.plan.wire import SECRET_MASK
 
 
 class _Missing:
