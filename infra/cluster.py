@@ -262,6 +262,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             name,
             spec=kafka_spec(name, config),
             kubernetes_provider=kubernetes,
+            # Each project's namespace is named after it.
             project_namespaces={
                 project: store.namespace for project, store in self.projects.items()
             },

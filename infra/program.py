@@ -231,7 +231,9 @@ def main() -> None:
                 endpoints={
                     project: store.endpoint_hostnames for project, store in cluster.projects.items()
                 },
-                projects={project: store.namespace for project, store in cluster.projects.items()},
+                project_namespaces={
+                    project: store.namespace for project, store in cluster.projects.items()
+                },
                 kubernetes_provider=cluster.control_plane.kubernetes_provider,
             )
             for name, cluster in clusters.items()

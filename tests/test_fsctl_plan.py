@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from fsctl.cli import main
+from fsctl.plan import offline
 from fsctl.plan.offline import StackConfigFile
 from fsctl.plan.process import batch_collections
 from tests.conftest import PROJECT_ROOT
@@ -266,6 +267,24 @@ def test_manifests_hold_the_plans_objects_with_embedded_files_as_literal_blocks(
     assert yaml.safe_load(text)["data"] == config_map["inputs"]["data"]
     # A reviewer reads the embedded kustomization line by line, not as one quoted string.
     assert "  kustomization.yaml: |\n    apiVersion: kustomize.config.k8s.io/v1beta1\n" in text
+
+
+class _PurePythonManifestDumper(yaml.SafeDumper):
+    """What `write_plan` falls back to where PyYAML was built without libyaml."""
+
+
+_PurePythonManifestDumper.add_representer(str, offline._represent_text)
+
+
+def test_manifests_are_the_same_bytes_without_libyaml(fsctl: Fsctl) -> None:
+    result = fsctl("--stack", "prod")
+    assert result.code == 0, result.err
+    manifests = sorted((result.out_dir / "manifests").rglob("*.yaml"))
+    assert manifests
+    for path in manifests:
+        text = path.read_text()
+        document = yaml.safe_load(text)
+        assert yaml.dump(document, Dumper=_PurePythonManifestDumper, sort_keys=False) == text
 
 
 def test_table_summary_lists_resource_types_and_clusters(

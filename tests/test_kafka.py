@@ -43,10 +43,20 @@ def plan_component(spec: KafkaSpec, *, protect: bool = False) -> Plan:
         gate = k8s.core.v1.Namespace(
             "gate", metadata={"name": "gate"}, opts=pulumi.ResourceOptions(provider=provider)
         )
+        # Stand in for the namespaces the projects' own components create.
+        project_namespaces = {
+            project: k8s.core.v1.Namespace(
+                f"project-{project}",
+                metadata={"name": project},
+                opts=pulumi.ResourceOptions(provider=provider),
+            )
+            for project in spec.projects
+        }
         kafka = StrimziKafka(
             "core",
             spec=spec,
             kubernetes_provider=provider,
+            project_namespaces=project_namespaces,
             protect=protect,
             opts=pulumi.ResourceOptions(depends_on=[gate]),
         )
@@ -199,7 +209,23 @@ def test_going_from_one_to_two_brokers_per_zone_changes_only_the_broker_pools(pl
 def test_an_invalid_spec_fails_before_any_resource_exists() -> None:
     invalid = dataclasses.replace(SPEC, brokers_per_zone=0, min_insync_replicas=3)
     with pytest.raises(ValueError, match="invalid Kafka spec") as raised:
-        StrimziKafka("core", spec=invalid, kubernetes_provider=None)  # type: ignore[arg-type]
+        StrimziKafka(
+            "core",
+            spec=invalid,
+            kubernetes_provider=None,  # type: ignore[arg-type]
+            project_namespaces={},
+        )
     message = str(raised.value)
     assert "brokers_per_zone: 0" in message
     assert "min_insync_replicas: 3" in message
+
+
+def test_a_project_without_its_namespace_object_fails_before_any_resource_exists() -> None:
+    # Its mirror's roles would have nothing to wait for and race the namespace's creation.
+    with pytest.raises(ValueError, match=r"no namespace object given for project\(s\) ads, search"):
+        StrimziKafka(
+            "core",
+            spec=SPEC,
+            kubernetes_provider=None,  # type: ignore[arg-type]
+            project_namespaces={},
+        )

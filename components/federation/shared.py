@@ -31,8 +31,8 @@ class Member:
     private_route_table_ids: Mapping[str, pulumi.Input[str]]
     endpoints: Mapping[str, Mapping[str, pulumi.Input[str]]]
     """project -> endpoint (rdrs, mysql, arrow-flight) -> load balancer host name."""
-    projects: Mapping[str, pulumi.Resource]
-    """project -> its namespace, which must exist before it takes a network policy."""
+    project_namespaces: Mapping[str, pulumi.Resource]
+    """project -> its namespace object, which must exist before it takes a network policy."""
     kubernetes_provider: pulumi.ProviderResource
 
 
@@ -150,11 +150,11 @@ class Federation(pulumi.ComponentResource):
 
     def _admit_peers(self, name: str, member: Member, peer_cidrs: list[str]) -> None:
         """Let the peers' ranges through each project namespace's default deny."""
-        for project, waits_for in sorted(member.projects.items()):
+        for project, namespace in sorted(member.project_namespaces.items()):
             apply_manifest(
                 f"{name}-{member.name}-{project}-peers",
                 federation_network_policy(project, peer_cidrs),
                 pulumi.ResourceOptions(
-                    parent=self, provider=member.kubernetes_provider, depends_on=[waits_for]
+                    parent=self, provider=member.kubernetes_provider, depends_on=[namespace]
                 ),
             )

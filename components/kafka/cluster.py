@@ -123,18 +123,21 @@ class StrimziKafka(pulumi.ComponentResource):
         *,
         spec: KafkaSpec,
         kubernetes_provider: k8s.Provider,
-        project_namespaces: Mapping[str, pulumi.Resource] | None = None,
+        project_namespaces: Mapping[str, pulumi.Resource],
         protect: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Create everything of `spec`; `protect` guards the resources whose loss loses data.
 
-        `project_namespaces` are the projects' namespaces by name: the credential mirror's
-        roles in one wait for it.
+        `project_namespaces` are the projects' namespace objects by name (every project of
+        `spec` has one, made by its own component): the credential mirror's roles in one wait
+        for it.
 
         Raises `ValueError` naming every problem of an invalid spec before creating anything.
         """
         require_valid(spec)
+        if unknown := sorted(set(spec.projects) - set(project_namespaces)):
+            raise ValueError(f"no namespace object given for project(s) {', '.join(unknown)}")
         super().__init__("featurestore:kafka:StrimziKafka", name, None, opts)
         waits_for = component_dependencies(opts)
 
@@ -228,7 +231,7 @@ class StrimziKafka(pulumi.ComponentResource):
             spec,
             options,
             namespace,
-            project_namespaces=project_namespaces or {},
+            project_namespaces=project_namespaces,
             waits_for=waits_for,
         )
 
@@ -282,7 +285,6 @@ class StrimziKafka(pulumi.ComponentResource):
                 else:
                     # A project's namespace does not wait for Kafka's node pool: a role in it
                     # names the component's own dependencies as well.
-                    own = [project_namespaces[target]] if target in project_namespaces else []
-                    ready = [*own, *waits_for]
+                    ready = [project_namespaces[target], *waits_for]
                 for manifest in mirror_access_manifests(spec, project, target):
                     apply_manifest(f"{name}-{object_key(manifest)}", manifest, options(*ready))

@@ -38,6 +38,7 @@ NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 ADDON = "aws:eks/addon:Addon"
 POD_IDENTITY_ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+NAMESPACE = "kubernetes:core/v1:Namespace"
 EKS_CLUSTER = "eks:index:Cluster"
 KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
 ROLE = "aws:iam/role:Role"
@@ -258,6 +259,32 @@ def custom_resources_after_crds(graph: PlanGraph, _: PreflightContext) -> Iterat
             yield missing_edge(check, resource.label, resource, release, why)
 
 
+def objects_after_namespace(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]:
+    """Every namespaced object waits for its namespace, where the plan creates it."""
+    check = "objects-after-namespace"
+    namespaces = {
+        (namespace.provider, value_at(namespace.inputs, "metadata.name")): namespace
+        for namespace in graph.of_type(NAMESPACE)
+    }
+    for resource in graph.resources:
+        if not resource.type.startswith("kubernetes:") or resource.type == NAMESPACE:
+            continue
+        name = (
+            resource.inputs.get("namespace")
+            if resource.type == RELEASE
+            else value_at(resource.inputs, "metadata.namespace")
+        )
+        namespace = namespaces.get((resource.provider, name))
+        if namespace is not None and not graph.waits_for(resource.urn, namespace.urn):
+            yield missing_edge(
+                check,
+                resource.label,
+                resource,
+                namespace,
+                f"the API server refuses an object in namespace {name} until it exists",
+            )
+
+
 def pod_identity_after_agent(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]:
     """Pod identity associations wait for the pod identity agent add-on."""
     check = "pod-identity-after-agent"
@@ -335,6 +362,7 @@ CHECKS = (
     volumes_after_storage_driver,
     volumes_after_storage_class,
     custom_resources_after_crds,
+    objects_after_namespace,
     pod_identity_after_agent,
     provider_endpoint_reachable,
 )
