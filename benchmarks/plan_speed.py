@@ -107,13 +107,18 @@ def bare_program(count: int) -> Callable[[], None]:
 
 
 def run_stack(clusters: int) -> Plan:
-    """Plan a generated stack and write the plan, as `fsctl plan` does."""
+    """Plan a generated stack as `fsctl plan` does."""
     from infra.program import main as stack_program  # noqa: PLC0415 - `--floor` needs no infra
 
-    plan = run_program(stack_program, stack="bench", project=PROJECT, config=stack_config(clusters))
+    return run_program(stack_program, stack="bench", project=PROJECT, config=stack_config(clusters))
+
+
+def write_seconds(plan: Plan) -> float:
+    """Seconds `fsctl plan` takes to write a plan (in its process tuning), cleanup excluded."""
     with tempfile.TemporaryDirectory() as scratch, batch_collections():
+        started = time.perf_counter()
         write_plan(plan, Path(scratch) / "plan")
-    return plan
+        return time.perf_counter() - started
 
 
 def run_floor(resources: int, *, tuned: bool) -> Plan:
@@ -146,6 +151,9 @@ class Row:
     resources: int
     rounds: int
     plan_seconds: float
+    """The program run and the plan written, as the command does once its imports are done."""
+    write_seconds: float
+    """Of which writing the plan."""
     floor_seconds: float
     tuned_floor_seconds: float
     ratio: float
@@ -172,12 +180,15 @@ class Row:
 def measure(clusters: int, repeat: int, budget: float) -> Row:
     """Alternate plan and floor runs of one size; stop early past `budget` seconds."""
     plans: list[float] = []
+    writes: list[float] = []
     floors: list[float] = []
     tuned_floors: list[float] = []
     resources = 0
     spent = 0.0
     for _ in range(max(1, repeat)):
-        plan_seconds, plan = timed(lambda: run_stack(clusters))
+        run_seconds, plan = timed(lambda: run_stack(clusters))
+        writes.append(write_seconds(plan))
+        plan_seconds = run_seconds + writes[-1]
         # The stack resource itself is registered by both programs.
         resources = len(plan.resources) - 1
         floor_seconds, _ = timed(partial(run_floor, resources, tuned=False))
@@ -194,6 +205,7 @@ def measure(clusters: int, repeat: int, budget: float) -> Row:
         resources=resources,
         rounds=len(plans),
         plan_seconds=statistics.median(plans),
+        write_seconds=statistics.median(writes),
         floor_seconds=statistics.median(floors),
         tuned_floor_seconds=statistics.median(tuned_floors),
         ratio=statistics.median(p / f for p, f in zip(plans, floors, strict=True)),
@@ -204,7 +216,8 @@ def measure(clusters: int, repeat: int, budget: float) -> Row:
 def table(rows: Sequence[Row]) -> str:
     """The measurements, with ratios to the floors and to the smallest stack."""
     header = (
-        f"{'clusters':>8}  {'resources':>9}  {'rounds':>6}  {'plan s':>7}  {'floor s':>7}  "
+        f"{'clusters':>8}  {'resources':>9}  {'rounds':>6}  {'plan s':>7}  {'write s':>7}  "
+        f"{'floor s':>7}  "
         f"{'plan/floor':>10}  {'like for like':>13}  {'ms/res':>6}  {'ms/res vs first':>15}  "
         f"{'marginal ms/res':>15}  {'tuned floor vs first':>20}"
     )
@@ -219,7 +232,8 @@ def table(rows: Sequence[Row]) -> str:
         floor_growth = row.tuned_floor_ms_per_resource / first.tuned_floor_ms_per_resource
         lines.append(
             f"{row.clusters:>8}  {row.resources:>9}  {row.rounds:>6}  {row.plan_seconds:>7.2f}  "
-            f"{row.floor_seconds:>7.2f}  {row.ratio:>9.2f}x  {row.like_for_like:>12.2f}x  "
+            f"{row.write_seconds:>7.2f}  {row.floor_seconds:>7.2f}  {row.ratio:>9.2f}x  "
+            f"{row.like_for_like:>12.2f}x  "
             f"{row.ms_per_resource:>6.2f}  {row.ms_per_resource / first.ms_per_resource:>14.2f}x  "
             f"{marginal}  {floor_growth:>19.2f}x"
         )
@@ -277,7 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"measured {clusters} cluster(s)", file=sys.stderr, flush=True)
     print(table(rows))
     print(
-        "\nplan: the program run and its plan written, as `fsctl plan` does after its imports; "
+        "\nplan: the program run and its plan written, as `fsctl plan` does after its imports "
+        "(write: of which writing); "
         "plan/floor: over a bare program registering as many dummy resources under the same "
         "mocks, default settings; like for like: over the bare program with the plan's GC "
         "tuning; marginal: the cost of each resource added since the row above. "

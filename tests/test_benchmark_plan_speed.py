@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.plan_speed import MAX_GROWTH, MAX_RATIO, RATIO_CLUSTERS, Row, run_floor, verdicts
+from benchmarks.plan_speed import (
+    MAX_GROWTH,
+    MAX_RATIO,
+    RATIO_CLUSTERS,
+    Row,
+    run_floor,
+    table,
+    verdicts,
+)
 
 
 def row(clusters: int, *, resources: int, plan_seconds: float, ratio: float) -> Row:
@@ -13,6 +21,7 @@ def row(clusters: int, *, resources: int, plan_seconds: float, ratio: float) -> 
         resources=resources,
         rounds=1,
         plan_seconds=plan_seconds,
+        write_seconds=plan_seconds / 10,
         floor_seconds=plan_seconds / ratio,
         tuned_floor_seconds=plan_seconds / ratio,
         ratio=ratio,
@@ -51,3 +60,17 @@ def test_a_cost_per_resource_that_grows_fails() -> None:
 def test_the_floor_registers_exactly_the_resources_asked_for(tuned: bool) -> None:
     plan = run_floor(25, tuned=tuned)
     assert [resource.type for resource in plan.resources].count("bench:index:Dummy") == 25
+
+
+def test_the_table_prints_the_marginal_cost_of_the_resources_added() -> None:
+    rows = [
+        row(1, resources=400, plan_seconds=1.0, ratio=1.2),
+        # 600 more resources for 1.5 s more: 2.5 ms each, as on average.
+        row(2, resources=1000, plan_seconds=2.5, ratio=1.2),
+        # 1000 more for 4.0 s more: 4.0 ms each, while the average only reaches 3.25.
+        row(3, resources=2000, plan_seconds=6.5, ratio=1.2),
+    ]
+    lines = table(rows).splitlines()
+    assert "marginal ms/res" in lines[0]
+    marginal = [line.split()[10] for line in lines[2:]]
+    assert marginal == ["-", "2.50", "4.00"]
