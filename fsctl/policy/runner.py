@@ -10,7 +10,7 @@ is the verdict of `pulumi preview --policy-pack policies`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
@@ -18,21 +18,17 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
-    PolicyCustomTimeouts,
-    PolicyProviderResource,
-    PolicyResource,
-    PolicyResourceOptions,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 )
 from pulumi_policy.policy import _NotApplicableError
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+from pulumi_policy.proxy import UnknownValueError
 
-from fsctl.plan.wire import UNKNOWN_MASK
 from fsctl.policy.config import PolicySettings, resolve_config
 from fsctl.policy.inputs import PlanDocument, PolicyInputError, read_plan, read_policy_config
+from fsctl.policy.views import PlannedResource, ResourceArgs, providers, stack_resources
 
 __all__ = [
     "PlanDocument",
@@ -78,29 +74,22 @@ def run_policies(
     As in the engine, every policy gets properties of its own, behind the SDK's proxy, so one
     policy cannot change what the next one sees.
     """
-    inputs = {item["urn"]: _mark_unknowns(item.get("inputs", {})) for item in plan.resources}
-    outputs = {item["urn"]: _mark_unknowns(item.get("outputs", {})) for item in plan.resources}
-    providers = _providers(plan.resources, inputs)
+    resources = [PlannedResource(item) for item in plan.resources]
+    providers_by_urn = providers(resources)
     violations: list[Violation] = []
     for policy in policies:
         effective = settings[policy.name]
         if effective.enforcement_level is EnforcementLevel.DISABLED:
             continue
         if isinstance(policy, ResourceValidationPolicy):
-            for resource in plan.resources:
-                args = ResourceValidationArgs(
-                    resource["type"],
-                    _FreshProps(inputs[resource["urn"]]),
-                    resource["urn"],
-                    resource["name"],
-                    _options(resource),
-                    providers.get(str(resource.get("provider"))),
-                    dict(effective.properties),
+            for resource in resources:
+                args = ResourceArgs(
+                    resource, providers_by_urn.get(resource.provider), dict(effective.properties)
                 )
-                violations += _run(policy, effective, resource["urn"], policy.validate, args)
+                violations += _run(policy, effective, resource.urn, policy.validate, args)
         elif isinstance(policy, StackValidationPolicy):
             stack_args = StackValidationArgs(
-                _stack_resources(plan.resources, outputs, providers), dict(effective.properties)
+                stack_resources(resources, providers_by_urn), dict(effective.properties)
             )
             violations += _run(policy, effective, None, policy.validate, stack_args)
     return violations
@@ -123,7 +112,7 @@ def _run(
 
     try:
         result = validate(args, report_violation)
-        if isawaitable(result):
+        if result is not None and isawaitable(result):
             loop = asyncio.new_event_loop()
             try:
                 loop.run_until_complete(result)
@@ -147,100 +136,3 @@ def _run(
             f"policy {policy.name} failed{where}: {type(error).__name__}: {error}"
         ) from error
     return found
-
-
-class _FreshProps(Mapping[str, Any]):
-    """A resource's properties, copied behind the SDK's proxy when a policy first reads them.
-
-    The engine deserializes the properties for every policy; most policies look at the type
-    and return, so the copy is made only when one reads a property.
-    """
-
-    def __init__(self, values: Mapping[str, Any]) -> None:
-        self._values = values
-        self._proxy: Mapping[str, Any] | None = None
-
-    def _target(self) -> Mapping[str, Any]:
-        if self._proxy is None:
-            self._proxy = unknown_checking_proxy(dict(self._values))
-        return self._proxy
-
-    def __getitem__(self, key: str) -> Any:
-        return self._target()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._target())
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-
-def _mark_unknowns(value: Any) -> Any:
-    """Plan values with the plan's unknown marker turned back into the engine's sentinel."""
-    if value == UNKNOWN_MASK:
-        return UNKNOWN_STRING_VALUE
-    if isinstance(value, dict):
-        return {key: _mark_unknowns(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_mark_unknowns(item) for item in value]
-    return value
-
-
-def _options(resource: Mapping[str, Any]) -> PolicyResourceOptions:
-    options = resource.get("options") or {}
-    return PolicyResourceOptions(
-        protect=bool(options.get("protect", False)),
-        ignore_changes=[str(path) for path in options.get("ignoreChanges") or []],
-        delete_before_replace=options.get("deleteBeforeReplace"),
-        aliases=[],
-        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-        additional_secret_outputs=[],
-        parent=resource.get("parent"),
-    )
-
-
-def _providers(
-    resources: Sequence[Mapping[str, Any]], inputs: Mapping[str, Any]
-) -> dict[str, PolicyProviderResource]:
-    """The plan's explicit providers by URN, as policies see a resource's provider."""
-    return {
-        resource["urn"]: PolicyProviderResource(
-            resource["type"],
-            unknown_checking_proxy(inputs[resource["urn"]]),
-            resource["urn"],
-            resource["name"],
-        )
-        for resource in resources
-        if str(resource["type"]).startswith("pulumi:providers:")
-    }
-
-
-def _stack_resources(
-    resources: Sequence[Mapping[str, Any]],
-    outputs: Mapping[str, Any],
-    providers: Mapping[str, PolicyProviderResource],
-) -> list[PolicyResource]:
-    """The stack as stack policies see it: outputs, with parents and dependencies linked."""
-    policy_resources = {
-        resource["urn"]: PolicyResource(
-            resource["type"],
-            _FreshProps(outputs[resource["urn"]]),
-            resource["urn"],
-            resource["name"],
-            _options(resource),
-            providers.get(str(resource.get("provider"))),
-            None,
-            [],
-            {},
-        )
-        for resource in resources
-    }
-    for resource in resources:
-        linked = policy_resources[resource["urn"]]
-        linked.parent = policy_resources.get(str(resource.get("parent")))
-        linked.dependencies = [
-            policy_resources[urn]
-            for urn in (resource.get("options") or {}).get("dependsOn") or []
-            if urn in policy_resources
-        ]
-    return list(policy_resources.values())
