@@ -21,12 +21,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The dev and prod plans, planned once for the module."""
-    out = tmp_path_factory.mktemp("plans")
-    for stack in ("dev", "prod"):
-        assert main(["plan", "--stack", stack, "--out", str(out / stack)]) == 0
-    return {stack: out / stack for stack in ("dev", "prod")}
+def plans(written_plans: dict[str, Path]) -> dict[str, Path]:
+    """The dev and prod plans as `fsctl plan` writes them (the session's: tests only read them)."""
+    return written_plans
 
 
 def preflight(plan: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
