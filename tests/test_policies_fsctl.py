@@ -8,6 +8,7 @@ mandatory violation naming that resource.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import re
@@ -16,9 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi_policy import (
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
 from fsctl.cli import main
-from fsctl.policy.runner import PolicyInputError, resolve_config
+from fsctl.policy.runner import PolicyInputError, read_plan, resolve_config, run_policies
 from policies import ALL_POLICIES, DEFAULT_ENFORCEMENT
 from tests.conftest import PROJECT_ROOT
 
@@ -500,3 +508,46 @@ def test_table_output_names_policy_level_and_resource(
     match = re.match(summary, lines[-1])
     assert match
     assert int(match.group(1)) == len(ALL_POLICIES)
+
+
+# The collector during a run.
+
+
+def test_a_run_collects_nothing_and_leaves_the_collector_as_it_was(plans: dict[str, Path]) -> None:
+    plan = read_plan(plans["prod"])
+    collections: list[int] = []
+    seen_by_the_last_policy: list[int] = []
+
+    def last(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        seen_by_the_last_policy.extend(collections)
+
+    policies = [*ALL_POLICIES, StackValidationPolicy("last", "Records the collections.", last)]
+    settings = resolve_config(policies, DEFAULT_ENFORCEMENT)
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(record)
+    try:
+        assert run_policies(plan, policies, settings)
+        assert seen_by_the_last_policy == []
+        assert gc.isenabled()
+        gc.disable()
+        run_policies(plan, policies, settings)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.callbacks.remove(record)
+
+
+def test_a_failing_policy_leaves_the_collector_enabled(tmp_path: Path) -> None:
+    def fail(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        raise RuntimeError("broken rule")
+
+    broken = ResourceValidationPolicy("broken", "A rule that fails.", fail)
+    plan = read_plan(plan_of(tmp_path, planned("aws:kms/key:Key", "k", {})))
+    settings = resolve_config([broken], DEFAULT_ENFORCEMENT)
+    with pytest.raises(PolicyInputError, match=r"policy broken failed on .*: RuntimeError"):
+        run_policies(plan, [broken], settings)
+    assert gc.isenabled()
