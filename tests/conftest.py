@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,20 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 
 PlanStack = Callable[..., Plan]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After each test module: collect once, then freeze what is still alive.
+
+    What outlives a module (imported SDKs and service models, the session's plans and moto's
+    server) stays alive to the end of the session, yet every full collection walked it again:
+    about a hundred walks of a growing heap, a quarter of the suite's time. Frozen objects are
+    left out of collections; what a later module makes is collected as usual.
+    """
+    if nextitem is not None and nextitem.path != item.path:
+        gc.collect()
+        gc.freeze()
 
 
 def minimal_config() -> dict[str, Any]:
