@@ -229,9 +229,8 @@ def test_plan_of_each_cluster_has_its_network(
         assert [flow_log["inputs"]["vpcId"] for flow_log in flow_logs] == [vpc_id]
 
 
-def test_plan_creates_the_manifests_directory(fsctl: Fsctl) -> None:
-    result = fsctl("--stack", "dev")
-    assert result.code == 0, result.err
+def test_plan_creates_the_manifests_directory(planned: Callable[[str], Planned]) -> None:
+    result = planned("dev").run
     manifests_dir = result.out_dir / "manifests"
     assert manifests_dir.is_dir()
     manifests = sorted(manifests_dir.rglob("*.yaml"))
