@@ -30,10 +30,10 @@ DEFAULT_ROUTE = "0.0.0.0/0"
 def resource_id(resource: PolicyResource) -> str:
     """A resource's physical id: its `id` output, else the last segment of its ARN."""
     props = resource.props
-    explicit = text(props.get("id")) if "id" in props else ""
+    explicit = text(props.get("id"))
     if explicit:
         return explicit
-    arn = text(props.get("arn")) if "arn" in props else ""
+    arn = text(props.get("arn"))
     return arn.rsplit("/", 1)[-1] if "/" in arn else ""
 
 

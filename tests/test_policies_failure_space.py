@@ -27,12 +27,9 @@ Breaker = Callable[[Document], str]
 
 
 @pytest.fixture(scope="module")
-def prod_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("plan") / "prod"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(PROJECT_ROOT)
-        assert main(["plan", "--stack", "prod", "--out", str(out)]) == 0
-    return out
+def prod_plan(written_plans: dict[str, Path]) -> Path:
+    """The prod plan as `fsctl plan` writes it (the session's: tests only read it)."""
+    return written_plans["prod"]
 
 
 def run_policy(plan: Path) -> tuple[int, list[dict[str, Any]]]:
@@ -279,9 +276,9 @@ BREAKERS: list[tuple[str, Breaker]] = [
 
 
 @pytest.fixture(scope="module")
-def prod_document(prod_plan: Path) -> Document:
-    document: Document = json.loads((prod_plan / "resources.json").read_text())
-    return document
+def prod_text(prod_plan: Path) -> str:
+    """The prod plan's `resources.json`; each test parses its own copy to break."""
+    return (prod_plan / "resources.json").read_text()
 
 
 def test_clean_prod_plan_passes_quickly(prod_plan: Path) -> None:
@@ -295,9 +292,9 @@ def test_clean_prod_plan_passes_quickly(prod_plan: Path) -> None:
 
 @pytest.mark.parametrize(("policy", "breaker"), BREAKERS, ids=[b.__name__ for _, b in BREAKERS])
 def test_one_mistake_is_a_mandatory_violation_naming_resource_and_fix(
-    policy: str, breaker: Breaker, prod_document: Document, tmp_path: Path
+    policy: str, breaker: Breaker, prod_text: str, tmp_path: Path
 ) -> None:
-    broken = copy.deepcopy(prod_document)
+    broken: Document = json.loads(prod_text)
     urn = breaker(broken)
     (tmp_path / "resources.json").write_text(json.dumps(broken))
     code, violations = run_policy(tmp_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -21,18 +23,27 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The dev and prod plans, planned once for the module."""
-    out = tmp_path_factory.mktemp("plans")
-    for stack in ("dev", "prod"):
-        assert main(["plan", "--stack", stack, "--out", str(out / stack)]) == 0
-    return {stack: out / stack for stack in ("dev", "prod")}
+def plans(written_plans: dict[str, Path]) -> dict[str, Path]:
+    """The dev and prod plans as `fsctl plan` writes them (the session's: tests only read them)."""
+    return written_plans
 
 
 def preflight(plan: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
     capsys.readouterr()
     code = main(["preflight", "--plan", str(plan), "--format", "json"])
     return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture(scope="module")
+def clean_runs(plans: dict[str, Path]) -> dict[str, tuple[int, dict[str, Any]]]:
+    """`fsctl preflight --format json` on the unchanged dev and prod plans: exit code, report."""
+    runs = {}
+    for stack, plan in plans.items():
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["preflight", "--plan", str(plan), "--format", "json"])
+        runs[stack] = (code, json.loads(out.getvalue()))
+    return runs
 
 
 def keys(document: dict[str, Any]) -> set[tuple[str, str, str]]:
@@ -95,10 +106,8 @@ def test_prod_plan_with_the_issue_11_defects_put_back_is_reported(
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_plans_have_no_error(
-    stack: str, plans: dict[str, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, document = preflight(plans[stack], capsys)
+def test_plans_have_no_error(stack: str, clean_runs: dict[str, tuple[int, dict[str, Any]]]) -> None:
+    code, document = clean_runs[stack]
     assert [f for f in document["findings"] if f["severity"] == "error"] == []
     assert code == 0
 
@@ -158,10 +167,11 @@ def test_removing_a_required_edge_is_reported(  # noqa: PLR0917 (pytest paramete
     needed: str,
     checks: str,
     plans: dict[str, Path],
+    clean_runs: dict[str, tuple[int, dict[str, Any]]],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _, before = preflight(plans[stack], capsys)
+    _, before = clean_runs[stack]
     document = json.loads((plans[stack] / "resources.json").read_text())
     _drop_edge(document, resource_type, name, needed)
     (tmp_path / "resources.json").write_text(json.dumps(document))
@@ -237,10 +247,20 @@ def test_table_groups_by_check_with_a_summary(
     ],
 )
 def test_bad_plan_exits_2_without_traceback(
-    content: str | None, expected: str, tmp_path: Path
+    content: str | None, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     if content is not None:
         (tmp_path / "resources.json").write_text(content)
+    capsys.readouterr()
+    assert main(["preflight", "--plan", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert expected in captured.err
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
+
+
+def test_bad_plan_exits_2_as_a_process(tmp_path: Path) -> None:
+    """The same error from `python -m fsctl`: the exit status and one line, no traceback."""
     result = subprocess.run(
         [sys.executable, "-m", "fsctl", "preflight", "--plan", str(tmp_path)],
         capture_output=True,
@@ -250,5 +270,5 @@ def test_bad_plan_exits_2_without_traceback(
         env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 2
-    assert expected in result.stderr
+    assert "does not exist; write a plan with `fsctl plan" in result.stderr
     assert "Traceback" not in result.stderr

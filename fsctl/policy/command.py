@@ -9,14 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from fsctl.errors import EXIT_FINDINGS, EXIT_OK, UserError
-from fsctl.policy.runner import (
-    PolicyInputError,
-    Violation,
-    read_plan,
-    read_policy_config,
-    resolve_config,
-    run_policies,
-)
+from fsctl.policy.config import resolve_config
+from fsctl.policy.inputs import PolicyInputError, read_plan, read_policy_config
+from fsctl.policy.runner import Violation, run_policies
 from policies import ALL_POLICIES, DEFAULT_ENFORCEMENT
 
 

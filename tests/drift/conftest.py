@@ -39,14 +39,18 @@ def shared_session() -> Any:
 def moto_endpoint() -> Iterator[str]:
     """moto's server on a free local port, for the whole session."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    with pytest.MonkeyPatch.context() as patch:
+        # Every fresh account would load moto's catalogue of public AMIs (some 17,000 images,
+        # with their snapshots and volumes) again; the stack and fsctl drift read none of them.
+        patch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
 
-    gc.collect()
-    gc.freeze()
-    yield f"http://{host}:{port}"
-    server.stop()
+        gc.collect()
+        gc.freeze()
+        yield f"http://{host}:{port}"
+        server.stop()
 
 
 def reset_moto(endpoint: str) -> None:

@@ -12,16 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from fsctl import cli
 from fsctl.drift.readers import SPECS
 from tests.drift.stack import Deployed
 
 
 @pytest.fixture(scope="module")
-def prod_types(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
-    out = tmp_path_factory.mktemp("plan") / "prod"
-    assert cli.main(["plan", "--stack", "prod", "--out", str(out)]) == 0
-    document = json.loads((Path(out) / "resources.json").read_text())
+def prod_types(written_plans: dict[str, Path]) -> set[str]:
+    document = json.loads((written_plans["prod"] / "resources.json").read_text())
     return {
         resource["type"]
         for resource in document["resources"]
