@@ -144,12 +144,25 @@ def _drop_edge(document: dict[str, Any], resource_type: str, name: str, needed_n
         ),
         (
             "prod",
-            "kubernetes:kafka.strimzi.io/v1:KafkaNodePool",
-            "core-pool-broker-eu-central-1a",
+            "kubernetes:kafka.strimzi.io/v1:KafkaRebalance",
+            "core-rebalance-core-add-brokers",
             "core-strimzi-operator",
-            # The pool waits for the platform through the operator alone: all of it is lost.
-            "custom-resources-after-crds pods-after-compute-addons pods-after-nodes "
-            "volumes-after-storage-class volumes-after-storage-driver",
+            # The template reaches its namespace through the operator alone: both are lost.
+            "custom-resources-after-crds objects-after-namespace",
+        ),
+        (
+            "prod",
+            "kubernetes:rbac.authorization.k8s.io/v1:Role",
+            "core-role-recommendations-kafka-mirror-recommendations",
+            "core-recommendations-namespace",
+            "objects-after-namespace",
+        ),
+        (
+            "prod",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            "federation-core-search-peers",
+            "core-search-namespace",
+            "objects-after-namespace",
         ),
         (
             "dev",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from fsctl.preflight import readiness, workload_needs
 from fsctl.preflight.model import Finding, Resource, value_at
 from tests.preflight_graphs import (
     CONTEXT,
+    K8S_PROVIDER,
     graph_of,
     healthy_resources,
     name_urn,
@@ -258,3 +260,49 @@ def test_declared_volume_paths_match_the_pinned_chart(chart: str) -> None:
         if claim.enabled:
             assert claim.enabled in refs
             assert value_at(defaults, claim.enabled) is claim.enabled_default
+
+
+def _team_namespace(*, waits: bool) -> list[Resource]:
+    """The healthy cluster with a namespace, a map in it and a release installed into it."""
+    namespace = resource(
+        "kubernetes:core/v1:Namespace",
+        "team",
+        {"metadata": {"name": "team"}},
+        provider=K8S_PROVIDER,
+    )
+    inside = [
+        resource(
+            "kubernetes:core/v1:ConfigMap",
+            "settings",
+            {"metadata": {"name": "settings", "namespace": "team"}},
+            provider=K8S_PROVIDER,
+        ),
+        resource(
+            "kubernetes:helm.sh/v3:Release",
+            "team-chart",
+            {"chart": "team-chart", "namespace": "team"},
+            provider=K8S_PROVIDER,
+        ),
+        # Another cluster's namespace of the same name is not this one.
+        resource(
+            "kubernetes:core/v1:ConfigMap",
+            "elsewhere",
+            {"metadata": {"name": "elsewhere", "namespace": "team"}},
+            provider="urn:pulumi:test::feature-store-eks::pulumi:providers:kubernetes::other",
+        ),
+    ]
+    if waits:
+        inside = [
+            dataclasses.replace(item, dependencies=(namespace.urn,)) for item in inside[:2]
+        ] + inside[2:]
+    return [*healthy_resources(), namespace, *inside]
+
+
+def test_objects_in_a_namespace_the_plan_creates_wait_for_it() -> None:
+    assert findings(_team_namespace(waits=True)) == []
+    found = findings(_team_namespace(waits=False))
+    assert [(f.check, f.urn.rpartition("::")[2]) for f in found] == [
+        ("objects-after-namespace", "settings"),
+        ("objects-after-namespace", "team-chart"),
+    ]
+    assert "Make team-chart depend on team" in found[1].message
