@@ -7,6 +7,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pytest
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 from pulumi_policy.proxy import (
     UNKNOWN_NUMBER_VALUE,
     UNKNOWN_STRING_VALUE,
@@ -17,6 +25,8 @@ from pulumi_policy.proxy import (
 )
 
 from fsctl.policy.proxy import checking_proxy
+from fsctl.policy.runner import PlanDocument, resolve_config, run_policies
+from tests.policy_harness import KUBERNETES_PROVIDER, planned
 
 PROPS: dict[str, Any] = {
     "name": "core",
@@ -123,3 +133,47 @@ def test_writes_stay_in_the_policys_own_copy() -> None:
     second = checking_proxy(source)
     assert second["tags"]["team"] == "search"
     assert second["name"] == "core"
+
+
+def test_a_value_the_policy_writes_is_read_back_as_written_as_under_the_sdk() -> None:
+    for proxy in (checking_proxy(PROPS), unknown_checking_proxy(copy.deepcopy(PROPS))):
+        written = {"a": UNKNOWN_STRING_VALUE}
+        proxy["extra"] = written  # type: ignore[index]
+        proxy["rules"]["__target"][0] = written
+        assert proxy["extra"] is written
+        assert proxy["rules"][0] is written
+        assert proxy["extra"]["a"] == UNKNOWN_STRING_VALUE
+
+
+def test_what_one_policy_changes_no_other_policy_sees() -> None:
+    provider = planned(KUBERNETES_PROVIDER, "core-k8s", {"region": "eu-central-1"})
+    subject = planned("kubernetes:core/v1:ConfigMap", "subject", {"data": {"a": "b"}})
+    subject["provider"] = provider["urn"]
+    seen: list[tuple[Any, ...]] = []
+
+    def meddle(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.provider is not None:
+            args.props["data"]["a"] = "changed"
+            args.opts.protect = True
+            args.provider.props["region"] = "changed"  # type: ignore[index]
+
+    def look(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.provider is not None:
+            seen.append((args.props["data"]["a"], args.opts.protect, args.provider.props["region"]))
+
+    def look_at_stack(args: StackValidationArgs, report: ReportViolation) -> None:
+        [resource] = [r for r in args.resources if r.name == "subject"]
+        assert resource.provider is not None
+        seen.append(
+            (resource.props["data"]["a"], resource.opts.protect, resource.provider.props["region"])
+        )
+
+    policies = [
+        ResourceValidationPolicy("meddle", "changes what it reads", meddle),
+        ResourceValidationPolicy("look", "reads", look),
+        StackValidationPolicy("look-at-stack", "reads the stack", look_at_stack),
+    ]
+    plan = PlanDocument(stack="test", project="feature-store-eks", resources=[provider, subject])
+    settings = resolve_config(policies, EnforcementLevel.MANDATORY)
+    assert run_policies(plan, policies, settings) == []
+    assert seen == [("b", False, "eu-central-1")] * 2

@@ -35,16 +35,31 @@ def _wrap(value: Any, path: list[str]) -> Any:
     return value
 
 
+class _Originals:
+    """The plan's own dicts and lists in a target: only those are wrapped when read.
+
+    A value a policy writes into its proxy is handed back as written, as under the SDK.
+    """
+
+    def __init__(self, values: Any) -> None:
+        self._originals = {id(value): value for value in values if isinstance(value, (dict, list))}
+
+    def is_original(self, value: Any) -> bool:
+        """Whether `value` came from the plan (and not from the policy) and is not wrapped yet."""
+        return self._originals.get(id(value)) is value
+
+
 class _LazyDict(dict[str, Any]):
     """A proxy's target: a shallow copy whose dicts and lists are wrapped on first read."""
 
     def __init__(self, values: Mapping[str, Any], path: list[str]) -> None:
         super().__init__(values)
         self._path = path
+        self._plan = _Originals(values.values())
 
     def __getitem__(self, key: str) -> Any:
         value = super().__getitem__(key)
-        if isinstance(value, (dict, list)):
+        if self._plan.is_original(value):
             value = _wrap(value, [*self._path, str(key)])
             super().__setitem__(key, value)
         return value
@@ -61,12 +76,13 @@ class _LazyList(list[Any]):
     def __init__(self, values: list[Any], path: list[str]) -> None:
         super().__init__(values)
         self._path = path
+        self._plan = _Originals(values)
 
     def __getitem__(self, key: SupportsIndex | slice) -> Any:
         if isinstance(key, slice):
             return [self[index] for index in range(*key.indices(len(self)))]
         value = super().__getitem__(key)
-        if isinstance(value, (dict, list)):
+        if self._plan.is_original(value):
             index = operator.index(key)
             index += len(self) if index < 0 else 0
             # The SDK names an element by its position, however it was read.

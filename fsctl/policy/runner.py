@@ -30,7 +30,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from fsctl.policy.config import PolicySettings, resolve_config
 from fsctl.policy.inputs import PlanDocument, PolicyInputError, read_plan, read_policy_config
-from fsctl.policy.views import PlannedResource, ResourceArgs, providers, stack_resources
+from fsctl.policy.views import PlanEntry, ResourceArgs, providers, stack_resources
 
 __all__ = [
     "PlanDocument",
@@ -101,7 +101,7 @@ def _no_collections() -> Iterator[None]:
 def _run_policies(
     plan: PlanDocument, policies: Sequence[Policy], settings: Mapping[str, PolicySettings]
 ) -> list[Violation]:
-    resources = [PlannedResource(item) for item in plan.resources]
+    resources = [PlanEntry(item) for item in plan.resources]
     providers_by_urn = providers(resources)
     violations: list[Violation] = []
     for policy in policies:

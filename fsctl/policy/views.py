@@ -1,9 +1,9 @@
 """What a policy sees of a plan's resources, as the engine hands them over, made as it reads.
 
-The engine deserializes a resource's properties and options afresh for every policy, so that one
-policy cannot change what the next one sees. Most policies look at a resource's type and return;
-here a resource's properties and options are made for a policy when it first reads them, and a
-resource's entry in `resources.json` is read once per run.
+The engine deserializes a resource's properties, options and provider afresh for every policy,
+so that one policy cannot change what the next one sees. Most policies look at a resource's type
+and return; here each of those is made for a policy when it first reads it, and a resource's
+entry in `resources.json` is read once per run.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from fsctl.policy.proxy import checking_proxy
 T = TypeVar("T")
 
 _UNREAD: Any = object()
-"""What a view holds for an attribute that no policy has read yet."""
+"""What the views hand the SDK's constructors for an attribute made on its first read."""
 
 
-class PlannedResource:
-    """One entry of a plan's `resources.json`, as every policy of a run sees it."""
+class PlanEntry:
+    """One entry of a plan's `resources.json`, read once for every policy of a run."""
 
     def __init__(self, entry: Mapping[str, Any]) -> None:
         self.entry = entry
@@ -68,9 +68,9 @@ class PlannedResource:
 
 
 class _OnFirstRead(Generic[T]):
-    """An attribute of a policy's view of a resource, made from the resource on first read."""
+    """An attribute of a policy's view of a resource, made from the view on first read."""
 
-    def __init__(self, make: Callable[[PlannedResource], T]) -> None:
+    def __init__(self, make: Callable[[Any], T]) -> None:
         self._make = make
         self._name = ""
 
@@ -78,67 +78,85 @@ class _OnFirstRead(Generic[T]):
         self._name = name
 
     def __get__(self, view: Any, owner: type | None = None) -> T:
-        value = view.__dict__.get(self._name, _UNREAD)
-        if value is _UNREAD:
-            value = view.__dict__[self._name] = self._make(view.planned)
-        return cast(T, value)
+        if view is None:
+            return cast(T, self)
+        if self._name not in view.__dict__:
+            view.__dict__[self._name] = self._make(view)
+        return cast(T, view.__dict__[self._name])
 
     def __set__(self, view: Any, value: T) -> None:
-        view.__dict__[self._name] = value
+        # The SDK's constructors assign every attribute; `_UNREAD` leaves it to the first read.
+        if value is _UNREAD:
+            view.__dict__.pop(self._name, None)
+        else:
+            view.__dict__[self._name] = value
 
 
-def _inputs(resource: PlannedResource) -> Mapping[str, Any]:
-    return checking_proxy(resource.inputs)
+def _inputs(view: _View) -> Mapping[str, Any]:
+    return checking_proxy(view._entry.inputs)
 
 
-def _outputs(resource: PlannedResource) -> Mapping[str, Any]:
-    return checking_proxy(resource.outputs)
+def _outputs(view: _View) -> Mapping[str, Any]:
+    return checking_proxy(view._entry.outputs)
 
 
-class ResourceArgs(ResourceValidationArgs):
-    """A resource policy's arguments: the resource's inputs behind the SDK's proxy, and options."""
+def _options(view: _View) -> PolicyResourceOptions:
+    return view._entry.options()
+
+
+def _provider(view: _View) -> PolicyProviderResource | None:
+    entry = view._provider_entry
+    if entry is None:
+        return None
+    return PolicyProviderResource(entry.type, checking_proxy(entry.inputs), entry.urn, entry.name)
+
+
+class _View:
+    """What both views keep of the plan: the resource's entry and its provider's."""
+
+    _entry: PlanEntry
+    _provider_entry: PlanEntry | None
+
+
+class ResourceArgs(_View, ResourceValidationArgs):
+    """A resource policy's arguments: inputs behind the SDK's proxy, options, provider."""
 
     props = _OnFirstRead(_inputs)
-    opts = _OnFirstRead(PlannedResource.options)
+    opts = _OnFirstRead(_options)
+    provider = _OnFirstRead(_provider)
 
     def __init__(
-        self,
-        planned: PlannedResource,
-        provider: PolicyProviderResource | None,
-        config: Mapping[str, Any],
+        self, entry: PlanEntry, provider: PlanEntry | None, config: Mapping[str, Any]
     ) -> None:
-        self.planned = planned
-        super().__init__(
-            planned.type, _UNREAD, planned.urn, planned.name, _UNREAD, provider, config
-        )
+        self._entry = entry
+        self._provider_entry = provider
+        super().__init__(entry.type, _UNREAD, entry.urn, entry.name, _UNREAD, _UNREAD, config)
 
 
-class StackResource(PolicyResource):
-    """A resource as a stack policy sees it: its outputs behind the SDK's proxy, and options."""
+class StackResource(_View, PolicyResource):
+    """A resource as a stack policy sees it: outputs behind the SDK's proxy, options, provider."""
 
     props = _OnFirstRead(_outputs)
-    opts = _OnFirstRead(PlannedResource.options)
+    opts = _OnFirstRead(_options)
+    provider = _OnFirstRead(_provider)
 
-    def __init__(self, planned: PlannedResource, provider: PolicyProviderResource | None) -> None:
-        self.planned = planned
-        super().__init__(
-            planned.type, _UNREAD, planned.urn, planned.name, _UNREAD, provider, None, [], {}
-        )
+    def __init__(self, entry: PlanEntry, provider: PlanEntry | None) -> None:
+        self._entry = entry
+        self._provider_entry = provider
+        super().__init__(entry.type, _UNREAD, entry.urn, entry.name, _UNREAD, _UNREAD, None, [], {})
 
 
-def providers(resources: Sequence[PlannedResource]) -> dict[str, PolicyProviderResource]:
-    """The plan's explicit providers by URN, as policies see a resource's provider."""
+def providers(resources: Sequence[PlanEntry]) -> dict[str, PlanEntry]:
+    """The plan's explicit providers by URN."""
     return {
-        resource.urn: PolicyProviderResource(
-            resource.type, checking_proxy(resource.inputs), resource.urn, resource.name
-        )
+        resource.urn: resource
         for resource in resources
         if resource.type.startswith("pulumi:providers:")
     }
 
 
 def stack_resources(
-    resources: Sequence[PlannedResource], providers: Mapping[str, PolicyProviderResource]
+    resources: Sequence[PlanEntry], providers: Mapping[str, PlanEntry]
 ) -> list[PolicyResource]:
     """The stack as a stack policy sees it: outputs, with parents and dependencies linked."""
     views = {
