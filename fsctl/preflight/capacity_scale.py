@@ -97,8 +97,7 @@ def _hpas(graph: PlanGraph) -> dict[tuple[str | None, str, str], Resource]:
     found = {}
     for hpa in graph.of_type(HPA):
         target = value_at(hpa.inputs, "spec.scaleTargetRef") or {}
-        namespace = str(value_at(hpa.inputs, "metadata.namespace") or "default")
-        found[(graph.cluster_of(hpa.urn), namespace, str(target.get("name")))] = hpa
+        found[(graph.cluster_of(hpa.urn), hpa.namespace, str(target.get("name")))] = hpa
     return found
 
 
@@ -110,14 +109,14 @@ def _identity(demand: PodDemand) -> tuple[str, str | None, int]:
     """The pods' namespace, the workload name an HPA would target, and their own count."""
     owner = demand.pods.owner
     if owner.type == RELEASE:
-        namespace = str(owner.inputs.get("namespace") or "default")
+        namespace = owner.namespace
         name, path = _CHART_WORKLOADS.get((chart_name(owner), demand.pods.component), (None, None))
         count = _count(value_at(demand.values, path) if path else None)
         if demand.pods.component == "ndbmtd":
             count *= _count(value_at(demand.values, "clusterSize.numNodeGroups"))
         return namespace, name, count
     metadata = owner.inputs.get("metadata") or {}
-    namespace = str(metadata.get("namespace") or "default")
+    namespace = owner.namespace
     if demand.pods.component in ("pods", "kafka"):
         return namespace, metadata.get("name"), _count(value_at(owner.inputs, "spec.replicas"))
     return namespace, None, 1
@@ -219,7 +218,7 @@ def scale_fits_quota(graph: PlanGraph, data: ChartData) -> Iterator[Finding]:
         if item.replicas.hpa:
             hpas[key].add(item.replicas.hpa)
     for quota in graph.of_type(RESOURCE_QUOTA):
-        namespace = str(value_at(quota.inputs, "metadata.namespace") or "default")
+        namespace = quota.namespace
         key = (graph.cluster_of(quota.urn), namespace)
         hard = _quota_hard(quota)
         if hard is None or totals[key].within(hard):

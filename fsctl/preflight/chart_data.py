@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from fsctl.preflight.model import (
+    HELM_RELEASE_TYPE,
     STACK_TYPE,
     WARNING,
     Check,
@@ -31,7 +32,7 @@ from fsctl.preflight.model import (
 CHART_DATA_ENV = "FSCTL_CHART_DATA"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CHART_DATA = PROJECT_ROOT.parent / "shared" / "schemas" / "charts"
-RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
+RELEASE_TYPE = HELM_RELEASE_TYPE
 
 
 def chart_data_dir(explicit: Path | None = None) -> Path:

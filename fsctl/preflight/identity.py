@@ -70,7 +70,7 @@ def _existing_accounts(graph: PlanGraph, data: ChartData) -> Accounts:
     accounts: dict[tuple[str | None, str], dict[str, str]] = {}
     for resource in graph.of_type(SERVICE_ACCOUNT_TYPE):
         metadata: Mapping[str, Any] = resource.inputs.get("metadata") or {}
-        key = (graph.cluster_of(resource.urn), str(metadata.get("namespace") or "default"))
+        key = (graph.cluster_of(resource.urn), resource.namespace)
         accounts.setdefault(key, {})[str(metadata.get("name"))] = f"ServiceAccount {resource.name}"
     for release in releases(graph, data):
         if release.chart is None:

@@ -96,7 +96,7 @@ def _kafka_node_pool_target(
         pool
         for pool in graph.of_type(KAFKA_NODE_POOL_TYPE)
         if (pool.inputs.get("metadata") or {}).get("name") == name
-        and str((pool.inputs.get("metadata") or {}).get("namespace") or "default") == namespace
+        and pool.namespace == namespace
         and graph.cluster_of(pool.urn) == cluster
     ]
     if not pools:
@@ -107,7 +107,7 @@ def _kafka_node_pool_target(
         kafka
         for kafka in graph.of_type(KAFKA_TYPE)
         if (kafka.inputs.get("metadata") or {}).get("name") == kafka_name
-        and str((kafka.inputs.get("metadata") or {}).get("namespace") or "default") == namespace
+        and kafka.namespace == namespace
         and graph.cluster_of(kafka.urn) == cluster
     ]
     if not kafkas:
@@ -139,7 +139,7 @@ def _kafka_node_pool_target(
 
 
 def _target(graph: PlanGraph, data: ChartData, hpa: Resource) -> Target | None:
-    namespace = str((hpa.inputs.get("metadata") or {}).get("namespace") or "default")
+    namespace = hpa.namespace
     reference = (hpa.inputs.get("spec") or {}).get("scaleTargetRef") or {}
     kind, name = str(reference.get("kind")), str(reference.get("name"))
     cluster = graph.cluster_of(hpa.urn)

@@ -52,6 +52,9 @@ class Finding:
         }
 
 
+HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
+
+
 @dataclass(frozen=True)
 class Resource:
     """One resource of the plan, as `resources.json` records it."""
@@ -74,6 +77,16 @@ class Resource:
         if self.type.startswith("pulumi:providers:"):
             return f"{self.type.rpartition(':')[2]} provider {self.name}"
         return f"{self.type.rpartition(':')[2]} {self.name}"
+
+    @property
+    def namespace(self) -> str:
+        """The namespace a Kubernetes object lives in, or a Helm release installs into.
+
+        `default` when unset, as the API server and Helm default it.
+        """
+        if self.type == HELM_RELEASE_TYPE:
+            return str(self.inputs.get("namespace") or "default")
+        return str(value_at(self.inputs, "metadata.namespace") or "default")
 
     @property
     def aws_id(self) -> str | None:

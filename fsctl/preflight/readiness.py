@@ -269,11 +269,7 @@ def objects_after_namespace(graph: PlanGraph, _: PreflightContext) -> Iterator[F
     for resource in graph.resources:
         if not resource.type.startswith("kubernetes:") or resource.type == NAMESPACE:
             continue
-        name = (
-            resource.inputs.get("namespace")
-            if resource.type == RELEASE
-            else value_at(resource.inputs, "metadata.namespace")
-        )
+        name = resource.namespace
         namespace = namespaces.get((resource.provider, name))
         if namespace is not None and not graph.waits_for(resource.urn, namespace.urn):
             yield missing_edge(

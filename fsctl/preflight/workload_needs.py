@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fsctl.preflight.model import (
+    HELM_RELEASE_TYPE,
     PlanGraph,
     Resource,
     value_at,
 )
 
-RELEASE = "kubernetes:helm.sh/v3:Release"
+RELEASE = HELM_RELEASE_TYPE
 SUBNET = "aws:ec2/subnet:Subnet"
 
 ZONE_LABEL = "topology.kubernetes.io/zone"

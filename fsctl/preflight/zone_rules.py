@@ -12,7 +12,7 @@ from typing import Any
 
 from fsctl.preflight.capacity_scale import Scaled, nodes_needed, zone_loads
 from fsctl.preflight.chart_data import releases
-from fsctl.preflight.model import Resource, value_at
+from fsctl.preflight.model import HELM_RELEASE_TYPE, Resource, value_at
 from fsctl.preflight.workload_needs import SUBNET, claims_of
 from fsctl.preflight.zone_model import DEGRADES, FAILS, Effect, LostZone
 
@@ -246,7 +246,7 @@ def _matches(item: Scaled, namespace: str, selector: Mapping[str, Any]) -> bool:
     if item.namespace != namespace or not selector:
         return False
     owner = item.demand.pods.owner
-    if owner.type == "kubernetes:helm.sh/v3:Release":
+    if owner.type == HELM_RELEASE_TYPE:
         return selector == {RONDB_SERVICE_LABEL: item.demand.pods.component}
     labels = value_at(owner.inputs, "spec.template.metadata.labels") or {}
     return all(labels.get(k) == v for k, v in selector.items())
@@ -271,7 +271,7 @@ def _budget(spec: Mapping[str, Any], pods: int) -> int | None:
 def budgets_allow_drains(lost: LostZone) -> Iterator[Effect]:
     """Every PodDisruptionBudget still allows an eviction once the zone is gone."""
     for pdb in lost.in_cluster(PDB):
-        namespace = str(value_at(pdb.inputs, "metadata.namespace") or "default")
+        namespace = pdb.namespace
         selector = value_at(pdb.inputs, "spec.selector.matchLabels") or {}
         item = next((p for p in lost.pods if _matches(p, namespace, selector)), None)
         if item is None:
