@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
+# Test modules are spread over the machine's cores, each module whole on one worker so that its
+# fixtures are built once; TEST_WORKERS=0 runs the suite in one process (for a debugger).
+TEST_WORKERS ?= auto
 
 .PHONY: setup plan test lint bench clean
 
@@ -19,7 +22,7 @@ plan: setup
 	$(BIN)/fsctl plan --stack $(STACK)
 
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .

@@ -43,6 +43,10 @@ def moto_endpoint() -> Iterator[str]:
         # Every fresh account would load moto's catalogue of public AMIs (some 17,000 images,
         # with their snapshots and volumes) again; the stack and fsctl drift read none of them.
         patch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+        # moto's EKS checks every role ARN against a new boto3 session's partitions, which
+        # parsed botocore's endpoint catalogue again on each call (a fifth of a deploy's time);
+        # every session of the process shares the one cached loader instead.
+        patch.setattr(botocore.session, "create_loader", lambda *_: _LOADER)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
