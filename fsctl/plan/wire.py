@@ -7,6 +7,7 @@ that secrets are masked and resource references collapse to their URN.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2
@@ -26,7 +27,7 @@ UNKNOWN_MASK = "[unknown]"
 def struct_to_json(struct: struct_pb2.Struct) -> dict[str, Any]:
     """Return the raw JSON form of a Struct, numbers as ints where they are integral."""
     raw = json_format.MessageToDict(struct)
-    converted = _integral_numbers(raw)
+    converted = integral_numbers(raw)
     assert isinstance(converted, dict)  # noqa: S101 - a Struct always decodes to a mapping
     return converted
 
@@ -38,14 +39,17 @@ def json_to_struct(value: dict[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
-def _integral_numbers(value: Any) -> Any:
-    # Protobuf has only doubles; `minReplicas: 2` arrives as 2.0 and must be written back as 2.
+def integral_numbers(value: Any) -> Any:
+    """A JSON value with its integral floats (`2.0`) back as ints (`2`).
+
+    Protobuf has only doubles: `minReplicas: 2` arrives as 2.0 and must be written back as 2.
+    """
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, dict):
-        return {key: _integral_numbers(item) for key, item in value.items()}
+    if isinstance(value, Mapping):
+        return {key: integral_numbers(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_integral_numbers(item) for item in value]
+        return [integral_numbers(item) for item in value]
     return value
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from fsctl.plan.wire import integral_numbers
 from fsctl.preflight.model import (
     HELM_RELEASE_TYPE,
     STACK_TYPE,
@@ -177,17 +178,6 @@ def _without_nulls(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def wire_to_json(value: Any) -> Any:
-    """Plan inputs as Helm sees them: the engine's integral floats (`2.0`) back to ints."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, Mapping):
-        return {key: wire_to_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [wire_to_json(item) for item in value]
-    return value
-
-
 @dataclass(frozen=True)
 class Release:
     """A Helm release of the plan, with its values merged over its pinned chart's defaults."""
@@ -215,7 +205,8 @@ def releases(graph: PlanGraph, data: ChartData) -> Iterator[Release]:
         inputs = resource.inputs
         name = chart_name(str(inputs.get("chart") or ""))
         version = str(inputs.get("version") or "")
-        values = wire_to_json(inputs.get("values") or {})
+        # As Helm reads them: the engine's integral floats (`2.0`) back as ints.
+        values = integral_numbers(inputs.get("values") or {})
         chart = data.chart(name, version)
         yield Release(
             resource=resource,
