@@ -65,7 +65,7 @@ def _metric_name(metric: Mapping[str, Any]) -> tuple[str, str] | None:
 
 def _rule_names(rule: Mapping[str, Any]) -> str | None:
     """The metric name an adapter rule serves: `name.as`, else what `name.matches` captures."""
-    series = str(rule.get("seriesQuery") or "").split("{", 1)[0].strip()
+    series = _series(rule)
     naming = rule.get("name") or {}
     pattern = str(naming.get("matches") or "^(.*)$")
     match = re.search(pattern, series)
@@ -81,6 +81,22 @@ def _series(rule: Mapping[str, Any]) -> str:
     return str(rule.get("seriesQuery") or "").split("{", 1)[0].strip()
 
 
+def _object(
+    graph: PlanGraph, resource_type: str, cluster: str | None, namespace: str, name: str
+) -> Resource | None:
+    """The Kubernetes object of a type named `name` in a namespace of a cluster, if any."""
+    return next(
+        (
+            resource
+            for resource in graph.of_type(resource_type)
+            if (resource.inputs.get("metadata") or {}).get("name") == name
+            and resource.namespace == namespace
+            and graph.cluster_of(resource.urn) == cluster
+        ),
+        None,
+    )
+
+
 def _kafka_node_pool_target(
     graph: PlanGraph, cluster: str | None, namespace: str, name: str
 ) -> Target | None:
@@ -92,28 +108,16 @@ def _kafka_node_pool_target(
     `strimzi.io/controller-role` (`true`/`false`); KafkaPool.java and KafkaCluster.java.
     The metrics port 9404 exists only when the Kafka sets `metricsConfig`, and serves HTTP.
     """
-    pools = [
-        pool
-        for pool in graph.of_type(KAFKA_NODE_POOL_TYPE)
-        if (pool.inputs.get("metadata") or {}).get("name") == name
-        and pool.namespace == namespace
-        and graph.cluster_of(pool.urn) == cluster
-    ]
-    if not pools:
+    pool = _object(graph, KAFKA_NODE_POOL_TYPE, cluster, namespace, name)
+    if pool is None:
         return None
-    metadata = pools[0].inputs.get("metadata") or {}
+    metadata = pool.inputs.get("metadata") or {}
     kafka_name = str((metadata.get("labels") or {}).get(STRIMZI_CLUSTER_LABEL) or "")
-    kafkas = [
-        kafka
-        for kafka in graph.of_type(KAFKA_TYPE)
-        if (kafka.inputs.get("metadata") or {}).get("name") == kafka_name
-        and kafka.namespace == namespace
-        and graph.cluster_of(kafka.urn) == cluster
-    ]
-    if not kafkas:
+    kafka = _object(graph, KAFKA_TYPE, cluster, namespace, kafka_name)
+    if kafka is None:
         return None
-    kafka_spec = (kafkas[0].inputs.get("spec") or {}).get("kafka") or {}
-    roles = set((pools[0].inputs.get("spec") or {}).get("roles") or ())
+    kafka_spec = (kafka.inputs.get("spec") or {}).get("kafka") or {}
+    roles = set((pool.inputs.get("spec") or {}).get("roles") or ())
     ports = {STRIMZI_AGENT_PORT}
     if "controller" in roles:
         ports.add(STRIMZI_CONTROL_PLANE_PORT)
