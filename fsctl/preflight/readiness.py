@@ -9,7 +9,7 @@ graph of the plan (`PlanGraph.requirements`), scoped to the object's cluster.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from fsctl.preflight.model import (
@@ -92,6 +92,21 @@ def missing_edge(
     )
 
 
+def missing_edges(
+    check: str,
+    graph: PlanGraph,
+    dependent: str,
+    resource: Resource,
+    required: Iterable[Resource],
+    *,
+    why: str,
+) -> Iterator[Finding]:
+    """A `missing_edge` error for each of `required` that `resource` does not wait for."""
+    for needed in required:
+        if not graph.waits_for(resource.urn, needed.urn):
+            yield missing_edge(check, dependent, resource, needed, why)
+
+
 def absent(check: str, resource: Resource, what: str, why: str, fix: str) -> Finding:
     """An error: something `resource` needs is not in the plan at all."""
     return Finding(
@@ -133,9 +148,7 @@ def nodes_after_role_policies(graph: PlanGraph, _: PreflightContext) -> Iterator
     why = "nodes without the worker, CNI and registry policies cannot join the cluster"
     for group in graph.of_type(NODE_GROUP):
         policies = role_policies(graph, group.inputs.get("nodeRoleArn"))[1]
-        for policy in policies:
-            if not graph.waits_for(group.urn, policy.urn):
-                yield missing_edge(check, group.label, group, policy, why)
+        yield from missing_edges(check, graph, group.label, group, policies, why=why)
 
 
 def pods_after_nodes(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]:
@@ -159,16 +172,15 @@ def pods_after_nodes(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]
                     "the pods stay Pending and the deploy times out",
                     "Add a node group with those labels and taints, or fix the selector",
                 )
-            for host in hosts:
-                if not graph.waits_for(resource.urn, host.urn):
-                    yield missing_edge(
-                        check,
-                        pods.label,
-                        resource,
-                        host,
-                        "its pods stay Pending until a node that admits them exists, and a "
-                        "release or workload waiting for them times out",
-                    )
+            yield from missing_edges(
+                check,
+                graph,
+                pods.label,
+                resource,
+                hosts,
+                why="its pods stay Pending until a node that admits them exists, and a release "
+                "or workload waiting for them times out",
+            )
 
 
 def pods_after_compute_addons(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]:
@@ -195,9 +207,7 @@ def volumes_after_storage_driver(graph: PlanGraph, _: PreflightContext) -> Itera
         for association in driver.inputs.get("podIdentityAssociations") or ():
             role, policies = role_policies(graph, association.get("roleArn"))
             required += [role, *policies] if role else []
-        for needed in required:
-            if not graph.waits_for(resource.urn, needed.urn):
-                yield missing_edge(check, resource.label, resource, needed, why)
+        yield from missing_edges(check, graph, resource.label, resource, required, why=why)
 
 
 def volumes_after_storage_class(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]:
@@ -328,16 +338,15 @@ def provider_endpoint_reachable(graph: PlanGraph, _: PreflightContext) -> Iterat
             *in_cluster(graph, TRANSIT_GATEWAY_ATTACHMENT, cluster),
             *(r for r in in_cluster(graph, ROUTE, cluster) if r.inputs.get("transitGatewayId")),
         ]
-        for hop in transit:
-            if not graph.waits_for(provider.urn, hop.urn):
-                yield missing_edge(
-                    check,
-                    provider.label,
-                    provider,
-                    hop,
-                    "the deployer's traffic reaches the private endpoint through the transit "
-                    "gateway only once the attachment and its routes exist",
-                )
+        yield from missing_edges(
+            check,
+            graph,
+            provider.label,
+            provider,
+            transit,
+            why="the deployer's traffic reaches the private endpoint through the transit "
+            "gateway only once the attachment and its routes exist",
+        )
 
 
 def _admits_https(rule: Resource) -> bool:
