@@ -285,6 +285,16 @@ _ABORT_DAYS = threshold(
 )
 
 
+def _some_rule_within(
+    rules: Sequence[Mapping[str, Any]], block: str, field: str, longest: int
+) -> bool:
+    """Whether one of `rules` sets `block.field` to `longest` days or fewer."""
+    return any(
+        days is not None and days <= longest
+        for days in (as_int(mapping(rule.get(block)).get(field)) for rule in rules)
+    )
+
+
 def _lifecycle(
     bucket: PolicyResource, buckets: Buckets, args: StackValidationArgs
 ) -> Iterator[str]:
@@ -294,12 +304,10 @@ def _lifecycle(
         for rule in sequence(part.props.get("rules"))
         if text(mapping(rule).get("status")) == "Enabled"
     ]
-    abort_days = [
-        as_int(mapping(rule.get("abortIncompleteMultipartUpload")).get("daysAfterInitiation"))
-        for rule in rules
-    ]
     longest_abort = _ABORT_DAYS.integer(args)
-    if not any(days is not None and days <= longest_abort for days in abort_days):
+    if not _some_rule_within(
+        rules, "abortIncompleteMultipartUpload", "daysAfterInitiation", longest_abort
+    ):
         yield (
             "no enabled lifecycle rule aborts incomplete multipart uploads, whose parts are "
             f"billed forever; set abortIncompleteMultipartUpload.daysAfterInitiation to "
@@ -307,12 +315,8 @@ def _lifecycle(
         )
     if not _versioned(bucket, buckets):
         return
-    noncurrent = [
-        as_int(mapping(rule.get("noncurrentVersionExpiration")).get("noncurrentDays"))
-        for rule in rules
-    ]
     longest = _NONCURRENT_DAYS.integer(args)
-    if not any(days is not None and days <= longest for days in noncurrent):
+    if not _some_rule_within(rules, "noncurrentVersionExpiration", "noncurrentDays", longest):
         yield (
             "no enabled lifecycle rule expires noncurrent versions, so every overwrite is kept "
             f"forever; set noncurrentVersionExpiration.noncurrentDays to {longest} or less"
