@@ -8,6 +8,16 @@ from typing import Any
 
 POLICY_VERSION = "2012-10-17"
 
+# What EBS needs of a key to encrypt the volumes a role creates: granted alike by the key's
+# policy (the Auto Scaling role's root volumes) and by a role's own policy (the EBS CSI driver).
+_VOLUME_KEY_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+)
+
 
 def document(*statements: Mapping[str, Any]) -> str:
     """A policy document of the given statements, as JSON."""
@@ -88,13 +98,7 @@ def kms_key_policy(
             "Sid": "ServiceRolesUseKeyForVolumes",
             "Effect": "Allow",
             "Principal": {"AWS": list(service_roles)},
-            "Action": [
-                "kms:Encrypt",
-                "kms:Decrypt",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:DescribeKey",
-            ],
+            "Action": list(_VOLUME_KEY_ACTIONS),
             "Resource": "*",
         },
         {
@@ -133,13 +137,7 @@ def kms_use_policy(key_arn: str) -> str:
     return document(
         {
             "Effect": "Allow",
-            "Action": [
-                "kms:Encrypt",
-                "kms:Decrypt",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:DescribeKey",
-            ],
+            "Action": list(_VOLUME_KEY_ACTIONS),
             "Resource": key_arn,
         },
         {
