@@ -1,1 +1,1 @@
-"""fsctl, the operator command line: plan, diff, policy, drift."""
+"""fsctl, the operator command line: plan, diff, policy, preflight, drift."""

@@ -781,6 +781,22 @@ def test_validation_rule(mutation: Mutation, path: str, words: list[str]) -> Non
         assert word.lower() in message.lower(), f"{word!r} not in {message!r}"
 
 
+def test_shape_errors_keep_the_fix_apart_from_what_is_wrong() -> None:
+    config = minimal_config()
+    core = config["featurestore:clusters"]["core"]
+    del core["vpcCidr"]
+    core["projects"]["search"]["maxSizePerAz"] = -1
+    core["natStratgy"] = "single"
+
+    found = {problem.path.rsplit(".", 1)[-1]: problem for problem in problems_of(config)}
+
+    assert (found["vpcCidr"].message, found["vpcCidr"].fix) == ("Field required", "add it")
+    assert found["maxSizePerAz"].fix == "raise it to 1 or more (got -1)"
+    assert found["natStratgy"].message == "unknown key"
+    assert found["natStratgy"].fix.startswith("did you mean 'natStrategy'? Valid keys here:")
+    assert str(found["vpcCidr"]) == "featurestore:clusters.core.vpcCidr: Field required; add it"
+
+
 def test_invalid_json_in_an_engine_string_names_the_key() -> None:
     engine = as_engine_config(minimal_config())
     engine[CLUSTERS] = '{"core": {"vpcCidr": "10.20.0.0/16",}'

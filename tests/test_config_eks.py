@@ -17,7 +17,11 @@ def with_cluster(config: dict[str, Any], **settings: Any) -> dict[str, Any]:
 def problems(config: dict[str, Any]) -> dict[str, str]:
     with pytest.raises(ConfigError) as raised:
         parse_stack_config(config)
-    return {problem.path: problem.message for problem in raised.value.problems}
+    # What the operator reads after the key path: what is wrong, then the fix.
+    return {
+        problem.path: str(problem).removeprefix(f"{problem.path}: ")
+        for problem in raised.value.problems
+    }
 
 
 def test_control_plane_defaults_are_production_grade(config: dict[str, Any]) -> None:

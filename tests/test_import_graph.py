@@ -62,3 +62,34 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 def test_no_module_imports_itself_back_through_others() -> None:
     assert find_cycle(import_graph()) == []
+
+
+# Which packages each package may import: the components know nothing of the stack program, the
+# stack program nothing of the operator's CLI, and the policy pack stands alone: it judges what
+# the engine hands it, not by reusing the code it checks, so a mistake there is not shared.
+ALLOWED_IMPORTS = {
+    "components": set(),
+    "infra": {"components"},
+    "policies": set(),
+    "fsctl": {"components", "infra", "policies"},
+}
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(importer, imported) for every import that crosses into a package not allowed."""
+    return sorted(
+        (module, target)
+        for module, targets in graph.items()
+        for target in targets
+        if target.split(".")[0] != module.split(".")[0]
+        and target.split(".")[0] not in ALLOWED_IMPORTS[module.split(".")[0]]
+    )
+
+
+def test_a_package_importing_a_higher_layer_is_found() -> None:
+    graph = {"infra.config.rules": {"fsctl.preflight.quotas", "components.network.vpc"}}
+    assert layer_violations(graph) == [("infra.config.rules", "fsctl.preflight.quotas")]
+
+
+def test_packages_import_only_the_layers_below_them() -> None:
+    assert layer_violations(import_graph()) == []

@@ -171,7 +171,7 @@ def test_broker_config_is_validated_at_its_keys(
 ) -> None:
     with pytest.raises(ConfigError) as raised:
         parse_stack_config(kafka_config(**kafka))
-    found = {problem.path: problem.message for problem in raised.value.problems}
+    found = {problem.path: str(problem) for problem in raised.value.problems}
     assert words in found.get(f"{CORE}.{path}", ""), found
 
 

@@ -32,7 +32,7 @@ def prod_plan(written_plans: dict[str, Path]) -> Path:
     return written_plans["prod"]
 
 
-def run_policy(plan: Path) -> tuple[int, list[dict[str, Any]]]:
+def run_fsctl_policy(plan: Path) -> tuple[int, list[dict[str, Any]]]:
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
         code = main(["policy", "--plan", str(plan), "--format", "json", "--config", PROD_CONFIG])
@@ -283,7 +283,7 @@ def prod_text(prod_plan: Path) -> str:
 
 def test_clean_prod_plan_passes_quickly(prod_plan: Path) -> None:
     started = time.perf_counter()
-    code, violations = run_policy(prod_plan)
+    code, violations = run_fsctl_policy(prod_plan)
     elapsed = time.perf_counter() - started
     assert [item for item in violations if item["enforcementLevel"] == "mandatory"] == []
     assert code == 0
@@ -297,7 +297,7 @@ def test_one_mistake_is_a_mandatory_violation_naming_resource_and_fix(
     broken: Document = json.loads(prod_text)
     urn = breaker(broken)
     (tmp_path / "resources.json").write_text(json.dumps(broken))
-    code, violations = run_policy(tmp_path)
+    code, violations = run_fsctl_policy(tmp_path)
     found = [
         item
         for item in violations

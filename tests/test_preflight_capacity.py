@@ -42,10 +42,6 @@ def test_max_pods_follow_the_eni_formula_for_every_type() -> None:
         assert figures.max_pods == figures.enis * (figures.ipv4_per_eni - 1) + 2
 
 
-def test_prefix_delegation_is_capped_at_110_below_30_vcpus() -> None:
-    assert instance_type("r6i.large").max_pods_with_prefixes == 110
-
-
 def test_ebs_baseline_is_below_the_burst_maximum() -> None:
     r6a = instance_type("r6a.2xlarge")
     assert (r6a.ebs_baseline_iops, r6a.ebs_max_iops, r6a.ebs_baseline_mbps) == (12000, 40000, 312.5)

@@ -74,7 +74,7 @@ def _hpa(
     }
 
 
-def autoscaler_manifests(
+def hpa_manifests(
     project: str, rdrs: RdrsScaling, mysqld: MysqldScaling, arrow_flight: ArrowFlightSpec
 ) -> list[dict[str, Any]]:
     """The project's HPAs: RDRS, MySQL servers and Arrow Flight."""

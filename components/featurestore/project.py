@@ -12,7 +12,7 @@ import pulumi_kubernetes as k8s
 
 from components.featurestore.arrow_flight import ArrowFlightSpec, arrow_flight_manifests
 from components.featurestore.backups import backup_association, backup_bucket
-from components.featurestore.hpa import autoscaler_manifests
+from components.featurestore.hpa import hpa_manifests
 from components.featurestore.namespace import NamespaceSpec, namespace_manifests
 from components.featurestore.rondb import (
     BACKUP_IDENTITIES,
@@ -137,7 +137,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         workload_objects = [
             *rondb_disruption_budgets(rondb, project),
             *arrow_flight_manifests(project, arrow_flight),
-            *autoscaler_manifests(project, rdrs_scaling, mysqld_scaling, arrow_flight),
+            *hpa_manifests(project, rdrs_scaling, mysqld_scaling, arrow_flight),
         ]
         for manifest in workload_objects:
             apply_manifest(f"{name}-{object_key(manifest)}", manifest, in_namespace)

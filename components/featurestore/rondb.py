@@ -49,8 +49,8 @@ MYSQLD_PORT = 3306
 _CHART_COMPONENTS = ("ndbmtd", "mgmd", "mysqld", "rdrs", "backup")
 DATA_NODE_STATEFUL_SET_PREFIX = "node-group-"
 
-CHART_COMMIT = "7388b1579a195bb7ff6385f28ca3a860b83455eb"
-"""rondb-helm tag v0.8.0, where the facts below come from (file:line at this commit)."""
+# The facts below come from rondb-helm tag v0.8.0, commit 7388b1579a195bb7ff6385f28ca3a860b83455eb
+# (file:line at that commit).
 BACKUP_SIDECAR_MEMORY_MIB = 300
 """The data nodes' `rclone-listener` sidecar, which backups (always on here) add to every data
 node pod, requests 300Mi beside the data node (templates/ndbd.yaml:323-345)."""

@@ -86,8 +86,6 @@ ONLINE_FEATURES_TOPIC = "features.online"
 """The topic every project gets unless its config lists its own."""
 
 NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
-POOL_NAME_LABEL = "strimzi.io/pool-name"
-"""Set by Strimzi on every pod of a pool; the pool's `status.labelSelector` selects on it."""
 
 CRUISE_CONTROL_METRICS_KEY = "metrics-config.yml"
 AUTO_REBALANCE_MODES = ("add-brokers", "remove-brokers")

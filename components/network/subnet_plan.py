@@ -29,6 +29,8 @@ MIN_VPC_PREFIX = 16
 """AWS allows VPC ranges from /16 down to /28."""
 MAX_VPC_PREFIX = 20
 """With a /20 the public slots are /26 and private ones /24: the least that runs a cluster."""
+DEFAULT_VPCS = 1
+"""The default VPC AWS creates in each region of an account: it counts against the VPC quota."""
 ZONE_LETTERS = "abcdefgh"
 """One slot per zone letter; no region has more than six zones."""
 

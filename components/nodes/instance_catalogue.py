@@ -18,10 +18,6 @@ from pathlib import Path
 
 CATALOGUE_FILE = Path(__file__).with_name("instance_types.json")
 
-# EKS's max-pods calculator caps prefix-delegation pods (kubelet scalability): 110 below 30
-# vCPUs, 250 from 30 vCPUs.
-_PREFIX_CAP_SMALL, _PREFIX_CAP_LARGE, _PREFIX_CAP_VCPUS = 110, 250, 30
-_ADDRESSES_PER_PREFIX = 16
 _MIB_PER_GIB = 1024
 # AWS's published tables round MB/s to two decimals where the API has three (833.33 against
 # 833.333), so a figure copied from them is equal within half a hundredth.
@@ -54,12 +50,6 @@ class InstanceType:
     ebs_max_iops: int
     ebs_baseline_mbps: float
     ebs_max_mbps: float
-
-    @property
-    def max_pods_with_prefixes(self) -> int:
-        """Pods per node with prefix delegation: /28 prefixes on every secondary slot, capped."""
-        cap = _PREFIX_CAP_LARGE if self.vcpus >= _PREFIX_CAP_VCPUS else _PREFIX_CAP_SMALL
-        return min(self.enis * (self.ipv4_per_eni - 1) * _ADDRESSES_PER_PREFIX + 2, cap)
 
     @property
     def ipv4_addresses(self) -> int:

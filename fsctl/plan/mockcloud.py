@@ -20,7 +20,6 @@ from fsctl.plan import wire
 from fsctl.plan.mock_invokes import INVOKES
 from fsctl.plan.mock_resources import (
     RESOURCE_OUTPUTS,
-    OutputHandler,
     ResourceContext,
     generic_outputs,
 )
@@ -47,15 +46,10 @@ class MockCloud(Mocks):
         self._references: dict[str, tuple[str, dict[str, Any]]] = {}
         self._state_by_urn: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self._handlers: dict[str, OutputHandler] = dict(RESOURCE_OUTPUTS)
         self._invokes: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
             **INVOKES,
             "eks:index:Cluster/getKubeconfig": self._kubeconfig_call,
         }
-
-    def register_handler(self, resource_type: str, handler: OutputHandler) -> None:
-        """Answer registrations of `resource_type` with `handler`."""
-        self._handlers[resource_type] = handler
 
     def register_invoke(
         self, token: str, answer: Callable[[dict[str, Any], str], dict[str, Any]]
@@ -130,7 +124,7 @@ class MockCloud(Mocks):
         if autonamed and not context.inputs.get(autonamed):
             prefix = context.inputs.get(f"{autonamed}Prefix") or f"{name}-"
             context.inputs[autonamed] = f"{prefix}{context.hex(7, 'name')}"
-        handler = self._handlers.get(resource_type, generic_outputs)
+        handler = RESOURCE_OUTPUTS.get(resource_type, generic_outputs)
         resource_id, computed = handler(self, context)
         state = {**context.inputs, **computed}
         with self._lock:

@@ -164,10 +164,6 @@ class PlanGraph:
         """Every resource of these types, in registration order."""
         return [resource for resource in self.resources if resource.type in resource_types]
 
-    def children(self, urn: str) -> list[Resource]:
-        """The resources whose parent is `urn`."""
-        return [resource for resource in self.resources if resource.parent == urn]
-
     def direct_requirements(self, urn: str) -> set[str]:
         """What the engine creates before `urn`: its dependencies and its provider."""
         resource = self._by_urn[urn]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from components.network.subnet_plan import DEFAULT_VPCS
 from components.nodes.instance_catalogue import catalogue, instance_type
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext, Resource
 
@@ -20,9 +21,6 @@ VPC = "aws:ec2/vpc:Vpc"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 SUBNET = "aws:ec2/subnet:Subnet"
-AWS_PROVIDER = "pulumi:providers:aws"
-DEFAULT_VPCS = 1
-"""The default VPC AWS creates in each region of an account: it counts against the quota."""
 
 
 @dataclass(frozen=True)

@@ -56,29 +56,30 @@ def validation_problems(error: ValidationError) -> list[ConfigProblem]:
             continue
         path = ".".join(str(part) for part in location) or NAMESPACE
         message = str(detail["msg"]).removeprefix("Value error, ")
+        got = f" (got {detail['input']!r})"
+        fix = ""
         if detail["type"] == "extra_forbidden":
-            message = _unknown_key_message(location)
+            message, fix = "unknown key", _unknown_key_fix(location)
         elif detail["type"] in _HINTS:
-            message = f"{message.rstrip('.')}; {_HINTS[detail['type']]}"
-            if detail["type"] != "missing":
-                message += f" (got {detail['input']!r})"
+            message = message.rstrip(".")
+            fix = _HINTS[detail["type"]] + ("" if detail["type"] == "missing" else got)
         elif detail["type"] in _BOUNDS:
             bound = detail.get("ctx", {}).get(_BOUNDS[detail["type"]][0])
-            fix = _BOUNDS[detail["type"]][1].format(bound=bound)
-            message = f"{message.rstrip('.')}; {fix} (got {detail['input']!r})"
+            message = message.rstrip(".")
+            fix = _BOUNDS[detail["type"]][1].format(bound=bound) + got
         elif detail["type"] == "enum":
-            message = f"{message} (got {detail['input']!r})"
-        problems.append(ConfigProblem(path, message))
+            message += got
+        problems.append(ConfigProblem(path, message, fix))
     return problems
 
 
-def _unknown_key_message(location: tuple[Any, ...]) -> str:
+def _unknown_key_fix(location: tuple[Any, ...]) -> str:
     known = _known_keys(location[:-1])
     unknown = str(location[-1])
     by_lower = {key.lower(): key for key in known}
     suggestion = difflib.get_close_matches(unknown.lower(), by_lower, n=1, cutoff=0.6)
     hint = f"did you mean {by_lower[suggestion[0]]!r}?" if suggestion else "remove it."
-    return f"unknown key; {hint} Valid keys here: {', '.join(sorted(known))}"
+    return f"{hint} Valid keys here: {', '.join(sorted(known))}"
 
 
 def _known_keys(location: tuple[Any, ...]) -> list[str]:

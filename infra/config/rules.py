@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from ipaddress import IPv4Network
 from typing import NamedTuple
 
-from components.network.subnet_plan import plan_nat_gateways
-from fsctl.preflight.quotas import DEFAULT_VPCS
+from components.network.subnet_plan import DEFAULT_VPCS, plan_nat_gateways
 from infra.config.base import _REGION, NAMESPACE, RESERVED_TAG_PREFIXES
 from infra.config.capacity import capacity_problems
 from infra.config.cluster_rules import cluster_problems
