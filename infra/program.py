@@ -62,7 +62,7 @@ def main() -> None:
     if problems := deployer_admin_problems(config, identity.arn):
         raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
     partition = aws.get_partition().partition
-    autoscaling_role_arn = autoscaling_service_role_arn()
+    service_role_arn = autoscaling_service_role_arn()
     zones = available_zones()
     if mismatches := instance_catalogue_mismatches(config):
         raise pulumi.RunError(
@@ -84,7 +84,7 @@ def main() -> None:
             protect_stateful=config.environment is Environment.PROD,
             account_id=identity.account_id,
             partition=partition,
-            autoscaling_role_arn=autoscaling_role_arn,
+            autoscaling_service_role_arn=service_role_arn,
             available_zones=zones,
             deployer=route,
         )
