@@ -13,7 +13,7 @@ from components.eks.addon_versions import BEFORE_COMPUTE, AddonName, addon_versi
 from components.eks.addons import EksAddons
 from components.eks.control_plane import ControlPlane
 from components.featurestore.project import ProjectFeatureStore
-from components.featurestore.rondb import DATA_PRIORITY_CLASS
+from components.featurestore.rondb import DATA_PRIORITY_CLASS, data_priority_class
 from components.kafka.cluster import StrimziKafka
 from components.kafka.spec import KAFKA_NODE_POOL
 from components.monitoring.metrics_server import MetricsServer
@@ -70,7 +70,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         protect_stateful: bool,
         account_id: str,
         partition: str,
-        autoscaling_role_arn: str,
+        autoscaling_service_role_arn: str,
         available_zones: Sequence[str],
         deployer: DeployerRoute | None,
         opts: pulumi.ResourceOptions | None = None,
@@ -119,7 +119,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             alias=f"alias/{eks_name}",
             account_id=account_id,
             partition=partition,
-            autoscaling_role_arn=autoscaling_role_arn,
+            service_role_arn=autoscaling_service_role_arn,
             region=region,
             protect=protect_stateful,
             opts=on_aws(),
@@ -298,27 +298,6 @@ class DeployerRoute:
 
     transit_gateway_id: str
     cidrs: tuple[IPv4Network, ...]
-
-
-def data_priority_class() -> dict[str, object]:
-    """The priority class of RonDB's pods: evicted last, and preempting lower-priority pods.
-
-    A data node that cannot come back leaves its node group one replica short; on the
-    project's own nodes it may take the place of lower-priority pods (Arrow Flight, batch
-    clients) rather than wait minutes for a new node, or forever at the group's maximum.
-    """
-    return {
-        "apiVersion": "scheduling.k8s.io/v1",
-        "kind": "PriorityClass",
-        "metadata": {"name": DATA_PRIORITY_CLASS},
-        "value": 1000000,
-        "globalDefault": False,
-        "preemptionPolicy": "PreemptLowerPriority",
-        "description": (
-            "RonDB data nodes, MySQL servers and RDRS of the feature store: preempt "
-            "lower-priority pods to restore a replica rather than wait for a node."
-        ),
-    }
 
 
 def _by_zone(ids: Mapping[str, pulumi.Output[str]]) -> dict[str, pulumi.Output[str]]:

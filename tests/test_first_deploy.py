@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-import infra.program
+import infra.account_checks
 from fsctl.plan.offline import Plan
 from fsctl.preflight.model import PlanGraph, Resource
 from infra.config import ConfigError, parse_stack_config
@@ -227,7 +227,7 @@ def test_a_stack_tag_change_leaves_every_launch_template_alone(
 def test_the_deployer_role_is_not_listed_as_an_admin_again(config: dict[str, Any]) -> None:
     # The mock cloud's caller is arn:aws:sts::123456789012:assumed-role/fsctl-plan/offline.
     from fsctl.plan.mock_account import ACCOUNT_ID  # noqa: PLC0415 - the mock's own account
-    from infra.program import deployer_admin_problems  # noqa: PLC0415
+    from infra.account_checks import deployer_admin_problems  # noqa: PLC0415
 
     caller = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/fsctl-plan/offline"
     config["featurestore:clusters"]["core"]["adminRoleArns"] = [
@@ -263,7 +263,7 @@ def test_the_plan_stops_when_the_deployer_is_also_an_admin(
     ],
 )
 def test_assumed_role_name(arn: str, role: str | None) -> None:
-    assert infra.program.assumed_role_name(arn) == role
+    assert infra.account_checks.assumed_role_name(arn) == role
 
 
 def test_fixed_names_are_deleted_before_they_are_replaced(prod_plan: Plan) -> None:

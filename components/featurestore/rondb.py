@@ -2,6 +2,8 @@
 
 `rondb_values` builds the chart's values from plain settings; tests validate them, merged with
 the chart's defaults as Helm merges them, against the chart's `values.schema.json`.
+`data_priority_class` is the priority class the chart's pods name (`DATA_PRIORITY_CLASS`),
+created once per cluster for every project's RonDB.
 
 Two things the chart does not do the way a 99.99 % feature store needs are fixed by the
 post-renderer `rondb-postrender` (components/featurestore/rondb_postrender.py), which Helm
@@ -240,3 +242,24 @@ def rondb_disruption_budgets(spec: RonDbSpec, namespace: str) -> list[dict[str, 
             }
         )
     return budgets
+
+
+def data_priority_class() -> dict[str, object]:
+    """The priority class of RonDB's pods: evicted last, and preempting lower-priority pods.
+
+    A data node that cannot come back leaves its node group one replica short; on the
+    project's own nodes it may take the place of lower-priority pods (Arrow Flight, batch
+    clients) rather than wait minutes for a new node, or forever at the group's maximum.
+    """
+    return {
+        "apiVersion": "scheduling.k8s.io/v1",
+        "kind": "PriorityClass",
+        "metadata": {"name": DATA_PRIORITY_CLASS},
+        "value": 1000000,
+        "globalDefault": False,
+        "preemptionPolicy": "PreemptLowerPriority",
+        "description": (
+            "RonDB data nodes, MySQL servers and RDRS of the feature store: preempt "
+            "lower-priority pods to restore a replica rather than wait for a node."
+        ),
+    }

@@ -5,7 +5,7 @@ first `pulumi up`: the stack builds it itself (attachment, routes, the 443 rule 
 security group) and the cluster's Kubernetes provider waits for it. The attachment's create
 returns once it is `pendingAcceptance`, so the path is only usable at that point if the hub
 accepts and routes by itself, which the program checks before creating anything
-(infra/program.py); otherwise the hub's owner does it (docs/operations.md).
+(infra/account_checks.py); otherwise the hub's owner does it (docs/operations.md).
 """
 
 from __future__ import annotations

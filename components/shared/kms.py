@@ -48,7 +48,7 @@ class ClusterKey(pulumi.ComponentResource):
         alias: str,
         account_id: pulumi.Input[str],
         partition: pulumi.Input[str],
-        autoscaling_role_arn: pulumi.Input[str],
+        service_role_arn: pulumi.Input[str],
         region: str,
         protect: bool,
         opts: pulumi.ResourceOptions | None = None,
@@ -66,7 +66,7 @@ class ClusterKey(pulumi.ComponentResource):
             enable_key_rotation=True,
             rotation_period_in_days=365,
             deletion_window_in_days=30,
-            policy=pulumi.Output.all(account_id, partition, autoscaling_role_arn).apply(
+            policy=pulumi.Output.all(account_id, partition, service_role_arn).apply(
                 lambda values: kms_key_policy(values[0], values[1], region, [values[2]])
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
