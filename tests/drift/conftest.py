@@ -20,7 +20,9 @@ from moto.server import ThreadedMotoServer
 from fsctl import cli
 from fsctl.drift import command as drift_command
 from tests.drift.eks_stub import EKS_EXTRAS, StubbedEksSession
-from tests.drift.stack import REGION, Aws, Deployed, deploy
+from tests.drift.stack.aws import Aws
+from tests.drift.stack.deploy import deploy
+from tests.drift.stack.state import REGION, Deployed
 
 # Service models are large JSON documents; every new session would parse them again. Sessions
 # made for `fsctl drift` in tests share one loader: same credentials chain, same clients, less

@@ -1,7 +1,7 @@
 """Every AWS type the stack creates has a live reader, so `fsctl drift` compares all of them.
 
 The prod plan lists what the program registers; pulumi-eks's children do not appear in a plan
-(the component is remote), so the types of the realistic state in `tests/drift/stack.py` under
+(the component is remote), so the types of the realistic state in `tests/drift/stack/` under
 `eks:index:Cluster` stand for them.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fsctl.drift.readers import SPECS
-from tests.drift.stack import Deployed
+from tests.drift.stack.state import Deployed
 
 
 @pytest.fixture(scope="module")

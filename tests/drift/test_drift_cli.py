@@ -18,15 +18,9 @@ from botocore.awsrequest import AWSResponse
 
 from fsctl.drift import command as drift_command
 from tests.drift.conftest import FsctlDrift, clients, reset_moto, shared_session, use_moto
-from tests.drift.stack import (
-    DEFAULT_SECURITY_GROUP,
-    PROJECT,
-    REGION,
-    STACK,
-    Aws,
-    Deployed,
-    deploy,
-)
+from tests.drift.stack.aws import Aws
+from tests.drift.stack.deploy import deploy
+from tests.drift.stack.state import DEFAULT_SECURITY_GROUP, PROJECT, REGION, STACK, Deployed
 
 NOT_COMPARED = {"aws:iam/policy:Policy"}
 

@@ -30,7 +30,10 @@ from fsctl import cli
 from fsctl.drift import command as drift_command
 from tests.drift.conftest import FsctlDrift, Run, clients, reset_moto, shared_session, use_moto
 from tests.drift.eks_stub import EKS_EXTRAS
-from tests.drift.stack import (
+from tests.drift.stack.aws import Aws, ec2_tags, policy, trust_policy
+from tests.drift.stack.deploy import deploy
+from tests.drift.stack.launch_templates import launch_template_data
+from tests.drift.stack.state import (
     ACCESS_ENTRY,
     ADDON,
     ADMIN_ROLE_ARN,
@@ -73,13 +76,7 @@ from tests.drift.stack import (
     VPC,
     VPC_CIDR,
     ZONE_NAME,
-    Aws,
     Deployed,
-    deploy,
-    ec2_tags,
-    launch_template_data,
-    policy,
-    trust_policy,
 )
 
 ACCOUNT = "123456789012"
