@@ -56,8 +56,9 @@ class ClusterKey(pulumi.ComponentResource):
         super().__init__("featurestore:security:ClusterKey", name, None, opts)
         # Managed node groups launch instances through the EC2 Auto Scaling service-linked role,
         # which must be able to use the key for encrypted root volumes. A key policy may only
-        # name principals that exist, so the role's absence fails here, with the fix, rather
-        # than as a malformed-policy error from KMS (`autoscaling_service_role_arn`).
+        # name principals that exist, so the stack program looks the role up first
+        # (`autoscaling_service_role_arn`) and stops with the fix when it is absent, rather
+        # than failing here with a malformed-policy error from KMS.
         key = aws.kms.Key(
             f"{name}-key",
             description=f"Secrets, volumes and flow logs of feature-store cluster {name}",
