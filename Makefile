@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
-# Test modules are spread over the machine's cores, each module whole on one worker so that its
-# fixtures are built once; TEST_WORKERS=0 runs the suite in one process (for a debugger).
+# Test modules are spread over the machine's cores (four workers at most: each plans the stacks
+# its modules need and holds them, about half a GiB), each module whole on one worker so that
+# its fixtures are built once; TEST_WORKERS=0 runs the suite in one process (for a debugger).
 TEST_WORKERS ?= auto
 
 .PHONY: setup plan test lint bench clean
@@ -22,7 +23,7 @@ plan: setup
 	$(BIN)/fsctl plan --stack $(STACK)
 
 test: setup
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,9 +1,10 @@
 """Checks of the stack config against what the AWS account reports, made once per stack.
 
-The caller identity (the deployer must not be listed again as a cluster admin), the transit
-gateway (its options must let the stack's attachments carry the deployer's traffic) and the
-instance types (AWS's figures must match the catalogue): `infra/program.py` calls these before
-it creates anything, so a config the account would refuse stops the program with its fix.
+The caller identity (the deployer must not be listed again as a cluster admin; the principal
+the program exports as its deployer), the transit gateway (its options must let the stack's
+attachments carry the deployer's traffic) and the instance types (AWS's figures must match the
+catalogue): `infra/program.py` calls these before it creates anything, so a config the account
+would refuse stops the program with its fix.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from components.nodes.instance_catalogue import (
     described_figures,
     instance_type,
 )
-from infra.cluster import DeployerRoute
 from infra.config import NAMESPACE, ConfigProblem, StackConfig
-from infra.config.rules import routed_deployer_cidrs
 
 
 def assumed_role_name(caller_arn: str) -> str | None:
@@ -138,11 +137,3 @@ def instance_catalogue_mismatches(config: StackConfig) -> list[str]:
             name, {field: getattr(described, field) for field in figures}
         )
     return mismatches
-
-
-def deployer_route(config: StackConfig) -> DeployerRoute | None:
-    """The transit-gateway route to the deployer's private networks, if the stack has one."""
-    routed = routed_deployer_cidrs(config)
-    if config.deployer.transit_gateway_id is None or not routed:
-        return None
-    return DeployerRoute(config.deployer.transit_gateway_id, tuple(routed))

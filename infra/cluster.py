@@ -28,7 +28,8 @@ from components.shared.kms import ClusterKey
 from components.shared.manifests import apply_manifest
 from components.shared.tags import cluster_default_tags, identity_tags
 from components.storage.classes import DEFAULT_CLASS, StorageClasses
-from infra.config import ClusterConfig
+from infra.config import ClusterConfig, StackConfig
+from infra.config.rules import routed_deployer_cidrs
 from infra.config.specs import (
     arrow_flight_spec,
     cluster_node_groups,
@@ -119,7 +120,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             alias=f"alias/{eks_name}",
             account_id=account_id,
             partition=partition,
-            service_role_arn=autoscaling_service_role_arn,
+            autoscaling_service_role_arn=autoscaling_service_role_arn,
             region=region,
             protect=protect_stateful,
             opts=on_aws(),
@@ -298,6 +299,14 @@ class DeployerRoute:
 
     transit_gateway_id: str
     cidrs: tuple[IPv4Network, ...]
+
+
+def deployer_route(config: StackConfig) -> DeployerRoute | None:
+    """The transit-gateway route to the deployer's private networks, if the stack has one."""
+    routed = routed_deployer_cidrs(config)
+    if config.deployer.transit_gateway_id is None or not routed:
+        return None
+    return DeployerRoute(config.deployer.transit_gateway_id, tuple(routed))
 
 
 def _by_zone(ids: Mapping[str, pulumi.Output[str]]) -> dict[str, pulumi.Output[str]]:

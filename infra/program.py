@@ -20,11 +20,10 @@ from components.shared.tags import cluster_default_tags
 from infra.account_checks import (
     deployer_admin_problems,
     deployer_principal_arn,
-    deployer_route,
     instance_catalogue_mismatches,
     transit_gateway_problems,
 )
-from infra.cluster import FeatureStoreCluster
+from infra.cluster import FeatureStoreCluster, deployer_route
 from infra.config import (
     FEDERATION_NAME,
     ConfigError,

@@ -13,6 +13,9 @@ Shares of a /16 VPC (sizes scale with the VPC prefix):
 | intra   | third quarter    | /21       | EKS control-plane ENIs, data; no internet route    |
 | public  | 4th quarter, 1/2 | /22       | NAT gateways and internet-facing load balancers    |
 | (spare) | 4th quarter, 2/2 |           | reserved for a future tier                         |
+
+Also the AWS facts the plan rests on: the VPC prefixes AWS accepts, and the default VPC that
+counts against each region's VPC quota (config validation and preflight both reserve it).
 """
 
 from __future__ import annotations

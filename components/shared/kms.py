@@ -48,7 +48,7 @@ class ClusterKey(pulumi.ComponentResource):
         alias: str,
         account_id: pulumi.Input[str],
         partition: pulumi.Input[str],
-        service_role_arn: pulumi.Input[str],
+        autoscaling_service_role_arn: pulumi.Input[str],
         region: str,
         protect: bool,
         opts: pulumi.ResourceOptions | None = None,
@@ -56,9 +56,9 @@ class ClusterKey(pulumi.ComponentResource):
         super().__init__("featurestore:security:ClusterKey", name, None, opts)
         # Managed node groups launch instances through the EC2 Auto Scaling service-linked role,
         # which must be able to use the key for encrypted root volumes. A key policy may only
-        # name principals that exist, so the stack program looks the role up first
-        # (`autoscaling_service_role_arn`) and stops with the fix when it is absent, rather
-        # than failing here with a malformed-policy error from KMS.
+        # name principals that exist, so the stack program looks the role up first (this
+        # module's `autoscaling_service_role_arn()`) and stops with the fix when it is absent,
+        # rather than failing here with a malformed-policy error from KMS.
         key = aws.kms.Key(
             f"{name}-key",
             description=f"Secrets, volumes and flow logs of feature-store cluster {name}",
@@ -67,7 +67,7 @@ class ClusterKey(pulumi.ComponentResource):
             enable_key_rotation=True,
             rotation_period_in_days=365,
             deletion_window_in_days=30,
-            policy=pulumi.Output.all(account_id, partition, service_role_arn).apply(
+            policy=pulumi.Output.all(account_id, partition, autoscaling_service_role_arn).apply(
                 lambda values: kms_key_policy(values[0], values[1], region, [values[2]])
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=protect),

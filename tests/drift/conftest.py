@@ -48,7 +48,7 @@ def moto_endpoint() -> Iterator[str]:
         # moto's EKS checks every role ARN against a new boto3 session's partitions, which
         # parsed botocore's endpoint catalogue again on each call (a fifth of a deploy's time);
         # every session of the process shares the one cached loader instead.
-        patch.setattr(botocore.session, "create_loader", lambda *_: _LOADER)
+        patch.setattr(botocore.session, "create_loader", lambda search_path_string=None: _LOADER)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
