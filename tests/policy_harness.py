@@ -19,7 +19,9 @@ import kubernetes_validate
 import yaml
 from pulumi_policy import EnforcementLevel
 
-from fsctl.policy.runner import PlanDocument, Violation, resolve_config, run_policies
+from fsctl.policy.config import resolve_config
+from fsctl.policy.inputs import PlanDocument
+from fsctl.policy.runner import Violation, run_policies
 from policies import ALL_POLICIES
 from tests.conftest import SHARED_DIR
 

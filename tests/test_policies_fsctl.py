@@ -26,7 +26,9 @@ from pulumi_policy import (
 )
 
 from fsctl.cli import main
-from fsctl.policy.runner import PolicyInputError, read_plan, resolve_config, run_policies
+from fsctl.policy.config import resolve_config
+from fsctl.policy.inputs import PolicyInputError, read_plan
+from fsctl.policy.runner import run_policies
 from policies import ALL_POLICIES, DEFAULT_ENFORCEMENT
 from tests.conftest import PROJECT_ROOT
 

@@ -20,7 +20,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from fsctl.policy.runner import resolve_config
+from fsctl.policy.config import resolve_config
 from policies import ALL_POLICIES, DEFAULT_ENFORCEMENT, PACK_NAME
 from tests.conftest import PROJECT_ROOT
 

@@ -24,8 +24,10 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
+from fsctl.policy.config import resolve_config
+from fsctl.policy.inputs import PlanDocument
 from fsctl.policy.proxy import checking_proxy
-from fsctl.policy.runner import PlanDocument, resolve_config, run_policies
+from fsctl.policy.runner import run_policies
 from tests.policy_harness import KUBERNETES_PROVIDER, planned
 
 PROPS: dict[str, Any] = {

@@ -28,20 +28,9 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError
 
-from fsctl.policy.config import PolicySettings, resolve_config
-from fsctl.policy.inputs import PlanDocument, PolicyInputError, read_plan, read_policy_config
+from fsctl.policy.config import PolicySettings
+from fsctl.policy.inputs import PlanDocument, PolicyInputError
 from fsctl.policy.views import PlanEntry, ResourceArgs, providers, stack_resources
-
-__all__ = [
-    "PlanDocument",
-    "PolicyInputError",
-    "PolicySettings",
-    "Violation",
-    "read_plan",
-    "read_policy_config",
-    "resolve_config",
-    "run_policies",
-]
 
 
 @dataclass(frozen=True)
