@@ -23,7 +23,6 @@ from fsctl.plan.offline import (
 from infra.program import main as stack_program
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DIR = PROJECT_ROOT.parent / "shared"
 
 PlanStack = Callable[..., Plan]
 

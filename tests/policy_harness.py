@@ -19,15 +19,16 @@ import kubernetes_validate
 import yaml
 from pulumi_policy import EnforcementLevel
 
+from components.kafka.spec import STRIMZI_VERSION
+from components.vendored import strimzi_crds_dir
 from fsctl.policy.config import resolve_config
 from fsctl.policy.inputs import PlanDocument
 from fsctl.policy.runner import Violation, run_policies
 from policies import ALL_POLICIES
-from tests.conftest import SHARED_DIR
 
 POLICIES = {policy.name: policy for policy in ALL_POLICIES}
 KUBERNETES_VERSION = "1.33"
-STRIMZI_CRDS = SHARED_DIR / "schemas" / "strimzi-1.2.0"
+STRIMZI_CRDS = strimzi_crds_dir(STRIMZI_VERSION)
 KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
 
 Path = Sequence[str | int]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace as changed
-from pathlib import Path
 from typing import Any
 
+from components.vendored import charts_dir
 from fsctl.preflight.model import CLUSTER_COMPONENT_TYPE, PlanGraph, PreflightContext, Resource
 
-CONTEXT = PreflightContext(chart_data=Path(__file__).resolve().parents[2] / "shared/schemas/charts")
+CONTEXT = PreflightContext(chart_data=charts_dir())
 STACK_URN = "urn:pulumi:test::feature-store-eks::pulumi:pulumi:Stack::feature-store-eks-test"
 CLUSTER_URN = f"urn:pulumi:test::feature-store-eks::{CLUSTER_COMPONENT_TYPE}::core"
 AWS_PROVIDER = "urn:pulumi:test::feature-store-eks::pulumi:providers:aws::core-aws"

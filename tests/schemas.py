@@ -1,4 +1,4 @@
-"""The public schemas in ../shared/schemas/, read where they lie (never copied in)."""
+"""The rondb chart's values and schema, as vendored with the package (components/vendored/)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 
-from tests.conftest import SHARED_DIR
+from components.vendored import charts_dir
 
-RONDB_SCHEMA_DIR = SHARED_DIR / "schemas" / "rondb-helm-0.8.0"
+RONDB_SCHEMA_DIR = charts_dir() / "rondb-0.8.0"
 
 
 @cache

@@ -1,4 +1,4 @@
-"""Validation of Strimzi objects against the Strimzi 1.2.0 CRDs in `../shared/schemas/`.
+"""Validation of Strimzi objects against the Strimzi CRDs vendored in `components/vendored/crds/`.
 
 What the API server would do with an object, as far as it can be done offline:
 
@@ -24,9 +24,10 @@ from typing import Any
 import jsonschema
 import yaml
 
-from tests.conftest import SHARED_DIR
+from components.kafka.spec import STRIMZI_VERSION
+from components.vendored import strimzi_crds_dir
 
-CRD_DIR = SHARED_DIR / "schemas" / "strimzi-1.2.0"
+CRD_DIR = strimzi_crds_dir(STRIMZI_VERSION)
 PRESERVE = "x-kubernetes-preserve-unknown-fields"
 VALIDATIONS = "x-kubernetes-validations"
 

@@ -12,13 +12,14 @@ import pytest
 import yaml
 
 from components.kafka.clients import KUBECTL_IMAGES
+from components.vendored import charts_dir
 from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.mockcloud import MockCloud
 from fsctl.plan.offline import Plan, run_program
 from fsctl.preflight.model import PlanGraph
 from infra.config import ConfigError, parse_stack_config
 from infra.program import main as stack_program
-from tests.conftest import SHARED_DIR, PlanStack, as_engine_config, minimal_config
+from tests.conftest import PlanStack, as_engine_config, minimal_config
 from tests.test_first_deploy import stack_file
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -38,7 +39,7 @@ def releases(plan: Plan, chart_name: str) -> list[Any]:
 
 
 def chart_storage_defaults() -> dict[str, Any]:
-    values = yaml.safe_load((SHARED_DIR / "schemas/rondb-helm-0.8.0/values.yaml").read_text())
+    values = yaml.safe_load((charts_dir() / "rondb-0.8.0/values.yaml").read_text())
     storage: dict[str, Any] = values["resources"]["requests"]["storage"]
     return storage
 

@@ -1,7 +1,7 @@
 """Kafka policies on Strimzi 1.2 (`kafka.strimzi.io/v1`) objects.
 
 The stack's Kafka is still being written, so these rules are tested on fixtures that satisfy the
-Strimzi 1.2.0 CRDs in ../shared/schemas/strimzi-1.2.0/, which the tests check first.
+Strimzi CRDs vendored in components/vendored/crds/, which the tests check first.
 """
 
 from __future__ import annotations

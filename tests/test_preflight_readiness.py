@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from components.vendored import charts_dir
 from fsctl.preflight import readiness, workload_needs
 from fsctl.preflight.model import Finding, Resource, value_at
 from tests.preflight_graphs import (
@@ -23,7 +23,7 @@ from tests.preflight_graphs import (
     without_edge,
 )
 
-CHARTS = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "charts"
+CHARTS = charts_dir()
 PINNED = {
     "prometheus": "prometheus-27.39.0",
     "prometheus-adapter": "prometheus-adapter-5.1.0",

@@ -35,7 +35,8 @@ Before bumping the chart version, for every cluster:
    `kubectl replace` a Strimzi CRD: deleting a CRD deletes every resource of its kind, that
    is every Kafka cluster, topic and user.
 3. Check that `kubectl diff --server-side` now shows nothing, then bump `STRIMZI_CHART_VERSION`
-   and the schemas in `shared/schemas/strimzi-<version>/` that the tests validate against,
+   and the CRDs vendored in `components/vendored/crds/strimzi-<version>/` that the tests
+   validate against,
    and deploy. The new operator rolls the Kafka pods one at a time (the PDB allows one
    unavailable, and it waits for in-sync replicas before moving on).
 

@@ -1,9 +1,10 @@
 """The pinned charts as preflight reads them: defaults, schema, template refs, merged values.
 
-The chart data lives beside the project (`../shared/schemas/charts/<chart>-<version>/`), not
-in it: the charts' own files, copied unchanged with their provenance. The directory is found
-at run time (an explicit argument, else `FSCTL_CHART_DATA`, else beside the project root); a
-check family without it reports one warning instead of guessing.
+The chart data is vendored in the package (`components/vendored/charts/<chart>-<version>/`):
+the charts' own files, copied unchanged with their provenance, and the facts `fsctl charts
+refresh` derives from their templates. Another directory can stand in for it (an explicit
+argument, else `FSCTL_CHART_DATA`); a check family without data reports that it did not run,
+a warning, or an error under `--strict`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from typing import Any
 
 import yaml
 
+from components.vendored import charts_dir
 from fsctl.plan.wire import integral_numbers
 from fsctl.preflight.model import (
     HELM_RELEASE_TYPE,
+    ERROR,
     STACK_TYPE,
     WARNING,
     Check,
@@ -31,17 +34,15 @@ from fsctl.preflight.model import (
 )
 
 CHART_DATA_ENV = "FSCTL_CHART_DATA"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CHART_DATA = PROJECT_ROOT.parent / "shared" / "schemas" / "charts"
 RELEASE_TYPE = HELM_RELEASE_TYPE
 
 
 def chart_data_dir(explicit: Path | None = None) -> Path:
-    """Where the pinned chart data is: `explicit`, else `$FSCTL_CHART_DATA`, else the default."""
+    """Where the pinned chart data is: `explicit`, else `$FSCTL_CHART_DATA`, else the vendored."""
     if explicit is not None:
         return explicit
     from_env = os.environ.get(CHART_DATA_ENV)
-    return Path(from_env) if from_env else DEFAULT_CHART_DATA
+    return Path(from_env) if from_env else charts_dir()
 
 
 @dataclass(frozen=True)
@@ -227,8 +228,9 @@ ChartCheck = Callable[[PlanGraph, ChartData], Iterable[Finding]]
 def with_chart_data(family: str, checks: Iterable[ChartCheck]) -> tuple[Check, ...]:
     """A family's checks, run on the chart data the context points at.
 
-    Without the data the family reports one warning (check `<family>-not-run`) saying how to
-    provide it, and its checks find nothing: a missing directory is never a crash.
+    Without the data the family reports one finding (check `<family>-not-run`) saying how to
+    provide it, a warning or, under `--strict`, an error, and its checks find nothing: a
+    missing directory is never a crash.
     """
 
     def not_run(graph: PlanGraph, context: PreflightContext) -> Iterator[Finding]:
@@ -236,7 +238,7 @@ def with_chart_data(family: str, checks: Iterable[ChartCheck]) -> tuple[Check, .
             stacks = graph.of_type(STACK_TYPE)
             yield Finding(
                 check=f"{family}-not-run",
-                severity=WARNING,
+                severity=ERROR if context.strict else WARNING,
                 urn=stacks[0].urn if stacks else "",
                 message=(
                     f"{family} checks did not run: no pinned chart data at "

@@ -34,7 +34,13 @@ def register(commands: Any) -> None:
         type=Path,
         default=None,
         help=f"the pinned charts' data (values, schemas, template refs); default: "
-        f"${CHART_DATA_ENV}, else ../shared/schemas/charts beside the project",
+        f"${CHART_DATA_ENV}, else the data installed with fsctl",
+    )
+    preflight.add_argument(
+        "--strict",
+        action="store_true",
+        help="a check family that cannot run is an error (exit 1), not a warning; "
+        "for CI and the deploy path",
     )
     preflight.set_defaults(handler=run)
 
@@ -45,7 +51,9 @@ def run(arguments: argparse.Namespace) -> int:
         graph = PlanGraph.load(arguments.plan)
     except PlanFormatError as error:
         raise UserError(str(error)) from None
-    context = PreflightContext(chart_data=chart_data_dir(arguments.chart_data))
+    context = PreflightContext(
+        chart_data=chart_data_dir(arguments.chart_data), strict=arguments.strict
+    )
     findings = run_preflight(graph, context)
     outcomes = report(graph, context)
     if arguments.format == "json":

@@ -256,9 +256,12 @@ def value_at(document: Mapping[str, Any], path: str) -> Any:
 
 @dataclass(frozen=True)
 class PreflightContext:
-    """What a check may read besides the plan: the pinned charts' data (defaults, schemas, refs)."""
+    """What a check may read besides the plan, and how a check that cannot run is reported."""
 
     chart_data: Path
+    """The pinned charts' data (defaults, schemas, template facts)."""
+    strict: bool = False
+    """A family that cannot run is an error, not a warning (CI and the deploy path)."""
 
 
 Check = Callable[[PlanGraph, PreflightContext], Iterable[Finding]]
