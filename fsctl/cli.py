@@ -24,6 +24,7 @@ COMMANDS = {
     "policy": "fsctl.policy.command",
     "preflight": "fsctl.preflight.command",
     "drift": "fsctl.drift.command",
+    "charts": "fsctl.charts.command",
 }
 
 

@@ -154,6 +154,13 @@ def test_workflows_use_diff_policy_and_drift() -> None:
     assert {"diff", "policy", "drift", "plan"} <= commands
 
 
+def test_every_preflight_in_the_workflows_is_strict() -> None:
+    """A check family that cannot run (no chart data) must fail CI, not pass with a warning."""
+    preflights = [arguments for arguments in _commands("fsctl") if arguments[0] == "preflight"]
+    assert len(preflights) >= 3  # the pull request's, and each deploy's before `pulumi up`
+    assert [arguments for arguments in preflights if "--strict" not in arguments] == []
+
+
 def test_every_stack_of_the_workflows_has_its_config_and_policy_config() -> None:
     text = "\n".join(path.read_text() for path in WORKFLOW_FILES)
     stacks = set(re.findall(r"for stack in ([\w ]+);", text)[0].split())
