@@ -61,9 +61,10 @@ class CustomMetric:
 # What RDRS exports, from its source. rondb-helm v0.8.0 runs the C++ server `rdrs2`
 # (templates/rdrs.yaml:71, image hopsworks/rondb 24.10.17 values.yaml:91-95), serving
 # `/metrics` on 4406 (storage/ndb/rest-server2/server/src/constants.hpp: METRICS,
-# PROMETHEUS_METRICS_PATH). Since RONDB-854 (logicalclocks/rondb PR #637, merged into 24.10,
-# the only branch with rdrs2, PR #580; 24.10.17 is PR #790) rest-server2's metrics.cpp
-# (initMetrics, at commit 01d368652818) registers:
+# PROMETHEUS_METRICS_PATH). Since RONDB-854 (logicalclocks/rondb PR #637, Feb 2025; rdrs2 is
+# kept on the 24.10 branch only, PR #580, and 24.10.17 is the later PR #790; the release tag
+# itself was not readable here) rest-server2's metrics.cpp (initMetrics, at commit
+# 01d368652818) registers:
 # - the histogram `http_request_duration_seconds{method,endpoint}` per data endpoint, in
 #   seconds, bounds differing per endpoint, successful (200) requests only;
 # - the counter `rdrs_endpoints_response_status_count{api_type,end_point,method,status}` for
