@@ -9,7 +9,7 @@ STACK ?= dev
 # its fixtures are built once; TEST_WORKERS=0 runs the suite in one process (for a debugger).
 TEST_WORKERS ?= auto
 
-.PHONY: setup plan test lint bench clean
+.PHONY: setup tools plan test lint bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,10 +19,14 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)
 
+# What the tests run besides Python: Prometheus' promtool (Debian's package, installed once).
+tools:
+	bash scripts/install-test-tools.sh
+
 plan: setup
 	$(BIN)/fsctl plan --stack $(STACK)
 
-test: setup
+test: setup tools
 	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
 
 lint: setup

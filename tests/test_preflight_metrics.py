@@ -105,3 +105,31 @@ def test_adapter_rule_without_as_serves_the_series_name() -> None:
             if rule["name"]["as"] == "flyingduck_queue_time_avg":
                 del rule["name"]["as"]
     assert run_checks(metrics.CHECKS, document) == []
+
+
+def _put_back_the_summary_rule(document: dict[str, Any]) -> None:
+    """The rule the RDRS latency HPA had: a summary rdrs2 no longer exports (issue 24)."""
+    for values in _release_values(document, "prometheus-adapter"):
+        for rule in values["rules"]["custom"]:
+            if rule["name"]["as"] == "rdrs_response_time_p99_milliseconds":
+                rule["seriesQuery"] = 'rdrs_endpoints_response_time_summary{namespace!="",pod!=""}'
+                rule["name"]["matches"] = "^rdrs_endpoints_response_time_summary$"
+
+
+def test_latency_from_a_series_rdrs_does_not_export_is_an_error() -> None:
+    document = real_plan("prod")
+    _put_back_the_summary_rule(document)
+    findings = run_checks(metrics.CHECKS, document)
+    assert findings
+    assert {finding.check for finding in findings} == {"metrics-series-not-exported"}
+    assert {finding.severity for finding in findings} == {"error"}
+    assert "'rdrs_endpoints_response_time_summary'" in findings[0].message
+    assert "http_request_duration_seconds_bucket" in findings[0].message
+
+
+def test_series_of_an_unread_rondb_release_are_not_judged() -> None:
+    document = real_plan("prod")
+    _put_back_the_summary_rule(document)
+    for values in _release_values(document, "rondb"):
+        values.setdefault("images", {}).setdefault("rondb", {})["tag"] = "25.10.1"
+    assert run_checks(metrics.CHECKS, document) == []

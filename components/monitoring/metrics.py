@@ -5,15 +5,16 @@ series into the per-pod custom metrics below (`custom.metrics.k8s.io`); the HPAs
 these names.
 Every name an HPA uses is defined here once, and `adapter_rules` is built from the same table.
 
-How a request's latency becomes an RDRS scale-up: RDRS exports the summary
-`rdrs_endpoints_response_time_summary` (nanoseconds, quantiles); Prometheus scrapes it every
-15 s; the adapter serves `rdrs_response_time_p99_milliseconds` for each RDRS pod as the p99
-divided by 10^6; the RDRS HPA compares the pods' average with its target and adds pods
-(up to doubling per 30 s) while it is above.
+How a request's latency becomes an RDRS scale-up: RDRS exports the histogram
+`http_request_duration_seconds` (one per endpoint); Prometheus scrapes it every 15 s; the
+adapter serves `rdrs_response_time_p99_milliseconds` for each RDRS pod as the highest p99 of
+its data endpoints over the last minute; the RDRS HPA compares the pods' average with its
+target and adds pods (up to doubling per 30 s) while it is above.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,37 +41,85 @@ ARROW_FLIGHT_METRICS_PORT = 9090
 
 @dataclass(frozen=True)
 class CustomMetric:
-    """A per-pod custom metric: its name for HPAs, and how Prometheus computes it."""
+    """A per-pod custom metric: its name for HPAs, and how Prometheus computes it.
+
+    `query` is a prometheus-adapter `metricsQuery` template: `<<.Series>>` is `series_name`,
+    `<<.LabelMatchers>>` selects the HPA's pods and `<<.GroupBy>>` groups by pod.
+    """
 
     name: str
-    series: str
+    series_name: str
     query: str
+    series_matchers: str = 'namespace!="",pod!=""'
 
+    @property
+    def series(self) -> str:
+        """The adapter's `seriesQuery`: the series it discovers, on pods of a namespace."""
+        return f"{self.series_name}{{{self.series_matchers}}}"
+
+
+# What RDRS exports, from its source. rondb-helm v0.8.0 runs the C++ server `rdrs2`
+# (templates/rdrs.yaml:71, image hopsworks/rondb 24.10.17 values.yaml:91-95), serving
+# `/metrics` on 4406 (storage/ndb/rest-server2/server/src/constants.hpp: METRICS,
+# PROMETHEUS_METRICS_PATH). Since RONDB-854 (logicalclocks/rondb PR #637, Feb 2025; rdrs2 is
+# kept on the 24.10 branch only, PR #580, and 24.10.17 is the later PR #790; the release tag
+# itself was not readable here) rest-server2's metrics.cpp (initMetrics, at commit
+# 01d368652818) registers:
+# - the histogram `http_request_duration_seconds{method,endpoint}` per data endpoint, in
+#   seconds, bounds differing per endpoint, successful (200) requests only;
+# - the counter `rdrs_endpoints_response_status_count{api_type,end_point,method,status}` for
+#   every endpoint (status 200/400/500/300), plus `{api_type="Rondis",end_point="Rondis"}`,
+#   `{api_type="NDB",end_point="key"}` (NDB key lookups) and ping, health, metrics.
+# The summary `rdrs_endpoints_response_time_summary` (nanoseconds) is gone from rdrs2 since.
+# rdrs2 in later releases renames the counter's `end_point` label `endpoint` (and adds
+# `api_type` to the histogram), so the request rate reads both spellings.
+RDRS_DATA_ENDPOINTS = (
+    "pk-read",
+    "batch",
+    "feature_store",
+    "batch_feature_store",
+    "ronsql",
+    "scan",
+)
+"""rest-server2's endpoint names (constants.hpp) that serve data, not ping, health or metrics;
+`scan` has series only in the later releases' metrics.cpp, which register it."""
+_RDRS_DATA = f'job="{RDRS_SCRAPE_JOB}",api_type="REST"'
+_RDRS_DATA_ENDPOINTS = "|".join(RDRS_DATA_ENDPOINTS)
+_RDRS_SERIES_MATCHERS = f'job="{RDRS_SCRAPE_JOB}",namespace!="",pod!=""'
 
 RDRS_REQUESTS_PER_SECOND = CustomMetric(
     name="rdrs_requests_per_second",
-    series='rdrs_endpoints_response_status_count{namespace!="",pod!=""}',
+    series_name="rdrs_endpoints_response_status_count",
+    series_matchers=_RDRS_SERIES_MATCHERS,
     query=(
-        "sum(rate(rdrs_endpoints_response_status_count{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)"
+        f'sum(rate(<<.Series>>{{{_RDRS_DATA},end_point=~"{_RDRS_DATA_ENDPOINTS}",'
+        "<<.LabelMatchers>>}[1m]) or "
+        f'rate(<<.Series>>{{{_RDRS_DATA},endpoint=~"{_RDRS_DATA_ENDPOINTS}",'
+        "<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)"
     ),
 )
+# Each endpoint has its own bucket bounds, so buckets are only summed within an endpoint; the
+# pod's value is its slowest endpoint's p99, as the summary's `max` over endpoints was. An
+# endpoint without requests in the minute has no p99 (NaN), which `>= 0` drops.
 RDRS_RESPONSE_TIME_P99_MS = CustomMetric(
     name="rdrs_response_time_p99_milliseconds",
-    series='rdrs_endpoints_response_time_summary{namespace!="",pod!=""}',
+    series_name="http_request_duration_seconds_bucket",
+    series_matchers=_RDRS_SERIES_MATCHERS,
     query=(
-        'max(rdrs_endpoints_response_time_summary{quantile="0.99",<<.LabelMatchers>>}) '
-        "by (<<.GroupBy>>) / 1000000"
+        "max(histogram_quantile(0.99, sum(rate(<<.Series>>"
+        f'{{job="{RDRS_SCRAPE_JOB}",endpoint=~"{_RDRS_DATA_ENDPOINTS}",<<.LabelMatchers>>}}'
+        "[1m])) by (le, endpoint, <<.GroupBy>>)) >= 0) by (<<.GroupBy>>) * 1000"
     ),
 )
 ARROW_FLIGHT_QUEUE_SIZE = CustomMetric(
     name="flyingduck_request_queue_gauge",
-    series='flyingduck_request_queue_gauge{namespace!="",pod!=""}',
-    query="avg(flyingduck_request_queue_gauge{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+    series_name="flyingduck_request_queue_gauge",
+    query="avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
 )
 ARROW_FLIGHT_QUEUE_TIME = CustomMetric(
     name="flyingduck_queue_time_avg",
-    series='flyingduck_queue_time_avg{namespace!="",pod!=""}',
-    query="avg(flyingduck_queue_time_avg{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+    series_name="flyingduck_queue_time_avg",
+    query="avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
 )
 
 # Kafka brokers export through Strimzi's metrics reporter (`metricsConfig:
@@ -79,24 +128,15 @@ ARROW_FLIGHT_QUEUE_TIME = CustomMetric(
 # the broker's total has none, so `topic=""` picks the total.
 KAFKA_BROKER_BYTES_IN_PER_SECOND = CustomMetric(
     name="kafka_broker_bytes_in_per_second",
-    series='kafka_server_brokertopicmetrics_bytesinpersec_total{namespace!="",pod!=""}',
-    query=(
-        'sum(rate(kafka_server_brokertopicmetrics_bytesinpersec_total{topic="",'
-        "<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)"
-    ),
+    series_name="kafka_server_brokertopicmetrics_bytesinpersec_total",
+    query='sum(rate(<<.Series>>{topic="",<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)',
 )
 # The idle meter is marked with idle nanoseconds per handler thread: its rate over 10^9 is
 # the idle share, and one less that the busy share (0 to 1).
 KAFKA_BROKER_REQUEST_HANDLER_BUSY = CustomMetric(
     name="kafka_broker_request_handler_busy_ratio",
-    series=(
-        "kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_total"
-        '{namespace!="",pod!=""}'
-    ),
-    query=(
-        "1 - avg(rate(kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_total"
-        "{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>) / 1000000000"
-    ),
+    series_name="kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_total",
+    query="1 - avg(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>) / 1000000000",
 )
 
 CUSTOM_METRICS = (
@@ -109,8 +149,8 @@ CUSTOM_METRICS = (
 )
 
 
-def adapter_rules() -> list[dict[str, Any]]:
-    """prometheus-adapter rules serving exactly `CUSTOM_METRICS`, per pod and namespace."""
+def adapter_rules(metrics: Iterable[CustomMetric] = CUSTOM_METRICS) -> list[dict[str, Any]]:
+    """prometheus-adapter rules serving exactly `metrics`, per pod and namespace."""
     return [
         {
             "seriesQuery": metric.series,
@@ -120,10 +160,10 @@ def adapter_rules() -> list[dict[str, Any]]:
                     "pod": {"resource": "pod"},
                 }
             },
-            "name": {"matches": f"^{metric.series.split('{', 1)[0]}$", "as": metric.name},
+            "name": {"matches": f"^{metric.series_name}$", "as": metric.name},
             "metricsQuery": metric.query,
         }
-        for metric in CUSTOM_METRICS
+        for metric in metrics
     ]
 
 

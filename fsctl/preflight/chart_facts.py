@@ -263,7 +263,10 @@ ADDON_ACCOUNTS: Mapping[str, AddonAccounts] = {
 
 @dataclass(frozen=True)
 class ServedEndpoint:
-    """What a chart's pods serve metrics on: their labels, port and scheme."""
+    """What a chart's pods serve metrics on: labels, port, scheme and exported series.
+
+    `series` is None where the release's image is not one whose exporter was read.
+    """
 
     chart: str
     workload_kind: str
@@ -271,6 +274,7 @@ class ServedEndpoint:
     pod_labels: Mapping[str, str]
     ports: frozenset[int]
     scheme: Callable[[Values], str]
+    series: Callable[[Values], frozenset[str] | None]
     source: str
 
 
@@ -282,6 +286,33 @@ def _rdrs_name(values: Values) -> str:
     return str(value_at(values, "meta.rdrs.statefulSet.name"))
 
 
+RDRS2_24_10_SERIES = frozenset(
+    {
+        "rdrs_endpoints_response_status_count",
+        "http_request_duration_seconds_bucket",
+        "http_request_duration_seconds_sum",
+        "http_request_duration_seconds_count",
+        "rdrs_rondb_connection_state",
+        "rdrs_rondb_total_ndb_objects",
+    }
+)
+"""The series RonDB 24.10's `rdrs2` exports: logicalclocks/rondb
+storage/ndb/rest-server2/server/src/metrics.cpp@01d368652818, initMetrics (since RONDB-854, PR #637,
+24.10 branch; 24.10.17 is PR #790): the counter `rdrs_endpoints_response_status_count`
+(prometheus-cpp adds no `_total`), the histogram `http_request_duration_seconds` and two
+gauges. The summary `rdrs_endpoints_response_time_summary` of earlier rdrs2 is gone."""
+RDRS_SERIES_BY_RELEASE_LINE = {"24.10.": RDRS2_24_10_SERIES}
+
+
+def _rdrs_series(values: Values) -> frozenset[str] | None:
+    """What the RDRS pods of a release export, by the RonDB image's release line."""
+    tag = str(value_at(values, "images.rondb.tag") or "")
+    return next(
+        (series for line, series in RDRS_SERIES_BY_RELEASE_LINE.items() if tag.startswith(line)),
+        None,
+    )
+
+
 RDRS = ServedEndpoint(
     chart="rondb",
     workload_kind="StatefulSet",
@@ -289,9 +320,11 @@ RDRS = ServedEndpoint(
     pod_labels={"rondbService": "rdrs"},
     ports=frozenset({4406, 5406}),
     scheme=_rdrs_scheme,
+    series=_rdrs_series,
     source=(
         f"{RONDB_COMMIT} templates/rdrs.yaml:6 (name), :19-20 and "
-        "shared_templates/_vars.tpl:119-121 (label rondbService=rdrs), :72-74 (ports 4406 REST "
+        "shared_templates/_vars.tpl:119-121 (label rondbService=rdrs), :71 (runs rdrs2, the "
+        "C++ REST server, image images.rondb), :72-74 (ports 4406 REST "
         "and metrics, 5406 gRPC), :84-89 (probes use HTTPS only when "
         "meta.rdrs.statefulSet.endToEndTls.enabled; else plain HTTP)"
     ),

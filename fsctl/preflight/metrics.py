@@ -43,6 +43,8 @@ class Target:
     labels: Mapping[str, str]
     ports: frozenset[int]
     scheme: str
+    series: frozenset[str] | None = None
+    """The series the pods export, where their exporter is known."""
 
 
 def _in_cluster(
@@ -185,6 +187,7 @@ def _target(graph: PlanGraph, data: ChartData, hpa: Resource) -> Target | None:
                     labels=served.pod_labels,
                     ports=served.ports,
                     scheme=served.scheme(release.merged),
+                    series=served.series(release.merged),
                 )
     return None
 
@@ -312,6 +315,14 @@ def _custom_metric(
             f"{on_port[0].get('scheme', 'http')!r} but {target.description} serves "
             f"{target.scheme}; every scrape fails and {metric!r} never arrives: set the job's "
             f"`scheme: {target.scheme}`",
+        )
+    if target.series is not None and series not in target.series:
+        yield _finding(
+            "metrics-series-not-exported",
+            hpa,
+            f"HPA {name!r} scales on {metric!r}, read from series {series!r}, which "
+            f"{target.description} does not export (it exports "
+            f"{', '.join(sorted(target.series))}); read the rule from an exported series",
         )
 
 
