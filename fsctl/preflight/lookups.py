@@ -6,7 +6,8 @@ checks resolve every lookup's namespace and name from the release's merged value
 `.Release.Namespace`, `.Release.Name`, `.Values.x`, `include "<chart>.fullname" .`, and a
 template variable with a single definition; anything else, such as a helper's own argument, is
 left unresolved and unchecked) and find the object the plan creates with that apiVersion,
-kind, namespace and name in the release's cluster. Then:
+kind, namespace and name in the release's cluster. The conditions around a call are not
+evaluated: a lookup in a branch the values switch off is checked as if it ran. Then:
 
 - `chart-lookup-read-fails`: Helm renders with `missingkey=zero`, so a read of the found object
   fails the whole render when a part it needs is missing: `index`/`get` need the map they read
