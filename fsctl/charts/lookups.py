@@ -179,8 +179,6 @@ class _Scope:
     variables: dict[str, _Binding] = field(default_factory=dict)
     barrier: bool = False
     """A `define`: a separate template that sees none of the file's variables."""
-    guards: frozenset[int] = frozenset()
-    """Lookups the condition opening this scope depends on."""
 
 
 @dataclass
@@ -203,7 +201,7 @@ class _FileScan:
         self.text = text
         self.scopes = [_Scope()]
         self.pending: list[_Pending] = []
-        # Lookups whose result an enclosing `if` depends on, by the line the block starts at.
+        # (first line, last line, lookups) of each block whose `if` depends on a lookup's result.
         self.guarded_lines: list[tuple[int, int, frozenset[int]]] = []
 
     def lookups(self) -> list[Lookup]:
@@ -224,7 +222,7 @@ class _FileScan:
             if keyword in _SCOPE_OPENERS:
                 condition = body.split(None, 1)[1] if len(body.split(None, 1)) > 1 else ""
                 guards = self._depends_on(condition) if keyword == "if" else frozenset()
-                self.scopes.append(_Scope(barrier=keyword in {"define", "block"}, guards=guards))
+                self.scopes.append(_Scope(barrier=keyword in {"define", "block"}))
                 open_blocks.append((line, guards))
             elif keyword == "else" and open_blocks:
                 # `else if $x`: the rest of the block also depends on that condition.
@@ -237,7 +235,7 @@ class _FileScan:
         declaration = _DECLARATION.match(body)
         declared = (declaration.start("first"), declaration.start("op")) if declaration else (0, 0)
         self._record_reads(body, line, declared)
-        created = self._record_lookups(body, line)
+        created = self._record_lookups(body, line, declaration)
         if declaration is None:
             return
         rhs = declaration.group("rhs").strip()
@@ -258,14 +256,16 @@ class _FileScan:
             existing.source = binding.source
             existing.depends_on = binding.depends_on
 
-    def _record_lookups(self, body: str, line: int) -> int | None:
+    def _record_lookups(
+        self, body: str, line: int, declaration: re.Match[str] | None
+    ) -> int | None:
+        """Record the action's lookup calls; the index of the last one, if any."""
         created = None
         for match in _LOOKUP.finditer(body):
             arguments = _arguments(body[match.end() :], 4)
             if len(arguments) < 4:
                 continue
             api_version, kind, namespace, name = (_normal(argument) for argument in arguments)
-            declaration = _DECLARATION.match(body)
             variable = None
             if declaration and _strip_parens(declaration.group("rhs")).startswith("lookup"):
                 variable = declaration.group("second") or declaration.group("first")

@@ -113,7 +113,11 @@ def _matches(graph: PlanGraph, data: ChartData) -> Iterator[_Match]:
                 name = _resolve(lookup.name, lookup, release, values)
                 if namespace is None or not name:
                     continue  # unresolved, or a list of every object (name "")
-                target = objects.get((cluster, _type_token(lookup), namespace, name))
+                kind = _type_token(lookup)
+                target = objects.get((cluster, kind, namespace, name))
+                if target is None and namespace == "default":
+                    # A namespaced object the plan gives no namespace lives in `default`.
+                    target = objects.get((cluster, kind, "", name))
                 if target is not None:
                     yield _Match(release, chart, lookup, target)
 
