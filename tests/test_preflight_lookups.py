@@ -230,3 +230,12 @@ def test_prod_releases_that_do_not_wait_for_the_class_are_errors() -> None:
     assert checks_of(findings) == {"chart-lookup-order"}
     assert all(f.severity == "error" for f in findings)
     assert {f.urn for f in findings} == {e["urn"] for e in _rondb_releases(document)}
+
+
+def test_an_object_without_a_namespace_is_found_in_default() -> None:
+    secret = _object(SECRET, "core-metrics-cert", {"metadata": {"name": "metrics-server"}})
+    release = replace(
+        _release("metrics-server", "metrics-server", "3.13.0", "default", {}),
+        dependencies=(secret.urn,),
+    )
+    assert "chart-lookup-collision" in checks_of(_findings([secret, release]))
