@@ -34,6 +34,12 @@ DATA_NODE_SERVICE_ACCOUNT = "rondb-data-nodes"
 """Created by this program; the post-renderer puts the data nodes under it (the chart does not)."""
 BACKUP_JOB_SERVICE_ACCOUNT = "rondb-backups-sa"
 DATA_PRIORITY_CLASS = "featurestore-data"
+PRIORITY_CLASS_ANNOTATIONS = {"featurestore.io/managed-by": "pulumi"}
+"""The data priority class's annotations. rondb-helm 0.8.0 looks the class up and indexes its
+annotations (templates/priority_class.yaml:7-8): with none, the render fails ("index of untyped
+nil") on every install and upgrade. They must not carry Helm's `meta.helm.sh/release-name` of a
+RonDB release: the template would then render the class itself, and Helm would refuse to adopt
+a class every project's release shares."""
 DISK_COLUMN_CLASS = STATEFUL_CLASS
 """The class of the data nodes' disk-column volumes: plain gp3 (3,000 IOPS, 125 MiB/s included),
 since the chart's small claim cannot carry the data class's provisioned IOPS."""
@@ -254,7 +260,10 @@ def data_priority_class() -> dict[str, object]:
     return {
         "apiVersion": "scheduling.k8s.io/v1",
         "kind": "PriorityClass",
-        "metadata": {"name": DATA_PRIORITY_CLASS},
+        "metadata": {
+            "name": DATA_PRIORITY_CLASS,
+            "annotations": dict(PRIORITY_CLASS_ANNOTATIONS),
+        },
         "value": 1000000,
         "globalDefault": False,
         "preemptionPolicy": "PreemptLowerPriority",

@@ -1,8 +1,8 @@
 """Upstream data the program, `fsctl` and the tests read, vendored and installed with the package.
 
 Each set is copied unchanged from its public source, beside a `PROVENANCE.txt` that names the
-repository, tag, commit and files; what is derived from it (`template_refs.txt`) is written by
-`fsctl charts refresh`, never by hand:
+repository, tag, commit and files; what is derived from it (`template_refs.txt`,
+`template_lookups.json`) is written by `fsctl charts refresh`, never by hand:
 
 - `charts/<chart>-<version>/`: every pinned Helm chart's `Chart.yaml`, default `values.yaml`,
   `values.schema.json` where the chart has one, its locked subcharts' values, and the facts

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from fsctl.charts.lookups import derive_lookups, lookups_json
 from fsctl.charts.template_refs import render_template_refs
 from fsctl.errors import UserError
 
@@ -38,8 +39,17 @@ SUBCHART_FILES = ("values.yaml", "values.schema.json")
 Deriver = Callable[[Path, str], str]
 """(the chart's directory, a line naming its origin) -> the derived file's text."""
 
+
+def _render_lookups(chart_root: Path, _origin: str) -> str:
+    return lookups_json(derive_lookups(chart_root / "templates"))
+
+
 DERIVED: dict[str, tuple[Deriver, str]] = {
     "template_refs.txt": (render_template_refs, "regex over .Values references"),
+    "template_lookups.json": (
+        _render_lookups,
+        "every `lookup` call, the variable it is bound to and the fields read from it",
+    ),
 }
 """Derived file name -> the function writing it and how, for PROVENANCE.txt."""
 

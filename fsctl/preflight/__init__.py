@@ -14,6 +14,7 @@ from fsctl.preflight import (
     capacity_volumes,
     charts,
     identity,
+    lookups,
     metrics,
     quotas,
     readiness,
@@ -31,6 +32,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     charts,
     identity,
     metrics,
+    lookups,
 )
 
 _SEVERITY_ORDER = {ERROR: 0}

@@ -126,7 +126,7 @@ def _default(defaults: Mapping[str, Any], path: str) -> Any:
     return current
 
 
-def _scopes(release: Release) -> Iterator[tuple[str, PinnedChart, Mapping[str, Any]]]:
+def release_scopes(release: Release) -> Iterator[tuple[str, PinnedChart, Mapping[str, Any]]]:
     """The chart's merged values, and each subchart's under its key, as each chart sees them."""
     chart = release.chart
     if chart is None:
@@ -144,7 +144,7 @@ def _scopes(release: Release) -> Iterator[tuple[str, PinnedChart, Mapping[str, A
 def schema_violations(graph: PlanGraph, data: ChartData) -> Iterator[Finding]:
     """The merged values must satisfy the chart's `values.schema.json`, as `helm install` checks."""
     for release in releases(graph, data):
-        for prefix, chart, merged in _scopes(release):
+        for prefix, chart, merged in release_scopes(release):
             if chart.schema is None:
                 continue
             validator_class = validator_for(chart.schema, default=Draft7Validator)
@@ -167,7 +167,7 @@ def schema_violations(graph: PlanGraph, data: ChartData) -> Iterator[Finding]:
 def disruption_budget_conflicts(graph: PlanGraph, data: ChartData) -> Iterator[Finding]:
     """No rendered PodDisruptionBudget with both `minAvailable` and `maxUnavailable`."""
     for release in releases(graph, data):
-        for prefix, chart, merged in _scopes(release):
+        for prefix, chart, merged in release_scopes(release):
             for path, block in _budget_blocks(merged, ""):
                 if _default(chart.defaults, path) is _ABSENT and not chart.reads(path):
                     continue  # not a block the chart renders
