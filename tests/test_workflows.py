@@ -175,26 +175,36 @@ def test_every_stack_of_the_workflows_has_its_config_and_policy_config() -> None
         assert (PROJECT_ROOT / "policies" / "config" / f"{stack}.json").is_file()
 
 
-GUARD = ".github/scripts/require-deploy-runner.sh"
+GUARD = ".github/scripts/require-cloud-runner.sh"
+SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 
 
-def _cloud_jobs() -> list[tuple[str, dict[str, Any]]]:
-    """Jobs that run on the deployer runner (they reach the clusters' API endpoints)."""
+def _jobs() -> list[tuple[str, dict[str, Any]]]:
     jobs = []
     for workflow in WORKFLOW_FILES:
         document: dict[str, Any] = yaml.safe_load(workflow.read_text())
-        for name, job in document["jobs"].items():
-            if "DEPLOY_RUNNER" in str(job.get("runs-on", "")):
-                jobs.append((f"{workflow.name}:{name}", job))
+        jobs += [(f"{workflow.name}:{name}", job) for name, job in document["jobs"].items()]
     return jobs
 
 
+def _cloud_jobs() -> list[tuple[str, dict[str, Any]]]:
+    """Jobs that run on a runner inside the network (they reach the clusters' API endpoints)."""
+    return [(name, job) for name, job in _jobs() if "_RUNNER" in str(job.get("runs-on", ""))]
+
+
+def _role_of(job: dict[str, Any]) -> str:
+    [step] = [s for s in job["steps"] if str(s.get("uses", "")).startswith("aws-actions/")]
+    return str(step["with"]["role-to-assume"])
+
+
 @pytest.mark.parametrize(("name", "job"), _cloud_jobs(), ids=[n for n, _ in _cloud_jobs()])
-def test_cloud_jobs_refuse_a_runner_outside_the_network_before_any_cloud_step(
+def test_cloud_jobs_refuse_a_wrong_runner_before_any_cloud_step(
     name: str, job: dict[str, Any]
 ) -> None:
     steps = job["steps"]
-    guard = next(i for i, step in enumerate(steps) if step.get("run") == GUARD)
+    guard = next(i for i, step in enumerate(steps) if str(step.get("run", "")).startswith(GUARD))
+    mode = "preview" if "PREVIEW_RUNNER" in str(job["runs-on"]) else "deploy"
+    assert steps[guard]["run"] == f"{GUARD} {mode}"
     assert steps[guard]["env"]["DEPLOY_RUNNER"] == "${{ vars.DEPLOY_RUNNER }}"
     first_cloud_step = next(
         i
@@ -204,28 +214,134 @@ def test_cloud_jobs_refuse_a_runner_outside_the_network_before_any_cloud_step(
     assert guard < first_cloud_step, name
 
 
-@pytest.mark.parametrize(
-    ("runner", "aws_cli", "code", "says"),
-    [
-        ("", True, 1, "set the repository variable DEPLOY_RUNNER"),
-        ("deployer", False, 1, "has no AWS CLI"),
-        ("deployer", True, 0, "aws-cli/2"),
-    ],
-)
-def test_runner_guard(tmp_path: Path, runner: str, aws_cli: bool, code: int, says: str) -> None:
+def test_every_action_is_pinned_by_commit_with_its_version() -> None:
+    """A tag can be moved to other code; a commit cannot (Dependabot proposes new commits)."""
+    refs = [
+        line.split("uses:", 1)[1].strip()
+        for path in WORKFLOW_FILES
+        for line in path.read_text().splitlines()
+        if line.strip().removeprefix("- ").startswith("uses:")
+    ]
+    assert len(refs) >= 27
+    assert [ref for ref in refs if not SHA_PIN.match(ref)] == []
+    dependabot = yaml.safe_load((PROJECT_ROOT / ".github" / "dependabot.yml").read_text())
+    assert {u["package-ecosystem"] for u in dependabot["updates"]} >= {"github-actions"}
+
+
+def test_the_pulumi_cli_is_the_exact_release_of_the_locked_sdk() -> None:
+    """pulumi/pulumi releases the CLI and the Python SDK together, under one version."""
+    locked = re.search(
+        r"^pulumi==([\d.]+) ", (PROJECT_ROOT / "requirements.lock").read_text(), re.MULTILINE
+    )
+    assert locked is not None
+    assert (PROJECT_ROOT / ".pulumi-version").read_text().strip() == locked.group(1)
+    pulumi_steps = [
+        step
+        for _, job in _jobs()
+        for step in job.get("steps", [])
+        if str(step.get("uses", "")).startswith("pulumi/actions@")
+    ]
+    assert len(pulumi_steps) == 4
+    assert all(s["with"]["pulumi-version-file"] == ".pulumi-version" for s in pulumi_steps)
+
+
+def test_pull_request_code_never_gets_the_deploy_identity() -> None:
+    """A branch's code runs with cloud credentials only in the approved `preview` environment,
+    with the read-only preview role, on its own runner."""
+    document = yaml.safe_load((WORKFLOWS / "pull-request.yml").read_text())
+    with_identity = {
+        name: job
+        for name, job in document["jobs"].items()
+        if job.get("permissions", {}).get("id-token") == "write"
+    }
+    assert list(with_identity) == ["preview"]
+    preview = with_identity["preview"]
+    assert preview["environment"] == "preview"
+    assert preview["runs-on"] == "${{ vars.PREVIEW_RUNNER }}"
+    assert _role_of(preview) == "${{ vars.PREVIEW_ROLE_ARN }}"
+    assert "DEPLOY_ROLE_ARN" not in (WORKFLOWS / "pull-request.yml").read_text()
+
+
+def test_each_identity_serves_one_purpose_from_its_environment() -> None:
+    roles = {
+        name: (job.get("environment"), _role_of(job))
+        for name, job in _jobs()
+        if any(str(s.get("uses", "")).startswith("aws-actions/") for s in job["steps"])
+    }
+    assert roles == {
+        "deploy.yml:up-dev": ("dev", "${{ vars.DEPLOY_ROLE_ARN }}"),
+        "deploy.yml:up-prod": ("prod", "${{ vars.DEPLOY_ROLE_ARN }}"),
+        "drift.yml:detect": ("drift", "${{ vars.DRIFT_ROLE_ARN }}"),
+        "pull-request.yml:preview": ("preview", "${{ vars.PREVIEW_ROLE_ARN }}"),
+    }  # fmt: skip
+
+
+def test_secrets_are_read_only_by_jobs_in_an_environment() -> None:
+    """Environment secrets reach only the environment's jobs; a job without one reads none."""
+    readers = [name for name, job in _jobs() if "secrets." in json.dumps(job)]
+    assert readers
+    assert [name for name in readers if not _jobs_by_name()[name].get("environment")] == []
+
+
+def _jobs_by_name() -> dict[str, dict[str, Any]]:
+    return dict(_jobs())
+
+
+def test_only_main_deploys() -> None:
+    """`workflow_dispatch` may run the deploy from any branch: the jobs refuse all but main."""
+    document = yaml.safe_load((WORKFLOWS / "deploy.yml").read_text())
+    for job in ("up-dev", "up-prod"):
+        assert "github.ref == 'refs/heads/main'" in document["jobs"][job]["if"]
+
+
+def test_checkouts_leave_no_token_in_the_work_tree() -> None:
+    checkouts = [
+        step
+        for _, job in _jobs()
+        for step in job.get("steps", [])
+        if str(step.get("uses", "")).startswith("actions/checkout@")
+    ]
+    assert checkouts
+    assert all(step["with"]["persist-credentials"] is False for step in checkouts)
+
+
+def _run_guard(
+    tmp_path: Path, mode: str, env: dict[str, str], aws_cli: bool = True
+) -> subprocess.CompletedProcess[str]:
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    bin_dir.mkdir(exist_ok=True)
     if aws_cli:
         fake_aws = bin_dir / "aws"
         fake_aws.write_text("#!/bin/sh\necho aws-cli/2.27.0\n")
         fake_aws.chmod(0o755)
-    result = subprocess.run(
-        ["/bin/bash", str(PROJECT_ROOT / GUARD)],
-        env={"PATH": f"{bin_dir}:/usr/bin:/bin", "DEPLOY_RUNNER": runner},
+    return subprocess.run(
+        ["/bin/bash", str(PROJECT_ROOT / GUARD), mode],
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin", **env},
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+DEPLOY = {"DEPLOY_RUNNER": "deployer"}
+GUARD_CASES = {
+    "deploy without a runner": ("deploy", {"DEPLOY_RUNNER": ""}, True, 1,
+                                "set the repository variable DEPLOY_RUNNER"),
+    "deploy without the AWS CLI": ("deploy", DEPLOY, False, 1, "has no AWS CLI"),
+    "deploy": ("deploy", DEPLOY, True, 0, "aws-cli/2"),
+    "preview without a runner": ("preview", DEPLOY, True, 1,
+                                 "set the repository variable PREVIEW_RUNNER"),
+    "preview on the deploy runner": ("preview", {**DEPLOY, "PREVIEW_RUNNER": "deployer"}, True,
+                                     1, "PREVIEW_RUNNER is the deploy runner"),
+    "preview": ("preview", {**DEPLOY, "PREVIEW_RUNNER": "previews"}, True, 0, "aws-cli/2"),
+    "no mode": ("", DEPLOY, True, 2, ""),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", GUARD_CASES)
+def test_runner_guard(tmp_path: Path, case: str) -> None:
+    mode, env, aws_cli, code, says = GUARD_CASES[case]
+    result = _run_guard(tmp_path, mode, env, aws_cli)
     assert result.returncode == code
     assert says in result.stdout
 
