@@ -5,6 +5,7 @@ The component that wires them; the backup buckets and their audit are in `backup
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -54,6 +55,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         rdrs_scaling: RdrsScaling,
         mysqld_scaling: MysqldScaling,
         arrow_flight: ArrowFlightSpec,
+        federation_source_ranges: Sequence[str],
         region: str,
         account_id: pulumi.Input[str],
         cluster_name: pulumi.Input[str],
@@ -160,7 +162,9 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         }
         self.endpoint_hostnames: dict[str, pulumi.Output[str]] = {}
         """Internal load balancer host names by endpoint (rdrs, mysql, arrow-flight)."""
-        for endpoint, manifest in zip(ENDPOINTS, endpoint_manifests(project), strict=True):
+        for endpoint, manifest in zip(
+            ENDPOINTS, endpoint_manifests(project, federation_source_ranges), strict=True
+        ):
             after_pods = pulumi.ResourceOptions(
                 parent=self,
                 provider=kubernetes_provider,
