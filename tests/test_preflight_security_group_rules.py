@@ -11,6 +11,7 @@ from components.federation.endpoints import PRIVATE_RANGES, federation_source_ra
 from fsctl.preflight import quotas
 from fsctl.preflight.model import Finding, PlanGraph, Resource
 from fsctl.preflight.security_group_rules import load_balancer_rules, rules_per_group
+from infra.config import ConfigError, parse_stack_config
 from tests.conftest import PlanStack, minimal_config
 from tests.preflight_graphs import CONTEXT, graph_of, resource
 from tests.preflight_plans import resources_of, run_checks
@@ -171,3 +172,18 @@ def test_a_fifth_project_needs_a_raised_quota(plan_stack: PlanStack) -> None:
     (finding,) = _rule_findings(plan_stack(_projects(5)).to_json())
     assert "68 inbound rules" in finding.message
     assert "`featurestore:quotas.securityGroupRulesPerGroup`" in finding.message
+
+
+@pytest.mark.parametrize(("value", "hint"), [(0, "greater than or equal to 1"), (1001, "1000")])
+def test_a_rule_quota_aws_cannot_grant_names_its_key(value: int, hint: str) -> None:
+    config = minimal_config()
+    config["featurestore:quotas"] = {"securityGroupRulesPerGroup": value}
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(config)
+    (problem,) = raised.value.problems
+    assert str(problem).startswith("featurestore:quotas.securityGroupRulesPerGroup: ")
+    assert hint in str(problem)
+
+
+def test_the_rule_quota_defaults_to_awss_60() -> None:
+    assert parse_stack_config(minimal_config()).quotas.security_group_rules_per_group == 60

@@ -33,7 +33,7 @@ from fsctl.preflight.workload_needs import chart_name
 
 PULUMI_KUBERNETES = (
     "pulumi/pulumi-kubernetes@94977969d64112b04e19945818a7d5d5f38f631d (the newest stored "
-    "snapshot; requirements.lock pins 4.34.2, whose tag the snapshot lacks)"
+    "snapshot, after 4.32.0; requirements.lock pins 4.34.2, whose tag the snapshot lacks)"
 )
 SERVICE = "kubernetes:core/v1:Service"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -64,7 +64,8 @@ AWAIT_RULES: Mapping[str, AwaitRule] = {
         "ingress host name",
         "provider/pkg/await/await.go:306 (10 minutes on create), service.go:80, :299-315 (a "
         "LoadBalancer is ready only with status.loadBalancer.ingress), :402-416 (with a "
-        "selector, ready only once its endpoints settle with no NotReady address)",
+        "selector, ready only once its endpoints settle with no NotReady address); the pinned "
+        "4.34.2 SDK's docstring says the same (pulumi_kubernetes/core/v1/Service.py:110-125)",
     ),
     DEPLOYMENT: AwaitRule(
         600,
