@@ -9,27 +9,37 @@ import pytest
 
 from fsctl.preflight import wait_budgets
 from fsctl.preflight.model import Finding, Resource
-from tests.preflight_graphs import CONTEXT, K8S_PROVIDER, graph_of, healthy_resources, resource
+from tests.preflight_graphs import (
+    CONTEXT,
+    K8S_PROVIDER,
+    graph_of,
+    healthy_resources,
+    resource,
+    urn,
+)
 from tests.preflight_plans import real_plan, resources_of, run_checks
 
 SERVICE = "kubernetes:core/v1:Service"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 RDRS = {"rondbService": "rdrs"}
+# CoreDNS waits for every node group of the healthy plan: workloads behind it have their nodes.
+AFTER_NODES = (urn("aws:eks/addon:Addon", "coredns"),)
 
 
 def _rondb(**inputs: Any) -> Resource:
-    return resource(
+    release = resource(
         RELEASE,
         "search-rondb",
         {"chart": "rondb", "namespace": "search", "timeout": 1800, **inputs},
         provider=K8S_PROVIDER,
     )
+    return dataclasses.replace(release, dependencies=AFTER_NODES)
 
 
 def _arrow_flight(annotations: dict[str, str]) -> Resource:
     labels = {"app.kubernetes.io/name": "arrow-flight"}
-    return resource(
+    deployment = resource(
         DEPLOYMENT,
         "arrow-flight",
         {
@@ -38,6 +48,7 @@ def _arrow_flight(annotations: dict[str, str]) -> Resource:
         },
         provider=K8S_PROVIDER,
     )
+    return dataclasses.replace(deployment, dependencies=AFTER_NODES)
 
 
 def _service(
@@ -116,6 +127,7 @@ def test_every_modelled_kind_names_its_source() -> None:
         DEPLOYMENT,
         "kubernetes:apps/v1:StatefulSet",
         "kubernetes:batch/v1:Job",
+        "aws:eks/nodeGroup:NodeGroup",
     }
     assert all(".go:" in rule.source for rule in wait_budgets.AWAIT_RULES.values())
 
@@ -152,4 +164,44 @@ def test_prod_plan_with_the_services_beside_rondb_put_back_is_an_error() -> None
             ("realtime", "ads"),
         )
         for endpoint in ("rdrs", "mysql")
+    )
+
+
+def _system_deployment(annotations: dict[str, str]) -> Resource:
+    pod = {"nodeSelector": {"featurestore.io/node-pool": "system"}}
+    return resource(
+        DEPLOYMENT,
+        "settings",
+        {
+            "metadata": {"name": "settings", "namespace": "search", "annotations": annotations},
+            "spec": {"template": {"spec": pod}},
+        },
+        provider=K8S_PROVIDER,
+    )
+
+
+def test_workload_beside_the_node_group_that_hosts_it_times_out() -> None:
+    (finding,) = findings(_system_deployment({}))
+    assert finding.urn.endswith("::settings")
+    assert "on whose nodes its pods run" in finding.message
+    assert "3600 s (the EKS node group's create timeout)" in finding.message
+    assert "Make settings depend on system-a" in finding.message
+
+
+def test_workload_that_outlasts_or_follows_its_node_group_passes() -> None:
+    assert findings(_system_deployment({"pulumi.com/timeoutSeconds": "3600"})) == []
+    group = next(r for r in healthy_resources() if r.name == "system-a")
+    assert findings(_after(_system_deployment({}), group)) == []
+
+
+def test_prod_plan_with_a_release_beside_its_node_groups_is_an_error() -> None:
+    document = real_plan("prod")
+    prometheus = next(r for r in resources_of(document, RELEASE) if r["name"] == "core-prometheus")
+    prometheus["dependencies"] = prometheus["options"]["dependsOn"] = []
+    prometheus["propertyDependencies"] = {}
+    found = run_checks(wait_budgets.CHECKS, document)
+    assert {f.urn.rpartition("::")[2] for f in found} == {"core-prometheus"}
+    assert all("900 s (its `timeout`)" in f.message for f in found)
+    assert any(
+        "Make core-prometheus depend on core-system-eu-central-1a" in f.message for f in found
     )
