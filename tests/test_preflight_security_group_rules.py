@@ -187,3 +187,25 @@ def test_a_rule_quota_aws_cannot_grant_names_its_key(value: int, hint: str) -> N
 
 def test_the_rule_quota_defaults_to_awss_60() -> None:
     assert parse_stack_config(minimal_config()).quotas.security_group_rules_per_group == 60
+
+
+def test_the_plans_own_rules_count_one_per_source() -> None:
+    legacy_rule = resource(
+        "aws:ec2/securityGroupRule:SecurityGroupRule",
+        "peers",
+        {"type": "ingress", "securityGroupId": GROUP, "cidrBlocks": ["10.1.0.0/16", "10.2.0.0/16"]},
+    )
+    egress_rule = resource(
+        "aws:ec2/securityGroupRule:SecurityGroupRule",
+        "out",
+        {"type": "egress", "securityGroupId": GROUP, "cidrBlocks": ["0.0.0.0/0"]},
+    )
+    inline = resource(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "bastion",
+        {"ingress": [{"cidrBlocks": ["10.3.0.0/16"], "self": True}]},
+        outputs={"arn": "arn:aws:ec2:eu-central-1:1:security-group/sg-bastion"},
+    )
+    counts = rules_per_group(graph_of([_eks(), _deployer_rule(), legacy_rule, egress_rule, inline]))
+    # Deployer 1 + the legacy rule's 2 CIDRs + EKS's self rule; the egress rule does not count.
+    assert counts == {LABEL: 4, "sg-bastion (SecurityGroup bastion)": 2}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from ipaddress import ip_network
+from ipaddress import IPv4Network
 from typing import Any
 
 from components.featurestore.arrow_flight import ARROW_FLIGHT, ARROW_FLIGHT_PORT
@@ -42,13 +42,14 @@ def federation_source_ranges(cluster_cidrs: Iterable[str]) -> tuple[str, ...]:
     Every range costs rules on the cluster security group (see `endpoint_manifests`), so only
     the blocks a member of the federation lives in (usually 10.0.0.0/8 alone), not all three.
     The blocks, not the peers' own ranges: a cluster joining the federation leaves the other
-    clusters' load balancers unchanged.
+    clusters' load balancers unchanged unless it lives in another block. Cluster ranges are
+    private IPv4 (`vpcCidr` validation), so each lies in one block.
     """
-    networks = [ip_network(cidr) for cidr in cluster_cidrs]
+    networks = [IPv4Network(cidr) for cidr in cluster_cidrs]
     return tuple(
         block
         for block in PRIVATE_RANGES
-        if any(network.subnet_of(ip_network(block)) for network in networks)  # type: ignore[arg-type]
+        if any(network.subnet_of(IPv4Network(block)) for network in networks)
     )
 
 
