@@ -244,7 +244,8 @@ def wait_budget(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]:
 def _how_to_raise(resource: Resource) -> str:
     if resource.type == HELM_RELEASE_TYPE:
         return "its `timeout`"
-    return f"customTimeouts create, or the `{TIMEOUT_SECONDS}` annotation"
+    # customTimeouts would do as well, but the plan does not record them for preflight to see.
+    return f"the `{TIMEOUT_SECONDS}` annotation"
 
 
 CHECKS = (wait_budget,)
