@@ -74,6 +74,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         autoscaling_service_role_arn: str,
         available_zones: Sequence[str],
         deployer: DeployerRoute | None,
+        federation_source_ranges: Sequence[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:index:FeatureStoreCluster", name, None, opts)
@@ -244,6 +245,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 rdrs_scaling=rdrs_scaling(settings),
                 mysqld_scaling=mysqld_scaling(settings),
                 arrow_flight=arrow_flight_spec(settings),
+                federation_source_ranges=federation_source_ranges,
                 region=region,
                 account_id=account_id,
                 cluster_name=self.control_plane.cluster_name,

@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.federation.endpoints import federation_source_ranges
 from components.federation.shared import Federation, Member, peer_pairs
 from components.network.vpc import available_zones
 from components.shared.kms import autoscaling_service_role_arn
@@ -73,6 +74,9 @@ def main() -> None:
         gateway = aws.ec2transitgateway.get_transit_gateway(id=route.transit_gateway_id)
         if problems := transit_gateway_problems(gateway, identity.account_id):
             raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
+    source_ranges = federation_source_ranges(
+        str(cluster.vpc_cidr) for cluster in config.clusters.values()
+    )
     clusters = {
         name: FeatureStoreCluster(
             name,
@@ -86,6 +90,7 @@ def main() -> None:
             autoscaling_service_role_arn=service_role_arn,
             available_zones=zones,
             deployer=route,
+            federation_source_ranges=source_ranges,
         )
         for name, cluster in config.clusters.items()
     }

@@ -207,6 +207,7 @@ def test_effective_quotas_are_exported(prod_plan: Plan) -> None:
         "natGatewaysPerAz": 5,
         "nodeGroupsPerCluster": 30,
         "onDemandStandardVcpus": 1024,
+        "securityGroupRulesPerGroup": 60,
     }
 
 

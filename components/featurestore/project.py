@@ -5,12 +5,17 @@ The component that wires them; the backup buckets and their audit are in `backup
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.featurestore.arrow_flight import ArrowFlightSpec, arrow_flight_manifests
+from components.featurestore.arrow_flight import (
+    ARROW_FLIGHT,
+    ArrowFlightSpec,
+    arrow_flight_manifests,
+)
 from components.featurestore.backups import backup_association, backup_bucket
 from components.featurestore.hpa import hpa_manifests
 from components.featurestore.namespace import NamespaceSpec, namespace_manifests
@@ -50,6 +55,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         rdrs_scaling: RdrsScaling,
         mysqld_scaling: MysqldScaling,
         arrow_flight: ArrowFlightSpec,
+        federation_source_ranges: Sequence[str],
         region: str,
         account_id: pulumi.Input[str],
         cluster_name: pulumi.Input[str],
@@ -139,12 +145,32 @@ class ProjectFeatureStore(pulumi.ComponentResource):
             *arrow_flight_manifests(project, arrow_flight),
             *hpa_manifests(project, rdrs_scaling, mysqld_scaling, arrow_flight),
         ]
-        for manifest in workload_objects:
-            apply_manifest(f"{name}-{object_key(manifest)}", manifest, in_namespace)
+        created = {
+            object_key(manifest): apply_manifest(
+                f"{name}-{object_key(manifest)}", manifest, in_namespace
+            )
+            for manifest in workload_objects
+        }
+        # The provider holds a Service until its selected pods are Ready and its load balancer
+        # has a host name, for 10 minutes; RonDB's MySQL servers and RDRS are Ready only after
+        # the release's first start (up to its 30 minutes). Created after the workload whose
+        # pods it selects, the Service finds them Ready (preflight `wait-budget`).
+        pods_served_by = {
+            "rdrs": self.rondb,
+            "mysql": self.rondb,
+            ARROW_FLIGHT: created[f"deployment-{project}-{ARROW_FLIGHT}"],
+        }
         self.endpoint_hostnames: dict[str, pulumi.Output[str]] = {}
         """Internal load balancer host names by endpoint (rdrs, mysql, arrow-flight)."""
-        for endpoint, manifest in zip(ENDPOINTS, endpoint_manifests(project), strict=True):
-            service = apply_manifest(f"{name}-{object_key(manifest)}", manifest, in_namespace)
+        for endpoint, manifest in zip(
+            ENDPOINTS, endpoint_manifests(project, federation_source_ranges), strict=True
+        ):
+            after_pods = pulumi.ResourceOptions(
+                parent=self,
+                provider=kubernetes_provider,
+                depends_on=[pods_served_by[endpoint.service]],
+            )
+            service = apply_manifest(f"{name}-{object_key(manifest)}", manifest, after_pods)
             self.endpoint_hostnames[endpoint.service] = service.status.apply(  # type: ignore[attr-defined]
                 _load_balancer_hostname
             )

@@ -5,7 +5,9 @@ Pure builders of plain manifests; tests validate them against the Kubernetes sch
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from ipaddress import IPv4Network
 from typing import Any
 
 from components.featurestore.arrow_flight import ARROW_FLIGHT, ARROW_FLIGHT_PORT
@@ -34,13 +36,34 @@ FEDERATION_PORTS = tuple(sorted({port for endpoint in ENDPOINTS for port in endp
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 
 
-def endpoint_manifests(project: str) -> list[dict[str, Any]]:
+def federation_source_ranges(cluster_cidrs: Iterable[str]) -> tuple[str, ...]:
+    """What the federated load balancers admit: the private blocks that hold the stack's clusters.
+
+    Every range costs rules on the cluster security group (see `endpoint_manifests`), so only
+    the blocks a member of the federation lives in (usually 10.0.0.0/8 alone), not all three.
+    The blocks, not the peers' own ranges: a cluster joining the federation leaves the other
+    clusters' load balancers unchanged unless it lives in another block. Cluster ranges are
+    private IPv4 (`vpcCidr` validation), so each lies in one block.
+    """
+    networks = [IPv4Network(cidr) for cidr in cluster_cidrs]
+    return tuple(
+        block
+        for block in PRIVATE_RANGES
+        if any(network.subnet_of(IPv4Network(block)) for network in networks)
+    )
+
+
+def endpoint_manifests(project: str, source_ranges: Sequence[str]) -> list[dict[str, Any]]:
     """Internal network load balancers in front of RDRS, MySQL and Arrow Flight.
 
     Internal only (private subnets, no public address). The Kubernetes AWS cloud provider
-    creates them with the nodes as targets (node ports) and opens the nodes' security group to
-    `loadBalancerSourceRanges`, which would otherwise be the whole internet: here only private
-    ranges, which reach the internal load balancers through the VPC and its peerings.
+    (EKS's cloud controller: `aws-load-balancer-type: nlb` is not the AWS load balancer
+    controller's) creates them with the nodes as targets (node ports) and opens the nodes'
+    security group, the cluster security group of managed nodes, to `loadBalancerSourceRanges`,
+    which would otherwise be the whole internet: here `federation_source_ranges`, which reach
+    the internal load balancers through the VPC and its peerings. It adds one rule per port and
+    range, one per health-check port and load balancer subnet, and one ICMP rule per range
+    (`fsctl/preflight/security_group_rules.py` counts them against the quota).
     `externalTrafficPolicy: Local` keeps the client's address, so the namespace's network
     policies decide who may connect (`federation_network_policy` admits the peers).
     """
@@ -61,7 +84,7 @@ def endpoint_manifests(project: str) -> list[dict[str, Any]]:
             "spec": {
                 "type": "LoadBalancer",
                 "externalTrafficPolicy": "Local",
-                "loadBalancerSourceRanges": list(PRIVATE_RANGES),
+                "loadBalancerSourceRanges": list(source_ranges),
                 "selector": endpoint.selector,
                 "ports": [
                     {"name": f"tcp-{port}", "port": port, "targetPort": port, "protocol": "TCP"}

@@ -18,12 +18,14 @@ from fsctl.preflight import (
     metrics,
     quotas,
     readiness,
+    wait_budgets,
     zones,
 )
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext
 
 FAMILIES: tuple[ModuleType, ...] = (
     readiness,
+    wait_budgets,
     quotas,
     capacity_volumes,
     capacity_pods,

@@ -337,3 +337,25 @@ def service_accounts_of(chart: str, release: str, values: Values) -> frozenset[s
     """The service accounts a release of a pinned chart creates (empty if the chart is unknown)."""
     rule = SERVICE_ACCOUNT_RULES.get(chart)
     return rule(release, values)[1] if rule else frozenset()
+
+
+RONDB_POD_LABEL_VALUES = (
+    "mgmd",
+    "ndbmtd",
+    "setup-mysqld",
+    "mysqld",
+    "binlog-server",
+    "replica-applier",
+    "mysqld-exporter",
+    "rdrs",
+    "benchmark",
+    "create-backup",
+    "restore-backup",
+)
+CHART_POD_LABELS: Mapping[str, tuple[Mapping[str, str], ...]] = {
+    "rondb": tuple({"rondbService": value} for value in RONDB_POD_LABEL_VALUES),
+}
+"""The labels each kind of a chart's pods carries, for matching Service selectors: rondb-helm
+labels every pod `rondbService: <kind>` (rondb-helm v0.8.0, the commit of `RONDB_COMMIT`,
+templates/shared_templates/_vars.tpl:91-146, used in each workload's pod template, e.g.
+templates/rdrs.yaml:19-20, templates/mysqlds/mysqld.yaml:22-24)."""

@@ -15,6 +15,7 @@ from typing import Any
 from components.network.subnet_plan import DEFAULT_VPCS
 from components.nodes.instance_catalogue import catalogue, instance_type
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext, Resource
+from fsctl.preflight.security_group_rules import rules_per_group
 
 EIP = "aws:ec2/eip:Eip"
 VPC = "aws:ec2/vpc:Vpc"
@@ -126,6 +127,17 @@ QUOTAS = (
         counts=_vcpus_at_maxima,
         what="On-Demand vCPUs (node groups at their maxSize, from the instance catalogue) in "
         "region",
+    ),
+    Quota(
+        key="securityGroupRulesPerGroup",
+        default=60,
+        name="Inbound or outbound rules per security group",
+        service="Amazon Virtual Private Cloud (Amazon VPC)",
+        error="RulesPerSecurityGroupLimitExceeded",
+        counts=rules_per_group,
+        what="inbound rules (the plan's, EKS's default and the cloud provider's for each "
+        "network load balancer Service: per port and source range, per health-check port and "
+        "load balancer subnet, one ICMP per range) on",
     ),
 )
 

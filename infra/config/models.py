@@ -298,6 +298,11 @@ class QuotasConfig(_Model):
     """vCPUs of running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances (quota
     L-1216C47A). AWS's default for a new account is 5; it varies per account (AWS raises it
     with use), so state the granted value. Preflight checks the node groups' maxima."""
+    security_group_rules_per_group: int = Field(default=60, ge=1, le=1000)
+    """Inbound rules of one security group (quota L-0EA8095F, "Inbound or outbound rules per
+    security group"). AWS default 60; its product with the security groups per network
+    interface (5 by default) may not exceed 1,000. Preflight counts the cluster security
+    group's rules, the cloud provider's for each federated load balancer included."""
 
 
 class FederationConfig(_Model):
