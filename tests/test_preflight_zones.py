@@ -70,6 +70,39 @@ def test_controllers_in_one_zone_lose_the_quorum_with_it() -> None:
     assert not any("losing eu-central-1b" in m for m in failures)
 
 
+def test_a_project_without_node_groups_in_a_zone_crowds_its_data_nodes() -> None:
+    document = real_plan("prod")
+    document["resources"] = [
+        r for r in document["resources"] if r["name"] != "core-search-eu-central-1c"
+    ]
+    search = [m for m in _failures(document) if "core-search-rondb" in m]
+    assert [m.split(" (cluster")[0] for m in search] == [
+        "losing eu-central-1a",
+        "losing eu-central-1b",
+    ]
+    assert "1 of 3 data replicas left (eu-central-1a may hold 2" in search[0]
+    assert "not a majority" in search[0]
+    core_a = next(o for o in _report(document) if (o.cluster, o.zone) == ("core", "eu-central-1a"))
+    assert not any(
+        "core-search-rondb: 2 of 3 data replicas serve" in e.message for e in core_a.effects
+    )
+
+
+def test_broker_pools_at_zero_in_two_zones_are_noticed() -> None:
+    document = real_plan("prod")
+    for pool in resources_of(document, zone_rules.KAFKA_NODE_POOL):
+        if pool["name"] in ("core-pool-broker-eu-central-1b", "core-pool-broker-eu-central-1c"):
+            pool["inputs"]["spec"]["replicas"] = 0  # their HPAs' minimum is 1: no matter
+    failures = _failures(document)
+    assert failures
+    assert all("losing eu-central-1a (cluster core)" in m for m in failures)
+    assert any(
+        "search.features.online: replication factor 3 over 1 broker(s)" in m for m in failures
+    )
+    core_b = next(o for o in _report(document) if (o.cluster, o.zone) == ("core", "eu-central-1b"))
+    assert any("no broker runs in eu-central-1b" in e.message for e in core_b.effects)
+
+
 def test_a_single_nat_is_named_as_the_single_point_of_failure() -> None:
     document = real_plan("prod")
     nat_a = next(

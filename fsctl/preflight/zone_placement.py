@@ -1,0 +1,87 @@
+"""Where a StatefulSet's replicas land on the plan's node groups, zone by zone.
+
+The zone-loss rules ask how many replicas of one set a zone may hold. The answer comes from
+the node groups that admit the pods (zones from their subnets, labels, taints), not from the
+cluster's zone count:
+
+- the scheduler's zone spread (`maxSkew: 1` on `topology.kubernetes.io/zone`) counts only
+  zones that have nodes the pods may use (`nodeAffinityPolicy`/`nodeTaintsPolicy: Honor`),
+  so a zone whose admitting groups have no node when the pods are placed (minimum size 0)
+  is not a spread domain. When the spread is `ScheduleAnyway`, a pod that does not fit the
+  zones with nodes is still placed on them, and the cluster autoscaler, asked for a node, may
+  grow any admitting group, a warm zone's as well as an empty one's;
+- a required pod anti-affinity on `kubernetes.io/hostname` puts at most one replica on a
+  node, so a zone takes at most its admitting groups' `maxSize` nodes' worth of replicas;
+- a replica that no zone can take stays Pending.
+
+The spread fills the zones evenly; where zones tie, the zone being lost takes the extra
+replica: the worst case a soft spread allows that zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from fsctl.preflight.capacity_scale import Scaled
+
+
+@dataclass(frozen=True)
+class ZoneRoom:
+    """What the admitting node groups of one zone offer one set's replicas."""
+
+    zone: str
+    warm: bool
+    """The groups keep a node (a minimum size of 1 or more) before the pods are placed."""
+    nodes: int
+    """Nodes the groups may grow to: one replica each under hostname anti-affinity."""
+
+
+@dataclass(frozen=True)
+class Spread:
+    """One set's replicas per zone, and those no zone takes."""
+
+    placed: Mapping[str, int]
+    pending: int
+    domains: tuple[str, ...]
+    """The zones the spread counts: those with admitting nodes when the pods are placed."""
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        """The zones that hold a replica."""
+        return tuple(zone for zone, count in sorted(self.placed.items()) if count)
+
+
+def zone_rooms(item: Scaled) -> list[ZoneRoom]:
+    """The room the pods' admitting node groups offer in each of their zones."""
+    rooms = []
+    for zone in item.zones:
+        groups = [g for g in item.groups if zone in g.shape.zones]
+        rooms.append(
+            ZoneRoom(
+                zone,
+                warm=any(g.min_size > 0 for g in groups),
+                nodes=sum(g.max_size for g in groups),
+            )
+        )
+    return rooms
+
+
+def soft_spread(replicas: int, rooms: Sequence[ZoneRoom], heavy: str) -> Spread:
+    """Replicas spread over the warm zones, then the others; `heavy` takes ties."""
+    warm = [room for room in rooms if room.warm] or list(rooms)
+    placed = {room.zone: 0 for room in rooms}
+    unplaced = _fill(replicas, warm, placed, heavy)
+    unplaced = _fill(unplaced, [room for room in rooms if room not in warm], placed, heavy)
+    return Spread(placed, unplaced, tuple(room.zone for room in warm))
+
+
+def _fill(count: int, rooms: Sequence[ZoneRoom], placed: dict[str, int], heavy: str) -> int:
+    """Place `count` replicas evenly on `rooms` (changing `placed`); return the unplaced."""
+    for placing in range(count):
+        open_rooms = [room for room in rooms if placed[room.zone] < room.nodes]
+        if not open_rooms:
+            return count - placing
+        target = min(open_rooms, key=lambda room: (placed[room.zone], room.zone != heavy))
+        placed[target.zone] += 1
+    return 0
