@@ -301,9 +301,9 @@ def _topics(lost: LostZone, kafka: Resource, name: str, brokers: _Brokers) -> It
                 FAILS,
                 urn,
                 f"{prefix}{left} of {factor} replicas left{shared}: writes go on "
-                f"(min.insync.replicas {min_isr}), but the partitions' replicas no longer "
-                "sit one per zone and another failure loses acknowledged writes. Run "
-                "brokers in every zone",
+                f"(min.insync.replicas {min_isr}), but a partition's replicas share a zone, "
+                "so its replication factor no longer buys a copy per zone. Run brokers in "
+                "every zone",
             )
         else:
             yield Effect(
