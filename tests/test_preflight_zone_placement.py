@@ -246,10 +246,14 @@ def test_a_broker_per_zone_keeps_writes_going() -> None:
 
 def test_pools_at_zero_in_two_zones_cannot_hold_replication_factor_3() -> None:
     outcomes = _kafka_outcomes({ZONES[0]: 1, ZONES[1]: 0, ZONES[2]: 0})
-    (failure,) = _messages(outcomes, ZONES[0], "fails")
+    every_broker, failure = _messages(outcomes, ZONES[0], "fails")
+    assert "every broker (1) is in eu-central-1a" in every_broker
     assert "replication factor 3 over 1 broker(s)" in failure
     assert "InvalidReplicationFactorException" in failure
-    assert "broker-eu-central-1b, broker-eu-central-1c at 0 replicas" in failure
+    assert (
+        "broker-eu-central-1b at 0 replicas, which its HPA never scales up from 0; "
+        "broker-eu-central-1c at 0 replicas"
+    ) in failure
     idle = _messages(outcomes, ZONES[1], "degrades")
     assert any("no broker runs in eu-central-1b" in m for m in idle)
 

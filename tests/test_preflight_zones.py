@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +71,21 @@ def test_controllers_in_one_zone_lose_the_quorum_with_it() -> None:
     assert not any("losing eu-central-1b" in m for m in failures)
 
 
-def test_a_project_without_node_groups_in_a_zone_crowds_its_data_nodes() -> None:
-    document = real_plan("prod")
+def _without_search_in_1c(document: dict[str, Any]) -> None:
     document["resources"] = [
         r for r in document["resources"] if r["name"] != "core-search-eu-central-1c"
     ]
+
+
+def _brokers_only_in_1a(document: dict[str, Any]) -> None:
+    for pool in resources_of(document, zone_rules.KAFKA_NODE_POOL):
+        if pool["name"] in ("core-pool-broker-eu-central-1b", "core-pool-broker-eu-central-1c"):
+            pool["inputs"]["spec"]["replicas"] = 0  # their HPAs' minimum is 1: no matter
+
+
+def test_a_project_without_node_groups_in_a_zone_crowds_its_data_nodes() -> None:
+    document = real_plan("prod")
+    _without_search_in_1c(document)
     search = [m for m in _failures(document) if "core-search-rondb" in m]
     assert [m.split(" (cluster")[0] for m in search] == [
         "losing eu-central-1a",
@@ -90,9 +101,7 @@ def test_a_project_without_node_groups_in_a_zone_crowds_its_data_nodes() -> None
 
 def test_broker_pools_at_zero_in_two_zones_are_noticed() -> None:
     document = real_plan("prod")
-    for pool in resources_of(document, zone_rules.KAFKA_NODE_POOL):
-        if pool["name"] in ("core-pool-broker-eu-central-1b", "core-pool-broker-eu-central-1c"):
-            pool["inputs"]["spec"]["replicas"] = 0  # their HPAs' minimum is 1: no matter
+    _brokers_only_in_1a(document)
     failures = _failures(document)
     assert failures
     assert all("losing eu-central-1a (cluster core)" in m for m in failures)
@@ -171,6 +180,34 @@ def test_json_carries_the_zones_beside_the_findings(
         "degrades",
     )
     assert set(first["effects"][0]) == {"status", "urn", "message"}
+
+
+@pytest.mark.parametrize(
+    ("put_back", "failing"),
+    [
+        (_without_search_in_1c, "Release::core-search-rondb"),
+        (_brokers_only_in_1a, "Kafka::core-kafka-core"),
+    ],
+)
+def test_the_prod_preflight_fails_on_a_placement_put_back(
+    put_back: Callable[[dict[str, Any]], None],
+    failing: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    document = real_plan("prod")
+    put_back(document)
+    (tmp_path / "resources.json").write_text(json.dumps(document))
+    code, out = _run(tmp_path, "json", capsys)
+    assert code == 1
+    report = json.loads(out)
+    errors = [f for f in report["findings"] if f["severity"] == "error"]
+    assert {f["check"] for f in errors} == {"zone-loss"}
+    assert any(f["urn"].endswith(failing) for f in errors)
+    core_a = next(
+        z for z in report["zones"] if (z["cluster"], z["zone"]) == ("core", "eu-central-1a")
+    )
+    assert core_a["status"] == "fails"
 
 
 def test_table_prints_one_row_per_cluster_and_zone(

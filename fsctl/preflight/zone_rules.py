@@ -156,7 +156,7 @@ class _Brokers:
 
     per_zone: Mapping[str, int]
     idle_pools: Mapping[str, tuple[str, ...]]
-    """Zone -> the broker pools pinned there that run no broker."""
+    """Zone -> the broker pools there that run no broker, each with why it stays at 0."""
 
     @property
     def total(self) -> int:
@@ -183,10 +183,11 @@ def _brokers(lost: LostZone, pools: list[Resource]) -> _Brokers:
         if "broker" not in _roles(pool) or item is None:
             continue
         count = item.replicas.low
+        stays = ", which its HPA never scales up from 0" if item.replicas.hpa else ""
         for zone in item.zones:
             per_zone[zone] = per_zone.get(zone, 0) + item.per_zone(count)
             if not count:
-                idle.setdefault(zone, []).append(pool.name)
+                idle.setdefault(zone, []).append(f"{pool.name} at 0 replicas{stays}")
     return _Brokers(per_zone, {zone: tuple(names) for zone, names in idle.items()})
 
 
@@ -220,14 +221,22 @@ def kafka_quorum_and_isr(lost: LostZone) -> Iterator[Effect]:
                 f"Kafka {name}: {total - gone} of {total} controllers keep the quorum",
             )
         brokers = _brokers(lost, pools)
+        here = brokers.per_zone.get(lost.zone, 0)
         idle = brokers.idle_pools.get(lost.zone)
-        if idle and not brokers.per_zone.get(lost.zone):
+        if here and here == brokers.total:
+            yield Effect(
+                FAILS,
+                kafka.urn,
+                f"Kafka {name}: every broker ({here}) is in {lost.zone} "
+                f"({_broker_zones(brokers)}): no partition is left to read or write. Run "
+                "brokers in every zone",
+            )
+        elif idle and not here:
             yield Effect(
                 DEGRADES,
                 kafka.urn,
-                f"Kafka {name}: no broker runs in {lost.zone} ({', '.join(idle)} at 0 "
-                "replicas, and an HPA never scales a target up from 0): nothing is lost "
-                "here, the other zones carry every replica",
+                f"Kafka {name}: no broker runs in {lost.zone} ({'; '.join(idle)}): nothing "
+                "is lost here, the other zones carry every replica",
             )
         yield from _topics(lost, kafka, str(name), brokers)
 
@@ -317,8 +326,7 @@ def _topics(lost: LostZone, kafka: Resource, name: str, brokers: _Brokers) -> It
 def _broker_zones(brokers: _Brokers) -> str:
     counts = ", ".join(f"{count} in {zone}" for zone, count in sorted(brokers.per_zone.items()))
     idle = sorted(pool for pools in brokers.idle_pools.values() for pool in pools)
-    at_zero = f"; {', '.join(idle)} at 0 replicas, never scaled up from 0 by an HPA" if idle else ""
-    return f"{counts}{at_zero}"
+    return "; ".join([counts, *idle])
 
 
 # --- rescheduling ------------------------------------------------------------------------------
