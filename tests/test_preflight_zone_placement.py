@@ -126,6 +126,24 @@ def test_a_zone_whose_group_keeps_no_node_is_not_spread_over() -> None:
     assert not any("data replicas" in m for m in _messages(outcomes, ZONES[2], "fails"))
 
 
+def test_the_data_nodes_budget_counts_the_replicas_the_spread_puts_in_the_zone() -> None:
+    groups = [_project_group(zone, min_size=0 if zone == ZONES[2] else 1) for zone in ZONES]
+    budget = resource(
+        zone_rules.PDB,
+        "search-ndbmtd",
+        {
+            "metadata": {"name": "rondb-ndbmtd", "namespace": "search"},
+            "spec": {"minAvailable": 2, "selector": {"matchLabels": {"rondbService": "ndbmtd"}}},
+        },
+    )
+    outcomes = _outcomes(_rondb(), budget, *groups)
+    assert any(
+        "allows no eviction while 2 of its 3 pods are down" in m
+        for m in _messages(outcomes, ZONES[0], "degrades")
+    )
+    assert not any("rondb-ndbmtd" in m for m in _messages(outcomes, ZONES[2], "degrades"))
+
+
 def test_data_nodes_pinned_to_one_zone_lose_every_replica_with_it() -> None:
     outcomes = _outcomes(_rondb(), _project_group(ZONES[0]))
     (message,) = _messages(outcomes, ZONES[0], "fails")

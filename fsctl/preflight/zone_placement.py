@@ -10,9 +10,10 @@ cluster's zone count:
   is not a spread domain. When the spread is `ScheduleAnyway`, a pod that does not fit the
   zones with nodes is still placed on them, and the cluster autoscaler, asked for a node, may
   grow any admitting group, a warm zone's as well as an empty one's;
-- a required pod anti-affinity on `kubernetes.io/hostname` puts at most one replica on a
-  node, so a zone takes at most its admitting groups' `maxSize` nodes' worth of replicas;
-- a replica that no zone can take stays Pending.
+- where a required pod anti-affinity on `kubernetes.io/hostname` puts at most one replica on
+  a node (RonDB's data nodes), a zone takes at most its admitting groups' `maxSize` nodes'
+  worth of replicas, and a replica that no zone can take stays Pending; other pods (Kafka's
+  node pools, whose hostname anti-affinity is preferred) share nodes.
 
 The spread fills the zones evenly; where zones tie, the zone being lost takes the extra
 replica: the worst case a soft spread allows that zone.
@@ -33,8 +34,8 @@ class ZoneRoom:
     zone: str
     warm: bool
     """The groups keep a node (a minimum size of 1 or more) before the pods are placed."""
-    nodes: int
-    """Nodes the groups may grow to: one replica each under hostname anti-affinity."""
+    nodes: int | None
+    """Nodes the groups may grow to, for one replica each; `None`: pods share nodes."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Spread:
         return tuple(zone for zone, count in sorted(self.placed.items()) if count)
 
 
-def zone_rooms(item: Scaled) -> list[ZoneRoom]:
+def zone_rooms(item: Scaled, *, one_per_node: bool = False) -> list[ZoneRoom]:
     """The room the pods' admitting node groups offer in each of their zones."""
     rooms = []
     for zone in item.zones:
@@ -61,10 +62,15 @@ def zone_rooms(item: Scaled) -> list[ZoneRoom]:
             ZoneRoom(
                 zone,
                 warm=any(g.min_size > 0 for g in groups),
-                nodes=sum(g.max_size for g in groups),
+                nodes=sum(g.max_size for g in groups) if one_per_node else None,
             )
         )
     return rooms
+
+
+def held_in(item: Scaled, count: int, zone: str) -> int:
+    """The most of `count` pods sharing nodes (no hostname anti-affinity) `zone` may hold."""
+    return soft_spread(count, zone_rooms(item), zone).placed.get(zone, 0)
 
 
 def soft_spread(replicas: int, rooms: Sequence[ZoneRoom], heavy: str) -> Spread:
@@ -79,7 +85,9 @@ def soft_spread(replicas: int, rooms: Sequence[ZoneRoom], heavy: str) -> Spread:
 def _fill(count: int, rooms: Sequence[ZoneRoom], placed: dict[str, int], heavy: str) -> int:
     """Place `count` replicas evenly on `rooms` (changing `placed`); return the unplaced."""
     for placing in range(count):
-        open_rooms = [room for room in rooms if placed[room.zone] < room.nodes]
+        open_rooms = [
+            room for room in rooms if room.nodes is None or placed[room.zone] < room.nodes
+        ]
         if not open_rooms:
             return count - placing
         target = min(open_rooms, key=lambda room: (placed[room.zone], room.zone != heavy))

@@ -16,7 +16,7 @@ from fsctl.preflight.chart_data import releases
 from fsctl.preflight.model import HELM_RELEASE_TYPE, Resource, value_at
 from fsctl.preflight.workload_needs import SUBNET, claims_of
 from fsctl.preflight.zone_model import DEGRADES, FAILS, Effect, LostZone
-from fsctl.preflight.zone_placement import Spread, soft_spread, zone_rooms
+from fsctl.preflight.zone_placement import Spread, held_in, soft_spread, zone_rooms
 
 KAFKA = "kubernetes:kafka.strimzi.io/v1:Kafka"
 KAFKA_NODE_POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool"
@@ -52,6 +52,12 @@ def _data_nodes(lost: LostZone, release: Resource) -> Scaled | None:
     )
 
 
+def _data_node_spread(item: Scaled, zone: str) -> tuple[int, Spread]:
+    """Each node group's data replicas, and where they land with `zone` taking ties."""
+    replicas = int(value_at(item.demand.values, "clusterSize.activeDataReplicas") or 1)
+    return replicas, soft_spread(replicas, zone_rooms(item, one_per_node=True), zone)
+
+
 def _crowding(spread: Spread, replicas: int, zone: str) -> str:
     """Why a zone may hold more than one replica of a node group, or none is said."""
     held = spread.placed.get(zone, 0)
@@ -84,11 +90,9 @@ def rondb_replicas(lost: LostZone) -> Iterator[Effect]:
         ):
             continue
         item = _data_nodes(lost, release.resource)
-        rooms = zone_rooms(item) if item is not None else []
-        if not rooms:
+        if item is None or not item.zones:
             continue  # no node group admits them: readiness' pods-after-nodes says so
-        replicas = int(value_at(release.merged, "clusterSize.activeDataReplicas") or 1)
-        spread = soft_spread(replicas, rooms, lost.zone)
+        replicas, spread = _data_node_spread(item, lost.zone)
         gone = spread.placed.get(lost.zone, 0)
         left = replicas - gone - spread.pending
         if not gone and not spread.pending:
@@ -132,7 +136,7 @@ def _pool_zone_counts(lost: LostZone, pool: Resource) -> tuple[int, int]:
     if item is None or not item.zones:
         return 0, 0
     count = item.replicas.low
-    return count, item.per_zone(count) if lost.zone in item.zones else 0
+    return count, held_in(item, count, lost.zone)
 
 
 def _min_isr(config: Mapping[str, Any], default: int) -> int:
@@ -184,8 +188,9 @@ def _brokers(lost: LostZone, pools: list[Resource]) -> _Brokers:
             continue
         count = item.replicas.low
         stays = ", which its HPA never scales up from 0" if item.replicas.hpa else ""
+        placed = soft_spread(count, zone_rooms(item), lost.zone).placed
         for zone in item.zones:
-            per_zone[zone] = per_zone.get(zone, 0) + item.per_zone(count)
+            per_zone[zone] = per_zone.get(zone, 0) + placed[zone]
             if not count:
                 idle.setdefault(zone, []).append(f"{pool.name} at 0 replicas{stays}")
     return _Brokers(per_zone, {zone: tuple(names) for zone, names in idle.items()})
@@ -420,6 +425,14 @@ def _budget(spec: Mapping[str, Any], pods: int) -> int | None:
     return None
 
 
+def _held(item: Scaled, pods: int, zone: str) -> int:
+    """The most of an item's `pods` the zone holds: each data node group spreads on its own."""
+    if item.demand.pods.component != "ndbmtd":
+        return held_in(item, pods, zone)
+    node_groups = int(value_at(item.demand.values, "clusterSize.numNodeGroups") or 1)
+    return node_groups * _data_node_spread(item, zone)[1].placed.get(zone, 0)
+
+
 def budgets_allow_drains(lost: LostZone) -> Iterator[Effect]:
     """Every PodDisruptionBudget still allows an eviction once the zone is gone."""
     for pdb in lost.in_cluster(PDB):
@@ -432,7 +445,7 @@ def budgets_allow_drains(lost: LostZone) -> Iterator[Effect]:
         bound = any(
             c.component == item.demand.pods.component for c in claims_of(item.demand.pods.owner)
         )
-        gone = item.per_zone(pods) if bound and lost.zone in item.zones else 0
+        gone = _held(item, pods, lost.zone) if bound else 0
         wanted = _budget(value_at(pdb.inputs, "spec") or {}, pods)
         if wanted is None or pods - gone - wanted >= 1:
             continue
