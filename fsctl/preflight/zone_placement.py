@@ -7,9 +7,12 @@ cluster's zone count:
 - the scheduler's zone spread (`maxSkew: 1` on `topology.kubernetes.io/zone`) counts only
   zones that have nodes the pods may use (`nodeAffinityPolicy`/`nodeTaintsPolicy: Honor`),
   so a zone whose admitting groups have no node when the pods are placed (minimum size 0)
-  is not a spread domain. When the spread is `ScheduleAnyway`, a pod that does not fit the
-  zones with nodes is still placed on them, and the cluster autoscaler, asked for a node, may
-  grow any admitting group, a warm zone's as well as an empty one's;
+  is not a spread domain (kubernetes.io, "Pod Topology Spread Constraints", Known
+  limitations: domains "are determined from the existing nodes in the cluster", a node group
+  scaled to zero is not considered "until there is at least one node" in it). When the
+  spread is `ScheduleAnyway`, a pod goes to the zones with nodes even past the skew, and the
+  cluster autoscaler, asked for a node, may grow any admitting group, a warm zone's as well
+  as an empty one's;
 - where a required pod anti-affinity on `kubernetes.io/hostname` puts at most one replica on
   a node (RonDB's data nodes), a zone takes at most its admitting groups' `maxSize` nodes'
   worth of replicas, and a replica that no zone can take stays Pending; other pods (Kafka's
