@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fsctl.preflight import capacity_scale
+from fsctl.preflight import capacity_scale, zone_rules
+from fsctl.preflight.chart_data import chart_data_dir, load_chart_data
+from fsctl.preflight.model import PlanGraph
 from tests.preflight_plans import real_plan, resources_of, run_checks
 
 
@@ -42,6 +44,23 @@ def test_kafka_broker_maxima_are_checked_in_their_zones_pool() -> None:
     (finding,) = run_checks(capacity_scale.CHECKS, document)
     assert finding.urn.endswith("core-kafka-eu-central-1b")
     assert "in eu-central-1b request 12500m CPU" in finding.message
+
+
+def test_an_hpa_leaves_a_target_at_zero_replicas_at_zero() -> None:
+    document = real_plan("prod")
+    _named(document, zone_rules.KAFKA_NODE_POOL, "core-pool-broker-eu-central-1b")["inputs"][
+        "spec"
+    ]["replicas"] = 0
+    data = load_chart_data(chart_data_dir())
+    assert data is not None
+    replicas = {
+        item.demand.pods.owner.name: item.replicas
+        for item in capacity_scale.scaled(PlanGraph.from_json(document), data)
+    }
+    assert replicas["core-pool-broker-eu-central-1b"] == capacity_scale.ReplicaRange(
+        0, 0, "HorizontalPodAutoscaler core-horizontalpodautoscaler-kafka-broker-eu-central-1b"
+    )
+    assert replicas["core-pool-broker-eu-central-1a"].low == 1  # the HPA's minimum
 
 
 def test_a_quota_under_the_maxima_is_reported() -> None:

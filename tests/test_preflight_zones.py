@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,47 @@ def test_controllers_in_one_zone_lose_the_quorum_with_it() -> None:
     failures = _failures(document)
     assert any("losing eu-central-1a" in m and "0 of 1 controllers" in m for m in failures)
     assert not any("losing eu-central-1b" in m for m in failures)
+
+
+def _without_search_in_1c(document: dict[str, Any]) -> None:
+    document["resources"] = [
+        r for r in document["resources"] if r["name"] != "core-search-eu-central-1c"
+    ]
+
+
+def _brokers_only_in_1a(document: dict[str, Any]) -> None:
+    for pool in resources_of(document, zone_rules.KAFKA_NODE_POOL):
+        if pool["name"] in ("core-pool-broker-eu-central-1b", "core-pool-broker-eu-central-1c"):
+            pool["inputs"]["spec"]["replicas"] = 0  # their HPAs' minimum is 1: no matter
+
+
+def test_a_project_without_node_groups_in_a_zone_crowds_its_data_nodes() -> None:
+    document = real_plan("prod")
+    _without_search_in_1c(document)
+    search = [m for m in _failures(document) if "core-search-rondb" in m]
+    assert [m.split(" (cluster")[0] for m in search] == [
+        "losing eu-central-1a",
+        "losing eu-central-1b",
+    ]
+    assert "1 of 3 data replicas left (eu-central-1a may hold 2" in search[0]
+    assert "not a majority" in search[0]
+    core_a = next(o for o in _report(document) if (o.cluster, o.zone) == ("core", "eu-central-1a"))
+    assert not any(
+        "core-search-rondb: 2 of 3 data replicas serve" in e.message for e in core_a.effects
+    )
+
+
+def test_broker_pools_at_zero_in_two_zones_are_noticed() -> None:
+    document = real_plan("prod")
+    _brokers_only_in_1a(document)
+    failures = _failures(document)
+    assert failures
+    assert all("losing eu-central-1a (cluster core)" in m for m in failures)
+    assert any(
+        "search.features.online: replication factor 3 over 1 broker(s)" in m for m in failures
+    )
+    core_b = next(o for o in _report(document) if (o.cluster, o.zone) == ("core", "eu-central-1b"))
+    assert any("no broker runs in eu-central-1b" in e.message for e in core_b.effects)
 
 
 def test_a_single_nat_is_named_as_the_single_point_of_failure() -> None:
@@ -138,6 +180,34 @@ def test_json_carries_the_zones_beside_the_findings(
         "degrades",
     )
     assert set(first["effects"][0]) == {"status", "urn", "message"}
+
+
+@pytest.mark.parametrize(
+    ("put_back", "failing"),
+    [
+        (_without_search_in_1c, "Release::core-search-rondb"),
+        (_brokers_only_in_1a, "Kafka::core-kafka-core"),
+    ],
+)
+def test_the_prod_preflight_fails_on_a_placement_put_back(
+    put_back: Callable[[dict[str, Any]], None],
+    failing: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    document = real_plan("prod")
+    put_back(document)
+    (tmp_path / "resources.json").write_text(json.dumps(document))
+    code, out = _run(tmp_path, "json", capsys)
+    assert code == 1
+    report = json.loads(out)
+    errors = [f for f in report["findings"] if f["severity"] == "error"]
+    assert {f["check"] for f in errors} == {"zone-loss"}
+    assert any(f["urn"].endswith(failing) for f in errors)
+    core_a = next(
+        z for z in report["zones"] if (z["cluster"], z["zone"]) == ("core", "eu-central-1a")
+    )
+    assert core_a["status"] == "fails"
 
 
 def test_table_prints_one_row_per_cluster_and_zone(

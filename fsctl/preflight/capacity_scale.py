@@ -8,7 +8,11 @@ any of its types), after reservations and daemonsets. The sum of requests is com
 sum of room: a necessary condition, not a bin packing; `pods-fit` covers the single pod.
 
 Replicas: an HPA's `maxReplicas` (`minReplicas` for `ReplicaRange.low`) where an HPA targets
-the workload, else the object's or chart's own count.
+the workload, else the object's or chart's own count. A target at 0 replicas stays at 0: the
+HPA controller disables scaling when the target's `spec.replicas` is 0 and its `minReplicas`
+is not (kubernetes/kubernetes pkg/controller/podautoscaler/horizontal.go,
+`reconcileAutoscaler`: condition `ScalingDisabled`, "scaling is disabled since the replica
+count of the target is zero").
 """
 
 from __future__ import annotations
@@ -122,6 +126,14 @@ def _identity(demand: PodDemand) -> tuple[str, str | None, int]:
     return namespace, None, 1
 
 
+def _scaled_by(hpa: Resource, count: int) -> ReplicaRange:
+    """The range an HPA keeps its target in, from the target's own count."""
+    low = _count(value_at(hpa.inputs, "spec.minReplicas"))
+    if count == 0 and low != 0:
+        return ReplicaRange(0, 0, hpa.label)
+    return ReplicaRange(low, _count(value_at(hpa.inputs, "spec.maxReplicas")), hpa.label)
+
+
 def scaled(graph: PlanGraph, data: ChartData) -> list[Scaled]:
     """Every group of pods with its replica range and admitting node groups."""
     groups = node_groups(graph)
@@ -130,15 +142,7 @@ def scaled(graph: PlanGraph, data: ChartData) -> list[Scaled]:
     for demand in demands(graph, data):
         namespace, name, count = _identity(demand)
         hpa = hpas.get((graph.cluster_of(demand.pods.owner.urn), namespace, str(name)))
-        replicas = (
-            ReplicaRange(
-                _count(value_at(hpa.inputs, "spec.minReplicas")),
-                _count(value_at(hpa.inputs, "spec.maxReplicas")),
-                hpa.label,
-            )
-            if hpa is not None
-            else ReplicaRange(count, count)
-        )
+        replicas = ReplicaRange(count, count) if hpa is None else _scaled_by(hpa, count)
         found.append(
             Scaled(demand, replicas, namespace, tuple(admitting(groups, graph, demand.pods)))
         )

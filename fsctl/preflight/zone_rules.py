@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from dataclasses import replace as with_changes
 from typing import Any
 
@@ -15,6 +16,7 @@ from fsctl.preflight.chart_data import releases
 from fsctl.preflight.model import HELM_RELEASE_TYPE, Resource, value_at
 from fsctl.preflight.workload_needs import SUBNET, claims_of
 from fsctl.preflight.zone_model import DEGRADES, FAILS, Effect, LostZone
+from fsctl.preflight.zone_placement import Spread, held_in, soft_spread, zone_rooms
 
 KAFKA = "kubernetes:kafka.strimzi.io/v1:Kafka"
 KAFKA_NODE_POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool"
@@ -32,42 +34,96 @@ RONDB_SERVICE_LABEL = "rondbService"
 # --- RonDB -------------------------------------------------------------------------------------
 
 
+# rondb-helm 0.8.0 (tag v0.8.0, 7388b1579a195bb7ff6385f28ca3a860b83455eb), templates/ndbd.yaml:
+# one StatefulSet per node group (:3, :8) of `activeDataReplicas` pods (:17), spread over
+# zones with maxSkew 1 but `whenUnsatisfiable: ScheduleAnyway` (:74-84), and, with
+# isMultiNodeCluster, at most one replica of a node group per node (:87-96).
+RONDB_SPREAD_SOURCE = "rondb-helm 0.8.0 templates/ndbd.yaml:74-84"
+
+
+def _data_nodes(lost: LostZone, release: Resource) -> Scaled | None:
+    return next(
+        (
+            p
+            for p in lost.pods
+            if p.demand.pods.owner.urn == release.urn and p.demand.pods.component == "ndbmtd"
+        ),
+        None,
+    )
+
+
+def _data_node_spread(item: Scaled, zone: str) -> tuple[int, Spread]:
+    """Each node group's data replicas, and where they land with `zone` taking ties."""
+    replicas = int(value_at(item.demand.values, "clusterSize.activeDataReplicas") or 1)
+    return replicas, soft_spread(replicas, zone_rooms(item, one_per_node=True), zone)
+
+
+def _crowding(spread: Spread, replicas: int, zone: str) -> str:
+    """Why a zone may hold more than one replica of a node group, or none is said."""
+    held = spread.placed.get(zone, 0)
+    pending = (
+        f"; {spread.pending} find no node (one per node, at most the groups' maxSize)"
+        if spread.pending
+        else ""
+    )
+    if held <= 1 and not spread.pending:
+        return ""
+    return (
+        f" ({zone} may hold {held}: the node groups that admit the data nodes keep nodes in "
+        f"{len(spread.domains)} zone(s), {', '.join(spread.domains)}, for {replicas} replicas "
+        f"of a node group, and the chart's zone spread is only preferred, "
+        f"{RONDB_SPREAD_SOURCE}{pending})"
+    )
+
+
 def rondb_replicas(lost: LostZone) -> Iterator[Effect]:
-    """Every RonDB node group keeps a replica, and a majority or its arbitrator."""
+    """Every RonDB node group keeps a replica, and a majority or its arbitrator.
+
+    The replicas are placed on the node groups that admit the data nodes
+    (`fsctl.preflight.zone_placement`), so a project whose groups miss a zone, or keep no
+    node in it, is seen to crowd two replicas into one zone.
+    """
     for release in releases(lost.graph, lost.data):
         if (
             release.chart_name != "rondb"
             or lost.graph.cluster_of(release.resource.urn) != lost.cluster
         ):
             continue
-        replicas = int(value_at(release.merged, "clusterSize.activeDataReplicas") or 1)
-        gone = math.ceil(replicas / len(lost.zones))  # one per zone while replicas <= zones
-        left = replicas - gone
+        item = _data_nodes(lost, release.resource)
+        if item is None or not item.zones:
+            continue  # no node group admits them: readiness' pods-after-nodes says so
+        replicas, spread = _data_node_spread(item, lost.zone)
+        gone = spread.placed.get(lost.zone, 0)
+        left = replicas - gone - spread.pending
+        if not gone and not spread.pending:
+            continue
         where = f"{release.resource.label}: "
+        why = _crowding(spread, replicas, lost.zone)
         if left <= 0:
             yield Effect(
                 FAILS,
                 release.resource.urn,
-                f"{where}no data replica of a node group "
-                f"is left ({replicas} replica(s)); RonDB stops. Run 3 dataReplicas",
+                f"{where}no data replica of a node group is left ({replicas} replica(s)"
+                f"{why}); RonDB stops, and the node group's data is unavailable until the "
+                "zone is back, lost since the last backup if it does not come back (the data "
+                "volumes are zonal EBS). Run 3 dataReplicas on node groups in 3 zones",
             )
         elif 2 * left <= replicas:
             yield Effect(
                 FAILS,
                 release.resource.urn,
-                f"{where}{left} of {replicas} data "
-                "replicas left, not a majority: the survivor needs the arbitrator (the "
-                "single management server, on a zonal volume that may be in this zone) "
-                "and shuts down without it. Run 3 dataReplicas, one per zone",
+                f"{where}{left} of {replicas} data replicas left{why}, not a majority: the "
+                "survivor needs the arbitrator (the single management server, on a zonal "
+                "volume that may be in this zone) and shuts down without it, stopping "
+                "RonDB. Run 3 dataReplicas, one per zone, on node groups in every zone",
             )
         else:
             yield Effect(
                 DEGRADES,
                 release.resource.urn,
-                f"{where}{left} of {replicas} data "
-                "replicas serve (a majority: no arbitration needed); the management "
-                "server, if it ran here, lets no new MySQL or RDRS pod join until the "
-                "zone is back",
+                f"{where}{left} of {replicas} data replicas serve{why} (a majority: no "
+                "arbitration needed); the management server, if it ran here, lets no new "
+                "MySQL or RDRS pod join until the zone is back",
             )
 
 
@@ -76,11 +132,11 @@ def rondb_replicas(lost: LostZone) -> Iterator[Effect]:
 
 def _pool_zone_counts(lost: LostZone, pool: Resource) -> tuple[int, int]:
     """A node pool's pods at their minimum, and how many of them the lost zone holds."""
-    item = next((p for p in lost.pods if p.demand.pods.owner.urn == pool.urn), None)
+    item = _pods_of(lost, pool)
     if item is None or not item.zones:
         return 0, 0
     count = item.replicas.low
-    return count, item.per_zone(count) if lost.zone in item.zones else 0
+    return count, held_in(item, count, lost.zone)
 
 
 def _min_isr(config: Mapping[str, Any], default: int) -> int:
@@ -88,8 +144,64 @@ def _min_isr(config: Mapping[str, Any], default: int) -> int:
     return int(value) if isinstance(value, int | float) else default
 
 
+# Kafka's KRaft controller places a new partition's replicas round-robin over the brokers'
+# racks, one broker at most once, and refuses a replication factor above the broker count
+# (InvalidReplicationFactorException, "The target replication factor of N cannot be reached
+# because only M broker(s) are registered"): apache/kafka
+# metadata/src/main/java/org/apache/kafka/metadata/placement/StripedReplicaPlacer.java
+# (0ad8dc4d51ffe0f3a7261b9e22d1bb5e61dd6809), class comment and
+# throwInvalidReplicationFactorIfTooFewBrokers. Strimzi sets each broker's rack from its node's
+# `spec.kafka.rack.topologyKey` label.
+
+
+@dataclass(frozen=True)
+class _Brokers:
+    """A Kafka cluster's brokers at their minimum, per zone of the cluster."""
+
+    per_zone: Mapping[str, int]
+    idle_pools: Mapping[str, tuple[str, ...]]
+    """Zone -> the broker pools there that run no broker, each with why it stays at 0."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_zone.values())
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        return tuple(zone for zone, count in sorted(self.per_zone.items()) if count)
+
+    def replicas_in(self, zone: str, factor: int, rack_aware: bool) -> int:
+        """The most replicas of one partition of `factor` the zone can hold."""
+        here = self.per_zone.get(zone, 0)
+        if not rack_aware:
+            return min(factor, here)
+        striped = math.ceil(factor / max(len(self.zones), 1))
+        return min(here, max(striped, factor - (self.total - here)))
+
+
+def _brokers(lost: LostZone, pools: list[Resource]) -> _Brokers:
+    per_zone = dict.fromkeys(lost.zones, 0)
+    idle: dict[str, list[str]] = {}
+    for pool in pools:
+        item = _pods_of(lost, pool)
+        if "broker" not in _roles(pool) or item is None:
+            continue
+        count = item.replicas.low
+        stays = ", which its HPA never scales up from 0" if item.replicas.hpa else ""
+        placed = soft_spread(count, zone_rooms(item), lost.zone).placed
+        for zone in item.zones:
+            per_zone[zone] = per_zone.get(zone, 0) + placed[zone]
+            if not count:
+                idle.setdefault(zone, []).append(f"{pool.name} at 0 replicas{stays}")
+    return _Brokers(per_zone, {zone: tuple(names) for zone, names in idle.items()})
+
+
+def _pods_of(lost: LostZone, owner: Resource) -> Scaled | None:
+    return next((p for p in lost.pods if p.demand.pods.owner.urn == owner.urn), None)
+
+
 def kafka_quorum_and_isr(lost: LostZone) -> Iterator[Effect]:
-    """Kafka keeps a controller quorum and `min.insync.replicas` for every topic."""
+    """Kafka keeps a controller quorum, brokers in every zone, and every topic's ISR."""
     for kafka in lost.in_cluster(KAFKA):
         name = value_at(kafka.inputs, "metadata.name")
         pools = [
@@ -113,22 +225,32 @@ def kafka_quorum_and_isr(lost: LostZone) -> Iterator[Effect]:
                 kafka.urn,
                 f"Kafka {name}: {total - gone} of {total} controllers keep the quorum",
             )
-        broker_zones = {
-            z
-            for p in pools
-            if "broker" in _roles(p)
-            for item in lost.pods
-            if item.demand.pods.owner.urn == p.urn
-            for z in item.zones
-        }
-        yield from _topics(lost, kafka, str(name), broker_zones)
+        brokers = _brokers(lost, pools)
+        here = brokers.per_zone.get(lost.zone, 0)
+        idle = brokers.idle_pools.get(lost.zone)
+        if here and here == brokers.total:
+            yield Effect(
+                FAILS,
+                kafka.urn,
+                f"Kafka {name}: every broker ({here}) is in {lost.zone} "
+                f"({_broker_zones(brokers)}): no partition is left to read or write. Run "
+                "brokers in every zone",
+            )
+        elif idle and not here:
+            yield Effect(
+                DEGRADES,
+                kafka.urn,
+                f"Kafka {name}: no broker runs in {lost.zone} ({'; '.join(idle)}): nothing "
+                "is lost here, the other zones carry every replica",
+            )
+        yield from _topics(lost, kafka, str(name), brokers)
 
 
 def _roles(pool: Resource) -> list[str]:
     return [str(r) for r in value_at(pool.inputs, "spec.roles") or ()]
 
 
-def _topics(lost: LostZone, kafka: Resource, name: str, broker_zones: set[str]) -> Iterator[Effect]:
+def _topics(lost: LostZone, kafka: Resource, name: str, brokers: _Brokers) -> Iterator[Effect]:
     config = value_at(kafka.inputs, "spec.kafka.config") or {}
     default_isr = _min_isr(config, KAFKA_DEFAULT_MIN_ISR)
     topics = [
@@ -154,27 +276,62 @@ def _topics(lost: LostZone, kafka: Resource, name: str, broker_zones: set[str]) 
                 )
             )
     rack_aware = bool(value_at(kafka.inputs, "spec.kafka.rack.topologyKey"))
+    zones = brokers.zones
     for what, factor, min_isr, urn in topics:
-        if lost.zone not in broker_zones:
+        prefix = f"Kafka {name}, {what}: "
+        if factor > brokers.total:
+            if lost.zone in zones or not zones:
+                yield Effect(
+                    FAILS,
+                    urn,
+                    f"{prefix}replication factor {factor} over {brokers.total} broker(s) at "
+                    f"their minimum ({_broker_zones(brokers)}): Kafka refuses to create it "
+                    "(InvalidReplicationFactorException) and it is never Ready. Run brokers "
+                    "in every zone",
+                )
             continue
-        # Without rack awareness nothing keeps a partition's replicas apart: all may be here.
-        gone = math.ceil(factor / len(broker_zones)) if rack_aware else factor
+        if lost.zone not in zones:
+            continue
+        # Without rack awareness nothing keeps a partition's replicas apart.
+        gone = brokers.replicas_in(lost.zone, factor, rack_aware)
         left = factor - gone
+        crowded = rack_aware and len(zones) < min(factor, len(lost.zones))
+        shared = (
+            f" (brokers in {len(zones)} of {len(lost.zones)} zones, {_broker_zones(brokers)}: "
+            f"up to {gone} replicas of a partition in {lost.zone})"
+            if crowded
+            else ""
+        )
         if left < min_isr:
             yield Effect(
                 FAILS,
                 urn,
-                f"Kafka {name}, {what}: {left} of {factor} replicas left, "
-                f"under min.insync.replicas {min_isr}: writes with acks=all stop. Use "
-                "replication factor 3 with rack awareness over 3 zones",
+                f"{prefix}{left} of {factor} replicas left{shared}, under "
+                f"min.insync.replicas {min_isr}: writes with acks=all stop. Use replication "
+                "factor 3 with rack awareness over brokers in 3 zones",
+            )
+        elif crowded:
+            yield Effect(
+                FAILS,
+                urn,
+                f"{prefix}{left} of {factor} replicas left{shared}: writes go on "
+                f"(min.insync.replicas {min_isr}), but a partition's replicas share a zone, "
+                "so its replication factor no longer buys a copy per zone. Run brokers in "
+                "every zone",
             )
         else:
             yield Effect(
                 DEGRADES,
                 urn,
-                f"Kafka {name}, {what}: {left} of {factor} replicas in "
-                f"sync, min.insync.replicas {min_isr}: writes go on",
+                f"{prefix}{left} of {factor} replicas in sync, min.insync.replicas "
+                f"{min_isr}: writes go on",
             )
+
+
+def _broker_zones(brokers: _Brokers) -> str:
+    counts = ", ".join(f"{count} in {zone}" for zone, count in sorted(brokers.per_zone.items()))
+    idle = sorted(pool for pools in brokers.idle_pools.values() for pool in pools)
+    return "; ".join([counts, *idle])
 
 
 # --- rescheduling ------------------------------------------------------------------------------
@@ -268,6 +425,14 @@ def _budget(spec: Mapping[str, Any], pods: int) -> int | None:
     return None
 
 
+def _held(item: Scaled, pods: int, zone: str) -> int:
+    """The most of an item's `pods` the zone holds: each data node group spreads on its own."""
+    if item.demand.pods.component != "ndbmtd":
+        return held_in(item, pods, zone)
+    node_groups = int(value_at(item.demand.values, "clusterSize.numNodeGroups") or 1)
+    return node_groups * _data_node_spread(item, zone)[1].placed.get(zone, 0)
+
+
 def budgets_allow_drains(lost: LostZone) -> Iterator[Effect]:
     """Every PodDisruptionBudget still allows an eviction once the zone is gone."""
     for pdb in lost.in_cluster(PDB):
@@ -280,7 +445,7 @@ def budgets_allow_drains(lost: LostZone) -> Iterator[Effect]:
         bound = any(
             c.component == item.demand.pods.component for c in claims_of(item.demand.pods.owner)
         )
-        gone = item.per_zone(pods) if bound and lost.zone in item.zones else 0
+        gone = _held(item, pods, lost.zone) if bound else 0
         wanted = _budget(value_at(pdb.inputs, "spec") or {}, pods)
         if wanted is None or pods - gone - wanted >= 1:
             continue

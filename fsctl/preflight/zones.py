@@ -1,14 +1,18 @@
 """One AZ lost: for every zone, take its subnets, nodes and pods away and check the promises.
 
 Per cluster and zone, each rule says what survives, what degrades and what fails:
-- RonDB keeps a replica of every node group. The chart's zone spread is soft, so with fewer
-  replicas than zones any zone may hold one. NDB survives a node failure without arbitration
-  only when a majority of data nodes is left; at exactly half (one of two) the survivor asks the
-  arbitrator, the management server, a single pod on a zonal volume that may be in the lost
-  zone, and shuts down without an answer.
-- Kafka keeps a controller quorum (a majority of the controllers) and, for every topic, at
-  least `min.insync.replicas` replicas; rack awareness spreads a partition's replicas over the
-  brokers' zones, so a zone holds `ceil(replication factor / broker zones)` of them.
+- RonDB keeps a replica of every node group. The replicas are placed on the node groups that
+  admit the data nodes (`fsctl.preflight.zone_placement`): the chart's zone spread is soft, so
+  a zone may hold one when those groups keep nodes in as many zones as there are replicas, and
+  more when they cover fewer. NDB survives a node failure without arbitration only when a
+  majority of data nodes is left; at half or less the survivor asks the arbitrator, the
+  management server, a single pod on a zonal volume that may be in the lost zone, and shuts
+  down without an answer.
+- Kafka keeps a controller quorum (a majority of the controllers), brokers in every zone
+  (pools at their minimum: one at 0 replicas stays at 0 under its HPA) and, for every topic,
+  at least `min.insync.replicas` replicas; rack awareness stripes a partition's replicas over
+  the zones that run brokers, so with fewer broker zones than its replication factor a zone
+  holds two, and with fewer brokers than the factor the topic cannot be created.
 - Every workload at its minimum replicas fits the other zones' node groups at their maxima
   (pods pinned to the lost zone stay down with it).
 - Every private subnet of the other zones still routes to a NAT gateway outside the lost zone.
