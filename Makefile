@@ -9,15 +9,24 @@ STACK ?= dev
 # its fixtures are built once; TEST_WORKERS=0 runs the suite in one process (for a debugger).
 TEST_WORKERS ?= auto
 
-.PHONY: setup tools plan test lint bench clean
+.PHONY: setup setup-runtime tools plan test lint bench clean
 
+# The build backend (setuptools) comes from the hashed lock too: --no-build-isolation keeps pip
+# from fetching an unhashed one.
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# What a deploy runs with: the runtime dependencies alone (requirements-runtime.lock, the dev
+# lock's versions and hashes), no test or lint tools, the project installed as a package.
+setup-runtime:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-runtime.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation .
 
 # What the tests run besides Python: Prometheus' promtool (Debian's package, installed once).
 tools:

@@ -128,7 +128,7 @@ def test_make_targets_in_workflows_exist() -> None:
         for argument in arguments
         if "=" not in argument and not argument.startswith("-")
     }
-    assert {"lint", "test", "plan", "setup"} <= used
+    assert {"lint", "test", "plan", "setup-runtime"} <= used
     assert used <= _make_targets()
 
 
