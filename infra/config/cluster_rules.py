@@ -113,6 +113,19 @@ def _workload_problems(
                 "a prod project keeps at least 2 pods, so that losing one never stops it; "
                 "set minReplicas to 2 or more",
             )
+    for key, maximum, slots in (
+        ("rdrs", project.rdrs.max_replicas, project.rondb.api_slots.rdrs),
+        ("mysqld", project.mysqld.max_replicas, project.rondb.api_slots.mysqld),
+    ):
+        if maximum > slots:
+            yield ConfigProblem(
+                f"{path}.{key}.maxReplicas",
+                f"is {maximum}, above rondb.apiSlots.{key} ({slots}): RonDB has API slots for "
+                f"{slots} pods and would refuse the others",
+                f"lower {key}.maxReplicas to {slots}, or raise rondb.apiSlots.{key} to "
+                f"{maximum} or more, which restarts every RonDB pod, data nodes included "
+                "(plan it: docs/operations.md)",
+            )
     if environment is Environment.PROD and project.rondb.data_replicas != 3:
         yield ConfigProblem(
             f"{path}.rondb.dataReplicas",
