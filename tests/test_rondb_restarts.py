@@ -264,7 +264,7 @@ def test_raising_an_hpa_maximum_within_the_slots_changes_only_the_hpa(
     assert hpa["type"] == HPA
     assert hpa["urn"].endswith("::core-search-horizontalpodautoscaler-search-rdrs")
     assert hpa["changes"] == [{"path": "spec.maxReplicas", "kind": "input", "old": 12, "new": 16}]
-    assert "impact" not in hpa
+    assert hpa["impact"] == []
 
 
 # ---- the impact's own cases ---------------------------------------------------------------------

@@ -66,7 +66,6 @@ class ResourceDiff:
         }
         if self.changes:
             document["changes"] = [change.to_json() for change in self.changes]
-        if self.impact:
             document["impact"] = list(self.impact)
         return document
 
