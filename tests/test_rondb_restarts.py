@@ -17,6 +17,7 @@ from components.featurestore.rondb import CHART, CHART_VERSION, RonDbSpec, rondb
 from components.featurestore.rondb_restarts import (
     CONFIG_INI_INPUTS,
     HASHED_CHART,
+    HASHED_POD_TEMPLATES,
     NOT_HASHED,
     restarts_data_tier,
 )
@@ -48,8 +49,8 @@ def project(config: dict[str, Any], cluster: str, name: str) -> dict[str, Any]:
     return settings
 
 
-def rendered(**overrides: Any) -> dict[str, Any]:
-    """The chart's defaults with the program's usual sizes, then `overrides` (dotted paths)."""
+def rendered(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The chart's defaults with the program's usual sizes, then `overrides` by dotted path."""
     values = helm_merge(
         DEFAULTS,
         {
@@ -57,8 +58,8 @@ def rendered(**overrides: Any) -> dict[str, Any]:
             "resources": {"limits": {"cpus": {"ndbmtds": 2}, "memory": {"ndbmtdsMiB": 8192}}},
         },
     )
-    for path, value in overrides.items():
-        *parents, leaf = path.split("__")
+    for path, value in (overrides or {}).items():
+        *parents, leaf = path.split(".")
         node = values
         for part in parents:
             node = node.setdefault(part, {})
@@ -91,44 +92,47 @@ def test_every_listed_input_is_a_value_of_the_pinned_chart() -> None:
     ]
     assert missing == []
     assert {path for path, _ in NOT_HASHED}.isdisjoint(v.path for v in CONFIG_INI_INPUTS)
-    assert all(":" in value.source for value in CONFIG_INI_INPUTS)
+    sources = [value.source for value in CONFIG_INI_INPUTS]
+    assert all(
+        ":" in source for source in [*sources, *(where for _, where in HASHED_POD_TEMPLATES)]
+    )
 
 
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        pytest.param({"clusterSize__maxNumRdrs": 16}, ["clusterSize.maxNumRdrs"], id="rdrs-slots"),
+        pytest.param({"clusterSize.maxNumRdrs": 16}, ["clusterSize.maxNumRdrs"], id="rdrs-slots"),
         pytest.param(
-            {"clusterSize__maxNumMySQLServers": 6},
+            {"clusterSize.maxNumMySQLServers": 6},
             ["clusterSize.maxNumMySQLServers"],
             id="mysqld-slots",
         ),
-        pytest.param({"clusterSize__minNumRdrs": 4}, [], id="hpa-minimum"),
+        pytest.param({"clusterSize.minNumRdrs": 4}, [], id="hpa-minimum"),
         # Only NodeActive, which the hash strips.
-        pytest.param({"clusterSize__activeDataReplicas": 2}, [], id="active-replicas"),
+        pytest.param({"clusterSize.activeDataReplicas": 2}, [], id="active-replicas"),
         pytest.param(
-            {"resources__limits__cpus__ndbmtds": 4},
+            {"resources.limits.cpus.ndbmtds": 4},
             ["resources.limits.cpus.ndbmtds"],
             id="num-cpus",
         ),
         # NumCPUs = round(0.9 x CPUs): 2 and 2.2 both give 2.
-        pytest.param({"resources__limits__cpus__ndbmtds": 2.2}, [], id="same-num-cpus"),
+        pytest.param({"resources.limits.cpus.ndbmtds": 2.2}, [], id="same-num-cpus"),
         pytest.param({"staticCpuManagerPolicy": True}, ["staticCpuManagerPolicy"], id="static"),
         # Above 5000 MiB RonDB sizes its memory itself: config.ini does not change.
-        pytest.param({"resources__limits__memory__ndbmtdsMiB": 16384}, [], id="memory-auto"),
+        pytest.param({"resources.limits.memory.ndbmtdsMiB": 16384}, [], id="memory-auto"),
         pytest.param(
-            {"resources__limits__memory__ndbmtdsMiB": 4096},
+            {"resources.limits.memory.ndbmtdsMiB": 4096},
             ["resources.limits.memory.ndbmtdsMiB"],
             id="memory-small",
         ),
-        pytest.param({"backups__schedule": "0 3 * * *"}, [], id="backups"),
+        pytest.param({"backups.schedule": "0 3 * * *"}, [], id="backups"),
         pytest.param(
-            {"rondbConfig__EmptyApiSlots": 4}, ["rondbConfig.EmptyApiSlots"], id="empty-slots"
+            {"rondbConfig.EmptyApiSlots": 4}, ["rondbConfig.EmptyApiSlots"], id="empty-slots"
         ),
     ],
 )
 def test_restarts_data_tier(overrides: dict[str, Any], expected: list[str]) -> None:
-    assert restarts_data_tier(rendered(), rendered(**overrides)) == expected
+    assert restarts_data_tier(rendered(), rendered(overrides)) == expected
 
 
 def test_the_program_sets_exactly_these_hash_inputs() -> None:
