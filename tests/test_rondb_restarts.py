@@ -14,6 +14,13 @@ import pytest
 import yaml
 
 from components.featurestore.rondb import CHART, CHART_VERSION, RonDbSpec, rondb_values
+from components.featurestore.rondb_node_ids import (
+    BINLOG_SERVER_IDS,
+    EMPTY_API_SLOTS,
+    MYSQLD_IDS_PER_SERVER,
+    RDRS_IDS_PER_SERVER,
+    node_id_problems,
+)
 from components.featurestore.rondb_restarts import (
     CONFIG_INI_INPUTS,
     HASHED_CHART,
@@ -34,6 +41,7 @@ from tests.conftest import PROJECT_ROOT, PlanStack, minimal_config
 CHART_DIR = charts_dir() / f"{CHART}-{CHART_VERSION}"
 DEFAULTS = yaml.safe_load((CHART_DIR / "values.yaml").read_text())
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+SPEC = RonDbSpec("search", 3, 2, 8192, 100, 2, 5, 2, 6, 5, 6, "0 2 * * *", "14d")
 
 
 def prod_config() -> dict[str, Any]:
@@ -137,8 +145,7 @@ def test_restarts_data_tier(overrides: dict[str, Any], expected: list[str]) -> N
 
 def test_the_program_sets_exactly_these_hash_inputs() -> None:
     """The config keys that restart every RonDB pod (docs/operations.md) feed these values."""
-    spec = RonDbSpec("search", 3, 2, 8192, 100, 2, 5, 2, 6, 5, 6, "0 2 * * *", "14d")
-    values = rondb_values(spec, "bucket", "eu-central-1")
+    values = rondb_values(SPEC, "bucket", "eu-central-1")
     assert [value.path for value in CONFIG_INI_INPUTS if _sets(values, value.path)] == [
         "resources.limits.cpus.ndbmtds",  # rondb.dataNodeCpus
         "resources.limits.memory.ndbmtdsMiB",  # rondb.dataNodeMemoryMiB, at 5000 or less
@@ -211,6 +218,49 @@ def test_the_real_stacks_keep_their_slot_counts(written_plans: dict[str, Path], 
         if resource["type"] == HELM_RELEASE_TYPE and resource["inputs"]["chart"] == CHART
     }
     assert slots == SLOTS_BEFORE_THE_CEILING[stack]
+
+
+def test_node_id_figures_are_the_pinned_charts_defaults() -> None:
+    config = DEFAULTS["rondbConfig"]
+    assert config["MySQLdSlotsPerNode"] == MYSQLD_IDS_PER_SERVER
+    assert config["RdrsSlotsPerNode"] + config["RdrsMetadataSlotsPerNode"] == RDRS_IDS_PER_SERVER
+    assert config["EmptyApiSlots"] == EMPTY_API_SLOTS
+    assert DEFAULTS["globalReplication"]["primary"]["maxNumBinlogServers"] == BINLOG_SERVER_IDS
+    values = rondb_values(SPEC, "bucket", "eu-central-1")
+    assert not _sets(values, "rondbConfig")
+    assert not _sets(values, "globalReplication")
+
+
+@pytest.mark.parametrize(
+    ("rdrs", "mysqld", "expected"),
+    [
+        pytest.param(30, 8, {}, id="prod-ads"),
+        # RDRS ids 195 + 2 per server: the 31st would take ids 255 and 256.
+        pytest.param(31, 5, {"rdrs": "use at most 30"}, id="rdrs-past-255"),
+        # 30 RDRS push 7 of the 8 empty slots below 195, down to 188; 29 MySQL servers take
+        # ids 67-182, the binlog servers 183-184, the replica applier 185.
+        pytest.param(30, 29, {}, id="mysqld-fits-below-the-overflow"),
+        pytest.param(30, 30, {"mysqld": "use at most 29"}, id="mysqld-into-the-overflow"),
+        pytest.param(26, 31, {}, id="no-overflow"),
+        pytest.param(26, 32, {"mysqld": "use at most 31"}, id="mysqld-into-rdrs"),
+    ],
+)
+def test_the_api_slots_fit_in_rondbs_node_ids(
+    rdrs: int, mysqld: int, expected: dict[str, str]
+) -> None:
+    found = {problem.path[0]: problem.fix for problem in node_id_problems(rdrs, mysqld)}
+    assert {key: fix.split(",")[0] for key, fix in found.items()} == expected
+
+
+def test_raising_the_slots_past_rondbs_node_ids_is_a_config_error() -> None:
+    config = prod_config()
+    project(config, "realtime", "ads")["rondb"]["apiSlots"]["rdrs"] = 31
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(config)
+    [problem] = raised.value.problems
+    assert problem.path == "featurestore:clusters.realtime.projects.ads.rondb.apiSlots.rdrs"
+    assert "past RonDB's last node id 255" in problem.message
+    assert problem.fix == "use at most 30"
 
 
 # ---- fsctl diff on the real prod plan -----------------------------------------------------------
