@@ -9,8 +9,9 @@ the old and the new value, and what the change does beyond them when that is kno
 secrets as `"[secret]"`, so no secret can leak into a diff; a change inside a secret is
 therefore not visible either.
 
-Everything here is pure: `fsctl.diff.load` reads plan directories, `fsctl.diff.render` renders
-the diff for a pull-request comment.
+Everything here is pure but for the pinned chart data `fsctl.diff.impact` reads:
+`fsctl.diff.load` reads plan directories, `fsctl.diff.render` renders the diff for a
+pull-request comment.
 """
 
 from __future__ import annotations

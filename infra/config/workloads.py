@@ -92,10 +92,12 @@ class ApiSlotsConfig(_Model):
 
     rdrs: int = Field(default=_DEFAULT_RDRS_MAX, ge=1)
     """RDRS pods with API slots (the chart's `clusterSize.maxNumRdrs`); `rdrs.maxReplicas` may
-    not exceed it. Default 6, the default `rdrs.maxReplicas`."""
+    not exceed it. At most 30, as RonDB's node ids end at 255. Default 6, the default
+    `rdrs.maxReplicas`."""
     mysqld: int = Field(default=_DEFAULT_MYSQLD_MAX, ge=1)
     """MySQL servers with API slots (the chart's `clusterSize.maxNumMySQLServers`);
-    `mysqld.maxReplicas` may not exceed it. Default 5, the default `mysqld.maxReplicas`."""
+    `mysqld.maxReplicas` may not exceed it. Their node ids must stay below the RDRS slots' (29
+    with 30 RDRS slots). Default 5, the default `mysqld.maxReplicas`."""
 
 
 class RonDbConfig(_Model):
