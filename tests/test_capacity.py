@@ -32,7 +32,7 @@ def test_bad_quantities_are_refused(quantity: str) -> None:
 
 
 def test_footprint_counts_every_workload_at_its_maximum() -> None:
-    rondb = RonDbSpec("ads", 3, 8, 65536, 500, 3, 8, 6, 30, "0 2 * * *", "14d")
+    rondb = RonDbSpec("ads", 3, 8, 65536, 500, 3, 8, 6, 30, 8, 30, "0 2 * * *", "14d")
     flight = ArrowFlightSpec(min_replicas=2, max_replicas=6, cpu="2", memory="8Gi")
     need = project_footprint(rondb, flight)
     assert need.cpu == pytest.approx(3 * 8 + 8 * 1 + 30 * 1 + 0.2 + 6 * 2)
@@ -43,13 +43,14 @@ def test_a_quota_too_small_for_the_hpas_is_refused_with_the_number_needed(
     config: dict[str, Any],
 ) -> None:
     search = config["featurestore:clusters"]["core"]["projects"]["search"]
-    search["rdrs"] = {"maxReplicas": 40}
+    search["rdrs"] = {"maxReplicas": 30}
+    search["rondb"] = {"apiSlots": {"rdrs": 30}}
     search["quota"] = {"cpu": "32", "memory": "64Gi"}
     with pytest.raises(ConfigError) as raised:
         parse_stack_config(config)
     found = {problem.path: problem.message for problem in raised.value.problems}
     path = "featurestore:clusters.core.projects.search.quota"
-    assert "raise quota.cpu to 64" in found[f"{path}.cpu"]
-    assert "raise quota.memory to 99Gi" in found[f"{path}.memory"]
-    search["quota"] = {"cpu": "64", "memory": "99Gi"}
+    assert "raise quota.cpu to 54" in found[f"{path}.cpu"]
+    assert "raise quota.memory to 94Gi" in found[f"{path}.memory"]
+    search["quota"] = {"cpu": "54", "memory": "94Gi"}
     parse_stack_config(config)

@@ -77,7 +77,8 @@ def test_json_shape(plan_dirs: tuple[Path, Path], capsys: pytest.CaptureFixture[
     assert document["base"] == {"dir": str(base), "stack": "dev", "resources": resources}
     assert document["head"] == {"dir": str(head), "stack": "dev", "resources": resources}
     [entry, *_] = document["changed"]
-    assert set(entry) == {"urn", "type", "name", "cluster", "changes"}
+    assert set(entry) == {"urn", "type", "name", "cluster", "changes", "impact"}
+    assert entry["impact"] == []  # a node group's size changes nothing beyond itself
     assert entry["urn"].startswith("urn:pulumi:dev::feature-store-eks::")
 
 

@@ -175,6 +175,9 @@ def test_changing_one_clusters_project_touches_no_other_cluster(
     config = federation_config("core", "realtime")
     config["featurestore:clusters"]["realtime"]["projects"]["ads"]["maxSizePerAz"] = 9
     config["featurestore:clusters"]["realtime"]["projects"]["ads"]["rdrs"] = {"maxReplicas": 20}
+    config["featurestore:clusters"]["realtime"]["projects"]["ads"]["rondb"] = {
+        "apiSlots": {"rdrs": 20}
+    }
     changes = touched_groups(two, plan_stack(config))
     assert changes == {"added": set(), "removed": set(), "changed": {"realtime"}}
 

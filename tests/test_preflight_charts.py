@@ -109,3 +109,32 @@ def test_data_directory_from_the_environment(
     monkeypatch.setenv("FSCTL_CHART_DATA", str(tmp_path))
     document = plan_document(release("ms", "metrics-server", "3.13.0", "kube-system", {}))
     assert checks_of(run_checks(charts.CHECKS, document)) == {"chart-values-not-run"}
+
+
+@pytest.mark.parametrize(
+    ("target", "slots"),
+    [("rdrs", "clusterSize.maxNumRdrs"), ("mysqlds", "clusterSize.maxNumMySQLServers")],
+)
+def test_an_hpa_past_rondbs_api_slots_is_an_error(target: str, slots: str) -> None:
+    document = real_plan("prod")
+    [hpa] = [
+        entry
+        for entry in resources_of(document, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+        if entry["inputs"]["metadata"] == {"name": target, "namespace": "search"}
+    ]
+    [rondb] = [
+        entry
+        for entry in resources_of(document, RELEASE)
+        if entry["inputs"]["chart"] == "rondb" and entry["inputs"]["namespace"] == "search"
+    ]
+    ceiling = rondb["inputs"]["values"]["clusterSize"][slots.split(".")[1]]
+    assert hpa["inputs"]["spec"]["maxReplicas"] == ceiling  # the real plan is at its ceiling
+    hpa["inputs"]["spec"]["maxReplicas"] = ceiling + 4.0
+    (finding,) = run_checks(charts.CHECKS, document)
+    assert (finding.check, finding.severity, finding.urn) == (
+        "chart-values-rondb-api-slots",
+        "error",
+        hpa["urn"],
+    )
+    assert f"HPA search/{target} may scale to {ceiling + 4} pods" in finding.message
+    assert f"API slots for {ceiling} in RonDB's config.ini (`{slots}`)" in finding.message

@@ -25,6 +25,8 @@ PROD = RonDbSpec(
     mysqld_max=5,
     rdrs_min=3,
     rdrs_max=12,
+    mysqld_api_slots=5,
+    rdrs_api_slots=16,
     backup_schedule="0 2 * * *",
     backup_ttl="14d",
 )
@@ -38,6 +40,8 @@ DEV = RonDbSpec(
     mysqld_max=1,
     rdrs_min=1,
     rdrs_max=2,
+    mysqld_api_slots=1,
+    rdrs_api_slots=2,
     backup_schedule="30 */6 * * *",
     backup_ttl="36h",
 )
@@ -71,7 +75,7 @@ def test_schema_validation_catches_a_bad_value() -> None:
                 "minNumMySQLServers": 2,
                 "maxNumMySQLServers": 5,
                 "minNumRdrs": 3,
-                "maxNumRdrs": 12,
+                "maxNumRdrs": 16,  # the API slots, not the HPA maximum (12)
             },
         ),
         (

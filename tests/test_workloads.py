@@ -81,6 +81,7 @@ def prod(plan_stack_module: PlanStack) -> Plan:
     projects["ads"] = {
         "instanceTypes": ["r6i.xlarge"],
         "rdrs": {"minReplicas": 4, "maxReplicas": 8},
+        "rondb": {"apiSlots": {"rdrs": 8}},
     }
     return plan_stack_module(config, "prod")
 

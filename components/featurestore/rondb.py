@@ -126,8 +126,14 @@ class RonDbSpec:
     data_volume_gib: int
     mysqld_min: int
     mysqld_max: int
+    """The MySQL servers' HPA maximum."""
     rdrs_min: int
     rdrs_max: int
+    """The RDRS HPA maximum."""
+    mysqld_api_slots: int
+    """MySQL servers RonDB's config.ini has API slots for: at least `mysqld_max`."""
+    rdrs_api_slots: int
+    """RDRS pods RonDB's config.ini has API slots for: at least `rdrs_max`."""
     backup_schedule: str
     backup_ttl: str
     backup_read_audit: str = "serverAccessLogs"
@@ -160,11 +166,13 @@ def rondb_values(spec: RonDbSpec, backup_bucket: pulumi.Input[str], region: str)
         "clusterSize": {
             "activeDataReplicas": spec.data_replicas,
             "numNodeGroups": 1,
-            # The maxima size RonDB's API slots; this project's HPAs scale between the bounds.
+            # The maxima size RonDB's API slots in config.ini, whose hash every RonDB pod
+            # carries (rondb_restarts.py): they come from the fixed slot counts, not from the
+            # HPA maxima, so that raising an HPA maximum within them restarts nothing.
             "minNumMySQLServers": spec.mysqld_min,
-            "maxNumMySQLServers": spec.mysqld_max,
+            "maxNumMySQLServers": spec.mysqld_api_slots,
             "minNumRdrs": spec.rdrs_min,
-            "maxNumRdrs": spec.rdrs_max,
+            "maxNumRdrs": spec.rdrs_api_slots,
         },
         "nodeSelector": {
             component: {PROJECT_LABEL: spec.project} for component in _CHART_COMPONENTS

@@ -4,11 +4,14 @@ Resources are matched by URN. A resource is *added* or *removed* when its URN is
 plan, and *changed* when its inputs, its options (protect, ignoreChanges, dependsOn,
 deleteBeforeReplace), its provider or its parent differ. Changed inputs are listed by path
 (`scalingConfig.maxSize`, `tags["featurestore.io/stack"]`, `blockDeviceMappings[0].ebs`) with
-the old and the new value. Plans already mask secrets as `"[secret]"`, so no secret can leak
-into a diff; a change inside a secret is therefore not visible either.
+the old and the new value, and what the change does beyond them when that is known
+(`fsctl.diff.impact`: a RonDB release change that restarts every RonDB pod). Plans already mask
+secrets as `"[secret]"`, so no secret can leak into a diff; a change inside a secret is
+therefore not visible either.
 
-Everything here is pure: `fsctl.diff.load` reads plan directories, `fsctl.diff.render` renders
-the diff for a pull-request comment.
+Everything here is pure but for the pinned chart data `fsctl.diff.impact` reads:
+`fsctl.diff.load` reads plan directories, `fsctl.diff.render` renders the diff for a
+pull-request comment.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fsctl.diff.impact import resource_impact
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import CLUSTER_COMPONENT_TYPE, SHARED_GROUP, STACK_TYPE, Plan
 
@@ -50,6 +54,8 @@ class ResourceDiff:
     name: str
     cluster: str
     changes: tuple[Change, ...] = ()
+    impact: tuple[str, ...] = ()
+    """What the change does beyond its inputs, one sentence each (`fsctl.diff.impact`)."""
 
     def to_json(self) -> dict[str, Any]:
         """The resource as `fsctl diff --format json` prints it."""
@@ -61,6 +67,7 @@ class ResourceDiff:
         }
         if self.changes:
             document["changes"] = [change.to_json() for change in self.changes]
+            document["impact"] = list(self.impact)
         return document
 
 
@@ -138,6 +145,7 @@ def diff_plans(
                     resource.name,
                     head_clusters[resource.urn],
                     tuple(changes),
+                    tuple(resource_impact(before, resource)),
                 )
             )
     clusters = sorted(

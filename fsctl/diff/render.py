@@ -56,7 +56,12 @@ def _markdown(diff: PlanDiff, *, detailed: bool) -> str:
             "",
         ]
         return "\n".join(lines)
-    lines += [counts, "", "| cluster | add | change | remove |", "| --- | ---: | ---: | ---: |"]
+    lines += [counts, ""]
+    if flagged := [resource for resource in diff.changed if resource.impact]:
+        # Details may be folded or cut: the first lines say which changes carry an impact.
+        names = ", ".join(f"**{_escape(resource.name)}**" for resource in flagged)
+        lines += [f"> **Impact:** read the impact of {names} below before approving.", ""]
+    lines += ["| cluster | add | change | remove |", "| --- | ---: | ---: | ---: |"]
     for cluster in diff.clusters:
         lines.append(
             f"| {_cluster_label(cluster)} | {_count_in(diff.added, cluster)} | "
@@ -94,7 +99,13 @@ def _section(title: str, resources: Sequence[ResourceDiff], *, detailed: bool) -
         if not resource.changes:
             body.append(label)
         elif detailed:
-            body += [label, "", "  | path | old | new |", "  | --- | --- | --- |"]
+            body += [
+                label,
+                "",
+                *_impact(resource),
+                "  | path | old | new |",
+                "  | --- | --- | --- |",
+            ]
             body += [
                 f"  | {_code(change.path)} | {_value(change.old)} | {_value(change.new)} |"
                 for change in resource.changes
@@ -102,7 +113,7 @@ def _section(title: str, resources: Sequence[ResourceDiff], *, detailed: bool) -
             body.append("")
         else:
             paths = ", ".join(_code(change.path) for change in resource.changes)
-            body.append(f"{label}: {paths}")
+            body += [f"{label}: {paths}", *_impact(resource)]
     heading = f"**{title} ({len(resources)})**"
     if len(resources) <= COLLAPSE_AFTER:
         return [heading, "", *body]
@@ -114,6 +125,15 @@ def _section(title: str, resources: Sequence[ResourceDiff], *, detailed: bool) -
         *body,
         "",
         "</details>",
+    ]
+
+
+def _impact(resource: ResourceDiff) -> list[str]:
+    # A quote under the resource's line, before its table: what a reviewer must not miss.
+    return [
+        line
+        for sentence in resource.impact
+        for line in (f"  > **Impact:** {_escape(sentence)}", "")
     ]
 
 

@@ -3,7 +3,8 @@
 Helm coalesces the release's values over the pinned chart's defaults, silently ignores a key
 no template reads, validates the result against the chart's `values.schema.json` if it has
 one, and renders it; the API server then refuses objects such as a PodDisruptionBudget with
-both `minAvailable` and `maxUnavailable`. These checks find each of those on the plan.
+both `minAvailable` and `maxUnavailable`. These checks find each of those on the plan, and an
+HPA that would scale RDRS or the MySQL servers past the API slots the rondb release renders.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.validators import validator_for
 
+from components.featurestore.rondb import CHART as RONDB_CHART
 from fsctl.preflight.chart_data import (
     ChartData,
     PinnedChart,
@@ -22,7 +24,8 @@ from fsctl.preflight.chart_data import (
     releases,
     with_chart_data,
 )
-from fsctl.preflight.model import ERROR, Check, Finding, PlanGraph
+from fsctl.preflight.metrics import HPA_TYPE
+from fsctl.preflight.model import ERROR, Check, Finding, PlanGraph, value_at
 
 FAMILY = "chart-values"
 
@@ -216,6 +219,53 @@ def _budget_blocks(
         yield from _budget_blocks(value, f"{path}.")
 
 
+# The rondb chart's StatefulSets the project's HPAs scale, the value that sizes their API slots
+# in config.ini (files/configs/config.ini:282, 390 at rondb-helm v0.8.0), and the config key.
+_RONDB_API_SERVERS = (
+    ("meta.rdrs.statefulSet.name", "clusterSize.maxNumRdrs", "rdrs"),
+    ("meta.mysqld.statefulSet.name", "clusterSize.maxNumMySQLServers", "mysqld"),
+)
+
+
+def rondb_api_slots(graph: PlanGraph, data: ChartData) -> Iterator[Finding]:
+    """An HPA may not scale RDRS or the MySQL servers past their API slots in RonDB's config."""
+    hpas = {
+        (hpa.namespace, value_at(hpa.inputs, "spec.scaleTargetRef.name")): hpa
+        for hpa in graph.of_type(HPA_TYPE)
+    }
+    for release in releases(graph, data):
+        if release.chart_name != RONDB_CHART:
+            continue
+        for target_path, slots_path, key in _RONDB_API_SERVERS:
+            hpa = hpas.get((release.namespace, value_at(release.merged, target_path)))
+            if hpa is None:
+                continue
+            maximum = value_at(hpa.inputs, "spec.maxReplicas")
+            slots = value_at(release.merged, slots_path)
+            if not (isinstance(maximum, int | float) and isinstance(slots, int | float)):
+                continue
+            if maximum > slots:
+                yield Finding(
+                    check="chart-values-rondb-api-slots",
+                    severity=ERROR,
+                    urn=hpa.urn,
+                    message=(
+                        f"HPA {hpa.namespace}/{value_at(hpa.inputs, 'metadata.name')} may scale "
+                        f"to {maximum:g} pods, but release {release.release_name} has API slots "
+                        f"for {slots:g} in RonDB's config.ini (`{slots_path}`): RonDB refuses "
+                        f"the pods past them; lower {key}.maxReplicas to {slots:g} or raise "
+                        f"rondb.apiSlots.{key} (a restart of every RonDB pod)"
+                    ),
+                )
+
+
 CHECKS: tuple[Check, ...] = with_chart_data(
-    FAMILY, (unpinned_charts, unknown_value_keys, schema_violations, disruption_budget_conflicts)
+    FAMILY,
+    (
+        unpinned_charts,
+        unknown_value_keys,
+        schema_violations,
+        disruption_budget_conflicts,
+        rondb_api_slots,
+    ),
 )

@@ -12,6 +12,7 @@ from ipaddress import IPv4Network
 
 from components.eks.addon_versions import addon_version_problem
 from components.featurestore.capacity import cpu_cores, memory_mib, project_footprint
+from components.featurestore.rondb_node_ids import node_id_problems
 from components.kafka.clients import KUBECTL_IMAGES
 from components.kafka.validation import kafka_problems
 from components.network.subnet_plan import vpc_prefix_problems, zone_slot
@@ -113,12 +114,33 @@ def _workload_problems(
                 "a prod project keeps at least 2 pods, so that losing one never stops it; "
                 "set minReplicas to 2 or more",
             )
+    yield from _api_slot_problems(path, project)
     if environment is Environment.PROD and project.rondb.data_replicas != 3:
         yield ConfigProblem(
             f"{path}.rondb.dataReplicas",
             "a prod project keeps 3 data replicas, one per zone, to survive the loss of a "
             "zone; set dataReplicas to 3",
         )
+
+
+def _api_slot_problems(path: str, project: ProjectConfig) -> Iterator[ConfigProblem]:
+    """Each HPA's maximum fits in RonDB's API slots, and the slots in RonDB's node ids."""
+    slots = project.rondb.api_slots
+    for key, maximum, ceiling in (
+        ("rdrs", project.rdrs.max_replicas, slots.rdrs),
+        ("mysqld", project.mysqld.max_replicas, slots.mysqld),
+    ):
+        if maximum > ceiling:
+            yield ConfigProblem(
+                f"{path}.{key}.maxReplicas",
+                f"is {maximum}, above rondb.apiSlots.{key} ({ceiling}): RonDB has API slots for "
+                f"{ceiling} pods and would refuse the others",
+                f"lower {key}.maxReplicas to {ceiling}, or raise rondb.apiSlots.{key} to "
+                f"{maximum} or more, which restarts every RonDB pod, data nodes included "
+                "(plan it: docs/operations.md)",
+            )
+    for problem in node_id_problems(slots.rdrs, slots.mysqld):
+        yield problem.at(f"{path}.rondb.apiSlots.{problem.path[0]}")
 
 
 def _quota_problems(path: str, name: str, project: ProjectConfig) -> Iterator[ConfigProblem]:

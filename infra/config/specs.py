@@ -169,6 +169,8 @@ def rondb_spec(project: str, settings: ProjectConfig) -> RonDbSpec:
         mysqld_max=settings.mysqld.max_replicas,
         rdrs_min=settings.rdrs.min_replicas,
         rdrs_max=settings.rdrs.max_replicas,
+        mysqld_api_slots=settings.rondb.api_slots.mysqld,
+        rdrs_api_slots=settings.rondb.api_slots.rdrs,
         backup_schedule=settings.rondb.backup_schedule,
         backup_ttl=settings.rondb.backup_ttl,
         backup_read_audit=settings.rondb.backup_read_audit,

@@ -12,6 +12,11 @@ from pydantic import (
 
 from infra.config.base import _QUANTITY, NodePoolConfig, _Model
 
+# The HPA maxima by default, and the API slots RonDB reserves by default: equal, so that a
+# project on the defaults keeps the slots it had when the HPA maxima sized them.
+_DEFAULT_RDRS_MAX = 6
+_DEFAULT_MYSQLD_MAX = 5
+
 
 class ScalingConfig(_Model):
     """An HPA's bounds."""
@@ -25,6 +30,8 @@ class ScalingConfig(_Model):
 class RdrsConfig(ScalingConfig):
     """RonDB's REST API server (RDRS): scaled on requests, response time and CPU."""
 
+    max_replicas: int = Field(default=_DEFAULT_RDRS_MAX, ge=1)
+    """Most pods, at most `rondb.apiSlots.rdrs`. Default 6."""
     target_requests_per_second: int = Field(default=500, ge=1)
     """Requests per second per pod the HPA aims for. Default 500."""
     target_response_time_p99_ms: int = Field(default=8, ge=1)
@@ -36,8 +43,8 @@ class RdrsConfig(ScalingConfig):
 class MysqldConfig(ScalingConfig):
     """RonDB's MySQL servers: scaled on CPU."""
 
-    max_replicas: int = Field(default=5, ge=1)
-    """Most MySQL servers (RonDB reserves an API slot for each). Default 5."""
+    max_replicas: int = Field(default=_DEFAULT_MYSQLD_MAX, ge=1)
+    """Most MySQL servers, at most `rondb.apiSlots.mysqld`. Default 5."""
     target_cpu_utilization: int = Field(default=70, ge=1, le=100)
     """CPU utilisation (% of requests) the HPA aims for. Default 70."""
 
@@ -74,6 +81,25 @@ class ArrowFlightConfig(ScalingConfig):
         return value
 
 
+class ApiSlotsConfig(_Model):
+    """How many MySQL servers and RDRS pods RonDB's configuration has API slots for.
+
+    RonDB admits an API node only into a slot of its config.ini, so each HPA's maximum must fit
+    in its slots. The slots are part of that file, whose hash the chart stamps on every RonDB
+    pod: changing them restarts every data node (each one a node recovery), the management
+    server, the MySQL servers and RDRS. Raising an HPA maximum up to the slots restarts nothing.
+    """
+
+    rdrs: int = Field(default=_DEFAULT_RDRS_MAX, ge=1)
+    """RDRS pods with API slots (the chart's `clusterSize.maxNumRdrs`); `rdrs.maxReplicas` may
+    not exceed it. At most 30, as RonDB's node ids end at 255. Default 6, the default
+    `rdrs.maxReplicas`."""
+    mysqld: int = Field(default=_DEFAULT_MYSQLD_MAX, ge=1)
+    """MySQL servers with API slots (the chart's `clusterSize.maxNumMySQLServers`);
+    `mysqld.maxReplicas` may not exceed it. Their node ids must stay below the RDRS slots' (29
+    with 30 RDRS slots). Default 5, the default `mysqld.maxReplicas`."""
+
+
 class RonDbConfig(_Model):
     """A project's RonDB cluster."""
 
@@ -96,6 +122,11 @@ class RonDbConfig(_Model):
     (a trail of data events on the bucket's objects: complete, billed per event)."""
     audit_log_retention_days: int = Field(default=365, ge=1)
     """Days the audit log bucket keeps its logs. Default 365."""
+    api_slots: ApiSlotsConfig = Field(
+        default_factory=lambda: ApiSlotsConfig.model_validate_json("{}")
+    )
+    """The ceiling of the RDRS and MySQL server HPAs: changing it restarts every RonDB pod.
+    Default: the default HPA maxima (6 RDRS, 5 MySQL servers)."""
 
     @field_validator("backup_ttl")
     @classmethod
