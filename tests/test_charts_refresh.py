@@ -119,6 +119,18 @@ def _refresh(*arguments: str) -> int:
     return cli.main(["charts", "refresh", *arguments])
 
 
+def test_template_refs_read_the_files_a_template_renders_with_tpl(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "templates/cm.yaml": 'data: {{ tpl (.Files.Get "files/app.ini") . | indent 2 }}\n',
+            "files/app.ini": "threads={{ .Values.threads }}\n",
+            "files/raw.txt": "{{ .Values.notRendered }}\n",
+        },
+    )
+    assert template_refs(tmp_path) == {"threads": ["files/app.ini:1"]}
+
+
 def test_template_refs_lists_direct_and_indexed_paths_with_their_places(tmp_path: Path) -> None:
     _write(tmp_path, {"templates/deployment.yaml": DEPLOYMENT})
     assert template_refs(tmp_path) == {

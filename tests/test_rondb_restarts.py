@@ -83,6 +83,20 @@ def test_the_facts_are_for_the_pinned_chart() -> None:
     assert HASHED_CHART == (CHART, CHART_VERSION)
 
 
+def test_every_value_config_ini_reads_directly_is_listed() -> None:
+    """The vendored template facts (`fsctl charts refresh` reads the files charts render with
+    `tpl`) name each value config.ini reads; a new one must be judged: hashed or not."""
+    refs = (charts_dir() / f"{CHART}-{CHART_VERSION}" / "template_refs.txt").read_text()
+    read_by_config_ini = {
+        path
+        for path, _, places in (line.partition("\t") for line in refs.splitlines())
+        if not path.startswith("#") and "files/configs/config.ini:" in places
+    }
+    judged = {value.path for value in CONFIG_INI_INPUTS} | {path for path, _ in NOT_HASHED}
+    assert len(read_by_config_ini) > 30
+    assert read_by_config_ini - judged == set()
+
+
 def test_every_listed_input_is_a_value_of_the_pinned_chart() -> None:
     def defined(path: str) -> bool:
         node: Any = DEFAULTS

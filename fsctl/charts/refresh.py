@@ -45,7 +45,10 @@ def _render_lookups(chart_root: Path, _origin: str) -> str:
 
 
 DERIVED: dict[str, tuple[Deriver, str]] = {
-    "template_refs.txt": (render_template_refs, "regex over .Values references"),
+    "template_refs.txt": (
+        render_template_refs,
+        "regex over .Values references, in templates/ and the files they render with tpl",
+    ),
     "template_lookups.json": (
         _render_lookups,
         "every `lookup` call, the variable it is bound to and the fields read from it",

@@ -3,7 +3,9 @@
 Helm ignores a values key that no template reads, silently; preflight checks every key the
 program sets against the chart's defaults and these paths. Only what a regular expression can
 see is listed: direct `.Values.a.b` and `index .Values "a" "b"`; a path read relative to
-`with`, `range` or a helper's argument is not, so the list errs towards "unknown".
+`with`, `range` or a helper's argument is not, so the list errs towards "unknown". Besides
+`templates/`, the files a template renders as templates (`tpl (.Files.Get "files/x")`, such as
+rondb's `config.ini`) are read too.
 """
 
 from __future__ import annotations
@@ -17,12 +19,18 @@ FILE_NAME = "template_refs.txt"
 _DIRECT = re.compile(r"\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)")
 _INDEX = re.compile(r'index\s+\.Values((?:\s+"[^"]+")+)')
 _QUOTED = re.compile(r'"([^"]+)"')
+_RENDERED_FILE = re.compile(r'tpl\s*\(\s*\$?\.Files\.Get\s+"([^"]+)"')
 
 
 def template_files(chart_root: Path) -> list[Path]:
-    """Every file under the chart's `templates/`, in a stable order."""
-    templates = chart_root / "templates"
-    return sorted(path for path in templates.rglob("*") if path.is_file())
+    """Every file under `templates/` and every file they render with `tpl`, in a stable order."""
+    templates = sorted(path for path in (chart_root / "templates").rglob("*") if path.is_file())
+    rendered = {
+        chart_root / name
+        for path in templates
+        for name in _RENDERED_FILE.findall(path.read_text(errors="replace"))
+    }
+    return sorted({*templates, *(path for path in rendered if path.is_file())})
 
 
 def template_refs(chart_root: Path) -> dict[str, list[str]]:
