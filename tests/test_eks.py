@@ -15,7 +15,7 @@ from tests.conftest import PlanStack, as_engine_config, minimal_config
 
 ZONES = ("eu-central-1a", "eu-central-1b", "eu-central-1c")
 ADMIN = f"arn:aws:iam::{ACCOUNT_ID}:role/platform-admin"
-VIEWER = f"arn:aws:iam::{ACCOUNT_ID}:role/ml-engineer"
+VIEWER = f"arn:aws:iam::{ACCOUNT_ID}:role/ml-readonly"
 
 
 def prod_config() -> dict[str, Any]:
@@ -96,8 +96,8 @@ def test_access_entries_give_admin_and_view_to_the_configured_roles(prod: Plan) 
     assert entries["admin-platform-admin"]["accessPolicies"]["admin"]["policyArn"].endswith(
         "AmazonEKSClusterAdminPolicy"
     )
-    assert entries["view-ml-engineer"]["principalArn"] == VIEWER
-    assert entries["view-ml-engineer"]["accessPolicies"]["view"]["policyArn"].endswith(
+    assert entries["view-ml-readonly"]["principalArn"] == VIEWER
+    assert entries["view-ml-readonly"]["accessPolicies"]["view"]["policyArn"].endswith(
         "AmazonEKSViewPolicy"
     )
 

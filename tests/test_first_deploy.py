@@ -245,7 +245,6 @@ def test_the_deployer_role_is_not_listed_as_an_admin_again(config: dict[str, Any
 def test_the_plan_stops_when_the_deployer_is_also_an_admin(
     plan_stack: PlanStack, config: dict[str, Any]
 ) -> None:
-
     config["featurestore:clusters"]["core"]["adminRoleArns"] = [
         f"arn:aws:iam::{ACCOUNT_ID}:role/fsctl-plan"
     ]
@@ -323,6 +322,5 @@ def test_the_plan_records_the_deployer_whose_access_entry_eks_creates(
     plan_stack: PlanStack, config: dict[str, Any]
 ) -> None:
     # Drift detection must not report the creator's entry as made by hand.
-
     outputs = plan_stack(config).stack_outputs()
     assert outputs["deployer"] == {"principalArn": f"arn:aws:iam::{ACCOUNT_ID}:role/fsctl-plan"}

@@ -10,8 +10,6 @@ import hashlib
 import re
 from collections.abc import Mapping
 
-from infra.config import DOCUMENTATION_ACCOUNT_IDS
-
 ACCOUNT_ID = "000000000404"
 """A valid 12-digit id that no deployment shares: not AWS's documentation account
 (123456789012), which the stack files' examples use, so that an example left in a config is
@@ -19,12 +17,7 @@ never mistaken for one of this account's principals. Leading zeros are valid in 
 moto's default (123456789012) is the documentation id, so moto-backed tests set their own."""
 PARTITION = "aws"
 
-ROLE_NAMES = frozenset({"platform-admin", "ml-engineer"})
-"""The people's roles this account has: the ones the stack files' access entries name."""
-
-_DOCUMENTATION_ACCOUNT = re.compile(
-    "|".join(f":{account}:" for account in DOCUMENTATION_ACCOUNT_IDS)
-)
+_ROLE_ACCOUNT = re.compile(r"(arn:[a-z-]+:iam::)\d{12}(:role/)")
 
 
 def stable_hex(seed: str, length: int) -> str:
@@ -38,14 +31,16 @@ def arn(service: str, region: str, resource: str) -> str:
 
 
 def in_this_account(config: Mapping[str, str]) -> dict[str, str]:
-    """The engine config as deployed to this account: example ARNs become this account's.
+    """The engine config as this account deploys it: every configured role is one of its own.
 
-    The stack files name their example principals in AWS's documentation account and mark them
-    REPLACE; `pulumi up` refuses them. An offline plan stands for a deployer who replaced them
-    with the same roles of their own account, which is what this does.
+    This account stands in for the one `pulumi up` will deploy to, which an offline plan cannot
+    know: the stack files' examples (roles in AWS's documentation account, marked REPLACE, which
+    `pulumi up` refuses) and a deployer's real roles alike are read as this account's roles of
+    the same name, so that `fsctl plan` plans a stack file before and after its examples are
+    replaced. Whether the real account is the roles' and has them is checked under `pulumi up`.
     """
     return {
-        key: _DOCUMENTATION_ACCOUNT.sub(f":{ACCOUNT_ID}:", value) for key, value in config.items()
+        key: _ROLE_ACCOUNT.sub(rf"\g<1>{ACCOUNT_ID}\g<2>", value) for key, value in config.items()
     }
 
 

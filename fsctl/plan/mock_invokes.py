@@ -11,13 +11,7 @@ from typing import Any
 
 from components.eks.addon_versions import AddonName, newest_offered
 from components.nodes.instance_catalogue import described_figures, instance_type
-from fsctl.plan.mock_account import (
-    ACCOUNT_ID,
-    PARTITION,
-    ROLE_NAMES,
-    availability_zone_id,
-    stable_hex,
-)
+from fsctl.plan.mock_account import ACCOUNT_ID, PARTITION, availability_zone_id, stable_hex
 
 # Zones per region where a region has more than the usual three; others get a, b and c.
 _REGION_ZONE_LETTERS = {"us-east-1": "abcdef", "us-west-2": "abcd", "ap-northeast-1": "acd"}
@@ -54,15 +48,13 @@ def _roles(args: dict[str, Any], __: str) -> dict[str, Any]:
     }
 
 
-class NoSuchEntityError(LookupError):
-    """What IAM answers for a role the account does not have."""
-
-
 def _role(args: dict[str, Any], __: str) -> dict[str, Any]:
-    """One of the account's people roles, as GetRole describes it; NoSuchEntity otherwise."""
+    """A role of this account, as GetRole describes it.
+
+    The account has every role a config names (`in_this_account`): whether the real account
+    has it is what the lookup checks under `pulumi up`.
+    """
     name = args["name"]
-    if name not in ROLE_NAMES:
-        raise NoSuchEntityError(f"NoSuchEntity: The role with name {name} cannot be found.")
     return {
         "id": name,
         "name": name,

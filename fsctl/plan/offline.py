@@ -100,7 +100,7 @@ def run_program(
     secret_keys: Sequence[str] = (),
     cloud: MockCloud | None = None,
     batch_gc: bool = True,
-    replace_examples: bool = True,
+    stand_in_account: bool = True,
 ) -> Plan:
     """Run `program` as the Pulumi engine would, against the mock cloud, and return its plan.
 
@@ -108,8 +108,9 @@ def run_program(
     runs in one process (tests, benchmarks) never see each other's state. With `batch_gc`
     (the default) the run makes no full garbage collection (`batch_collections`); off, it runs
     under the interpreter's default settings, as the benchmark's floor does. With
-    `replace_examples` (the default) the config's example principals become the mock account's
-    (`in_this_account`); off, the program sees them as `pulumi up` would, and refuses them.
+    `stand_in_account` (the default) the mock account stands in for the one the config's roles
+    are in (`in_this_account`); off, the program sees the roles as `pulumi up` would, and
+    refuses the stack files' examples and other accounts' roles.
     """
     cloud = cloud or MockCloud(default_region=config.get("aws:region", "us-east-1"))
     monitor = RecordingMonitor(cloud)
@@ -127,7 +128,7 @@ def run_program(
         runtime_settings.configure(settings)
         runtime_settings.ROOT.set(None)
         set_all_config(
-            in_this_account(config) if replace_examples else dict(config), list(secret_keys)
+            in_this_account(config) if stand_in_account else dict(config), list(secret_keys)
         )
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)

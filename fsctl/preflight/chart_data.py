@@ -22,8 +22,8 @@ import yaml
 from components.vendored import charts_dir
 from fsctl.plan.wire import integral_numbers
 from fsctl.preflight.model import (
-    HELM_RELEASE_TYPE,
     ERROR,
+    HELM_RELEASE_TYPE,
     STACK_TYPE,
     WARNING,
     Check,

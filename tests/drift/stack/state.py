@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from components.shared.tags import CLUSTER_TAG, MANAGED_BY, MANAGED_BY_TAG, STACK_TAG
 
