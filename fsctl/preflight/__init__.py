@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from fsctl.preflight import (
+    addons,
     capacity_pods,
     capacity_scale,
     capacity_volumes,
@@ -24,6 +25,7 @@ from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext
 FAMILIES: tuple[ModuleType, ...] = (
     readiness,
     quotas,
+    addons,
     capacity_volumes,
     capacity_pods,
     capacity_scale,
