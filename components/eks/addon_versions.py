@@ -95,9 +95,8 @@ def addon_version_problem(addon: AddonName, version: str, kubernetes_version: st
 
 @cache
 def _catalogue() -> Mapping[str, Mapping[str, Mapping[str, str]]]:
-    addons: Mapping[str, Mapping[str, Mapping[str, str]]] = json.loads(CATALOGUE_FILE.read_text())[
-        "addons"
-    ]
+    document = json.loads(CATALOGUE_FILE.read_text())
+    addons: Mapping[str, Mapping[str, Mapping[str, str]]] = document["addons"]
     return addons
 
 

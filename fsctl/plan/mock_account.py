@@ -13,8 +13,8 @@ from collections.abc import Mapping
 ACCOUNT_ID = "000000000404"
 """A valid 12-digit id that no deployment shares: not AWS's documentation account
 (123456789012), which the stack files' examples use, so that an example left in a config is
-never mistaken for one of this account's principals. Leading zeros are valid in an account id;
-moto's default (123456789012) is the documentation id, so moto-backed tests set their own."""
+never mistaken for one of this account's principals. Leading zeros are valid in an account id.
+moto's default account is the documentation id too: moto-backed tests take moto's constant."""
 PARTITION = "aws"
 
 _ROLE_ACCOUNT = re.compile(r"(arn:[a-z-]+:iam::)\d{12}(:role/)")

@@ -72,7 +72,7 @@ def _role(args: dict[str, Any], __: str) -> dict[str, Any]:
 
 
 class UnknownAddonError(LookupError):
-    """What the provider answers when AWS lists no version of an add-on for a version."""
+    """What the provider answers when AWS lists no build of an add-on for a Kubernetes version."""
 
 
 def _addon_version(args: dict[str, Any], region: str) -> dict[str, Any]:
