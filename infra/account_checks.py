@@ -91,6 +91,32 @@ _HUB_OPTIONS = {
 }
 
 
+def hub_problems(config: StackConfig, gateway_id: str, account_id: str) -> list[ConfigProblem]:
+    """Why the deployer's transit gateway cannot carry the stack's attachments, if it cannot.
+
+    It must be readable from the deploying account (owned or shared with it): the stack files'
+    id is an example to replace. Its options are the stack's to check unless the hub's owner
+    accepts and associates the attachments (`hubManagedRouting`).
+    """
+    try:
+        gateway = aws.ec2transitgateway.get_transit_gateway(id=gateway_id)
+    # A failed lookup, like any failed invoke, is a bare Exception that says what AWS answered.
+    except Exception as error:
+        return [
+            ConfigProblem(
+                f"{NAMESPACE}:deployer.transitGatewayId",
+                f"names {gateway_id}, which account {account_id} cannot read ({error}): the "
+                "cluster VPCs' attachments to it would fail after the VPCs exist",
+                "set your organisation's transit gateway, owned by or shared with this account "
+                "(`aws ec2 describe-transit-gateways`); the stack files' id is an EXAMPLE to "
+                "replace",
+            )
+        ]
+    if config.deployer.hub_managed_routing:
+        return []
+    return transit_gateway_problems(gateway, account_id)
+
+
 def transit_gateway_problems(
     gateway: aws.ec2transitgateway.GetTransitGatewayResult, account_id: str
 ) -> list[ConfigProblem]:

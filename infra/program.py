@@ -21,10 +21,10 @@ from infra.account_checks import (
     addon_version_problems,
     deployer_admin_problems,
     deployer_principal_arn,
+    hub_problems,
     instance_catalogue_mismatches,
     missing_role_problems,
     principal_problems,
-    transit_gateway_problems,
 )
 from infra.cluster import FeatureStoreCluster, deployer_route
 from infra.config import (
@@ -77,10 +77,8 @@ def main() -> None:
             + "\n".join(f"  - {m}" for m in mismatches)
         )
     route = deployer_route(config)
-    if route and not config.deployer.hub_managed_routing:
-        gateway = aws.ec2transitgateway.get_transit_gateway(id=route.transit_gateway_id)
-        if problems := transit_gateway_problems(gateway, identity.account_id):
-            raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
+    if route and (problems := hub_problems(config, route.transit_gateway_id, identity.account_id)):
+        raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
     clusters = {
         name: FeatureStoreCluster(
             name,
