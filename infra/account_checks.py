@@ -1,22 +1,27 @@
 """Checks of the stack config against what the AWS account reports, made once per stack.
 
 The caller identity (the deployer must not be listed again as a cluster admin; the principal
-the program exports as its deployer), the transit gateway (its options must let the stack's
-attachments carry the deployer's traffic) and the instance types (AWS's figures must match the
-catalogue): `infra/program.py` calls these before it creates anything, so a config the account
-would refuse stops the program with its fix.
+the program exports as its deployer), the configured principals (they must exist in the
+deploying account, and not be the stack files' examples), the transit gateway (its options must
+let the stack's attachments carry the deployer's traffic), the instance types (AWS's figures
+must match the catalogue) and the add-on versions (AWS must offer each): `infra/program.py`
+calls these before it creates anything, so a config the account would refuse stops the program
+with its fix.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pulumi_aws as aws
 
+from components.eks.addon_versions import AddonName, addon_versions, unoffered_version_problem
 from components.nodes.instance_catalogue import (
     catalogue_mismatches,
     described_figures,
     instance_type,
 )
-from infra.config import NAMESPACE, ConfigProblem, StackConfig
+from infra.config import DOCUMENTATION_ACCOUNT_IDS, NAMESPACE, ConfigProblem, StackConfig
 
 
 def assumed_role_name(caller_arn: str) -> str | None:
@@ -86,6 +91,32 @@ _HUB_OPTIONS = {
 }
 
 
+def hub_problems(config: StackConfig, gateway_id: str, account_id: str) -> list[ConfigProblem]:
+    """Why the deployer's transit gateway cannot carry the stack's attachments, if it cannot.
+
+    It must be readable from the deploying account (owned or shared with it): the stack files'
+    id is an example to replace. Its options are the stack's to check unless the hub's owner
+    accepts and associates the attachments (`hubManagedRouting`).
+    """
+    try:
+        gateway = aws.ec2transitgateway.get_transit_gateway(id=gateway_id)
+    # A failed lookup, like any failed invoke, is a bare Exception that says what AWS answered.
+    except Exception as error:
+        return [
+            ConfigProblem(
+                f"{NAMESPACE}:deployer.transitGatewayId",
+                f"names {gateway_id}, which account {account_id} cannot read ({error}): the "
+                "cluster VPCs' attachments to it would fail after the VPCs exist",
+                "set your organisation's transit gateway, owned by or shared with this account "
+                "(`aws ec2 describe-transit-gateways`); the stack files' id is an EXAMPLE to "
+                "replace",
+            )
+        ]
+    if config.deployer.hub_managed_routing:
+        return []
+    return transit_gateway_problems(gateway, account_id)
+
+
 def transit_gateway_problems(
     gateway: aws.ec2transitgateway.GetTransitGatewayResult, account_id: str
 ) -> list[ConfigProblem]:
@@ -137,3 +168,115 @@ def instance_catalogue_mismatches(config: StackConfig) -> list[str]:
             name, {field: getattr(described, field) for field in figures}
         )
     return mismatches
+
+
+def configured_role_arns(config: StackConfig) -> Iterator[tuple[str, str]]:
+    """Every IAM role the config names for an access entry, with the key path naming it."""
+    for name, cluster in config.clusters.items():
+        for key, role_arns in (
+            ("adminRoleArns", cluster.admin_role_arns),
+            ("readOnlyRoleArns", cluster.read_only_role_arns),
+        ):
+            for role_arn in role_arns:
+                yield f"{NAMESPACE}:clusters.{name}.{key}", role_arn
+
+
+def principal_problems(config: StackConfig, account_id: str, partition: str) -> list[ConfigProblem]:
+    """Roles the stack's access entries could not name: examples, or another account's roles.
+
+    An access entry's principal must exist when EKS creates the entry, after the cluster: a
+    wrong one fails `pulumi up` half-way. The stack files' examples name roles in AWS's
+    documentation account, which no deployment has.
+    """
+    problems = []
+    for path, role_arn in configured_role_arns(config):
+        _, arn_partition, _, _, arn_account, _ = role_arn.split(":", 5)
+        if arn_account in DOCUMENTATION_ACCOUNT_IDS:
+            problems.append(
+                ConfigProblem(
+                    path,
+                    f"lists {role_arn}, an example in AWS's documentation account "
+                    f"{arn_account} that the stack file marks REPLACE",
+                    f"replace it with the ARN of an existing role of account {account_id} "
+                    "(docs/operations.md, first deploy)",
+                )
+            )
+        elif (arn_partition, arn_account) != (partition, account_id):
+            problems.append(
+                ConfigProblem(
+                    path,
+                    f"lists {role_arn}, a role of {arn_partition} account {arn_account}, but "
+                    f"`pulumi up` deploys to {partition} account {account_id}",
+                    f"list roles of account {account_id} (arn:{partition}:iam::{account_id}:"
+                    "role/NAME), or run `pulumi up` with credentials of the stack's account",
+                )
+            )
+    return problems
+
+
+def missing_role_problems(config: StackConfig) -> list[ConfigProblem]:
+    """Configured roles IAM cannot find in the deploying account, one lookup per role."""
+    problems = []
+    looked_up: dict[str, str | None] = {}
+    for path, role_arn in configured_role_arns(config):
+        if role_arn not in looked_up:
+            looked_up[role_arn] = _role_lookup_error(role_arn.rsplit("/", 1)[-1])
+        if error := looked_up[role_arn]:
+            problems.append(
+                ConfigProblem(
+                    path,
+                    f"lists {role_arn}, which IAM cannot read ({error}): EKS refuses an access "
+                    "entry for a principal that does not exist",
+                    "create the role first, or list an existing one",
+                )
+            )
+    return problems
+
+
+def _role_lookup_error(role_name: str) -> str | None:
+    try:
+        aws.iam.get_role(name=role_name)
+    # The provider reports a missing role (NoSuchEntity), like any failed invoke, as a bare
+    # Exception; its text is the only account of what went wrong.
+    except Exception as error:
+        return str(error)
+    return None
+
+
+def addon_version_problems(config: StackConfig) -> list[ConfigProblem]:
+    """Add-on versions, pinned or overridden, that AWS would not install.
+
+    AWS is asked once per add-on and Kubernetes version for its newest build
+    (`get_addon_version` names no other); the catalogue beside the pins says which older
+    builds it offers.
+    """
+    newest: dict[tuple[AddonName, str], str] = {}
+    problems = []
+    for name, cluster in config.clusters.items():
+        kubernetes_version = cluster.kubernetes_version
+        for addon, version in addon_versions(
+            kubernetes_version, dict(cluster.addon_versions)
+        ).items():
+            key = (addon, kubernetes_version)
+            if key not in newest:
+                newest[key] = aws.eks.get_addon_version(
+                    addon_name=addon, kubernetes_version=kubernetes_version, most_recent=True
+                ).version
+            if problem := unoffered_version_problem(
+                addon, version, kubernetes_version, newest[key]
+            ):
+                source = (
+                    "overridden here"
+                    if addon in cluster.addon_versions
+                    else "pinned in components/eks/addon_versions.py"
+                )
+                problems.append(
+                    ConfigProblem(
+                        f"{NAMESPACE}:clusters.{name}.addonVersions.{addon}",
+                        f"{problem} ({source})",
+                        f"set it to an offered version (`aws eks describe-addon-versions "
+                        f"--addon-name {addon} --kubernetes-version {kubernetes_version}`), and "
+                        "record a new one with its source in components/eks/addon_versions.json",
+                    )
+                )
+    return problems

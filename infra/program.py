@@ -19,10 +19,13 @@ from components.network.vpc import available_zones
 from components.shared.kms import autoscaling_service_role_arn
 from components.shared.tags import cluster_default_tags
 from infra.account_checks import (
+    addon_version_problems,
     deployer_admin_problems,
     deployer_principal_arn,
+    hub_problems,
     instance_catalogue_mismatches,
-    transit_gateway_problems,
+    missing_role_problems,
+    principal_problems,
 )
 from infra.cluster import FeatureStoreCluster, deployer_route
 from infra.config import (
@@ -59,9 +62,14 @@ def main() -> None:
     # invoke made while resources are registering pumps the event loop re-entrantly and costs
     # more with every resource in flight, so one per cluster made plans grow faster than stacks.
     identity = aws.get_caller_identity()
-    if problems := deployer_admin_problems(config, identity.arn):
-        raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
     partition = aws.get_partition().partition
+    problems = deployer_admin_problems(config, identity.arn) + principal_problems(
+        config, identity.account_id, partition
+    )
+    # Only roles of the deploying account can be looked up by name.
+    problems = problems or missing_role_problems(config)
+    if problems := problems + addon_version_problems(config):
+        raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
     service_role_arn = autoscaling_service_role_arn()
     zones = available_zones()
     if mismatches := instance_catalogue_mismatches(config):
@@ -70,10 +78,8 @@ def main() -> None:
             + "\n".join(f"  - {m}" for m in mismatches)
         )
     route = deployer_route(config)
-    if route and not config.deployer.hub_managed_routing:
-        gateway = aws.ec2transitgateway.get_transit_gateway(id=route.transit_gateway_id)
-        if problems := transit_gateway_problems(gateway, identity.account_id):
-            raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
+    if route and (problems := hub_problems(config, route.transit_gateway_id, identity.account_id)):
+        raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
     source_ranges = federation_source_ranges(
         str(cluster.vpc_cidr) for cluster in config.clusters.values()
     )

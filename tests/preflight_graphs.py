@@ -7,6 +7,7 @@ from dataclasses import replace as changed
 from typing import Any
 
 from components.vendored import charts_dir
+from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.preflight.model import CLUSTER_COMPONENT_TYPE, PlanGraph, PreflightContext, Resource
 
 CONTEXT = PreflightContext(chart_data=charts_dir())
@@ -14,8 +15,8 @@ STACK_URN = "urn:pulumi:test::feature-store-eks::pulumi:pulumi:Stack::feature-st
 CLUSTER_URN = f"urn:pulumi:test::feature-store-eks::{CLUSTER_COMPONENT_TYPE}::core"
 AWS_PROVIDER = "urn:pulumi:test::feature-store-eks::pulumi:providers:aws::core-aws"
 K8S_PROVIDER = "urn:pulumi:test::feature-store-eks::pulumi:providers:kubernetes::core-k8s"
-ROLE_ARN = "arn:aws:iam::123456789012:role/core-nodes-1"
-EBS_ROLE_ARN = "arn:aws:iam::123456789012:role/core-ebs-csi-1"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/core-nodes-1"
+EBS_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/core-ebs-csi-1"
 
 
 def urn(resource_type: str, name: str) -> str:

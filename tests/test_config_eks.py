@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from fsctl.plan.mock_account import ACCOUNT_ID
 from infra.config import ConfigError, ControlPlaneLogType, parse_stack_config
 
 CLUSTER = "featurestore:clusters.core"
@@ -52,7 +53,7 @@ def test_control_plane_defaults_are_production_grade(config: dict[str, Any]) -> 
         ),
         ({"controlPlaneLogTypes": ["kubelet"]}, f"{CLUSTER}.controlPlaneLogTypes.0", "kubelet"),
         (
-            {"adminRoleArns": ["arn:aws:iam::123456789012:user/alice"]},
+            {"adminRoleArns": [f"arn:aws:iam::{ACCOUNT_ID}:user/alice"]},
             f"{CLUSTER}.adminRoleArns",
             "is not an IAM role ARN",
         ),

@@ -13,6 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fsctl.plan.mock_account import ACCOUNT_ID
 from infra.config import ConfigError, StackConfig, parse_stack_config
 from tests.conftest import as_engine_config, minimal_config
 
@@ -81,7 +82,7 @@ INTERESTING_STRINGS = [
     "prod",
     "api",
     "audit",
-    "arn:aws:iam::123456789012:role/admin",
+    f"arn:aws:iam::{ACCOUNT_ID}:role/admin",
     "v1.19.0-eksbuild.1",
     "true",
     "2",

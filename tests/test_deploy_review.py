@@ -209,3 +209,37 @@ def test_a_gateway_of_the_stacks_own_account_needs_no_acceptance() -> None:
         minimal_config(), ownerId=ACCOUNT_ID, autoAcceptSharedAttachments="disable"
     )
     assert plan.of_type("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+
+
+class TransitGatewayNotFoundError(LookupError):
+    """What the provider answers for a gateway the account cannot see."""
+
+
+@pytest.mark.parametrize("hub_managed", [False, True])
+def test_a_hub_the_account_cannot_read_stops_the_program_naming_the_key(
+    hub_managed: bool,
+) -> None:
+    """The stack files' example id, left in place, fails here rather than after the VPCs."""
+
+    def missing(args: dict[str, Any], region: str) -> dict[str, Any]:
+        raise TransitGatewayNotFoundError("no matching EC2 Transit Gateway found")
+
+    config = minimal_config()
+    config["featurestore:deployer"]["hubManagedRouting"] = hub_managed
+    cloud = MockCloud(default_region="eu-central-1")
+    cloud.register_invoke(GET_TRANSIT_GATEWAY, missing)
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program(
+            stack_program,
+            stack="dev",
+            project="feature-store-eks",
+            config=as_engine_config(config),
+            cloud=cloud,
+        )
+    message = str(raised.value)
+    assert (
+        "featurestore:deployer.transitGatewayId: names tgw-0123456789abcdef0, which account "
+        f"{ACCOUNT_ID} cannot read (invoke of {GET_TRANSIT_GATEWAY} failed: no matching EC2 "
+        "Transit Gateway found"
+    ) in message
+    assert "the stack files' id is an EXAMPLE to replace" in message

@@ -6,6 +6,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.mockcloud import MockCloud
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import Plan, run_program
@@ -13,8 +14,8 @@ from infra.program import main as stack_program
 from tests.conftest import PlanStack, as_engine_config, minimal_config
 
 ZONES = ("eu-central-1a", "eu-central-1b", "eu-central-1c")
-ADMIN = "arn:aws:iam::123456789012:role/platform-admin"
-VIEWER = "arn:aws:iam::123456789012:role/ml-readonly"
+ADMIN = f"arn:aws:iam::{ACCOUNT_ID}:role/platform-admin"
+VIEWER = f"arn:aws:iam::{ACCOUNT_ID}:role/ml-readonly"
 
 
 def prod_config() -> dict[str, Any]:
@@ -331,7 +332,7 @@ def test_a_missing_autoscaling_service_role_stops_the_program_with_the_fix() -> 
     """A KMS key policy may only name existing principals: say so before KMS refuses it."""
 
     def a_fresh_account(args: dict[str, Any], region: str) -> dict[str, Any]:
-        return {"id": "123456789012", "pathPrefix": args["pathPrefix"], "names": [], "arns": []}
+        return {"id": ACCOUNT_ID, "pathPrefix": args["pathPrefix"], "names": [], "arns": []}
 
     cloud = MockCloud(default_region="eu-central-1")
     cloud.register_invoke("aws:iam/getRoles:getRoles", a_fresh_account)

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 import infra.account_checks
+from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.offline import Plan
 from fsctl.preflight.model import PlanGraph, Resource
 from infra.config import ConfigError, parse_stack_config
@@ -226,8 +227,7 @@ def test_a_stack_tag_change_leaves_every_launch_template_alone(
 
 
 def test_the_deployer_role_is_not_listed_as_an_admin_again(config: dict[str, Any]) -> None:
-    # The mock cloud's caller is arn:aws:sts::123456789012:assumed-role/fsctl-plan/offline.
-    from fsctl.plan.mock_account import ACCOUNT_ID  # noqa: PLC0415 - the mock's own account
+    # The mock cloud's caller is arn:aws:sts::<ACCOUNT_ID>:assumed-role/fsctl-plan/offline.
     from infra.account_checks import deployer_admin_problems  # noqa: PLC0415
 
     caller = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/fsctl-plan/offline"
@@ -246,8 +246,6 @@ def test_the_deployer_role_is_not_listed_as_an_admin_again(config: dict[str, Any
 def test_the_plan_stops_when_the_deployer_is_also_an_admin(
     plan_stack: PlanStack, config: dict[str, Any]
 ) -> None:
-    from fsctl.plan.mock_account import ACCOUNT_ID  # noqa: PLC0415
-
     config["featurestore:clusters"]["core"]["adminRoleArns"] = [
         f"arn:aws:iam::{ACCOUNT_ID}:role/fsctl-plan"
     ]
@@ -258,9 +256,9 @@ def test_the_plan_stops_when_the_deployer_is_also_an_admin(
 @pytest.mark.parametrize(
     ("arn", "role"),
     [
-        ("arn:aws:sts::123456789012:assumed-role/deploy/gh-run-1", "deploy"),
-        ("arn:aws:iam::123456789012:role/ci/deploy", "deploy"),
-        ("arn:aws:iam::123456789012:user/alice", None),
+        (f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/deploy/gh-run-1", "deploy"),
+        (f"arn:aws:iam::{ACCOUNT_ID}:role/ci/deploy", "deploy"),
+        (f"arn:aws:iam::{ACCOUNT_ID}:user/alice", None),
     ],
 )
 def test_assumed_role_name(arn: str, role: str | None) -> None:
@@ -325,7 +323,5 @@ def test_the_plan_records_the_deployer_whose_access_entry_eks_creates(
     plan_stack: PlanStack, config: dict[str, Any]
 ) -> None:
     # Drift detection must not report the creator's entry as made by hand.
-    from fsctl.plan.mock_account import ACCOUNT_ID  # noqa: PLC0415
-
     outputs = plan_stack(config).stack_outputs()
     assert outputs["deployer"] == {"principalArn": f"arn:aws:iam::{ACCOUNT_ID}:role/fsctl-plan"}

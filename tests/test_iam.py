@@ -9,9 +9,9 @@ from components.shared.iam import (
     pod_identity_trust_policy,
     service_trust_policy,
 )
+from fsctl.plan.mock_account import ACCOUNT_ID
 
-ACCOUNT = "123456789012"
-CLUSTER_ARN = "arn:aws:eks:eu-central-1:123456789012:cluster/fs-prod-core"
+CLUSTER_ARN = f"arn:aws:eks:eu-central-1:{ACCOUNT_ID}:cluster/fs-prod-core"
 
 
 def statements(policy: str) -> list[dict[str, Any]]:
@@ -22,19 +22,19 @@ def statements(policy: str) -> list[dict[str, Any]]:
 
 
 def test_service_trust_is_for_one_service_in_this_account() -> None:
-    [statement] = statements(service_trust_policy("vpc-flow-logs.amazonaws.com", ACCOUNT))
+    [statement] = statements(service_trust_policy("vpc-flow-logs.amazonaws.com", ACCOUNT_ID))
     assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
-    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
 
 
 def test_pod_identity_trust_is_scoped_to_one_service_account_of_one_cluster() -> None:
     [statement] = statements(
-        pod_identity_trust_policy(ACCOUNT, CLUSTER_ARN, "kube-system", "ebs-csi-controller-sa")
+        pod_identity_trust_policy(ACCOUNT_ID, CLUSTER_ARN, "kube-system", "ebs-csi-controller-sa")
     )
     assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert set(statement["Action"]) == {"sts:AssumeRole", "sts:TagSession"}
     assert statement["Condition"]["StringEquals"] == {
-        "aws:SourceAccount": ACCOUNT,
+        "aws:SourceAccount": ACCOUNT_ID,
         "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN,
         "aws:RequestTag/kubernetes-namespace": "kube-system",
         "aws:RequestTag/kubernetes-service-account": "ebs-csi-controller-sa",
@@ -48,11 +48,11 @@ def test_nodes_trust_only_ec2() -> None:
 
 
 def test_key_policy_lets_autoscaling_grant_only_for_aws_resources() -> None:
-    autoscaling = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/X"
-    policy = kms_key_policy(ACCOUNT, "aws", "eu-central-1", [autoscaling])
+    autoscaling = f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/X"
+    policy = kms_key_policy(ACCOUNT_ID, "aws", "eu-central-1", [autoscaling])
     by_sid = {s["Sid"]: s for s in statements(policy)}
     assert by_sid["AccountAdministersKeyThroughIam"]["Principal"] == {
-        "AWS": f"arn:aws:iam::{ACCOUNT}:root"
+        "AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"
     }
     grant = by_sid["ServiceRolesGrantForAwsResources"]
     assert grant["Action"] == "kms:CreateGrant"
@@ -62,14 +62,14 @@ def test_key_policy_lets_autoscaling_grant_only_for_aws_resources() -> None:
 
 
 def test_key_use_is_limited_to_the_one_key() -> None:
-    key = "arn:aws:kms:eu-central-1:123456789012:key/abc"
+    key = f"arn:aws:kms:eu-central-1:{ACCOUNT_ID}:key/abc"
     for statement in statements(kms_use_policy(key)):
         assert statement["Resource"] == key
         assert all(not action.endswith(":*") for action in statement["Action"])
 
 
 def test_autoscaler_writes_only_to_node_groups_of_its_cluster() -> None:
-    policy = cluster_autoscaler_policy("fs-prod-core", "aws", "eu-central-1", "123456789012")
+    policy = cluster_autoscaler_policy("fs-prod-core", "aws", "eu-central-1", ACCOUNT_ID)
     by_sid = {s["Sid"]: s for s in statements(policy)}
     scale = by_sid["ScaleOwnNodeGroups"]
     assert scale["Condition"] == {
@@ -81,18 +81,18 @@ def test_autoscaler_writes_only_to_node_groups_of_its_cluster() -> None:
     )
     # Reading node groups is limited to this cluster's.
     assert by_sid["ReadOwnNodeGroups"]["Resource"] == (
-        "arn:aws:eks:eu-central-1:123456789012:nodegroup/fs-prod-core/*"
+        f"arn:aws:eks:eu-central-1:{ACCOUNT_ID}:nodegroup/fs-prod-core/*"
     )
 
 
 def test_logs_may_use_the_key_only_for_this_accounts_log_groups_in_the_region() -> None:
-    policy = kms_key_policy(ACCOUNT, "aws", "eu-central-1", ["arn:aws:iam::1:role/x"])
+    policy = kms_key_policy(ACCOUNT_ID, "aws", "eu-central-1", ["arn:aws:iam::1:role/x"])
     logs = {s["Sid"]: s for s in statements(policy)}["LogsEncryptOwnLogGroups"]
     assert logs["Principal"] == {"Service": "logs.eu-central-1.amazonaws.com"}
     assert logs["Condition"] == {
         "ArnLike": {
             "kms:EncryptionContext:aws:logs:arn": (
-                f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:*"
+                f"arn:aws:logs:eu-central-1:{ACCOUNT_ID}:log-group:*"
             )
         }
     }

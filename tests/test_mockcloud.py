@@ -14,12 +14,12 @@ import pytest
 from google.protobuf import struct_pb2
 
 from fsctl.plan import wire
+from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import Plan, run_program
 
 PROJECT = "mocktest"
 REGION = "eu-central-1"
-ACCOUNT_ID = "123456789012"
 HEX16 = "[0-9a-f]{16}"
 
 Program = Callable[[], None]
@@ -403,7 +403,7 @@ def test_numbers_are_integral_where_they_are_whole() -> None:
             "flow",
             vpc_id="vpc-0123",
             traffic_type="ALL",
-            log_destination="arn:aws:logs:eu-central-1:123456789012:log-group:x",
+            log_destination=f"arn:aws:logs:eu-central-1:{ACCOUNT_ID}:log-group:x",
             max_aggregation_interval=60,
         )
         Holder("numbers", {"count": 2, "ratio": 2.5, "nested": [{"replicas": 3}, 4.0]})

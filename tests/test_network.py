@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import Plan
 from tests.conftest import PlanStack
@@ -37,7 +38,6 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 TIER_TAG = "featurestore.io/subnet-tier"
 ELB_TAG = "kubernetes.io/role/elb"
 INTERNAL_ELB_TAG = "kubernetes.io/role/internal-elb"
-ACCOUNT_ID = "123456789012"
 
 ZONES = ("eu-central-1a", "eu-central-1b", "eu-central-1c")
 NAT_STRATEGIES = ("onePerAz", "single")

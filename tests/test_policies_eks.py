@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from fsctl.plan.mock_account import ACCOUNT_ID
 from tests.policy_harness import changed, removed, validate_resource
 
-KEY_ARN = "arn:aws:kms:eu-central-1:123456789012:key/0b6e7cc4-1f0e-4b8a-9a51-6f6f1a3e1d2c"
+KEY_ARN = f"arn:aws:kms:eu-central-1:{ACCOUNT_ID}:key/0b6e7cc4-1f0e-4b8a-9a51-6f6f1a3e1d2c"
 ALL_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
 COMPONENT: dict[str, Any] = {
@@ -31,7 +32,7 @@ COMPONENT: dict[str, Any] = {
 }
 CLUSTER: dict[str, Any] = {
     "name": "fs-prod-core",
-    "roleArn": "arn:aws:iam::123456789012:role/fs-prod-core-eksRole",
+    "roleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/fs-prod-core-eksRole",
     "version": "1.33",
     "vpcConfig": {
         "subnetIds": ["subnet-1", "subnet-2", "subnet-3"],

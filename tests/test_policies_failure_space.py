@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from fsctl.cli import main
+from fsctl.plan.mock_account import ACCOUNT_ID
 from tests.conftest import PROJECT_ROOT
 
 PROD_CONFIG = str(PROJECT_ROOT / "policies" / "config" / "prod.json")
@@ -212,7 +213,7 @@ def peer_on_every_port(document: Document) -> str:
 def root_access_entry(document: Document) -> str:
     cluster = find(document, "eks:index:Cluster", "core-eks")
     entry = ["accessEntries", "view-ml-engineer", "principalArn"]
-    return mutate(cluster, entry, "arn:aws:iam::123456789012:root")
+    return mutate(cluster, entry, f"arn:aws:iam::{ACCOUNT_ID}:root")
 
 
 def extra_cluster_admin(document: Document) -> str:

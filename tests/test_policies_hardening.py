@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from fsctl.plan.mock_account import ACCOUNT_ID
 from tests.policy_harness import assert_valid_kubernetes, changed, removed, validate_resource
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -237,11 +238,11 @@ PEERS: dict[str, Any] = {
 CLUSTER_OBJECT: dict[str, Any] = {
     "accessEntries": {
         "admin": {
-            "principalArn": "arn:aws:iam::123456789012:role/platform-admin",
+            "principalArn": f"arn:aws:iam::{ACCOUNT_ID}:role/platform-admin",
             "accessPolicies": {"admin": {"policyArn": ADMIN}},
         },
         "view": {
-            "principalArn": "arn:aws:iam::123456789012:role/ml",
+            "principalArn": f"arn:aws:iam::{ACCOUNT_ID}:role/ml",
             "accessPolicies": {
                 "view": {"policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"}
             },
@@ -355,7 +356,7 @@ def test_compliant_fixture_passes(
             changed(
                 CLUSTER_OBJECT,
                 ["accessEntries", "view", "principalArn"],
-                "arn:aws:iam::123456789012:root",
+                f"arn:aws:iam::{ACCOUNT_ID}:root",
             ),
             None,
             "(root)",
@@ -366,7 +367,7 @@ def test_compliant_fixture_passes(
             changed(
                 CLUSTER_OBJECT,
                 ["accessEntries", "view", "principalArn"],
-                "arn:aws:iam::123456789012:user/bob",
+                f"arn:aws:iam::{ACCOUNT_ID}:user/bob",
             ),
             None,
             "(user)",
@@ -377,7 +378,7 @@ def test_compliant_fixture_passes(
             changed(
                 CLUSTER_OBJECT,
                 ["accessEntries", "view", "principalArn"],
-                "arn:aws:iam::123456789012:role/*",
+                f"arn:aws:iam::{ACCOUNT_ID}:role/*",
             ),
             None,
             "(wildcard)",

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
+from fsctl.plan.mock_account import ACCOUNT_ID
 from tests.policy_harness import changed, validate_resource
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 KEY = "aws:kms/key:Key"
-ACCOUNT = "123456789012"
-OIDC = f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/ABC"
+OIDC = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/ABC"
 ISSUER = "oidc.eks.eu-central-1.amazonaws.com/id/ABC"
 
 
@@ -25,7 +25,7 @@ def document(*statements: dict[str, Any]) -> str:
 SCOPED = {
     "Effect": "Allow",
     "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-    "Resource": "arn:aws:logs:eu-central-1:123456789012:log-group:flow:*",
+    "Resource": f"arn:aws:logs:eu-central-1:{ACCOUNT_ID}:log-group:flow:*",
 }
 
 
@@ -140,7 +140,7 @@ SERVICE_TRUST = {
     "Effect": "Allow",
     "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
     "Action": "sts:AssumeRole",
-    "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+    "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}},
 }
 IRSA_TRUST = {
     "Effect": "Allow",
@@ -159,7 +159,7 @@ POD_IDENTITY_TRUST = {
     "Action": ["sts:AssumeRole", "sts:TagSession"],
     "Condition": {
         "StringEquals": {
-            "aws:SourceAccount": ACCOUNT,
+            "aws:SourceAccount": ACCOUNT_ID,
             "aws:RequestTag/kubernetes-namespace": "kube-system",
             "aws:RequestTag/kubernetes-service-account": "cluster-autoscaler",
         }
@@ -207,7 +207,7 @@ def test_oidc_trust_not_pinned_to_one_service_account_fails(condition: dict[str,
 
 def test_pod_identity_trust_without_service_account_fails() -> None:
     unscoped = changed(
-        POD_IDENTITY_TRUST, ["Condition"], {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+        POD_IDENTITY_TRUST, ["Condition"], {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
     )
     assert trust(unscoped) == [
         "role workload may be bound by pod identity to any service account; add a StringEquals "
@@ -228,7 +228,7 @@ KEY_INPUTS: dict[str, Any] = {
     "policy": document(
         {
             "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
             "Action": "kms:*",
             "Resource": "*",
         }
@@ -278,7 +278,7 @@ def test_key_policy_open_to_everyone_fails() -> None:
         "the key policy of core-key lets any AWS principal use the key; name the account root or "
         "the roles that need it"
     ]
-    in_account = {**everyone, "Condition": {"StringEquals": {"kms:CallerAccount": ACCOUNT}}}
+    in_account = {**everyone, "Condition": {"StringEquals": {"kms:CallerAccount": ACCOUNT_ID}}}
     inputs = changed(KEY_INPUTS, ["policy"], document(in_account))
     assert validate_resource("kms-key-policy-no-public-principal", KEY, inputs) == []
 

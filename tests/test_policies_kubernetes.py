@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from fsctl.plan.mock_account import ACCOUNT_ID
 from tests.policy_harness import (
     PlannedResource,
     assert_valid_kubernetes,
@@ -25,7 +26,7 @@ HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 RELEASE = "kubernetes:helm.sh/v3:Release"
-KEY_ARN = "arn:aws:kms:eu-central-1:123456789012:key/0b6e7cc4-1f0e-4b8a-9a51-6f6f1a3e1d2c"
+KEY_ARN = f"arn:aws:kms:eu-central-1:{ACCOUNT_ID}:key/0b6e7cc4-1f0e-4b8a-9a51-6f6f1a3e1d2c"
 DEFAULT_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
 DATA_CLASS: dict[str, Any] = {

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from fsctl.plan.mock_account import ACCOUNT_ID
 from tests.policy_harness import (
     PlannedResource,
     changed,
@@ -25,7 +26,7 @@ ZONE_A, ZONE_B = "eu-central-1a", "eu-central-1b"
 
 
 def arn(kind: str, resource_id: str) -> str:
-    return f"arn:aws:ec2:eu-central-1:123456789012:{kind}/{resource_id}"
+    return f"arn:aws:ec2:eu-central-1:{ACCOUNT_ID}:{kind}/{resource_id}"
 
 
 # subnet-no-public-ip-on-launch

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from fsctl.plan.mock_account import ACCOUNT_ID
 from tests.policy_harness import (
     PlannedResource,
     changed,
@@ -19,7 +20,7 @@ LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 INSTANCE = "aws:ec2/instance:Instance"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 MANAGED = "eks:index:ManagedNodeGroup"
-KEY_ARN = "arn:aws:kms:eu-central-1:123456789012:key/0b6e7cc4-1f0e-4b8a-9a51-6f6f1a3e1d2c"
+KEY_ARN = f"arn:aws:kms:eu-central-1:{ACCOUNT_ID}:key/0b6e7cc4-1f0e-4b8a-9a51-6f6f1a3e1d2c"
 PROJECT = "featurestore.io/project"
 ZONES = ("eu-central-1a", "eu-central-1b", "eu-central-1c")
 DESIRED_SIZE_IGNORED = ["scalingConfig.desiredSize"]
@@ -55,7 +56,7 @@ INSTANCE_INPUTS: dict[str, Any] = {
 }
 NODE_GROUP_INPUTS: dict[str, Any] = {
     "clusterName": "fs-prod-core",
-    "nodeRoleArn": "arn:aws:iam::123456789012:role/core-nodes",
+    "nodeRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/core-nodes",
     "subnetIds": ["subnet-private-a"],
     "instanceTypes": ["r6i.2xlarge"],
     "scalingConfig": {"minSize": 1, "maxSize": 4, "desiredSize": 1},
@@ -346,7 +347,7 @@ def test_managed_node_group_must_ignore_scaling_changes() -> None:
 
 
 def subnet_arn(subnet_id: str) -> str:
-    return f"arn:aws:ec2:eu-central-1:123456789012:subnet/{subnet_id}"
+    return f"arn:aws:ec2:eu-central-1:{ACCOUNT_ID}:subnet/{subnet_id}"
 
 
 def network(zones: tuple[str, ...] = ZONES) -> list[PlannedResource]:
@@ -354,7 +355,7 @@ def network(zones: tuple[str, ...] = ZONES) -> list[PlannedResource]:
         stack_resource(
             "aws:ec2/routeTable:RouteTable",
             "core-public",
-            {"arn": "arn:aws:ec2:eu-central-1:123456789012:route-table/rtb-public"},
+            {"arn": f"arn:aws:ec2:eu-central-1:{ACCOUNT_ID}:route-table/rtb-public"},
         ),
         stack_resource(
             "aws:ec2/route:Route",

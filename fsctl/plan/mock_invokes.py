@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from components.eks.addon_versions import AddonName, newest_offered
 from components.nodes.instance_catalogue import described_figures, instance_type
 from fsctl.plan.mock_account import ACCOUNT_ID, PARTITION, availability_zone_id, stable_hex
 
@@ -44,6 +45,59 @@ def _roles(args: dict[str, Any], __: str) -> dict[str, Any]:
         "arns": [
             f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role{path}{name}" for path, name in found.items()
         ],
+    }
+
+
+def _role(args: dict[str, Any], __: str) -> dict[str, Any]:
+    """A role of this account, as GetRole describes it.
+
+    The account has every role a config names (`in_this_account`): whether the real account
+    has it is what the lookup checks under `pulumi up`.
+    """
+    name = args["name"]
+    return {
+        "id": name,
+        "name": name,
+        "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{name}",
+        "path": "/",
+        "uniqueId": "AROA" + stable_hex(name, 17).upper(),
+        "assumeRolePolicy": "{}",
+        "createDate": "2024-01-01T00:00:00Z",
+        "description": "",
+        "maxSessionDuration": 3600,
+        "permissionsBoundary": "",
+        "roleLastUseds": [],
+        "tags": {},
+    }
+
+
+class UnknownAddonError(LookupError):
+    """What the provider answers when AWS lists no build of an add-on for a Kubernetes version."""
+
+
+def _addon_version(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """The add-on catalogue's newest build, as `describe-addon-versions` lists it first.
+
+    The catalogue records which builds AWS offers, not which one it makes the default: only
+    the newest (`mostRecent`) is answered.
+    """
+    addon, kubernetes_version = args["addonName"], args["kubernetesVersion"]
+    if not args.get("mostRecent"):
+        raise NotImplementedError(
+            "the add-on catalogue records no default versions; ask for mostRecent"
+        )
+    newest = newest_offered(AddonName(addon), kubernetes_version)
+    if newest is None:
+        raise UnknownAddonError(
+            f"reading EKS Add-On version info ({addon}, {kubernetes_version}): empty result"
+        )
+    return {
+        "id": addon,
+        "addonName": addon,
+        "kubernetesVersion": kubernetes_version,
+        "mostRecent": True,
+        "version": newest,
+        "region": region,
     }
 
 
@@ -126,6 +180,8 @@ INVOKES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "aws:index/getPartition:getPartition": _partition,
     "aws:index/getRegion:getRegion": _region,
     "aws:iam/getRoles:getRoles": _roles,
+    "aws:iam/getRole:getRole": _role,
+    "aws:eks/getAddonVersion:getAddonVersion": _addon_version,
     "aws:ec2transitgateway/getTransitGateway:getTransitGateway": _transit_gateway,
     "aws:ec2/getInstanceType:getInstanceType": _instance_type,
 }

@@ -221,9 +221,19 @@ class RecordingMonitor(MockMonitor):
             else:
                 raise KeyError(f"unknown resource {args['urn']}")
         else:
-            answer, _ = self.cloud.call(
-                MockCallArgs(token=request.tok, args=args, provider=request.provider)
-            )
+            try:
+                answer, _ = self.cloud.call(
+                    MockCallArgs(token=request.tok, args=args, provider=request.provider)
+                )
+            except LookupError as error:
+                # AWS's "not found" reaches the program as a failed invoke, which the SDK raises
+                # where the program called the function (`invoke of TOKEN failed: ...`), so the
+                # program can catch it as it can under `pulumi up`; an exception out of the
+                # monitor would end the run as unhandled.
+                failure = provider_pb2.CheckFailure(
+                    property=", ".join(args), reason=str(error.args[0] if error.args else error)
+                )
+                return resource_pb2.ResourceInvokeResponse(failures=[failure])
         response = resource_pb2.ResourceInvokeResponse()
         getattr(response, "return").CopyFrom(wire.json_to_struct(answer))  # `return` is a keyword
         return response

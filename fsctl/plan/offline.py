@@ -24,6 +24,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockEngine
 from pulumi.runtime.stack import run_in_stack
 
+from fsctl.plan.mock_account import in_this_account
 from fsctl.plan.mockcloud import MockCloud
 from fsctl.plan.monitor import PlannedResource, RecordingMonitor
 from fsctl.plan.process import batch_collections
@@ -99,13 +100,17 @@ def run_program(
     secret_keys: Sequence[str] = (),
     cloud: MockCloud | None = None,
     batch_gc: bool = True,
+    stand_in_account: bool = True,
 ) -> Plan:
     """Run `program` as the Pulumi engine would, against the mock cloud, and return its plan.
 
     Each run gets fresh runtime settings, config and event loop in a context of its own, so
     runs in one process (tests, benchmarks) never see each other's state. With `batch_gc`
     (the default) the run makes no full garbage collection (`batch_collections`); off, it runs
-    under the interpreter's default settings, as the benchmark's floor does.
+    under the interpreter's default settings, as the benchmark's floor does. With
+    `stand_in_account` (the default) the mock account stands in for the one the config's roles
+    are in (`in_this_account`); off, the program sees the roles as `pulumi up` would, and
+    refuses the stack files' examples and other accounts' roles.
     """
     cloud = cloud or MockCloud(default_region=config.get("aws:region", "us-east-1"))
     monitor = RecordingMonitor(cloud)
@@ -122,7 +127,9 @@ def run_program(
         settings.monitor_features = set(monitor.supported_features())
         runtime_settings.configure(settings)
         runtime_settings.ROOT.set(None)
-        set_all_config(dict(config), list(secret_keys))
+        set_all_config(
+            in_this_account(config) if stand_in_account else dict(config), list(secret_keys)
+        )
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:

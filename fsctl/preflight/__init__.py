@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from fsctl.preflight import (
+    addons,
     capacity_pods,
     capacity_scale,
     capacity_volumes,
@@ -27,6 +28,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     readiness,
     wait_budgets,
     quotas,
+    addons,
     capacity_volumes,
     capacity_pods,
     capacity_scale,

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from components.network.subnet_plan import NatStrategy
 from infra.config.base import (
     DEFAULT_KUBERNETES_VERSION,
+    DOCUMENTATION_ACCOUNT_IDS,
     FEDERATION_NAME,
     LOG_RETENTION_DAYS,
     MAX_CLUSTER_NAME_LENGTH,
@@ -59,6 +60,7 @@ from infra.config.workloads import (
 
 __all__ = [
     "DEFAULT_KUBERNETES_VERSION",
+    "DOCUMENTATION_ACCOUNT_IDS",
     "FEDERATION_NAME",
     "LOG_RETENTION_DAYS",
     "MAX_CLUSTER_NAME_LENGTH",

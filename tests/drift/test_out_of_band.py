@@ -35,6 +35,7 @@ from tests.drift.stack.deploy import deploy
 from tests.drift.stack.launch_templates import launch_template_data
 from tests.drift.stack.state import (
     ACCESS_ENTRY,
+    ACCOUNT,
     ADDON,
     ADMIN_ROLE_ARN,
     ALIAS,
@@ -79,7 +80,6 @@ from tests.drift.stack.state import (
     Deployed,
 )
 
-ACCOUNT = "123456789012"
 Mutation = Callable[[Aws, Deployed], Any]
 
 

@@ -35,7 +35,7 @@ def create_eks(aws: Aws, d: Deployed, add: Recorder, nodes: Recorder, *, stack: 
         AssumeRolePolicyDocument=trust_policy("eks.amazonaws.com"),
         Tags=[{"Key": k, "Value": v} for k, v in default_tags(stack).items()],
     )
-    role_arn = f"arn:aws:iam::123456789012:role/{cluster_role}"
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{cluster_role}"
     add(
         ROLE,
         f"{CLUSTER}-eks-eksRole",
@@ -87,7 +87,7 @@ def create_eks(aws: Aws, d: Deployed, add: Recorder, nodes: Recorder, *, stack: 
     aws.eks.create_nodegroup(
         clusterName=cluster_name,
         nodegroupName=group_name,
-        nodeRole=f"arn:aws:iam::123456789012:role/{d.node_role_names[0]}",
+        nodeRole=f"arn:aws:iam::{ACCOUNT}:role/{d.node_role_names[0]}",
         subnets=[d.private_subnet_ids[0]],
         scalingConfig={"minSize": 1, "maxSize": 3, "desiredSize": 1},
         instanceTypes=["r6i.large"],
@@ -108,7 +108,7 @@ def create_eks(aws: Aws, d: Deployed, add: Recorder, nodes: Recorder, *, stack: 
         inputs={
             "clusterName": cluster_name,
             "nodeGroupName": group_name,
-            "nodeRoleArn": f"arn:aws:iam::123456789012:role/{d.node_role_names[0]}",
+            "nodeRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{d.node_role_names[0]}",
             "subnetIds": [d.private_subnet_ids[0]],
             "scalingConfig": {"desiredSize": 1, "minSize": 1, "maxSize": 3},
             "instanceTypes": ["r6i.large"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.drift.stack.aws import Aws, policy, trust_policy
 from tests.drift.stack.state import (
+    ACCOUNT,
     ATTACHMENT,
     CLUSTER,
     EKS_CLUSTER,
@@ -44,7 +45,7 @@ def create_iam(aws: Aws, d: Deployed, add: Recorder, *, scale: int, stack: str) 
                 "maxSessionDuration": 3600,
                 "tags": {},
             },
-            outputs={"arn": f"arn:aws:iam::123456789012:role/{role}"},
+            outputs={"arn": f"arn:aws:iam::{ACCOUNT}:role/{role}"},
         )
         for number, (short, arn) in enumerate(sorted(d.policy_arns.items())):
             aws.iam.attach_role_policy(RoleName=role, PolicyArn=arn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.drift.stack.aws import Aws
-from tests.drift.stack.state import ALIAS, CLUSTER, KEY, Deployed, Recorder, default_tags
+from tests.drift.stack.state import ACCOUNT, ALIAS, CLUSTER, KEY, Deployed, Recorder, default_tags
 
 
 def create_key(aws: Aws, d: Deployed, add: Recorder, *, stack: str) -> None:
@@ -16,7 +16,7 @@ def create_key(aws: Aws, d: Deployed, add: Recorder, *, stack: str) -> None:
                 {
                     "Sid": "AccountAdministers",
                     "Effect": "Allow",
-                    "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
                     "Action": "kms:*",
                     "Resource": "*",
                 }

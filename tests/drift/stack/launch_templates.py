@@ -7,6 +7,7 @@ from typing import Any
 from components.shared.tags import PROJECT_TAG
 from tests.drift.stack.aws import Aws, ec2_tags
 from tests.drift.stack.state import (
+    ACCOUNT,
     CLUSTER,
     LAUNCH_TEMPLATE,
     REGION,
@@ -98,6 +99,6 @@ def create_launch_templates(
             outputs={
                 "defaultVersion": 1,
                 "latestVersion": 1,
-                "arn": f"arn:aws:ec2:{REGION}:123456789012:launch-template/{template_id}",
+                "arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:launch-template/{template_id}",
             },
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.drift.stack.aws import Aws, ec2_tags
 from tests.drift.stack.state import (
+    ACCOUNT,
     ASSOCIATION,
     CLUSTER,
     EIP,
@@ -42,7 +43,7 @@ def create_network(aws: Aws, d: Deployed, add: Recorder, *, scale: int, stack: s
             "tags": {"Name": CLUSTER},
         },
         outputs={
-            "arn": f"arn:aws:ec2:{REGION}:123456789012:vpc/{d.vpc_id}",
+            "arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/{d.vpc_id}",
             "instanceTenancy": "default",
         },
     )

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from moto.core.models import DEFAULT_ACCOUNT_ID
+
 from components.shared.tags import CLUSTER_TAG, MANAGED_BY, MANAGED_BY_TAG, STACK_TAG
 
 PROJECT = "feature-store-eks"
@@ -71,7 +73,8 @@ ADDON = "aws:eks/addon:Addon"
 POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
 ACCESS_POLICY = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
-ACCOUNT = "123456789012"
+# The drift tests' AWS is moto, whose account this is (not the offline plan's mock account).
+ACCOUNT = DEFAULT_ACCOUNT_ID
 ADMIN_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/platform-admin"
 DEPLOYER_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/deployer"
 """The role `pulumi up` ran as: the program records it as the stack output `deployer`."""
