@@ -145,8 +145,8 @@ def prometheus_chart_least_privilege() -> ResourceValidationPolicy:
 
     return resource_policy(
         "prometheus-chart-least-privilege",
-        "Prometheus chart releases must not grant nodes/proxy, read secrets, expose the "
-        "lifecycle API or run node-exporter on the host.",
+        "Prometheus releases must not grant nodes/proxy, read secrets, serve lifecycle or run "
+        "node-exporter.",
         [HELM_RELEASE, HELM_CHART],
         check,
         [_FORBIDDEN_COLLECTORS],
