@@ -32,7 +32,8 @@ PROMETHEUS_SERVICE = "prometheus-server"
 PROMETHEUS_SERVICE_ACCOUNT = "prometheus-server"
 PROMETHEUS_PORT = 9090
 KUBE_STATE_METRICS_SERVICE = "prometheus-kube-state-metrics"
-"""The subchart's fullname under the release `prometheus`, which its Service takes."""
+"""The subchart's fullname under the release `prometheus` (kube-state-metrics 6.3.0
+templates/_helpers.tpl:14-25), which its Service takes."""
 KUBE_STATE_METRICS_PORT = 8080
 KUBE_STATE_METRICS_COLLECTORS = (
     "cronjobs",
@@ -56,8 +57,9 @@ KUBE_STATE_METRICS_COLLECTORS = (
 )
 """The kinds the platform runs and operators watch. kube-state-metrics 6.3.0 grants itself
 list/watch on each collector's kind (templates/role.yaml:18-215): `secrets` and `configmaps`
-would let it read every Kafka CA key and database password in the cluster, and the webhook,
-CSR, lease and ingress kinds are objects the platform does not create."""
+would let it read every Kafka CA key and database password in the cluster; the webhook,
+CSR, lease, ingress, endpoints, replication-controller and volume-attachment kinds are not the
+platform's concern."""
 CONFIG_CHECKSUM_ANNOTATION = "featurestore.io/prometheus-config-sha256"
 
 RDRS_SCRAPE_JOB = "featurestore-rdrs"
@@ -299,8 +301,10 @@ def prometheus_values(node_selector: dict[str, str], storage_class: str) -> dict
         "rbac": {"create": False},
         "serviceAccounts": {"server": {"create": True, "name": PROMETHEUS_SERVICE_ACCOUNT}},
         # The lifecycle API's reload and quit endpoints take no credential, so whoever reaches
-        # the port could stop Prometheus. Its reloader only POSTs there; a config change rolls
-        # the pod instead (the annotation below), a restart the HPAs ride out at their scale.
+        # the port could stop Prometheus. Its reloader only POSTs there, or signals the server
+        # through a shared process namespace the chart cannot set; a change of what the
+        # program renders into the config rolls the pod instead (the annotation below), a
+        # restart the HPAs ride out at their scale.
         "configmapReload": {"prometheus": {"enabled": False}},
         "server": {
             "extraFlags": [],
