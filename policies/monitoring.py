@@ -154,9 +154,11 @@ def prometheus_chart_least_privilege() -> ResourceValidationPolicy:
 
 
 def _grants_node_proxy(rule: Mapping[str, Any]) -> bool:
+    # RBAC matches a rule's resource exactly, `*`, or `*/<subresource>`
+    # (kubernetes pkg/apis/rbac/v1/evaluation_helpers.go, ResourceMatches).
     groups = set(strings(rule.get("apiGroups")))
     resources = set(strings(rule.get("resources")))
-    return bool(groups & {"", "*"}) and bool(resources & {NODE_PROXY, "nodes/*", "*"})
+    return bool(groups & {"", "*"}) and bool(resources & {NODE_PROXY, "*/proxy", "*"})
 
 
 def rbac_no_node_proxy() -> ResourceValidationPolicy:
