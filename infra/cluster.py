@@ -224,6 +224,10 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         metrics = MetricsPipeline(
             name,
             storage_class=DEFAULT_CLASS,
+            # The API server's interfaces live in the subnets it was given: the intra tier.
+            control_plane_cidrs=[
+                str(tiers[SubnetTier.INTRA]) for tiers in self.network.subnet_cidrs.values()
+            ],
             kubernetes_provider=kubernetes,
             opts=in_cluster(*platform, storage),
         )

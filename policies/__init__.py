@@ -19,6 +19,7 @@ from policies import (
     kafka_access,
     kafka_autoscaling,
     logs,
+    monitoring,
     namespaces,
     network,
     nodes,
@@ -50,4 +51,5 @@ ALL_POLICIES: list[Policy] = [
     *federation.POLICIES,
     *identity.POLICIES,
     *logs.POLICIES,
+    *monitoring.POLICIES,
 ]

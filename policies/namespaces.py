@@ -69,20 +69,31 @@ NamespaceCheck = Callable[[PolicyResource, Namespaces, StackValidationArgs], Ite
 
 
 def _project_namespace_policy(
-    name: str, description: str, check: NamespaceCheck, thresholds: Sequence[Threshold] = ()
+    name: str,
+    description: str,
+    check: NamespaceCheck,
+    thresholds: Sequence[Threshold] = (),
+    others: Threshold | None = None,
 ) -> StackValidationPolicy:
-    """A stack policy running `check` on every project namespace."""
+    """A stack policy running `check` on every project namespace, and on those `others` names."""
 
     def run(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
         namespaces = Namespaces(args.resources)
         label = _PROJECT_LABEL.string(args)
+        named = set(others.strings(args)) if others else set()
         for namespace in namespaces.namespaces:
+            shown = object_name(namespace.props, namespace.name)
             if label in _labels(namespace):
-                shown = object_name(namespace.props, namespace.name)
-                for message in check(namespace, namespaces, args):
-                    yield namespace.urn, f"project namespace {shown} {message}"
+                kind = "project namespace"
+            elif shown in named:
+                kind = "namespace"
+            else:
+                continue
+            for message in check(namespace, namespaces, args):
+                yield namespace.urn, f"{kind} {shown} {message}"
 
-    return stack_policy(name, description, run, [_PROJECT_LABEL, *thresholds])
+    extra = [others] if others else []
+    return stack_policy(name, description, run, [_PROJECT_LABEL, *thresholds, *extra])
 
 
 def _denies_all(policy: PolicyResource) -> bool:
@@ -105,12 +116,20 @@ def _default_deny(
         )
 
 
+_ISOLATED_NAMESPACES = string_list(
+    "namespaces",
+    (),
+    "Other namespaces (by name) that must deny by default, such as those holding credentials.",
+)
+
+
 def namespace_default_deny() -> StackValidationPolicy:
-    """Project namespaces deny all traffic unless a policy allows it."""
+    """Project namespaces, and the others named, deny all traffic unless a policy allows it."""
     return _project_namespace_policy(
         "namespace-default-deny",
-        "Project namespaces must have a default-deny NetworkPolicy for ingress and egress.",
+        "Project namespaces and the configured others must have a default-deny NetworkPolicy.",
         _default_deny,
+        others=_ISOLATED_NAMESPACES,
     )
 
 

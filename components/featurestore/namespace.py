@@ -41,12 +41,8 @@ def namespace_manifests(spec: NamespaceSpec) -> list[dict[str, Any]]:
             "kind": "Namespace",
             "metadata": {
                 "name": namespace,
-                "labels": {
-                    PROJECT_LABEL: spec.project,
-                    # RonDB's pods meet `baseline`; `restricted` is reported, not enforced.
-                    "pod-security.kubernetes.io/enforce": "baseline",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                },
+                # RonDB's pods meet `baseline`; `restricted` is reported, not enforced.
+                "labels": {PROJECT_LABEL: spec.project, **pod_security_labels("baseline")},
             },
         },
         {
@@ -81,6 +77,14 @@ def namespace_manifests(spec: NamespaceSpec) -> list[dict[str, Any]]:
     ]
 
 
+def pod_security_labels(enforce: str) -> dict[str, str]:
+    """Pod Security admission labels: reject pods below `enforce`, warn below `restricted`."""
+    return {
+        "pod-security.kubernetes.io/enforce": enforce,
+        "pod-security.kubernetes.io/warn": "restricted",
+    }
+
+
 def network_policy(namespace: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
     """A NetworkPolicy of the namespace."""
     return {
@@ -91,7 +95,8 @@ def network_policy(namespace: str, name: str, spec: dict[str, Any]) -> dict[str,
     }
 
 
-def _namespaces(*names: str) -> dict[str, Any]:
+def in_namespaces(*names: str) -> dict[str, Any]:
+    """A policy peer: every pod of the namespaces `names`."""
     return {
         "namespaceSelector": {
             "matchExpressions": [
@@ -106,11 +111,10 @@ def tcp_ports(*ports: int) -> list[dict[str, Any]]:
     return [{"protocol": "TCP", "port": port} for port in ports]
 
 
-def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
-    """Default deny in both directions, then only what the feature store needs."""
-    namespace = spec.project
+def isolation_policies(namespace: str) -> list[dict[str, Any]]:
+    """Deny all traffic both ways but name resolution: the base a namespace's allows add to."""
     everything: dict[str, Any] = {}
-    policies = [
+    return [
         network_policy(
             namespace,
             "default-deny",
@@ -126,7 +130,7 @@ def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
                     {
                         "to": [
                             {
-                                **_namespaces("kube-system"),
+                                **in_namespaces("kube-system"),
                                 "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
                             }
                         ],
@@ -135,6 +139,15 @@ def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
                 ],
             },
         ),
+    ]
+
+
+def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
+    """Default deny in both directions, then only what the feature store needs."""
+    namespace = spec.project
+    everything: dict[str, Any] = {}
+    policies = [
+        *isolation_policies(namespace),
         network_policy(
             namespace,
             "allow-same-namespace",
@@ -153,7 +166,7 @@ def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
                 "policyTypes": ["Ingress"],
                 "ingress": [
                     {
-                        "from": [_namespaces(MONITORING_NAMESPACE)],
+                        "from": [in_namespaces(MONITORING_NAMESPACE)],
                         "ports": tcp_ports(
                             RDRS_REST_PORT, MYSQLD_EXPORTER_PORT, ARROW_FLIGHT_METRICS_PORT
                         ),
@@ -171,7 +184,7 @@ def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
                     # S3 backups and AWS APIs over TLS; credentials from the pod identity agent.
                     {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": tcp_ports(443)},
                     {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": tcp_ports(80)},
-                    {"to": [_namespaces(KAFKA_NAMESPACE)], "ports": tcp_ports(KAFKA_CLIENT_PORT)},
+                    {"to": [in_namespaces(KAFKA_NAMESPACE)], "ports": tcp_ports(KAFKA_CLIENT_PORT)},
                 ],
             },
         ),
@@ -186,7 +199,7 @@ def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
                     "policyTypes": ["Ingress"],
                     "ingress": [
                         {
-                            "from": [_namespaces(*spec.client_namespaces)],
+                            "from": [in_namespaces(*spec.client_namespaces)],
                             "ports": tcp_ports(
                                 RDRS_REST_PORT, RDRS_GRPC_PORT, MYSQLD_PORT, ARROW_FLIGHT_PORT
                             ),

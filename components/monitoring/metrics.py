@@ -14,6 +14,8 @@ target and adds pods (up to doubling per 30 s) while it is above.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +29,38 @@ PROMETHEUS_REPO = "https://prometheus-community.github.io/helm-charts"
 ADAPTER_CHART = "prometheus-adapter"
 ADAPTER_CHART_VERSION = "5.1.0"
 PROMETHEUS_SERVICE = "prometheus-server"
+PROMETHEUS_SERVICE_ACCOUNT = "prometheus-server"
+PROMETHEUS_PORT = 9090
+KUBE_STATE_METRICS_SERVICE = "prometheus-kube-state-metrics"
+"""The subchart's fullname under the release `prometheus` (kube-state-metrics 6.3.0
+templates/_helpers.tpl:14-25), which its Service takes."""
+KUBE_STATE_METRICS_PORT = 8080
+KUBE_STATE_METRICS_COLLECTORS = (
+    "cronjobs",
+    "daemonsets",
+    "deployments",
+    "horizontalpodautoscalers",
+    "jobs",
+    "limitranges",
+    "namespaces",
+    "networkpolicies",
+    "nodes",
+    "persistentvolumeclaims",
+    "persistentvolumes",
+    "poddisruptionbudgets",
+    "pods",
+    "replicasets",
+    "resourcequotas",
+    "services",
+    "statefulsets",
+    "storageclasses",
+)
+"""The kinds the platform runs and operators watch. kube-state-metrics 6.3.0 grants itself
+list/watch on each collector's kind (templates/role.yaml:18-215): `secrets` and `configmaps`
+would let it read every Kafka CA key and database password in the cluster; the webhook,
+CSR, lease, ingress, endpoints, replication-controller and volume-attachment kinds are not the
+platform's concern."""
+CONFIG_CHECKSUM_ANNOTATION = "featurestore.io/prometheus-config-sha256"
 
 RDRS_SCRAPE_JOB = "featurestore-rdrs"
 KAFKA_BROKER_SCRAPE_JOB = "featurestore-kafka-brokers"
@@ -213,15 +247,73 @@ def scrape_configs() -> list[dict[str, object]]:
     ]
 
 
+def server_scrape_configs() -> list[dict[str, object]]:
+    """The chart's own scrape jobs, replaced: Prometheus itself and kube-state-metrics.
+
+    The chart's defaults (values.yaml:845-1260 at 27.39.0) also scrape the kubelets and
+    cAdvisor through the API server's node proxy, which needs `nodes/proxy`; no HPA or rule
+    reads those series (CPU-based HPAs read metrics-server, which scrapes the kubelets with
+    its own `nodes/metrics` grant).
+    """
+    return [
+        {
+            "job_name": "prometheus",
+            "static_configs": [{"targets": [f"localhost:{PROMETHEUS_PORT}"]}],
+        },
+        {
+            "job_name": "kube-state-metrics",
+            "static_configs": [
+                {
+                    "targets": [
+                        f"{KUBE_STATE_METRICS_SERVICE}.{MONITORING_NAMESPACE}.svc:"
+                        f"{KUBE_STATE_METRICS_PORT}"
+                    ]
+                }
+            ],
+        },
+    ]
+
+
+def _checksum(values: object) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
 def prometheus_values(node_selector: dict[str, str], storage_class: str) -> dict[str, object]:
-    """Helm values of Prometheus: the server only, with the feature store's scrape jobs."""
+    """Helm values of Prometheus: the server and kube-state-metrics, with least privilege.
+
+    The feature store's scrape jobs, no host access, no lifecycle API, and no credential
+    beyond listing pods (the server) and the platform's kinds (kube-state-metrics).
+    """
+    global_config = {"scrape_interval": "15s", "evaluation_interval": "15s"}
+    server_files = {"prometheus.yml": {"scrape_configs": server_scrape_configs()}}
+    # The chart takes extra scrape jobs as YAML text.
+    extra_scrape_configs = yaml.safe_dump(scrape_configs(), sort_keys=False)
     return {
         "alertmanager": {"enabled": False},
         "prometheus-pushgateway": {"enabled": False},
-        "kube-state-metrics": {"enabled": True},
-        "prometheus-node-exporter": {"enabled": True},
+        "kube-state-metrics": {"enabled": True, "collectors": list(KUBE_STATE_METRICS_COLLECTORS)},
+        # Host network, host PID and the node's root filesystem, read by no HPA and no rule;
+        # its host network would also reach the instance metadata past the hop limit.
+        "prometheus-node-exporter": {"enabled": False},
+        # The chart's ClusterRole grants `nodes/proxy` (templates/clusterrole.yaml:9-23), the
+        # kubelet API of every node; the program binds its own role instead
+        # (components/monitoring/access.py).
+        "rbac": {"create": False},
+        "serviceAccounts": {"server": {"create": True, "name": PROMETHEUS_SERVICE_ACCOUNT}},
+        # The lifecycle API's reload and quit endpoints take no credential, so whoever reaches
+        # the port could stop Prometheus. Its reloader only POSTs there, or signals the server
+        # through a shared process namespace the chart cannot set; a change of what the
+        # program renders into the config rolls the pod instead (the annotation below), a
+        # restart the HPAs ride out at their scale.
+        "configmapReload": {"prometheus": {"enabled": False}},
         "server": {
-            "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
+            "extraFlags": [],
+            "podAnnotations": {
+                CONFIG_CHECKSUM_ANNOTATION: _checksum(
+                    [global_config, server_files, extra_scrape_configs]
+                )
+            },
+            "global": global_config,
             "retention": "15d",
             "nodeSelector": node_selector,
             "persistentVolume": {"enabled": True, "size": "100Gi", "storageClass": storage_class},
@@ -229,9 +321,17 @@ def prometheus_values(node_selector: dict[str, str], storage_class: str) -> dict
                 "requests": {"cpu": "500m", "memory": "2Gi"},
                 "limits": {"memory": "4Gi"},
             },
+            # The chart's defaults run as nobody; these complete the restricted standard
+            # the namespace enforces.
+            "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+            "containerSecurityContext": {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+                "readOnlyRootFilesystem": True,
+            },
         },
-        # The chart takes extra scrape jobs as YAML text.
-        "extraScrapeConfigs": yaml.safe_dump(scrape_configs(), sort_keys=False),
+        "serverFiles": server_files,
+        "extraScrapeConfigs": extra_scrape_configs,
     }
 
 

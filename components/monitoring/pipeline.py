@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.monitoring.access import monitoring_namespace_manifests, prometheus_rbac
 from components.monitoring.metrics import (
     ADAPTER_CHART,
     ADAPTER_CHART_VERSION,
@@ -16,7 +19,7 @@ from components.monitoring.metrics import (
     prometheus_values,
 )
 from components.nodes.node_group_plan import SYSTEM_NODES
-from components.shared.manifests import apply_manifest
+from components.shared.manifests import apply_manifest, object_key
 from components.shared.options import component_dependencies
 
 PROMETHEUS_TIMEOUT_SECONDS = 900
@@ -25,7 +28,9 @@ PROMETHEUS_TIMEOUT_SECONDS = 900
 class MetricsPipeline(pulumi.ComponentResource):
     """Prometheus scraping RDRS and Arrow Flight, and the custom metrics API serving the HPAs.
 
-    Both run on the system nodes, in the `monitoring` namespace, from pinned charts.
+    Both run on the system nodes, in the `monitoring` namespace, from pinned charts. The
+    namespace enforces the restricted Pod Security Standard and denies all traffic but what
+    the pipeline needs; `control_plane_cidrs` are the subnets of the API server's interfaces.
     """
 
     def __init__(
@@ -33,16 +38,29 @@ class MetricsPipeline(pulumi.ComponentResource):
         name: str,
         *,
         storage_class: str,
+        control_plane_cidrs: Sequence[str],
         kubernetes_provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:monitoring:MetricsPipeline", name, None, opts)
         waits_for = component_dependencies(opts)
+        namespace_object, *guard_rails = monitoring_namespace_manifests(control_plane_cidrs)
         namespace = apply_manifest(
             f"{name}-monitoring",
-            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": MONITORING_NAMESPACE}},
+            namespace_object,
             pulumi.ResourceOptions(parent=self, provider=kubernetes_provider, depends_on=waits_for),
         )
+        # Prometheus starts with its role bound and its namespace already isolated.
+        access = [
+            apply_manifest(
+                f"{name}-{object_key(manifest)}",
+                manifest,
+                pulumi.ResourceOptions(
+                    parent=self, provider=kubernetes_provider, depends_on=[*waits_for, namespace]
+                ),
+            )
+            for manifest in [*guard_rails, *prometheus_rbac()]
+        ]
         repository = k8s.helm.v3.RepositoryOptsArgs(repo=PROMETHEUS_REPO)
         prometheus = k8s.helm.v3.Release(
             f"{name}-prometheus",
@@ -58,7 +76,7 @@ class MetricsPipeline(pulumi.ComponentResource):
             atomic=True,
             cleanup_on_fail=True,
             opts=pulumi.ResourceOptions(
-                parent=self, provider=kubernetes_provider, depends_on=[*waits_for, namespace]
+                parent=self, provider=kubernetes_provider, depends_on=[*waits_for, *access]
             ),
         )
         adapter = k8s.helm.v3.Release(

@@ -70,6 +70,8 @@ class Vpc(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.cidr = cidr
         subnet_plan = plan_subnets(cidr, zones, region)
+        self.subnet_cidrs = subnet_plan
+        """Every subnet's CIDR: zone -> tier -> CIDR."""
         _require_zones_available(zones, available_zones)
 
         vpc = aws.ec2.Vpc(

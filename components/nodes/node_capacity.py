@@ -59,6 +59,6 @@ def allocatable(instance: InstanceType) -> Allocatable:
 # aws-node (VPC CNI, aws-k8s-cni.yaml: cpu 25m, and 25m for its aws-eks-nodeagent container
 # since 1.14, which enforces the NetworkPolicies), kube-proxy (EKS add-on: cpu 100m),
 # ebs-csi-node (aws-ebs-csi-driver chart: 10m/40Mi for each of its three containers),
-# eks-pod-identity-agent and Prometheus' node-exporter (their charts set no requests).
+# and eks-pod-identity-agent (its chart sets no requests).
 DAEMONSET_CPU_MILLICORES = 25 + 25 + 100 + 3 * 10
 DAEMONSET_MEMORY_MIB = 3 * 40

@@ -27,6 +27,8 @@ _RESOURCE_CLASSES: dict[tuple[str, str], tuple[str, str]] = {
     ("batch/v1", "CronJob"): ("batch.v1", "CronJob"),
     ("rbac.authorization.k8s.io/v1", "Role"): ("rbac.v1", "Role"),
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): ("rbac.v1", "RoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): ("rbac.v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): ("rbac.v1", "ClusterRoleBinding"),
     ("policy/v1", "PodDisruptionBudget"): ("policy.v1", "PodDisruptionBudget"),
     ("autoscaling/v2", "HorizontalPodAutoscaler"): ("autoscaling.v2", "HorizontalPodAutoscaler"),
     ("networking.k8s.io/v1", "NetworkPolicy"): ("networking.v1", "NetworkPolicy"),

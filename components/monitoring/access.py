@@ -1,0 +1,178 @@
+"""What the metrics pipeline may do and who may reach it: its RBAC, namespace and policies.
+
+Pure builders of plain manifests; tests validate them against the Kubernetes schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from components.featurestore.namespace import (
+    KAFKA_NAMESPACE,
+    in_namespaces,
+    isolation_policies,
+    network_policy,
+    pod_security_labels,
+    tcp_ports,
+)
+from components.monitoring.metrics import (
+    ARROW_FLIGHT_METRICS_PORT,
+    KAFKA_METRICS_PORT,
+    KUBE_STATE_METRICS_PORT,
+    MONITORING_NAMESPACE,
+    PROMETHEUS_PORT,
+    PROMETHEUS_SERVICE_ACCOUNT,
+    RDRS_METRICS_PORT,
+)
+from components.nodes.node_group_plan import PROJECT_LABEL
+
+PROMETHEUS_ROLE = "featurestore-prometheus"
+ADAPTER_PORT = 6443
+"""prometheus-adapter's `listenPort` (values.yaml:17 at 5.1.0), its container's secure port."""
+KUBERNETES_API_PORT = 443
+# The `kubernetes` Service takes the first address of the service range, which EKS picks from
+# these two when the cluster names none (EKS API KubernetesNetworkConfigRequest.serviceIpv4Cidr);
+# the stack names none. The VPC CNI's network policy agent sees a pod's packets at the pod's
+# veth, before kube-proxy translates the ClusterIP (amazon-network-policy-controller-k8s
+# pkg/resolvers/endpoints.go, getMatchingServiceClusterIPs), so the ClusterIP is what egress
+# rules must admit.
+KUBERNETES_SERVICE_ADDRESSES = ("10.100.0.1/32", "172.20.0.1/32")
+
+_PROMETHEUS_PODS = {
+    "matchLabels": {"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/component": "server"}
+}
+_ADAPTER_PODS = {"matchLabels": {"app.kubernetes.io/name": "prometheus-adapter"}}
+_KUBE_STATE_METRICS_PODS = {"matchLabels": {"app.kubernetes.io/name": "kube-state-metrics"}}
+
+
+def prometheus_rbac() -> list[dict[str, Any]]:
+    """Prometheus' own ClusterRole and its binding: list and watch pods, nothing else.
+
+    Every scrape job discovers pods (`kubernetes_sd_configs` role `pod`); the chart's role
+    would add nodes, `nodes/proxy`, services, endpoints, ingresses and configmaps.
+    """
+    metadata = {"name": PROMETHEUS_ROLE}
+    return [
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": metadata,
+            "rules": [
+                {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}
+            ],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": metadata,
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": PROMETHEUS_ROLE,
+            },
+            "subjects": [
+                {
+                    "kind": "ServiceAccount",
+                    "name": PROMETHEUS_SERVICE_ACCOUNT,
+                    "namespace": MONITORING_NAMESPACE,
+                }
+            ],
+        },
+    ]
+
+
+def _ip_blocks(cidrs: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"ipBlock": {"cidr": cidr}} for cidr in cidrs]
+
+
+def monitoring_namespace_manifests(control_plane_cidrs: Sequence[str]) -> list[dict[str, Any]]:
+    """The monitoring namespace, enforcing `restricted`, and its network policies.
+
+    `control_plane_cidrs` are the subnets of the API server's network interfaces, where the
+    `kubernetes` ClusterIP's connections are translated to.
+    """
+    namespace = MONITORING_NAMESPACE
+    api_server = _ip_blocks([*KUBERNETES_SERVICE_ADDRESSES, *control_plane_cidrs])
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": namespace, "labels": pod_security_labels("restricted")},
+        },
+        *isolation_policies(namespace),
+        # Pod discovery, kube-state-metrics' watches and the adapter's delegated auth.
+        network_policy(
+            namespace,
+            "allow-api-server",
+            {
+                "podSelector": {},
+                "policyTypes": ["Egress"],
+                "egress": [{"to": api_server, "ports": tcp_ports(KUBERNETES_API_PORT)}],
+            },
+        ),
+        network_policy(
+            namespace,
+            "allow-prometheus",
+            {
+                "podSelector": _PROMETHEUS_PODS,
+                "policyTypes": ["Ingress", "Egress"],
+                # Only the adapter queries it: nothing else reaches its API.
+                "ingress": [
+                    {"from": [{"podSelector": _ADAPTER_PODS}], "ports": tcp_ports(PROMETHEUS_PORT)}
+                ],
+                "egress": [
+                    {
+                        "to": [
+                            {
+                                "namespaceSelector": {
+                                    "matchExpressions": [
+                                        {"key": PROJECT_LABEL, "operator": "Exists"}
+                                    ]
+                                }
+                            }
+                        ],
+                        "ports": tcp_ports(RDRS_METRICS_PORT, ARROW_FLIGHT_METRICS_PORT),
+                    },
+                    {
+                        "to": [in_namespaces(KAFKA_NAMESPACE)],
+                        "ports": tcp_ports(KAFKA_METRICS_PORT),
+                    },
+                    {
+                        "to": [{"podSelector": _KUBE_STATE_METRICS_PODS}],
+                        "ports": tcp_ports(KUBE_STATE_METRICS_PORT),
+                    },
+                ],
+            },
+        ),
+        network_policy(
+            namespace,
+            "allow-adapter",
+            {
+                "podSelector": _ADAPTER_PODS,
+                "policyTypes": ["Ingress", "Egress"],
+                # The API server serves custom.metrics.k8s.io from the adapter, from interfaces
+                # whose addresses EKS rotates; address ranges are reserved for peer clusters
+                # (policy network-policy-peer-ports), so the port alone is admitted. The
+                # adapter authenticates and authorizes every call through the API server.
+                "ingress": [{"ports": tcp_ports(ADAPTER_PORT)}],
+                "egress": [
+                    {"to": [{"podSelector": _PROMETHEUS_PODS}], "ports": tcp_ports(PROMETHEUS_PORT)}
+                ],
+            },
+        ),
+        network_policy(
+            namespace,
+            "allow-kube-state-metrics",
+            {
+                "podSelector": _KUBE_STATE_METRICS_PODS,
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [{"podSelector": _PROMETHEUS_PODS}],
+                        "ports": tcp_ports(KUBE_STATE_METRICS_PORT),
+                    }
+                ],
+            },
+        ),
+    ]
