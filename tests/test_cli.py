@@ -7,6 +7,7 @@ import importlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,44 @@ def test_a_command_loads_no_other_commands_module(command: str) -> None:
     others = {module for name, module in cli.COMMANDS.items() if name != command}
     assert cli.COMMANDS[command] in loaded
     assert not loaded & others
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["diff", "{missing}", "{missing}"],
+        ["policy", "--plan", "{missing}"],
+        ["preflight", "--plan", "{missing}"],
+    ],
+    ids=["diff", "policy", "preflight"],
+)
+def test_a_missing_plan_reads_the_same_in_every_command(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere"
+    assert cli.main([part.format(missing=missing) for part in command]) == 2
+    first_line = capsys.readouterr().err.splitlines()[0]
+    assert first_line == (
+        f"fsctl: {missing / 'resources.json'}: no such plan; write one with "
+        f"`fsctl plan --stack STACK --out {missing}`"
+    )
+
+
+@pytest.mark.parametrize("command", ["policy", "preflight"])
+def test_policy_and_preflight_render_markdown(
+    command: str, written_plans: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dev has advisory violations and warnings: folded under a summary, cells escaped."""
+    arguments = [command, "--plan", str(written_plans["dev"]), "--format", "markdown"]
+    if command == "policy":
+        arguments += ["--config", str(PROJECT_ROOT / "policies/config/dev.json")]
+    assert cli.main(arguments) == 0
+    out = capsys.readouterr().out
+    title = {"policy": "### Policy pack: `dev`", "preflight": "### Preflight: `dev`"}[command]
+    assert out.startswith(title + "\n\n")
+    assert "<details><summary>" in out
+    rows = [line for line in out.splitlines() if line.startswith("| <code>")]
+    rows += [line for line in out.splitlines() if line.startswith("| advisory |")]
+    assert rows
+    header_cells = next(line for line in out.splitlines() if line.startswith("| ")).count(" | ")
+    assert all(row.count(" | ") == header_cells for row in rows)

@@ -120,9 +120,9 @@ def test_missing_plan_dirs_are_one_line_each_and_exit_2(
     code, out, err = _fsctl(capsys, str(tmp_path / "nowhere"), str(empty))
     assert (code, out) == (2, "")
     assert err.splitlines() == [
-        f"fsctl: {tmp_path / 'nowhere'}: no such plan directory; write one with `fsctl plan --out`",
-        f"fsctl: {empty / 'resources.json'}: missing; is {empty} a directory written by "
-        "`fsctl plan`?",
+        f"fsctl: {where / 'resources.json'}: no such plan; write one with "
+        f"`fsctl plan --stack STACK --out {where}`"
+        for where in (tmp_path / "nowhere", empty)
     ]
     (empty / "resources.json").write_text("{}")
     code, _, err = _fsctl(capsys, str(base), str(empty))
@@ -266,5 +266,5 @@ def test_load_plan_reads_what_write_plan_wrote(tmp_path: Path) -> None:
     write_plan(plan, tmp_path / "plan")
     loaded = load_plan(tmp_path / "plan")
     assert loaded.to_json() == plan.to_json()
-    with pytest.raises(UserError, match="no such plan directory"):
+    with pytest.raises(UserError, match="no such plan"):
         load_plan(tmp_path / "missing")

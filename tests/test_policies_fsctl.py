@@ -337,7 +337,8 @@ def run_failing(capsys: pytest.CaptureFixture[str], *arguments: str) -> list[str
 
 def test_missing_plan_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_failing(capsys, "--plan", str(tmp_path / "nowhere")) == [
-        f"fsctl: {tmp_path / 'nowhere'}: no such plan; run `fsctl plan` first"
+        f"fsctl: {tmp_path / 'nowhere' / 'resources.json'}: no such plan; write one with "
+        f"`fsctl plan --stack STACK --out {tmp_path / 'nowhere'}`"
     ]
 
 
@@ -345,8 +346,11 @@ def test_missing_plan_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFi
     ("content", "problem"),
     [
         ("{", "not JSON (Expecting property name enclosed in double quotes at line 1)"),
-        ('{"stack": "dev"}', "not a plan (no 'resources' list)"),
-        ('{"resources": [{"urn": "u", "type": "t"}]}', "resources[0] has no string 'name'"),
+        ('{"stack": "dev", "project": "p"}', "not a plan written by `fsctl plan`: no 'resources' list"),
+        (
+            '{"stack": "dev", "project": "p", "resources": [{"urn": "u", "type": "t"}]}',
+            "not a plan written by `fsctl plan`: resources[0] has no string 'name'",
+        ),
     ],
 )
 def test_malformed_plan_is_an_input_error(
@@ -354,7 +358,8 @@ def test_malformed_plan_is_an_input_error(
 ) -> None:
     (tmp_path / "resources.json").write_text(content)
     assert run_failing(capsys, "--plan", str(tmp_path)) == [
-        f"fsctl: {tmp_path / 'resources.json'}: {problem}"
+        f"fsctl: {tmp_path / 'resources.json'}: {problem}; write it again with "
+        "`fsctl plan --stack STACK --out DIR`"
     ]
 
 
@@ -390,7 +395,7 @@ def test_malformed_plan_is_an_input_error(
 def test_bad_policy_config_is_an_input_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str, problem: str
 ) -> None:
-    (tmp_path / "resources.json").write_text('{"stack": "t", "resources": []}')
+    (tmp_path / "resources.json").write_text('{"stack": "t", "project": "p", "resources": []}')
     config_file = tmp_path / "policy.json"
     config_file.write_text(config)
     assert run_failing(capsys, "--plan", str(tmp_path), "--config", str(config_file)) == [

@@ -254,9 +254,9 @@ def test_table_groups_by_check_with_a_summary(
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (None, "does not exist; write a plan with `fsctl plan"),
-        ("{not json", "is not readable JSON"),
-        ('{"stack": "x"}', "not a plan's resources.json"),
+        (None, "no such plan; write one with `fsctl plan"),
+        ("{not json", "not JSON (Expecting property name"),
+        ('{"stack": "x"}', "not a plan written by `fsctl plan`: no string 'project'"),
     ],
 )
 def test_bad_plan_exits_2_without_traceback(
@@ -283,5 +283,5 @@ def test_bad_plan_exits_2_as_a_process(tmp_path: Path) -> None:
         env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 2
-    assert "does not exist; write a plan with `fsctl plan" in result.stderr
+    assert "no such plan; write one with `fsctl plan" in result.stderr
     assert "Traceback" not in result.stderr

@@ -154,6 +154,22 @@ def test_workflows_use_diff_policy_and_drift() -> None:
     assert {"diff", "policy", "drift", "plan"} <= commands
 
 
+def test_the_pull_request_comment_is_rendered_by_fsctl_as_markdown() -> None:
+    """Diff, preflight and policy print the comment's Markdown themselves: no code fences."""
+    text = (WORKFLOWS / "pull-request.yml").read_text()
+    assert "```" not in text
+    for command in ("diff", "preflight", "policy"):
+        invocations = [
+            arguments
+            for script in _runs(WORKFLOWS / "pull-request.yml")
+            for line in script.splitlines()
+            if f"bin/fsctl {command} " in line
+            for arguments in [line.split()]
+        ]
+        assert invocations, command
+        assert all("markdown" in arguments for arguments in invocations), command
+
+
 def test_every_preflight_in_the_workflows_is_strict() -> None:
     """A check family that cannot run (no chart data) must fail CI, not pass with a warning."""
     preflights = [arguments for arguments in _commands("fsctl") if arguments[0] == "preflight"]

@@ -2,41 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fsctl.errors import UserError
+from fsctl.plan.load import read_plan_document
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import Plan
 
-RESOURCES_FILE = "resources.json"
-
 
 def load_plan(directory: Path) -> Plan:
-    """Read a plan directory written by `fsctl plan`; a `UserError` names what is wrong."""
-    path = directory / RESOURCES_FILE
-    if not directory.is_dir():
-        raise UserError(f"{directory}: no such plan directory; write one with `fsctl plan --out`")
-    try:
-        document = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise UserError(
-            f"{path}: missing; is {directory} a directory written by `fsctl plan`?"
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"{path}: cannot read: {error}") from None
-    except json.JSONDecodeError as error:
-        raise UserError(f"{path}: not JSON ({error})") from None
-    try:
-        return Plan(
-            stack=str(document["stack"]),
-            project=str(document["project"]),
-            resources=[_planned_resource(resource) for resource in document["resources"]],
-        )
-    except (KeyError, TypeError, AttributeError) as error:
-        raise UserError(f"{path}: not a plan written by `fsctl plan` ({error!r})") from None
+    """Read a plan directory written by `fsctl plan`; a `PlanError` names what is wrong."""
+    document = read_plan_document(directory)
+    return Plan(
+        stack=document["stack"],
+        project=document["project"],
+        resources=[_planned_resource(resource) for resource in document["resources"]],
+    )
 
 
 def _planned_resource(document: Mapping[str, Any]) -> PlannedResource:

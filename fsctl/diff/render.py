@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -10,6 +9,7 @@ from typing import Any
 
 from fsctl.diff.compare import PlanDiff, ResourceDiff
 from fsctl.plan.offline import SHARED_GROUP
+from fsctl.render import code_cell
 
 COLLAPSE_AFTER = 10
 """Lists longer than this are folded into a `<details>` block in Markdown."""
@@ -107,12 +107,12 @@ def _section(title: str, resources: Sequence[ResourceDiff], *, detailed: bool) -
                 "  | --- | --- | --- |",
             ]
             body += [
-                f"  | {_code(change.path)} | {_value(change.old)} | {_value(change.new)} |"
+                f"  | {code_cell(change.path)} | {_value(change.old)} | {_value(change.new)} |"
                 for change in resource.changes
             ]
             body.append("")
         else:
-            paths = ", ".join(_code(change.path) for change in resource.changes)
+            paths = ", ".join(code_cell(change.path) for change in resource.changes)
             body += [f"{label}: {paths}", *_impact(resource)]
     heading = f"**{title} ({len(resources)})**"
     if len(resources) <= COLLAPSE_AFTER:
@@ -143,12 +143,7 @@ def _value(value: Any) -> str:
     text = json.dumps(value, sort_keys=True)
     if len(text) > MAX_VALUE_CHARS:
         text = text[: MAX_VALUE_CHARS - 1] + "…"
-    return _code(text)
-
-
-def _code(text: str) -> str:
-    # HTML code spans survive any backtick in the value; `|` would end the table cell.
-    return "<code>" + html.escape(text, quote=False).replace("|", "&#124;") + "</code>"
+    return code_cell(text)
 
 
 def _escape(text: str) -> str:

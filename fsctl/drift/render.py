@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fsctl.drift.report import DriftReport
+from fsctl.render import code_cell, collapsed, markdown_table
 
 COLLAPSE_AFTER = 15
 """Markdown sections longer than this are folded into `<details>`."""
@@ -123,27 +123,10 @@ def render_markdown(report: DriftReport) -> str:
         if not rows:
             continue
         title = _MARKDOWN_TITLES[kind]
-        table = [
-            "| " + " | ".join(header) + " |",
-            "| " + " | ".join("---" for _ in header) + " |",
-            *("| " + " | ".join(_cell(cell) for cell in row) + " |" for row in rows),
-        ]
+        table = markdown_table(header, ([code_cell(cell) for cell in row] for row in rows))
         lines += ["", f"### {title} ({len(rows)})", ""]
-        if len(rows) > COLLAPSE_AFTER:
-            lines += [
-                f"<details><summary>{len(rows)} entries</summary>",
-                "",
-                *table,
-                "",
-                "</details>",
-            ]
-        else:
-            lines += table
+        lines += collapsed(f"{len(rows)} entries", table) if len(rows) > COLLAPSE_AFTER else table
     footer = _footer(report)
     if footer:
         lines += ["", *(f"_{line}_" for line in footer)]
     return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return "<code>" + html.escape(text, quote=False).replace("|", "&#124;") + "</code>"

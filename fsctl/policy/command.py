@@ -12,6 +12,7 @@ from fsctl.errors import EXIT_FINDINGS, EXIT_OK, UserError
 from fsctl.policy.config import resolve_config
 from fsctl.policy.inputs import PolicyInputError, read_plan, read_policy_config
 from fsctl.policy.runner import Violation, run_policies
+from fsctl.render import FORMATS, code_cell, collapsed, markdown_table, short_urn, text_cell
 from policies import ALL_POLICIES, DEFAULT_ENFORCEMENT
 
 
@@ -32,7 +33,7 @@ def register(commands: Any) -> None:
         help="policy config file, as for `pulumi --policy-pack-config` "
         "(policies/config/<env>.json); default: every policy at the pack's level",
     )
-    policy.add_argument("--format", choices=("table", "json"), default="table")
+    policy.add_argument("--format", choices=FORMATS, default="table")
     policy.set_defaults(handler=run)
 
 
@@ -53,6 +54,8 @@ def run(arguments: argparse.Namespace) -> int:
 
     if arguments.format == "json":
         print(json.dumps({"violations": [item.to_json() for item in violations]}, indent=2))
+    elif arguments.format == "markdown":
+        print(markdown(violations, len(plan.resources), plan.stack))
     else:
         print(_table(violations, len(plan.resources), plan.stack))
     return EXIT_FINDINGS if any(item.blocks for item in violations) else EXIT_OK
@@ -61,9 +64,9 @@ def run(arguments: argparse.Namespace) -> int:
 def _table(violations: Sequence[Violation], resource_count: int, stack: str) -> str:
     checked = f"{len(ALL_POLICIES)} policies on {resource_count} resources of stack {stack}"
     if not violations:
-        return f"No violations: {checked}."
+        return _summary(violations, checked)
     rows = [
-        (item.enforcement_level.value, item.policy, _resource(item.urn), item.message)
+        (item.enforcement_level.value, item.policy, short_urn(item.urn), item.message)
         for item in violations
     ]
     header = ("LEVEL", "POLICY", "RESOURCE", "MESSAGE")
@@ -74,18 +77,34 @@ def _table(violations: Sequence[Violation], resource_count: int, stack: str) -> 
         + row[3]
         for row in [header, *rows]
     ]
-    mandatory = sum(item.blocks for item in violations)
-    lines += [
-        "",
-        f"{len(violations)} violation(s), {mandatory} mandatory, "
-        f"{len(violations) - mandatory} advisory: {checked}.",
-    ]
+    lines += ["", _summary(violations, checked)]
     return "\n".join(lines)
 
 
-def _resource(urn: str | None) -> str:
-    """A URN as `type::name`, the part a reader needs."""
-    if not urn:
-        return "(stack)"
-    qualified_type, _, name = urn.rpartition("::")
-    return f"{qualified_type.rsplit('$', 1)[-1]}::{name}"
+def _summary(violations: Sequence[Violation], checked: str) -> str:
+    if not violations:
+        return f"No violations: {checked}."
+    mandatory = sum(item.blocks for item in violations)
+    return (
+        f"{len(violations)} violation(s), {mandatory} mandatory, "
+        f"{len(violations) - mandatory} advisory: {checked}."
+    )
+
+
+def markdown(violations: Sequence[Violation], resource_count: int, stack: str) -> str:
+    """The violations for a pull-request comment: mandatory first, advisory folded."""
+    checked = f"{len(ALL_POLICIES)} policies on {resource_count} resources of stack {stack}"
+    lines = [f"### Policy pack: `{stack}`", "", _summary(violations, checked)]
+    header = ("level", "policy", "resource", "message")
+    for blocking, title in ((True, "Mandatory"), (False, "Advisory")):
+        rows = [
+            (item.enforcement_level.value, code_cell(item.policy), code_cell(short_urn(item.urn)),
+             text_cell(item.message))
+            for item in violations
+            if item.blocks is blocking
+        ]  # fmt: skip
+        if not rows:
+            continue
+        table = markdown_table(header, rows)
+        lines += ["", *(table if blocking else collapsed(f"{title}: {len(rows)}", table))]
+    return "\n".join(lines) + "\n"

@@ -15,11 +15,12 @@ registration: an edge to one of its children (`core-eks-eksCluster`) stands for 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from fsctl.plan.load import PlanError, read_plan_document
 
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
@@ -27,10 +28,6 @@ WARNING: Severity = "warning"
 
 CLUSTER_COMPONENT_TYPE = "featurestore:index:FeatureStoreCluster"
 STACK_TYPE = "pulumi:pulumi:Stack"
-
-
-class PlanFormatError(Exception):
-    """The plan directory or its `resources.json` is missing or not in the plan's format."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +125,7 @@ class PlanGraph:
 
     @classmethod
     def from_json(cls, document: Any) -> PlanGraph:
-        """A graph from the parsed `resources.json`; `PlanFormatError` if it is not one."""
+        """A graph from the parsed `resources.json`; `PlanError` if it is not one."""
         try:
             return cls(
                 stack=str(document["stack"]),
@@ -136,25 +133,15 @@ class PlanGraph:
                 resources=[Resource.from_json(entry) for entry in document["resources"]],
             )
         except (KeyError, TypeError, AttributeError) as error:
-            raise PlanFormatError(
+            raise PlanError(
                 f"not a plan's resources.json (missing or malformed {error}); write one with "
                 "`fsctl plan --stack STACK --out DIR`"
             ) from None
 
     @classmethod
     def load(cls, plan_dir: Path) -> PlanGraph:
-        """Read `plan_dir/resources.json`; `PlanFormatError` with the fix if it cannot."""
-        path = plan_dir / "resources.json"
-        if not path.is_file():
-            raise PlanFormatError(
-                f"{path} does not exist; write a plan with `fsctl plan --stack STACK --out "
-                f"{plan_dir}`"
-            )
-        try:
-            document = json.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise PlanFormatError(f"{path} is not readable JSON ({error}); plan again") from None
-        return cls.from_json(document)
+        """Read `plan_dir/resources.json`; `PlanError` with the fix if it cannot."""
+        return cls.from_json(read_plan_document(plan_dir))
 
     def get(self, urn: str) -> Resource | None:
         """The resource with this URN, if the plan has it."""
