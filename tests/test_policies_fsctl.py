@@ -346,7 +346,10 @@ def test_missing_plan_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFi
     ("content", "problem"),
     [
         ("{", "not JSON (Expecting property name enclosed in double quotes at line 1)"),
-        ('{"stack": "dev", "project": "p"}', "not a plan written by `fsctl plan`: no 'resources' list"),
+        (
+            '{"stack": "dev", "project": "p"}',
+            "not a plan written by `fsctl plan`: no 'resources' list",
+        ),
         (
             '{"stack": "dev", "project": "p", "resources": [{"urn": "u", "type": "t"}]}',
             "not a plan written by `fsctl plan`: resources[0] has no string 'name'",
