@@ -16,12 +16,14 @@ import pulumi_aws as aws
 from components.federation.endpoints import federation_source_ranges
 from components.federation.shared import Federation, Member, peer_pairs
 from components.network.vpc import available_zones
+from components.shared.boundary import permissions_boundary_transform
 from components.shared.kms import autoscaling_service_role_arn
 from components.shared.tags import cluster_default_tags
 from infra.account_checks import (
     deployer_admin_problems,
     deployer_principal_arn,
     instance_catalogue_mismatches,
+    permissions_boundary_arn,
     transit_gateway_problems,
 )
 from infra.cluster import FeatureStoreCluster, deployer_route
@@ -62,6 +64,11 @@ def main() -> None:
     if problems := deployer_admin_problems(config, identity.arn):
         raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
     partition = aws.get_partition().partition
+    boundary_arn, problems = permissions_boundary_arn(config, partition, identity.account_id)
+    if problems:
+        raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
+    # Before the first resource: a transform applies to resources registered after it.
+    pulumi.runtime.register_resource_transform(permissions_boundary_transform(boundary_arn))
     service_role_arn = autoscaling_service_role_arn()
     zones = available_zones()
     if mismatches := instance_catalogue_mismatches(config):
