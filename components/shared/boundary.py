@@ -32,11 +32,14 @@ def permissions_boundary_transform(
     """A stack transform that puts `boundary_arn` on every IAM role the stack registers.
 
     A stack transform runs in the engine for every resource, those a packaged component
-    registers included: pulumi-eks' `Cluster` creates its own service role (`<name>-eksRole`,
-    pulumi-eks nodejs/eks/cluster/cluster.ts, "Create the EKS service role", and
-    nodejs/eks/servicerole.ts at 7bf0c1b1), which no argument of this program reaches. A
-    boundary a role already set is replaced: the stack's boundary is the one the deploy role
-    accepts.
+    registers included (pulumi.com/docs/iac/concepts/resources/options/transformations:
+    "Transforms support modifying child resources of packaged components (such as those in
+    awsx and eks)"): pulumi-eks' `Cluster` creates its own service role when given none
+    (`<name>-eksRole`, pulumi-eks nodejs/eks/cluster/cluster.ts:513-535 and
+    nodejs/eks/servicerole.ts:89-97 at 7bf0c1b1), which no argument of this program reaches.
+    A boundary a role already set is replaced: the stack's boundary is the one the deploy role
+    accepts. Terraform's provider sets a new boundary on an existing role in place
+    (terraform-provider-aws internal/service/iam/role.go, resourceRoleUpdate).
     """
 
     def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
