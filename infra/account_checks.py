@@ -21,6 +21,7 @@ from components.nodes.instance_catalogue import (
     described_figures,
     instance_type,
 )
+from components.shared.boundary import boundary_policy_arn
 from infra.config import DOCUMENTATION_ACCOUNT_IDS, NAMESPACE, ConfigProblem, StackConfig
 
 
@@ -68,6 +69,30 @@ def deployer_admin_problems(config: StackConfig, caller_arn: str) -> list[Config
                     )
                 )
     return problems
+
+
+def permissions_boundary_arn(
+    config: StackConfig, partition: str, account_id: str
+) -> tuple[str, list[ConfigProblem]]:
+    """The boundary every role of the stack carries, and why the configured one cannot be.
+
+    IAM accepts as a role's boundary only a managed policy of the role's own account (or an
+    AWS managed one, which bounds nothing this stack needs bounded).
+    """
+    if config.permissions_boundary_arn is None:
+        return boundary_policy_arn(partition, account_id), []
+    arn = config.permissions_boundary_arn
+    if arn.split(":")[4] == account_id:
+        return arn, []
+    return arn, [
+        ConfigProblem(
+            f"{NAMESPACE}:permissionsBoundaryArn",
+            f"{arn} is in another account than the stack's ({account_id}); a role's "
+            "permissions boundary must be a policy of its own account",
+            "use the bootstrap stack's `permissionsBoundaryArn` output for this account, or "
+            "leave the key unset",
+        )
+    ]
 
 
 # Transit-gateway options the stack relies on unless the hub's owner accepts and associates

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from components.eks.addon_versions import BEFORE_COMPUTE, AddonName, addon_versions
 from components.eks.addons import EksAddons
-from components.eks.control_plane import ControlPlane
+from components.eks.control_plane import ControlPlane, control_plane_log_group
 from components.featurestore.project import ProjectFeatureStore
 from components.featurestore.rondb import DATA_PRIORITY_CLASS, data_priority_class
 from components.kafka.cluster import StrimziKafka
@@ -20,7 +20,7 @@ from components.monitoring.metrics_server import MetricsServer
 from components.monitoring.pipeline import MetricsPipeline
 from components.network.deployer_access import TransitGatewayPath
 from components.network.subnet_plan import SubnetTier
-from components.network.vpc import Vpc
+from components.network.vpc import Vpc, flow_log_group_pattern
 from components.nodes.cluster_autoscaler import ClusterAutoscaler
 from components.nodes.node_group_plan import SYSTEM_POOL
 from components.nodes.node_groups import NodeGroups
@@ -123,6 +123,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             partition=partition,
             autoscaling_service_role_arn=autoscaling_service_role_arn,
             region=region,
+            log_group_names=[control_plane_log_group(eks_name), flow_log_group_pattern(name)],
             protect=protect_stateful,
             opts=on_aws(),
         )

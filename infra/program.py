@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from components.federation.endpoints import federation_source_ranges
 from components.federation.shared import Federation, Member, peer_pairs
 from components.network.vpc import available_zones
+from components.shared.boundary import permissions_boundary_transform
 from components.shared.kms import autoscaling_service_role_arn
 from components.shared.tags import cluster_default_tags
 from infra.account_checks import (
@@ -25,6 +26,7 @@ from infra.account_checks import (
     hub_problems,
     instance_catalogue_mismatches,
     missing_role_problems,
+    permissions_boundary_arn,
     principal_problems,
 )
 from infra.cluster import FeatureStoreCluster, deployer_route
@@ -63,13 +65,20 @@ def main() -> None:
     # more with every resource in flight, so one per cluster made plans grow faster than stacks.
     identity = aws.get_caller_identity()
     partition = aws.get_partition().partition
-    problems = deployer_admin_problems(config, identity.arn) + principal_problems(
-        config, identity.account_id, partition
+    boundary_arn, boundary_problems = permissions_boundary_arn(
+        config, partition, identity.account_id
+    )
+    problems = (
+        deployer_admin_problems(config, identity.arn)
+        + principal_problems(config, identity.account_id, partition)
+        + boundary_problems
     )
     # Only roles of the deploying account can be looked up by name.
     problems = problems or missing_role_problems(config)
     if problems := problems + addon_version_problems(config):
         raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
+    # Before the first resource: a transform applies to resources registered after it.
+    pulumi.runtime.register_resource_transform(permissions_boundary_transform(boundary_arn))
     service_role_arn = autoscaling_service_role_arn()
     zones = available_zones()
     if mismatches := instance_catalogue_mismatches(config):

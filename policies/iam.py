@@ -292,6 +292,46 @@ def kms_key_policy_no_public_principal() -> ResourceValidationPolicy:
     )
 
 
+_LOGS_CONTEXT = "kms:EncryptionContext:aws:logs:arn"
+
+
+def kms_key_policy_logs_scoped() -> ResourceValidationPolicy:
+    """CloudWatch Logs may use a key for named log groups only, never for every one.
+
+    Any principal that can create a log group in the account could otherwise encrypt it
+    with the key and so write to, and through Logs read, what the key protects.
+    """
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        document = policy_document(args.props.get("policy"))
+        if document is None:
+            return
+        for statement in filter(_allows, statements(document)):
+            if not any(
+                service.startswith("logs.") for service in _principals(statement, "Service")
+            ):
+                continue
+            scopes = [
+                value
+                for _, key, values in _conditions(statement)
+                if key == _LOGS_CONTEXT
+                for value in values
+            ]
+            if not scopes or any(value.endswith(":log-group:*") for value in scopes):
+                yield (
+                    f"the key policy of {args.name} lets CloudWatch Logs use the key for every "
+                    f"log group; condition {_LOGS_CONTEXT} on the ARNs of the stack's own log "
+                    "groups"
+                )
+
+    return resource_policy(
+        "kms-key-policy-logs-scoped",
+        "KMS key policies let CloudWatch Logs use the key only for the stack's log groups.",
+        [KMS_KEY, KMS_KEY_POLICY],
+        check,
+    )
+
+
 _STATEFUL_TYPES = string_list(
     "statefulTypes", STATEFUL_TYPES, "Resource types that hold data that code cannot recreate."
 )
@@ -327,11 +367,52 @@ def protect_stateful_resources() -> ResourceValidationPolicy:
     )
 
 
+_BOUNDARY_POLICIES = string_list(
+    "boundaryPolicies",
+    # The bootstrap program's boundary (components/shared/boundary.py).
+    ("policy/feature-store-eks/feature-store-eks-boundary",),
+    "The permissions boundaries a role may carry: the resource part of the managed policy's "
+    "ARN (`policy/<path><name>`), in any account.",
+)
+_POLICY_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(?P<resource>policy/.+)$")
+
+
+def iam_role_permissions_boundary() -> ResourceValidationPolicy:
+    """Every role carries the deploy's permissions boundary.
+
+    Without it a role the deploy creates may hold more than the deploy itself (an inline
+    policy of `iam:*`): the deploy role would be account admin in effect. The bootstrap's
+    deploy role cannot create such a role; this rule says so at preview.
+    """
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        allowed = _BOUNDARY_POLICIES.strings(args)
+        boundary = text(args.props.get("permissionsBoundary"))
+        match = _POLICY_ARN.match(boundary)
+        if match and match.group("resource") in allowed:
+            return
+        carries = f"carries {boundary}" if boundary else "has no permissions boundary"
+        yield (
+            f"role {args.name} {carries}; every role must carry {' or '.join(allowed)} "
+            "(featurestore:permissionsBoundaryArn, which the stack sets on every role)"
+        )
+
+    return resource_policy(
+        "iam-role-permissions-boundary",
+        "Every IAM role carries the deploy's permissions boundary.",
+        [ROLE],
+        check,
+        [_BOUNDARY_POLICIES],
+    )
+
+
 POLICIES: list[Policy] = [
     iam_no_wildcard_permissions(),
     iam_no_admin_policies(),
     iam_trust_policy_scoped(),
+    iam_role_permissions_boundary(),
     kms_key_rotation(),
     kms_key_policy_no_public_principal(),
+    kms_key_policy_logs_scoped(),
     protect_stateful_resources(),
 ]

@@ -49,7 +49,7 @@ def test_nodes_trust_only_ec2() -> None:
 
 def test_key_policy_lets_autoscaling_grant_only_for_aws_resources() -> None:
     autoscaling = f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/X"
-    policy = kms_key_policy(ACCOUNT_ID, "aws", "eu-central-1", [autoscaling])
+    policy = kms_key_policy(ACCOUNT_ID, "aws", "eu-central-1", [autoscaling], ["g"])
     by_sid = {s["Sid"]: s for s in statements(policy)}
     assert by_sid["AccountAdministersKeyThroughIam"]["Principal"] == {
         "AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"
@@ -85,15 +85,18 @@ def test_autoscaler_writes_only_to_node_groups_of_its_cluster() -> None:
     )
 
 
-def test_logs_may_use_the_key_only_for_this_accounts_log_groups_in_the_region() -> None:
-    policy = kms_key_policy(ACCOUNT_ID, "aws", "eu-central-1", ["arn:aws:iam::1:role/x"])
+def test_logs_may_use_the_key_only_for_the_named_log_groups() -> None:
+    policy = kms_key_policy(
+        ACCOUNT_ID, "aws", "eu-central-1", ["arn:aws:iam::1:role/x"], ["/aws/eks/c/cluster", "v-*"]
+    )
     logs = {s["Sid"]: s for s in statements(policy)}["LogsEncryptOwnLogGroups"]
     assert logs["Principal"] == {"Service": "logs.eu-central-1.amazonaws.com"}
     assert logs["Condition"] == {
         "ArnLike": {
-            "kms:EncryptionContext:aws:logs:arn": (
-                f"arn:aws:logs:eu-central-1:{ACCOUNT_ID}:log-group:*"
-            )
+            "kms:EncryptionContext:aws:logs:arn": [
+                f"arn:aws:logs:eu-central-1:{ACCOUNT_ID}:log-group:/aws/eks/c/cluster",
+                f"arn:aws:logs:eu-central-1:{ACCOUNT_ID}:log-group:v-*",
+            ]
         }
     }
     assert "kms:CreateGrant" not in logs["Action"]

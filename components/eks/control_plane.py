@@ -13,6 +13,11 @@ ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPoli
 VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 
 
+def control_plane_log_group(eks_cluster_name: str) -> str:
+    """The log group EKS writes a cluster's control-plane logs to (a name EKS fixes)."""
+    return f"/aws/eks/{eks_cluster_name}/cluster"
+
+
 class ControlPlane(pulumi.ComponentResource):
     """A production EKS control plane.
 
@@ -57,7 +62,7 @@ class ControlPlane(pulumi.ComponentResource):
         # key if it is missing: create it first, so it is kept for a bounded time, encrypted.
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-control-plane-logs",
-            name=f"/aws/eks/{eks_cluster_name}/cluster",
+            name=control_plane_log_group(eks_cluster_name),
             retention_in_days=log_retention_days,
             kms_key_id=key_arn,
             # A fixed name: the old group must go before its replacement can be created. The

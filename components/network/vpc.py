@@ -224,7 +224,7 @@ class Vpc(pulumi.ComponentResource):
     ) -> None:
         child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs",
+            flow_log_group_logical_name(name),
             retention_in_days=retention_days,
             kms_key_id=key_arn,
             # The record of who talked to whom: deleting the group deletes the evidence.
@@ -255,6 +255,20 @@ class Vpc(pulumi.ComponentResource):
             tags={"Name": name},
             opts=child,
         )
+
+
+def flow_log_group_logical_name(vpc_name: str) -> str:
+    """The logical name of a VPC's flow-log group, which Pulumi's autonaming starts it with."""
+    return f"{vpc_name}-flow-logs"
+
+
+def flow_log_group_pattern(vpc_name: str) -> str:
+    """An `ArnLike` pattern of the flow-log group's autonamed name.
+
+    Autonaming appends a suffix to the logical name (seven hex digits by default, but the
+    `pulumi:autonaming` config can change it), so the pattern is the name and a dash, then any.
+    """
+    return f"{flow_log_group_logical_name(vpc_name)}-*"
 
 
 def available_zones() -> list[str]:

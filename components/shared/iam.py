@@ -76,14 +76,20 @@ def pod_identity_trust_policy(
 
 
 def kms_key_policy(
-    account_id: str, partition: str, region: str, service_roles: Sequence[str]
+    account_id: str,
+    partition: str,
+    region: str,
+    service_roles: Sequence[str],
+    log_group_names: Sequence[str],
 ) -> str:
     """The policy of a cluster's key.
 
     The account keeps control of the key through IAM (AWS's default key policy); the EC2 Auto
     Scaling service-linked role, which launches managed nodes, may use it for encrypted root
-    volumes and may create grants only for AWS resources; CloudWatch Logs may use it for this
-    account's log groups in the region (the flow logs), and for nothing else.
+    volumes and may create grants only for AWS resources; CloudWatch Logs may use it only for
+    the cluster's own log groups (`log_group_names`, patterns `ArnLike` matches), and for
+    nothing else: another log group of the account cannot be encrypted with, and so read
+    through, the cluster's key.
     """
     root = f"arn:{partition}:iam::{account_id}:root"
     return document(
@@ -123,9 +129,13 @@ def kms_key_policy(
             "Resource": "*",
             "Condition": {
                 "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": (
-                        f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
-                    )
+                    # CloudWatch Logs sets the log group's ARN as the encryption context
+                    # (AWS CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs
+                    # using AWS KMS", step 2 of the key policy).
+                    "kms:EncryptionContext:aws:logs:arn": [
+                        f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}"
+                        for name in log_group_names
+                    ]
                 }
             },
         },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_aws as aws
 
@@ -36,6 +38,8 @@ class ClusterKey(pulumi.ComponentResource):
     """A symmetric KMS key with yearly rotation and a 30-day deletion window.
 
     `protect` is set in prod: deleting the key destroys every volume and secret it encrypts.
+    `log_group_names` are the cluster's log groups (names or `ArnLike` patterns): CloudWatch
+    Logs may use the key for those only.
     """
 
     arn: pulumi.Output[str]
@@ -50,6 +54,7 @@ class ClusterKey(pulumi.ComponentResource):
         partition: pulumi.Input[str],
         autoscaling_service_role_arn: pulumi.Input[str],
         region: str,
+        log_group_names: Sequence[str],
         protect: bool,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -68,7 +73,9 @@ class ClusterKey(pulumi.ComponentResource):
             rotation_period_in_days=365,
             deletion_window_in_days=30,
             policy=pulumi.Output.all(account_id, partition, autoscaling_service_role_arn).apply(
-                lambda values: kms_key_policy(values[0], values[1], region, [values[2]])
+                lambda values: kms_key_policy(
+                    values[0], values[1], region, [values[2]], log_group_names
+                )
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )

@@ -147,8 +147,16 @@ def _iam_role_outputs(_: CloudState, context: ResourceContext) -> tuple[str, dic
 
 def _iam_policy_outputs(_: CloudState, context: ResourceContext) -> tuple[str, dict[str, Any]]:
     name = str(context.inputs["name"])
-    policy_arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:policy/{name}"
+    path = str(context.inputs.get("path") or "/")
+    policy_arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:policy{path}{name}"
     return policy_arn, {"arn": policy_arn, "policyId": "ANPA" + context.hex(17).upper()}
+
+
+def _oidc_provider_outputs(_: CloudState, context: ResourceContext) -> tuple[str, dict[str, Any]]:
+    """IAM names an OIDC provider by its URL without the scheme."""
+    issuer = str(context.inputs["url"]).removeprefix("https://")
+    provider_arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{issuer}"
+    return provider_arn, {"arn": provider_arn}
 
 
 def _kms_key_outputs(_: CloudState, context: ResourceContext) -> tuple[str, dict[str, Any]]:
@@ -323,6 +331,7 @@ RESOURCE_OUTPUTS: dict[str, OutputHandler] = {
     "aws:cloudwatch/logGroup:LogGroup": _log_group_outputs,
     "aws:iam/role:Role": _iam_role_outputs,
     "aws:iam/policy:Policy": _iam_policy_outputs,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider_outputs,
     "aws:kms/key:Key": _kms_key_outputs,
     "aws:ec2/launchTemplate:LaunchTemplate": _launch_template_outputs,
     "aws:eks/nodeGroup:NodeGroup": _node_group_outputs,

@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 import heapq
+import inspect
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import pulumi
 from google.protobuf import empty_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor
 from pulumi.runtime.proto import provider_pb2, resource_pb2
@@ -139,7 +141,7 @@ class RecordingMonitor(MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         """Answer a registration through the mock cloud and record it."""
         urn = self.make_urn(request.parent, request.type, request.name)
-        raw_inputs = wire.struct_to_json(request.object)
+        raw_inputs = self._stack_transformed(request, wire.struct_to_json(request.object))
         secret_inputs = wire.secret_paths(raw_inputs)
         is_stack = request.type == "pulumi:pulumi:Stack"
         resource_id, state = ("", {}) if is_stack else self._new_resource(request, urn, raw_inputs)
@@ -184,6 +186,33 @@ class RecordingMonitor(MockMonitor):
         return resource_pb2.RegisterResourceResponse(
             urn=urn, id=resource_id, object=wire.json_to_struct(wire_state)
         )
+
+    def _stack_transformed(self, request: Any, raw_inputs: dict[str, Any]) -> dict[str, Any]:
+        """The inputs after the stack's transforms, which the engine runs before registering.
+
+        Only properties are taken from a transform: the offline plan records options from the
+        request, so a stack transform that changes options would make a plan the engine does
+        not, and is refused.
+        """
+        for transform in self.get_registered_transforms():
+            options = pulumi.ResourceOptions()
+            result = transform(
+                pulumi.ResourceTransformArgs(
+                    custom=bool(request.custom),
+                    type_=request.type,
+                    name=request.name,
+                    props=raw_inputs,
+                    opts=options,
+                )
+            )
+            if result is None:
+                continue
+            if inspect.isawaitable(result) or result.opts is not options:
+                raise NotImplementedError(
+                    "offline plans run synchronous stack transforms that change properties only"
+                )
+            raw_inputs = dict(result.props)
+        return raw_inputs
 
     def _new_resource(
         self, request: Any, urn: str, raw_inputs: dict[str, Any]

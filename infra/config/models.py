@@ -22,6 +22,7 @@ from components.network.subnet_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, NatSt
 from infra.config.base import (
     _ADDON_VERSION,
     _DNS_LABEL,
+    _IAM_POLICY_ARN,
     _IAM_ROLE_ARN,
     DEFAULT_KUBERNETES_VERSION,
     LOG_RETENTION_DAYS,
@@ -357,3 +358,19 @@ class StackConfig(BaseModel):
     """Where `pulumi up` runs from, and how it reaches every cluster's API server."""
     quotas: QuotasConfig = Field(default_factory=lambda: QuotasConfig.model_validate_json("{}"))
     """The account's limits in the region. Default: AWS's default quotas."""
+    permissions_boundary_arn: str | None = None
+    """The managed policy every IAM role of the stack carries as its permissions boundary, in
+    the stack's account. Default: the one the bootstrap program creates there
+    (`policy/feature-store-eks/feature-store-eks-boundary`, docs/operations.md); the deploy
+    role it creates refuses any role without it."""
+
+    @field_validator("permissions_boundary_arn")
+    @classmethod
+    def _boundary_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _IAM_POLICY_ARN.match(value):
+            raise ValueError(
+                f"{value!r} is not an IAM managed policy ARN; use "
+                "arn:aws:iam::<account>:policy/<path><name> (the bootstrap stack's "
+                "`permissionsBoundaryArn` output), or leave it unset for the bootstrap's"
+            )
+        return value

@@ -1,0 +1,149 @@
+"""The bootstrap program: the CI identities of one AWS account, applied once by an administrator.
+
+A project of its own (`bootstrap/Pulumi.yaml`), not a stack of the feature store: the deploy
+role cannot create or widen itself, and an administrator reviews and applies a change to it
+(docs/decisions.md, "The deploy identity is code"). Its outputs go into the GitHub
+environments' variables and the clusters' `readOnlyRoleArns` (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from components.ci.identities import READ_ONLY_PURPOSES, CiIdentities, StateBackend
+from infra.config import ConfigError, decode_runtime_config
+from infra.config.messages import validation_problems
+from infra.program import runtime_config
+
+NAMESPACE = "ci"
+_REPOSITORY = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$")
+_ENVIRONMENT = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
+_GITHUB_PROVIDER_ARN = re.compile(
+    r"^arn:aws(-[a-z]+)*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
+)
+
+
+def _namespaced(field_name: str) -> str:
+    return f"{NAMESPACE}:{to_camel(field_name)}"
+
+
+class BootstrapConfig(BaseModel):
+    """The bootstrap stack's config: the `ci:` namespace and `aws:region`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        alias_generator=_namespaced,
+        validate_by_alias=True,
+        validate_by_name=False,
+    )
+
+    region: str = Field(alias="aws:region")
+    """The feature store's region: the deploy role manages its services there only."""
+    repository: str
+    """`<owner>/<repo>` on GitHub, whose workflows assume the roles. Required."""
+    backend_url: str
+    """The feature store's `PULUMI_BACKEND_URL`, `s3://<bucket>/<prefix>`. Required."""
+    deploy_environments: tuple[str, ...] = ("dev", "prod")
+    """The GitHub environments that deploy (`deploy.yml`), one role each. Default dev, prod."""
+    github_oidc_provider_arn: str | None = None
+    """GitHub's OIDC provider if the account has one already (one per issuer and account).
+    Default: the program creates it."""
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        if not _REPOSITORY.match(value):
+            raise ValueError(
+                f"{value!r} is not <owner>/<repo>; use e.g. example-org/feature-store-eks"
+            )
+        return value
+
+    @field_validator("backend_url")
+    @classmethod
+    def _backend_url(cls, value: str) -> str:
+        try:
+            backend = StateBackend.from_url(value)
+        except ValueError as error:
+            raise ValueError(
+                f"{error}; the roles are scoped to a self-managed S3 backend, "
+                "s3://<bucket>/<prefix> (the repository's PULUMI_BACKEND_URL)"
+            ) from None
+        if not backend.bucket:
+            raise ValueError(f"{value!r} names no bucket; use s3://<bucket>/<prefix>")
+        return value
+
+    @field_validator("deploy_environments")
+    @classmethod
+    def _deploy_environments(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        read_only = {purpose.environment for purpose in READ_ONLY_PURPOSES}
+        if not value:
+            raise ValueError("lists no environment; list the environments deploy.yml runs in")
+        for environment in value:
+            if not _ENVIRONMENT.match(environment):
+                raise ValueError(f"{environment!r} is not a GitHub environment name here")
+            if environment in read_only:
+                raise ValueError(
+                    f"{environment!r} is a read-only role's environment; a deploy environment "
+                    "must be another"
+                )
+        return value
+
+    @field_validator("github_oidc_provider_arn")
+    @classmethod
+    def _provider_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _GITHUB_PROVIDER_ARN.match(value):
+            raise ValueError(
+                f"{value!r} is not GitHub's OIDC provider; use arn:aws:iam::<account>:"
+                "oidc-provider/token.actions.githubusercontent.com, or leave it unset"
+            )
+        return value
+
+
+def parse_bootstrap_config(raw: Mapping[str, Any]) -> BootstrapConfig:
+    """The bootstrap config, or `ConfigError` naming each key that is wrong and its fix."""
+    relevant = decode_runtime_config(
+        {
+            key: value
+            for key, value in raw.items()
+            if key == "aws:region" or key.startswith(f"{NAMESPACE}:")
+        }
+    )
+    try:
+        return BootstrapConfig.model_validate_json(json.dumps(relevant))
+    except ValidationError as error:
+        raise ConfigError(validation_problems(error)) from None
+
+
+def main() -> None:
+    """Create the CI identities of the caller's account; export what the repository needs."""
+    try:
+        config = parse_bootstrap_config(runtime_config())
+    except ConfigError as error:
+        raise pulumi.RunError(f"invalid stack configuration:\n{error}") from None
+    identity = aws.get_caller_identity()
+    identities = CiIdentities(
+        "ci",
+        repository=config.repository,
+        deploy_environments=config.deploy_environments,
+        state=StateBackend.from_url(config.backend_url),
+        region=config.region,
+        account_id=identity.account_id,
+        partition=aws.get_partition().partition,
+        existing_oidc_provider_arn=config.github_oidc_provider_arn,
+    )
+    # Each is one GitHub environment's variable, or the clusters' config (docs/operations.md).
+    pulumi.export("deployRoleArns", identities.deploy_role_arns)
+    pulumi.export("driftRoleArn", identities.read_only_role_arns["drift"])
+    pulumi.export("previewRoleArn", identities.read_only_role_arns["preview"])
+    pulumi.export("permissionsBoundaryArn", identities.boundary_arn)
+    pulumi.export("oidcProviderArn", identities.oidc_provider_arn)
