@@ -293,7 +293,7 @@ def addon_version_problems(config: StackConfig) -> list[ConfigProblem]:
                 source = (
                     "overridden here"
                     if addon in cluster.addon_versions
-                    else "pinned in components/eks/addon_versions.py"
+                    else "pinned in components/eks/kubernetes_versions.json"
                 )
                 problems.append(
                     ConfigProblem(

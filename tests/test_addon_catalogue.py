@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pulumi
 import pytest
 
-from components.eks import addon_versions as pins
+from components.eks import versions as versions_table
 from components.eks.addon_versions import (
     CATALOGUE_FILE,
     PINNED_KUBERNETES_VERSIONS,
@@ -134,9 +135,9 @@ def test_prod_asks_aws_once_per_addon_and_kubernetes_version_and_plans() -> None
 def test_prod_with_the_image_tag_pin_put_back_stops_naming_the_pin_and_aws_versions(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(
-        pins._PER_KUBERNETES_VERSION["1.33"], AddonName.KUBE_PROXY, IMAGE_TAGS["1.33"]
-    )
+    entry = versions_table.KUBERNETES_VERSIONS["1.33"]
+    addons = {**entry.addons, AddonName.KUBE_PROXY.value: IMAGE_TAGS["1.33"]}
+    monkeypatch.setitem(versions_table.KUBERNETES_VERSIONS, "1.33", replace(entry, addons=addons))
     message = refusal(plan_prod)
     for cluster in ("core", "realtime"):
         assert (
@@ -144,7 +145,7 @@ def test_prod_with_the_image_tag_pin_put_back_stops_naming_the_pin_and_aws_versi
             "v1.33.3-eksbuild.11 is not an add-on version AWS offers for Kubernetes 1.33: "
             "AWS's newest is v1.33.5-eksbuild.2; known offered versions: v1.33.3-eksbuild.6, "
             "v1.33.3-eksbuild.10, v1.33.5-eksbuild.2 (pinned in "
-            "components/eks/addon_versions.py)"
+            "components/eks/kubernetes_versions.json)"
         ) in message
     assert (
         "`aws eks describe-addon-versions --addon-name kube-proxy --kubernetes-version 1.33`"

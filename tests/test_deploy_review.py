@@ -11,13 +11,12 @@ import pulumi_eks
 import pytest
 import yaml
 
-from components.kafka.clients import KUBECTL_IMAGES
+from components.eks.versions import kubernetes_version
 from components.vendored import charts_dir
 from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.mockcloud import MockCloud
 from fsctl.plan.offline import Plan, run_program
 from fsctl.preflight.model import PlanGraph
-from infra.config import ConfigError, parse_stack_config
 from infra.program import main as stack_program
 from tests.conftest import PlanStack, as_engine_config, minimal_config
 from tests.test_first_deploy import stack_file
@@ -134,21 +133,8 @@ def test_the_credential_mirror_runs_the_kubectl_of_the_clusters_version(
         for job in plan.of_type("kubernetes:batch/v1:CronJob")
         for container in job.inputs["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
     }
-    assert images == {KUBECTL_IMAGES["1.34"]}
+    assert images == {kubernetes_version("1.34").kubectl_image}
     assert images.pop().startswith("registry.k8s.io/kubectl:v1.34.")
-
-
-def test_a_version_without_a_pinned_kubectl_is_a_config_error(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delitem(KUBECTL_IMAGES, "1.34")
-    config = minimal_config()
-    config["featurestore:clusters"]["core"]["kubernetesVersion"] = "1.34"
-    with pytest.raises(ConfigError) as raised:
-        parse_stack_config(config)
-    [problem] = raised.value.problems
-    assert problem.path == "featurestore:clusters.core.kubernetesVersion"
-    assert "crane digest" in str(problem)
 
 
 def hub(**options: str) -> Callable[[dict[str, Any], str], dict[str, Any]]:

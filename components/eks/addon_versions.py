@@ -1,7 +1,8 @@
 """The EKS add-ons every cluster runs, and their versions pinned per Kubernetes version.
 
-Pinned so that a plan never changes because AWS published a new build. Refresh this table with
-`aws eks describe-addon-versions --kubernetes-version 1.NN --addon-name NAME` when moving a
+Pinned so that a plan never changes because AWS published a new build. The pins live in the
+versions table (`kubernetes_versions.json`, read by `components/eks/versions.py`): refresh it
+with `aws eks describe-addon-versions --kubernetes-version 1.NN --addon-name NAME` when moving a
 cluster to a new Kubernetes version; a cluster can override a pin with `addonVersions`.
 
 Every pin is an add-on version seen offered by AWS, recorded with where it was seen in
@@ -20,6 +21,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
+
+from components.eks.versions import SUPPORTED_KUBERNETES_VERSIONS
+from components.eks.versions import kubernetes_version as kubernetes_version_entry
 
 
 class AddonName(StrEnum):
@@ -41,25 +45,7 @@ kube-proxy of its own): without it the CNI never starts and nodes stay NotReady.
 identity agent hands credentials to pods from their first start. The others are created after
 the nodes, so CoreDNS and the EBS CSI controller never sit DEGRADED on a cluster without nodes."""
 
-# Versions independent of the Kubernetes minor version.
-_COMMON = {
-    AddonName.VPC_CNI: "v1.20.4-eksbuild.1",
-    AddonName.POD_IDENTITY_AGENT: "v1.3.9-eksbuild.3",
-    AddonName.EBS_CSI_DRIVER: "v1.50.1-eksbuild.1",
-}
-
-# kube-proxy must match the control plane's minor version; CoreDNS builds are per minor too.
-_PER_KUBERNETES_VERSION = {
-    "1.31": {
-        AddonName.COREDNS: "v1.11.4-eksbuild.22",
-        AddonName.KUBE_PROXY: "v1.31.10-eksbuild.12",
-    },
-    "1.32": {AddonName.COREDNS: "v1.11.4-eksbuild.24", AddonName.KUBE_PROXY: "v1.32.6-eksbuild.12"},
-    "1.33": {AddonName.COREDNS: "v1.12.4-eksbuild.1", AddonName.KUBE_PROXY: "v1.33.3-eksbuild.10"},
-    "1.34": {AddonName.COREDNS: "v1.12.4-eksbuild.1", AddonName.KUBE_PROXY: "v1.34.0-eksbuild.4"},
-}
-
-PINNED_KUBERNETES_VERSIONS = tuple(_PER_KUBERNETES_VERSION)
+PINNED_KUBERNETES_VERSIONS = SUPPORTED_KUBERNETES_VERSIONS
 
 _MINOR = re.compile(r"^v(\d+)\.(\d+)\.")
 _BUILD = re.compile(r"^v(\d+)\.(\d+)\.(\d+)(?:-[a-z]+)?-eksbuild\.(\d+)$")
@@ -71,12 +57,7 @@ def addon_versions(
     kubernetes_version: str, overrides: dict[AddonName, str] | None = None
 ) -> dict[AddonName, str]:
     """Every add-on's version for a cluster of `kubernetes_version`, overrides applied."""
-    if kubernetes_version not in _PER_KUBERNETES_VERSION:
-        raise ValueError(
-            f"no add-on versions are pinned for Kubernetes {kubernetes_version}; use one of "
-            f"{', '.join(PINNED_KUBERNETES_VERSIONS)}"
-        )
-    pinned = {**_COMMON, **_PER_KUBERNETES_VERSION[kubernetes_version]}
+    pinned = kubernetes_version_entry(kubernetes_version).addons
     return {addon: (overrides or {}).get(addon, pinned[addon]) for addon in AddonName}
 
 

@@ -23,31 +23,15 @@ client namespaces within one schedule period.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
+from components.eks.versions import kubernetes_version
 from components.kafka.naming import client_namespaces, mirror_name
 from components.kafka.spec import KafkaSpec, Manifest
 from components.nodes.node_group_plan import NODE_POOL_LABEL, PROJECT_LABEL, SYSTEM_POOL
 
-# The Kubernetes project's kubectl image (kubectl at `/bin/kubectl`, kustomize built in), by the
-# cluster's minor version. kubectl is supported within one minor version of the API server, so
-# a version without its own verified image uses a neighbour's. Verify every digest with
-# `crane digest registry.k8s.io/kubectl:<tag>` before use and when changing a tag; a cluster
-# version missing here is refused by the config (infra/config/cluster_rules.py).
-KUBECTL_IMAGES: Mapping[str, str] = {
-    "1.31": "registry.k8s.io/kubectl:v1.31.2"
-    "@sha256:d31de5468fb5c0943358671e3dcf8e4d8281108027efd1f211262d09aedd5519",
-    # No v1.32 digest verified yet: v1.33 is within kubectl's skew of a 1.32 API server.
-    "1.32": "registry.k8s.io/kubectl:v1.33.3"
-    "@sha256:aee0d617a26c05f79f566f710fee7afa9f72336fb4499f6f5f7b9ca00c6cde0c",
-    "1.33": "registry.k8s.io/kubectl:v1.33.3"
-    "@sha256:aee0d617a26c05f79f566f710fee7afa9f72336fb4499f6f5f7b9ca00c6cde0c",
-    "1.34": "registry.k8s.io/kubectl:v1.34.1"
-    "@sha256:59bafa07ff3a6d4b417e7633ddb9d79a9606ca98bf64bac080b3e65748669250",
-}
 MIRROR_SCHEDULE = "*/5 * * * *"
 MIRROR_FIELD_MANAGER = "kafka-credential-mirror"
 
@@ -158,6 +142,8 @@ def _projected_volume(spec: KafkaSpec, project: str) -> dict[str, Any]:
 
 def _cron_job(spec: KafkaSpec, project: str, labels: dict[str, str]) -> Manifest:
     name = mirror_name(project)
+    # kubectl of the cluster's minor (components/eks/kubernetes_versions.json), by digest.
+    kubectl_image = kubernetes_version(spec.kubernetes_version).kubectl_image
     return {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
@@ -193,7 +179,7 @@ def _cron_job(spec: KafkaSpec, project: str, labels: dict[str, str]) -> Manifest
                             "containers": [
                                 {
                                     "name": "mirror",
-                                    "image": KUBECTL_IMAGES[spec.kubernetes_version],
+                                    "image": kubectl_image,
                                     "command": [
                                         "/bin/kubectl",
                                         "apply",

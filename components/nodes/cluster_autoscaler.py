@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.eks.versions import kubernetes_version as kubernetes_version_entry
 from components.nodes.node_group_plan import SYSTEM_NODES
 from components.shared.iam import cluster_autoscaler_policy
 from components.shared.options import component_dependencies
@@ -16,15 +17,6 @@ AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
 CLUSTER_AUTOSCALER_CHART = "cluster-autoscaler"
 CLUSTER_AUTOSCALER_CHART_VERSION = "9.50.1"
 CLUSTER_AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler"
-
-# The autoscaler's minor version must match the cluster's (its scheduler simulation is
-# Kubernetes' own code of that version).
-CLUSTER_AUTOSCALER_IMAGE_TAGS = {
-    "1.31": "v1.31.3",
-    "1.32": "v1.32.2",
-    "1.33": "v1.33.1",
-    "1.34": "v1.34.1",
-}
 
 # Labels EKS puts on managed nodes that differ between the per-zone node groups of one pool
 # (each has its own node group and launch template). `balance-similar-node-groups` treats groups
@@ -48,7 +40,9 @@ def cluster_autoscaler_values(
         "autoDiscovery": {"clusterName": eks_cluster_name},
         "awsRegion": region,
         "cloudProvider": "aws",
-        "image": {"tag": CLUSTER_AUTOSCALER_IMAGE_TAGS[kubernetes_version]},
+        # The autoscaler's minor must match the cluster's: its scheduler simulation is
+        # Kubernetes' own code of that version (components/eks/kubernetes_versions.json).
+        "image": {"tag": kubernetes_version_entry(kubernetes_version).cluster_autoscaler_image_tag},
         "rbac": {"serviceAccount": {"create": True, "name": AUTOSCALER_SERVICE_ACCOUNT}},
         "extraArgs": {
             # A pool has one node group per zone; keep their sizes level across zones.

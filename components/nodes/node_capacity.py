@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.eks.versions import KUBERNETES_VERSIONS
 from components.nodes.instance_catalogue import InstanceType
 
 EVICTION_HARD_MIB = 100
@@ -55,10 +56,7 @@ def allocatable(instance: InstanceType) -> Allocatable:
     )
 
 
-# Requests of the pods every node runs (daemonsets), from the add-ons' published manifests:
-# aws-node (VPC CNI, aws-k8s-cni.yaml: cpu 25m, and 25m for its aws-eks-nodeagent container
-# since 1.14, which enforces the NetworkPolicies), kube-proxy (EKS add-on: cpu 100m),
-# ebs-csi-node (aws-ebs-csi-driver chart: 10m/40Mi for each of its three containers),
-# and eks-pod-identity-agent (its chart sets no requests).
-DAEMONSET_CPU_MILLICORES = 25 + 25 + 100 + 3 * 10
-DAEMONSET_MEMORY_MIB = 3 * 40
+# Requests of the pods every node runs (the add-ons' daemonsets), by the versions table: the
+# most any supported version asks, so a plan's capacity holds whichever version a cluster runs.
+DAEMONSET_CPU_MILLICORES = max(v.daemonset_cpu_millicores for v in KUBERNETES_VERSIONS.values())
+DAEMONSET_MEMORY_MIB = max(v.daemonset_memory_mib for v in KUBERNETES_VERSIONS.values())

@@ -18,9 +18,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from components.eks.versions import DEFAULT_KUBERNETES_VERSION, SUPPORTED_KUBERNETES_VERSIONS
 from components.network.subnet_plan import NatStrategy
 from infra.config.base import (
-    DEFAULT_KUBERNETES_VERSION,
     DOCUMENTATION_ACCOUNT_IDS,
     FEDERATION_NAME,
     LOG_RETENTION_DAYS,
@@ -29,7 +29,6 @@ from infra.config.base import (
     NAMESPACE,
     RESERVED_NAMESPACES,
     RESERVED_TAG_PREFIXES,
-    SUPPORTED_KUBERNETES_VERSIONS,
     ControlPlaneLogType,
     Environment,
     NodePoolConfig,

@@ -18,10 +18,6 @@ from components.nodes.instance_catalogue import catalogue, instance_type, known_
 
 NAMESPACE = "featurestore"
 
-# Kubernetes versions EKS supports in standard support that the feature store is tested on
-# (RonDB and Hopsworks need >= 1.27 and < 1.35, see RESEARCH.md).
-SUPPORTED_KUBERNETES_VERSIONS = ("1.31", "1.32", "1.33", "1.34")
-DEFAULT_KUBERNETES_VERSION = "1.33"
 
 # Cluster and project names feed AWS names that Pulumi suffixes with 8 random characters: IAM
 # role names (64 characters) such as `<cluster>-<project>-nodes-1a2b3c4`, node group names

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from ipaddress import IPv4Network
 
 from components.eks.addon_versions import addon_version_problem
+from components.eks.versions import SUPPORTED_KUBERNETES_VERSIONS
 from components.featurestore.capacity import cpu_cores, memory_mib, project_footprint
 from components.featurestore.rondb_node_ids import node_id_problems
-from components.kafka.clients import KUBECTL_IMAGES
 from components.kafka.validation import kafka_problems
 from components.network.subnet_plan import vpc_prefix_problems, zone_slot
 from components.nodes.node_group_plan import SYSTEM_POOL
@@ -26,7 +26,6 @@ from infra.config.base import (
     MAX_PROJECT_NAME_LENGTH,
     NAMESPACE,
     RESERVED_NAMESPACES,
-    SUPPORTED_KUBERNETES_VERSIONS,
     ControlPlaneLogType,
     Environment,
     NodePoolConfig,
@@ -256,13 +255,11 @@ def _version_problems(path: str, version: str) -> Iterator[ConfigProblem]:
             path, f"{version!r} is not a Kubernetes minor version; use one of {supported}"
         )
     elif version not in SUPPORTED_KUBERNETES_VERSIONS:
-        yield ConfigProblem(path, f"{version} is not supported; use one of {supported}")
-    elif version not in KUBECTL_IMAGES:
         yield ConfigProblem(
             path,
-            f"{version} has no pinned kubectl image for the Kafka credential mirror",
-            "add a registry.k8s.io/kubectl tag and its digest (checked with `crane digest`) "
-            f"for {version} to KUBECTL_IMAGES in components/kafka/clients.py",
+            f"{version} is not supported; use one of {supported}",
+            "or add it to components/eks/kubernetes_versions.json (docs/operations.md, "
+            '"Upgrading Kubernetes and nodes")',
         )
 
 

@@ -18,13 +18,13 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components.eks.addon_versions import AddonName
+from components.eks.versions import DEFAULT_KUBERNETES_VERSION
 from components.network.subnet_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, NatStrategy
 from infra.config.base import (
     _ADDON_VERSION,
     _DNS_LABEL,
     _IAM_POLICY_ARN,
     _IAM_ROLE_ARN,
-    DEFAULT_KUBERNETES_VERSION,
     LOG_RETENTION_DAYS,
     NAMESPACE,
     ControlPlaneLogType,
