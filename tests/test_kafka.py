@@ -10,7 +10,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.kafka.cluster import STRIMZI_CHART, STRIMZI_CHART_VERSION, StrimziKafka
+from components.charts import STRIMZI
+from components.kafka.cluster import StrimziKafka
 from components.kafka.spec import KafkaSpec, ProjectKafka, TopicSpec
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import Plan, kubernetes_manifests, run_program
@@ -150,8 +151,8 @@ def test_kafka_waits_for_its_templates_and_metrics_and_topics_and_users_for_kafk
 def test_operator_release_is_pinned_from_the_oci_registry(plan: Plan) -> None:
     [release] = plan.of_type(RELEASE_TYPE)
     inputs = release.inputs
-    assert inputs["chart"] == STRIMZI_CHART == "oci://quay.io/strimzi-helm/strimzi-kafka-operator"
-    assert inputs["version"] == STRIMZI_CHART_VERSION == "1.2.0"
+    assert inputs["chart"] == STRIMZI.chart == "oci://quay.io/strimzi-helm/strimzi-kafka-operator"
+    assert inputs["version"] == STRIMZI.version == "1.2.0"
     assert "repositoryOpts" not in inputs
     assert inputs["namespace"] == "kafka"
     assert inputs["name"] == "strimzi-cluster-operator"

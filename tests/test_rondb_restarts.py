@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.featurestore.rondb import CHART, CHART_VERSION, RonDbSpec, rondb_values
+from components.charts import RONDB
+from components.featurestore.rondb import RonDbSpec, rondb_values
 from components.featurestore.rondb_node_ids import (
     BINLOG_SERVER_IDS,
     EMPTY_API_SLOTS,
@@ -38,7 +39,7 @@ from fsctl.preflight.model import HELM_RELEASE_TYPE
 from infra.config import ConfigError, parse_stack_config
 from tests.conftest import PROJECT_ROOT, PlanStack, minimal_config
 
-CHART_DIR = charts_dir() / f"{CHART}-{CHART_VERSION}"
+CHART_DIR = charts_dir() / f"{RONDB.name}-{RONDB.version}"
 DEFAULTS = yaml.safe_load((CHART_DIR / "values.yaml").read_text())
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 SPEC = RonDbSpec("search", 3, 2, 8192, 100, 2, 5, 2, 6, 5, 6, "0 2 * * *", "14d")
@@ -80,13 +81,13 @@ def rendered(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 
 def test_the_facts_are_for_the_pinned_chart() -> None:
     # A new pin must be read again: its config.ini and pod templates may differ.
-    assert HASHED_CHART == (CHART, CHART_VERSION)
+    assert (RONDB.name, RONDB.version) == HASHED_CHART
 
 
 def test_every_value_config_ini_reads_directly_is_listed() -> None:
     """The vendored template facts (`fsctl charts refresh` reads the files charts render with
     `tpl`) name each value config.ini reads; a new one must be judged: hashed or not."""
-    refs = (charts_dir() / f"{CHART}-{CHART_VERSION}" / "template_refs.txt").read_text()
+    refs = (charts_dir() / f"{RONDB.name}-{RONDB.version}" / "template_refs.txt").read_text()
     read_by_config_ini = {
         path
         for path, _, places in (line.partition("\t") for line in refs.splitlines())
@@ -229,7 +230,7 @@ def test_the_real_stacks_keep_their_slot_counts(written_plans: dict[str, Path], 
             resource["inputs"]["values"]["clusterSize"]["maxNumMySQLServers"],
         )
         for resource in resources
-        if resource["type"] == HELM_RELEASE_TYPE and resource["inputs"]["chart"] == CHART
+        if resource["type"] == HELM_RELEASE_TYPE and resource["inputs"]["chart"] == RONDB.chart
     }
     assert slots == SLOTS_BEFORE_THE_CEILING[stack]
 
@@ -346,22 +347,22 @@ def release(version: str, values: dict[str, Any]) -> PlannedResource:
         custom=True,
         parent=None,
         provider=None,
-        inputs={"chart": CHART, "version": version, "values": values},
+        inputs={"chart": RONDB.chart, "version": version, "values": values},
         outputs={},
     )
 
 
 def test_a_value_set_to_the_charts_default_restarts_nothing() -> None:
     default = DEFAULTS["rondbConfig"]["EmptyApiSlots"]
-    before = release(CHART_VERSION, {})
+    before = release(RONDB.version, {})
     assert (
-        resource_impact(before, release(CHART_VERSION, {"rondbConfig": {"EmptyApiSlots": default}}))
+        resource_impact(before, release(RONDB.version, {"rondbConfig": {"EmptyApiSlots": default}}))
         == []
     )
-    assert resource_impact(before, release(CHART_VERSION, {"rondbConfig": {"EmptyApiSlots": 0}}))
+    assert resource_impact(before, release(RONDB.version, {"rondbConfig": {"EmptyApiSlots": 0}}))
 
 
 def test_a_new_chart_version_is_flagged_as_unknown() -> None:
-    [impact] = resource_impact(release(CHART_VERSION, {}), release("0.9.0", {}))
-    assert f"changes from {CHART_VERSION} to 0.9.0" in impact
+    [impact] = resource_impact(release(RONDB.version, {}), release("0.9.0", {}))
+    assert f"changes from {RONDB.version} to 0.9.0" in impact
     assert "known for 0.8.0 only" in impact

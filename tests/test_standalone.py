@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from components.charts import PINNED_CHARTS
 from components.vendored import charts_dir, strimzi_crds_dir
 from fsctl import cli
 from fsctl.preflight import FAMILIES
@@ -165,3 +166,16 @@ def test_the_installed_package_finds_its_data_with_no_flag(
     assert Path(location).is_relative_to(site)
     findings = json.loads(document)["findings"]
     assert [f["check"] for f in findings if f["check"].endswith("-not-run")] == []
+
+
+def test_every_pinned_chart_has_its_data_and_every_data_its_pin() -> None:
+    """A chart bump is one pin in components/charts.py plus `fsctl charts refresh`."""
+    for pin in PINNED_CHARTS:
+        recorded = json.loads((pin.data_dir / "chart.json").read_text())
+        assert (recorded["chart"], recorded["version"]) == (pin.name, pin.version)
+        # Helm fetches from where the chart's own documentation says it is published.
+        assert pin.repository.rstrip("/") in {
+            repository.rstrip("/") for repository in recorded["documented_repositories"]
+        }, pin.name
+    vendored = {path.name for path in charts_dir().iterdir() if path.is_dir()}
+    assert vendored == {pin.data_dir.name for pin in PINNED_CHARTS}

@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.charts import RONDB
 from components.featurestore.arrow_flight import (
     ARROW_FLIGHT,
     ArrowFlightSpec,
@@ -21,9 +22,6 @@ from components.featurestore.hpa import hpa_manifests
 from components.featurestore.namespace import NamespaceSpec, namespace_manifests
 from components.featurestore.rondb import (
     BACKUP_IDENTITIES,
-    CHART,
-    CHART_REPO,
-    CHART_VERSION,
     DATA_NODE_SERVICE_ACCOUNT,
     POSTRENDERER,
     RonDbSpec,
@@ -115,9 +113,9 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         self.rondb = k8s.helm.v3.Release(
             f"{name}-rondb",
             name="rondb",
-            chart=CHART,
-            version=CHART_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPO),
+            chart=RONDB.chart,
+            version=RONDB.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=RONDB.repository),
             namespace=project,
             values=rondb_values(rondb, bucket.bucket, region),
             postrender=POSTRENDERER,

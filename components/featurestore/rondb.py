@@ -25,9 +25,6 @@ import pulumi
 from components.nodes.node_group_plan import PROJECT_LABEL
 from components.storage.classes import DATA_CLASS, DEFAULT_CLASS, STATEFUL_CLASS
 
-CHART = "rondb"
-CHART_VERSION = "0.8.0"
-CHART_REPO = "https://logicalclocks.github.io/rondb-helm/"
 POSTRENDERER = "rondb-postrender"
 """The post-renderer's console script (installed with this project, found on PATH)."""
 DATA_NODE_SERVICE_ACCOUNT = "rondb-data-nodes"

@@ -17,7 +17,7 @@ release's namespace is in the file too (host names), but moving a release replac
 
 All facts are from rondb-helm tag v0.8.0, commit 7388b1579a195bb7ff6385f28ca3a860b83455eb
 (file:line at that commit). `HASHED_CHART` names that version on its own, so that a new pin in
-`rondb.CHART_VERSION` fails a test until these facts are read again from the new chart.
+`RONDB` (components/charts.py) fails a test until these facts are read again from the new chart.
 """
 
 from __future__ import annotations

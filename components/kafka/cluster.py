@@ -8,9 +8,9 @@ Upgrading Strimzi, and why the CRDs need a step of their own
 -------------------------------------------------------------
 Helm installs the files in a chart's `crds/` directory on `helm install` only. It never
 upgrades them on `helm upgrade` and never deletes them on `helm uninstall`. A
-`helm.v3.Release` runs Helm's install and upgrade, so bumping `STRIMZI_CHART_VERSION` upgrades
-the operator's Deployment and RBAC but leaves the CustomResourceDefinitions at the version the
-cluster was first installed with.
+`helm.v3.Release` runs Helm's install and upgrade, so bumping `STRIMZI` (components/charts.py)
+upgrades the operator's Deployment and RBAC but leaves the CustomResourceDefinitions at the
+version the cluster was first installed with.
 
 That matters because the API server validates every Strimzi resource against the *stored*
 CRD's schema and silently prunes fields the schema does not know. With old CRDs, a field that
@@ -34,11 +34,10 @@ Before bumping the chart version, for every cluster:
    because Helm owns the CRDs' fields since the first install. Never `kubectl delete` or
    `kubectl replace` a Strimzi CRD: deleting a CRD deletes every resource of its kind, that
    is every Kafka cluster, topic and user.
-3. Check that `kubectl diff --server-side` now shows nothing, then bump `STRIMZI_CHART_VERSION`
-   and the CRDs vendored in `components/vendored/crds/strimzi-<version>/` that the tests
-   validate against,
-   and deploy. The new operator rolls the Kafka pods one at a time (the PDB allows one
-   unavailable, and it waits for in-sync replicas before moving on).
+3. Check that `kubectl diff --server-side` now shows nothing, then bump `STRIMZI` in
+   components/charts.py and the CRDs vendored in `components/vendored/crds/strimzi-<version>/`
+   that the tests validate against, and deploy. The new operator rolls the Kafka pods one at
+   a time (the PDB allows one unavailable, and it waits for in-sync replicas before moving on).
 
 Within the `kafka.strimzi.io/v1` API, CRD changes are additive, so the old operator keeps
 working against the new CRDs while step 3 is pending. Strimzi's own docs apply the CRDs
@@ -58,6 +57,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.charts import STRIMZI
 from components.kafka.autoscaling import broker_autoscaler_manifests
 from components.kafka.clients import (
     client_namespace_manifest,
@@ -80,8 +80,6 @@ from components.kafka.validation import require_valid
 from components.shared.manifests import apply_manifest, object_key
 from components.shared.options import component_dependencies
 
-STRIMZI_CHART = "oci://quay.io/strimzi-helm/strimzi-kafka-operator"
-STRIMZI_CHART_VERSION = "1.2.0"
 OPERATOR_RELEASE_NAME = "strimzi-cluster-operator"
 HPA_OWNED_FIELD = "spec.replicas"
 """What a broker pool's HPA writes through the scale subresource; the program leaves it."""
@@ -164,8 +162,8 @@ class StrimziKafka(pulumi.ComponentResource):
         self.operator_release = k8s.helm.v3.Release(
             f"{name}-strimzi-operator",
             name=OPERATOR_RELEASE_NAME,
-            chart=STRIMZI_CHART,
-            version=STRIMZI_CHART_VERSION,
+            chart=STRIMZI.chart,
+            version=STRIMZI.version,
             namespace=spec.namespace,
             create_namespace=False,
             skip_crds=False,

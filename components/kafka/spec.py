@@ -57,7 +57,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-STRIMZI_VERSION = "1.2.0"
+from components.charts import STRIMZI
+
+STRIMZI_VERSION = STRIMZI.version
 STRIMZI_API_VERSION = "kafka.strimzi.io/v1"
 """The only API version Strimzi 1.2.0 serves."""
 

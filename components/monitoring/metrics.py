@@ -23,11 +23,6 @@ from typing import Any
 import yaml
 
 MONITORING_NAMESPACE = "monitoring"
-PROMETHEUS_CHART = "prometheus"
-PROMETHEUS_CHART_VERSION = "27.39.0"
-PROMETHEUS_REPO = "https://prometheus-community.github.io/helm-charts"
-ADAPTER_CHART = "prometheus-adapter"
-ADAPTER_CHART_VERSION = "5.1.0"
 PROMETHEUS_SERVICE = "prometheus-server"
 PROMETHEUS_SERVICE_ACCOUNT = "prometheus-server"
 PROMETHEUS_PORT = 9090

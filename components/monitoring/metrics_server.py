@@ -5,13 +5,11 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.charts import METRICS_SERVER
 from components.nodes.node_group_plan import SYSTEM_NODES
 from components.shared.options import component_dependencies
 
 NAMESPACE = "kube-system"
-METRICS_SERVER_CHART = "metrics-server"
-METRICS_SERVER_CHART_VERSION = "3.13.0"
-METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-server/"
 
 
 def metrics_server_values() -> dict[str, object]:
@@ -38,9 +36,9 @@ class MetricsServer(pulumi.ComponentResource):
         self.release = k8s.helm.v3.Release(
             f"{name}-metrics-server",
             name="metrics-server",
-            chart=METRICS_SERVER_CHART,
-            version=METRICS_SERVER_CHART_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=METRICS_SERVER_REPO),
+            chart=METRICS_SERVER.chart,
+            version=METRICS_SERVER.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=METRICS_SERVER.repository),
             namespace=NAMESPACE,
             values=metrics_server_values(),
             atomic=True,

@@ -7,14 +7,10 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.charts import PROMETHEUS, PROMETHEUS_ADAPTER
 from components.monitoring.access import monitoring_namespace_manifests, prometheus_rbac
 from components.monitoring.metrics import (
-    ADAPTER_CHART,
-    ADAPTER_CHART_VERSION,
     MONITORING_NAMESPACE,
-    PROMETHEUS_CHART,
-    PROMETHEUS_CHART_VERSION,
-    PROMETHEUS_REPO,
     adapter_values,
     prometheus_values,
 )
@@ -61,13 +57,12 @@ class MetricsPipeline(pulumi.ComponentResource):
             )
             for manifest in [*guard_rails, *prometheus_rbac()]
         ]
-        repository = k8s.helm.v3.RepositoryOptsArgs(repo=PROMETHEUS_REPO)
         prometheus = k8s.helm.v3.Release(
             f"{name}-prometheus",
             name="prometheus",
-            chart=PROMETHEUS_CHART,
-            version=PROMETHEUS_CHART_VERSION,
-            repository_opts=repository,
+            chart=PROMETHEUS.chart,
+            version=PROMETHEUS.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=PROMETHEUS.repository),
             namespace=MONITORING_NAMESPACE,
             values=prometheus_values(dict(SYSTEM_NODES), storage_class),
             # The volume is provisioned and attached and the image pulled before the pod is
@@ -82,9 +77,9 @@ class MetricsPipeline(pulumi.ComponentResource):
         adapter = k8s.helm.v3.Release(
             f"{name}-prometheus-adapter",
             name="prometheus-adapter",
-            chart=ADAPTER_CHART,
-            version=ADAPTER_CHART_VERSION,
-            repository_opts=repository,
+            chart=PROMETHEUS_ADAPTER.chart,
+            version=PROMETHEUS_ADAPTER.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=PROMETHEUS_ADAPTER.repository),
             namespace=MONITORING_NAMESPACE,
             values=adapter_values(dict(SYSTEM_NODES)),
             atomic=True,

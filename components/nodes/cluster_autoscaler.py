@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.charts import CLUSTER_AUTOSCALER
 from components.eks.versions import kubernetes_version as kubernetes_version_entry
 from components.nodes.node_group_plan import SYSTEM_NODES
 from components.shared.iam import cluster_autoscaler_policy
@@ -14,9 +15,6 @@ from components.shared.pod_identity import workload_identity
 NAMESPACE = "kube-system"
 AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
 
-CLUSTER_AUTOSCALER_CHART = "cluster-autoscaler"
-CLUSTER_AUTOSCALER_CHART_VERSION = "9.50.1"
-CLUSTER_AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler"
 
 # Labels EKS puts on managed nodes that differ between the per-zone node groups of one pool
 # (each has its own node group and launch template). `balance-similar-node-groups` treats groups
@@ -102,9 +100,9 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         self.release = k8s.helm.v3.Release(
             f"{name}-cluster-autoscaler",
             name="cluster-autoscaler",
-            chart=CLUSTER_AUTOSCALER_CHART,
-            version=CLUSTER_AUTOSCALER_CHART_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CLUSTER_AUTOSCALER_REPO),
+            chart=CLUSTER_AUTOSCALER.chart,
+            version=CLUSTER_AUTOSCALER.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CLUSTER_AUTOSCALER.repository),
             namespace=NAMESPACE,
             values=cluster_autoscaler_values(eks_cluster_name, region, kubernetes_version),
             atomic=True,

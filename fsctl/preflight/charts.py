@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.validators import validator_for
 
-from components.featurestore.rondb import CHART as RONDB_CHART
+from components.charts import RONDB
 from fsctl.preflight.chart_data import (
     ChartData,
     PinnedChart,
@@ -234,7 +234,7 @@ def rondb_api_slots(graph: PlanGraph, data: ChartData) -> Iterator[Finding]:
         for hpa in graph.of_type(HPA_TYPE)
     }
     for release in releases(graph, data):
-        if release.chart_name != RONDB_CHART:
+        if release.chart_name != RONDB.name:
             continue
         for target_path, slots_path, key in _RONDB_API_SERVERS:
             hpa = hpas.get((release.namespace, value_at(release.merged, target_path)))
