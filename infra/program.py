@@ -87,6 +87,7 @@ def main() -> None:
             protect_stateful=config.environment is Environment.PROD,
             account_id=identity.account_id,
             partition=partition,
+            deployer_arn=deployer_principal_arn(identity.arn),
             autoscaling_service_role_arn=service_role_arn,
             available_zones=zones,
             deployer=route,
