@@ -505,8 +505,7 @@ def s3_backups_immutable() -> StackValidationPolicy:
     """Backups are locked, their protections deny-guarded, and deletions long recoverable."""
     return _bucket_policy(
         "s3-backups-immutable",
-        "S3 buckets with backups must be Object-Locked, deny destructive actions to all but a "
-        "named principal, and keep deleted versions long enough to notice.",
+        "S3 buckets with backups must be Object-Locked and deny-guarded, deletions recoverable.",
         _immutable,
         [_SENSITIVE, _MIN_LOCK_DAYS, _MIN_DELETED_DAYS],
     )
