@@ -200,7 +200,7 @@ def test_only_the_deployer_may_erase_versions_or_change_protections(prod: Plan) 
     policy = json.loads(
         prod.named("aws:s3/bucketPolicy:BucketPolicy", "core-search-rondb-backups").inputs["policy"]
     )
-    [guard] = [s for s in policy["Statement"] if s["Sid"] == "OnlyTheDeployerChangesProtection"]
+    [guard] = [s for s in policy["Statement"] if s["Sid"] == "OnlyAdminsChangeProtection"]
     assert guard["Effect"] == "Deny"
     assert guard["Principal"] == "*"
     assert set(guard["Action"]) == set(PROTECTION_ACTIONS)
@@ -355,3 +355,28 @@ def test_audit_settings_are_validated(settings: dict[str, Any], key: str, words:
     path = f"featurestore:clusters.core.projects.search.rondb.{key}"
     assert path in found, found
     assert words in found[path]
+
+
+def test_named_backup_admins_join_the_deployer(plan_stack: PlanStack) -> None:
+    break_glass = f"arn:aws:iam::{ACCOUNT_ID}:role/break-glass"
+    config = minimal_config()
+    config["featurestore:deployer"]["backupAdminRoleArns"] = [break_glass]
+    plan = plan_stack(config)
+    admins = principal_arn_patterns(DEPLOYER_ROLE) + principal_arn_patterns(break_glass)
+    policy = json.loads(
+        plan.named("aws:s3/bucketPolicy:BucketPolicy", "core-search-rondb-backups").inputs["policy"]
+    )
+    [guard] = [s for s in policy["Statement"] if s["Sid"] == "OnlyAdminsChangeProtection"]
+    assert guard["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == admins
+    key = plan.named("aws:kms/key:Key", "core-search-rondb-backups")
+    administer, _use = json.loads(key.inputs["policy"])["Statement"]
+    assert administer["Condition"]["ArnLike"]["aws:PrincipalArn"] == admins
+
+
+def test_backup_admins_must_be_role_arns() -> None:
+    config = minimal_config()
+    config["featurestore:deployer"]["backupAdminRoleArns"] = ["break-glass"]
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(config)
+    found = {p.path: p.message for p in raised.value.problems}
+    assert "is not an IAM role ARN" in found["featurestore:deployer.backupAdminRoleArns"], found

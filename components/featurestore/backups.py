@@ -2,7 +2,7 @@
 
 The backup bucket (versioned, private, TLS only, each object locked by S3 Object Lock for the
 backup ttl, deleted versions kept `backupDeletedRetentionDays`, protection settings changeable
-by the deployer alone), its own KMS key (usable only by the backup roles, through S3), the log
+by the deployer and `deployer.backupAdminRoleArns` alone), its own KMS key (usable only by the backup roles, through S3), the log
 bucket recording reads of the dumps (server access logs or CloudTrail data events), and the
 Pod Identity role of each uploading service account. The resources are children of the
 project's `ProjectFeatureStore` (`project.py`). Why each control: docs/security-backups.md.
@@ -73,13 +73,18 @@ KEY_ADMIN_ACTIONS = (
     "kms:CancelKeyDeletion",
     "kms:RotateKeyOnDemand",
 )
-"""What the deployer may do with the backup key: manage it, not use it (no decrypt)."""
+"""What the admins may do with the backup key: manage it, not use it (no decrypt)."""
+
+
+def admin_patterns(admin_arns: tuple[str, ...]) -> list[str]:
+    """`aws:PrincipalArn` patterns of the admins (the deployer first), whatever their path."""
+    return [pattern for arn in admin_arns for pattern in principal_arn_patterns(arn)]
 
 
 def backup_key_resource_policy(
-    partition: str, account_id: str, region: str, deployer_arn: str, role_arns: list[str]
+    partition: str, account_id: str, region: str, admin_arns: tuple[str, ...], role_arns: list[str]
 ) -> str:
-    """The backup key's own policy: the deployer administers it, the backup roles use it via S3.
+    """The backup key's own policy: the admins administer it, the backup roles use it via S3.
 
     Unlike the cluster key's, it does not hand the key to the account's IAM: no other
     principal, however broad its IAM policies, can decrypt a dump. Principals are matched by
@@ -89,12 +94,12 @@ def backup_key_resource_policy(
     root = f"arn:{partition}:iam::{account_id}:root"
     return document(
         {
-            "Sid": "DeployerAdministersKey",
+            "Sid": "AdminsAdministerKey",
             "Effect": "Allow",
             "Principal": {"AWS": root},
             "Action": list(KEY_ADMIN_ACTIONS),
             "Resource": "*",
-            "Condition": {"ArnLike": {"aws:PrincipalArn": principal_arn_patterns(deployer_arn)}},
+            "Condition": {"ArnLike": {"aws:PrincipalArn": admin_patterns(admin_arns)}},
         },
         {
             "Sid": "BackupRolesUseKeyThroughS3",
@@ -131,19 +136,19 @@ PROTECTION_ACTIONS = (
 """What would erase backups for good or switch a protection off: deleting a version (or the
 delete marker a prune leaves), shortening a lock, and rewriting the lock, lifecycle,
 versioning, policy, public access, key or replication settings. Denied to all but the
-deployer; the account's root user can still rewrite the bucket policy (S3 never denies it
+admins (the deployer, `deployer.backupAdminRoleArns`); the account's root user can still rewrite the bucket policy (S3 never denies it
 Put/DeleteBucketPolicy), which is the break-glass path (docs/security-backups.md)."""
 
 
-def _deployer_only_protection(bucket_arn: str, deployer_arn: str) -> list[dict[str, Any]]:
+def _admins_only_protection(bucket_arn: str, admin_arns: tuple[str, ...]) -> list[dict[str, Any]]:
     return [
         {
-            "Sid": "OnlyTheDeployerChangesProtection",
+            "Sid": "OnlyAdminsChangeProtection",
             "Effect": "Deny",
             "Principal": "*",
             "Action": list(PROTECTION_ACTIONS),
             "Resource": [bucket_arn, f"{bucket_arn}/*"],
-            "Condition": {"ArnNotLike": {"aws:PrincipalArn": principal_arn_patterns(deployer_arn)}},
+            "Condition": {"ArnNotLike": {"aws:PrincipalArn": admin_patterns(admin_arns)}},
         }
     ]
 
@@ -238,7 +243,7 @@ def backup_storage(
     region: str,
     partition: str,
     account_id: pulumi.Input[str],
-    deployer_arn: str,
+    admin_arns: tuple[str, ...],
     cluster_name: pulumi.Input[str],
     cluster_arn: pulumi.Input[str],
     protect: bool,
@@ -271,12 +276,12 @@ def backup_storage(
         region=region,
         partition=partition,
         account_id=account_id,
-        deployer_arn=deployer_arn,
+        admin_arns=admin_arns,
         role_arns=[workload.role.arn for workload in identities.values()],
         protect=protect,
     )
     bucket = _backup_bucket(
-        parent, name, rondb=rondb, key_arn=key.arn, deployer_arn=deployer_arn, protect=protect
+        parent, name, rondb=rondb, key_arn=key.arn, admin_arns=admin_arns, protect=protect
     )
     _read_audit(parent, name, rondb=rondb, backups=bucket, account_id=account_id, protect=protect)
     associations = []
@@ -324,7 +329,7 @@ def _backup_key(
     region: str,
     partition: str,
     account_id: pulumi.Input[str],
-    deployer_arn: str,
+    admin_arns: tuple[str, ...],
     role_arns: list[pulumi.Output[str]],
     protect: bool,
 ) -> aws.kms.Key:
@@ -339,7 +344,7 @@ def _backup_key(
         deletion_window_in_days=30,
         policy=pulumi.Output.all(account_id, *role_arns).apply(
             lambda values: backup_key_resource_policy(
-                partition, values[0], region, deployer_arn, list(values[1:])
+                partition, values[0], region, admin_arns, list(values[1:])
             )
         ),
         tags=project_tags(rondb.project),
@@ -362,7 +367,7 @@ def _backup_bucket(
     *,
     rondb: RonDbSpec,
     key_arn: pulumi.Input[str],
-    deployer_arn: str,
+    admin_arns: tuple[str, ...],
     protect: bool,
 ) -> aws.s3.Bucket:
     """The backup bucket with its lock, policy and lifecycle."""
@@ -388,7 +393,7 @@ def _backup_bucket(
         f"{name}-rondb-backups",
         bucket=bucket.id,
         policy=bucket.arn.apply(
-            lambda arn: document(*_tls_only(arn), *_deployer_only_protection(arn, deployer_arn))
+            lambda arn: document(*_tls_only(arn), *_admins_only_protection(arn, admin_arns))
         ),
         opts=child,
     )
