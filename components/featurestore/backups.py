@@ -2,10 +2,11 @@
 
 The backup bucket (versioned, private, TLS only, each object locked by S3 Object Lock for the
 backup ttl, deleted versions kept `backupDeletedRetentionDays`, protection settings changeable
-by the deployer and `deployer.backupAdminRoleArns` alone), its own KMS key (usable only by the backup roles, through S3), the log
-bucket recording reads of the dumps (server access logs or CloudTrail data events), and the
-Pod Identity role of each uploading service account. The resources are children of the
-project's `ProjectFeatureStore` (`project.py`). Why each control: docs/security-backups.md.
+by the admins alone: the deployer and `deployer.backupAdminRoleArns`), its own KMS key (usable
+only by the backup roles, through S3), the log bucket recording reads of the dumps (server
+access logs or CloudTrail data events), and the Pod Identity role of each uploading service
+account. The resources are children of the project's `ProjectFeatureStore` (`project.py`).
+Why each control: docs/security-backups.md.
 """
 
 from __future__ import annotations
@@ -136,8 +137,9 @@ PROTECTION_ACTIONS = (
 """What would erase backups for good or switch a protection off: deleting a version (or the
 delete marker a prune leaves), shortening a lock, and rewriting the lock, lifecycle,
 versioning, policy, public access, key or replication settings. Denied to all but the
-admins (the deployer, `deployer.backupAdminRoleArns`); the account's root user can still rewrite the bucket policy (S3 never denies it
-Put/DeleteBucketPolicy), which is the break-glass path (docs/security-backups.md)."""
+admins (the deployer, `deployer.backupAdminRoleArns`); the account's root user can still
+rewrite the bucket policy (S3 never denies it Put/DeleteBucketPolicy), the break-glass path of
+last resort (docs/security-backups.md)."""
 
 
 def _admins_only_protection(bucket_arn: str, admin_arns: tuple[str, ...]) -> list[dict[str, Any]]:
