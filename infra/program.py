@@ -102,6 +102,10 @@ def main() -> None:
             protect_stateful=config.environment is Environment.PROD,
             account_id=identity.account_id,
             partition=partition,
+            backup_admin_arns=(
+                deployer_principal_arn(identity.arn),
+                *config.deployer.backup_admin_role_arns,
+            ),
             autoscaling_service_role_arn=service_role_arn,
             available_zones=zones,
             deployer=route,

@@ -8,6 +8,7 @@ from the outputs, as the engine passes them after the resources exist.
 
 from __future__ import annotations
 
+import fnmatch
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -49,6 +50,15 @@ LIFECYCLE = (
 )
 LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
 TRAIL = "aws:cloudtrail/trail:Trail"
+OBJECT_LOCK = (
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+    "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
+)
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+MANAGED_POLICY = "aws:iam/policy:Policy"
+ROLE = "aws:iam/role:Role"
+KMS_KEY = "aws:kms/key:Key"
+KMS_ALIAS = "aws:kms/alias:Alias"
 ACL = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
 
 _PUBLIC_BLOCK_FLAGS = (
@@ -371,6 +381,271 @@ def s3_access_logging() -> StackValidationPolicy:
     )
 
 
+_LOCK_MODES = ("COMPLIANCE", "GOVERNANCE")
+_MIN_LOCK_DAYS = threshold(
+    "minLockDays",
+    "integer",
+    1,
+    "Fewest days the default Object Lock retention of a sensitive bucket keeps each object.",
+    minimum=1,
+)
+_MIN_DELETED_DAYS = threshold(
+    "minDeletedRetentionDays",
+    "integer",
+    14,
+    "Fewest days a sensitive bucket keeps a deleted or overwritten version (the time to notice).",
+    minimum=1,
+)
+DESTRUCTIVE_ACTIONS = (
+    "s3:DeleteObjectVersion",
+    "s3:BypassGovernanceRetention",
+    "s3:PutObjectRetention",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutBucketVersioning",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+)
+"""What erases a version for good or switches a protection off: only a break-glass principal
+may (finding 9 of issue 30)."""
+_PASS_THROUGH_PACKAGES = ("pulumi:", "featurestore:")
+_EXEMPTING_OPERATORS = {"ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals"}
+
+
+def _lock_retention(bucket: PolicyResource, buckets: Buckets) -> Mapping[str, Any] | None:
+    """The default retention of an enabled Object Lock of `bucket`, if it has one."""
+    for part in buckets.parts(bucket, *OBJECT_LOCK):
+        if text(part.props.get("objectLockEnabled")) != "Enabled":
+            continue
+        retention = mapping(mapping(part.props.get("rule")).get("defaultRetention"))
+        if text(retention.get("mode")) in _LOCK_MODES:
+            return retention
+    return None
+
+
+def _covers(patterns: Sequence[str], actions: Sequence[str]) -> list[str]:
+    """The `actions` that one of the IAM action `patterns` (`s3:Delete*`, `*`) allows."""
+    lowered = [pattern.lower() for pattern in patterns]
+    return [
+        action
+        for action in actions
+        if any(fnmatch.fnmatchcase(action.lower(), pattern) for pattern in lowered)
+    ]
+
+
+def _denies_to_all_but_named(statement: Mapping[str, Any]) -> list[str]:
+    """The destructive actions a statement denies to every principal but those it names."""
+    principal = statement.get("Principal")
+    everyone = principal == "*" or "*" in strings(mapping(principal).get("AWS"))
+    conditions = mapping(statement.get("Condition"))
+    only_exemptions = all(
+        operator in _EXEMPTING_OPERATORS and set(mapping(keys)) <= {"aws:PrincipalArn"}
+        for operator, keys in conditions.items()
+    )
+    if text(statement.get("Effect")) != "Deny" or not everyone or not only_exemptions:
+        return []
+    return _covers(strings(statement.get("Action")), DESTRUCTIVE_ACTIONS)
+
+
+def _immutable(
+    bucket: PolicyResource, buckets: Buckets, args: StackValidationArgs
+) -> Iterator[str]:
+    if not matches_any(bucket.name, _SENSITIVE.strings(args)):
+        return
+    retention = _lock_retention(bucket, buckets)
+    least = _MIN_LOCK_DAYS.integer(args)
+    if retention is None:
+        yield (
+            "holds backups but has no Object Lock, so whoever can delete a version erases "
+            "them; add a BucketObjectLockConfiguration (objectLockEnabled Enabled) with a "
+            "defaultRetention in COMPLIANCE or GOVERNANCE mode"
+        )
+    else:
+        days = (as_int(retention.get("days")) or 0) + 365 * (as_int(retention.get("years")) or 0)
+        if days < least:
+            yield (
+                f"locks each backup for {days} days only; set "
+                f"rule.defaultRetention.days to {least} or more (the backup ttl)"
+            )
+    denied: set[str] = set()
+    for part in buckets.parts(bucket, POLICY):
+        document = policy_document(part.props.get("policy"))
+        for statement in statements(document) if document is not None else []:
+            denied.update(_denies_to_all_but_named(statement))
+    missing = [action for action in DESTRUCTIVE_ACTIONS if action not in denied]
+    if missing:
+        yield (
+            f"its policy lets any principal IAM allows {', '.join(missing)}; add a statement "
+            'denying them to Principal "*" except the break-glass principal '
+            "(Condition ArnNotLike aws:PrincipalArn)"
+        )
+    rules = [
+        mapping(rule)
+        for part in buckets.parts(bucket, *LIFECYCLE)
+        for rule in sequence(part.props.get("rules"))
+        if text(mapping(rule).get("status")) == "Enabled"
+    ]
+    kept = [
+        days
+        for days in (
+            as_int(mapping(rule.get("noncurrentVersionExpiration")).get("noncurrentDays"))
+            for rule in rules
+        )
+        if days is not None
+    ]
+    shortest = _MIN_DELETED_DAYS.integer(args)
+    if kept and min(kept) < shortest:
+        yield (
+            f"keeps a deleted backup {min(kept)} days only; set "
+            f"noncurrentVersionExpiration.noncurrentDays to {shortest} or more"
+        )
+
+
+def s3_backups_immutable() -> StackValidationPolicy:
+    """Backups are locked, their protections deny-guarded, and deletions long recoverable."""
+    return _bucket_policy(
+        "s3-backups-immutable",
+        "S3 buckets with backups must be Object-Locked and deny-guarded, deletions recoverable.",
+        _immutable,
+        [_SENSITIVE, _MIN_LOCK_DAYS, _MIN_DELETED_DAYS],
+    )
+
+
+def _identity_documents(
+    resource: PolicyResource,
+) -> Iterator[Mapping[str, Any]]:
+    """The identity-policy documents a role policy, managed policy or role carries."""
+    if resource.resource_type in (ROLE_POLICY, MANAGED_POLICY):
+        document = policy_document(resource.props.get("policy"))
+        if document is not None:
+            yield document
+    elif resource.resource_type == ROLE:
+        for inline in sequence(resource.props.get("inlinePolicies")):
+            document = policy_document(mapping(inline).get("policy"))
+            if document is not None:
+                yield document
+
+
+def _touches(resources: Sequence[str], bucket_arn: str) -> bool:
+    return any(
+        fnmatch.fnmatchcase(target, pattern)
+        for pattern in resources
+        for target in (bucket_arn, f"{bucket_arn}/object")
+    )
+
+
+def _writer_destroys(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    buckets = Buckets(args.resources)
+    sensitive = [
+        bucket
+        for bucket in buckets.buckets
+        if matches_any(bucket.name, _SENSITIVE.strings(args))
+        and not matches_any(bucket.name, _EXEMPT.strings(args))
+    ]
+    grants = [
+        item for item in args.resources if item.resource_type in (ROLE_POLICY, MANAGED_POLICY, ROLE)
+    ]
+    for bucket in sensitive:
+        arn = f"arn:aws:s3:::{Buckets.physical_name(bucket)}"
+        # Without a lock a plain delete is final once the noncurrent version expires.
+        forbidden = DESTRUCTIVE_ACTIONS + (
+            () if _lock_retention(bucket, buckets) else ("s3:DeleteObject",)
+        )
+        for grant in grants:
+            allowed = {
+                action
+                for document in _identity_documents(grant)
+                for statement in statements(document)
+                if text(statement.get("Effect")) == "Allow"
+                and _touches(strings(statement.get("Resource")), arn)
+                for action in _covers(strings(statement.get("Action")), forbidden)
+            }
+            if allowed:
+                yield (
+                    grant.urn,
+                    (
+                        f"{grant.name} lets its role {', '.join(sorted(allowed))} on backup bucket "
+                        f"{bucket.name}, which erases backups for good; grant only what the backup "
+                        "pods call (s3:DeleteObject only with the bucket Object-Locked)"
+                    ),
+                )
+
+
+def backup_writers_cannot_destroy() -> StackValidationPolicy:
+    """No identity policy lets a role erase backups or switch their protection off."""
+    return stack_policy(
+        "backup-writers-cannot-destroy",
+        "IAM policies must not let a role delete backup versions or change their protection.",
+        _writer_destroys,
+        [_SENSITIVE, _EXEMPT],
+    )
+
+
+def _key_users(args: StackValidationArgs) -> dict[str, list[PolicyResource]]:
+    """For each KMS key reference of the stack, the resources other than grants naming it."""
+    keys = stack_key_references(args.resources)
+    users: dict[str, list[PolicyResource]] = defaultdict(list)
+    for item in args.resources:
+        if item.resource_type in (KMS_KEY, KMS_ALIAS, ROLE_POLICY, MANAGED_POLICY, ROLE):
+            continue
+        # The stack and this program's components only pass the key's ARN on as outputs.
+        if item.resource_type.startswith(_PASS_THROUGH_PACKAGES):
+            continue
+        for reference in keys & set(_strings_within(item.props)):
+            users[reference].append(item)
+    return users
+
+
+def _strings_within(value: Any) -> Iterator[str]:
+    """Every string anywhere in a property value (the engine's values are proxies, not JSON)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings_within(item)
+    else:
+        for item in sequence(value):
+            yield from _strings_within(item)
+
+
+def _own_key(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    buckets = Buckets(args.resources)
+    users = _key_users(args)
+    for bucket in buckets.buckets:
+        if not matches_any(bucket.name, _SENSITIVE.strings(args)) or matches_any(
+            bucket.name, _EXEMPT.strings(args)
+        ):
+            continue
+        own = set(buckets.parts(bucket, *ENCRYPTION))
+        for part in own:
+            for rule in sequence(part.props.get("rules")):
+                key = text(
+                    mapping(mapping(rule).get("applyServerSideEncryptionByDefault")).get(
+                        "kmsMasterKeyId"
+                    )
+                )
+                others = sorted({item.name for item in users.get(key, []) if item not in own})
+                if others:
+                    yield (
+                        bucket.urn,
+                        (
+                            f"bucket {bucket.name}: its backups share key {key} with "
+                            f"{', '.join(others[:5])}, so whoever may use the key for those reads "
+                            "the dumps; give the backups a key of their own"
+                        ),
+                    )
+
+
+def s3_backups_own_key() -> StackValidationPolicy:
+    """Backups are encrypted with a key that nothing else uses."""
+    return stack_policy(
+        "s3-backups-own-key",
+        "S3 buckets with backups must be encrypted with a KMS key of their own.",
+        _own_key,
+        [_SENSITIVE, _EXEMPT],
+    )
+
+
 POLICIES: list[Policy] = [
     s3_public_access_blocked(),
     s3_ownership_enforced(),
@@ -379,4 +654,7 @@ POLICIES: list[Policy] = [
     s3_tls_only(),
     s3_lifecycle(),
     s3_access_logging(),
+    s3_backups_immutable(),
+    backup_writers_cannot_destroy(),
+    s3_backups_own_key(),
 ]

@@ -1,4 +1,4 @@
-"""RonDB backups at plan level: credentials of the pods that upload, retention, key, audit."""
+"""RonDB backups at plan level: credentials of the pods that upload, retention, lock, key, audit."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 import yaml
 
-from components.featurestore.backups import DELETED_AUDIT_LOG_DAYS
+from components.featurestore.backups import DELETED_AUDIT_LOG_DAYS, PROTECTION_ACTIONS
+from components.featurestore.rondb import RCLONE_MULTIPART_ONLY
 from components.featurestore.rondb_postrender import postrender
+from components.shared.iam import principal_arn_patterns
+from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.offline import Plan
 from infra.config import ConfigError, parse_stack_config
 from tests.conftest import PlanStack, minimal_config
@@ -122,9 +125,9 @@ def test_every_versioned_bucket_expires_old_versions_markers_and_stale_uploads(
             for r in rules
             if "noncurrentVersionExpiration" in r
         ]
-        # Backups are kept 14 days (the default ttl), a pruned one at most 7 more; a deleted
-        # audit log stays recoverable for a quarter.
-        expected = DELETED_AUDIT_LOG_DAYS if name.endswith("-rondb-backup-audit") else 7
+        # A pruned or deleted backup stays recoverable 30 days (the default), a deleted audit
+        # log a quarter.
+        expected = DELETED_AUDIT_LOG_DAYS if name.endswith("-rondb-backup-audit") else 30
         assert noncurrent == [expected], name
         assert any(
             r.get("abortIncompleteMultipartUpload", {}).get("daysAfterInitiation") == 1
@@ -133,21 +136,94 @@ def test_every_versioned_bucket_expires_old_versions_markers_and_stale_uploads(
         assert any(r.get("expiration", {}).get("expiredObjectDeleteMarker") is True for r in rules)
 
 
-def test_pruned_backups_expire_after_a_margin_derived_from_the_ttl(
-    plan_stack: PlanStack,
-) -> None:
+OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+DEPLOYER_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/fsctl-plan"
+"""The role of the mock caller identity (fsctl/plan/mock_invokes.py)."""
+
+
+def test_each_backup_is_locked_for_the_ttl_in_compliance_mode_by_default(prod: Plan) -> None:
+    for bucket in prod.of_type("aws:s3/bucket:Bucket"):
+        if not bucket.name.endswith("-rondb-backups"):
+            continue
+        lock = prod.named(OBJECT_LOCK, bucket.name)
+        assert lock.inputs["bucket"] == bucket.outputs["bucket"]
+        assert lock.inputs["objectLockEnabled"] == "Enabled"
+        assert lock.inputs["rule"] == {"defaultRetention": {"mode": "COMPLIANCE", "days": 14}}
+        # S3 accepts a lock configuration only on a versioned bucket.
+        versioning = prod.named("aws:s3/bucketVersioning:BucketVersioning", bucket.name)
+        assert versioning.urn in lock.dependencies
+        # `objectLockEnabled` on the bucket is ForceNew in the provider: set there, it would
+        # replace every existing stack's backup bucket.
+        assert "objectLockEnabled" not in bucket.inputs
+
+
+def test_lock_deleted_retention_and_mode_follow_the_config(plan_stack: PlanStack) -> None:
     config = minimal_config()
-    config["featurestore:clusters"]["core"]["projects"]["search"]["rondb"] = {"backupTtl": "36h"}
-    rules = lifecycle_of(plan_stack(config), "core-search-rondb-backups")
+    config["featurestore:clusters"]["core"]["projects"]["search"]["rondb"] = {
+        "backupTtl": "36h",
+        "backupLockMode": "GOVERNANCE",
+        "backupDeletedRetentionDays": 45,
+    }
+    plan = plan_stack(config)
+    lock = plan.named(OBJECT_LOCK, "core-search-rondb-backups")
+    assert lock.inputs["rule"] == {"defaultRetention": {"mode": "GOVERNANCE", "days": 2}}
+    rules = lifecycle_of(plan, "core-search-rondb-backups")
     assert [
         r["noncurrentVersionExpiration"]["noncurrentDays"]
         for r in rules
         if "noncurrentVersionExpiration" in r
-    ] == [1]
+    ] == [45]
 
 
-def test_backups_are_encrypted_with_the_cluster_key_not_the_aws_managed_one(prod: Plan) -> None:
-    [key] = prod.of_type("aws:kms/key:Key")
+@pytest.mark.parametrize(
+    ("settings", "key", "words"),
+    [
+        ({"backupLockMode": "NONE"}, "backupLockMode", "COMPLIANCE"),
+        ({"backupDeletedRetentionDays": 3}, "backupDeletedRetentionDays", "greater than or equal"),
+        ({"backupDeletedRetentionDays": 91}, "backupDeletedRetentionDays", "less than or equal"),
+    ],
+)
+def test_lock_settings_are_validated(settings: dict[str, Any], key: str, words: str) -> None:
+    config = minimal_config()
+    config["featurestore:clusters"]["core"]["projects"]["search"]["rondb"] = settings
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(config)
+    found = {p.path: p.message for p in raised.value.problems}
+    path = f"featurestore:clusters.core.projects.search.rondb.{key}"
+    assert path in found, found
+    assert words in found[path]
+
+
+def test_only_the_deployer_may_erase_versions_or_change_protections(prod: Plan) -> None:
+    bucket = prod.named("aws:s3/bucket:Bucket", "core-search-rondb-backups")
+    arn = bucket.outputs["arn"]
+    policy = json.loads(
+        prod.named("aws:s3/bucketPolicy:BucketPolicy", "core-search-rondb-backups").inputs["policy"]
+    )
+    [guard] = [s for s in policy["Statement"] if s["Sid"] == "OnlyAdminsChangeProtection"]
+    assert guard["Effect"] == "Deny"
+    assert guard["Principal"] == "*"
+    assert set(guard["Action"]) == set(PROTECTION_ACTIONS)
+    assert {"s3:DeleteObjectVersion", "s3:PutBucketPolicy", "s3:PutLifecycleConfiguration"} <= set(
+        guard["Action"]
+    )
+    assert guard["Resource"] == [arn, f"{arn}/*"]
+    assert guard["Condition"] == {
+        "ArnNotLike": {"aws:PrincipalArn": principal_arn_patterns(DEPLOYER_ROLE)}
+    }
+
+
+def test_deployer_patterns_match_the_role_at_any_path() -> None:
+    assert principal_arn_patterns("arn:aws:iam::111122223333:role/deploy") == [
+        "arn:aws:iam::111122223333:role/deploy",
+        "arn:aws:iam::111122223333:role/*/deploy",
+    ]
+    user = "arn:aws:iam::111122223333:user/alice"
+    assert principal_arn_patterns(user) == [user]
+
+
+def test_backups_have_a_key_of_their_own_only_their_roles_use(prod: Plan) -> None:
+    cluster_key = prod.named("aws:kms/key:Key", "core-key")
     for release in prod.of_type(RELEASE):
         s3 = release.inputs.get("values", {}).get("backups", {}).get("s3")
         if s3 is None:
@@ -155,11 +231,57 @@ def test_backups_are_encrypted_with_the_cluster_key_not_the_aws_managed_one(prod
         # rondb 0.8.0 renders serverSideEncryption as rclone's SSE header without a key id
         # (_helpers.tpl:520-521): S3 would then use aws/s3. Without it, the bucket default holds.
         assert s3.get("serverSideEncryption") is None
+        name = f"core-{release.inputs['namespace']}-rondb-backups"
+        key = prod.named("aws:kms/key:Key", name)
+        assert key.outputs["arn"] != cluster_key.outputs["arn"]
+        assert key.protect
         encryption = prod.named(
             "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-            f"core-{release.inputs['namespace']}-rondb-backups",
+            name,
         ).inputs["rules"][0]["applyServerSideEncryptionByDefault"]
         assert encryption == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key.outputs["arn"]}
+        administer, use = json.loads(key.inputs["policy"])["Statement"]
+        assert "kms:Decrypt" not in administer["Action"]
+        assert administer["Condition"]["ArnLike"]["aws:PrincipalArn"] == principal_arn_patterns(
+            DEPLOYER_ROLE
+        )
+        roles = {
+            r.outputs["arn"]
+            for r in prod.of_type("aws:iam/role:Role")
+            if r.name.startswith(f"{name.removesuffix('-rondb-backups')}-rondb-")
+        }
+        assert len(roles) == 2
+        assert set(use["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == roles
+        assert use["Condition"]["StringEquals"]["kms:ViaService"] == "s3.eu-central-1.amazonaws.com"
+
+
+def test_every_rclone_upload_is_multipart_for_the_locked_bucket() -> None:
+    rendered = postrender(
+        yaml.safe_load_all(
+            DATA_NODES_AS_RENDERED
+            + """
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: create-rondb-backup}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          initContainers: [{name: backup-metadata, env: [{name: RCLONE_CONFIG, value: x}]}]
+          containers: [{name: cleanup-old-backups}]
+"""
+        )
+    )
+    data_nodes, cronjob = rendered
+    sidecar = data_nodes["spec"]["template"]["spec"]["containers"][1]
+    assert sidecar["env"] == [RCLONE_MULTIPART_ONLY]
+    pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert pod["initContainers"][0]["env"][-1] == RCLONE_MULTIPART_ONLY
+    # The cleanup only lists and deletes: nothing to upload.
+    assert "env" not in pod["containers"][0]
+    assert "env" not in data_nodes["spec"]["template"]["spec"]["containers"][0]
 
 
 def test_reads_of_the_dumps_are_logged_to_a_private_sse_s3_bucket_with_a_lifecycle(
@@ -233,3 +355,28 @@ def test_audit_settings_are_validated(settings: dict[str, Any], key: str, words:
     path = f"featurestore:clusters.core.projects.search.rondb.{key}"
     assert path in found, found
     assert words in found[path]
+
+
+def test_named_backup_admins_join_the_deployer(plan_stack: PlanStack) -> None:
+    break_glass = f"arn:aws:iam::{ACCOUNT_ID}:role/break-glass"
+    config = minimal_config()
+    config["featurestore:deployer"]["backupAdminRoleArns"] = [break_glass]
+    plan = plan_stack(config)
+    admins = principal_arn_patterns(DEPLOYER_ROLE) + principal_arn_patterns(break_glass)
+    policy = json.loads(
+        plan.named("aws:s3/bucketPolicy:BucketPolicy", "core-search-rondb-backups").inputs["policy"]
+    )
+    [guard] = [s for s in policy["Statement"] if s["Sid"] == "OnlyAdminsChangeProtection"]
+    assert guard["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == admins
+    key = plan.named("aws:kms/key:Key", "core-search-rondb-backups")
+    administer, _use = json.loads(key.inputs["policy"])["Statement"]
+    assert administer["Condition"]["ArnLike"]["aws:PrincipalArn"] == admins
+
+
+def test_backup_admins_must_be_role_arns() -> None:
+    config = minimal_config()
+    config["featurestore:deployer"]["backupAdminRoleArns"] = ["break-glass"]
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(config)
+    found = {p.path: p.message for p in raised.value.problems}
+    assert "is not an IAM role ARN" in found["featurestore:deployer.backupAdminRoleArns"], found

@@ -59,7 +59,7 @@ def policy_statements(policy: str) -> list[dict[str, Any]]:
 
 def test_prod_control_plane_is_private_encrypted_logged_and_protected(prod: Plan) -> None:
     cluster = only(prod, "eks:index:Cluster").inputs
-    key = only(prod, "aws:kms/key:Key")
+    key = prod.named("aws:kms/key:Key", "core-key")
     assert cluster["name"] == "fs-prod-core"
     assert cluster["version"] == "1.33"
     assert cluster["authenticationMode"] == "API"
@@ -108,18 +108,18 @@ def test_dev_differs_only_as_its_config_says(dev: Plan, prod: Plan) -> None:
     assert cluster["publicAccessCidrs"] == ["52.59.0.16/28"]
     assert cluster["enabledClusterLogTypes"] == ["api", "audit"]
     assert cluster["deletionProtection"] is False
-    assert only(dev, "aws:kms/key:Key").protect is False
-    assert only(prod, "aws:kms/key:Key").protect is True
+    assert dev.named("aws:kms/key:Key", "core-key").protect is False
+    assert prod.named("aws:kms/key:Key", "core-key").protect is True
     dev_types = {resource.type for resource in dev.resources}
     prod_types = {resource.type for resource in prod.resources}
     assert dev_types == prod_types
 
 
 def test_cluster_key_rotates_and_has_a_deletion_window(prod: Plan) -> None:
-    key = only(prod, "aws:kms/key:Key").inputs
+    key = prod.named("aws:kms/key:Key", "core-key").inputs
     assert key["enableKeyRotation"] is True
     assert key["deletionWindowInDays"] == 30
-    alias = only(prod, "aws:kms/alias:Alias").inputs
+    alias = prod.named("aws:kms/alias:Alias", "core-key").inputs
     assert alias["name"] == "alias/fs-prod-core"
 
 
@@ -156,7 +156,7 @@ def test_project_node_groups_are_labelled_tainted_and_sized(prod: Plan) -> None:
 
 
 def test_launch_templates_require_imdsv2_encrypt_and_have_no_ssh(prod: Plan) -> None:
-    key_arn = only(prod, "aws:kms/key:Key").outputs["arn"]
+    key_arn = prod.named("aws:kms/key:Key", "core-key").outputs["arn"]
     templates = prod.of_type("aws:ec2/launchTemplate:LaunchTemplate")
     assert len(templates) == 12  # system, kafka, search and ads pools in three zones
     for template in templates:
@@ -249,7 +249,7 @@ def test_ebs_csi_driver_role_is_bound_to_its_service_account_by_pod_identity(pro
     assert conditions["aws:RequestTag/kubernetes-namespace"] == "kube-system"
     assert conditions["aws:RequestTag/kubernetes-service-account"] == "ebs-csi-controller-sa"
     assert conditions["aws:RequestTag/eks-cluster-arn"].endswith(":cluster/fs-prod-core")
-    key_arn = only(prod, "aws:kms/key:Key").outputs["arn"]
+    key_arn = prod.named("aws:kms/key:Key", "core-key").outputs["arn"]
     kms = prod.named("aws:iam/rolePolicy:RolePolicy", "core-after-compute-ebs-csi-kms")
     assert {s["Resource"] for s in policy_statements(kms.inputs["policy"])} == {key_arn}
 
@@ -366,5 +366,7 @@ def test_flow_logs_are_encrypted_with_the_cluster_key(prod: Plan) -> None:
     log_groups = prod.of_type("aws:cloudwatch/logGroup:LogGroup")
     assert len(log_groups) == 2
     for log_group in log_groups:
-        assert log_group.inputs["kmsKeyId"] == only(prod, "aws:kms/key:Key").outputs["arn"]
+        assert (
+            log_group.inputs["kmsKeyId"] == prod.named("aws:kms/key:Key", "core-key").outputs["arn"]
+        )
         assert log_group.protect is True

@@ -119,6 +119,46 @@ def access_log_dropped(document: Document) -> str:
     return str(find(document, "s3/bucket:Bucket", BACKUPS)["urn"])
 
 
+def backups_unlocked(document: Document) -> str:
+    drop(document, "BucketObjectLockConfiguration", BACKUPS)
+    return str(find(document, "s3/bucket:Bucket", BACKUPS)["urn"])
+
+
+def backup_protection_unguarded(document: Document) -> str:
+    policy = find(document, "BucketPolicy", BACKUPS)
+    kept = [
+        statement
+        for statement in json.loads(policy["inputs"]["policy"])["Statement"]
+        if statement["Effect"] != "Deny" or "s3:DeleteObjectVersion" not in statement["Action"]
+    ]
+    mutate(policy, ["policy"], json.dumps({"Version": "2012-10-17", "Statement": kept}))
+    return str(find(document, "s3/bucket:Bucket", BACKUPS)["urn"])
+
+
+def deleted_backups_kept_a_week(document: Document) -> str:
+    lifecycle = find(document, "BucketLifecycleConfiguration", BACKUPS)
+    mutate(lifecycle, ["rules", 0, "noncurrentVersionExpiration", "noncurrentDays"], 7)
+    return str(find(document, "s3/bucket:Bucket", BACKUPS)["urn"])
+
+
+def backup_writer_deletes_versions(document: Document) -> str:
+    grant = find(document, "iam/rolePolicy:RolePolicy", "core-search-rondb-backups-sa")
+    policy = json.loads(grant["inputs"]["policy"])
+    policy["Statement"][1]["Action"].append("s3:DeleteObjectVersion")
+    return mutate(grant, ["policy"], json.dumps(policy))
+
+
+def backups_on_the_cluster_key(document: Document) -> str:
+    cluster_key = find(document, "kms/key:Key", "core-key")["outputs"]["arn"]
+    encryption = find(document, "BucketServerSideEncryptionConfiguration", BACKUPS)
+    mutate(
+        encryption,
+        ["rules", 0, "applyServerSideEncryptionByDefault", "kmsMasterKeyId"],
+        cluster_key,
+    )
+    return str(find(document, "s3/bucket:Bucket", BACKUPS)["urn"])
+
+
 def flight(document: Document) -> dict[str, Any]:
     return find(document, "Deployment", "core-search-deployment-search-arrow-flight")
 
@@ -251,6 +291,11 @@ BREAKERS: list[tuple[str, Breaker]] = [
     ("s3-tls-only", plain_http_allowed),
     ("s3-lifecycle", lifecycle_dropped),
     ("s3-access-logging", access_log_dropped),
+    ("s3-backups-immutable", backups_unlocked),
+    ("s3-backups-immutable", backup_protection_unguarded),
+    ("s3-backups-immutable", deleted_backups_kept_a_week),
+    ("backup-writers-cannot-destroy", backup_writer_deletes_versions),
+    ("s3-backups-own-key", backups_on_the_cluster_key),
     ("pod-security-standard", privileged_container),
     ("pod-security-standard", mirror_runs_as_root),
     ("pod-security-standard", strimzi_host_network),

@@ -97,7 +97,7 @@ def objects(plan: Plan, resource_type: str, namespace: str | None = None) -> lis
 def test_exactly_one_default_storage_class_and_both_encrypted_with_the_cluster_key(
     prod: Plan,
 ) -> None:
-    key_arn = prod.of_type("aws:kms/key:Key")[0].outputs["arn"]
+    key_arn = prod.named("aws:kms/key:Key", "core-key").outputs["arn"]
     classes = {
         r.inputs["metadata"]["name"]: r.inputs
         for r in prod.of_type("kubernetes:storage.k8s.io/v1:StorageClass")
@@ -159,7 +159,7 @@ def test_rondb_release_is_pinned_and_post_rendered(prod: Plan) -> None:
 
 def test_backup_bucket_is_encrypted_versioned_private_and_protected_in_prod(prod: Plan) -> None:
     name = "core-search-rondb-backups"
-    key_arn = prod.of_type("aws:kms/key:Key")[0].outputs["arn"]
+    key_arn = prod.named("aws:kms/key:Key", name).outputs["arn"]
     assert prod.named("aws:s3/bucket:Bucket", name).protect is True
     encryption = prod.named(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",

@@ -1,22 +1,27 @@
-"""A project's RonDB backup storage in S3: the bucket, who may write it, and the read audit.
+"""A project's RonDB backup storage in S3: the bucket, its key, who may write it, the read audit.
 
-The backup bucket (KMS-encrypted, versioned, private, TLS only, pruned versions expiring), the
-log bucket recording reads of the dumps (server access logs or CloudTrail data events), their
-bucket and key policies, and the Pod Identity role of each uploading service account. The
-resources are children of the project's `ProjectFeatureStore` (`project.py`).
+The backup bucket (versioned, private, TLS only, each object locked by S3 Object Lock for the
+backup ttl, deleted versions kept `backupDeletedRetentionDays`, protection settings changeable
+by the admins alone: the deployer and `deployer.backupAdminRoleArns`), its own KMS key (usable
+only by the backup roles, through S3), the log bucket recording reads of the dumps (server
+access logs or CloudTrail data events), and the Pod Identity role of each uploading service
+account. The resources are children of the project's `ProjectFeatureStore` (`project.py`).
+Why each control: docs/security.md, "Backups that survive a compromised writer".
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.featurestore.rondb import BackupIdentity, RonDbSpec, noncurrent_version_days
-from components.shared.iam import document
-from components.shared.pod_identity import workload_identity
+from components.featurestore.rondb import BACKUP_IDENTITIES, RonDbSpec, ttl_days
+from components.shared.iam import document, principal_arn_patterns
+from components.shared.pod_identity import associate, workload_identity
 from components.shared.tags import project_tags
 
 DELETED_AUDIT_LOG_DAYS = 90
@@ -40,7 +45,7 @@ def _backup_bucket_policy(bucket_arn: str, object_actions: tuple[str, ...]) -> s
     )
 
 
-def backup_key_policy(key_arn: str) -> str:
+def backup_key_use_policy(key_arn: str) -> str:
     """SSE-KMS through S3 only: data keys for uploads (multipart too), decrypt for downloads."""
     return document(
         {
@@ -50,6 +55,104 @@ def backup_key_policy(key_arn: str) -> str:
             "Condition": {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}},
         }
     )
+
+
+KEY_ADMIN_ACTIONS = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+)
+"""What the admins may do with the backup key: manage it, not use it (no decrypt)."""
+
+
+def admin_patterns(admin_arns: tuple[str, ...]) -> list[str]:
+    """`aws:PrincipalArn` patterns of the admins (the deployer first), whatever their path."""
+    return [pattern for arn in admin_arns for pattern in principal_arn_patterns(arn)]
+
+
+def backup_key_resource_policy(
+    partition: str, account_id: str, region: str, admin_arns: tuple[str, ...], role_arns: list[str]
+) -> str:
+    """The backup key's own policy: the admins administer it, the backup roles use it via S3.
+
+    Unlike the cluster key's, it does not hand the key to the account's IAM: no other
+    principal, however broad its IAM policies, can decrypt a dump. Principals are matched by
+    `aws:PrincipalArn` on the account root, not named: a key policy naming a role pins its
+    unique id, which a recreated role does not have, and the deployer's role path is unknown.
+    """
+    root = f"arn:{partition}:iam::{account_id}:root"
+    return document(
+        {
+            "Sid": "AdminsAdministerKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": list(KEY_ADMIN_ACTIONS),
+            "Resource": "*",
+            "Condition": {"ArnLike": {"aws:PrincipalArn": admin_patterns(admin_arns)}},
+        },
+        {
+            "Sid": "BackupRolesUseKeyThroughS3",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": "*",
+            "Condition": {
+                "ArnEquals": {"aws:PrincipalArn": sorted(role_arns)},
+                "StringEquals": {
+                    "kms:ViaService": f"s3.{region}.amazonaws.com",
+                    "kms:CallerAccount": account_id,
+                },
+            },
+        },
+    )
+
+
+PROTECTION_ACTIONS = (
+    "s3:DeleteObjectVersion",
+    "s3:BypassGovernanceRetention",
+    "s3:PutObjectRetention",
+    "s3:PutObjectLegalHold",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutBucketVersioning",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutReplicationConfiguration",
+    "s3:DeleteBucket",
+)
+"""What would erase backups for good or switch a protection off: deleting a version (or the
+delete marker a prune leaves), shortening a lock, and rewriting the lock, lifecycle,
+versioning, policy, public access, key or replication settings. Denied to all but the
+admins (the deployer, `deployer.backupAdminRoleArns`); the account's root user can still
+rewrite the bucket policy (S3 never denies it Put/DeleteBucketPolicy), the break-glass path of
+last resort (docs/security.md, "Backups that survive a compromised writer")."""
+
+
+def _admins_only_protection(bucket_arn: str, admin_arns: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "Sid": "OnlyAdminsChangeProtection",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": list(PROTECTION_ACTIONS),
+            "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            "Condition": {"ArnNotLike": {"aws:PrincipalArn": admin_patterns(admin_arns)}},
+        }
+    ]
 
 
 def _tls_only(bucket_arn: str) -> list[dict[str, Any]]:
@@ -126,23 +229,174 @@ def _expired_delete_markers() -> aws.s3.BucketLifecycleConfigurationRuleArgs:
     )
 
 
-def backup_bucket(
+@dataclass(frozen=True)
+class BackupStorage:
+    """A project's backup bucket and the associations that hand its roles to the pods."""
+
+    bucket: aws.s3.Bucket
+    associations: list[aws.eks.PodIdentityAssociation]
+
+
+def backup_storage(
     parent: pulumi.Resource,
     name: str,
     *,
     rondb: RonDbSpec,
+    region: str,
+    partition: str,
     account_id: pulumi.Input[str],
+    admin_arns: tuple[str, ...],
+    cluster_name: pulumi.Input[str],
+    cluster_arn: pulumi.Input[str],
+    protect: bool,
+    waits_for: list[pulumi.Resource],
+) -> BackupStorage:
+    """The project's backup bucket under `parent`: roles, key, bucket, grants, associations.
+
+    In that order: the key's policy names the roles, the bucket is encrypted with the key, the
+    roles' grants name the bucket and the key, and a pod gets its role only once granted.
+    """
+    child = pulumi.ResourceOptions(parent=parent)
+    identities = {
+        identity: workload_identity(
+            f"{name}-{identity.service_account}",
+            description=f"RonDB backups of project {rondb.project} ({identity.service_account})",
+            account_id=account_id,
+            cluster_arn=cluster_arn,
+            cluster_name=None,
+            namespace=rondb.project,
+            service_account=identity.service_account,
+            parent=parent,
+            tags=project_tags(rondb.project),
+        )
+        for identity in BACKUP_IDENTITIES
+    }
+    key = _backup_key(
+        parent,
+        name,
+        rondb=rondb,
+        region=region,
+        partition=partition,
+        account_id=account_id,
+        admin_arns=admin_arns,
+        role_arns=[workload.role.arn for workload in identities.values()],
+        protect=protect,
+    )
+    bucket = _backup_bucket(
+        parent, name, rondb=rondb, key_arn=key.arn, admin_arns=admin_arns, protect=protect
+    )
+    _read_audit(parent, name, rondb=rondb, backups=bucket, account_id=account_id, protect=protect)
+    associations = []
+    for identity, workload in identities.items():
+        role_name = f"{name}-{identity.service_account}"
+        grants = [
+            aws.iam.RolePolicy(
+                role_name,
+                role=workload.role.id,
+                policy=bucket.arn.apply(
+                    functools.partial(
+                        _backup_bucket_policy, object_actions=identity.s3_object_actions
+                    )
+                ),
+                opts=child,
+            ),
+            aws.iam.RolePolicy(
+                f"{role_name}-kms",
+                role=workload.role.id,
+                policy=key.arn.apply(backup_key_use_policy),
+                opts=child,
+            ),
+        ]
+        associations.append(
+            associate(
+                role_name,
+                workload.role,
+                cluster_name=cluster_name,
+                namespace=rondb.project,
+                service_account=identity.service_account,
+                parent=parent,
+                # Backups may only start once the role can write to the bucket.
+                waits_for=[*waits_for, *grants],
+                tags=project_tags(rondb.project),
+            )
+        )
+    return BackupStorage(bucket, associations)
+
+
+def _backup_key(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    rondb: RonDbSpec,
+    region: str,
+    partition: str,
+    account_id: pulumi.Input[str],
+    admin_arns: tuple[str, ...],
+    role_arns: list[pulumi.Output[str]],
+    protect: bool,
+) -> aws.kms.Key:
+    """The backups' own key: the cluster's key also serves volumes, secrets and logs."""
+    key = aws.kms.Key(
+        f"{name}-rondb-backups",
+        description=f"RonDB backups of project {rondb.project} ({name})",
+        key_usage="ENCRYPT_DECRYPT",
+        customer_master_key_spec="SYMMETRIC_DEFAULT",
+        enable_key_rotation=True,
+        rotation_period_in_days=365,
+        deletion_window_in_days=30,
+        policy=pulumi.Output.all(account_id, *role_arns).apply(
+            lambda values: backup_key_resource_policy(
+                partition, values[0], region, admin_arns, list(values[1:])
+            )
+        ),
+        tags=project_tags(rondb.project),
+        # Deleting the key makes every dump unreadable.
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+    )
+    aws.kms.Alias(
+        f"{name}-rondb-backups",
+        name=f"alias/{name}-rondb-backups",
+        target_key_id=key.key_id,
+        # An alias name is unique in the account: the old one must go first.
+        opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
+    )
+    return key
+
+
+def _backup_bucket(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    rondb: RonDbSpec,
     key_arn: pulumi.Input[str],
+    admin_arns: tuple[str, ...],
     protect: bool,
 ) -> aws.s3.Bucket:
-    """The project's RonDB backup bucket under `parent`, with its policies, lifecycle and audit."""
-    project = rondb.project
+    """The backup bucket with its lock, policy and lifecycle."""
     child = pulumi.ResourceOptions(parent=parent)
-    bucket = _private_bucket(parent, f"{name}-rondb-backups", project, key_arn, protect)
+    bucket, versioning = _private_bucket(
+        parent, f"{name}-rondb-backups", rondb.project, key_arn, protect
+    )
+    # Enabled by its own resource rather than the bucket's `objectLockEnabled`, which the
+    # provider replaces the bucket to change (ForceNew): S3 accepts PutObjectLockConfiguration
+    # on a bucket that is already versioned, so an existing stack keeps its bucket and dumps.
+    aws.s3.BucketObjectLockConfiguration(
+        f"{name}-rondb-backups",
+        bucket=bucket.id,
+        object_lock_enabled="Enabled",
+        rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
+            default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
+                mode=rondb.backup_lock_mode, days=ttl_days(rondb.backup_ttl)
+            )
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[versioning]),
+    )
     aws.s3.BucketPolicy(
         f"{name}-rondb-backups",
         bucket=bucket.id,
-        policy=bucket.arn.apply(lambda arn: document(*_tls_only(arn))),
+        policy=bucket.arn.apply(
+            lambda arn: document(*_tls_only(arn), *_admins_only_protection(arn, admin_arns))
+        ),
         opts=child,
     )
     aws.s3.BucketLifecycleConfiguration(
@@ -153,8 +407,10 @@ def backup_bucket(
                 id="expire-pruned-backups",
                 status="Enabled",
                 filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                # S3 keeps a locked version past this until its lock ends: a dump lives at
+                # least its ttl, and at least this long after a prune or a delete.
                 noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                    noncurrent_days=noncurrent_version_days(rondb.backup_ttl)
+                    noncurrent_days=rondb.backup_deleted_retention_days
                 ),
                 abort_incomplete_multipart_upload=_stale_uploads_aborted(),
             ),
@@ -162,7 +418,6 @@ def backup_bucket(
         ],
         opts=child,
     )
-    _read_audit(parent, name, rondb=rondb, backups=bucket, account_id=account_id, protect=protect)
     return bucket
 
 
@@ -172,7 +427,7 @@ def _private_bucket(
     project: str,
     key_arn: pulumi.Input[str] | None,
     protect: bool,
-) -> aws.s3.Bucket:
+) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
     """A versioned bucket with no public access and no ACLs, encrypted by `key_arn` or SSE-S3.
 
     Its lifecycle, set by the caller, must expire the noncurrent versions.
@@ -184,7 +439,7 @@ def _private_bucket(
         tags=project_tags(project),
         opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
-    aws.s3.BucketVersioning(
+    versioning = aws.s3.BucketVersioning(
         name,
         bucket=bucket.id,
         versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
@@ -225,7 +480,7 @@ def _private_bucket(
         ],
         opts=child,
     )
-    return bucket
+    return bucket, versioning
 
 
 def _read_audit(
@@ -245,7 +500,7 @@ def _read_audit(
     child = pulumi.ResourceOptions(parent=parent)
     # Versioned (as every private bucket), so that deleting a log object does not erase who
     # read the backups: the deleted record stays recoverable for DELETED_AUDIT_LOG_DAYS.
-    logs = _private_bucket(parent, f"{name}-rondb-backup-audit", rondb.project, None, protect)
+    logs, _ = _private_bucket(parent, f"{name}-rondb-backup-audit", rondb.project, None, protect)
     aws.s3.BucketLifecycleConfiguration(
         f"{name}-rondb-backup-audit",
         bucket=logs.id,
@@ -316,39 +571,3 @@ def _read_audit(
             target_prefix=ACCESS_LOG_PREFIX,
             opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy]),
         )
-
-
-def backup_association(
-    parent: pulumi.Resource,
-    name: str,
-    identity: BackupIdentity,
-    *,
-    project: str,
-    account_id: pulumi.Input[str],
-    cluster_name: pulumi.Input[str],
-    cluster_arn: pulumi.Input[str],
-    bucket: aws.s3.Bucket,
-    key_arn: pulumi.Input[str],
-    waits_for: list[pulumi.Resource],
-) -> list[aws.eks.PodIdentityAssociation]:
-    """A role for one backup identity, and its association with the service account."""
-    role_name = f"{name}-{identity.service_account}"
-    return workload_identity(
-        role_name,
-        description=f"RonDB backups of project {project} ({identity.service_account})",
-        account_id=account_id,
-        cluster_arn=cluster_arn,
-        cluster_name=cluster_name,
-        namespace=project,
-        service_account=identity.service_account,
-        parent=parent,
-        inline_policies={
-            role_name: bucket.arn.apply(
-                lambda arn: _backup_bucket_policy(arn, identity.s3_object_actions)
-            ),
-            f"{role_name}-kms": pulumi.Output.from_input(key_arn).apply(backup_key_policy),
-        },
-        # Backups may only start once the role can write to the bucket.
-        association_waits_for=waits_for,
-        tags=project_tags(project),
-    ).associations

@@ -17,7 +17,7 @@ from components.featurestore.arrow_flight import (
     ArrowFlightSpec,
     arrow_flight_manifests,
 )
-from components.featurestore.backups import backup_association, backup_bucket
+from components.featurestore.backups import backup_storage
 from components.featurestore.hpa import hpa_manifests
 from components.featurestore.namespace import NamespaceSpec, namespace_manifests
 from components.featurestore.rondb import (
@@ -37,8 +37,9 @@ from components.shared.options import component_dependencies
 class ProjectFeatureStore(pulumi.ComponentResource):
     """Everything one project runs on its cluster, in its own namespace.
 
-    RonDB's backups go to a bucket of the project's own (KMS-encrypted with the cluster's key,
-    versioned, private, TLS only, pruned versions expiring), written through EKS Pod Identity by
+    RonDB's backups go to a bucket of the project's own (KMS-encrypted with a key of its own,
+    versioned and Object-Locked, private, TLS only, its protections changeable by the deployer
+    alone, pruned versions expiring), written through EKS Pod Identity by
     the service accounts the uploading pods run under (`BACKUP_IDENTITIES`), each with a role
     of its own. Reads of the dumps are recorded in a log bucket (server access logs or
     CloudTrail data events). In prod the buckets and the RonDB release are protected.
@@ -55,10 +56,11 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         arrow_flight: ArrowFlightSpec,
         federation_source_ranges: Sequence[str],
         region: str,
+        partition: str,
         account_id: pulumi.Input[str],
+        backup_admin_arns: tuple[str, ...],
         cluster_name: pulumi.Input[str],
         cluster_arn: pulumi.Input[str],
-        key_arn: pulumi.Input[str],
         kubernetes_provider: k8s.Provider,
         protect: bool,
         opts: pulumi.ResourceOptions | None = None,
@@ -84,9 +86,20 @@ class ProjectFeatureStore(pulumi.ComponentResource):
             for manifest in manifests[1:]
         ]
 
-        bucket = backup_bucket(
-            self, name, rondb=rondb, account_id=account_id, key_arn=key_arn, protect=protect
+        backups = backup_storage(
+            self,
+            name,
+            rondb=rondb,
+            region=region,
+            partition=partition,
+            account_id=account_id,
+            admin_arns=backup_admin_arns,
+            cluster_name=cluster_name,
+            cluster_arn=cluster_arn,
+            protect=protect,
+            waits_for=waits_for,
         )
+        bucket = backups.bucket
         data_node_account = k8s.core.v1.ServiceAccount(
             f"{name}-{DATA_NODE_SERVICE_ACCOUNT}",
             metadata={"name": DATA_NODE_SERVICE_ACCOUNT, "namespace": project},
@@ -94,22 +107,6 @@ class ProjectFeatureStore(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=in_namespace,
         )
-        associations = [
-            association
-            for identity in BACKUP_IDENTITIES
-            for association in backup_association(
-                self,
-                name,
-                identity,
-                project=project,
-                account_id=account_id,
-                cluster_name=cluster_name,
-                cluster_arn=cluster_arn,
-                bucket=bucket,
-                key_arn=key_arn,
-                waits_for=waits_for,
-            )
-        ]
         self.rondb = k8s.helm.v3.Release(
             f"{name}-rondb",
             name="rondb",
@@ -132,7 +129,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
                     namespace_object,
                     *guard_rails,
                     data_node_account,
-                    *associations,
+                    *backups.associations,
                 ],
                 # Removing the release removes the project's online store.
                 protect=protect,

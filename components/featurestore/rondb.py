@@ -59,6 +59,17 @@ DATA_NODE_STATEFUL_SET_PREFIX = "node-group-"
 BACKUP_SIDECAR_MEMORY_MIB = 300
 """The data nodes' `rclone-listener` sidecar, which backups (always on here) add to every data
 node pod, requests 300Mi beside the data node (templates/ndbd.yaml:323-345)."""
+RCLONE_UPLOADERS = frozenset({"backup-metadata", "rclone-listener"})
+"""The containers that upload backups with rclone: the backup CronJob's init container
+(templates/backups/create.yaml:27-53) and the data nodes' sidecar (templates/ndbd.yaml:325-356)."""
+RCLONE_MULTIPART_ONLY = {"name": "RCLONE_S3_UPLOAD_CUTOFF", "value": "0"}
+"""Every upload multipart. A bucket with a default Object Lock retention refuses a PutObject
+without Content-MD5 ("Content-MD5 HTTP header is required for Put Object requests with Object
+Lock parameters"); rclone sends it on each part of a multipart upload, not on a single-part one,
+and documents `--s3-upload-cutoff 0` for Object Lock buckets (rclone docs/content/s3.md,
+"Object-lock enabled S3 bucket", rclone PR #5946 for issue #5765). The chart's rclone.conf
+(_helpers.tpl:504-530) has no `upload_cutoff`, so rclone takes the backend's environment
+variable."""
 
 
 @dataclass(frozen=True)
@@ -85,13 +96,20 @@ BACKUP_IDENTITIES = (
         service_account=BACKUP_JOB_SERVICE_ACCOUNT,
         created_by="chart",
         pods="CronJob create-rondb-backup: uploads the schemata, prunes backups older than ttl",
+        # The only delete any backup pod makes: the chart's ttl cleanup. Without a version id
+        # S3 only puts a delete marker on top; the locked version stays (Object Lock, and the
+        # bucket policy refuses s3:DeleteObjectVersion to every writer).
         s3_object_actions=("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
         chart_facts=(
             "templates/backups/shared.yaml:31-36 ServiceAccount rondb-backups-sa, fixed name, "
             "in the release namespace, whenever backups are enabled",
             "templates/backups/create.yaml:23 serviceAccountName: rondb-backups-sa",
             "templates/backups/create.yaml:27-47 backup-metadata: rclone upload of the schemata",
+            "files/scripts/backups/metadata_upload_kubectl.sh:34 `rclone move` local to bucket "
+            "(removes the local copy only)",
             "templates/backups/create.yaml:93-108 cleanup-old-backups: rclone delete after TTL",
+            "files/scripts/backups/cleanup_old_backups.sh:18-22,47 `rclone lsjson --min-age "
+            "$TTL`, then `rclone delete` of each expired backup (no version ids)",
         ),
     ),
     BackupIdentity(
@@ -100,12 +118,14 @@ BACKUP_IDENTITIES = (
         pods="data nodes (StatefulSets node-group-<n>): sidecar rclone-listener uploads "
         "the native backup; init container download-backup-to-restore fetches a restore",
         s3_object_actions=("s3:GetObject", "s3:PutObject"),
+        # Uploads with `rclone move` from the pod's disk to the bucket, which deletes only the
+        # local source: no delete in S3.
         chart_facts=(
             "templates/ndbd.yaml:69-131 the data nodes' pod spec sets no serviceAccountName "
             "(so `default`) and no value sets one",
             "templates/ndbd.yaml:325-356 container rclone-listener, with rclone credentials",
             "files/scripts/backups/native_upload_kubectl.sh:28-40 the CronJob execs "
-            "`rclone move` into each data node's rclone-listener",
+            "`rclone move` (local to bucket) into each data node's rclone-listener",
             "templates/ndbd.yaml:142-170 init container download-backup-to-restore",
         ),
     ),
@@ -133,6 +153,10 @@ class RonDbSpec:
     """RDRS pods RonDB's config.ini has API slots for: at least `rdrs_max`."""
     backup_schedule: str
     backup_ttl: str
+    backup_lock_mode: str = "COMPLIANCE"
+    """S3 Object Lock mode of the backup objects, each locked for the ttl."""
+    backup_deleted_retention_days: int = 30
+    """Days a pruned or deleted backup stays recoverable as a noncurrent version."""
     backup_read_audit: str = "serverAccessLogs"
     """Who read the dumps: `serverAccessLogs` or `cloudTrail` (data events)."""
     audit_log_retention_days: int = 365
@@ -142,16 +166,6 @@ def ttl_days(ttl: str) -> int:
     """A chart ttl (`14d`, `36h`) in whole days, rounded up."""
     hours = int(ttl[:-1]) * (24 if ttl.endswith("d") else 1)
     return max(1, -(-hours // 24))
-
-
-def noncurrent_version_days(ttl: str) -> int:
-    """Days a pruned (noncurrent) backup object stays recoverable: half the retention again.
-
-    The chart's cleanup deletes backups older than the ttl, which in a versioned bucket only
-    makes them noncurrent; they expire this many days later, so no dump outlives
-    ttl + margin, and a mistaken or malicious prune stays recoverable for the margin.
-    """
-    return max(1, -(-ttl_days(ttl) // 2))
 
 
 def rondb_values(spec: RonDbSpec, backup_bucket: pulumi.Input[str], region: str) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Helm post-renderer of the rondb chart: zone spread, HPAs, the data nodes' service account.
 
-It makes the zone spread hard, leaves scaling to this project's HPAs and puts the data nodes
-under their own service account (for their backup uploads).
+It makes the zone spread hard, leaves scaling to this project's HPAs, puts the data nodes
+under their own service account (for their backup uploads) and makes every rclone upload
+multipart, which the Object-Locked backup bucket needs (`RCLONE_MULTIPART_ONLY`).
 
 Helm pipes the rendered manifests (a YAML stream) to stdin and applies what comes out on
 stdout. See components/featurestore/rondb.py for why.
@@ -19,6 +20,8 @@ from components.featurestore.rondb import (
     DATA_NODE_SERVICE_ACCOUNT,
     DATA_NODE_STATEFUL_SET_PREFIX,
     MYSQLD_STATEFUL_SET,
+    RCLONE_MULTIPART_ONLY,
+    RCLONE_UPLOADERS,
     RDRS_STATEFUL_SET,
 )
 from components.nodes.node_group_plan import ZONE_LABEL
@@ -35,11 +38,26 @@ def postrender(documents: Iterable[Any]) -> list[dict[str, Any]]:
         kind = document.get("kind")
         if kind == "HorizontalPodAutoscaler":
             continue
-        rendered.append(_statefulset(document) if kind == "StatefulSet" else document)
+        if kind == "StatefulSet":
+            _statefulset(document)
+        elif kind == "CronJob":
+            _uploads_multipart(
+                document.get("spec", {}).get("jobTemplate", {}).get("spec", {}).get("template", {})
+            )
+        rendered.append(document)
     return rendered
 
 
-def _statefulset(statefulset: dict[str, Any]) -> dict[str, Any]:
+def _uploads_multipart(pod_template: dict[str, Any]) -> None:
+    pod_spec = pod_template.get("spec", {})
+    for container in [*pod_spec.get("initContainers", []), *pod_spec.get("containers", [])]:
+        if container.get("name") in RCLONE_UPLOADERS:
+            env = container.setdefault("env", [])
+            if RCLONE_MULTIPART_ONLY not in env:
+                env.append(dict(RCLONE_MULTIPART_ONLY))
+
+
+def _statefulset(statefulset: dict[str, Any]) -> None:
     name = statefulset.get("metadata", {}).get("name", "")
     spec = statefulset.setdefault("spec", {})
     if name in _SCALED_BY_PROJECT_HPAS:
@@ -52,7 +70,7 @@ def _statefulset(statefulset: dict[str, Any]) -> dict[str, Any]:
         for constraint in pod_spec.get("topologySpreadConstraints", []):
             if constraint.get("topologyKey") == ZONE_LABEL:
                 constraint["whenUnsatisfiable"] = "DoNotSchedule"
-    return statefulset
+        _uploads_multipart(spec["template"])
 
 
 def main() -> None:

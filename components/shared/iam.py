@@ -208,3 +208,15 @@ def cluster_autoscaler_policy(
             },
         },
     )
+
+
+def principal_arn_patterns(principal_arn: str) -> list[str]:
+    """`aws:PrincipalArn` patterns matching one IAM principal, whatever its role's path.
+
+    A role's `aws:PrincipalArn` carries its path (`role/PATH/NAME`), which its sessions' ARNs
+    (`assumed-role/NAME/SESSION`, all the caller identity tells) leave out.
+    """
+    prefix, _, name = principal_arn.rpartition(":role/")
+    if not prefix:
+        return [principal_arn]
+    return [principal_arn, f"{prefix}:role/*/{name}"]

@@ -50,7 +50,8 @@ def workload_identity(
     """The role of `namespace/service_account` on one cluster, its grants and association.
 
     Each policy mapping is keyed by the resource name of its grant. With `cluster_name` None
-    no association is made: an EKS add-on makes it from `addon_association()`.
+    no association is made: an EKS add-on makes it from `addon_association()`, or the caller
+    with `associate()` once it has granted what needs the role first.
     """
     child = pulumi.ResourceOptions(parent=parent)
     role = aws.iam.Role(
@@ -74,17 +75,44 @@ def workload_identity(
     ]
     associations = []
     if cluster_name is not None:
-        association = aws.eks.PodIdentityAssociation(
-            name,
-            cluster_name=cluster_name,
-            namespace=namespace,
-            service_account=service_account,
-            role_arn=role.arn,
-            tags=dict(tags) if tags else None,
-            # The workload may only start once its role can do its job.
-            opts=pulumi.ResourceOptions(
-                parent=parent, depends_on=[*association_waits_for, *grants]
-            ),
+        associations.append(
+            associate(
+                name,
+                role,
+                cluster_name=cluster_name,
+                namespace=namespace,
+                service_account=service_account,
+                parent=parent,
+                waits_for=[*association_waits_for, *grants],
+                tags=tags,
+            )
         )
-        associations.append(association)
     return WorkloadIdentity(role, service_account, grants, associations)
+
+
+def associate(
+    name: str,
+    role: aws.iam.Role,
+    *,
+    cluster_name: pulumi.Input[str],
+    namespace: str,
+    service_account: str,
+    parent: pulumi.Resource,
+    waits_for: Sequence[pulumi.Resource],
+    tags: Mapping[str, str] | None = None,
+) -> aws.eks.PodIdentityAssociation:
+    """Hands `role` to `namespace/service_account` once `waits_for` (its grants) exist.
+
+    For a role whose grants name resources that must first know the role (a key policy naming
+    it): make it with `workload_identity(cluster_name=None)`, then grant, then associate.
+    """
+    return aws.eks.PodIdentityAssociation(
+        name,
+        cluster_name=cluster_name,
+        namespace=namespace,
+        service_account=service_account,
+        role_arn=role.arn,
+        tags=dict(tags) if tags else None,
+        # The workload may only start once its role can do its job.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(waits_for)),
+    )

@@ -44,6 +44,15 @@ from infra.config.workloads import (
 )
 
 
+def _role_arn_list(value: tuple[str, ...]) -> tuple[str, ...]:
+    for role_arn in value:
+        if not _IAM_ROLE_ARN.match(role_arn):
+            raise ValueError(
+                f"{role_arn!r} is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>"
+            )
+    return value
+
+
 class ProjectConfig(NodePoolConfig):
     """A project: its dedicated node groups and its feature store, in its own namespace."""
 
@@ -148,12 +157,7 @@ class ClusterConfig(_Model):
     @field_validator("admin_role_arns", "read_only_role_arns")
     @classmethod
     def _role_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for role_arn in value:
-            if not _IAM_ROLE_ARN.match(role_arn):
-                raise ValueError(
-                    f"{role_arn!r} is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>"
-                )
-        return value
+        return _role_arn_list(value)
 
     @field_validator("addon_versions")
     @classmethod
@@ -250,6 +254,15 @@ class DeployerConfig(_Model):
     route table that leads to `cidrs`. Default: false, and the gateway must then accept
     shared attachments and associate and propagate them to its default route table by itself
     (checked before anything is created; docs/operations.md)."""
+    backup_admin_role_arns: tuple[str, ...] = ()
+    """IAM roles that, besides the deployer (the caller of `pulumi up`), may change the backup
+    buckets' protections and administer their keys: a break-glass role, or the next deploy
+    role while the deploy role is rotated (docs/operations.md). Default: none."""
+
+    @field_validator("backup_admin_role_arns")
+    @classmethod
+    def _backup_admins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _role_arn_list(value)
 
     @field_validator("cidrs")
     @classmethod

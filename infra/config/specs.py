@@ -173,6 +173,8 @@ def rondb_spec(project: str, settings: ProjectConfig) -> RonDbSpec:
         rdrs_api_slots=settings.rondb.api_slots.rdrs,
         backup_schedule=settings.rondb.backup_schedule,
         backup_ttl=settings.rondb.backup_ttl,
+        backup_lock_mode=settings.rondb.backup_lock_mode,
+        backup_deleted_retention_days=settings.rondb.backup_deleted_retention_days,
         backup_read_audit=settings.rondb.backup_read_audit,
         audit_log_retention_days=settings.rondb.audit_log_retention_days,
     )

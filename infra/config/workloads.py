@@ -114,8 +114,16 @@ class RonDbConfig(_Model):
     backup_schedule: str = "0 2 * * *"
     """Cron schedule of backups to the project's bucket. Default daily at 02:00."""
     backup_ttl: str = "14d"
-    """How long backups are kept: a number and d or h. Default 14d. A pruned backup stays
-    recoverable (as a noncurrent version) for half as long again, then expires."""
+    """How long backups are kept: a number and d or h. Default 14d. Each backup object is
+    locked (S3 Object Lock) for this long, rounded up to whole days, from its upload."""
+    backup_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = "COMPLIANCE"
+    """Object Lock mode of the backups: `COMPLIANCE` (no one, not even the account's root user,
+    can delete a backup or shorten its lock before the ttl ends) or `GOVERNANCE` (the deployer,
+    with `s3:BypassGovernanceRetention`, can; for stacks that must be torn down at will, such
+    as dev). Default COMPLIANCE."""
+    backup_deleted_retention_days: int = Field(default=30, ge=7, le=90)
+    """Days a pruned or deleted backup stays recoverable (as a noncurrent version) before it
+    expires: the time to notice a wiped bucket. 7 to 90 (the policy pack's bound). Default 30."""
     backup_read_audit: Literal["serverAccessLogs", "cloudTrail"] = "serverAccessLogs"
     """How reads of the backups are recorded, in the project's audit log bucket:
     `serverAccessLogs` (S3 server access logs, best effort, no extra cost) or `cloudTrail`

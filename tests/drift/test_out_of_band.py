@@ -59,6 +59,7 @@ from tests.drift.stack.state import (
     NAT,
     NETWORK_ACL,
     NODE_GROUP,
+    OBJECT_LOCK,
     PEERING,
     PEERING_OPTIONS,
     POD_IDENTITY,
@@ -329,6 +330,20 @@ CHANGES: list[tuple[str, Mutation, set[tuple[str, str]]]] = [
         {(VERSIONING, "versioningConfiguration.status")},
     ),
     (
+        "bucket-lock-shortened",
+        lambda aws, d: aws.s3.put_object_lock_configuration(
+            Bucket=d.buckets[0],
+            ObjectLockConfiguration={
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}},
+            },
+        ),
+        {
+            (OBJECT_LOCK, "rule.defaultRetention.mode"),
+            (OBJECT_LOCK, "rule.defaultRetention.days"),
+        },
+    ),
+    (
         "bucket-encryption-aes256",
         lambda aws, d: aws.s3.put_bucket_encryption(
             Bucket=d.buckets[1],
@@ -421,7 +436,12 @@ CHANGES: list[tuple[str, Mutation, set[tuple[str, str]]]] = [
 ]
 
 
-BATCH_OF = {"node-group-desired-size": "b", "key-scheduled-for-deletion": "b"}
+# S3 refuses an Object Lock configuration once batch a has suspended the bucket's versioning.
+BATCH_OF = {
+    "node-group-desired-size": "b",
+    "key-scheduled-for-deletion": "b",
+    "bucket-lock-shortened": "b",
+}
 BATCHES = sorted({BATCH_OF.get(name, "a") for name, _, _ in CHANGES})
 
 

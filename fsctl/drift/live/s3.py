@@ -1,11 +1,11 @@
 """Live reads of S3 buckets and the settings the provider manages as their own resources.
 
 S3 has no batch read: every setting (public access block, policy, encryption, ownership,
-versioning, lifecycle, logging) is one `GetBucket*` call per bucket. So this reader reads a
-setting only for the buckets whose state declares it; a stack has a few buckets per project.
-Which buckets exist comes from one paginated `ListBuckets`, and the tags of every tagged bucket
-of the region from one paginated Resource Groups Tagging API call, which also finds the buckets
-carrying the stack tag that the state does not know.
+versioning, Object Lock, lifecycle, logging) is one `GetBucket*` call per bucket. So this
+reader reads a setting only for the buckets whose state declares it; a stack has a few buckets
+per project. Which buckets exist comes from one paginated `ListBuckets`, and the tags of every
+tagged bucket of the region from one paginated Resource Groups Tagging API call, which also
+finds the buckets carrying the stack tag that the state does not know.
 
 A setting AWS reports as absent is a deleted resource; AWS's own defaults are not drift (since
 2023 every bucket is encrypted with SSE-S3: a deleted encryption resource of a KMS-encrypted
@@ -42,6 +42,7 @@ OWNERSHIP_TYPE = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
 VERSIONING_TYPE = "aws:s3/bucketVersioning:BucketVersioning"
 LIFECYCLE_TYPE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 LOGGING_TYPE = "aws:s3/bucketLogging:BucketLogging"
+OBJECT_LOCK_TYPE = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 _BLOCK_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 SPECS = {
@@ -57,6 +58,15 @@ SPECS = {
             (
                 Prop("versioningConfiguration.status"),
                 Prop("versioningConfiguration.mfaDelete", skip_if_absent=True),
+            ),
+        ),
+        TypeSpec(
+            OBJECT_LOCK_TYPE,
+            (
+                Prop("objectLockEnabled"),
+                Prop("rule.defaultRetention.mode"),
+                Prop("rule.defaultRetention.days", skip_if_absent=True),
+                Prop("rule.defaultRetention.years", skip_if_absent=True),
             ),
         ),
         TypeSpec(LIFECYCLE_TYPE, (Prop("rules", mode="leaves"),)),
@@ -139,6 +149,25 @@ def _versioning(client: Any, bucket: str, _: StateResource) -> dict[str, Any]:
     return {"versioningConfiguration": configuration}
 
 
+def _object_lock(client: Any, bucket: str, _: StateResource) -> dict[str, Any]:
+    answer = client.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+    retention = (answer.get("Rule") or {}).get("DefaultRetention") or {}
+    # The API omits the unit it does not use (days or years) and the rule when none is set.
+    return {
+        "objectLockEnabled": answer.get("ObjectLockEnabled"),
+        "rule": {
+            "defaultRetention": {
+                "mode": retention.get("Mode"),
+                **{
+                    unit: retention[field]
+                    for unit, field in (("days", "Days"), ("years", "Years"))
+                    if retention.get(field) is not None
+                },
+            }
+        },
+    }
+
+
 def _logging(client: Any, bucket: str, _: StateResource) -> dict[str, Any] | None:
     enabled = client.get_bucket_logging(Bucket=bucket).get("LoggingEnabled")
     if not enabled:
@@ -170,6 +199,7 @@ _SETTINGS: dict[str, tuple[Reading, tuple[str, ...]]] = {
         ("OwnershipControlsNotFoundError",),
     ),
     VERSIONING_TYPE: (_versioning, ()),
+    OBJECT_LOCK_TYPE: (_object_lock, ("ObjectLockConfigurationNotFoundError",)),
     LIFECYCLE_TYPE: (_lifecycle, ("NoSuchLifecycleConfiguration",)),
     LOGGING_TYPE: (_logging, ()),
 }

@@ -13,6 +13,7 @@ from tests.drift.stack.state import (
     ENCRYPTION,
     LIFECYCLE,
     LOGGING,
+    OBJECT_LOCK,
     OWNERSHIP,
     PUBLIC_ACCESS_BLOCK,
     REGION,
@@ -169,6 +170,24 @@ def create_buckets(aws: Aws, d: Deployed, add: Recorder, *, stack: str) -> None:
         backups,
         backups,
         inputs={"bucket": backups, "versioningConfiguration": {"status": "Enabled"}},
+        tagged=False,
+    )
+    aws.s3.put_object_lock_configuration(
+        Bucket=backups,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 14}},
+        },
+    )
+    add(
+        OBJECT_LOCK,
+        backups,
+        backups,
+        inputs={
+            "bucket": backups,
+            "objectLockEnabled": "Enabled",
+            "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 14}},
+        },
         tagged=False,
     )
     aws.s3.put_bucket_logging(
