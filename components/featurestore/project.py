@@ -21,7 +21,6 @@ from components.featurestore.backups import backup_storage
 from components.featurestore.hpa import hpa_manifests
 from components.featurestore.namespace import NamespaceSpec, namespace_manifests
 from components.featurestore.rondb import (
-    BACKUP_IDENTITIES,
     DATA_NODE_SERVICE_ACCOUNT,
     POSTRENDERER,
     RonDbSpec,
