@@ -25,6 +25,7 @@ from policies import (
     pod_security,
     s3,
     storage_classes,
+    vector,
     workloads,
 )
 
@@ -50,4 +51,5 @@ ALL_POLICIES: list[Policy] = [
     *federation.POLICIES,
     *identity.POLICIES,
     *logs.POLICIES,
+    *vector.POLICIES,
 ]

@@ -36,7 +36,7 @@ def index_template(project: str, standby: bool) -> dict[str, Any]:
     """The composable template of a project's indexes, `<project>-*`.
 
     With standby AWS requires the copies of each shard to be a multiple of three
-    (managedomains-multiaz.md:11), one per zone: two replicas. Without it, one replica survives
+    (managedomains-multiaz.md:9), one per zone: two replicas. Without it, one replica survives
     the loss of one zone's nodes.
     """
     return {

@@ -19,7 +19,7 @@ from components.vector.limits import GUIDE_SOURCE, family, gp3_ranges, standby_f
 ZONE_COUNT = 3
 """The domain spans the cluster's three zones (zone awareness with three zones)."""
 STANDBY_MASTERS = 3
-"""Multi-AZ with Standby mandates three dedicated masters (managedomains-multiaz.md:9)."""
+"""Multi-AZ with Standby mandates three dedicated masters (managedomains-multiaz.md:8)."""
 MASTER_COUNTS = (0, 3, 5)
 """No dedicated masters, or an odd quorum within the 5 a domain may have (limits.md:14)."""
 # The AWS provider's check of a domain name: terraform-provider-aws
@@ -60,12 +60,17 @@ class VectorSearchSpec:
     projects: tuple[str, ...]
     """The projects whose pods get their own indexes, `<project>-*`."""
 
-    @property
-    def serving_data_nodes(self) -> int:
-        """Data nodes that serve searches: with standby, one zone's third waits idle."""
-        if self.standby:
-            return self.instance_count * (ZONE_COUNT - 1) // ZONE_COUNT
-        return self.instance_count
+
+
+def serving_data_nodes(instance_count: int, standby: bool) -> int:
+    """Data nodes that serve searches: with standby, one zone's third waits idle.
+
+    The same with a zone lost: the standby zone takes over the lost one's share
+    (managedomains-multiaz.md:17), so standby capacity is planned as two thirds of the nodes.
+    """
+    if standby:
+        return instance_count * (ZONE_COUNT - 1) // ZONE_COUNT
+    return instance_count
 
 
 def domain_name(stack: str, cluster: str) -> str:

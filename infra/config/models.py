@@ -19,6 +19,7 @@ from pydantic.alias_generators import to_camel
 
 from components.eks.addon_versions import AddonName
 from components.network.subnet_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, NatStrategy
+from components.vector.limits import account_quota
 from infra.config.base import (
     _ADDON_VERSION,
     _DNS_LABEL,
@@ -307,10 +308,14 @@ class QuotasConfig(_Model):
     security group"). AWS default 60; its product with the security groups per network
     interface (5 by default) may not exceed 1,000. Preflight counts the cluster security
     group's rules, the cloud provider's for each federated load balancer included."""
-    opensearch_domains_per_region: int = Field(default=100, ge=1)
+    opensearch_domains_per_region: int = Field(
+        default=account_quota("Domains per Region"), ge=1
+    )
     """OpenSearch Service domains (one per cluster with `vectorSearch`). AWS default 100
     (quota L-076D529E)."""
-    opensearch_instances_per_domain: int = Field(default=80, ge=1)
+    opensearch_instances_per_domain: int = Field(
+        default=account_quota("Instances per domain"), ge=1
+    )
     """Data nodes of one OpenSearch Service domain. AWS default 80, raised up to 200
     (quota L-6408ABDE); dedicated masters are limited to 5 apart from it."""
 
