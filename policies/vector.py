@@ -1,7 +1,7 @@
-"""Vector search: every OpenSearch Service domain is encrypted, private, logged and, in prod,
-Multi-AZ with Standby.
+"""Vector search: OpenSearch Service domains encrypted, private, logged, highly available.
 
-A domain's access policy is its only gate besides the network: it names principals, never `*`.
+In prod each runs Multi-AZ with Standby. A domain's access policy is its only gate besides
+the network: it names principals, never `*`.
 """
 
 from __future__ import annotations
@@ -168,9 +168,7 @@ def _open_statements(document: Mapping[str, Any]) -> list[str]:
     for statement in statements(document):
         principal = statement.get("Principal")
         named = principal.get("AWS") if isinstance(principal, Mapping) else principal
-        if text(statement.get("Effect")) == "Allow" and (
-            named == "*" or "*" in strings(named)
-        ):
+        if text(statement.get("Effect")) == "Allow" and (named == "*" or "*" in strings(named)):
             open_to_all.append(text(statement.get("Sid")) or "a statement")
     return open_to_all
 

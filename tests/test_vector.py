@@ -51,7 +51,10 @@ PROD_SPEC = VectorSearchSpec(
 
 def test_gp3_ranges_are_read_from_the_guide() -> None:
     ranges = gp3_ranges()
-    assert (ranges["r6g.xlarge.search"].minimum_gib, ranges["r6g.xlarge.search"].maximum_gp3_gib) == (
+    assert (
+        ranges["r6g.xlarge.search"].minimum_gib,
+        ranges["r6g.xlarge.search"].maximum_gp3_gib,
+    ) == (
         10,
         3 * 1024,
     )
@@ -144,9 +147,10 @@ def test_index_template_uses_faiss_hnsw_and_copies_per_zone() -> None:
     assert standby["index_patterns"] == ["search-*"]
     assert standby["template"]["settings"]["index.knn"] is True
     assert standby["template"]["settings"]["index.number_of_replicas"] == 2
-    assert index_template("search", standby=False)["template"]["settings"][
-        "index.number_of_replicas"
-    ] == 1
+    assert (
+        index_template("search", standby=False)["template"]["settings"]["index.number_of_replicas"]
+        == 1
+    )
     assert (KNN_METHOD["engine"], KNN_METHOD["name"]) == ("faiss", "hnsw")
     assert_valid_kubernetes(template_config_map("search", standby=True))
 
@@ -204,12 +208,14 @@ def test_prod_requires_standby() -> None:
 
 def test_a_project_switch_needs_the_cluster_domain_and_the_domain_a_project() -> None:
     problems = _problems(_with_vector(None))
-    assert "add a `vectorSearch` block" in problems[
-        "featurestore:clusters.core.projects.search.vectorSearch"
-    ]
-    assert "no project of the cluster uses the domain" in _problems(
-        _with_vector({}, switch=False)
-    )[KEY]
+    assert (
+        "add a `vectorSearch` block"
+        in problems["featurestore:clusters.core.projects.search.vectorSearch"]
+    )
+    assert (
+        "no project of the cluster uses the domain"
+        in _problems(_with_vector({}, switch=False))[KEY]
+    )
 
 
 def test_domain_names_longer_than_aws_allows_are_refused_before_anything_is_created() -> None:
@@ -329,7 +335,9 @@ def test_prod_preflight_reports_a_domain_over_the_instances_quota() -> None:
     (error,) = _errors(quotas.CHECKS, document)
     assert "6 data nodes in OpenSearch Service domain fs-prod-realtime" in error
     stack["outputs"]["quotas"]["opensearchDomainsPerRegion"] = 1
-    assert any("2 OpenSearch Service domains in region" in e for e in _errors(quotas.CHECKS, document))
+    assert any(
+        "2 OpenSearch Service domains in region" in e for e in _errors(quotas.CHECKS, document)
+    )
 
 
 def test_prod_preflight_reports_a_domain_in_one_zone_as_failing_the_zone_loss() -> None:

@@ -195,7 +195,9 @@ class VectorSearch(pulumi.ComponentResource):
                 iops=spec.iops,
                 throughput=spec.throughput_mibps,
             ),
-            encrypt_at_rest=aws.opensearch.DomainEncryptAtRestArgs(enabled=True, kms_key_id=key_arn),
+            encrypt_at_rest=aws.opensearch.DomainEncryptAtRestArgs(
+                enabled=True, kms_key_id=key_arn
+            ),
             node_to_node_encryption=aws.opensearch.DomainNodeToNodeEncryptionArgs(enabled=True),
             domain_endpoint_options=aws.opensearch.DomainDomainEndpointOptionsArgs(
                 enforce_https=True, tls_security_policy=TLS_POLICY

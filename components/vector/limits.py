@@ -22,7 +22,9 @@ GUIDE_SOURCE = (
 _GIB_PER_TIB = 1024
 _SIZE = re.compile(r"^(?P<number>\d+(\.\d+)?) (?P<unit>GiB|TiB)$")
 _TABLE_ROW = re.compile(r"^\|(?P<cells>.*)\|\s*$")
-_STANDBY_LINE = re.compile(r"Multi-AZ with Standby only works with (?P<families>.*?) instance types")
+_STANDBY_LINE = re.compile(
+    r"Multi-AZ with Standby only works with (?P<families>.*?) instance types"
+)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,6 @@ class VectorSearchSpec:
     """The projects whose pods get their own indexes, `<project>-*`."""
 
 
-
 def serving_data_nodes(instance_count: int, standby: bool) -> int:
     """Data nodes that serve searches: with standby, one zone's third waits idle.
 
@@ -231,11 +230,11 @@ def log_group_name(domain: str, log_type: str) -> str:
     return f"/aws/opensearch/{domain}/{LOG_TYPES[log_type]}"
 
 
-def log_delivery_policy(
-    log_group_arns: Sequence[str], account_id: str, domain: str
-) -> str:
-    """What lets OpenSearch Service write the domain's logs, and only this domain's, and only
-    into its own groups (a CloudWatch Logs resource policy: the service has no role here)."""
+def log_delivery_policy(log_group_arns: Sequence[str], account_id: str, domain: str) -> str:
+    """What lets OpenSearch Service write this domain's logs into its own groups, and no other.
+
+    A CloudWatch Logs resource policy: the service writes logs without a role of the stack.
+    """
     return json.dumps(
         {
             "Version": "2012-10-17",

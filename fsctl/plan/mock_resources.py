@@ -219,7 +219,12 @@ def _service_linked_role_outputs(
     name = _SERVICE_LINKED_ROLE_NAMES.get(service, f"AWSServiceRoleFor{context.name}")
     path = f"/aws-service-role/{service}/"
     role_arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role{path}{name}"
-    return role_arn, {"arn": role_arn, "name": name, "path": path, "uniqueId": "AROA" + context.hex(17).upper()}
+    return role_arn, {
+        "arn": role_arn,
+        "name": name,
+        "path": path,
+        "uniqueId": "AROA" + context.hex(17).upper(),
+    }
 
 
 _SERVICE_LINKED_ROLE_NAMES = {

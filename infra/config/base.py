@@ -33,7 +33,6 @@ MAX_PROJECT_NAME_LENGTH = 20
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
 
 
-
 def accepted_retention(days: int) -> int:
     """`days` if CloudWatch Logs accepts it as a retention, else the error naming the choices."""
     if days not in LOG_RETENTION_DAYS:

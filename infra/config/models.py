@@ -308,9 +308,7 @@ class QuotasConfig(_Model):
     security group"). AWS default 60; its product with the security groups per network
     interface (5 by default) may not exceed 1,000. Preflight counts the cluster security
     group's rules, the cloud provider's for each federated load balancer included."""
-    opensearch_domains_per_region: int = Field(
-        default=account_quota("Domains per Region"), ge=1
-    )
+    opensearch_domains_per_region: int = Field(default=account_quota("Domains per Region"), ge=1)
     """OpenSearch Service domains (one per cluster with `vectorSearch`). AWS default 100
     (quota L-076D529E)."""
     opensearch_instances_per_domain: int = Field(

@@ -40,8 +40,7 @@ def vector_search_problems(
     if config.environment is Environment.PROD and not settings.standby:
         yield ConfigProblem(
             f"{key}.standby",
-            "a prod domain runs Multi-AZ with Standby, AWS's only deployment with a 99.99 % "
-            "SLA",
+            "a prod domain runs Multi-AZ with Standby, AWS's only deployment with a 99.99 % SLA",
             "set standby to true",
         )
     quota = config.quotas.opensearch_instances_per_domain

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from components.vector.domain import OPENSEARCH_SERVICE, TLS_POLICY
-from components.vector.spec import access_policy, domain_arn, log_delivery_policy
+from components.vector.domain import OPENSEARCH_SERVICE
+from components.vector.spec import TLS_POLICY, access_policy, domain_arn, log_delivery_policy
 from fsctl.plan.mock_account import ACCOUNT_ID
 from tests.drift.conftest import FsctlDrift, shared_session
 from tests.drift.stack.aws import Aws
@@ -180,9 +180,7 @@ def test_a_resized_domain_and_an_opened_policy_are_drift(
     }
 
 
-def test_a_deleted_domain_is_drift(
-    vector: Vector, fsctl_drift: FsctlDrift, tmp_path: Path
-) -> None:
+def test_a_deleted_domain_is_drift(vector: Vector, fsctl_drift: FsctlDrift, tmp_path: Path) -> None:
     vector.opensearch.delete_domain(DomainName=NAME)
     run = fsctl_drift(vector.write(tmp_path / "state.json"))
     assert run.code == 1

@@ -146,8 +146,7 @@ def read(client: Any, scope: Scope) -> LiveRead:
     """Read the scope's domains, and find the stack's domains the state does not know."""
     result = LiveRead(covered=set(SPECS))
     existing = sorted(
-        str(entry["DomainName"])
-        for entry in client.list_domain_names().get("DomainNames", [])
+        str(entry["DomainName"]) for entry in client.list_domain_names().get("DomainNames", [])
     )
     statuses: dict[str, Mapping[str, Any]] = {}
     for names in chunks(existing, DESCRIBE_DOMAINS_NAMES):
