@@ -291,6 +291,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 partition=partition,
                 key_arn=self.key.arn,
                 vpc_id=self.network.vpc_id,
+                vpc_cidr=str(config.vpc_cidr),
                 subnet_ids=list(_by_zone(self.network.subnet_ids[SubnetTier.PRIVATE]).values()),
                 node_security_group_id=self.control_plane.cluster_security_group_id,
                 project_namespaces={

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from components.vector.domain import vector_egress_policy
 from components.vector.index_template import KNN_METHOD, index_template, template_config_map
 from components.vector.limits import account_quota, gp3_ranges, standby_families
 from components.vector.spec import (
@@ -153,6 +154,14 @@ def test_index_template_uses_faiss_hnsw_and_copies_per_zone() -> None:
     )
     assert (KNN_METHOD["engine"], KNN_METHOD["name"]) == ("faiss", "hnsw")
     assert_valid_kubernetes(template_config_map("search", standby=True))
+
+
+def test_project_pods_may_reach_the_vpc_on_https_only() -> None:
+    policy = vector_egress_policy("search", "10.20.0.0/16")
+    assert_valid_kubernetes(policy)
+    assert policy["spec"]["egress"] == [
+        {"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 443}]}
+    ]
 
 
 # --- config -----------------------------------------------------------------------------------
@@ -301,6 +310,12 @@ def test_prod_projects_get_scoped_roles_service_accounts_templates_and_names() -
         for e in resources_of(document, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
     }
     assert {("search", "vector-search"), ("ads", "vector-search")} <= associations
+    egress = {
+        e["inputs"]["metadata"]["namespace"]
+        for e in resources_of(document, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        if e["inputs"]["metadata"]["name"] == "allow-vector-search"
+    }
+    assert egress == {"search", "ads"}
     records = {
         e["inputs"]["name"]: e["inputs"]["records"]
         for e in resources_of(document, "aws:route53/record:Record")

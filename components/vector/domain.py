@@ -8,11 +8,13 @@ Pod Identity role scoped to the project's indexes, its service account and the i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.featurestore.namespace import network_policy, tcp_ports
 from components.shared.manifests import apply_manifest
 from components.shared.options import component_dependencies
 from components.shared.pod_identity import workload_identity
@@ -68,6 +70,26 @@ def service_linked_role(name: str) -> aws.iam.ServiceLinkedRole:
     )
 
 
+VECTOR_EGRESS_POLICY = "allow-vector-search"
+
+
+def vector_egress_policy(project: str, vpc_cidr: str) -> dict[str, Any]:
+    """The project's pods through the namespace's default deny to the domain, and no further.
+
+    HTTPS to the cluster's VPC, where the domain's network interfaces are; explicit, so that
+    narrowing the namespace's other egress rules never cuts the domain off.
+    """
+    return network_policy(
+        project,
+        VECTOR_EGRESS_POLICY,
+        {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": tcp_ports(HTTPS_PORT)}],
+        },
+    )
+
+
 class VectorSearch(pulumi.ComponentResource):
     """The domain of one cluster, and each project's scoped access to it."""
 
@@ -89,6 +111,7 @@ class VectorSearch(pulumi.ComponentResource):
         partition: str,
         key_arn: pulumi.Input[str],
         vpc_id: pulumi.Input[str],
+        vpc_cidr: str,
         subnet_ids: Sequence[pulumi.Input[str]],
         node_security_group_id: pulumi.Input[str],
         project_namespaces: Mapping[str, pulumi.Resource],
@@ -134,6 +157,11 @@ class VectorSearch(pulumi.ComponentResource):
             apply_manifest(
                 f"{name}-{project}-{TEMPLATE_CONFIG_MAP}",
                 template_config_map(project, spec.standby),
+                in_namespace,
+            )
+            apply_manifest(
+                f"{name}-{project}-{VECTOR_EGRESS_POLICY}",
+                vector_egress_policy(project, vpc_cidr),
                 in_namespace,
             )
 
