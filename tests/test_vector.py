@@ -22,11 +22,12 @@ from components.vector.spec import (
     serving_data_nodes,
     spec_problems,
 )
+from fsctl.plan import mock_invokes
 from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.preflight import quotas, zones
 from infra.config import ConfigError, parse_stack_config
 from infra.config.vector_rules import domain_name_problems
-from tests.conftest import minimal_config
+from tests.conftest import PlanStack, minimal_config
 from tests.policy_harness import assert_valid_kubernetes
 from tests.preflight_plans import real_plan, resources_of, run_checks
 
@@ -316,6 +317,10 @@ def test_prod_projects_get_scoped_roles_service_accounts_templates_and_names() -
         if e["inputs"]["metadata"]["name"] == "allow-vector-search"
     }
     assert egress == {"search", "ads"}
+    (stack,) = resources_of(document, "pulumi:pulumi:Stack")
+    endpoints = stack["outputs"]["federation"]["endpoints"]
+    assert endpoints["core"]["search"]["vector"] == "vector.search.core.featurestore.internal:443"
+    assert "vector" not in endpoints["core"]["recommendations"]
     records = {
         e["inputs"]["name"]: e["inputs"]["records"]
         for e in resources_of(document, "aws:route53/record:Record")
@@ -325,6 +330,26 @@ def test_prod_projects_get_scoped_roles_service_accounts_templates_and_names() -
     (role,) = resources_of(document, "aws:iam/serviceLinkedRole:ServiceLinkedRole")
     assert role["inputs"]["awsServiceName"] == "opensearchservice.amazonaws.com"
     assert role["options"]["retainOnDelete"] is True
+
+
+SERVICE_LINKED_ROLE = "aws:iam/serviceLinkedRole:ServiceLinkedRole"
+
+
+def test_the_service_linked_role_is_created_only_where_the_account_lacks_it(
+    plan_stack: PlanStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = _with_vector({})
+    missing["featurestore:tags"] = {"case": "opensearch-role-missing"}
+    assert [r.type for r in plan_stack(missing).resources].count(SERVICE_LINKED_ROLE) == 1
+    monkeypatch.setitem(
+        mock_invokes._SERVICE_ROLES,
+        "/aws-service-role/opensearchservice.amazonaws.com/",
+        "AWSServiceRoleForAmazonOpenSearchService",
+    )
+    present = _with_vector({})
+    present["featurestore:tags"] = {"case": "opensearch-role-present"}
+    types = [r.type for r in plan_stack(present).resources]
+    assert (types.count(SERVICE_LINKED_ROLE), types.count(DOMAIN)) == (0, 1)
 
 
 def test_dev_plans_a_cheaper_domain() -> None:
