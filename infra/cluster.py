@@ -28,6 +28,8 @@ from components.shared.kms import ClusterKey
 from components.shared.manifests import apply_manifest
 from components.shared.tags import cluster_default_tags, identity_tags
 from components.storage.classes import DEFAULT_CLASS, StorageClasses
+from components.vector.domain import VectorSearch
+from components.vector.spec import VECTOR_ENDPOINT, domain_name
 from infra.config import ClusterConfig, StackConfig
 from infra.config.rules import routed_deployer_cidrs
 from infra.config.specs import (
@@ -39,6 +41,7 @@ from infra.config.specs import (
     namespace_spec,
     rdrs_scaling,
     rondb_spec,
+    vector_search_spec,
 )
 
 
@@ -76,6 +79,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         available_zones: Sequence[str],
         deployer: DeployerRoute | None,
         federation_source_ranges: Sequence[str],
+        vector_search_waits_for: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:index:FeatureStoreCluster", name, None, opts)
@@ -279,7 +283,44 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             protect=protect_stateful,
             opts=in_cluster(*platform, *pools[KAFKA_NODE_POOL], storage, metrics),
         )
+        # 6. Vector search: the domain in the private subnets, reached from the nodes; each
+        #    project's role, service account and template once its namespace exists. It waits
+        #    for the pod identity agent (the associations), not for nodes: a domain takes half an
+        #    hour to create and runs alongside the rest.
+        vector_spec = vector_search_spec(config)
+        self.vector_search = (
+            VectorSearch(
+                name,
+                spec=vector_spec,
+                domain_name=domain_name(stack, name),
+                region=region,
+                account_id=account_id,
+                partition=partition,
+                key_arn=self.key.arn,
+                vpc_id=self.network.vpc_id,
+                vpc_cidr=str(config.vpc_cidr),
+                subnet_ids=list(_by_zone(self.network.subnet_ids[SubnetTier.PRIVATE]).values()),
+                node_security_group_id=self.control_plane.cluster_security_group_id,
+                project_namespaces={
+                    project: self.projects[project].namespace for project in vector_spec.projects
+                },
+                admin_role_arns=config.admin_role_arns,
+                cluster_name=self.control_plane.cluster_name,
+                cluster_arn=self.control_plane.cluster_arn,
+                kubernetes_provider=kubernetes,
+                protect=protect_stateful,
+                opts=on_aws(networking, *vector_search_waits_for),
+            )
+            if vector_spec
+            else None
+        )
         self.register_outputs(self.exports())
+
+    def vector_endpoints(self, project: str) -> dict[str, pulumi.Output[str]]:
+        """The project's vector search endpoint by federation record, if it has one."""
+        if self.vector_search is None or project not in self.vector_search.projects:
+            return {}
+        return {VECTOR_ENDPOINT: self.vector_search.endpoint}
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
         """The cluster's stack outputs (documented in docs/architecture.md)."""
@@ -299,6 +340,16 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             "nodeRoleArn": self.node_groups.node_role_arn,
             "nodeGroupNames": dict(sorted(self.node_groups.node_group_names.items())),
             "kafkaBootstrapServers": self.kafka.bootstrap_servers,
+            **(
+                {
+                    "vectorSearch": {
+                        "endpoint": self.vector_search.endpoint,
+                        "arn": self.vector_search.arn,
+                    }
+                }
+                if self.vector_search
+                else {}
+            ),
         }
 
 

@@ -19,6 +19,7 @@ from components.network.vpc import available_zones
 from components.shared.boundary import permissions_boundary_transform
 from components.shared.kms import autoscaling_service_role_arn
 from components.shared.tags import cluster_default_tags
+from components.vector.domain import service_linked_role, service_linked_role_exists
 from infra.account_checks import (
     addon_version_problems,
     deployer_admin_problems,
@@ -37,6 +38,7 @@ from infra.config import (
     StackConfig,
     parse_stack_config,
 )
+from infra.config.vector_rules import domain_name_problems
 
 
 def runtime_config() -> dict[str, Any]:
@@ -59,6 +61,8 @@ def main() -> None:
     """Create every cluster and the federation; export their outputs."""
     config = load_config()
     stack = pulumi.get_stack()
+    if problems := list(domain_name_problems(stack, config)):
+        raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
     # Every lookup once per stack, before the first resource: the account every cluster lives
     # in, the deployer, and the account-wide facts each cluster checks against. A blocking
     # invoke made while resources are registering pumps the event loop re-entrantly and costs
@@ -81,6 +85,13 @@ def main() -> None:
     pulumi.runtime.register_resource_transform(permissions_boundary_transform(boundary_arn))
     service_role_arn = autoscaling_service_role_arn()
     zones = available_zones()
+    # The account's one OpenSearch service-linked role, made here only where it is missing.
+    opensearch_role = (
+        service_linked_role("opensearch-service-linked-role")
+        if any(cluster.vector_search for cluster in config.clusters.values())
+        and not service_linked_role_exists()
+        else None
+    )
     if mismatches := instance_catalogue_mismatches(config):
         raise pulumi.RunError(
             "the instance catalogue disagrees with AWS:\n"
@@ -110,6 +121,7 @@ def main() -> None:
             available_zones=zones,
             deployer=route,
             federation_source_ranges=source_ranges,
+            vector_search_waits_for=[opensearch_role] if opensearch_role else [],
         )
         for name, cluster in config.clusters.items()
     }
@@ -123,7 +135,8 @@ def main() -> None:
                 vpc_id=cluster.network.vpc_id,
                 private_route_table_ids=cluster.network.private_route_table_ids,
                 endpoints={
-                    project: store.endpoint_hostnames for project, store in cluster.projects.items()
+                    project: {**store.endpoint_hostnames, **cluster.vector_endpoints(project)}
+                    for project, store in cluster.projects.items()
                 },
                 project_namespaces={
                     project: store.namespace for project, store in cluster.projects.items()

@@ -26,6 +26,7 @@ from policies import (
     pod_security,
     s3,
     storage_classes,
+    vector,
     workloads,
 )
 
@@ -52,4 +53,5 @@ ALL_POLICIES: list[Policy] = [
     *identity.POLICIES,
     *logs.POLICIES,
     *monitoring.POLICIES,
+    *vector.POLICIES,
 ]

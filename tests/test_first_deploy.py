@@ -209,6 +209,8 @@ def test_effective_quotas_are_exported(prod_plan: Plan) -> None:
         "nodeGroupsPerCluster": 30,
         "onDemandStandardVcpus": 1024,
         "securityGroupRulesPerGroup": 60,
+        "opensearchDomainsPerRegion": 100,
+        "opensearchInstancesPerDomain": 80,
     }
 
 

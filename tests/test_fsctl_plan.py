@@ -42,7 +42,14 @@ RESOURCE_KEYS = {
     "dependencies",
     "propertyDependencies",
 }
-OPTION_KEYS = {"protect", "ignoreChanges", "dependsOn", "deleteBeforeReplace"}
+OPTION_KEYS = {
+    "protect",
+    "ignoreChanges",
+    "dependsOn",
+    "deleteBeforeReplace",
+    "retainOnDelete",
+    "customTimeouts",
+}
 
 
 def _remote_component_child(urn: str, registered: set[str]) -> bool:

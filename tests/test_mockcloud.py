@@ -300,6 +300,8 @@ def test_resource_options_are_recorded() -> None:
                 ignore_changes=["map_public_ip_on_launch", "tags"],
                 depends_on=[other],
                 delete_before_replace=True,
+                retain_on_delete=True,
+                custom_timeouts=pulumi.CustomTimeouts(create="90m", delete="30m"),
             ),
         )
         aws.ec2.Subnet("plain", vpc_id=vpc.id, cidr_block="10.3.1.0/24")
@@ -319,6 +321,8 @@ def test_resource_options_are_recorded() -> None:
     assert picky.ignore_changes == ["mapPublicIpOnLaunch", "tags"]
     assert picky.depends_on == [other.urn]
     assert picky.delete_before_replace is True
+    assert picky.retain_on_delete is True
+    assert picky.custom_timeouts == {"create": "90m", "delete": "30m"}
     # Dependencies through inputs are not `dependsOn`; the plain subnet has only those.
     assert plain.depends_on == []
     assert plain.to_json()["options"] == {
@@ -326,6 +330,8 @@ def test_resource_options_are_recorded() -> None:
         "ignoreChanges": [],
         "dependsOn": [],
         "deleteBeforeReplace": False,
+        "retainOnDelete": False,
+        "customTimeouts": {},
     }
     assert plain.provider is None
     assert plain.parent == stack.urn
@@ -334,6 +340,8 @@ def test_resource_options_are_recorded() -> None:
         "ignoreChanges": ["mapPublicIpOnLaunch", "tags"],
         "dependsOn": [other.urn],
         "deleteBeforeReplace": True,
+        "retainOnDelete": True,
+        "customTimeouts": {"create": "90m", "delete": "30m"},
     }
 
 

@@ -38,6 +38,7 @@ DEV_ADVISORY = {
     "kafka-replication-factor",
     "kafka-min-insync-replicas",
     "kafka-cruise-control-auto-rebalance",
+    "opensearch-multi-az-standby",
 }
 BY_NAME = {policy.name: policy for policy in ALL_POLICIES}
 

@@ -19,6 +19,7 @@ import pulumi_aws as aws
 
 from components.federation.endpoints import ENDPOINTS, federation_network_policy
 from components.shared.manifests import apply_manifest
+from components.vector.spec import HTTPS_PORT, VECTOR_ENDPOINT
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class Member:
     vpc_id: pulumi.Input[str]
     private_route_table_ids: Mapping[str, pulumi.Input[str]]
     endpoints: Mapping[str, Mapping[str, pulumi.Input[str]]]
-    """project -> endpoint (rdrs, mysql, arrow-flight) -> load balancer host name."""
+    """project -> endpoint (rdrs, mysql, arrow-flight; vector where the project has it) -> host
+    name: a load balancer's, or the vector search domain's."""
     project_namespaces: Mapping[str, pulumi.Resource]
     """project -> its namespace object, which must exist before it takes a network policy."""
     kubernetes_provider: pulumi.ProviderResource
@@ -97,6 +99,7 @@ class Federation(pulumi.ComponentResource):
         )
         self.endpoints = {}
         port_of = {endpoint.service: endpoint.ports[0] for endpoint in ENDPOINTS}
+        port_of[VECTOR_ENDPOINT] = HTTPS_PORT
         for member in ordered:
             self.endpoints[member.name] = {}
             for project, hostnames in sorted(member.endpoints.items()):

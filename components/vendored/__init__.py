@@ -9,6 +9,8 @@ repository, tag, commit and files; what is derived from it (`template_refs.txt`,
   derived from its templates.
 - `crds/strimzi-<version>/`: Strimzi's CustomResourceDefinitions, which the Kafka objects are
   validated against.
+- `opensearch/`: the Amazon OpenSearch Service developer guide's pages on instance limits and
+  Multi-AZ with Standby, which the vector search rules parse (`components/vector/limits.py`).
 
 Found through `importlib.resources`, so an installed package finds its data with no flag and no
 environment variable, wherever it runs.

@@ -18,6 +18,7 @@ from fsctl.drift.live import (
     kms,
     launch_templates,
     logs,
+    opensearch,
     route53,
     s3,
     security_groups,
@@ -39,6 +40,7 @@ SPECS = {
     **s3.SPECS,
     **logs.SPECS,
     **route53.SPECS,
+    **opensearch.SPECS,
 }
 """Every type drift detection covers, with its compared properties."""
 
@@ -81,6 +83,10 @@ REGIONAL_READERS = (
     ),
     Reader(
         "route53", lambda clients, region, scope: route53.read(clients("route53", region), scope)
+    ),
+    Reader(
+        "opensearch",
+        lambda clients, region, scope: opensearch.read(clients("opensearch", region), scope),
     ),
     Reader(
         "kms",

@@ -204,6 +204,48 @@ def _record_outputs(_: CloudState, context: ResourceContext) -> tuple[str, dict[
     return "_".join(str(part) for part in parts), {"fqdn": inputs.get("name")}
 
 
+def _opensearch_domain_outputs(
+    _: CloudState, context: ResourceContext
+) -> tuple[str, dict[str, Any]]:
+    # The provider's id of a domain is its ARN; a VPC domain's endpoint is `vpc-<name>-<id>`.
+    name = str(context.inputs["domainName"])
+    domain_arn = arn("es", context.region, f"domain/{name}")
+    host = f"vpc-{name}-{context.hex(26)}.{context.region}.es.amazonaws.com"
+    return domain_arn, {
+        "arn": domain_arn,
+        "domainId": f"{ACCOUNT_ID}/{name}",
+        "endpoint": host,
+        "dashboardEndpoint": f"{host}/_dashboards",
+    }
+
+
+def _service_linked_role_outputs(
+    _: CloudState, context: ResourceContext
+) -> tuple[str, dict[str, Any]]:
+    # IAM names a service-linked role after its service; the provider's id is the role's ARN.
+    service = str(context.inputs["awsServiceName"])
+    name = _SERVICE_LINKED_ROLE_NAMES.get(service, f"AWSServiceRoleFor{context.name}")
+    path = f"/aws-service-role/{service}/"
+    role_arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role{path}{name}"
+    return role_arn, {
+        "arn": role_arn,
+        "name": name,
+        "path": path,
+        "uniqueId": "AROA" + context.hex(17).upper(),
+    }
+
+
+_SERVICE_LINKED_ROLE_NAMES = {
+    "opensearchservice.amazonaws.com": "AWSServiceRoleForAmazonOpenSearchService",
+}
+
+
+def _log_resource_policy_outputs(
+    _: CloudState, context: ResourceContext
+) -> tuple[str, dict[str, Any]]:
+    return str(context.inputs["policyName"]), {}
+
+
 def _launch_template_outputs(
     cloud: CloudState, context: ResourceContext
 ) -> tuple[str, dict[str, Any]]:
@@ -341,6 +383,9 @@ RESOURCE_OUTPUTS: dict[str, OutputHandler] = {
     "aws:s3/bucket:Bucket": _bucket_outputs,
     "aws:route53/zone:Zone": _zone_outputs,
     "aws:route53/record:Record": _record_outputs,
+    "aws:opensearch/domain:Domain": _opensearch_domain_outputs,
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": _service_linked_role_outputs,
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": _log_resource_policy_outputs,
     "kubernetes:core/v1:Service": _service_outputs,
     "kubernetes:helm.sh/v3:Release": _helm_release_outputs,
 }

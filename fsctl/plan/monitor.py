@@ -38,6 +38,9 @@ class PlannedResource:
     ignore_changes: list[str] = field(default_factory=list)
     depends_on: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
+    retain_on_delete: bool = False
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    """The provider's create/update/delete timeouts the program set (`120m`), if any."""
     dependencies: list[str] = field(default_factory=list, repr=False)
     """Every resource this one waits for, explicitly or through its inputs (the engine's
     `dependencies`); its parent and provider are recorded beside it."""
@@ -60,6 +63,8 @@ class PlannedResource:
                 "ignoreChanges": self.ignore_changes,
                 "dependsOn": self.depends_on,
                 "deleteBeforeReplace": self.delete_before_replace,
+                "retainOnDelete": self.retain_on_delete,
+                "customTimeouts": self.custom_timeouts,
             },
             "dependencies": self.dependencies,
             "propertyDependencies": self.property_dependencies,
@@ -175,6 +180,12 @@ class RecordingMonitor(MockMonitor):
                 ignore_changes=list(request.ignoreChanges),
                 depends_on=sorted(explicit_dependencies),
                 delete_before_replace=bool(request.deleteBeforeReplace),
+                retain_on_delete=bool(request.retainOnDelete),
+                custom_timeouts={
+                    operation: value
+                    for operation in ("create", "update", "delete")
+                    if (value := getattr(request.customTimeouts, operation))
+                },
                 dependencies=sorted(set(request.dependencies)),
                 property_dependencies=property_dependencies,
             )

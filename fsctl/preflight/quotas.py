@@ -14,6 +14,7 @@ from typing import Any
 
 from components.network.subnet_plan import DEFAULT_VPCS
 from components.nodes.instance_catalogue import catalogue, instance_type
+from components.vector.limits import account_quota
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext, Resource
 from fsctl.preflight.security_group_rules import rules_per_group
 
@@ -22,6 +23,7 @@ VPC = "aws:ec2/vpc:Vpc"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 SUBNET = "aws:ec2/subnet:Subnet"
+OPENSEARCH_DOMAIN = "aws:opensearch/domain:Domain"
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,17 @@ def _node_groups_per_cluster(graph: PlanGraph) -> Counter[str]:
     return Counter(str(g.inputs.get("clusterName")) for g in graph.of_type(NODE_GROUP))
 
 
+def _instances_per_domain(graph: PlanGraph) -> Counter[str]:
+    return Counter(
+        {
+            str(domain.inputs.get("domainName")): int(
+                (domain.inputs.get("clusterConfig") or {}).get("instanceCount") or 1
+            )
+            for domain in graph.of_type(OPENSEARCH_DOMAIN)
+        }
+    )
+
+
 QUOTAS = (
     Quota(
         key="elasticIpsPerRegion",
@@ -138,6 +151,24 @@ QUOTAS = (
         what="inbound rules (the plan's, EKS's default and the cloud provider's for each "
         "network load balancer Service: per port and source range, per health-check port and "
         "load balancer subnet, one ICMP per range) on",
+    ),
+    Quota(
+        key="opensearchDomainsPerRegion",
+        default=account_quota("Domains per Region"),
+        name="Domains per Region",
+        service="Amazon OpenSearch Service",
+        error="LimitExceededException",
+        counts=_per_region(OPENSEARCH_DOMAIN),
+        what="OpenSearch Service domains in region",
+    ),
+    Quota(
+        key="opensearchInstancesPerDomain",
+        default=account_quota("Instances per domain"),
+        name="Instances per domain",
+        service="Amazon OpenSearch Service",
+        error="LimitExceededException",
+        counts=_instances_per_domain,
+        what="data nodes in OpenSearch Service domain",
     ),
 )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from dataclasses import replace as with_changes
 from typing import Any
 
+from components.vector.spec import ZONE_COUNT, serving_data_nodes
 from fsctl.preflight.capacity_scale import Scaled, nodes_needed, zone_loads
 from fsctl.preflight.chart_data import releases
 from fsctl.preflight.model import HELM_RELEASE_TYPE, Resource, value_at
@@ -25,6 +26,7 @@ PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 ROUTE = "aws:ec2/route:Route"
 ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+OPENSEARCH_DOMAIN = "aws:opensearch/domain:Domain"
 # Kafka's own default when neither the topic nor the broker sets it (Kafka broker configs).
 KAFKA_DEFAULT_MIN_ISR = 1
 # rondb-helm 0.8.0 labels each component's pods `rondbService: <component>` (its PDB selectors).
@@ -394,6 +396,54 @@ def nat_paths(lost: LostZone) -> Iterator[Effect]:
             "internet (image pulls, AWS APIs without an endpoint). Use natStrategy "
             "onePerAz",
         )
+
+
+# --- vector search ------------------------------------------------------------------------------
+
+
+def vector_search_serves(lost: LostZone) -> Iterator[Effect]:
+    """Every OpenSearch domain with nodes in the lost zone keeps serving searches.
+
+    AWS's table of zone disruptions (managedomains-multiaz.md:81-87): over three zones the
+    remaining nodes (or the two remaining dedicated masters) elect a master; over fewer, or in
+    one zone, the domain is down. With standby the standby zone takes over in under a minute and
+    serves what the lost zone served: two thirds of the data nodes, as before.
+    """
+    zone_of = {s.aws_id: s.inputs.get("availabilityZone") for s in lost.in_cluster(SUBNET)}
+    for domain in lost.in_cluster(OPENSEARCH_DOMAIN):
+        inputs = domain.inputs
+        subnets = (inputs.get("vpcOptions") or {}).get("subnetIds") or []
+        zones = {zone_of.get(subnet) for subnet in subnets}
+        if lost.zone not in zones:
+            continue
+        cluster = inputs.get("clusterConfig") or {}
+        count = int(cluster.get("instanceCount") or 1)
+        standby = bool(cluster.get("multiAzWithStandbyEnabled"))
+        name = inputs.get("domainName") or domain.name
+        if len(zones) < ZONE_COUNT or not cluster.get("zoneAwarenessEnabled"):
+            yield Effect(
+                FAILS,
+                domain.urn,
+                f"OpenSearch domain {name} has nodes in {len(zones)} zone(s), {lost.zone} among "
+                "them: it loses its master quorum or its only copy of the data until the zone "
+                "is back. Spread it over three zones (vectorSearch, docs/operations.md)",
+            )
+        elif standby:
+            yield Effect(
+                DEGRADES,
+                domain.urn,
+                f"OpenSearch domain {name}: the standby zone takes over within a minute; "
+                f"{serving_data_nodes(count, standby)} of {count} data nodes serve searches, as "
+                "before the loss (Multi-AZ with Standby)",
+            )
+        else:
+            left = count - count // ZONE_COUNT
+            yield Effect(
+                DEGRADES,
+                domain.urn,
+                f"OpenSearch domain {name}: {left} of {count} data nodes serve every search "
+                "while they rebuild the lost zone's replicas; size them for it, or enable standby",
+            )
 
 
 # --- disruption budgets ------------------------------------------------------------------------

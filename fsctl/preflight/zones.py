@@ -16,6 +16,8 @@ Per cluster and zone, each rule says what survives, what degrades and what fails
 - Every workload at its minimum replicas fits the other zones' node groups at their maxima
   (pods pinned to the lost zone stay down with it).
 - Every private subnet of the other zones still routes to a NAT gateway outside the lost zone.
+- Every OpenSearch domain over three zones keeps serving: with standby, two thirds of its data
+  nodes before and after the loss; without, the two thirds left serve everything.
 - Every PodDisruptionBudget still allows an eviction: pods bound to the zone by their volumes
   stay down (their budget blocking drains until the zone is back is the budget doing its job:
   degraded); a budget that blocks although its pods reschedule makes every drain fail.
@@ -38,6 +40,7 @@ from fsctl.preflight.zone_rules import (
     minimums_reschedule,
     nat_paths,
     rondb_replicas,
+    vector_search_serves,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -46,6 +49,7 @@ RULES: tuple[Rule, ...] = (
     minimums_reschedule,
     nat_paths,
     budgets_allow_drains,
+    vector_search_serves,
 )
 
 

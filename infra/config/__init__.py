@@ -45,6 +45,7 @@ from infra.config.models import (
 )
 from infra.config.problems import ConfigError, ConfigProblem
 from infra.config.rules import semantic_problems
+from infra.config.vector import VectorSearchConfig
 from infra.config.workloads import (
     ArrowFlightConfig,
     KafkaConfig,
@@ -90,6 +91,7 @@ __all__ = [
     "StackConfig",
     "TopicConfig",
     "TopicDefaultsConfig",
+    "VectorSearchConfig",
     "decode_runtime_config",
     "parse_stack_config",
 ]

@@ -32,6 +32,14 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 # lives in one, so a config value naming one is an example still to be replaced.
 DOCUMENTATION_ACCOUNT_IDS = ("123456789012", "111122223333")
 
+def accepted_retention(days: int) -> int:
+    """`days` if CloudWatch Logs accepts it as a retention, else the error naming the choices."""
+    if days not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(choice) for choice in LOG_RETENTION_DAYS)
+        raise ValueError(f"CloudWatch Logs does not accept {days} days; use one of {allowed}")
+    return days
+
+
 RESERVED_TAG_PREFIXES = ("featurestore.io/", "aws:", "managed-by")
 RESERVED_NAMESPACES = ("default", "kafka", "monitoring")
 FEDERATION_NAME = "federation"

@@ -34,6 +34,7 @@ from infra.config.capacity import data_node_ebs_problems
 from infra.config.models import ClusterConfig, ProjectConfig, StackConfig
 from infra.config.problems import ConfigProblem
 from infra.config.specs import arrow_flight_spec, kafka_config_key, kafka_spec, rondb_spec
+from infra.config.vector_rules import vector_search_problems
 
 
 def cluster_problems(
@@ -68,6 +69,7 @@ def _cluster_setting_problems(
     yield from _release_version_problems(path, cluster)
     yield from _size_problems(f"{path}.systemNodes", cluster.system_nodes)
     yield from _size_problems(f"{path}.kafka.nodes", cluster.kafka.nodes)
+    yield from vector_search_problems(path, cluster, config)
     for project_name, project in cluster.projects.items():
         project_path = f"{path}.projects.{project_name}"
         yield from _name_problems(project_path, project_name, "project", MAX_PROJECT_NAME_LENGTH)

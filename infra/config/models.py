@@ -20,18 +20,20 @@ from pydantic.alias_generators import to_camel
 from components.eks.addon_versions import AddonName
 from components.eks.versions import DEFAULT_KUBERNETES_VERSION
 from components.network.subnet_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, NatStrategy
+from components.vector.limits import account_quota
 from infra.config.base import (
     _ADDON_VERSION,
     _DNS_LABEL,
     _IAM_POLICY_ARN,
     _IAM_ROLE_ARN,
-    LOG_RETENTION_DAYS,
     NAMESPACE,
     ControlPlaneLogType,
     Environment,
     NodePoolConfig,
     _Model,
+    accepted_retention,
 )
+from infra.config.vector import VectorSearchConfig
 from infra.config.workloads import (
     ArrowFlightConfig,
     KafkaConfig,
@@ -73,6 +75,9 @@ class ProjectConfig(NodePoolConfig):
     """Arrow Flight server and its autoscaling."""
     quota: QuotaConfig = Field(default_factory=lambda: QuotaConfig.model_validate_json("{}"))
     """The namespace's resource quota."""
+    vector_search: bool = False
+    """Indexes `<project>-*` on the cluster's vector search domain (`vectorSearch` of the
+    cluster), through a Pod Identity role of service account `vector-search`. Default false."""
 
 
 class DataVolumeConfig(_Model):
@@ -134,6 +139,9 @@ class ClusterConfig(_Model):
     with this one. Peering is mutual; listing a pair on either side is enough. Default: none."""
     addon_versions: Mapping[AddonName, str] = Field(default_factory=dict)
     """Add-on versions that replace the pinned defaults for the cluster's Kubernetes version."""
+    vector_search: VectorSearchConfig | None = None
+    """The cluster's vector search domain (Amazon OpenSearch Service). Default: none; a
+    project with `vectorSearch: true` needs it."""
 
     @field_validator("public_access_cidrs")
     @classmethod
@@ -205,10 +213,7 @@ class ClusterConfig(_Model):
     @field_validator("flow_log_retention_days", "control_plane_log_retention_days")
     @classmethod
     def _retention_is_accepted(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
-            raise ValueError(f"CloudWatch Logs does not accept {value} days; use one of {allowed}")
-        return value
+        return accepted_retention(value)
 
 
 _DOCUMENTATION_RANGES = tuple(
@@ -317,6 +322,14 @@ class QuotasConfig(_Model):
     security group"). AWS default 60; its product with the security groups per network
     interface (5 by default) may not exceed 1,000. Preflight counts the cluster security
     group's rules, the cloud provider's for each federated load balancer included."""
+    opensearch_domains_per_region: int = Field(default=account_quota("Domains per Region"), ge=1)
+    """OpenSearch Service domains (one per cluster with `vectorSearch`). AWS default 100
+    (quota L-076D529E)."""
+    opensearch_instances_per_domain: int = Field(
+        default=account_quota("Instances per domain"), ge=1
+    )
+    """Data nodes of one OpenSearch Service domain. AWS default 80, raised up to 200
+    (quota L-6408ABDE); dedicated masters are limited to 5 apart from it."""
 
 
 class FederationConfig(_Model):

@@ -145,6 +145,9 @@ def _quota_consumption_problems(config: StackConfig) -> Iterator[ConfigProblem]:
          usage.max_nat_gateways_per_zone, "NAT gateways in one zone"),
         ("nodeGroupsPerCluster", "eks", "L-6D54EA21", quotas.node_groups_per_cluster,
          usage.max_node_groups_per_cluster, "managed node groups in one cluster"),
+        ("opensearchDomainsPerRegion", "es", "L-076D529E", quotas.opensearch_domains_per_region,
+         usage.opensearch_domains, "OpenSearch Service domains (one per cluster with "
+         "vectorSearch)"),
     )  # fmt: skip
     for key, service, code, quota, used, what in checks:
         if used > quota:
@@ -162,10 +165,11 @@ class QuotaUsage(NamedTuple):
     vpcs: int
     max_nat_gateways_per_zone: int
     max_node_groups_per_cluster: int
+    opensearch_domains: int
 
 
 def quota_usage(config: StackConfig) -> QuotaUsage:
-    """Count the stack's NAT gateways (one Elastic IP each), VPCs and node groups."""
+    """Count the stack's NAT gateways (one Elastic IP each), VPCs, node groups and domains."""
     nat_per_zone: Counter[str] = Counter()
     node_groups = 0
     for cluster in config.clusters.values():
@@ -182,4 +186,5 @@ def quota_usage(config: StackConfig) -> QuotaUsage:
         vpcs=len(config.clusters) + DEFAULT_VPCS,
         max_nat_gateways_per_zone=max(nat_per_zone.values(), default=0),
         max_node_groups_per_cluster=node_groups,
+        opensearch_domains=sum(1 for c in config.clusters.values() if c.vector_search),
     )

@@ -21,6 +21,7 @@ from components.kafka.spec import (
 from components.nodes.node_group_plan import NodeGroupPlan, PoolSpec, plan_node_groups
 from components.shared.problems import FieldPath
 from components.storage.classes import STATEFUL_CLASS, DataVolumeSpec
+from components.vector.spec import VectorSearchSpec
 from infra.config.base import NodePoolConfig
 from infra.config.models import ClusterConfig, DataVolumeConfig, ProjectConfig
 from infra.config.workloads import KafkaBrokersConfig
@@ -211,4 +212,24 @@ def arrow_flight_spec(settings: ProjectConfig) -> ArrowFlightSpec:
         memory=flight.memory,
         queue_size=flight.target_queue_size,
         queue_time_ms=flight.target_queue_time_ms,
+    )
+
+
+def vector_search_spec(cluster: ClusterConfig) -> VectorSearchSpec | None:
+    """The cluster's vector search domain and the projects on it, or `None` without one."""
+    settings = cluster.vector_search
+    if settings is None:
+        return None
+    return VectorSearchSpec(
+        instance_type=settings.instance_type,
+        instance_count=settings.instance_count,
+        standby=settings.standby,
+        master_instance_type=settings.master_instance_type,
+        master_count=settings.master_count,
+        volume_size_gib=settings.volume_size_gib,
+        iops=settings.iops,
+        throughput_mibps=settings.throughput_mibps,
+        engine_version=settings.engine_version,
+        log_retention_days=settings.log_retention_days,
+        projects=tuple(sorted(name for name, p in cluster.projects.items() if p.vector_search)),
     )

@@ -41,6 +41,7 @@ ROLE_TYPE = "aws:iam/role:Role"
 ROLE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
 ATTACHMENT_TYPE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 OIDC_PROVIDER_TYPE = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+SERVICE_LINKED_ROLE_TYPE = "aws:iam/serviceLinkedRole:ServiceLinkedRole"
 SERVICE_LINKED_PATH = "/aws-service-role/"
 PAGE_SIZE = 1000
 """The most IAM list calls return per page."""
@@ -102,6 +103,8 @@ SPECS = {
             ),
         ),
         TypeSpec(ROLE_POLICY_TYPE, (Prop("policy", mode="json"),)),
+        # Its id is its ARN; AWS names it after the service, which is all the state sets.
+        TypeSpec(SERVICE_LINKED_ROLE_TYPE, (Prop("awsServiceName"), Prop("description"))),
         TypeSpec(ATTACHMENT_TYPE),
         TypeSpec(
             OIDC_PROVIDER_TYPE,
@@ -140,6 +143,13 @@ def read(client: Any, scope: Scope) -> LiveRead:
             result.found[resource.urn] = role_properties(
                 roles[resource.id], summaries.get(resource.id, {})
             )
+    for resource in scope.of_type(SERVICE_LINKED_ROLE_TYPE):
+        name = resource.id.rpartition("/")[2]
+        if name in roles:
+            result.found[resource.urn] = {
+                "awsServiceName": str(roles[name].get("Path", "")).strip("/").rpartition("/")[2],
+                "description": summaries.get(name, {}).get("Description"),
+            }
     for resource in scope.of_type(ROLE_POLICY_TYPE):
         role_name, _, policy_name = resource.id.partition(":")
         inline = _inline_policies(roles.get(role_name))

@@ -24,12 +24,15 @@ from fsctl.drift.live.model import (
 )
 
 LOG_GROUP_TYPE = "aws:cloudwatch/logGroup:LogGroup"
+RESOURCE_POLICY_TYPE = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
 
 SPECS = {
     LOG_GROUP_TYPE: TypeSpec(
         LOG_GROUP_TYPE,
         (Prop("retentionInDays"), Prop("kmsKeyId"), Prop("logGroupClass"), TAGS),
-    )
+    ),
+    # What lets a service (OpenSearch) write into the groups; its id is its name.
+    RESOURCE_POLICY_TYPE: TypeSpec(RESOURCE_POLICY_TYPE, (Prop("policyDocument", mode="json"),)),
 }
 
 
@@ -61,6 +64,15 @@ def read(client: Any, tagging: Any, scope: Scope) -> LiveRead:
                 "logGroupClass": group.get("logGroupClass"),
                 "tags": user_tags(tags.get(resource.id, {})),
             }
+    if scope.of_type(RESOURCE_POLICY_TYPE):
+        # At most 10 per region, in one unpaginated call.
+        policies = {
+            str(policy["policyName"]): policy.get("policyDocument")
+            for policy in client.describe_resource_policies().get("resourcePolicies", [])
+        }
+        for resource in scope.of_type(RESOURCE_POLICY_TYPE):
+            if resource.id in policies:
+                result.found[resource.urn] = {"policyDocument": policies[resource.id]}
     known = set(scope.ids(LOG_GROUP_TYPE))
     result.unmanaged += [
         Unmanaged(LOG_GROUP_TYPE, name, scope.tag_reason())

@@ -1,0 +1,1 @@
+"""Vector search: one Amazon OpenSearch Service domain per cluster, each project on its indexes."""
