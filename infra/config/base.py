@@ -32,6 +32,7 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 # lives in one, so a config value naming one is an example still to be replaced.
 DOCUMENTATION_ACCOUNT_IDS = ("123456789012", "111122223333")
 
+
 def accepted_retention(days: int) -> int:
     """`days` if CloudWatch Logs accepts it as a retention, else the error naming the choices."""
     if days not in LOG_RETENTION_DAYS:
@@ -82,6 +83,8 @@ class _Model(BaseModel):
         alias_generator=to_camel,
         validate_by_alias=True,
         validate_by_name=False,
+        # Each field's docstring is its description: the generated config reference reads it.
+        use_attribute_docstrings=True,
     )
 
 
@@ -97,7 +100,7 @@ class NodePoolConfig(_Model):
     min_size_per_az: int = Field(default=1, ge=0)
     """Nodes the autoscaler keeps at least in each zone. Default 1."""
     max_size_per_az: int = Field(default=3, ge=1)
-    """Nodes the autoscaler may grow to in each zone. Default 3."""
+    """Nodes the autoscaler may grow to in each zone. Default 3. At least `minSizePerAz`."""
     root_volume_size_gib: int = Field(default=50, ge=20, le=16384, alias="rootVolumeSizeGiB")
     """Size of each node's encrypted gp3 root volume, in GiB. Default 50."""
     release_version: str | None = None

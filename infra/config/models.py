@@ -102,19 +102,26 @@ class ClusterConfig(_Model):
     """One EKS cluster of the federation, with its own VPC and its projects."""
 
     vpc_cidr: IPv4Network
-    """The VPC's private IPv4 range, /16 to /20, not overlapping any other cluster's. Required."""
+    """The VPC's private IPv4 range, /16 to /20, not overlapping any other cluster's. Required.
+    Private (RFC 1918), a network address."""
     availability_zones: tuple[str, ...] = Field(default=(), validate_default=True)
-    """Exactly three zones of the stack's region. Default: the region's zones a, b and c."""
+    """Exactly three zones of the stack's region. Default: the region's zones a, b and c.
+    Distinct, and available to the account."""
     nat_strategy: NatStrategy = NatStrategy.ONE_PER_AZ
     """`onePerAz` (default, zone-isolated egress) or `single` (one NAT gateway, for dev)."""
     kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
-    """EKS Kubernetes version, `1.NN`, one of SUPPORTED_KUBERNETES_VERSIONS. Default 1.33."""
+    """EKS Kubernetes version, `1.NN`: one of the versions table's
+    (`components/eks/kubernetes_versions.json`, which also names the default)."""
     flow_log_retention_days: int = 365
-    """Days VPC flow logs are kept in CloudWatch Logs. Default 365."""
+    """Days VPC flow logs are kept in CloudWatch Logs. Default 365.
+    A CloudWatch Logs retention value."""
     control_plane_log_retention_days: int = 365
-    """Days the control-plane logs (`/aws/eks/<name>/cluster`) are kept. Default 365."""
+    """Days the control-plane logs (`/aws/eks/<name>/cluster`) are kept. Default 365.
+    A CloudWatch Logs retention value."""
     projects: Mapping[str, ProjectConfig] = Field(default_factory=dict)
-    """The projects served by this cluster, by name. Default: none."""
+    """The projects served by this cluster, by name. Default: none.
+    Names are DNS labels of at most 20 characters, not `system`, `default`, `kafka`,
+    `monitoring` or `kube-*`, and unique across clusters."""
     kafka: KafkaConfig = Field(default_factory=lambda: KafkaConfig.model_validate_json("{}"))
     """The cluster's Kafka."""
     data_volume: DataVolumeConfig = Field(
@@ -125,20 +132,30 @@ class ClusterConfig(_Model):
     """The untainted pool for operators and add-ons. Default: m6i.xlarge, 1 to 3 per zone."""
     public_access_cidrs: tuple[str, ...] = ()
     """Networks allowed to reach the public API endpoint. Default: none, the endpoint is
-    private only (reached from the VPC and the networks connected to it)."""
+    private only (reached from the VPC and the networks connected to it).
+    Never `0.0.0.0/0`; empty in prod."""
     control_plane_log_types: tuple[ControlPlaneLogType, ...] = tuple(ControlPlaneLogType)
-    """Control-plane logs sent to CloudWatch. Default: all five; `api` and `audit` required."""
+    """Control-plane logs sent to CloudWatch. Default: all five; `api` and `audit` required.
+    All five in prod."""
     admin_role_arns: tuple[str, ...] = ()
-    """IAM roles given cluster-admin through EKS access entries. Default: none."""
+    """IAM roles given cluster-admin through EKS access entries. Default: none.
+    Under `pulumi up`: existing roles of the caller's account and partition, none in AWS's
+    documentation accounts (the stack files' examples)."""
     read_only_role_arns: tuple[str, ...] = ()
-    """IAM roles given read-only (view) access through EKS access entries. Default: none."""
+    """IAM roles given read-only (view) access through EKS access entries. Default: none.
+    Under `pulumi up`: existing roles of the caller's account and partition, none in AWS's
+    documentation accounts."""
     deletion_protection: bool = True
     """Refuse to delete the EKS cluster until this is turned off. Default true; prod requires it."""
     peers: tuple[str, ...] = ()
     """Clusters whose endpoints this cluster reads (federated reads): their VPCs are peered
-    with this one. Peering is mutual; listing a pair on either side is enough. Default: none."""
+    with this one. Peering is mutual; listing a pair on either side is enough. Default: none.
+    Other clusters of the stack."""
     addon_versions: Mapping[AddonName, str] = Field(default_factory=dict)
-    """Add-on versions that replace the pinned defaults for the cluster's Kubernetes version."""
+    """Add-on versions that replace the pinned defaults for the cluster's Kubernetes version.
+    `v1.2.3-eksbuild.N`; kube-proxy must match the cluster's minor version; under `pulumi up`
+    AWS's newest build or one `components/eks/addon_versions.json` records as offered, not newer
+    than AWS's newest."""
     vector_search: VectorSearchConfig | None = None
     """The cluster's vector search domain (Amazon OpenSearch Service). Default: none; a
     project with `vectorSearch: true` needs it."""
@@ -364,16 +381,22 @@ class StackConfig(BaseModel):
         alias_generator=_namespaced,
         validate_by_alias=True,
         validate_by_name=False,
+        # Each field's docstring is its description: the generated config reference reads it.
+        use_attribute_docstrings=True,
     )
 
     region: str = Field(alias="aws:region")
     """The AWS region of every cluster. Required."""
     environment: Environment = Environment.PROD
-    """`prod` (default) or `dev`: how strictly the policy pack enforces its rules."""
+    """`prod` (default) or `dev`: how strictly the policy pack enforces its rules.
+    `prod` forbids public endpoints, fewer than five control-plane log types and deletion
+    protection off, and protects stateful resources."""
     clusters: Annotated[Mapping[str, ClusterConfig], Field(min_length=1)]
-    """The federation's clusters, by name. Required, at least one."""
+    """The federation's clusters, by name. Required, at least one.
+    Names are DNS labels of at most 16 characters."""
     tags: Mapping[str, str] = Field(default_factory=dict)
-    """Extra tags on every taggable AWS resource (cost centre, owner...). Default: none."""
+    """Extra tags on every taggable AWS resource (cost centre, owner...). Default: none.
+    Keys under `featurestore.io/`, `aws:` and `managed-by` are reserved."""
     federation: FederationConfig = Field(
         default_factory=lambda: FederationConfig.model_validate_json("{}")
     )
