@@ -37,7 +37,7 @@ def _set_keys(value: Any, path: str, models: set[str]) -> list[str]:
         for key, item in value.items():
             found += _set_keys(item, f"{path}.{key}", models)
         return found
-    field = path.rsplit(".", 1)[-1].split(":")[-1]
+    field = path.rsplit(".", 1)[-1].rsplit(":", maxsplit=1)[-1]
     placeholder = PLACEHOLDERS.get(field, f"<{field}>")
     if f"{path}.{placeholder}" in models:  # a map of objects
         for item in value.values():
