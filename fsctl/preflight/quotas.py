@@ -14,7 +14,7 @@ from typing import Any
 
 from components.network.subnet_plan import DEFAULT_VPCS
 from components.nodes.instance_catalogue import catalogue, instance_type
-from components.vector.limits import account_quota
+from components.shared.quotas import ACCOUNT_QUOTAS, AccountQuota
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext, Resource
 from fsctl.preflight.security_group_rules import rules_per_group
 
@@ -28,13 +28,9 @@ OPENSEARCH_DOMAIN = "aws:opensearch/domain:Domain"
 
 @dataclass(frozen=True)
 class Quota:
-    """One account quota: its key in the `quotas` export and config, AWS's default and name."""
+    """One account quota (components/shared/quotas.py) and how the plan consumes it."""
 
-    key: str
-    default: int
-    name: str
-    service: str
-    error: str
+    quota: AccountQuota
     counts: Callable[[PlanGraph], Counter[str]]
     """How many the plan asks for, per scope (region, zone or cluster name)."""
     what: str
@@ -96,84 +92,52 @@ def _instances_per_domain(graph: PlanGraph) -> Counter[str]:
 
 QUOTAS = (
     Quota(
-        key="elasticIpsPerRegion",
-        default=5,
-        name="EC2-VPC Elastic IPs",
-        service="Amazon Elastic Compute Cloud (Amazon EC2)",
-        error="AddressLimitExceeded",
+        quota=ACCOUNT_QUOTAS["elasticIpsPerRegion"],
         counts=_per_region(EIP),
         what="Elastic IPs in region",
     ),
     Quota(
-        key="vpcsPerRegion",
-        default=5,
-        name="VPCs per Region",
-        service="Amazon Virtual Private Cloud (Amazon VPC)",
-        error="VpcLimitExceeded",
+        quota=ACCOUNT_QUOTAS["vpcsPerRegion"],
         counts=_vpcs_per_region,
         what="VPCs (with the default VPC) in region",
     ),
     Quota(
-        key="natGatewaysPerAz",
-        default=5,
-        name="NAT gateways per Availability Zone",
-        service="Amazon Virtual Private Cloud (Amazon VPC)",
-        error="NatGatewayLimitExceeded",
+        quota=ACCOUNT_QUOTAS["natGatewaysPerAz"],
         counts=_nat_gateways_per_zone,
         what="NAT gateways in zone",
     ),
     Quota(
-        key="nodeGroupsPerCluster",
-        default=30,
-        name="Managed node groups per cluster",
-        service="Amazon Elastic Kubernetes Service (Amazon EKS)",
-        error="ResourceLimitExceededException",
+        quota=ACCOUNT_QUOTAS["nodeGroupsPerCluster"],
         counts=_node_groups_per_cluster,
         what="managed node groups in EKS cluster",
     ),
     Quota(
-        key="onDemandStandardVcpus",
-        default=5,
-        name="Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances",
-        service="Amazon Elastic Compute Cloud (Amazon EC2)",
-        error="VcpuLimitExceeded",
+        quota=ACCOUNT_QUOTAS["onDemandStandardVcpus"],
         counts=_vcpus_at_maxima,
         what="On-Demand vCPUs (node groups at their maxSize, from the instance catalogue) in "
         "region",
     ),
     Quota(
-        key="securityGroupRulesPerGroup",
-        default=60,
-        name="Inbound or outbound rules per security group",
-        service="Amazon Virtual Private Cloud (Amazon VPC)",
-        error="RulesPerSecurityGroupLimitExceeded",
+        quota=ACCOUNT_QUOTAS["securityGroupRulesPerGroup"],
         counts=rules_per_group,
         what="inbound rules (the plan's, EKS's default and the cloud provider's for each "
         "network load balancer Service: per port and source range, per health-check port and "
         "load balancer subnet, one ICMP per range) on",
     ),
     Quota(
-        key="opensearchDomainsPerRegion",
-        default=account_quota("Domains per Region"),
-        name="Domains per Region",
-        service="Amazon OpenSearch Service",
-        error="LimitExceededException",
+        quota=ACCOUNT_QUOTAS["opensearchDomainsPerRegion"],
         counts=_per_region(OPENSEARCH_DOMAIN),
         what="OpenSearch Service domains in region",
     ),
     Quota(
-        key="opensearchInstancesPerDomain",
-        default=account_quota("Instances per domain"),
-        name="Instances per domain",
-        service="Amazon OpenSearch Service",
-        error="LimitExceededException",
+        quota=ACCOUNT_QUOTAS["opensearchInstancesPerDomain"],
         counts=_instances_per_domain,
         what="data nodes in OpenSearch Service domain",
     ),
 )
 
 
-def _limit(exported: Mapping[str, Any] | None, quota: Quota) -> tuple[int, str]:
+def _limit(exported: Mapping[str, Any] | None, quota: AccountQuota) -> tuple[int, str]:
     if exported is None:
         return quota.default, (
             f"AWS's default of {quota.default}: the stack exports no `quotas`, so preflight "
@@ -190,16 +154,17 @@ def account_quotas(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]:
     exported = graph.stack_outputs().get("quotas")
     stacks = graph.of_type("pulumi:pulumi:Stack")
     urn = stacks[0].urn if stacks else ""
-    for quota in QUOTAS:
+    for consumed in QUOTAS:
+        quota = consumed.quota
         limit, source = _limit(exported if isinstance(exported, Mapping) else None, quota)
-        for scope, count in sorted(quota.counts(graph).items()):
+        for scope, count in sorted(consumed.counts(graph).items()):
             if count <= limit:
                 continue
             yield Finding(
                 check="account-quotas",
                 severity=ERROR,
                 urn=urn,
-                message=f"stack {graph.stack} creates {count} {quota.what} {scope}, over the "
+                message=f"stack {graph.stack} creates {count} {consumed.what} {scope}, over the "
                 f"account quota '{quota.name}' ({source}); AWS refuses the rest with "
                 f"{quota.error}. Ask AWS to raise it (Service Quotas console, service "
                 f"'{quota.service}', quota '{quota.name}', or `aws service-quotas "

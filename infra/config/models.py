@@ -20,7 +20,7 @@ from pydantic.alias_generators import to_camel
 from components.eks.addon_versions import AddonName
 from components.eks.versions import DEFAULT_KUBERNETES_VERSION
 from components.network.subnet_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, NatStrategy
-from components.vector.limits import account_quota
+from components.shared.quotas import ACCOUNT_QUOTAS
 from infra.config.base import (
     _ADDON_VERSION,
     _DNS_LABEL,
@@ -316,37 +316,42 @@ class DeployerConfig(_Model):
         return value
 
 
+def _quota(key: str) -> int:
+    return ACCOUNT_QUOTAS[key].default
+
+
 class QuotasConfig(_Model):
     """The account's limits the stack's resources count against, in the stack's region.
 
-    Defaults are AWS's default quotas; an account with raised limits states them here.
+    Defaults are AWS's default quotas (components/shared/quotas.py, which the config reference
+    shows with each quota's code); an account with raised limits states them here.
     """
 
-    elastic_ips_per_region: int = Field(default=5, ge=1)
-    """Elastic IP addresses (one per NAT gateway). AWS default 5 (quota L-0263D0A3)."""
-    vpcs_per_region: int = Field(default=5, ge=1)
-    """VPCs (one per cluster). AWS default 5 (quota L-F678F1CE)."""
-    nat_gateways_per_az: int = Field(default=5, ge=1)
-    """NAT gateways in each zone. AWS default 5 (quota L-FE5A380F)."""
-    node_groups_per_cluster: int = Field(default=30, ge=1)
-    """Managed node groups of one EKS cluster. AWS default 30 (quota L-6D54EA21)."""
-    on_demand_standard_vcpus: int = Field(default=5, ge=1)
-    """vCPUs of running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances (quota
-    L-1216C47A). AWS's default for a new account is 5; it varies per account (AWS raises it
-    with use), so state the granted value. Preflight checks the node groups' maxima."""
-    security_group_rules_per_group: int = Field(default=60, ge=1, le=1000)
-    """Inbound rules of one security group (quota L-0EA8095F, "Inbound or outbound rules per
-    security group"). AWS default 60; its product with the security groups per network
+    elastic_ips_per_region: int = Field(default=_quota("elasticIpsPerRegion"), ge=1)
+    """Elastic IP addresses (one per NAT gateway)."""
+    vpcs_per_region: int = Field(default=_quota("vpcsPerRegion"), ge=1)
+    """VPCs (one per cluster, and the region's default VPC)."""
+    nat_gateways_per_az: int = Field(default=_quota("natGatewaysPerAz"), ge=1)
+    """NAT gateways in each zone."""
+    node_groups_per_cluster: int = Field(default=_quota("nodeGroupsPerCluster"), ge=1)
+    """Managed node groups of one EKS cluster."""
+    on_demand_standard_vcpus: int = Field(default=_quota("onDemandStandardVcpus"), ge=1)
+    """vCPUs of running On-Demand Standard instances. AWS's default for a new account; it
+    varies per account (AWS raises it with use), so state the granted value. Preflight checks
+    the node groups' maxima."""
+    security_group_rules_per_group: int = Field(
+        default=_quota("securityGroupRulesPerGroup"), ge=1, le=1000
+    )
+    """Inbound rules of one security group; its product with the security groups per network
     interface (5 by default) may not exceed 1,000. Preflight counts the cluster security
     group's rules, the cloud provider's for each federated load balancer included."""
-    opensearch_domains_per_region: int = Field(default=account_quota("Domains per Region"), ge=1)
-    """OpenSearch Service domains (one per cluster with `vectorSearch`). AWS default 100
-    (quota L-076D529E)."""
+    opensearch_domains_per_region: int = Field(default=_quota("opensearchDomainsPerRegion"), ge=1)
+    """OpenSearch Service domains (one per cluster with `vectorSearch`)."""
     opensearch_instances_per_domain: int = Field(
-        default=account_quota("Instances per domain"), ge=1
+        default=_quota("opensearchInstancesPerDomain"), ge=1
     )
-    """Data nodes of one OpenSearch Service domain. AWS default 80, raised up to 200
-    (quota L-6408ABDE); dedicated masters are limited to 5 apart from it."""
+    """Data nodes of one OpenSearch Service domain (raised up to 200); dedicated masters are
+    limited to 5 apart from it."""
 
 
 class FederationConfig(_Model):

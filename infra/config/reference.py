@@ -22,7 +22,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from infra.config.models import StackConfig
+from components.shared.quotas import ACCOUNT_QUOTAS
+from infra.config.models import QuotasConfig, StackConfig
 
 PLACEHOLDERS = {"clusters": "<cluster>", "projects": "<project>", "topics": "<topic>"}
 """How a map's key reads in a path (`featurestore:clusters.<cluster>.vpcCidr`)."""
@@ -62,7 +63,7 @@ def sections() -> list[Section]:
         for name, field in model.model_fields.items():
             key = field.alias or name
             path = f"{prefix}{key}"
-            keys.append(_key(path, field))
+            keys.append(_key(path, field, model))
             for nested, suffix in _nested_models(field.annotation):
                 placeholder = PLACEHOLDERS.get(name.split("_")[-1], f"<{name}>")
                 pending.append((f"{path}{'.' + placeholder if suffix else ''}.", nested))
@@ -93,13 +94,20 @@ def _is_mapping(origin: Any) -> bool:
     return isinstance(origin, type) and issubclass(origin, Mapping)
 
 
-def _key(path: str, field: FieldInfo) -> Key:
+def _key(path: str, field: FieldInfo, model: type[BaseModel]) -> Key:
+    description = " ".join((field.description or "").split())
+    if model is QuotasConfig:
+        quota = ACCOUNT_QUOTAS[field.alias or ""]
+        description += (
+            f" AWS quota {quota.code} ({quota.service_code}: {quota.name}); over it AWS answers "
+            f"{quota.error}."
+        )
     return Key(
         path=path,
         type=_type_name(field.annotation),
         default=_default(field),
         bounds=_bounds(field),
-        description=" ".join((field.description or "").split()),
+        description=description,
     )
 
 

@@ -13,6 +13,7 @@ from ipaddress import IPv4Network
 from typing import NamedTuple
 
 from components.network.subnet_plan import DEFAULT_VPCS, plan_nat_gateways
+from components.shared.quotas import ACCOUNT_QUOTAS
 from infra.config.base import _REGION, NAMESPACE, RESERVED_TAG_PREFIXES
 from infra.config.capacity import capacity_problems
 from infra.config.cluster_rules import cluster_problems
@@ -130,31 +131,25 @@ def _quota_consumption_problems(config: StackConfig) -> Iterator[ConfigProblem]:
     quotas = config.quotas
     path = f"{NAMESPACE}:quotas"
     usage = quota_usage(config)
-    raise_it = (
-        "raise it with `aws service-quotas request-service-quota-increase --service-code "
-        "{service} --quota-code {code} --desired-value {value}` (or the Service Quotas "
-        "console), then set {key} to the granted value; resources of other stacks in the "
-        "account count too"
-    )
     checks = (
-        ("elasticIpsPerRegion", "ec2", "L-0263D0A3", quotas.elastic_ips_per_region,
-         usage.elastic_ips, "Elastic IP addresses (one per NAT gateway)"),
-        ("vpcsPerRegion", "vpc", "L-F678F1CE", quotas.vpcs_per_region, usage.vpcs,
+        ("elasticIpsPerRegion", quotas.elastic_ips_per_region, usage.elastic_ips,
+         "Elastic IP addresses (one per NAT gateway)"),
+        ("vpcsPerRegion", quotas.vpcs_per_region, usage.vpcs,
          "VPCs (one per cluster and the region's default VPC)"),
-        ("natGatewaysPerAz", "vpc", "L-FE5A380F", quotas.nat_gateways_per_az,
-         usage.max_nat_gateways_per_zone, "NAT gateways in one zone"),
-        ("nodeGroupsPerCluster", "eks", "L-6D54EA21", quotas.node_groups_per_cluster,
+        ("natGatewaysPerAz", quotas.nat_gateways_per_az, usage.max_nat_gateways_per_zone,
+         "NAT gateways in one zone"),
+        ("nodeGroupsPerCluster", quotas.node_groups_per_cluster,
          usage.max_node_groups_per_cluster, "managed node groups in one cluster"),
-        ("opensearchDomainsPerRegion", "es", "L-076D529E", quotas.opensearch_domains_per_region,
+        ("opensearchDomainsPerRegion", quotas.opensearch_domains_per_region,
          usage.opensearch_domains, "OpenSearch Service domains (one per cluster with "
          "vectorSearch)"),
     )  # fmt: skip
-    for key, service, code, quota, used, what in checks:
+    for key, quota, used, what in checks:
         if used > quota:
-            fix = raise_it.format(service=service, code=code, value=used, key=f"{path}.{key}")
             yield ConfigProblem(
                 f"{path}.{key}",
-                f"the stack needs {used} {what} but the quota is {quota}; {fix}",
+                f"the stack needs {used} {what} but the quota is {quota}; "
+                f"{ACCOUNT_QUOTAS[key].raise_it(used)}",
             )
 
 
