@@ -16,6 +16,7 @@ from components.kafka.naming import node_id_range
 from components.kafka.spec import BrokerAutoscaling, KafkaNodes, KafkaSpec
 from components.kafka.validation import kafka_problems
 from components.monitoring.metrics import adapter_rules, scrape_configs
+from fsctl.plan import types as plan_types
 from fsctl.plan.offline import Plan
 from fsctl.preflight import metrics
 from infra.config import ConfigError, parse_stack_config
@@ -213,7 +214,7 @@ def test_equal_bounds_keep_the_count_in_the_program(plan_stack: PlanStack) -> No
 def _broker_hpas(document: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         hpa
-        for hpa in resources_of(document, metrics.HPA_TYPE)
+        for hpa in resources_of(document, plan_types.HORIZONTAL_POD_AUTOSCALER)
         if hpa["inputs"]["spec"]["scaleTargetRef"]["kind"] == "KafkaNodePool"
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fsctl.plan import types as plan_types
 from fsctl.preflight import addons, run_preflight
 from fsctl.preflight.model import CLUSTER_COMPONENT_TYPE, ERROR, Finding, PlanGraph
 from tests.conftest import real_stack_plan
@@ -15,7 +16,7 @@ KUBE_PROXY_IMAGE_TAG = "v1.33.3-eksbuild.11"
 def prod_with(addon_versions: dict[str, str]) -> PlanGraph:
     document = real_stack_plan("prod").to_json()
     for entry in document["resources"]:
-        if entry["type"] == addons.ADDON and entry["inputs"]["addonName"] in addon_versions:
+        if entry["type"] == plan_types.EKS_ADDON and entry["inputs"]["addonName"] in addon_versions:
             entry["inputs"]["addonVersion"] = addon_versions[entry["inputs"]["addonName"]]
     return PlanGraph.from_json(document)
 
@@ -45,8 +46,8 @@ def cluster_with(addon_inputs: dict[str, Any], version: str = "1.33") -> PlanGra
     return graph_of(
         [
             resource(CLUSTER_COMPONENT_TYPE, "core", parent=None),
-            resource(addons.EKS_CLUSTER, "core-eks", {"version": version}),
-            resource(addons.ADDON, "core-addon", addon_inputs),
+            resource(plan_types.EKS_COMPONENT, "core-eks", {"version": version}),
+            resource(plan_types.EKS_ADDON, "core-addon", addon_inputs),
         ]
     )
 

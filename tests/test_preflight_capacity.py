@@ -9,6 +9,7 @@ import pytest
 
 from components.nodes.instance_catalogue import catalogue, instance_type, known_types
 from components.nodes.node_capacity import allocatable, kube_reserved_cpu_millicores
+from fsctl.plan import types as plan_types
 from fsctl.preflight import capacity_volumes, quotas, readiness
 from fsctl.preflight.chart_facts import rondb_backup_sidecar
 from infra.config import ConfigError, parse_stack_config
@@ -135,7 +136,7 @@ def test_the_default_vpc_counts_against_the_vpc_quota(config: dict[str, Any]) ->
 def test_vcpus_at_the_node_groups_maxima_are_checked_against_the_quota() -> None:
     provider = resource("pulumi:providers:aws", "aws", {"region": "eu-central-1"})
     group = resource(
-        quotas.NODE_GROUP,
+        plan_types.NODE_GROUP,
         "search-a",
         {"instanceTypes": ["r6i.2xlarge", "r6i.xlarge"], "scalingConfig": {"maxSize": 4}},
         provider=provider.urn,

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.nodes.instance_catalogue import known_types
+from fsctl.plan import types as plan_types
 from fsctl.preflight import capacity_pods
 from fsctl.preflight.capacity_pods import Request, container_request, pod_spec_request
 from fsctl.preflight.chart_data import chart_data_dir, load_chart_data
@@ -109,7 +110,7 @@ def _one_project_plan(instance: str, memory_mib: int) -> dict[str, Any]:
     )
     subnet["outputs"] = {"arn": "arn:aws:ec2:eu-central-1:1:subnet/subnet-a"}
     group = resource(
-        capacity_pods.NODE_GROUP,
+        plan_types.NODE_GROUP,
         "search-a",
         {
             "instanceTypes": [instance],

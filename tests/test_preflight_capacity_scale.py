@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fsctl.preflight import capacity_scale, zone_rules
+from fsctl.plan import types as plan_types
+from fsctl.preflight import capacity_scale
 from fsctl.preflight.chart_data import chart_data_dir, load_chart_data
 from fsctl.preflight.model import PlanGraph
 from tests.preflight_plans import real_plan, resources_of, run_checks
@@ -21,7 +22,9 @@ def test_prod_fits_its_maxima_and_quotas() -> None:
 def test_an_hpa_maximum_beyond_the_node_groups_is_an_error_on_prod() -> None:
     document = real_plan("prod")
     hpa = _named(
-        document, capacity_scale.HPA, "core-search-horizontalpodautoscaler-search-arrow-flight"
+        document,
+        plan_types.HORIZONTAL_POD_AUTOSCALER,
+        "core-search-horizontalpodautoscaler-search-arrow-flight",
     )
     hpa["inputs"]["spec"]["maxReplicas"] = 60  # 20 per zone of 2 CPUs and 8 GiB
     findings = [f for f in run_checks(capacity_scale.CHECKS, document) if f.check == "scale-fits"]
@@ -38,7 +41,9 @@ def test_an_hpa_maximum_beyond_the_node_groups_is_an_error_on_prod() -> None:
 def test_kafka_broker_maxima_are_checked_in_their_zones_pool() -> None:
     document = real_plan("prod")
     hpa = _named(
-        document, capacity_scale.HPA, "core-horizontalpodautoscaler-kafka-broker-eu-central-1b"
+        document,
+        plan_types.HORIZONTAL_POD_AUTOSCALER,
+        "core-horizontalpodautoscaler-kafka-broker-eu-central-1b",
     )
     hpa["inputs"]["spec"]["maxReplicas"] = 6  # 12 CPUs on three r6i.xlarge (11,295m)
     (finding,) = run_checks(capacity_scale.CHECKS, document)
@@ -48,7 +53,7 @@ def test_kafka_broker_maxima_are_checked_in_their_zones_pool() -> None:
 
 def test_an_hpa_leaves_a_target_at_zero_replicas_at_zero() -> None:
     document = real_plan("prod")
-    _named(document, zone_rules.KAFKA_NODE_POOL, "core-pool-broker-eu-central-1b")["inputs"][
+    _named(document, plan_types.KAFKA_NODE_POOL, "core-pool-broker-eu-central-1b")["inputs"][
         "spec"
     ]["replicas"] = 0
     data = load_chart_data(chart_data_dir())

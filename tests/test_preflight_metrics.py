@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from fsctl.plan import types as plan_types
 from fsctl.preflight import metrics
 from tests.preflight_plans import checks_of, real_plan, resources_of, run_checks
 
@@ -58,7 +59,7 @@ def test_scheme_follows_rdrs_end_to_end_tls() -> None:
 
 def test_renamed_hpa_metric_is_unserved() -> None:
     document = real_plan("dev")
-    for hpa in resources_of(document, metrics.HPA_TYPE):
+    for hpa in resources_of(document, plan_types.HORIZONTAL_POD_AUTOSCALER):
         for metric in hpa["inputs"]["spec"]["metrics"]:
             if (
                 metric["type"] == "Pods"

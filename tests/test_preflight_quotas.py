@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fsctl.plan import types as plan_types
 from fsctl.preflight import quotas
 from fsctl.preflight.model import Finding, Resource
 from tests.preflight_graphs import CONTEXT, STACK_URN, graph_of, resource
@@ -28,7 +29,7 @@ def stack(exports: dict[str, Any] | None = None) -> Resource:
 
 def eips(count: int) -> list[Resource]:
     return [
-        resource(quotas.EIP, f"nat-{index}", {"domain": "vpc"}, provider=PROVIDER.urn)
+        resource(plan_types.EIP, f"nat-{index}", {"domain": "vpc"}, provider=PROVIDER.urn)
         for index in range(count)
     ]
 
@@ -58,7 +59,7 @@ def test_exported_quota_replaces_the_default() -> None:
 
 
 def test_vpcs_per_region() -> None:
-    vpcs = [resource(quotas.VPC, f"vpc-{i}", provider=PROVIDER.urn) for i in range(3)]
+    vpcs = [resource(plan_types.VPC, f"vpc-{i}", provider=PROVIDER.urn) for i in range(3)]
     (finding,) = check([stack({"quotas": {"vpcsPerRegion": 2}}), PROVIDER, *vpcs])
     assert "4 VPCs (with the default VPC) in region eu-central-1" in finding.message
     assert "featurestore:quotas.vpcsPerRegion" in finding.message
@@ -67,7 +68,7 @@ def test_vpcs_per_region() -> None:
 def test_nat_gateways_count_per_zone() -> None:
     subnets = [
         resource(
-            quotas.SUBNET,
+            plan_types.SUBNET,
             f"public-{zone}",
             {"availabilityZone": f"eu-central-1{zone}"},
             outputs={"arn": f"arn:aws:ec2:eu-central-1:1:subnet/subnet-{zone}"},
@@ -75,7 +76,7 @@ def test_nat_gateways_count_per_zone() -> None:
         for zone in "ab"
     ]
     nats = [
-        resource(quotas.NAT_GATEWAY, f"nat-{zone}-{i}", {"subnetId": f"subnet-{zone}"})
+        resource(plan_types.NAT_GATEWAY, f"nat-{zone}-{i}", {"subnetId": f"subnet-{zone}"})
         for zone, count in (("a", 2), ("b", 1))
         for i in range(count)
     ]
@@ -84,7 +85,9 @@ def test_nat_gateways_count_per_zone() -> None:
 
 
 def test_node_groups_per_cluster() -> None:
-    groups = [resource(quotas.NODE_GROUP, f"g-{i}", {"clusterName": "fs-core"}) for i in range(31)]
+    groups = [
+        resource(plan_types.NODE_GROUP, f"g-{i}", {"clusterName": "fs-core"}) for i in range(31)
+    ]
     (finding,) = check([stack(), *groups])
     assert "31 managed node groups in EKS cluster fs-core" in finding.message
     assert "featurestore:quotas.nodeGroupsPerCluster" in finding.message

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from components.vendored import charts_dir
+from fsctl.plan import types as plan_types
 from fsctl.preflight import readiness, workload_needs
 from fsctl.preflight.model import Finding, Resource, value_at
 from tests.preflight_graphs import (
@@ -105,7 +106,7 @@ def test_zone_affinity_needs_the_group_in_that_zone() -> None:
     shapes = {
         r.name: workload_needs.node_group_shape(graph_of(healthy_resources()), r)
         for r in healthy_resources()
-        if r.type == readiness.NODE_GROUP
+        if r.type == plan_types.NODE_GROUP
     }
     broker = next(r for r in healthy_resources() if r.name == "broker-b")
     (pods,) = workload_needs.pods_of(broker)
@@ -207,7 +208,7 @@ def _with(resources: list[Resource], *extra: Resource) -> list[Resource]:
 
 
 RULE = resource(
-    readiness.INGRESS_RULE,
+    plan_types.SECURITY_GROUP_INGRESS_RULE,
     "deployer-443",
     {"ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv4": "10.99.0.0/16"},
 )
@@ -224,7 +225,7 @@ def test_private_endpoint_provider_created_before_the_rule() -> None:
 
 
 def test_private_endpoint_with_rule_and_transit_gateway_routes() -> None:
-    route = resource(readiness.ROUTE, "to-deployer", {"transitGatewayId": "tgw-1"})
+    route = resource(plan_types.ROUTE, "to-deployer", {"transitGatewayId": "tgw-1"})
     resources = replace(
         _with(_private(healthy_resources()), RULE, route),
         "core-k8s",
@@ -237,7 +238,9 @@ def test_private_endpoint_with_rule_and_transit_gateway_routes() -> None:
 
 def test_rule_for_another_port_is_no_path() -> None:
     ssh = resource(
-        readiness.INGRESS_RULE, "ssh", {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22}
+        plan_types.SECURITY_GROUP_INGRESS_RULE,
+        "ssh",
+        {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22},
     )
     finding = only(_with(_private(healthy_resources()), ssh), "provider-endpoint-reachable")
     assert "admitting TCP 443" in finding.message

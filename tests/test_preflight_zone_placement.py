@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.nodes.node_group_plan import DEDICATED_TAINT, PROJECT_LABEL
+from fsctl.plan import types as plan_types
 from fsctl.preflight import zone_rules, zones
 from fsctl.preflight.chart_data import chart_data_dir, load_chart_data
 from fsctl.preflight.model import PlanGraph
@@ -178,7 +179,7 @@ def _kafka_group(zone: str) -> dict[str, Any]:
 
 def _kafka() -> dict[str, Any]:
     return resource(
-        zone_rules.KAFKA,
+        plan_types.KAFKA,
         "kafka",
         {
             "metadata": {"name": "events", "namespace": "kafka"},
@@ -195,7 +196,7 @@ def _kafka() -> dict[str, Any]:
 def _broker_pool(zone: str, replicas: int) -> dict[str, Any]:
     zone_term = {"key": "topology.kubernetes.io/zone", "operator": "In", "values": [zone]}
     return resource(
-        zone_rules.KAFKA_NODE_POOL,
+        plan_types.KAFKA_NODE_POOL,
         f"broker-{zone}",
         {
             "metadata": {

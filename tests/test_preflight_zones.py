@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from fsctl.cli import main
+from fsctl.plan import types as plan_types
 from fsctl.preflight import zone_rules, zones
 from fsctl.preflight.chart_data import chart_data_dir, load_chart_data
 from fsctl.preflight.model import PlanGraph
@@ -63,7 +64,7 @@ def test_a_topic_needing_every_replica_in_sync_stops_writes() -> None:
 
 def test_controllers_in_one_zone_lose_the_quorum_with_it() -> None:
     document = real_plan("prod")
-    for pool in resources_of(document, zone_rules.KAFKA_NODE_POOL):
+    for pool in resources_of(document, plan_types.KAFKA_NODE_POOL):
         if pool["name"].startswith("core-pool-controller-"):
             pool["inputs"]["spec"]["replicas"] = 1 if pool["name"].endswith("1a") else 0
     failures = _failures(document)
@@ -78,7 +79,7 @@ def _without_search_in_1c(document: dict[str, Any]) -> None:
 
 
 def _brokers_only_in_1a(document: dict[str, Any]) -> None:
-    for pool in resources_of(document, zone_rules.KAFKA_NODE_POOL):
+    for pool in resources_of(document, plan_types.KAFKA_NODE_POOL):
         if pool["name"] in ("core-pool-broker-eu-central-1b", "core-pool-broker-eu-central-1c"):
             pool["inputs"]["spec"]["replicas"] = 0  # their HPAs' minimum is 1: no matter
 
@@ -116,10 +117,10 @@ def test_a_single_nat_is_named_as_the_single_point_of_failure() -> None:
     document = real_plan("prod")
     nat_a = next(
         n["outputs"]["arn"].rpartition("/")[2]
-        for n in resources_of(document, zone_rules.NAT_GATEWAY)
+        for n in resources_of(document, plan_types.NAT_GATEWAY)
         if n["name"] == "core-nat-eu-central-1a"
     )
-    for route in resources_of(document, zone_rules.ROUTE):
+    for route in resources_of(document, plan_types.ROUTE):
         if route["inputs"].get("natGatewayId") and route["name"].startswith("core-"):
             route["inputs"]["natGatewayId"] = nat_a
     (failure,) = _failures(document)

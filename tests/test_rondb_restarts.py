@@ -34,8 +34,8 @@ from fsctl import cli
 from fsctl.diff.impact import resource_impact
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import write_plan
+from fsctl.plan.types import HELM_RELEASE as HELM_RELEASE_TYPE
 from fsctl.preflight.chart_data import helm_merge
-from fsctl.preflight.model import HELM_RELEASE_TYPE
 from infra.config import ConfigError, parse_stack_config
 from tests.conftest import PROJECT_ROOT, PlanStack, minimal_config
 

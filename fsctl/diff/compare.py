@@ -24,7 +24,8 @@ from typing import Any
 
 from fsctl.diff.impact import resource_impact
 from fsctl.plan.monitor import PlannedResource
-from fsctl.plan.offline import CLUSTER_COMPONENT_TYPE, SHARED_GROUP, STACK_TYPE, Plan
+from fsctl.plan.offline import CLUSTER_COMPONENT_TYPE, SHARED_GROUP, Plan
+from fsctl.plan.types import STACK as STACK_TYPE
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _OPTION_NAMES = ("protect", "ignoreChanges", "dependsOn", "deleteBeforeReplace")

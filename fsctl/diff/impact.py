@@ -12,9 +12,9 @@ from typing import Any
 
 from components.featurestore.rondb_restarts import HASHED_CHART, restarts_data_tier
 from fsctl.plan.monitor import PlannedResource
+from fsctl.plan.types import HELM_RELEASE as HELM_RELEASE_TYPE
 from fsctl.plan.wire import integral_numbers
 from fsctl.preflight.chart_data import chart_data_dir, chart_name, helm_merge, load_chart_data
-from fsctl.preflight.model import HELM_RELEASE_TYPE
 
 RESTARTS_EVERY_RONDB_POD = (
     "every RonDB pod restarts: RonDB's config.ini changes through {paths}, and its hash is on "

@@ -24,10 +24,10 @@ from typing import Any
 
 from fsctl.drift.aws_errors import aws_error_message
 from fsctl.errors import UserError
+from fsctl.plan.types import AWS_PROVIDER as AWS_PROVIDER_TYPE
+from fsctl.plan.types import STACK as STACK_TYPE
 from fsctl.plan.wire import SECRET_SIG, SIG_KEY
 
-STACK_TYPE = "pulumi:pulumi:Stack"
-AWS_PROVIDER_TYPE = "pulumi:providers:aws"
 SUPPORTED_VERSION = 3
 
 

@@ -23,16 +23,26 @@ from fsctl.plan.mock_resources import (
     ResourceContext,
     generic_outputs,
 )
+from fsctl.plan.types import (
+    AWS_PROVIDER,
+    IAM_ROLE,
+    LAUNCH_TEMPLATE,
+    LOG_GROUP,
+    NODE_GROUP,
+    POLICY,
+    S3_BUCKET,
+    SECURITY_GROUP,
+)
 
 # Properties the AWS provider fills in with an auto-generated physical name when they are unset.
 _AUTONAMED_PROPERTY = {
-    "aws:cloudwatch/logGroup:LogGroup": "name",
-    "aws:ec2/launchTemplate:LaunchTemplate": "name",
-    "aws:ec2/securityGroup:SecurityGroup": "name",
-    "aws:eks/nodeGroup:NodeGroup": "nodeGroupName",
-    "aws:iam/policy:Policy": "name",
-    "aws:iam/role:Role": "name",
-    "aws:s3/bucket:Bucket": "bucket",
+    LOG_GROUP: "name",
+    LAUNCH_TEMPLATE: "name",
+    SECURITY_GROUP: "name",
+    NODE_GROUP: "nodeGroupName",
+    POLICY: "name",
+    IAM_ROLE: "name",
+    S3_BUCKET: "bucket",
 }
 
 
@@ -116,7 +126,7 @@ class MockCloud(Mocks):
         )
         if resource_type.startswith("pulumi:providers:"):
             resource_id = context.hex(8, "provider") + "-" + context.hex(4, "p2")
-            if resource_type == "pulumi:providers:aws" and "region" in inputs:
+            if resource_type == AWS_PROVIDER and "region" in inputs:
                 with self._lock:
                     self._provider_regions[urn] = str(inputs["region"])
             return resource_id, dict(inputs)

@@ -20,6 +20,7 @@ from pulumi.runtime.settings import get_project, get_stack
 
 from fsctl.plan import wire
 from fsctl.plan.mockcloud import MockCloud, provider_urn
+from fsctl.plan.types import STACK
 
 
 @dataclass
@@ -92,7 +93,7 @@ class RecordingMonitor(MockMonitor):
         qualified_type = type_
         if parent:
             parent_type = parent.split("::")[2]
-            if parent_type != "pulumi:pulumi:Stack":
+            if parent_type != STACK:
                 qualified_type = f"{parent_type}${type_}"
         return "urn:pulumi:" + "::".join([get_stack(), get_project(), qualified_type, name])
 
@@ -148,7 +149,7 @@ class RecordingMonitor(MockMonitor):
         urn = self.make_urn(request.parent, request.type, request.name)
         raw_inputs = self._stack_transformed(request, wire.struct_to_json(request.object))
         secret_inputs = wire.secret_paths(raw_inputs)
-        is_stack = request.type == "pulumi:pulumi:Stack"
+        is_stack = request.type == STACK
         resource_id, state = ("", {}) if is_stack else self._new_resource(request, urn, raw_inputs)
 
         secret_outputs = secret_inputs | set(request.additionalSecretOutputs)

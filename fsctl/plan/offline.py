@@ -28,6 +28,8 @@ from fsctl.plan.mock_account import in_this_account
 from fsctl.plan.mockcloud import MockCloud
 from fsctl.plan.monitor import PlannedResource, RecordingMonitor
 from fsctl.plan.process import batch_collections
+from fsctl.plan.types import HELM_RELEASE
+from fsctl.plan.types import STACK as STACK_TYPE
 
 try:
     from yaml import CSafeDumper as _BaseDumper
@@ -36,7 +38,6 @@ except ImportError:  # a PyYAML built without libyaml: same documents, written m
 
 CLUSTER_COMPONENT_TYPE = "featurestore:index:FeatureStoreCluster"
 FEDERATION_COMPONENT_TYPE = "featurestore:federation:Federation"
-STACK_TYPE = "pulumi:pulumi:Stack"
 # Resources outside every cluster component (the stack itself, federation-wide resources).
 SHARED_GROUP = "(shared)"
 
@@ -235,7 +236,7 @@ def kubernetes_manifests(plan: Plan) -> dict[Path, dict[str, Any]]:
 
 
 def _manifest_document(resource: PlannedResource) -> dict[str, Any]:
-    if resource.type == "kubernetes:helm.sh/v3:Release":
+    if resource.type == HELM_RELEASE:
         return {
             "apiVersion": "helm.sh/v3",
             "kind": "Release",

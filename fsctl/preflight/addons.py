@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from components.eks.addon_versions import AddonName, build_order, offered_versions
+from fsctl.plan.types import EKS_ADDON as ADDON
+from fsctl.plan.types import EKS_COMPONENT as EKS_CLUSTER
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext
-
-ADDON = "aws:eks/addon:Addon"
-EKS_CLUSTER = "eks:index:Cluster"
 
 
 def addon_version_offered(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]:

@@ -23,6 +23,7 @@ from components.nodes.node_capacity import (
     DAEMONSET_MEMORY_MIB,
     allocatable,
 )
+from fsctl.plan.types import CRON_JOB, DAEMON_SET, DEPLOYMENT, JOB, NODE_GROUP, STATEFUL_SET
 from fsctl.preflight.chart_data import ChartData, Release, releases, with_chart_data
 from fsctl.preflight.chart_facts import rondb_backup_sidecar
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, Resource, value_at
@@ -33,8 +34,6 @@ from fsctl.preflight.workload_needs import (
     node_group_shape,
     pods_of,
 )
-
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 
 
 @dataclass(frozen=True)
@@ -77,11 +76,11 @@ class PodDemand:
 # --- requests of objects -----------------------------------------------------------------------
 
 _POD_SPECS: Mapping[str, str] = {
-    "kubernetes:apps/v1:Deployment": "spec.template.spec",
-    "kubernetes:apps/v1:StatefulSet": "spec.template.spec",
-    "kubernetes:apps/v1:DaemonSet": "spec.template.spec",
-    "kubernetes:batch/v1:Job": "spec.template.spec",
-    "kubernetes:batch/v1:CronJob": "spec.jobTemplate.spec.template.spec",
+    DEPLOYMENT: "spec.template.spec",
+    STATEFUL_SET: "spec.template.spec",
+    DAEMON_SET: "spec.template.spec",
+    JOB: "spec.template.spec",
+    CRON_JOB: "spec.jobTemplate.spec.template.spec",
 }
 
 # Strimzi 1.2.0's CRDs: each component's containers and where their `resources` are.

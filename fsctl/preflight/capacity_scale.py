@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.featurestore.capacity import cpu_cores, memory_mib
+from fsctl.plan.types import HORIZONTAL_POD_AUTOSCALER as HPA
 from fsctl.preflight.capacity_pods import (
     NodeGroup,
     PodDemand,
@@ -36,7 +37,6 @@ from fsctl.preflight.chart_data import ChartData, with_chart_data
 from fsctl.preflight.model import ERROR, WARNING, Finding, PlanGraph, Resource, Severity, value_at
 from fsctl.preflight.workload_needs import RELEASE, chart_name
 
-HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota"
 
 # The workload each chart component's pods belong to (kind, name) and where the chart reads

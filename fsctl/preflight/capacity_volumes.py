@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.featurestore.capacity import memory_mib
+from fsctl.plan.types import KAFKA_NODE_POOL
 from fsctl.preflight.chart_data import ChartData, releases, with_chart_data
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, Resource, value_at
 from fsctl.preflight.readiness import DEFAULT_CLASS_ANNOTATION, STORAGE_CLASS
-
-KAFKA_NODE_POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool"
 
 _STORAGE = "resources.requests.storage"
 # rondb-helm 0.8.0's claims on its data nodes and management server: the class key under

@@ -20,11 +20,11 @@ from typing import Any
 import yaml
 
 from components.vendored import charts_dir
+from fsctl.plan.types import HELM_RELEASE as HELM_RELEASE_TYPE
+from fsctl.plan.types import STACK as STACK_TYPE
 from fsctl.plan.wire import integral_numbers
 from fsctl.preflight.model import (
     ERROR,
-    HELM_RELEASE_TYPE,
-    STACK_TYPE,
     WARNING,
     Check,
     Finding,

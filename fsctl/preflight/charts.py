@@ -16,6 +16,7 @@ from jsonschema import Draft7Validator
 from jsonschema.validators import validator_for
 
 from components.charts import RONDB
+from fsctl.plan.types import HORIZONTAL_POD_AUTOSCALER as HPA_TYPE
 from fsctl.preflight.chart_data import (
     ChartData,
     PinnedChart,
@@ -24,7 +25,6 @@ from fsctl.preflight.chart_data import (
     releases,
     with_chart_data,
 )
-from fsctl.preflight.metrics import HPA_TYPE
 from fsctl.preflight.model import ERROR, Check, Finding, PlanGraph, value_at
 
 FAMILY = "chart-values"

@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fsctl.plan.types import EKS_ADDON as ADDON_TYPE
+from fsctl.plan.types import POD_IDENTITY_ASSOCIATION as ASSOCIATION_TYPE
 from fsctl.preflight.chart_data import ChartData, releases, with_chart_data
 from fsctl.preflight.chart_facts import (
     ADDON_ACCOUNTS,
@@ -23,8 +25,6 @@ from fsctl.preflight.chart_facts import (
 from fsctl.preflight.model import ERROR, WARNING, Check, Finding, PlanGraph
 
 FAMILY = "identity"
-ASSOCIATION_TYPE = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
-ADDON_TYPE = "aws:eks/addon:Addon"
 SERVICE_ACCOUNT_TYPE = "kubernetes:core/v1:ServiceAccount"
 
 # (cluster, namespace) -> service account -> who creates it

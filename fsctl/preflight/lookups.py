@@ -45,12 +45,12 @@ from pathlib import Path
 from typing import Any
 
 from fsctl.charts.lookups import TEMPLATE_LOOKUPS_FILE, Lookup, Read, read_lookups
+from fsctl.plan.types import HELM_RELEASE as HELM_RELEASE_TYPE
 from fsctl.preflight.chart_data import ChartData, PinnedChart, Release, releases, with_chart_data
 from fsctl.preflight.chart_facts import helm_fullname
 from fsctl.preflight.charts import release_scopes
 from fsctl.preflight.model import (
     ERROR,
-    HELM_RELEASE_TYPE,
     WARNING,
     Check,
     Finding,

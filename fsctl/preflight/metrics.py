@@ -16,17 +16,18 @@ from typing import Any
 
 import yaml
 
+from fsctl.plan.types import DEPLOYMENT, STATEFUL_SET
+from fsctl.plan.types import HORIZONTAL_POD_AUTOSCALER as HPA_TYPE
+from fsctl.plan.types import KAFKA as KAFKA_TYPE
+from fsctl.plan.types import KAFKA_NODE_POOL as KAFKA_NODE_POOL_TYPE
 from fsctl.preflight.chart_data import ChartData, Release, releases, with_chart_data
 from fsctl.preflight.chart_facts import SERVED_ENDPOINTS
 from fsctl.preflight.model import ERROR, WARNING, Check, Finding, PlanGraph, Resource
 
 FAMILY = "metrics"
-HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
-WORKLOAD_TYPES = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet")
+WORKLOAD_TYPES = (DEPLOYMENT, STATEFUL_SET)
 POD_LABEL_META = "__meta_kubernetes_pod_label_"
 PORT_META = "__meta_kubernetes_pod_container_port_number"
-KAFKA_TYPE = "kubernetes:kafka.strimzi.io/v1:Kafka"
-KAFKA_NODE_POOL_TYPE = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool"
 STRIMZI_CLUSTER_LABEL = "strimzi.io/cluster"
 # Container ports of Strimzi 1.2.0's Kafka nodes (KafkaCluster.getContainerPortList).
 STRIMZI_AGENT_PORT = 8443

@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fsctl.plan.load import PlanError, read_plan_document
+from fsctl.plan.types import HELM_RELEASE as HELM_RELEASE_TYPE
+from fsctl.plan.types import STACK as STACK_TYPE
 
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
 WARNING: Severity = "warning"
 
 CLUSTER_COMPONENT_TYPE = "featurestore:index:FeatureStoreCluster"
-STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,6 @@ class Finding:
             "urn": self.urn,
             "message": self.message,
         }
-
-
-HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 
 
 @dataclass(frozen=True)

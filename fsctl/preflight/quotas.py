@@ -15,15 +15,9 @@ from typing import Any
 from components.network.subnet_plan import DEFAULT_VPCS
 from components.nodes.instance_catalogue import catalogue, instance_type
 from components.shared.quotas import ACCOUNT_QUOTAS, AccountQuota
+from fsctl.plan.types import EIP, NAT_GATEWAY, NODE_GROUP, OPENSEARCH_DOMAIN, STACK, SUBNET, VPC
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext, Resource
 from fsctl.preflight.security_group_rules import rules_per_group
-
-EIP = "aws:ec2/eip:Eip"
-VPC = "aws:ec2/vpc:Vpc"
-NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-SUBNET = "aws:ec2/subnet:Subnet"
-OPENSEARCH_DOMAIN = "aws:opensearch/domain:Domain"
 
 
 @dataclass(frozen=True)
@@ -152,7 +146,7 @@ def _limit(exported: Mapping[str, Any] | None, quota: AccountQuota) -> tuple[int
 def account_quotas(graph: PlanGraph, _: PreflightContext) -> Iterator[Finding]:
     """Nothing the plan creates goes over the account's quotas."""
     exported = graph.stack_outputs().get("quotas")
-    stacks = graph.of_type("pulumi:pulumi:Stack")
+    stacks = graph.of_type(STACK)
     urn = stacks[0].urn if stacks else ""
     for consumed in QUOTAS:
         quota = consumed.quota

@@ -12,6 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from fsctl.plan.types import EKS_ADDON as ADDON
+from fsctl.plan.types import EKS_COMPONENT as EKS_CLUSTER
+from fsctl.plan.types import IAM_ROLE as ROLE
+from fsctl.plan.types import (
+    NODE_GROUP,
+    POD_IDENTITY_ASSOCIATION,
+    ROLE_POLICY,
+    ROLE_POLICY_ATTACHMENT,
+    ROUTE,
+)
+from fsctl.plan.types import SECURITY_GROUP_INGRESS_RULE as INGRESS_RULE
+from fsctl.plan.types import VPC_ATTACHMENT as TRANSIT_GATEWAY_ATTACHMENT
 from fsctl.preflight.model import (
     ERROR,
     Finding,
@@ -34,19 +46,9 @@ from fsctl.preflight.workload_needs import (
     workloads,
 )
 
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-ADDON = "aws:eks/addon:Addon"
-POD_IDENTITY_ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 NAMESPACE = "kubernetes:core/v1:Namespace"
-EKS_CLUSTER = "eks:index:Cluster"
 KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-TRANSIT_GATEWAY_ATTACHMENT = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
-ROUTE = "aws:ec2/route:Route"
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 STORAGE_ADDON = "aws-ebs-csi-driver"
 IDENTITY_AGENT = "eks-pod-identity-agent"

@@ -34,17 +34,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fsctl.plan.types import (
+    DEFAULT_SECURITY_GROUP,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    SERVICE,
+    SUBNET,
+)
+from fsctl.plan.types import EKS_COMPONENT as EKS_CLUSTER
+from fsctl.plan.types import SECURITY_GROUP_INGRESS_RULE as INGRESS_RULE
 from fsctl.preflight.model import PlanGraph, Resource, value_at
 
 CLOUD_PROVIDER_AWS = "kubernetes/cloud-provider-aws@63ec440c3275321b55afa45480e2fdfd2b0e93c4"
-SERVICE = "kubernetes:core/v1:Service"
-EKS_CLUSTER = "eks:index:Cluster"
-SUBNET = "aws:ec2/subnet:Subnet"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SECURITY_GROUPS = (
-    "aws:ec2/securityGroup:SecurityGroup",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+    SECURITY_GROUP,
+    DEFAULT_SECURITY_GROUP,
 )
 LOAD_BALANCER_TYPE = "service.beta.kubernetes.io/aws-load-balancer-type"
 INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal"

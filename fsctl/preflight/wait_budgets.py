@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from fsctl.plan.types import DEPLOYMENT, JOB, NODE_GROUP, SERVICE, STATEFUL_SET
+from fsctl.plan.types import HELM_RELEASE as HELM_RELEASE_TYPE
 from fsctl.preflight.chart_facts import CHART_POD_LABELS
 from fsctl.preflight.model import (
     ERROR,
-    HELM_RELEASE_TYPE,
     Finding,
     PlanGraph,
     PreflightContext,
@@ -36,11 +37,6 @@ PULUMI_KUBERNETES = (
     "pulumi/pulumi-kubernetes@94977969d64112b04e19945818a7d5d5f38f631d (the newest stored "
     "snapshot, after 4.32.0; requirements.lock pins 4.34.2, whose tag the snapshot lacks)"
 )
-SERVICE = "kubernetes:core/v1:Service"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
-JOB = "kubernetes:batch/v1:Job"
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 
 SKIP_AWAIT = "pulumi.com/skipAwait"
 """`"true"` makes the provider report the object at once (provider/pkg/metadata/annotations.go:33,

@@ -11,15 +11,20 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fsctl.preflight.model import (
-    HELM_RELEASE_TYPE,
-    PlanGraph,
-    Resource,
-    value_at,
+from fsctl.plan.types import (
+    CRON_JOB,
+    DAEMON_SET,
+    DEPLOYMENT,
+    JOB,
+    KAFKA,
+    KAFKA_NODE_POOL,
+    STATEFUL_SET,
+    SUBNET,
 )
+from fsctl.plan.types import HELM_RELEASE as HELM_RELEASE_TYPE
+from fsctl.preflight.model import PlanGraph, Resource, value_at
 
 RELEASE = HELM_RELEASE_TYPE
-SUBNET = "aws:ec2/subnet:Subnet"
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 
@@ -99,17 +104,17 @@ def _rondb_pods(component: str, present: str | None = None) -> Placement:
 
 
 WORKLOAD_PODS: Mapping[str, tuple[Placement, ...]] = {
-    "kubernetes:apps/v1:Deployment": (_pod_spec("pods", "spec.template.spec"),),
-    "kubernetes:apps/v1:StatefulSet": (_pod_spec("pods", "spec.template.spec"),),
-    "kubernetes:apps/v1:DaemonSet": (_pod_spec("pods", "spec.template.spec"),),
-    "kubernetes:batch/v1:Job": (_pod_spec("pods", "spec.template.spec"),),
-    "kubernetes:batch/v1:CronJob": (_pod_spec("pods", "spec.jobTemplate.spec.template.spec"),),
-    "kubernetes:kafka.strimzi.io/v1:Kafka": (
+    DEPLOYMENT: (_pod_spec("pods", "spec.template.spec"),),
+    STATEFUL_SET: (_pod_spec("pods", "spec.template.spec"),),
+    DAEMON_SET: (_pod_spec("pods", "spec.template.spec"),),
+    JOB: (_pod_spec("pods", "spec.template.spec"),),
+    CRON_JOB: (_pod_spec("pods", "spec.jobTemplate.spec.template.spec"),),
+    KAFKA: (
         _strimzi_pod("entity-operator", "entityOperator"),
         _strimzi_pod("cruise-control", "cruiseControl"),
         _strimzi_pod("kafka-exporter", "kafkaExporter"),
     ),
-    "kubernetes:kafka.strimzi.io/v1:KafkaNodePool": (_strimzi_pod("kafka", None),),
+    KAFKA_NODE_POOL: (_strimzi_pod("kafka", None),),
 }
 """Kubernetes objects whose pods must be scheduled before the object is ready, by type."""
 
@@ -216,13 +221,13 @@ def claims_of(resource: Resource) -> list[Claim]:
     """The persistent volume claims an object or release makes."""
     if resource.type == RELEASE:
         return _chart_claims(resource)
-    if resource.type == "kubernetes:apps/v1:StatefulSet":
+    if resource.type == STATEFUL_SET:
         templates = value_at(resource.inputs, "spec.volumeClaimTemplates") or []
         return [
             Claim(resource, "pods", value_at(template, "spec.storageClassName"))
             for template in templates
         ]
-    if resource.type == "kubernetes:kafka.strimzi.io/v1:KafkaNodePool":
+    if resource.type == KAFKA_NODE_POOL:
         storage = value_at(resource.inputs, "spec.storage") or {}
         volumes = storage.get("volumes") or [] if storage.get("type") == "jbod" else [storage]
         return [

@@ -12,21 +12,25 @@ from dataclasses import replace as with_changes
 from typing import Any
 
 from components.vector.spec import ZONE_COUNT, serving_data_nodes
+from fsctl.plan.types import HELM_RELEASE as HELM_RELEASE_TYPE
+from fsctl.plan.types import (
+    KAFKA,
+    KAFKA_NODE_POOL,
+    NAT_GATEWAY,
+    OPENSEARCH_DOMAIN,
+    ROUTE,
+    ROUTE_TABLE_ASSOCIATION,
+    SUBNET,
+)
 from fsctl.preflight.capacity_scale import Scaled, nodes_needed, zone_loads
 from fsctl.preflight.chart_data import releases
-from fsctl.preflight.model import HELM_RELEASE_TYPE, Resource, value_at
-from fsctl.preflight.workload_needs import SUBNET, claims_of
+from fsctl.preflight.model import Resource, value_at
+from fsctl.preflight.workload_needs import claims_of
 from fsctl.preflight.zone_model import DEGRADES, FAILS, Effect, LostZone
 from fsctl.preflight.zone_placement import Spread, held_in, soft_spread, zone_rooms
 
-KAFKA = "kubernetes:kafka.strimzi.io/v1:Kafka"
-KAFKA_NODE_POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool"
 KAFKA_TOPIC = "kubernetes:kafka.strimzi.io/v1:KafkaTopic"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
-NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
-ROUTE = "aws:ec2/route:Route"
-ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-OPENSEARCH_DOMAIN = "aws:opensearch/domain:Domain"
 # Kafka's own default when neither the topic nor the broker sets it (Kafka broker configs).
 KAFKA_DEFAULT_MIN_ISR = 1
 # rondb-helm 0.8.0 labels each component's pods `rondbService: <component>` (its PDB selectors).

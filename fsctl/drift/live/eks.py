@@ -28,9 +28,8 @@ from fsctl.drift.live.model import (
     paginate,
     user_tags,
 )
-
-CLUSTER_TYPE = "aws:eks/cluster:Cluster"
-NODE_GROUP_TYPE = "aws:eks/nodeGroup:NodeGroup"
+from fsctl.plan.types import EKS_CLUSTER as CLUSTER_TYPE
+from fsctl.plan.types import NODE_GROUP as NODE_GROUP_TYPE
 
 
 def taints(value: Any) -> list[str]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fsctl.drift.live.eks import CLUSTER_TYPE, NODE_GROUP_TYPE
 from fsctl.drift.live.model import (
     TAGS,
     LiveRead,
@@ -29,9 +28,11 @@ from fsctl.drift.live.model import (
     user_tags,
 )
 from fsctl.drift.state import StateResource
+from fsctl.plan.types import EKS_ADDON as ADDON_TYPE
+from fsctl.plan.types import EKS_CLUSTER as CLUSTER_TYPE
+from fsctl.plan.types import NODE_GROUP as NODE_GROUP_TYPE
+from fsctl.plan.types import POD_IDENTITY_ASSOCIATION as POD_IDENTITY_TYPE
 
-ADDON_TYPE = "aws:eks/addon:Addon"
-POD_IDENTITY_TYPE = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 ACCESS_ENTRY_TYPE = "aws:eks/accessEntry:AccessEntry"
 ACCESS_POLICY_TYPE = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 _NOT_FOUND = "ResourceNotFoundException"

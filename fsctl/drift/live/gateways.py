@@ -19,10 +19,10 @@ from fsctl.drift.live.model import (
     tag_map,
     user_tags,
 )
+from fsctl.plan.types import INTERNET_GATEWAY as INTERNET_GATEWAY_TYPE
+from fsctl.plan.types import NAT_GATEWAY as NAT_GATEWAY_TYPE
+from fsctl.plan.types import NETWORK_ACL as NETWORK_ACL_TYPE
 
-NAT_GATEWAY_TYPE = "aws:ec2/natGateway:NatGateway"
-INTERNET_GATEWAY_TYPE = "aws:ec2/internetGateway:InternetGateway"
-NETWORK_ACL_TYPE = "aws:ec2/networkAcl:NetworkAcl"
 DEFAULT_NETWORK_ACL_TYPE = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
 
 # A NAT gateway in these states is gone (deleted ones stay visible for about an hour).

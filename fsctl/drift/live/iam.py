@@ -36,12 +36,12 @@ from fsctl.drift.live.model import (
     user_tags,
 )
 from fsctl.drift.state import StateResource
+from fsctl.plan.types import IAM_ROLE as ROLE_TYPE
+from fsctl.plan.types import OPEN_ID_CONNECT_PROVIDER as OIDC_PROVIDER_TYPE
+from fsctl.plan.types import ROLE_POLICY as ROLE_POLICY_TYPE
+from fsctl.plan.types import ROLE_POLICY_ATTACHMENT as ATTACHMENT_TYPE
+from fsctl.plan.types import SERVICE_LINKED_ROLE as SERVICE_LINKED_ROLE_TYPE
 
-ROLE_TYPE = "aws:iam/role:Role"
-ROLE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
-ATTACHMENT_TYPE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-OIDC_PROVIDER_TYPE = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
-SERVICE_LINKED_ROLE_TYPE = "aws:iam/serviceLinkedRole:ServiceLinkedRole"
 SERVICE_LINKED_PATH = "/aws-service-role/"
 PAGE_SIZE = 1000
 """The most IAM list calls return per page."""

@@ -29,8 +29,8 @@ from fsctl.drift.live.model import (
     user_tags,
 )
 from fsctl.drift.state import StateResource
+from fsctl.plan.types import KEY as KEY_TYPE
 
-KEY_TYPE = "aws:kms/key:Key"
 ALIAS_TYPE = "aws:kms/alias:Alias"
 # States in which AWS refuses to report rotation or policy.
 _UNREADABLE_KEY_STATES = frozenset({"PendingDeletion", "PendingReplicaDeletion", "Unavailable"})

@@ -29,8 +29,8 @@ from fsctl.drift.live.model import (
     tag_map,
     user_tags,
 )
+from fsctl.plan.types import LAUNCH_TEMPLATE as LAUNCH_TEMPLATE_TYPE
 
-LAUNCH_TEMPLATE_TYPE = "aws:ec2/launchTemplate:LaunchTemplate"
 PAGE_SIZE = 200
 """The most `DescribeLaunchTemplates` returns per page."""
 

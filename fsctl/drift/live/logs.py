@@ -22,9 +22,8 @@ from fsctl.drift.live.model import (
     tagged_resources,
     user_tags,
 )
-
-LOG_GROUP_TYPE = "aws:cloudwatch/logGroup:LogGroup"
-RESOURCE_POLICY_TYPE = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
+from fsctl.plan.types import LOG_GROUP as LOG_GROUP_TYPE
+from fsctl.plan.types import LOG_RESOURCE_POLICY as RESOURCE_POLICY_TYPE
 
 SPECS = {
     LOG_GROUP_TYPE: TypeSpec(

@@ -19,11 +19,11 @@ from typing import Any, Literal
 
 from components.shared.tags import STACK_TAG
 from fsctl.drift.state import StateResource
+from fsctl.plan.types import VPC as VPC_TYPE
 
 EC2_FILTER_VALUES = 200
 """EC2 accepts at most 200 values in one filter; longer id lists take one call per 200."""
 
-VPC_TYPE = "aws:ec2/vpc:Vpc"
 
 # Resources that AWS services or in-cluster controllers create and own: never "unmanaged".
 # `aws:` tags only AWS can set (the EKS cluster security group carries aws:eks:cluster-name);

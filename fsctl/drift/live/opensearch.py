@@ -23,8 +23,8 @@ from fsctl.drift.live.model import (
     tag_map,
     user_tags,
 )
+from fsctl.plan.types import OPENSEARCH_DOMAIN as DOMAIN_TYPE
 
-DOMAIN_TYPE = "aws:opensearch/domain:Domain"
 DESCRIBE_DOMAINS_NAMES = 5
 """`DescribeDomains` takes at most five domain names."""
 

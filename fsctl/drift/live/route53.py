@@ -29,9 +29,9 @@ from fsctl.drift.live.model import (
     user_tags,
 )
 from fsctl.drift.state import StateResource
+from fsctl.plan.types import RECORD as RECORD_TYPE
+from fsctl.plan.types import ZONE as ZONE_TYPE
 
-ZONE_TYPE = "aws:route53/zone:Zone"
-RECORD_TYPE = "aws:route53/record:Record"
 TAGS_PER_CALL = 10
 """`ListTagsForResources` takes at most ten zones."""
 

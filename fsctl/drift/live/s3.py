@@ -31,8 +31,8 @@ from fsctl.drift.live.model import (
     user_tags,
 )
 from fsctl.drift.state import StateResource
+from fsctl.plan.types import S3_BUCKET as BUCKET_TYPE
 
-BUCKET_TYPE = "aws:s3/bucket:Bucket"
 PUBLIC_ACCESS_BLOCK_TYPE = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 POLICY_TYPE = "aws:s3/bucketPolicy:BucketPolicy"
 ENCRYPTION_TYPE = (

@@ -35,12 +35,12 @@ from fsctl.drift.live.model import (
     user_tags,
 )
 from fsctl.drift.state import StateResource
+from fsctl.plan.types import DEFAULT_SECURITY_GROUP as DEFAULT_SECURITY_GROUP_TYPE
+from fsctl.plan.types import SECURITY_GROUP as SECURITY_GROUP_TYPE
+from fsctl.plan.types import SECURITY_GROUP_INGRESS_RULE as INGRESS_RULE_TYPE
+from fsctl.plan.types import SECURITY_GROUP_RULE as LEGACY_RULE_TYPE
 
-SECURITY_GROUP_TYPE = "aws:ec2/securityGroup:SecurityGroup"
-DEFAULT_SECURITY_GROUP_TYPE = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
-INGRESS_RULE_TYPE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS_RULE_TYPE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-LEGACY_RULE_TYPE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 GROUP_TYPES = (SECURITY_GROUP_TYPE, DEFAULT_SECURITY_GROUP_TYPE)
 SELF = "self"
 KUBERNETES_RULE_PREFIX = "kubernetes.io/rule/nlb/"

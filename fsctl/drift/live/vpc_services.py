@@ -30,13 +30,13 @@ from fsctl.drift.live.model import (
     tag_map,
     user_tags,
 )
+from fsctl.plan.types import EIP as EIP_TYPE
+from fsctl.plan.types import FLOW_LOG as FLOW_LOG_TYPE
+from fsctl.plan.types import VPC_ATTACHMENT as ATTACHMENT_TYPE
+from fsctl.plan.types import VPC_ENDPOINT as ENDPOINT_TYPE
+from fsctl.plan.types import VPC_PEERING_CONNECTION as PEERING_TYPE
 
-EIP_TYPE = "aws:ec2/eip:Eip"
-FLOW_LOG_TYPE = "aws:ec2/flowLog:FlowLog"
-ENDPOINT_TYPE = "aws:ec2/vpcEndpoint:VpcEndpoint"
-PEERING_TYPE = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 PEERING_OPTIONS_TYPE = "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions"
-ATTACHMENT_TYPE = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
 
 _GONE_STATES = frozenset({"deleted", "deleting", "failed", "rejected", "expired"})
 

@@ -13,7 +13,6 @@ from typing import Any
 from fsctl.drift.live.ec2 import find, unmanaged
 from fsctl.drift.live.model import (
     TAGS,
-    VPC_TYPE,
     LiveRead,
     Prop,
     Scope,
@@ -23,11 +22,11 @@ from fsctl.drift.live.model import (
     tag_map,
     user_tags,
 )
-
-SUBNET_TYPE = "aws:ec2/subnet:Subnet"
-ROUTE_TABLE_TYPE = "aws:ec2/routeTable:RouteTable"
-ROUTE_TYPE = "aws:ec2/route:Route"
-ASSOCIATION_TYPE = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+from fsctl.plan.types import ROUTE as ROUTE_TYPE
+from fsctl.plan.types import ROUTE_TABLE as ROUTE_TABLE_TYPE
+from fsctl.plan.types import ROUTE_TABLE_ASSOCIATION as ASSOCIATION_TYPE
+from fsctl.plan.types import SUBNET as SUBNET_TYPE
+from fsctl.plan.types import VPC as VPC_TYPE
 
 # Route destinations and targets: the API's names and the provider's.
 _ROUTE_DESTINATIONS = {
