@@ -134,6 +134,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             nat_strategy=config.nat_strategy,
             flow_log_retention_days=config.flow_log_retention_days,
             account_id=account_id,
+            partition=partition,
             available_zones=available_zones,
             protect_logs=protect_stateful,
             log_key_arn=self.key.arn,
@@ -154,6 +155,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                     },
                 },
                 cidrs=deployer.cidrs,
+                hub_managed_routing=deployer.hub_managed_routing,
                 opts=on_aws(),
             ).resources
             if deployer
@@ -240,7 +242,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         self.projects = {
             project: ProjectFeatureStore(
                 f"{name}-{project}",
-                namespace=namespace_spec(project, settings),
+                namespace=namespace_spec(project, settings, str(config.vpc_cidr)),
                 rondb=rondb_spec(project, settings),
                 rdrs_scaling=rdrs_scaling(settings),
                 mysqld_scaling=mysqld_scaling(settings),
@@ -301,6 +303,7 @@ class DeployerRoute:
 
     transit_gateway_id: str
     cidrs: tuple[IPv4Network, ...]
+    hub_managed_routing: bool
 
 
 def deployer_route(config: StackConfig) -> DeployerRoute | None:
@@ -308,7 +311,9 @@ def deployer_route(config: StackConfig) -> DeployerRoute | None:
     routed = routed_deployer_cidrs(config)
     if config.deployer.transit_gateway_id is None or not routed:
         return None
-    return DeployerRoute(config.deployer.transit_gateway_id, tuple(routed))
+    return DeployerRoute(
+        config.deployer.transit_gateway_id, tuple(routed), config.deployer.hub_managed_routing
+    )
 
 
 def _by_zone(ids: Mapping[str, pulumi.Output[str]]) -> dict[str, pulumi.Output[str]]:

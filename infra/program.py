@@ -13,8 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.federation.endpoints import federation_source_ranges
-from components.federation.shared import Federation, Member, peer_pairs
+from components.federation.shared import Federation, Member, readers
 from components.network.vpc import available_zones
 from components.shared.kms import autoscaling_service_role_arn
 from components.shared.tags import cluster_default_tags
@@ -74,9 +73,8 @@ def main() -> None:
         gateway = aws.ec2transitgateway.get_transit_gateway(id=route.transit_gateway_id)
         if problems := transit_gateway_problems(gateway, identity.account_id):
             raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
-    source_ranges = federation_source_ranges(
-        str(cluster.vpc_cidr) for cluster in config.clusters.values()
-    )
+    reads = {name: cluster.peers for name, cluster in config.clusters.items()}
+    read_by = readers(reads)
     clusters = {
         name: FeatureStoreCluster(
             name,
@@ -90,7 +88,10 @@ def main() -> None:
             autoscaling_service_role_arn=service_role_arn,
             available_zones=zones,
             deployer=route,
-            federation_source_ranges=source_ranges,
+            # Only the clusters that read this one reach its load balancers; none, none at all.
+            federation_source_ranges=tuple(
+                str(config.clusters[reader].vpc_cidr) for reader in read_by[name]
+            ),
         )
         for name, cluster in config.clusters.items()
     }
@@ -101,6 +102,7 @@ def main() -> None:
             name: Member(
                 name=name,
                 cidr=str(cluster.network.cidr),
+                node_cidrs=cluster.network.node_cidrs,
                 vpc_id=cluster.network.vpc_id,
                 private_route_table_ids=cluster.network.private_route_table_ids,
                 endpoints={
@@ -113,7 +115,7 @@ def main() -> None:
             )
             for name, cluster in clusters.items()
         },
-        pairs=peer_pairs({name: cluster.peers for name, cluster in config.clusters.items()}),
+        reads=reads,
         region=config.region,
         default_tags=cluster_default_tags(stack, FEDERATION_NAME, config.tags),
     )

@@ -21,6 +21,7 @@ from policies import (
     logs,
     namespaces,
     network,
+    network_scope,
     nodes,
     pod_security,
     s3,
@@ -48,6 +49,7 @@ ALL_POLICIES: list[Policy] = [
     *kafka_access.POLICIES,
     *kafka_autoscaling.POLICIES,
     *federation.POLICIES,
+    *network_scope.POLICIES,
     *identity.POLICIES,
     *logs.POLICIES,
 ]

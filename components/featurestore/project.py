@@ -162,9 +162,9 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         }
         self.endpoint_hostnames: dict[str, pulumi.Output[str]] = {}
         """Internal load balancer host names by endpoint (rdrs, mysql, arrow-flight)."""
-        for endpoint, manifest in zip(
-            ENDPOINTS, endpoint_manifests(project, federation_source_ranges), strict=True
-        ):
+        # A project no cluster reads gets no load balancer (`endpoint_manifests`).
+        manifests = endpoint_manifests(project, federation_source_ranges)
+        for endpoint, manifest in zip(ENDPOINTS if manifests else (), manifests, strict=True):
             after_pods = pulumi.ResourceOptions(
                 parent=self,
                 provider=kubernetes_provider,

@@ -244,11 +244,12 @@ class DeployerConfig(_Model):
     """The organisation's transit gateway that the runner network is attached to. Each cluster
     with a private endpoint attaches its VPC to it and routes `cidrs` through it. Default:
     none (only public endpoints are reachable)."""
-    hub_managed_routing: bool = False
+    hub_managed_routing: bool = True
     """The transit gateway's owner accepts each cluster's attachment and associates it with a
-    route table that leads to `cidrs`. Default: false, and the gateway must then accept
-    shared attachments and associate and propagate them to its default route table by itself
-    (checked before anything is created; docs/operations.md)."""
+    route table that leads to `cidrs` (the first deploy then takes two passes;
+    docs/operations.md). Default: true. False relies on a gateway that accepts every shared
+    attachment and associates and propagates it to its default route table by itself, which
+    joins the clusters to every network on that table (checked before anything is created)."""
 
     @field_validator("cidrs")
     @classmethod
