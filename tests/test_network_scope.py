@@ -16,6 +16,8 @@ import pytest
 from components.network.vpc import s3_endpoint_policy
 from fsctl.cli import main
 from fsctl.plan.mock_account import ACCOUNT_ID
+from fsctl.preflight.model import PlanGraph
+from fsctl.preflight.security_group_rules import rules_per_group
 from tests.policy_harness import changed, stack_resource, validate_resource, validate_stack
 from tests.preflight_plans import real_plan, resources_of
 
@@ -374,3 +376,25 @@ def test_prod_attachments_are_routed_by_the_hubs_owner() -> None:
     assert len(attachments) == 2
     for attachment in attachments:
         assert attachment["inputs"]["tags"]["featurestore.io/hub-routing"] == "hub-managed"
+
+
+def test_prod_security_groups_stay_within_the_rule_quota() -> None:
+    document = real_plan("prod")
+    counts = {
+        label.split("(", 1)[1].rstrip(")"): count
+        for label, count in rules_per_group(PlanGraph.from_json(document)).items()
+    }
+    # core, read by realtime: 2 projects x 13 NLB rules + 1 ICMP + EKS's + the deployer's;
+    # realtime, read by nobody, has no NLB; each S3 endpoint group admits 443 from its VPC.
+    assert counts == {
+        "the cluster security group of Cluster core-eks": 29,
+        "the cluster security group of Cluster realtime-eks": 2,
+        "SecurityGroup core-s3-endpoint": 1,
+        "SecurityGroup realtime-s3-endpoint": 1,
+    }
+    assert max(counts.values()) <= document_quota(document)
+
+
+def document_quota(document: dict[str, Any]) -> int:
+    [stack] = [r for r in document["resources"] if r["type"] == "pulumi:pulumi:Stack"]
+    return int(stack["outputs"]["quotas"]["securityGroupRulesPerGroup"])
