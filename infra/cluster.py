@@ -14,6 +14,7 @@ from components.eks.addons import EksAddons
 from components.eks.control_plane import ControlPlane
 from components.featurestore.project import ProjectFeatureStore
 from components.featurestore.rondb import DATA_PRIORITY_CLASS, data_priority_class
+from components.federation.endpoints import EndpointName
 from components.kafka.cluster import StrimziKafka
 from components.kafka.spec import KAFKA_NODE_POOL
 from components.monitoring.metrics_server import MetricsServer
@@ -74,7 +75,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         autoscaling_service_role_arn: str,
         available_zones: Sequence[str],
         deployer: DeployerRoute | None,
-        federation_source_ranges: Sequence[str],
+        federation_source_ranges: Mapping[EndpointName, Sequence[str]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:index:FeatureStoreCluster", name, None, opts)

@@ -74,7 +74,8 @@ def main() -> None:
         if problems := transit_gateway_problems(gateway, identity.account_id):
             raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
     reads = {name: cluster.peers for name, cluster in config.clusters.items()}
-    read_by = readers(reads)
+    endpoints_read = {name: cluster.peer_endpoints for name, cluster in config.clusters.items()}
+    read_by = readers(reads, endpoints_read)
     clusters = {
         name: FeatureStoreCluster(
             name,
@@ -88,10 +89,11 @@ def main() -> None:
             autoscaling_service_role_arn=service_role_arn,
             available_zones=zones,
             deployer=route,
-            # Only the clusters that read this one reach its load balancers; none, none at all.
-            federation_source_ranges=tuple(
-                str(config.clusters[reader].vpc_cidr) for reader in read_by[name]
-            ),
+            # Only the clusters that read an endpoint reach its load balancer; none, none at all.
+            federation_source_ranges={
+                endpoint: tuple(str(config.clusters[reader].vpc_cidr) for reader in names)
+                for endpoint, names in read_by[name].items()
+            },
         )
         for name, cluster in config.clusters.items()
     }
@@ -116,6 +118,7 @@ def main() -> None:
             for name, cluster in clusters.items()
         },
         reads=reads,
+        endpoints_read=endpoints_read,
         region=config.region,
         default_tags=cluster_default_tags(stack, FEDERATION_NAME, config.tags),
     )

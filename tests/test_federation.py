@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from components.federation.endpoints import EndpointName
 from components.federation.shared import peer_pairs, readers, record_name
 from fsctl.plan.offline import Plan
 from infra.config import ConfigError, parse_stack_config
@@ -144,12 +145,45 @@ def test_only_a_read_cluster_has_load_balancers_and_they_admit_its_readers(
     assert {tuple(b["spec"]["loadBalancerSourceRanges"]) for b in balancers} == {("10.21.0.0/16",)}
 
 
-def test_readers_are_those_that_list_a_cluster_in_peers() -> None:
-    assert readers({"core": [], "realtime": ["core"], "batch": ["core", "realtime"]}) == {
-        "batch": [],
-        "core": ["batch", "realtime"],
-        "realtime": ["batch"],
+def test_readers_are_those_that_list_a_cluster_in_peers_for_the_endpoints_they_read() -> None:
+    rdrs, mysql = EndpointName.RDRS, EndpointName.MYSQL
+    peers = {"core": [], "realtime": ["core"], "batch": ["core", "realtime"]}
+    endpoints_read = {"core": list(EndpointName), "realtime": [rdrs], "batch": [rdrs, mysql]}
+    assert readers(peers, endpoints_read) == {
+        "batch": {},
+        "core": {mysql: ["batch"], rdrs: ["batch", "realtime"]},
+        "realtime": {mysql: ["batch"], rdrs: ["batch"]},
     }
+
+
+def test_a_reader_of_one_endpoint_is_admitted_to_that_endpoint_only(
+    plan_stack: PlanStack,
+) -> None:
+    config = federation_config("core", "realtime")
+    config["featurestore:clusters"]["realtime"]["peerEndpoints"] = ["rdrs"]
+    plan = plan_stack(config)
+    assert [
+        r.inputs["metadata"]["name"]
+        for r in plan.of_type(NETWORK_POLICY)
+        if r.inputs["metadata"]["name"].startswith("allow-federation-")
+    ] == ["allow-federation-rdrs"]
+    [balancer] = [
+        r.inputs for r in plan.of_type(SERVICE) if r.inputs["spec"].get("type") == "LoadBalancer"
+    ]
+    assert balancer["metadata"]["name"] == "rdrs-federated"
+    assert {r.inputs["name"] for r in plan.of_type(RECORD)} == {
+        "rdrs.search.core.featurestore.internal"
+    }
+
+
+def test_an_unknown_endpoint_names_the_key_and_the_choices() -> None:
+    config = federation_config("core", "realtime")
+    config["featurestore:clusters"]["realtime"]["peerEndpoints"] = ["rdrs", "ndb"]
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(config)
+    message = str(raised.value)
+    assert "featurestore:clusters.realtime.peerEndpoints" in message
+    assert "'rdrs', 'mysql' or 'arrow-flight'" in message
 
 
 def test_every_read_project_endpoint_is_published_in_the_private_zone(two: Plan) -> None:

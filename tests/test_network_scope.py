@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import fnmatch
 import io
 import json
 from pathlib import Path
@@ -367,8 +368,16 @@ def test_every_prod_bucket_is_within_its_clusters_endpoint_policy() -> None:
     document = real_plan("prod")
     buckets = list(resources_of(document, "aws:s3/bucket:Bucket"))
     assert buckets
+    by_urn = {entry["urn"]: entry for entry in document["resources"]}
+
+    def cluster_of(entry: dict[str, Any]) -> str:
+        while entry["type"] != "featurestore:index:FeatureStoreCluster":
+            entry = by_urn[entry["parent"]]
+        return str(entry["name"])
+
     for bucket in buckets:
-        assert bucket["name"].split("-", 1)[0] in {"core", "realtime"}, bucket["name"]
+        # Auto-named after the resource: what `<cluster>-*` in its cluster's policy matches.
+        assert fnmatch.fnmatchcase(bucket["outputs"]["bucket"], f"{cluster_of(bucket)}-*")
 
 
 def test_prod_attachments_are_routed_by_the_hubs_owner() -> None:

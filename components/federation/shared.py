@@ -19,7 +19,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.federation.endpoints import ENDPOINTS, federation_network_policies
+from components.federation.endpoints import (
+    ENDPOINTS,
+    EndpointName,
+    federation_network_policies,
+)
 from components.shared.manifests import apply_manifest
 
 
@@ -50,17 +54,24 @@ def peer_pairs(peers: Mapping[str, Iterable[str]]) -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
-def readers(peers: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
-    """Cluster -> the clusters that read its endpoints (list it in their `peers`), sorted.
+def readers(
+    peers: Mapping[str, Iterable[str]], endpoints_read: Mapping[str, Iterable[EndpointName]]
+) -> dict[str, dict[EndpointName, list[str]]]:
+    """Cluster -> endpoint -> the clusters that read it, sorted; endpoints nobody reads left out.
 
+    A cluster reads the endpoints `endpoints_read` names of every cluster it lists in `peers`.
     Reading is one-way: peering is mutual (routes both ways), but a cluster only admits the
-    clusters that read it, so a cluster that reads another opens nothing to it.
+    clusters that read it, to what they read, so a cluster that reads another opens nothing.
     """
-    reading: dict[str, set[str]] = {cluster: set() for cluster in peers}
+    reading: dict[str, dict[EndpointName, set[str]]] = {cluster: {} for cluster in peers}
     for reader, read in peers.items():
         for cluster in read:
-            reading.setdefault(cluster, set()).add(reader)
-    return {cluster: sorted(names) for cluster, names in sorted(reading.items())}
+            for endpoint in endpoints_read[reader]:
+                reading.setdefault(cluster, {}).setdefault(endpoint, set()).add(reader)
+    return {
+        cluster: {endpoint: sorted(names) for endpoint, names in sorted(by_endpoint.items())}
+        for cluster, by_endpoint in sorted(reading.items())
+    }
 
 
 def record_name(endpoint: str, project: str, cluster: str, domain: str) -> str:
@@ -81,6 +92,7 @@ class Federation(pulumi.ComponentResource):
         domain: str,
         members: Mapping[str, Member],
         reads: Mapping[str, Iterable[str]],
+        endpoints_read: Mapping[str, Iterable[EndpointName]],
         region: str,
         default_tags: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
@@ -98,14 +110,13 @@ class Federation(pulumi.ComponentResource):
         ordered = [members[cluster] for cluster in sorted(members)]
         for first, second in peer_pairs(reads):
             self._peer(members[first], members[second], shared)
-        read_by = readers(reads)
-        for member in ordered:
-            if reader_cidrs := [
-                cidr
-                for reader in read_by.get(member.name, [])
-                for cidr in members[reader].node_cidrs
-            ]:
-                self._admit_readers(name, member, reader_cidrs)
+        for cluster, by_endpoint in readers(reads, endpoints_read).items():
+            if by_endpoint:
+                reader_cidrs = {
+                    endpoint: [cidr for reader in names for cidr in members[reader].node_cidrs]
+                    for endpoint, names in by_endpoint.items()
+                }
+                self._admit_readers(name, members[cluster], reader_cidrs)
 
         zone = aws.route53.Zone(
             f"{name}-zone",
@@ -115,7 +126,7 @@ class Federation(pulumi.ComponentResource):
             opts=shared,
         )
         self.endpoints = {}
-        port_of = {endpoint.service: endpoint.ports[0] for endpoint in ENDPOINTS}
+        port_of: dict[str, int] = {endpoint.service: endpoint.ports[0] for endpoint in ENDPOINTS}
         for member in ordered:
             self.endpoints[member.name] = {}
             for project, hostnames in sorted(member.endpoints.items()):
@@ -167,7 +178,9 @@ class Federation(pulumi.ComponentResource):
                     opts=shared,
                 )
 
-    def _admit_readers(self, name: str, member: Member, reader_cidrs: list[str]) -> None:
+    def _admit_readers(
+        self, name: str, member: Member, reader_cidrs: Mapping[EndpointName, list[str]]
+    ) -> None:
         """Let the readers' node subnets through each project namespace's default deny."""
         for project, namespace in sorted(member.project_namespaces.items()):
             for policy in federation_network_policies(project, reader_cidrs):

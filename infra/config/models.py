@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components.eks.addon_versions import AddonName
+from components.federation.endpoints import EndpointName
 from components.network.subnet_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, NatStrategy
 from infra.config.base import (
     _ADDON_VERSION,
@@ -121,7 +122,13 @@ class ClusterConfig(_Model):
     """Refuse to delete the EKS cluster until this is turned off. Default true; prod requires it."""
     peers: tuple[str, ...] = ()
     """Clusters whose endpoints this cluster reads (federated reads): their VPCs are peered
-    with this one. Peering is mutual; listing a pair on either side is enough. Default: none."""
+    with this one, and they admit this cluster's node subnets to the endpoints it reads. Only
+    the cluster read opens anything: two clusters that read each other list each other.
+    Default: none."""
+    peer_endpoints: tuple[EndpointName, ...] = tuple(EndpointName)
+    """The endpoints of its peers' projects this cluster's clients read (`rdrs`, `mysql`,
+    `arrow-flight`): the peers build load balancers for, and admit this cluster to, these
+    only. Default: all three."""
     addon_versions: Mapping[AddonName, str] = Field(default_factory=dict)
     """Add-on versions that replace the pinned defaults for the cluster's Kubernetes version."""
 
