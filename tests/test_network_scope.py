@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from components.featurestore.namespace import EKS_SERVICE_RANGES, NamespaceSpec, network_policies
 from components.network.vpc import s3_endpoint_policy
 from fsctl.cli import main
 from fsctl.plan.mock_account import ACCOUNT_ID
@@ -407,3 +408,20 @@ def test_prod_security_groups_stay_within_the_rule_quota() -> None:
 def document_quota(document: dict[str, Any]) -> int:
     [stack] = [r for r in document["resources"] if r["type"] == "pulumi:pulumi:Stack"]
     return int(stack["outputs"]["quotas"]["securityGroupRulesPerGroup"])
+
+
+def test_a_namespace_names_no_https_destination_unless_given_one() -> None:
+    def https_peers(spec: NamespaceSpec) -> list[str]:
+        [egress] = [
+            p for p in network_policies(spec) if p["metadata"]["name"] == "allow-aws-and-kafka"
+        ]
+        return [
+            peer["ipBlock"]["cidr"]
+            for rule in egress["spec"]["egress"]
+            if rule["ports"] == [{"protocol": "TCP", "port": 443}]
+            for peer in rule["to"]
+        ]
+
+    assert https_peers(NamespaceSpec(project="search")) == []
+    within = NamespaceSpec(project="search", https_cidrs=(CORE, *EKS_SERVICE_RANGES))
+    assert https_peers(within) == [CORE, "10.100.0.0/16", "172.20.0.0/16"]

@@ -122,6 +122,10 @@ def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
     """Default deny in both directions, then only what the feature store needs."""
     namespace = spec.project
     everything: dict[str, Any] = {}
+    # S3 backups (at the VPC's interface endpoint) and the API server over TLS, nowhere else.
+    https = [
+        {"to": [{"ipBlock": {"cidr": cidr}} for cidr in spec.https_cidrs], "ports": tcp_ports(443)}
+    ]
     policies = [
         network_policy(
             namespace,
@@ -180,18 +184,8 @@ def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
                 "podSelector": everything,
                 "policyTypes": ["Egress"],
                 "egress": [
-                    # S3 backups (at the VPC's interface endpoint) and the API server over TLS,
-                    # nowhere else; credentials from the pod identity agent.
-                    *(
-                        [
-                            {
-                                "to": [{"ipBlock": {"cidr": cidr}} for cidr in spec.https_cidrs],
-                                "ports": tcp_ports(443),
-                            }
-                        ]
-                        if spec.https_cidrs
-                        else []
-                    ),
+                    *(https if spec.https_cidrs else []),
+                    # Credentials from the pod identity agent.
                     {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": tcp_ports(80)},
                     {"to": [_namespaces(KAFKA_NAMESPACE)], "ports": tcp_ports(KAFKA_CLIENT_PORT)},
                 ],

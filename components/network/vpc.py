@@ -81,7 +81,6 @@ class Vpc(pulumi.ComponentResource):
         super().__init__("featurestore:network:Vpc", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.cidr = cidr
-        self._region = region
         subnet_plan = plan_subnets(cidr, zones, region)
         self.node_cidrs = tuple(
             str(tiers[SubnetTier.PRIVATE]) for _, tiers in sorted(subnet_plan.items())
@@ -170,12 +169,13 @@ class Vpc(pulumi.ComponentResource):
                 cluster=name, account_id=account, partition=partition, region=region
             )
         )
+        s3_service = f"com.amazonaws.{region}.s3"
         # S3 (backups, image layers) through a gateway endpoint: free, and off the NAT
         # gateways, which would charge for every byte; reachable from the intra tier too.
         aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=vpc.id,
-            service_name=f"com.amazonaws.{region}.s3",
+            service_name=s3_service,
             vpc_endpoint_type="Gateway",
             route_table_ids=[
                 *(table_id for _, table_id in sorted(self.private_route_table_ids.items())),
@@ -185,7 +185,9 @@ class Vpc(pulumi.ComponentResource):
             tags={"Name": f"{name}-s3"},
             opts=child,
         )
-        self._s3_interface_endpoint(name, vpc, subnets[SubnetTier.PRIVATE], s3_policy)
+        self._s3_interface_endpoint(
+            name, vpc, subnets[SubnetTier.PRIVATE], service=s3_service, policy=s3_policy
+        )
         self._flow_log(
             name,
             vpc,
@@ -210,6 +212,8 @@ class Vpc(pulumi.ComponentResource):
         name: str,
         vpc: aws.ec2.Vpc,
         subnets: dict[str, aws.ec2.Subnet],
+        *,
+        service: str,
         policy: pulumi.Input[str],
     ) -> None:
         """S3 at addresses of the VPC, so that pods' HTTPS egress can stop at the VPC's range.
@@ -240,7 +244,7 @@ class Vpc(pulumi.ComponentResource):
         aws.ec2.VpcEndpoint(
             f"{name}-s3-interface",
             vpc_id=vpc.id,
-            service_name=f"com.amazonaws.{self._region}.s3",
+            service_name=service,
             vpc_endpoint_type="Interface",
             subnet_ids=[subnet.id for _, subnet in sorted(subnets.items())],
             security_group_ids=[group.id],
