@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from pulumi_policy import (
     Policy,
+    PolicyResource,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
@@ -20,7 +21,9 @@ from pulumi_policy import (
 
 from policies.stack_index import VPC, StackIndex
 from policies.support import (
+    cluster_of,
     mapping,
+    namespace_of,
     object_name,
     policy_document,
     resource_policy,
@@ -34,7 +37,9 @@ from policies.support import (
 )
 
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+NAMESPACE = "kubernetes:core/v1:Namespace"
 SERVICE = "kubernetes:core/v1:Service"
+CLUSTER_COMPONENT = "featurestore:index:FeatureStoreCluster"
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 TGW_ATTACHMENT = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
 
@@ -60,6 +65,13 @@ def _ip_blocks(peers: object) -> list[str]:
     ]
 
 
+def _cluster_root(resource: PolicyResource | None) -> str | None:
+    """The URN of the feature-store cluster a resource belongs to, by its parents."""
+    while resource is not None and resource.resource_type != CLUSTER_COMPONENT:
+        resource = resource.parent
+    return resource.urn if resource is not None else None
+
+
 def peers_admitted_narrowly() -> StackValidationPolicy:
     """Address ranges reach chosen pods from subnets, and load balancers admit VPCs at most.
 
@@ -71,14 +83,22 @@ def peers_admitted_narrowly() -> StackValidationPolicy:
 
     def check(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
         index = StackIndex(args.resources)
-        vpcs = [
-            network
+        vpc_of = {
+            network: _cluster_root(vpc)
             for vpc in index.of_type(VPC)
             if (network := _network(text(vpc.props.get("cidrBlock"))))
-        ]
+        }
+        vpcs = list(vpc_of)
+        # A namespace's own cluster: admitting its own VPC is the cluster talking to itself
+        # (the control plane calling a webhook, say), not a peer.
+        cluster_of_namespace = {
+            (cluster_of(ns), object_name(ns.props, ns.name)): _cluster_root(ns)
+            for ns in index.of_type(NAMESPACE)
+        }
         for resource in index.of_type(NETWORK_POLICY):
             name = object_name(resource.props, resource.name)
             spec = mapping(resource.props.get("spec"))
+            own = cluster_of_namespace.get((cluster_of(resource), namespace_of(resource.props)))
             for rule in sequence(spec.get("ingress")):
                 cidrs = _ip_blocks(mapping(rule).get("from"))
                 if cidrs and not mapping(spec.get("podSelector")):
@@ -89,7 +109,11 @@ def peers_admitted_narrowly() -> StackValidationPolicy:
                     )
                 for cidr in cidrs:
                     network = _network(cidr)
-                    wide = [str(vpc) for vpc in vpcs if network and _covers(network, vpc)]
+                    wide = [
+                        str(vpc)
+                        for vpc in vpcs
+                        if network and _covers(network, vpc) and (own is None or vpc_of[vpc] != own)
+                    ]
                     if wide:
                         yield (
                             resource.urn,

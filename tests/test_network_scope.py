@@ -95,6 +95,46 @@ def test_a_peer_admitted_from_its_whole_vpc_to_every_pod_fails() -> None:
     ]
 
 
+def _in_cluster(entry: Any, cluster: Any) -> Any:
+    return {**entry, "parent": cluster["urn"]}
+
+
+@pytest.mark.parametrize(("admitted", "flagged"), [(CORE, False), (REALTIME, True)])
+def test_a_namespace_may_admit_its_own_clusters_vpc_but_not_a_peers(
+    admitted: str, flagged: bool
+) -> None:
+    core = {**stack_resource("featurestore:index:FeatureStoreCluster", "core", {}), "custom": False}
+    realtime = {
+        **stack_resource("featurestore:index:FeatureStoreCluster", "realtime", {}),
+        "custom": False,
+    }
+    core_vpc, realtime_vpc = _vpcs()
+    namespace = stack_resource(
+        "kubernetes:core/v1:Namespace", "search", {"metadata": {"name": "search"}}, provider="core"
+    )
+    webhook = stack_resource(
+        NETWORK_POLICY,
+        "webhook",
+        {
+            "metadata": {"name": "allow-control-plane", "namespace": "search"},
+            "spec": {
+                "podSelector": {"matchLabels": {"app": "webhook"}},
+                "ingress": [{"from": [{"ipBlock": {"cidr": admitted}}], "ports": [{"port": 443}]}],
+            },
+        },
+        provider="core",
+    )
+    resources = [
+        core,
+        realtime,
+        _in_cluster(core_vpc, core),
+        _in_cluster(realtime_vpc, realtime),
+        _in_cluster(namespace, core),
+        webhook,
+    ]
+    assert bool(validate_stack("peers-admitted-narrowly", resources)) is flagged
+
+
 @pytest.mark.parametrize(
     ("ranges", "named"),
     [
