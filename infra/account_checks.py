@@ -95,8 +95,9 @@ def permissions_boundary_arn(
     ]
 
 
-# Transit-gateway options the stack relies on unless the hub's owner accepts and associates
-# each attachment: option -> (its `modify-transit-gateway` name, what breaks without it).
+# Transit-gateway options the stack relies on where it is told the hub routes by itself
+# (`hubManagedRouting: false`): option -> (its `modify-transit-gateway` name, what breaks
+# without it).
 _HUB_OPTIONS = {
     "auto_accept_shared_attachments": (
         "AutoAcceptSharedAttachments",
@@ -161,9 +162,10 @@ def transit_gateway_problems(
                     path,
                     f"transit gateway {gateway.id} has {flag} off: {consequence}",
                     f"have its owner ({gateway.owner_id}) run `aws ec2 modify-transit-gateway "
-                    f"--transit-gateway-id {gateway.id} --options {flag}=enable`, or set "
-                    f"{NAMESPACE}:deployer.hubManagedRouting to true if the owner accepts and "
-                    "associates each cluster's attachment (docs/operations.md)",
+                    f"--transit-gateway-id {gateway.id} --options {flag}=enable`, or better "
+                    f"drop {NAMESPACE}:deployer.hubManagedRouting: false, so that the owner "
+                    "accepts and associates each cluster's attachment and no cluster joins "
+                    "the hub's default route table (docs/operations.md)",
                 )
             )
     return problems

@@ -14,6 +14,7 @@ from components.eks.addons import EksAddons
 from components.eks.control_plane import ControlPlane, control_plane_log_group
 from components.featurestore.project import ProjectFeatureStore
 from components.featurestore.rondb import DATA_PRIORITY_CLASS, data_priority_class
+from components.federation.endpoints import EndpointName
 from components.kafka.cluster import StrimziKafka
 from components.kafka.spec import KAFKA_NODE_POOL
 from components.monitoring.metrics_server import MetricsServer
@@ -78,7 +79,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         autoscaling_service_role_arn: str,
         available_zones: Sequence[str],
         deployer: DeployerRoute | None,
-        federation_source_ranges: Sequence[str],
+        federation_source_ranges: Mapping[EndpointName, Sequence[str]],
         vector_search_waits_for: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -140,6 +141,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             nat_strategy=config.nat_strategy,
             flow_log_retention_days=config.flow_log_retention_days,
             account_id=account_id,
+            partition=partition,
             available_zones=available_zones,
             protect_logs=protect_stateful,
             log_key_arn=self.key.arn,
@@ -160,6 +162,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                     },
                 },
                 cidrs=deployer.cidrs,
+                hub_managed_routing=deployer.hub_managed_routing,
                 opts=on_aws(),
             ).resources
             if deployer
@@ -250,7 +253,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         self.projects = {
             project: ProjectFeatureStore(
                 f"{name}-{project}",
-                namespace=namespace_spec(project, settings),
+                namespace=namespace_spec(project, settings, str(config.vpc_cidr)),
                 rondb=rondb_spec(project, settings),
                 rdrs_scaling=rdrs_scaling(settings),
                 mysqld_scaling=mysqld_scaling(settings),
@@ -359,6 +362,7 @@ class DeployerRoute:
 
     transit_gateway_id: str
     cidrs: tuple[IPv4Network, ...]
+    hub_managed_routing: bool
 
 
 def deployer_route(config: StackConfig) -> DeployerRoute | None:
@@ -366,7 +370,9 @@ def deployer_route(config: StackConfig) -> DeployerRoute | None:
     routed = routed_deployer_cidrs(config)
     if config.deployer.transit_gateway_id is None or not routed:
         return None
-    return DeployerRoute(config.deployer.transit_gateway_id, tuple(routed))
+    return DeployerRoute(
+        config.deployer.transit_gateway_id, tuple(routed), config.deployer.hub_managed_routing
+    )
 
 
 def _by_zone(ids: Mapping[str, pulumi.Output[str]]) -> dict[str, pulumi.Output[str]]:

@@ -13,8 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.federation.endpoints import federation_source_ranges
-from components.federation.shared import Federation, Member, peer_pairs
+from components.federation.shared import Federation, Member, readers
 from components.network.vpc import available_zones
 from components.shared.boundary import permissions_boundary_transform
 from components.shared.kms import autoscaling_service_role_arn
@@ -100,9 +99,9 @@ def main() -> None:
     route = deployer_route(config)
     if route and (problems := hub_problems(config, route.transit_gateway_id, identity.account_id)):
         raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
-    source_ranges = federation_source_ranges(
-        str(cluster.vpc_cidr) for cluster in config.clusters.values()
-    )
+    reads = {name: cluster.peers for name, cluster in config.clusters.items()}
+    endpoints_read = {name: cluster.peer_endpoints for name, cluster in config.clusters.items()}
+    read_by = readers(reads, endpoints_read)
     clusters = {
         name: FeatureStoreCluster(
             name,
@@ -120,7 +119,11 @@ def main() -> None:
             autoscaling_service_role_arn=service_role_arn,
             available_zones=zones,
             deployer=route,
-            federation_source_ranges=source_ranges,
+            # Only the clusters that read an endpoint reach its load balancer; none, none at all.
+            federation_source_ranges={
+                endpoint: tuple(str(config.clusters[reader].vpc_cidr) for reader in names)
+                for endpoint, names in read_by[name].items()
+            },
             vector_search_waits_for=[opensearch_role] if opensearch_role else [],
         )
         for name, cluster in config.clusters.items()
@@ -132,6 +135,7 @@ def main() -> None:
             name: Member(
                 name=name,
                 cidr=str(cluster.network.cidr),
+                node_cidrs=cluster.network.node_cidrs,
                 vpc_id=cluster.network.vpc_id,
                 private_route_table_ids=cluster.network.private_route_table_ids,
                 endpoints={
@@ -145,7 +149,8 @@ def main() -> None:
             )
             for name, cluster in clusters.items()
         },
-        pairs=peer_pairs({name: cluster.peers for name, cluster in config.clusters.items()}),
+        reads=reads,
+        endpoints_read=endpoints_read,
         region=config.region,
         default_tags=cluster_default_tags(stack, FEDERATION_NAME, config.tags),
     )

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from components.eks.versions import kubernetes_version
+from components.network.deployer_access import HUB_ROUTING_TAG
 from components.vendored import charts_dir
 from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.mockcloud import MockCloud
@@ -169,8 +170,10 @@ def plan_with_hub(config: dict[str, Any], **options: str) -> Plan:
 )
 def test_a_hub_that_would_leave_the_path_unusable_stops_the_program(option: str) -> None:
     flag = option[0].upper() + option[1:]
+    config = minimal_config()
+    config["featurestore:deployer"]["hubManagedRouting"] = False
     with pytest.raises(pulumi.RunError) as raised:
-        plan_with_hub(minimal_config(), **{option: "disable"})
+        plan_with_hub(config, **{option: "disable"})
     message = str(raised.value)
     assert "featurestore:deployer.transitGatewayId: transit gateway tgw-" in message
     assert f"{flag} off" in message
@@ -178,23 +181,24 @@ def test_a_hub_that_would_leave_the_path_unusable_stops_the_program(option: str)
     assert "featurestore:deployer.hubManagedRouting" in message
 
 
-def test_the_hub_owner_may_accept_and_associate_instead() -> None:
-    config = minimal_config()
-    config["featurestore:deployer"]["hubManagedRouting"] = True
+def test_by_default_the_hub_owner_accepts_and_associates() -> None:
     plan = plan_with_hub(
-        config,
+        minimal_config(),
         autoAcceptSharedAttachments="disable",
         defaultRouteTableAssociation="disable",
         defaultRouteTablePropagation="disable",
     )
-    assert plan.of_type("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+    [attachment] = plan.of_type("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+    assert attachment.inputs["tags"][HUB_ROUTING_TAG] == "hub-managed"
 
 
 def test_a_gateway_of_the_stacks_own_account_needs_no_acceptance() -> None:
-    plan = plan_with_hub(
-        minimal_config(), ownerId=ACCOUNT_ID, autoAcceptSharedAttachments="disable"
-    )
-    assert plan.of_type("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+    config = minimal_config()
+    config["featurestore:deployer"]["hubManagedRouting"] = False
+    plan = plan_with_hub(config, ownerId=ACCOUNT_ID, autoAcceptSharedAttachments="disable")
+    [attachment] = plan.of_type("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+    # The hub's owner reads in their account that this one relies on the hub's defaults.
+    assert attachment.inputs["tags"][HUB_ROUTING_TAG] == "hub-defaults"
 
 
 class TransitGatewayNotFoundError(LookupError):

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from components.federation.shared import peer_pairs, record_name
+from components.federation.endpoints import EndpointName
+from components.federation.shared import peer_pairs, readers, record_name
 from fsctl.plan.offline import Plan
 from infra.config import ConfigError, parse_stack_config
 from tests.conftest import PlanStack, minimal_config
@@ -16,7 +17,13 @@ ROUTE = "aws:ec2/route:Route"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 RECORD = "aws:route53/record:Record"
-FEDERATION_PORTS = {3306, 4406, 5005, 5406}
+SERVICE = "kubernetes:core/v1:Service"
+ENDPOINT_PODS_AND_PORTS = {
+    "allow-federation-rdrs": ({"rondbService": "rdrs"}, {4406, 5406}),
+    "allow-federation-mysql": ({"rondbService": "mysqld"}, {3306}),
+    "allow-federation-arrow-flight": ({"app.kubernetes.io/name": "arrow-flight"}, {5005}),
+}
+REALTIME_NODE_SUBNETS = ["10.21.0.0/20", "10.21.16.0/20", "10.21.32.0/20"]
 
 
 def cluster(cidr: str, *projects: str, peers: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -103,31 +110,86 @@ def test_peering_routes_only_between_the_peered_ranges(plan_stack: PlanStack) ->
     assert "10.22.0.0/16" not in json.dumps([r.inputs for r in plan.of_type(ROUTE)])
 
 
-def test_peers_are_admitted_only_to_the_endpoint_ports_of_peered_projects(
+def test_only_readers_are_admitted_from_their_node_subnets_to_each_endpoints_pods_and_ports(
     plan_stack: PlanStack,
 ) -> None:
     plan = plan_stack(federation_config("core", "realtime", "batch"))
     policies = {
-        r.inputs["metadata"]["namespace"]: r.inputs["spec"]
+        (r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"]): r.inputs["spec"]
         for r in plan.of_type(NETWORK_POLICY)
-        if r.inputs["metadata"]["name"] == "allow-federation-peers"
+        if r.inputs["metadata"]["name"].startswith("allow-federation-")
     }
-    assert set(policies) == {"search", "ads"}  # batch is peered with nobody
-    for namespace, peer in (("search", "10.21.0.0/16"), ("ads", "10.20.0.0/16")):
-        [rule] = policies[namespace]["ingress"]
-        assert rule["from"] == [{"ipBlock": {"cidr": peer}}]
-        assert {port["port"] for port in rule["ports"]} == FEDERATION_PORTS
+    # realtime reads core: core's search admits realtime; ads (read by nobody) and batch's
+    # training (isolated) admit nobody.
+    assert set(policies) == {("search", name) for name in ENDPOINT_PODS_AND_PORTS}
+    for (_, name), spec in policies.items():
+        selector, ports = ENDPOINT_PODS_AND_PORTS[name]
+        assert spec["podSelector"] == {"matchLabels": selector}
+        [rule] = spec["ingress"]
+        assert rule["from"] == [{"ipBlock": {"cidr": cidr}} for cidr in REALTIME_NODE_SUBNETS]
+        assert {port["port"] for port in rule["ports"]} == ports
     # The cloud provider manages node-port access itself: no rule admits a peer's range (the
     # only security-group rules are the deployer's way to the API server).
     assert not [r for r in plan.of_type(INGRESS) if r.inputs["cidrIpv4"].startswith("10.2")]
     assert {r.inputs["fromPort"] for r in plan.of_type(INGRESS)} == {443}
 
 
-def test_every_project_endpoint_is_published_in_the_private_zone(two: Plan) -> None:
+def test_only_a_read_cluster_has_load_balancers_and_they_admit_its_readers(
+    plan_stack: PlanStack,
+) -> None:
+    plan = plan_stack(federation_config("core", "realtime", "batch"))
+    balancers = [
+        r.inputs for r in plan.of_type(SERVICE) if r.inputs["spec"].get("type") == "LoadBalancer"
+    ]
+    assert {b["metadata"]["namespace"] for b in balancers} == {"search"}
+    assert {tuple(b["spec"]["loadBalancerSourceRanges"]) for b in balancers} == {("10.21.0.0/16",)}
+
+
+def test_readers_are_those_that_list_a_cluster_in_peers_for_the_endpoints_they_read() -> None:
+    rdrs, mysql = EndpointName.RDRS, EndpointName.MYSQL
+    peers = {"core": [], "realtime": ["core"], "batch": ["core", "realtime"]}
+    endpoints_read = {"core": list(EndpointName), "realtime": [rdrs], "batch": [rdrs, mysql]}
+    assert readers(peers, endpoints_read) == {
+        "batch": {},
+        "core": {mysql: ["batch"], rdrs: ["batch", "realtime"]},
+        "realtime": {mysql: ["batch"], rdrs: ["batch"]},
+    }
+
+
+def test_a_reader_of_one_endpoint_is_admitted_to_that_endpoint_only(
+    plan_stack: PlanStack,
+) -> None:
+    config = federation_config("core", "realtime")
+    config["featurestore:clusters"]["realtime"]["peerEndpoints"] = ["rdrs"]
+    plan = plan_stack(config)
+    assert [
+        r.inputs["metadata"]["name"]
+        for r in plan.of_type(NETWORK_POLICY)
+        if r.inputs["metadata"]["name"].startswith("allow-federation-")
+    ] == ["allow-federation-rdrs"]
+    [balancer] = [
+        r.inputs for r in plan.of_type(SERVICE) if r.inputs["spec"].get("type") == "LoadBalancer"
+    ]
+    assert balancer["metadata"]["name"] == "rdrs-federated"
+    assert {r.inputs["name"] for r in plan.of_type(RECORD)} == {
+        "rdrs.search.core.featurestore.internal"
+    }
+
+
+def test_an_unknown_endpoint_names_the_key_and_the_choices() -> None:
+    config = federation_config("core", "realtime")
+    config["featurestore:clusters"]["realtime"]["peerEndpoints"] = ["rdrs", "ndb"]
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(config)
+    message = str(raised.value)
+    assert "featurestore:clusters.realtime.peerEndpoints" in message
+    assert "'rdrs', 'mysql' or 'arrow-flight'" in message
+
+
+def test_every_read_project_endpoint_is_published_in_the_private_zone(two: Plan) -> None:
     records = {r.inputs["name"]: r.inputs for r in two.of_type(RECORD)}
     expected = {
-        record_name(endpoint, project, cluster_name, "featurestore.internal")
-        for cluster_name, project in (("core", "search"), ("realtime", "ads"))
+        record_name(endpoint, "search", "core", "featurestore.internal")
         for endpoint in ("rdrs", "mysql", "arrow-flight")
     }
     assert set(records) == expected
@@ -135,13 +197,14 @@ def test_every_project_endpoint_is_published_in_the_private_zone(two: Plan) -> N
         assert record["type"] == "CNAME"
         assert record["records"][0].endswith(".elb.eu-central-1.amazonaws.com")
     endpoints = two.stack_outputs()["federation"]["endpoints"]
-    assert endpoints["realtime"]["ads"]["rdrs"] == "rdrs.ads.realtime.featurestore.internal:4406"
+    assert endpoints["core"]["search"]["rdrs"] == "rdrs.search.core.featurestore.internal:4406"
+    assert endpoints["realtime"] == {"ads": {}}  # read by nobody
     services = [
         r.inputs
         for r in two.of_type("kubernetes:core/v1:Service")
         if r.inputs["spec"].get("type") == "LoadBalancer"
     ]
-    assert len(services) == 6
+    assert len(services) == 3
     for service in services:
         assert (
             service["metadata"]["annotations"][
@@ -186,18 +249,25 @@ def test_adding_a_cluster_touches_only_it_and_the_federation(
     plan_stack: PlanStack, two: Plan
 ) -> None:
     changes = touched_groups(two, plan_stack(federation_config("core", "realtime", "batch")))
-    assert changes["added"] == {"batch", "federation"}
+    # batch reads nobody and nobody reads it: no record of its endpoints, only the zone's VPCs.
+    assert changes["added"] == {"batch"}
     assert changes["removed"] == set()
     assert changes["changed"] <= {"federation"}
 
 
-def test_removing_a_cluster_touches_only_it_and_the_federation(
+def test_removing_a_cluster_touches_only_it_the_federation_and_what_it_read(
     plan_stack: PlanStack, two: Plan
 ) -> None:
-    changes = touched_groups(two, plan_stack(federation_config("core")))
+    after = plan_stack(federation_config("core"))
+    changes = touched_groups(two, after)
     assert changes["added"] == set()
-    assert changes["removed"] == {"realtime", "federation"}
+    assert changes["removed"] == {"realtime", "federation", "core"}
     assert changes["changed"] <= {"federation"}
+    # Of core, only the load balancers realtime read through: nobody reads core any more.
+    gone = {r.urn for r in two.resources} - {r.urn for r in after.resources}
+    assert {r.type for r in two.resources if r.urn in gone and two.cluster_of(r) == "core"} == {
+        SERVICE
+    }
 
 
 def test_peer_pairs_are_mutual_and_listed_once() -> None:

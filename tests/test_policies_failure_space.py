@@ -246,7 +246,7 @@ def peering_widened(document: Document) -> str:
 
 
 def peer_on_every_port(document: Document) -> str:
-    policy = find(document, "NetworkPolicy", "federation-core-search-peers")
+    policy = find(document, "NetworkPolicy", "federation-core-search-allow-federation-rdrs")
     return mutate(policy, ["spec", "ingress", 0, "ports"], None)
 
 

@@ -160,7 +160,7 @@ def _drop_edge(document: dict[str, Any], resource_type: str, name: str, needed_n
         (
             "prod",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-            "federation-core-search-peers",
+            "federation-core-search-allow-federation-rdrs",
             "core-search-namespace",
             "objects-after-namespace",
         ),

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from components.federation.endpoints import PRIVATE_RANGES, federation_source_ranges
 from fsctl.preflight import quotas
 from fsctl.preflight.model import Finding, PlanGraph, Resource
 from fsctl.preflight.security_group_rules import load_balancer_rules, rules_per_group
@@ -16,6 +15,7 @@ from tests.conftest import PlanStack, minimal_config
 from tests.preflight_graphs import CONTEXT, graph_of, resource
 from tests.preflight_plans import resources_of, run_checks
 
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 GROUP = "sg-0123456789abcdef0"
 LABEL = f"{GROUP} (the cluster security group of Cluster core-eks)"
 ZONES = "abc"
@@ -122,18 +122,16 @@ def test_a_raised_quota_admits_more() -> None:
     assert _check(*services, quota=100) == []
 
 
-def test_source_ranges_are_the_private_blocks_that_hold_a_cluster() -> None:
-    assert federation_source_ranges(["10.20.0.0/16", "10.21.0.0/16"]) == ("10.0.0.0/8",)
-    assert federation_source_ranges(["10.20.0.0/16", "172.20.0.0/16"]) == (
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-    )
-
-
 def _projects(count: int) -> dict[str, Any]:
+    """core with `count` projects, read by another cluster (a cluster nobody reads has no NLB)."""
     config = minimal_config()
     core = config["featurestore:clusters"]["core"]
     core["projects"] = {f"p{i}": {"instanceTypes": ["r6i.2xlarge"]} for i in range(count)}
+    config["featurestore:clusters"]["reader"] = {
+        "vpcCidr": "10.21.0.0/16",
+        "peers": ["core"],
+        "projects": {"ads": {"instanceTypes": ["r6i.2xlarge"]}},
+    }
     return config
 
 

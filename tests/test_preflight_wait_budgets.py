@@ -136,9 +136,9 @@ def test_prod_plan_services_wait_for_the_pods_they_select() -> None:
     document = real_plan("prod")
     assert run_checks(wait_budgets.CHECKS, document) == []
     services = [s for s in resources_of(document, SERVICE) if s["name"].endswith("-federated")]
-    assert len(services) == 9
+    assert len(services) == 6  # core's two projects; nobody reads realtime
     rondb = {r["urn"] for r in resources_of(document, RELEASE) if r["name"].endswith("-rondb")}
-    assert sum(bool(rondb & set(s["dependencies"])) for s in services) == 6
+    assert sum(bool(rondb & set(s["dependencies"])) for s in services) == 4
 
 
 def test_prod_plan_with_the_services_beside_rondb_put_back_is_an_error() -> None:
@@ -158,11 +158,7 @@ def test_prod_plan_with_the_services_beside_rondb_put_back_is_an_error() -> None
     assert {(f.check, f.severity) for f in found} == {("wait-budget", "error")}
     assert sorted(f.urn.rpartition("::")[2].rpartition("-")[0] for f in found) == sorted(
         f"{cluster}-{project}-service-{project}-{endpoint}"
-        for cluster, project in (
-            ("core", "search"),
-            ("core", "recommendations"),
-            ("realtime", "ads"),
-        )
+        for cluster, project in (("core", "search"), ("core", "recommendations"))
         for endpoint in ("rdrs", "mysql")
     )
 

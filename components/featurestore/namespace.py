@@ -18,6 +18,14 @@ KAFKA_NAMESPACE = "kafka"
 KAFKA_CLIENT_PORT = 9093
 # EKS Pod Identity hands out credentials from a link-local agent on every node.
 POD_IDENTITY_AGENT = "169.254.170.23/32"
+EKS_SERVICE_RANGES = ("10.100.0.0/16", "172.20.0.0/16")
+"""Where EKS takes Service addresses when the cluster names no range, as these clusters don't
+(EKS API, KubernetesNetworkConfigRequest.serviceIpv4Cidr: "either the 10.100.0.0/16 or
+172.20.0.0/16 CIDR blocks"). The API server is reached at the `kubernetes` Service's address:
+the VPC CNI's policy agent matches an egress `ipBlock` against that address, not the control
+plane's, and adds Service addresses to a rule only for Services that select pods
+(aws/amazon-network-policy-controller-k8s ecc7e6a, pkg/resolvers/endpoints.go:496-556), which
+`kubernetes` does not."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,10 @@ class NamespaceSpec:
     quota_memory: str = "512Gi"
     quota_storage: str = "4Ti"
     quota_volume_claims: int = 50
+    https_cidrs: tuple[str, ...] = ()
+    """Where the project's pods may open HTTPS: the cluster's VPC (S3's interface endpoint, the
+    control plane's interfaces) and `EKS_SERVICE_RANGES` (the API server's Service); none by
+    default."""
 
 
 def namespace_manifests(spec: NamespaceSpec) -> list[dict[str, Any]]:
@@ -146,6 +158,10 @@ def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
     """Default deny in both directions, then only what the feature store needs."""
     namespace = spec.project
     everything: dict[str, Any] = {}
+    # S3 backups (at the VPC's interface endpoint) and the API server over TLS, nowhere else.
+    https = [
+        {"to": [{"ipBlock": {"cidr": cidr}} for cidr in spec.https_cidrs], "ports": tcp_ports(443)}
+    ]
     policies = [
         *isolation_policies(namespace),
         network_policy(
@@ -181,8 +197,8 @@ def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
                 "podSelector": everything,
                 "policyTypes": ["Egress"],
                 "egress": [
-                    # S3 backups and AWS APIs over TLS; credentials from the pod identity agent.
-                    {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": tcp_ports(443)},
+                    *(https if spec.https_cidrs else []),
+                    # Credentials from the pod identity agent.
                     {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": tcp_ports(80)},
                     {"to": [in_namespaces(KAFKA_NAMESPACE)], "ports": tcp_ports(KAFKA_CLIENT_PORT)},
                 ],

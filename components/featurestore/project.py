@@ -5,7 +5,7 @@ The component that wires them; the backup buckets and their audit are in `backup
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -28,7 +28,7 @@ from components.featurestore.rondb import (
     rondb_values,
 )
 from components.featurestore.scaling import MysqldScaling, RdrsScaling
-from components.federation.endpoints import ENDPOINTS, endpoint_manifests
+from components.federation.endpoints import EndpointName, endpoint_manifests
 from components.shared.manifests import apply_manifest, object_key
 from components.shared.options import component_dependencies
 
@@ -53,7 +53,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         rdrs_scaling: RdrsScaling,
         mysqld_scaling: MysqldScaling,
         arrow_flight: ArrowFlightSpec,
-        federation_source_ranges: Sequence[str],
+        federation_source_ranges: Mapping[EndpointName, Sequence[str]],
         region: str,
         partition: str,
         account_id: pulumi.Input[str],
@@ -156,9 +156,8 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         }
         self.endpoint_hostnames: dict[str, pulumi.Output[str]] = {}
         """Internal load balancer host names by endpoint (rdrs, mysql, arrow-flight)."""
-        for endpoint, manifest in zip(
-            ENDPOINTS, endpoint_manifests(project, federation_source_ranges), strict=True
-        ):
+        # An endpoint no cluster reads gets no load balancer (`endpoint_manifests`).
+        for endpoint, manifest in endpoint_manifests(project, federation_source_ranges):
             after_pods = pulumi.ResourceOptions(
                 parent=self,
                 provider=kubernetes_provider,

@@ -1,12 +1,14 @@
 """The federation's shared resources: peering and a private zone naming every endpoint.
 
-Clusters that read from each other are peered, and each admits the other's range through
-its projects' network policies; a private DNS zone names every project's endpoints.
+Clusters that read from each other are peered; a cluster admits the node subnets of the
+clusters that read it (their `peers` name it), through its projects' network policies, to each
+endpoint's pods and ports; a private DNS zone names every project's endpoints.
 
 Everything here is shared by design and kept few: one peering connection (and its routes)
-per pair of peered clusters, one network policy per project of a peered cluster, one private
-hosted zone, one record per project endpoint. A cluster joining or leaving changes only
-these; no cluster's own resources depend on the federation.
+per pair of peered clusters, one network policy per endpoint of a read cluster's projects, one
+private hosted zone, one record per endpoint of a read project. A cluster joining or leaving
+changes only these, and the load balancers of the clusters it reads (their source ranges, or
+their existence: a cluster nobody reads has none).
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.federation.endpoints import ENDPOINTS, federation_network_policy
+from components.federation.endpoints import (
+    ENDPOINTS,
+    EndpointName,
+    federation_network_policies,
+)
 from components.shared.manifests import apply_manifest
 from components.vector.spec import HTTPS_PORT, VECTOR_ENDPOINT
 
@@ -28,6 +34,8 @@ class Member:
 
     name: str
     cidr: str
+    node_cidrs: tuple[str, ...]
+    """The private subnets' ranges, where the cluster's nodes and pods take their addresses."""
     vpc_id: pulumi.Input[str]
     private_route_table_ids: Mapping[str, pulumi.Input[str]]
     endpoints: Mapping[str, Mapping[str, pulumi.Input[str]]]
@@ -48,6 +56,26 @@ def peer_pairs(peers: Mapping[str, Iterable[str]]) -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
+def readers(
+    peers: Mapping[str, Iterable[str]], endpoints_read: Mapping[str, Iterable[EndpointName]]
+) -> dict[str, dict[EndpointName, list[str]]]:
+    """Cluster -> endpoint -> the clusters that read it, sorted; endpoints nobody reads left out.
+
+    A cluster reads the endpoints `endpoints_read` names of every cluster it lists in `peers`.
+    Reading is one-way: peering is mutual (routes both ways), but a cluster only admits the
+    clusters that read it, to what they read, so a cluster that reads another opens nothing.
+    """
+    reading: dict[str, dict[EndpointName, set[str]]] = {cluster: {} for cluster in peers}
+    for reader, read in peers.items():
+        for cluster in read:
+            for endpoint in endpoints_read[reader]:
+                reading.setdefault(cluster, {}).setdefault(endpoint, set()).add(reader)
+    return {
+        cluster: {endpoint: sorted(names) for endpoint, names in sorted(by_endpoint.items())}
+        for cluster, by_endpoint in sorted(reading.items())
+    }
+
+
 def record_name(endpoint: str, project: str, cluster: str, domain: str) -> str:
     """The name other clusters use for a project's endpoint."""
     return f"{endpoint}.{project}.{cluster}.{domain}"
@@ -65,7 +93,8 @@ class Federation(pulumi.ComponentResource):
         *,
         domain: str,
         members: Mapping[str, Member],
-        pairs: Iterable[tuple[str, str]],
+        reads: Mapping[str, Iterable[str]],
+        endpoints_read: Mapping[str, Iterable[EndpointName]],
         region: str,
         default_tags: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
@@ -81,14 +110,15 @@ class Federation(pulumi.ComponentResource):
         )
         shared = pulumi.ResourceOptions(parent=self, provider=provider)
         ordered = [members[cluster] for cluster in sorted(members)]
-        peers: dict[str, list[str]] = {member: [] for member in members}
-        for first, second in pairs:
+        for first, second in peer_pairs(reads):
             self._peer(members[first], members[second], shared)
-            peers[first].append(members[second].cidr)
-            peers[second].append(members[first].cidr)
-        for member in ordered:
-            if peers[member.name]:
-                self._admit_peers(name, member, peers[member.name])
+        for cluster, by_endpoint in readers(reads, endpoints_read).items():
+            if by_endpoint:
+                reader_cidrs = {
+                    endpoint: [cidr for reader in names for cidr in members[reader].node_cidrs]
+                    for endpoint, names in by_endpoint.items()
+                }
+                self._admit_readers(name, members[cluster], reader_cidrs)
 
         zone = aws.route53.Zone(
             f"{name}-zone",
@@ -98,7 +128,7 @@ class Federation(pulumi.ComponentResource):
             opts=shared,
         )
         self.endpoints = {}
-        port_of = {endpoint.service: endpoint.ports[0] for endpoint in ENDPOINTS}
+        port_of: dict[str, int] = {endpoint.service: endpoint.ports[0] for endpoint in ENDPOINTS}
         port_of[VECTOR_ENDPOINT] = HTTPS_PORT
         for member in ordered:
             self.endpoints[member.name] = {}
@@ -151,13 +181,16 @@ class Federation(pulumi.ComponentResource):
                     opts=shared,
                 )
 
-    def _admit_peers(self, name: str, member: Member, peer_cidrs: list[str]) -> None:
-        """Let the peers' ranges through each project namespace's default deny."""
+    def _admit_readers(
+        self, name: str, member: Member, reader_cidrs: Mapping[EndpointName, list[str]]
+    ) -> None:
+        """Let the readers' node subnets through each project namespace's default deny."""
         for project, namespace in sorted(member.project_namespaces.items()):
-            apply_manifest(
-                f"{name}-{member.name}-{project}-peers",
-                federation_network_policy(project, peer_cidrs),
-                pulumi.ResourceOptions(
-                    parent=self, provider=member.kubernetes_provider, depends_on=[namespace]
-                ),
-            )
+            for policy in federation_network_policies(project, reader_cidrs):
+                apply_manifest(
+                    f"{name}-{member.name}-{project}-{policy['metadata']['name']}",
+                    policy,
+                    pulumi.ResourceOptions(
+                        parent=self, provider=member.kubernetes_provider, depends_on=[namespace]
+                    ),
+                )

@@ -17,6 +17,14 @@ from components.network.subnet_plan import (
 from components.shared.iam import document, service_trust_policy
 from components.shared.tags import SUBNET_TIER_TAG
 
+ECR_LAYER_BUCKET = "prod-{region}-starport-layer-bucket"
+"""Where ECR keeps image layers: nodes pulling images from ECR fetch them from this S3 bucket,
+so an endpoint policy must let `s3:GetObject` on its objects through (Amazon ECR User Guide,
+"Amazon ECR interface VPC endpoints (AWS PrivateLink)", section "Minimum Amazon S3 bucket
+permissions for Amazon ECR": https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html)."""
+
+HTTPS = 443
+
 # Tags the AWS load balancer controller uses to pick subnets for internet-facing and internal
 # load balancers.
 _LOAD_BALANCER_ROLE_TAG = {
@@ -39,7 +47,10 @@ class Vpc(pulumi.ComponentResource):
     """
 
     cidr: IPv4Network
-    """The VPC's range (peers admit it)."""
+    """The VPC's range (the clusters it reads admit it on their load balancers)."""
+    node_cidrs: tuple[str, ...]
+    """The private subnets' ranges, where nodes and pods take their addresses (the VPC CNI
+    gives pods addresses of their node's subnet): what the clusters it reads admit to pods."""
     vpc_id: pulumi.Output[str]
     """The VPC's id."""
     subnet_ids: dict[SubnetTier, dict[str, pulumi.Output[str]]]
@@ -61,6 +72,7 @@ class Vpc(pulumi.ComponentResource):
         nat_strategy: NatStrategy,
         flow_log_retention_days: int,
         account_id: pulumi.Input[str],
+        partition: str,
         available_zones: Sequence[str],
         protect_logs: bool = False,
         log_key_arn: pulumi.Input[str] | None = None,
@@ -72,6 +84,9 @@ class Vpc(pulumi.ComponentResource):
         subnet_plan = plan_subnets(cidr, zones, region)
         self.subnet_cidrs = subnet_plan
         """Every subnet's CIDR: zone -> tier -> CIDR."""
+        self.node_cidrs = tuple(
+            str(tiers[SubnetTier.PRIVATE]) for _, tiers in sorted(subnet_plan.items())
+        )
         _require_zones_available(zones, available_zones)
 
         vpc = aws.ec2.Vpc(
@@ -149,19 +164,31 @@ class Vpc(pulumi.ComponentResource):
         # Intra subnets get a table of their own with only the local route: no internet at all.
         intra_routes = self._route_table(f"{name}-intra", vpc, subnets[SubnetTier.INTRA])
         self.intra_route_table_id = intra_routes.id
+        # Only the cluster's own buckets and ECR's image layers through either endpoint: a pod
+        # or node of this VPC cannot copy data to any other bucket, anyone's or ours.
+        s3_policy = pulumi.Output.from_input(account_id).apply(
+            lambda account: s3_endpoint_policy(
+                cluster=name, account_id=account, partition=partition, region=region
+            )
+        )
+        s3_service = f"com.amazonaws.{region}.s3"
         # S3 (backups, image layers) through a gateway endpoint: free, and off the NAT
         # gateways, which would charge for every byte; reachable from the intra tier too.
         aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=vpc.id,
-            service_name=f"com.amazonaws.{region}.s3",
+            service_name=s3_service,
             vpc_endpoint_type="Gateway",
             route_table_ids=[
                 *(table_id for _, table_id in sorted(self.private_route_table_ids.items())),
                 intra_routes.id,
             ],
+            policy=s3_policy,
             tags={"Name": f"{name}-s3"},
             opts=child,
+        )
+        self._s3_interface_endpoint(
+            name, vpc, subnets[SubnetTier.PRIVATE], service=s3_service, policy=s3_policy
         )
         self._flow_log(
             name,
@@ -180,6 +207,59 @@ class Vpc(pulumi.ComponentResource):
                 },
                 "natGatewayIds": dict(self.nat_gateway_ids),
             }
+        )
+
+    def _s3_interface_endpoint(
+        self,
+        name: str,
+        vpc: aws.ec2.Vpc,
+        subnets: dict[str, aws.ec2.Subnet],
+        *,
+        service: str,
+        policy: pulumi.Input[str],
+    ) -> None:
+        """S3 at addresses of the VPC, so that pods' HTTPS egress can stop at the VPC's range.
+
+        A network policy selects destinations by address only (the VPC CNI's agent supports
+        `ipBlock`, not prefix lists), and S3 behind the gateway endpoint answers on public
+        addresses that change; with private DNS for every resolver in the VPC, S3's names
+        resolve to this endpoint's interfaces in the private subnets instead.
+        """
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.ec2.SecurityGroup(
+            f"{name}-s3-endpoint",
+            description=f"HTTPS to the S3 interface endpoint of {name} from its own VPC",
+            vpc_id=vpc.id,
+            ingress=[
+                aws.ec2.SecurityGroupIngressArgs(
+                    description="S3 over TLS from the VPC's nodes and pods",
+                    protocol="tcp",
+                    from_port=HTTPS,
+                    to_port=HTTPS,
+                    cidr_blocks=[str(self.cidr)],
+                )
+            ],
+            egress=[],
+            tags={"Name": f"{name}-s3-endpoint"},
+            opts=child,
+        )
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3-interface",
+            vpc_id=vpc.id,
+            service_name=service,
+            vpc_endpoint_type="Interface",
+            subnet_ids=[subnet.id for _, subnet in sorted(subnets.items())],
+            security_group_ids=[group.id],
+            private_dns_enabled=True,
+            # Private DNS for the VPC's own resolver too (not only inbound resolver endpoints),
+            # or S3's names would keep resolving to the gateway endpoint's public addresses.
+            dns_options=aws.ec2.VpcEndpointDnsOptionsArgs(
+                dns_record_ip_type="ipv4",
+                private_dns_only_for_inbound_resolver_endpoint=False,
+            ),
+            policy=policy,
+            tags={"Name": f"{name}-s3-interface"},
+            opts=child,
         )
 
     def _route_table(
@@ -289,6 +369,36 @@ def _require_zones_available(zones: Sequence[str], available: Sequence[str]) -> 
             f"zones {', '.join(missing)} are not available in this account; "
             f"choose three of {', '.join(available)}"
         )
+
+
+def s3_endpoint_policy(*, cluster: str, account_id: str, partition: str, region: str) -> str:
+    """What a cluster's VPC may reach in S3: its own buckets and ECR's image layers.
+
+    The cluster's buckets are named after its resources (`<cluster>-<project>-rondb-backups-*`
+    and `-rondb-backup-audit-*`, Pulumi auto-names); the account condition keeps a bucket of
+    the same prefix in another account out. Every S3 action on them: what a principal may do
+    there is its role's business; the endpoint decides where data may go.
+    """
+    return document(
+        {
+            "Sid": "ClusterBuckets",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [
+                f"arn:{partition}:s3:::{cluster}-*",
+                f"arn:{partition}:s3:::{cluster}-*/*",
+            ],
+            "Condition": {"StringEquals": {"aws:ResourceAccount": account_id}},
+        },
+        {
+            "Sid": "EcrImageLayers",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:{partition}:s3:::{ECR_LAYER_BUCKET.format(region=region)}/*",
+        },
+    )
 
 
 def _flow_logs_write_policy(log_group_arn: str) -> str:

@@ -19,6 +19,7 @@ from pydantic.alias_generators import to_camel
 
 from components.eks.addon_versions import AddonName
 from components.eks.versions import DEFAULT_KUBERNETES_VERSION
+from components.federation.endpoints import EndpointName
 from components.network.subnet_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, NatStrategy
 from components.shared.quotas import ACCOUNT_QUOTAS
 from infra.config.base import (
@@ -149,8 +150,13 @@ class ClusterConfig(_Model):
     """Refuse to delete the EKS cluster until this is turned off. Default true; prod requires it."""
     peers: tuple[str, ...] = ()
     """Clusters whose endpoints this cluster reads (federated reads): their VPCs are peered
-    with this one. Peering is mutual; listing a pair on either side is enough. Default: none.
-    Other clusters of the stack."""
+    with this one, and they admit this cluster's node subnets to the endpoints it reads. Only
+    the cluster read opens anything: two clusters that read each other list each other.
+    Default: none. Other clusters of the stack."""
+    peer_endpoints: tuple[EndpointName, ...] = tuple(EndpointName)
+    """The endpoints of its peers' projects this cluster's clients read (`rdrs`, `mysql`,
+    `arrow-flight`): the peers build load balancers for, and admit this cluster to, these
+    only. Default: all three."""
     addon_versions: Mapping[AddonName, str] = Field(default_factory=dict)
     """Add-on versions that replace the pinned defaults for the cluster's Kubernetes version.
     `v1.2.3-eksbuild.N`; kube-proxy must match the cluster's minor version; under `pulumi up`
@@ -271,11 +277,12 @@ class DeployerConfig(_Model):
     """The organisation's transit gateway that the runner network is attached to. Each cluster
     with a private endpoint attaches its VPC to it and routes `cidrs` through it. Default:
     none (only public endpoints are reachable)."""
-    hub_managed_routing: bool = False
+    hub_managed_routing: bool = True
     """The transit gateway's owner accepts each cluster's attachment and associates it with a
-    route table that leads to `cidrs`. Default: false, and the gateway must then accept
-    shared attachments and associate and propagate them to its default route table by itself
-    (checked before anything is created; docs/operations.md)."""
+    route table that leads to `cidrs` (the first deploy then takes two passes;
+    docs/operations.md). Default: true. False relies on a gateway that accepts every shared
+    attachment and associates and propagates it to its default route table by itself, which
+    joins the clusters to every network on that table (checked before anything is created)."""
     backup_admin_role_arns: tuple[str, ...] = ()
     """IAM roles that, besides the deployer (the caller of `pulumi up`), may change the backup
     buckets' protections and administer their keys: a break-glass role, or the next deploy

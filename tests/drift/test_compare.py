@@ -13,6 +13,7 @@ from fsctl.drift.ignore import apply_ignore, parse_ignore
 from fsctl.drift.live.iam import policy_document
 from fsctl.drift.live.model import Prop, Unmanaged
 from fsctl.drift.live.security_groups import inline_rules
+from fsctl.drift.readers import SPECS
 from fsctl.drift.report import Changed, Deleted, DriftReport
 from fsctl.drift.state import Secret, StateResource, parse_state
 from fsctl.errors import UserError
@@ -215,3 +216,20 @@ def test_ignore_rules(rule: str, silenced: set[str]) -> None:
     everything = {"labels.team", "tags.Name", 'tags["kubernetes.io/role"]', "deleted", "unmanaged"}
     assert everything - remaining == silenced
     assert kept.ignored == len(silenced)
+
+
+@pytest.mark.parametrize(("live", "changes"), [(False, 0), (True, 1)])
+def test_an_s3_interface_endpoints_dns_turned_back_to_inbound_only_is_drift(
+    live: bool, changes: int
+) -> None:
+    # moto keeps no DNS options, so the out-of-band suite cannot flip this one.
+    [prop] = [
+        p
+        for p in SPECS["aws:ec2/vpcEndpoint:VpcEndpoint"].props
+        if p.path == "dnsOptions.privateDnsOnlyForInboundResolverEndpoint"
+    ]
+    resource = _resource(dnsOptions={"privateDnsOnlyForInboundResolverEndpoint": False})
+    found = compare_property(
+        resource, prop, {"dnsOptions": {"privateDnsOnlyForInboundResolverEndpoint": live}}
+    )
+    assert len(found) == changes

@@ -162,6 +162,14 @@ CHANGES: list[tuple[str, Mutation, set[tuple[str, str]]]] = [
         {(DEFAULT_SECURITY_GROUP, "ingress")},
     ),
     (
+        "s3-endpoint-policy-opened",
+        lambda aws, d: aws.ec2.modify_vpc_endpoint(
+            VpcEndpointId=d.endpoint_id,
+            PolicyDocument=policy("s3:*"),
+        ),
+        {(ENDPOINT, "policy")},
+    ),
+    (
         "inline-rules-extra-rule",
         lambda aws, d: aws.ec2.authorize_security_group_ingress(
             GroupId=d.endpoints_sg_id, IpPermissions=_ingress(80, VPC_CIDR)

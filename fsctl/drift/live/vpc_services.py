@@ -73,6 +73,10 @@ SPECS = {
                 Prop("subnetIds", mode="set"),
                 Prop("securityGroupIds", mode="set"),
                 Prop("privateDnsEnabled"),
+                # Turned on, S3's names resolve to the gateway's public addresses again, which
+                # the project pods' network policies do not admit (docs/security.md, "Network
+                # least privilege").
+                Prop("dnsOptions.privateDnsOnlyForInboundResolverEndpoint"),
                 Prop("policy", mode="json"),
                 TAGS,
             ),
@@ -219,6 +223,11 @@ def _read_endpoints(client: Any, scope: Scope, result: LiveRead) -> None:
             "subnetIds": endpoint.get("SubnetIds"),
             "securityGroupIds": [group["GroupId"] for group in endpoint.get("Groups", [])],
             "privateDnsEnabled": endpoint.get("PrivateDnsEnabled"),
+            "dnsOptions": {
+                "privateDnsOnlyForInboundResolverEndpoint": endpoint.get("DnsOptions", {}).get(
+                    "PrivateDnsOnlyForInboundResolverEndpoint"
+                )
+            },
             "policy": policy_document(endpoint.get("PolicyDocument")),
             "tags": user_tags(tag_map(endpoint.get("Tags"))),
         },

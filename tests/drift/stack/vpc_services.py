@@ -3,6 +3,7 @@ attachment."""
 
 from __future__ import annotations
 
+from components.network.vpc import s3_endpoint_policy
 from tests.drift.stack.aws import Aws, ec2_tags
 from tests.drift.stack.state import (
     ACCOUNT,
@@ -59,11 +60,15 @@ def create_vpc_services(aws: Aws, d: Deployed, add: Recorder, *, stack: str) -> 
         },
     )
     tables = [d.public_route_table_id, *d.private_route_table_ids]
+    endpoint_policy = s3_endpoint_policy(
+        cluster=CLUSTER, account_id=ACCOUNT, partition="aws", region=REGION
+    )
     d.endpoint_id = aws.ec2.create_vpc_endpoint(
         VpcId=d.vpc_id,
         ServiceName=f"com.amazonaws.{REGION}.s3",
         VpcEndpointType="Gateway",
         RouteTableIds=tables,
+        PolicyDocument=endpoint_policy,
         TagSpecifications=ec2_tags({**tags, "Name": f"{CLUSTER}-s3"}, "vpc-endpoint"),
     )["VpcEndpoint"]["VpcEndpointId"]
     add(
@@ -75,6 +80,7 @@ def create_vpc_services(aws: Aws, d: Deployed, add: Recorder, *, stack: str) -> 
             "serviceName": f"com.amazonaws.{REGION}.s3",
             "vpcEndpointType": "Gateway",
             "routeTableIds": list(reversed(tables)),
+            "policy": endpoint_policy,
             "tags": {"Name": f"{CLUSTER}-s3"},
         },
     )
