@@ -30,7 +30,7 @@ from components.shared.manifests import apply_manifest
 from components.shared.tags import cluster_default_tags, identity_tags
 from components.storage.classes import DEFAULT_CLASS, StorageClasses
 from components.vector.domain import VectorSearch
-from components.vector.spec import VECTOR_ENDPOINT, domain_name
+from components.vector.spec import LOG_TYPES, VECTOR_ENDPOINT, domain_name, log_group_name
 from infra.config import ClusterConfig, StackConfig
 from infra.config.rules import routed_deployer_cidrs
 from infra.config.specs import (
@@ -129,7 +129,15 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             partition=partition,
             autoscaling_service_role_arn=autoscaling_service_role_arn,
             region=region,
-            log_group_names=[control_plane_log_group(eks_name), flow_log_group_pattern(name)],
+            # Every log group the key encrypts: CloudWatch Logs may use it for these alone.
+            log_group_names=[
+                control_plane_log_group(eks_name),
+                flow_log_group_pattern(name),
+                *(
+                    log_group_name(domain_name(stack, name), log_type)
+                    for log_type in (LOG_TYPES if config.vector_search else ())
+                ),
+            ],
             protect=protect_stateful,
             opts=on_aws(),
         )

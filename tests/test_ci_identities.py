@@ -249,6 +249,31 @@ def test_the_deploy_manages_what_the_stack_creates(
     assert allowed(_deploy(), action, resource, context)
 
 
+# The IAM service prefix of each provider module the stack's AWS resources come from.
+IAM_PREFIX = {"cloudwatch": "logs", "ec2transitgateway": "ec2", "vpc": "ec2", "opensearch": "es"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_deploy_may_create_every_kind_of_resource_the_stack_plans(stack: str) -> None:
+    """A new resource type the deploy role cannot create fails here, not half-way through up."""
+    modules = {
+        entry["type"].split(":")[1].split("/")[0]
+        for entry in real_stack_plan(stack).to_json()["resources"]
+        if entry["type"].startswith("aws:") and entry["custom"]
+    }
+    refused = []
+    for module in sorted(modules - {"iam", "s3"}):  # both asserted action by action above
+        prefix = IAM_PREFIX.get(module, module)
+        action = f"{prefix}:Create{module.capitalize()}"
+        if not allowed(_deploy(), action, "*", {"aws:RequestedRegion": REGION}):
+            refused.append(action)
+    assert refused == []
+    assert allowed(
+        _deploy(), "iam:CreateServiceLinkedRole", "*",
+        {"iam:AWSServiceName": "opensearchservice.amazonaws.com"},
+    )  # fmt: skip
+
+
 # The read-only roles.
 
 

@@ -60,16 +60,19 @@ MANAGED_POLICY_SERVICES: Mapping[str, tuple[str, ...]] = {
 WORKLOAD_SERVICES = ("autoscaling", "ec2", "ecr", "eks", "eks-auth", "elasticloadbalancing")
 """Services whose every action the boundary admits: the nodes', the cluster's and the
 add-ons' (the managed policies above), all of them infrastructure of the cluster."""
-WORKLOAD_DATA_ACTIONS = ("kms:*", "logs:*", "s3:*")
-"""The backups' buckets, the flow logs and the volumes' key: admitted, but never on the state
-bucket (`permissions_boundary_policy`)."""
+WORKLOAD_DATA_ACTIONS = ("es:ESHttp*", "kms:*", "logs:*", "s3:*")
+"""The backups' buckets, the flow logs, the volumes' key and the vector search indexes (each
+project's role names its own): admitted, but never on the state bucket
+(`permissions_boundary_policy`)."""
 SERVICE_LINKED_ROLES = (
     "autoscaling.amazonaws.com",
     "eks.amazonaws.com",
     "eks-nodegroup.amazonaws.com",
     "elasticloadbalancing.amazonaws.com",
+    "opensearchservice.amazonaws.com",
 )
-"""The service-linked roles EKS, managed node groups and the load balancers create."""
+"""The service-linked roles EKS, managed node groups, the load balancers and the vector search
+domains (the stack creates OpenSearch's where the account lacks it) create."""
 
 # What the deploy passes a role to: EKS (cluster and node roles), Pod Identity, flow logs.
 # Not EC2: with `ec2.amazonaws.com` the deploy could start an instance with any existing
@@ -131,7 +134,7 @@ IDENTITY_WRITE_ACTIONS = (
 """Every IAM write on a role or a policy: denied on the CI roles and on the boundary."""
 # The services of the stack program's resources (`fsctl plan`'s types: EC2, EKS, KMS, Logs,
 # Route 53, S3), managed by the deploy in the stack's region.
-DEPLOY_REGIONAL_SERVICES = ("ec2:*", "eks:*", "kms:*", "logs:*")
+DEPLOY_REGIONAL_SERVICES = ("ec2:*", "eks:*", "es:*", "kms:*", "logs:*")
 DEPLOY_BUCKET_ACTIONS = (
     "s3:CreateBucket",
     "s3:DeleteBucket",
