@@ -8,6 +8,8 @@ from fsctl.plan import types as plan_types
 from fsctl.preflight import capacity_scale
 from fsctl.preflight.chart_data import chart_data_dir, load_chart_data
 from fsctl.preflight.model import PlanGraph
+from fsctl.preflight.workload_needs import node_group_shape, pool_config_key
+from infra.config.reference import every_key
 from tests.preflight_plans import real_plan, resources_of, run_checks
 
 
@@ -34,7 +36,10 @@ def test_an_hpa_maximum_beyond_the_node_groups_is_an_error_on_prod() -> None:
     assert all(f.severity == "error" for f in findings)
     # 48,500m per zone over an r6i.2xlarge's 7,730m (8,000 less 90m kubelet, 180m daemonsets).
     assert "request 48500m CPU" in findings[0].message
-    assert "Raise maxSizePerAz to at least 7" in findings[0].message
+    assert (
+        "Raise featurestore:clusters.core.projects.search.maxSizePerAz to at least 7"
+        in findings[0].message
+    )
     assert "search-arrow-flight" in findings[0].message
 
 
@@ -86,3 +91,28 @@ def test_dev_maxima_beyond_its_small_groups_only_warn() -> None:
     findings = run_checks(capacity_scale.CHECKS, real_plan("dev"))
     assert findings, "dev's search groups (two r6i.large per zone) cannot hold its maxima"
     assert {f.severity for f in findings} == {"warning"}
+
+
+def test_every_node_group_names_its_pools_config_key() -> None:
+    """A finding's fix names the key to edit, for project, system and Kafka pools alike."""
+    graph = PlanGraph.from_json(real_plan("prod"))
+    documented = set(every_key())
+    keys = {
+        pool_config_key(graph, node_group_shape(graph, group), "maxSizePerAz")
+        for group in graph.of_type(plan_types.NODE_GROUP)
+    }
+    assert {
+        "featurestore:clusters.core.systemNodes.maxSizePerAz",
+        "featurestore:clusters.core.kafka.nodes.maxSizePerAz",
+        "featurestore:clusters.core.projects.search.maxSizePerAz",
+    } <= keys
+    placeholders = {
+        key.replace(".core.", ".<cluster>.").replace(".realtime.", ".<cluster>.") for key in keys
+    }
+    generic = {
+        ".".join(
+            "<project>" if i == 3 and parts[2] == "projects" else p for i, p in enumerate(parts)
+        )
+        for parts in (key.split(".") for key in placeholders)
+    }
+    assert generic <= documented

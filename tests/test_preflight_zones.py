@@ -154,7 +154,9 @@ def test_minimum_replicas_that_the_other_zones_cannot_hold_fail() -> None:
             hpa["inputs"]["spec"]["maxReplicas"] = 250
     failures = [m for m in _failures(document) if "minimum replicas" in m]
     assert failures
-    assert "Raise maxSizePerAz to at least" in failures[0]
+    assert (
+        "Raise featurestore:clusters.realtime.projects.ads.maxSizePerAz to at least" in failures[0]
+    )
 
 
 # --- the command -------------------------------------------------------------------------------

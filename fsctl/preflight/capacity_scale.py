@@ -35,7 +35,7 @@ from fsctl.preflight.capacity_pods import (
 )
 from fsctl.preflight.chart_data import ChartData, with_chart_data
 from fsctl.preflight.model import ERROR, WARNING, Finding, PlanGraph, Resource, Severity, value_at
-from fsctl.preflight.workload_needs import RELEASE, chart_name
+from fsctl.preflight.workload_needs import RELEASE, chart_name, pool_config_key
 
 RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota"
 
@@ -194,7 +194,8 @@ def scale_fits_node_groups(graph: PlanGraph, data: ChartData) -> Iterator[Findin
             urn=group.shape.group.urn,
             message=f"at their maxima the pods node group {group.name} takes in {zone} request "
             f"{need}, but its {group.max_size} nodes at most leave {capacity}; the autoscaler "
-            f"cannot add nodes beyond maxSize and pods stay Pending. Raise maxSizePerAz to at "
+            f"cannot add nodes beyond maxSize and pods stay Pending. Raise "
+            f"{pool_config_key(graph, group.shape, 'maxSizePerAz')} to at "
             f"least {nodes_needed(need, group.smallest_room)} or lower the maxReplicas of "
             f"{', '.join(hpas) or 'its workloads'}",
         )

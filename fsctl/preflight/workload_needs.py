@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.kafka.spec import KAFKA_NODE_POOL as KAFKA_POOL
+from components.nodes.node_group_plan import NODE_POOL_LABEL, SYSTEM_POOL
 from fsctl.plan.types import (
     CRON_JOB,
     DAEMON_SET,
@@ -270,6 +272,14 @@ class NodeGroupShape:
     labels: Mapping[str, str]
     zones: tuple[str, ...]
     taints: tuple[Mapping[str, Any], ...]
+
+
+def pool_config_key(graph: PlanGraph, shape: NodeGroupShape, key: str) -> str:
+    """The config path of `key` of the pool a node group belongs to, for a finding's fix."""
+    cluster = graph.cluster_of(shape.group.urn) or "<cluster>"
+    pool = shape.labels.get(NODE_POOL_LABEL, "")
+    where = {SYSTEM_POOL: "systemNodes", KAFKA_POOL: "kafka.nodes"}.get(pool, f"projects.{pool}")
+    return f"featurestore:clusters.{cluster}.{where}.{key}"
 
 
 def node_group_shape(graph: PlanGraph, group: Resource) -> NodeGroupShape:

@@ -25,7 +25,7 @@ from fsctl.plan.types import (
 from fsctl.preflight.capacity_scale import Scaled, nodes_needed, zone_loads
 from fsctl.preflight.chart_data import releases
 from fsctl.preflight.model import Resource, value_at
-from fsctl.preflight.workload_needs import claims_of
+from fsctl.preflight.workload_needs import claims_of, pool_config_key
 from fsctl.preflight.zone_model import DEGRADES, FAILS, Effect, LostZone
 from fsctl.preflight.zone_placement import Spread, held_in, soft_spread, zone_rooms
 
@@ -361,7 +361,8 @@ def minimums_reschedule(lost: LostZone) -> Iterator[Effect]:
             f"the minimum replicas node group "
             f"{group.name} must take in {zone} request {need}, over its "
             f"{group.max_size} nodes' {capacity}: {', '.join(hpas) or 'its pods'} "
-            f"cannot come back. Raise maxSizePerAz to at least "
+            f"cannot come back. Raise {pool_config_key(lost.graph, group.shape, 'maxSizePerAz')} "
+            "to at least "
             f"{nodes_needed(need, group.smallest_room)}",
         )
 

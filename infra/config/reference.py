@@ -50,15 +50,11 @@ class Section:
 
 
 def sections() -> list[Section]:
-    """Every model reachable from `StackConfig`, once, in the order a reader meets them."""
+    """Every model reachable from `StackConfig`, at each path it is used, in reading order."""
     found: list[Section] = []
-    seen: set[type[BaseModel]] = set()
     pending: list[tuple[str, type[BaseModel]]] = [("", StackConfig)]
     while pending:
         prefix, model = pending.pop(0)
-        if model in seen:
-            continue
-        seen.add(model)
         keys = []
         for name, field in model.model_fields.items():
             key = field.alias or name
