@@ -116,20 +116,34 @@ _RDRS_DATA = f'job="{RDRS_SCRAPE_JOB}",api_type="REST"'
 _RDRS_DATA_ENDPOINTS = "|".join(RDRS_DATA_ENDPOINTS)
 _RDRS_SERIES_MATCHERS = f'job="{RDRS_SCRAPE_JOB}",namespace!="",pod!=""'
 
+_RDRS_STATUS_COUNTER = "rdrs_endpoints_response_status_count"
+# A pod without a value fails the whole HPA's scale-down: Kubernetes' HPA
+# (pkg/controller/podautoscaler/horizontal.go, computeReplicasForMetrics) returns an error
+# when `invalidMetricsCount > 0 && replicas < specReplicas`, so one metric missing for a
+# pod freezes RDRS at its peak through an idle window. Every scraped RDRS pod has the status
+# counter, since rdrs2 counts the metrics scrapes themselves (`end_point="metrics"`,
+# tests/fixtures/exporters/rdrs2-*.prom), so each RDRS rule falls back to zero on it.
+_RDRS_IDLE_IS_ZERO = (
+    " or on(<<.GroupBy>>) (0 * sum(rate("
+    f'{_RDRS_STATUS_COUNTER}{{job="{RDRS_SCRAPE_JOB}",<<.LabelMatchers>>}}[1m]))'
+    " by (<<.GroupBy>>))"
+)
+
 RDRS_REQUESTS_PER_SECOND = CustomMetric(
     name="rdrs_requests_per_second",
-    series_name="rdrs_endpoints_response_status_count",
+    series_name=_RDRS_STATUS_COUNTER,
     series_matchers=_RDRS_SERIES_MATCHERS,
     query=(
         f'sum(rate(<<.Series>>{{{_RDRS_DATA},end_point=~"{_RDRS_DATA_ENDPOINTS}",'
         "<<.LabelMatchers>>}[1m]) or "
         f'rate(<<.Series>>{{{_RDRS_DATA},endpoint=~"{_RDRS_DATA_ENDPOINTS}",'
-        "<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)"
+        "<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)" + _RDRS_IDLE_IS_ZERO
     ),
 )
 # Each endpoint has its own bucket bounds, so buckets are only summed within an endpoint; the
 # pod's value is its slowest endpoint's p99, as the summary's `max` over endpoints was. An
-# endpoint without requests in the minute has no p99 (NaN), which `>= 0` drops.
+# endpoint without successful requests in the minute has no p99 (NaN), which `>= 0` drops;
+# a pod with none on any endpoint serves 0 (no request waited), not nothing.
 RDRS_RESPONSE_TIME_P99_MS = CustomMetric(
     name="rdrs_response_time_p99_milliseconds",
     series_name="http_request_duration_seconds_bucket",
@@ -138,6 +152,7 @@ RDRS_RESPONSE_TIME_P99_MS = CustomMetric(
         "max(histogram_quantile(0.99, sum(rate(<<.Series>>"
         f'{{job="{RDRS_SCRAPE_JOB}",endpoint=~"{_RDRS_DATA_ENDPOINTS}",<<.LabelMatchers>>}}'
         "[1m])) by (le, endpoint, <<.GroupBy>>)) >= 0) by (<<.GroupBy>>) * 1000"
+        + _RDRS_IDLE_IS_ZERO
     ),
 )
 ARROW_FLIGHT_QUEUE_SIZE = CustomMetric(
