@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import yaml
 
+from components.charts import RONDB
 from components.nodes.node_group_plan import PROJECT_LABEL
 from components.storage.classes import DATA_CLASS, DEFAULT_CLASS, STATEFUL_CLASS
 
@@ -160,6 +162,31 @@ class RonDbSpec:
     backup_read_audit: str = "serverAccessLogs"
     """Who read the dumps: `serverAccessLogs` or `cloudTrail` (data events)."""
     audit_log_retention_days: int = 365
+
+
+def data_volume_minimum_gib(data_node_memory_mib: int) -> int:
+    """The smallest data volume (`ndbmtdGiB`) the chart renders at install, for this memory.
+
+    rondb-helm's `rondb.ndbmtd.storageSize` (templates/shared_templates/_helpers.tpl:94-125)
+    `fail`s the install's render when the volume is below
+    `add (mul $memoryGiB 2.25) redoLogGiB (mul undoLogsGiB 2) logGiB`, with
+    `$memoryGiB := div ndbmtdsMiB 1024`. Sprig's `div`, `mul` and `add` are int64
+    arithmetic over `cast.ToInt64` of each argument, which truncates 2.25 to 2: the bound is
+    2 x whole GiB of memory. The `diskColumnGiB` term is added with `:=` inside an `if`, a new
+    variable that ends with the `if` (text/template scoping), and this program sets a
+    disk-column class anyway, which skips it. The logs' sizes are the chart's defaults, which
+    `rondb_values` leaves alone. On upgrade the template copies the live claim's size instead.
+    """
+    storage = yaml.safe_load((RONDB.data_dir / "values.yaml").read_text())["resources"][
+        "requests"
+    ]["storage"]
+    memory_gib = data_node_memory_mib // 1024
+    return (
+        memory_gib * 2
+        + int(storage["redoLogGiB"])
+        + int(storage["undoLogsGiB"]) * 2
+        + int(storage["logGiB"])
+    )
 
 
 def ttl_days(ttl: str) -> int:
