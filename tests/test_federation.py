@@ -16,7 +16,7 @@ ROUTE = "aws:ec2/route:Route"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 RECORD = "aws:route53/record:Record"
-FEDERATION_PORTS = {3306, 4406, 5005, 5406}
+FEDERATION_PORTS = {3306, 4406, 5005}
 
 
 def cluster(cidr: str, *projects: str, peers: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.featurestore.arrow_flight import ARROW_FLIGHT_PORT
-from components.featurestore.rondb import MYSQLD_PORT, RDRS_GRPC_PORT, RDRS_REST_PORT
-from components.monitoring.metrics import ARROW_FLIGHT_METRICS_PORT, MONITORING_NAMESPACE
+from components.featurestore.rondb import MYSQLD_PORT, RDRS_REST_PORT
+from components.monitoring.metrics import (
+    ARROW_FLIGHT_METRICS_PORT,
+    MONITORING_NAMESPACE,
+    MYSQLD_EXPORTER_PORT,
+)
 from components.nodes.node_group_plan import PROJECT_LABEL
 
-MYSQLD_EXPORTER_PORT = 9104
 KAFKA_NAMESPACE = "kafka"
 KAFKA_CLIENT_PORT = 9093
 # EKS Pod Identity hands out credentials from a link-local agent on every node.
@@ -200,9 +203,7 @@ def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
                     "ingress": [
                         {
                             "from": [in_namespaces(*spec.client_namespaces)],
-                            "ports": tcp_ports(
-                                RDRS_REST_PORT, RDRS_GRPC_PORT, MYSQLD_PORT, ARROW_FLIGHT_PORT
-                            ),
+                            "ports": tcp_ports(RDRS_REST_PORT, MYSQLD_PORT, ARROW_FLIGHT_PORT),
                         }
                     ],
                 },

@@ -51,7 +51,6 @@ RDRS = "rdrs"
 MYSQLD_STATEFUL_SET = "mysqlds"
 RDRS_STATEFUL_SET = "rdrs"
 RDRS_REST_PORT = 4406
-RDRS_GRPC_PORT = 5406
 MYSQLD_PORT = 3306
 _CHART_COMPONENTS = ("ndbmtd", "mgmd", "mysqld", "rdrs", "backup")
 DATA_NODE_STATEFUL_SET_PREFIX = "node-group-"
