@@ -176,9 +176,9 @@ def data_volume_minimum_gib(data_node_memory_mib: int) -> int:
     disk-column class anyway, which skips it. The logs' sizes are the chart's defaults, which
     `rondb_values` leaves alone. On upgrade the template copies the live claim's size instead.
     """
-    storage = yaml.safe_load((RONDB.data_dir / "values.yaml").read_text())["resources"][
-        "requests"
-    ]["storage"]
+    storage = yaml.safe_load((RONDB.data_dir / "values.yaml").read_text())["resources"]["requests"][
+        "storage"
+    ]
     memory_gib = data_node_memory_mib // 1024
     return (
         memory_gib * 2

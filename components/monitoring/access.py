@@ -21,6 +21,7 @@ from components.monitoring.metrics import (
     KAFKA_METRICS_PORT,
     KUBE_STATE_METRICS_PORT,
     MONITORING_NAMESPACE,
+    MYSQLD_EXPORTER_PORT,
     PROMETHEUS_PORT,
     PROMETHEUS_SERVICE_ACCOUNT,
     RDRS_METRICS_PORT,
@@ -132,7 +133,9 @@ def monitoring_namespace_manifests(control_plane_cidrs: Sequence[str]) -> list[d
                                 }
                             }
                         ],
-                        "ports": tcp_ports(RDRS_METRICS_PORT, ARROW_FLIGHT_METRICS_PORT),
+                        "ports": tcp_ports(
+                            RDRS_METRICS_PORT, ARROW_FLIGHT_METRICS_PORT, MYSQLD_EXPORTER_PORT
+                        ),
                     },
                     {
                         "to": [in_namespaces(KAFKA_NAMESPACE)],

@@ -64,6 +64,13 @@ KAFKA_METRICS_PORT = 9404
 KAFKA_BROKER_ROLE_LABEL = "strimzi.io/broker-role"
 """Strimzi labels every Kafka node pod `true` or `false`; controllers also serve metrics."""
 ARROW_FLIGHT_SCRAPE_JOB = "featurestore-arrow-flight"
+MYSQLD_EXPORTER_SCRAPE_JOB = "featurestore-mysqld-exporter"
+MYSQLD_EXPORTER_PORT = 9104
+"""rondb-helm v0.8.0's mysqld-exporter Deployment (templates/mysqlds/mysqld_exporter.yaml:3-39,
+label `rondbService: mysqld-exporter`, shared_templates/_vars.tpl:115-116) listens on
+`meta.mysqld.exporter.metricsPort` (values.yaml:141). No HPA reads it; it is scraped so that
+the MySQL servers' availability (`mysql_up`) and query rates are on record for SLOs, rather
+than run for nothing."""
 RDRS_METRICS_PORT = 4406
 ARROW_FLIGHT_METRICS_PORT = 9090
 
@@ -217,6 +224,7 @@ def _pod_scrape_job(job: str, label: str, value: str, port: int) -> dict[str, ob
         "job_name": job,
         # Every target serves metrics in plain HTTP: rondb-helm's RDRS unless end-to-end TLS is
         # on (templates/rdrs.yaml:84-89 at v0.8.0), which the feature store does not turn on;
+        # its mysqld-exporter, given no web config (templates/mysqlds/mysqld_exporter.yaml:36-37);
         # Strimzi's metrics reporter always (KafkaBrokerConfigurationBuilder, 1.2.0).
         "scheme": "http",
         "kubernetes_sd_configs": [{"role": "pod"}],
@@ -253,6 +261,9 @@ def scrape_configs() -> list[dict[str, object]]:
         ),
         _pod_scrape_job(
             KAFKA_BROKER_SCRAPE_JOB, KAFKA_BROKER_ROLE_LABEL, "true", KAFKA_METRICS_PORT
+        ),
+        _pod_scrape_job(
+            MYSQLD_EXPORTER_SCRAPE_JOB, "rondbService", "mysqld-exporter", MYSQLD_EXPORTER_PORT
         ),
     ]
 
