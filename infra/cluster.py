@@ -230,6 +230,9 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             control_plane_cidrs=[
                 str(tiers[SubnetTier.INTRA]) for tiers in self.network.subnet_cidrs.values()
             ],
+            arrow_flight_metrics_ports=sorted(
+                {settings.arrow_flight.metrics_port for settings in config.projects.values()}
+            ),
             kubernetes_provider=kubernetes,
             opts=in_cluster(*platform, storage),
         )

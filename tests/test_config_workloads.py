@@ -54,6 +54,9 @@ def test_workload_defaults_are_production_grade(config: dict[str, Any]) -> None:
         ({"rondb": {"backupSchedule": "daily"}}, "rondb.backupSchedule", "five fields"),
         ({"clientNamespaces": ["Search_API"]}, "clientNamespaces", "not a namespace name"),
         ({"rdrs": {"targetLatency": 5}}, "rdrs.targetLatency", "unknown key"),
+        ({"arrowFlight": {"metricsPort": 5005}}, "arrowFlight.metricsPort", "Arrow Flight serves"),
+        ({"arrowFlight": {"metricsPort": 3306}}, "arrowFlight.metricsPort", "MySQL serves"),
+        ({"arrowFlight": {"metricsPort": 80}}, "arrowFlight.metricsPort", "greater than or equal"),
     ],
 )
 def test_workload_settings_are_validated(

@@ -26,6 +26,8 @@ class ArrowFlightSpec(Scaling):
     memory: str = "8Gi"
     queue_size: int = 2
     queue_time_ms: int = 27
+    cpu_utilization: int = 70
+    metrics_port: int = ARROW_FLIGHT_METRICS_PORT
 
 
 def arrow_flight_manifests(project: str, spec: ArrowFlightSpec) -> list[dict[str, Any]]:
@@ -78,7 +80,7 @@ def arrow_flight_manifests(project: str, spec: ArrowFlightSpec) -> list[dict[str
                                 "image": spec.image,
                                 "ports": [
                                     {"name": "flight", "containerPort": ARROW_FLIGHT_PORT},
-                                    {"name": "metrics", "containerPort": ARROW_FLIGHT_METRICS_PORT},
+                                    {"name": "metrics", "containerPort": spec.metrics_port},
                                 ],
                                 "resources": {
                                     "requests": {"cpu": spec.cpu, "memory": spec.memory},

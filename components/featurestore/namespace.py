@@ -33,6 +33,7 @@ class NamespaceSpec:
     quota_memory: str = "512Gi"
     quota_storage: str = "4Ti"
     quota_volume_claims: int = 50
+    arrow_flight_metrics_port: int = ARROW_FLIGHT_METRICS_PORT
 
 
 def namespace_manifests(spec: NamespaceSpec) -> list[dict[str, Any]]:
@@ -171,7 +172,7 @@ def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
                     {
                         "from": [in_namespaces(MONITORING_NAMESPACE)],
                         "ports": tcp_ports(
-                            RDRS_REST_PORT, MYSQLD_EXPORTER_PORT, ARROW_FLIGHT_METRICS_PORT
+                            RDRS_REST_PORT, MYSQLD_EXPORTER_PORT, spec.arrow_flight_metrics_port
                         ),
                     }
                 ],

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +72,14 @@ label `rondbService: mysqld-exporter`, shared_templates/_vars.tpl:115-116) liste
 the MySQL servers' availability (`mysql_up`) and query rates are on record for SLOs, rather
 than run for nothing."""
 RDRS_METRICS_PORT = 4406
-ARROW_FLIGHT_METRICS_PORT = 9090
+ARROW_FLIGHT_METRICS_PORT = 12810
+"""Where flyingduck serves `/metrics` by default (config `arrowFlight.metricsPort`). Not
+verifiable here (the image is not public); the best public evidence is the Hopsworks Helm
+chart (5.2.0, generated values docs, "Arrow Flight values"): `arrowflight.common.monitoring_port:
+12810` and `prometheus.io/port: '12810'`, `prometheus.io/path: /metrics`,
+`prometheus.io/scheme: http` on its Deployment and Service. That chart runs the Hopsworks 5.2
+image; this project pins flyingduck 4.3.0, hence the key. 9090, which this program used
+before, is Prometheus' own default port and nothing in Hopsworks' material names it."""
 
 
 @dataclass(frozen=True)
@@ -218,8 +225,8 @@ def adapter_rules(metrics: Iterable[CustomMetric] = CUSTOM_METRICS) -> list[dict
     ]
 
 
-def _pod_scrape_job(job: str, label: str, value: str, port: int) -> dict[str, object]:
-    """A scrape job for the pods labelled `label=value` in any namespace, on one port."""
+def _pod_scrape_job(job: str, label: str, value: str, *ports: int) -> dict[str, object]:
+    """A scrape job for the pods labelled `label=value` in any namespace, on these ports."""
     return {
         "job_name": job,
         # Every target serves metrics in plain HTTP: rondb-helm's RDRS unless end-to-end TLS is
@@ -236,7 +243,7 @@ def _pod_scrape_job(job: str, label: str, value: str, port: int) -> dict[str, ob
             },
             {
                 "source_labels": ["__meta_kubernetes_pod_container_port_number"],
-                "regex": str(port),
+                "regex": "|".join(str(port) for port in sorted(set(ports))),
                 "action": "keep",
             },
             {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
@@ -249,15 +256,15 @@ def _label_name(label: str) -> str:
     return "".join(character if character.isalnum() else "_" for character in label)
 
 
-def scrape_configs() -> list[dict[str, object]]:
-    """The scrape jobs the custom metrics come from."""
+def scrape_configs(arrow_flight_metrics_ports: Collection[int]) -> list[dict[str, object]]:
+    """The scrape jobs the custom metrics come from; Arrow Flight on each project's port."""
     return [
         _pod_scrape_job(RDRS_SCRAPE_JOB, "rondbService", "rdrs", RDRS_METRICS_PORT),
         _pod_scrape_job(
             ARROW_FLIGHT_SCRAPE_JOB,
             "app.kubernetes.io/name",
             "arrow-flight",
-            ARROW_FLIGHT_METRICS_PORT,
+            *arrow_flight_metrics_ports,
         ),
         _pod_scrape_job(
             KAFKA_BROKER_SCRAPE_JOB, KAFKA_BROKER_ROLE_LABEL, "true", KAFKA_METRICS_PORT
@@ -299,7 +306,9 @@ def _checksum(values: object) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
-def prometheus_values(node_selector: dict[str, str], storage_class: str) -> dict[str, object]:
+def prometheus_values(
+    node_selector: dict[str, str], storage_class: str, arrow_flight_metrics_ports: Collection[int]
+) -> dict[str, object]:
     """Helm values of Prometheus: the server and kube-state-metrics, with least privilege.
 
     The feature store's scrape jobs, no host access, no lifecycle API, and no credential
@@ -308,7 +317,9 @@ def prometheus_values(node_selector: dict[str, str], storage_class: str) -> dict
     global_config = {"scrape_interval": "15s", "evaluation_interval": "15s"}
     server_files = {"prometheus.yml": {"scrape_configs": server_scrape_configs()}}
     # The chart takes extra scrape jobs as YAML text.
-    extra_scrape_configs = yaml.safe_dump(scrape_configs(), sort_keys=False)
+    extra_scrape_configs = yaml.safe_dump(
+        scrape_configs(arrow_flight_metrics_ports), sort_keys=False
+    )
     return {
         "alertmanager": {"enabled": False},
         "prometheus-pushgateway": {"enabled": False},
