@@ -300,11 +300,22 @@ def test_prometheus_scrapes_rdrs_arrow_flight_kafka_brokers_and_mysqld_exporter(
 
 
 def test_rondb_pods_get_the_clusters_data_priority_class(prod: Plan) -> None:
-    [priority] = prod.of_type("kubernetes:scheduling.k8s.io/v1:PriorityClass")
-    assert priority.inputs["metadata"]["name"] == "featurestore-data"
+    classes = {
+        c.inputs["metadata"]["name"]: c
+        for c in prod.of_type("kubernetes:scheduling.k8s.io/v1:PriorityClass")
+    }
+    assert set(classes) == {"featurestore-data", "featurestore-serving"}
     release = prod.named(RELEASE, "core-ads-rondb")
+    # The post-renderer moves the MySQL servers and RDRS to the serving class.
     assert release.inputs["values"]["priorityClass"] == "featurestore-data"
-    assert priority.urn in release.depends_on
+    assert {c.urn for c in classes.values()} <= set(release.depends_on)
+    [flight] = [
+        d
+        for d in prod.of_type("kubernetes:apps/v1:Deployment")
+        if d.inputs["metadata"]["name"] == "arrow-flight"
+        and d.inputs["metadata"]["namespace"] == "ads"
+    ]
+    assert flight.inputs["spec"]["template"]["spec"]["priorityClassName"] == "featurestore-serving"
 
 
 def test_dev_and_prod_differ_only_as_their_configs_say(written_plans: dict[str, Path]) -> None:

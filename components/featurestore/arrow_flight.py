@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from components.featurestore.rondb import SERVING_PRIORITY_CLASS
 from components.featurestore.scaling import Scaling
 from components.monitoring.metrics import ARROW_FLIGHT_METRICS_PORT
 from components.nodes.node_group_plan import PROJECT_LABEL, ZONE_LABEL
@@ -59,6 +60,7 @@ def arrow_flight_manifests(project: str, spec: ArrowFlightSpec) -> list[dict[str
                     "spec": {
                         # The server never calls the API server: no token in the pod.
                         "automountServiceAccountToken": False,
+                        "priorityClassName": SERVING_PRIORITY_CLASS,
                         "nodeSelector": {PROJECT_LABEL: project},
                         "tolerations": [
                             {

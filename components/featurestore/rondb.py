@@ -3,7 +3,8 @@
 `rondb_values` builds the chart's values from plain settings; tests validate them, merged with
 the chart's defaults as Helm merges them, against the chart's `values.schema.json`.
 `data_priority_class` is the priority class the chart's pods name (`DATA_PRIORITY_CLASS`),
-created once per cluster for every project's RonDB.
+created once per cluster for every project's RonDB; the post-renderer moves the scalable tiers
+(MySQL servers, RDRS) to `serving_priority_class`, which Arrow Flight also names.
 
 Two things the chart does not do the way a 99.99 % feature store needs are fixed by the
 post-renderer `rondb-postrender` (components/featurestore/rondb_postrender.py), which Helm
@@ -33,6 +34,7 @@ DATA_NODE_SERVICE_ACCOUNT = "rondb-data-nodes"
 """Created by this program; the post-renderer puts the data nodes under it (the chart does not)."""
 BACKUP_JOB_SERVICE_ACCOUNT = "rondb-backups-sa"
 DATA_PRIORITY_CLASS = "featurestore-data"
+SERVING_PRIORITY_CLASS = "featurestore-serving"
 PRIORITY_CLASS_ANNOTATIONS = {"featurestore.io/managed-by": "pulumi"}
 """The data priority class's annotations. rondb-helm 0.8.0 looks the class up and indexes its
 annotations (templates/priority_class.yaml:7-8): with none, the render fails ("index of untyped
@@ -295,25 +297,51 @@ def rondb_disruption_budgets(spec: RonDbSpec, namespace: str) -> list[dict[str, 
     return budgets
 
 
-def data_priority_class() -> dict[str, object]:
-    """The priority class of RonDB's pods: evicted last, and preempting lower-priority pods.
-
-    A data node that cannot come back leaves its node group one replica short; on the
-    project's own nodes it may take the place of lower-priority pods (Arrow Flight, batch
-    clients) rather than wait minutes for a new node, or forever at the group's maximum.
-    """
+def _priority_class(name: str, value: int, preemption: str, description: str) -> dict[str, object]:
     return {
         "apiVersion": "scheduling.k8s.io/v1",
         "kind": "PriorityClass",
-        "metadata": {
-            "name": DATA_PRIORITY_CLASS,
-            "annotations": dict(PRIORITY_CLASS_ANNOTATIONS),
-        },
-        "value": 1000000,
+        "metadata": {"name": name, "annotations": dict(PRIORITY_CLASS_ANNOTATIONS)},
+        "value": value,
         "globalDefault": False,
-        "preemptionPolicy": "PreemptLowerPriority",
-        "description": (
-            "RonDB data nodes, MySQL servers and RDRS of the feature store: preempt "
-            "lower-priority pods to restore a replica rather than wait for a node."
-        ),
+        "preemptionPolicy": preemption,
+        "description": description,
     }
+
+
+def data_priority_class() -> dict[str, object]:
+    """The priority class of RonDB's data tier: evicted last, and preempting lower-priority pods.
+
+    A data node that cannot come back leaves its node group one replica short; on the
+    project's own nodes it may take the place of lower-priority pods (MySQL servers, RDRS,
+    Arrow Flight) rather than wait minutes for a new node, or forever at the group's maximum.
+    The chart names it on the data nodes, the management server, the MySQL servers and its
+    Jobs (templates/ndbd.yaml:127-128, mgmd.yaml:51-52, mysqlds/mysqld.yaml:61-62,
+    mysqlds/setup_job.yaml:31-32 at v0.8.0), not on RDRS (templates/rdrs.yaml has none); the
+    post-renderer moves the MySQL servers to the serving class.
+    """
+    return _priority_class(
+        DATA_PRIORITY_CLASS,
+        1_000_000,
+        "PreemptLowerPriority",
+        "RonDB data nodes, management server and setup Jobs of the feature store: preempt "
+        "lower-priority pods to restore a replica rather than wait for a node.",
+    )
+
+
+def serving_priority_class() -> dict[str, object]:
+    """The priority class of the tiers the HPAs scale: MySQL servers, RDRS, Arrow Flight.
+
+    Above unclassed pods in the scheduling queue and below the data tier, which may preempt
+    them; `Never` preempts itself, so a scale-up of one tier on a full node waits for the
+    Cluster Autoscaler (which scales up for any pod above its expendable cutoff, -10 by
+    default) instead of evicting another tier's serving pods. At the data class, a MySQL
+    scale-up evicted RDRS and Arrow Flight pods, which had priority 0.
+    """
+    return _priority_class(
+        SERVING_PRIORITY_CLASS,
+        100_000,
+        "Never",
+        "MySQL servers, RDRS and Arrow Flight of the feature store: scheduled ahead of "
+        "unclassed pods, never preempting; the data tier may preempt them.",
+    )
