@@ -13,7 +13,12 @@ from components.eks.addon_versions import BEFORE_COMPUTE, AddonName, addon_versi
 from components.eks.addons import EksAddons
 from components.eks.control_plane import ControlPlane, control_plane_log_group
 from components.featurestore.project import ProjectFeatureStore
-from components.featurestore.rondb import DATA_PRIORITY_CLASS, data_priority_class
+from components.featurestore.rondb import (
+    DATA_PRIORITY_CLASS,
+    SERVING_PRIORITY_CLASS,
+    data_priority_class,
+    serving_priority_class,
+)
 from components.federation.endpoints import EndpointName
 from components.kafka.cluster import StrimziKafka
 from components.kafka.spec import KAFKA_NODE_POOL
@@ -245,16 +250,26 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             control_plane_cidrs=[
                 str(tiers[SubnetTier.INTRA]) for tiers in self.network.subnet_cidrs.values()
             ],
+            arrow_flight_metrics_ports=sorted(
+                {settings.arrow_flight.metrics_port for settings in config.projects.values()}
+            ),
             kubernetes_provider=kubernetes,
             opts=in_cluster(*platform, storage),
         )
-        priority = apply_manifest(
-            f"{name}-{DATA_PRIORITY_CLASS}",
-            data_priority_class(),
-            pulumi.ResourceOptions(
-                parent=self, provider=kubernetes, depends_on=[self.control_plane]
-            ),
-        )
+        # The API server refuses a pod naming a class that does not exist yet.
+        priorities = [
+            apply_manifest(
+                f"{name}-{class_name}",
+                priority_class,
+                pulumi.ResourceOptions(
+                    parent=self, provider=kubernetes, depends_on=[self.control_plane]
+                ),
+            )
+            for class_name, priority_class in (
+                (DATA_PRIORITY_CLASS, data_priority_class()),
+                (SERVING_PRIORITY_CLASS, serving_priority_class()),
+            )
+        ]
         # 4. The projects, on their own pools. RonDB's first install needs more nodes than a
         #    pool's minimum (its data nodes avoid the hosts of its management server), so the
         #    autoscaler must run first.
@@ -276,7 +291,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 kubernetes_provider=kubernetes,
                 protect=protect_stateful,
                 opts=on_aws(
-                    *platform, *pools[project], storage, metrics, priority, autoscaler.release
+                    *platform, *pools[project], storage, metrics, *priorities, autoscaler.release
                 ),
             )
             for project, settings in config.projects.items()

@@ -153,7 +153,7 @@ def _route_problems(
 _ENDPOINT_PORTS = threshold(
     "endpointPorts",
     "array",
-    [3306, 4406, 5005, 5406],
+    [3306, 4406, 5005],
     "Ports of the feature-store endpoints that peers outside the cluster may reach.",
     items={"type": "integer"},
 )

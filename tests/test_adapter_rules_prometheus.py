@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,65 @@ def test_request_rate_over_every_series_of_the_counter_fails(tmp_path: Path) -> 
     got = re.search(r'got: .*?pod="rdrs-0"\} ([-+.0-9E]+)', output)
     assert got is not None, output
     assert float(got.group(1)) == pytest.approx((960 + 5964) / 60)
+
+
+BUSY_POD, IDLE_POD = RDRS_PODS
+
+
+def _run_with_an_idle_pod(
+    tmp_path: Path, rules: list[dict[str, Any]], idle_fixture: str, histogram_pods: int
+) -> subprocess.CompletedProcess[str]:
+    """One RDRS pod busy, the other idle for the minute: each must serve a value, the idle
+    one 0, or the HPA cannot scale down (computeReplicasForMetrics)."""
+    rdrs_targets = [
+        Target("rdrs2-24.10.prom", RDRS_SCRAPE_JOB, PROJECT, BUSY_POD),
+        Target(idle_fixture, RDRS_SCRAPE_JOB, PROJECT, IDLE_POD),
+        Target("rdrs2-24.10.prom", RDRS_SCRAPE_JOB, ELSEWHERE, BUSY_POD),
+    ]
+    expectations = [
+        Expectation(RDRS_REQUESTS_PER_SECOND.name, PROJECT, {BUSY_POD: 16, IDLE_POD: 0}, 3),
+        Expectation(
+            RDRS_RESPONSE_TIME_P99_MS.name, PROJECT, {BUSY_POD: 0.65, IDLE_POD: 0}, histogram_pods
+        ),
+    ]
+    return prometheus_adapter.run_promtool(tmp_path, rules, rdrs_targets, expectations)
+
+
+# The idle pod of rdrs2-24.10-idle.prom keeps its zero-valued series; the one of
+# rdrs2-fresh.prom has served no data request yet, so it has no histogram at all.
+IDLE_FIXTURES = [("rdrs2-24.10-idle.prom", 3), ("rdrs2-fresh.prom", 2)]
+
+
+@pytest.mark.parametrize(("idle_fixture", "histogram_pods"), IDLE_FIXTURES)
+def test_prod_plan_rules_serve_zero_for_an_idle_rdrs_pod(
+    tmp_path: Path, idle_fixture: str, histogram_pods: int
+) -> None:
+    result = _run_with_an_idle_pod(
+        tmp_path, _plan_rules(real_plan("prod")), idle_fixture, histogram_pods
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("metric", "idle_fixture", "histogram_pods"),
+    [
+        (RDRS_RESPONSE_TIME_P99_MS, *IDLE_FIXTURES[0]),
+        (RDRS_RESPONSE_TIME_P99_MS, *IDLE_FIXTURES[1]),
+        # The idle pod's zero-valued data series already rate 0; the fresh pod has none.
+        (RDRS_REQUESTS_PER_SECOND, *IDLE_FIXTURES[1]),
+    ],
+    ids=["p99-idle", "p99-fresh", "requests-fresh"],
+)
+def test_rdrs_rule_without_the_zero_fallback_leaves_an_idle_pod_without_a_value(
+    tmp_path: Path, metric: CustomMetric, idle_fixture: str, histogram_pods: int
+) -> None:
+    without_fallback = dataclasses.replace(metric, query=metric.query.split(" or on(")[0])
+    result = _run_with_an_idle_pod(
+        tmp_path, _rules_with(without_fallback), idle_fixture, histogram_pods
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert metric.name in output
 
 
 def test_buckets_summed_across_endpoints_fail(tmp_path: Path) -> None:

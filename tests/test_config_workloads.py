@@ -1,10 +1,14 @@
 """Config of the feature-store workloads: defaults, validation, prod rules."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
+from components.featurestore.rondb import data_volume_minimum_gib
 from infra.config import ConfigError, parse_stack_config
+from tests.conftest import PROJECT_ROOT
 
 SEARCH = "featurestore:clusters.core.projects.search"
 
@@ -50,6 +54,9 @@ def test_workload_defaults_are_production_grade(config: dict[str, Any]) -> None:
         ({"rondb": {"backupSchedule": "daily"}}, "rondb.backupSchedule", "five fields"),
         ({"clientNamespaces": ["Search_API"]}, "clientNamespaces", "not a namespace name"),
         ({"rdrs": {"targetLatency": 5}}, "rdrs.targetLatency", "unknown key"),
+        ({"arrowFlight": {"metricsPort": 5005}}, "arrowFlight.metricsPort", "Arrow Flight serves"),
+        ({"arrowFlight": {"metricsPort": 3306}}, "arrowFlight.metricsPort", "MySQL serves"),
+        ({"arrowFlight": {"metricsPort": 80}}, "arrowFlight.metricsPort", "greater than or equal"),
     ],
 )
 def test_workload_settings_are_validated(
@@ -95,3 +102,51 @@ def test_io2_data_volumes_take_iops_per_gib(config: dict[str, Any]) -> None:
     assert (volume.type, volume.iops_per_gib) == ("io2", 50)
     config["featurestore:clusters"]["core"]["dataVolume"] = {"type": "st1"}
     assert "featurestore:clusters.core.dataVolume.type" in problems(config)
+
+
+def _stack_file(stack: str) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())
+    config: dict[str, Any] = document["config"]
+    return config
+
+
+def _projects(config: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for cluster_name, cluster in config["featurestore:clusters"].items():
+        for project_name, project in cluster["projects"].items():
+            yield f"featurestore:clusters.{cluster_name}.projects.{project_name}", project
+
+
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+def test_real_stacks_data_volumes_hold_what_rondb_helm_requires(stack: str) -> None:
+    """Parsing runs the rule (dev's former 20 GiB with 4096 MiB was refused: 22 needed)."""
+    settings = parse_stack_config(_stack_file(stack))
+    volumes = [
+        (project.rondb.data_volume_gib, data_volume_minimum_gib(project.rondb.data_node_memory_mib))
+        for cluster in settings.clusters.values()
+        for project in cluster.projects.values()
+    ]
+    assert volumes
+    assert all(size >= minimum for size, minimum in volumes), volumes
+
+
+def test_prod_data_volume_below_the_charts_bound_is_refused_at_its_key() -> None:
+    """65536 MiB of memory: 2 x 64 + redo 4 + 2 x undo 4 + log 2 = 142 GiB (the chart's
+    defaults, components/vendored/charts/rondb-0.8.0/values.yaml)."""
+    config = _stack_file("prod")
+    path, project = next(
+        (path, project)
+        for path, project in _projects(config)
+        if project.get("rondb", {}).get("dataNodeMemoryMiB") == 65536
+    )
+    project["rondb"]["dataVolumeGiB"] = 141
+    found = problems(config)
+    message = found[f"{path}.rondb.dataVolumeGiB"]
+    assert "below the 142 GiB" in message, message
+    project["rondb"]["dataVolumeGiB"] = 142
+    parse_stack_config(config)
+
+
+def test_minimum_follows_the_charts_integer_arithmetic() -> None:
+    # Sprig truncates 2.25 to 2 and divides MiB by 1024 rounding down.
+    assert data_volume_minimum_gib(8191) == 2 * 7 + 14
+    assert data_volume_minimum_gib(8192) == 2 * 8 + 14

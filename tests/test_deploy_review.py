@@ -83,10 +83,24 @@ def test_project_releases_wait_for_the_cluster_autoscaler(prod: Plan) -> None:
         assert graph.waits_for(release.urn, autoscalers[prod.cluster_of(release)]), release.name
 
 
-def test_the_data_priority_class_says_what_it_does(prod: Plan) -> None:
+def test_the_priority_classes_say_what_they_do(prod: Plan) -> None:
+    classes = {
+        (c.inputs["metadata"]["name"], c.inputs["preemptionPolicy"], c.inputs["value"])
+        for c in prod.of_type("kubernetes:scheduling.k8s.io/v1:PriorityClass")
+    }
+    # The data tier preempts; the scaled tiers wait for a node, below the data tier.
+    assert classes == {
+        ("featurestore-data", "PreemptLowerPriority", 1_000_000),
+        ("featurestore-serving", "Never", 100_000),
+    }
     for priority_class in prod.of_type("kubernetes:scheduling.k8s.io/v1:PriorityClass"):
-        assert priority_class.inputs["preemptionPolicy"] == "PreemptLowerPriority"
-        assert "preempt lower-priority pods" in priority_class.inputs["description"]
+        description = priority_class.inputs["description"]
+        if priority_class.inputs["preemptionPolicy"] == "Never":
+            assert "never preempting" in description
+        else:
+            assert "preempt lower-priority pods" in description
+            assert "RDRS" not in description
+            assert "MySQL" not in description
 
 
 @pytest.mark.parametrize(("stack", "protected"), [("prod", True), ("dev", False)])

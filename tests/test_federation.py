@@ -19,7 +19,7 @@ NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 RECORD = "aws:route53/record:Record"
 SERVICE = "kubernetes:core/v1:Service"
 ENDPOINT_PODS_AND_PORTS = {
-    "allow-federation-rdrs": ({"rondbService": "rdrs"}, {4406, 5406}),
+    "allow-federation-rdrs": ({"rondbService": "rdrs"}, {4406}),
     "allow-federation-mysql": ({"rondbService": "mysqld"}, {3306}),
     "allow-federation-arrow-flight": ({"app.kubernetes.io/name": "arrow-flight"}, {5005}),
 }

@@ -15,7 +15,7 @@ from components.kafka.manifests import broker_pool_manifests
 from components.kafka.naming import node_id_range
 from components.kafka.spec import BrokerAutoscaling, KafkaNodes, KafkaSpec
 from components.kafka.validation import kafka_problems
-from components.monitoring.metrics import adapter_rules, scrape_configs
+from components.monitoring.metrics import ARROW_FLIGHT_METRICS_PORT, adapter_rules, scrape_configs
 from fsctl.plan import types as plan_types
 from fsctl.plan.offline import Plan
 from fsctl.preflight import metrics
@@ -88,7 +88,11 @@ def test_adapter_serves_the_kafka_metrics_from_the_broker_scrape_job() -> None:
     assert served["kafka_broker_bytes_in_per_second"].startswith(
         "kafka_server_brokertopicmetrics_bytesinpersec_total{"
     )
-    [job] = [j for j in scrape_configs() if j["job_name"] == "featurestore-kafka-brokers"]
+    [job] = [
+        j
+        for j in scrape_configs([ARROW_FLIGHT_METRICS_PORT])
+        if j["job_name"] == "featurestore-kafka-brokers"
+    ]
     keeps = {
         tuple(r["source_labels"]): r["regex"]
         for r in job["relabel_configs"]  # type: ignore[attr-defined]

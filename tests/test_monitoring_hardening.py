@@ -22,6 +22,7 @@ from components.monitoring.access import (
     prometheus_rbac,
 )
 from components.monitoring.metrics import (
+    ARROW_FLIGHT_METRICS_PORT,
     CONFIG_CHECKSUM_ANNOTATION,
     MONITORING_NAMESPACE,
     PROMETHEUS_SERVICE_ACCOUNT,
@@ -48,7 +49,9 @@ CLUSTERS = ("core", "realtime")
 PROD_CONFIG = PROJECT_ROOT / "policies" / "config" / "prod.json"
 CONTROL_PLANE = ["10.20.128.0/21", "10.20.136.0/21", "10.20.144.0/21"]
 
-HARDENED = prometheus_values({"featurestore.io/pool": "system"}, "gp3-encrypted")
+HARDENED = prometheus_values(
+    {"featurestore.io/pool": "system"}, "gp3-encrypted", [ARROW_FLIGHT_METRICS_PORT]
+)
 TODAY: dict[str, Any] = {
     # What components/monitoring/metrics.py set before issue 30: the chart's defaults for the rest.
     "alertmanager": {"enabled": False},
@@ -195,7 +198,7 @@ def namespace_resources(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]
     ]
 
 
-GUARDED = monitoring_namespace_manifests(CONTROL_PLANE)
+GUARDED = monitoring_namespace_manifests(CONTROL_PLANE, [ARROW_FLIGHT_METRICS_PORT])
 UNGUARDED = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": MONITORING_NAMESPACE}}]
 
 

@@ -433,11 +433,11 @@ def test_prod_security_groups_stay_within_the_rule_quota() -> None:
         label.split("(", 1)[1].rstrip(")"): count
         for label, count in rules_per_group(PlanGraph.from_json(document)).items()
     }
-    # core, read by realtime: 2 projects x 13 NLB rules + 1 ICMP + EKS's + the deployer's;
+    # core, read by realtime: 2 projects x 12 NLB rules + 1 ICMP + EKS's + the deployer's;
     # realtime, read by nobody, has no NLB; each S3 endpoint group admits 443 from its VPC,
     # each vector search domain's group 443 from its cluster.
     assert counts == {
-        "the cluster security group of Cluster core-eks": 29,
+        "the cluster security group of Cluster core-eks": 27,
         "the cluster security group of Cluster realtime-eks": 2,
         "SecurityGroup core-s3-endpoint": 1,
         "SecurityGroup realtime-s3-endpoint": 1,

@@ -146,10 +146,10 @@ def test_four_projects_in_a_cluster_fit_the_default_quota_after_the_fix(
 ) -> None:
     document = plan_stack(_projects(4)).to_json()
     assert _rule_findings(document) == []
-    # Where it stands: 4 x 13 (RDRS 2 + 3, MySQL 1 + 3, Arrow Flight 1 + 3) + 1 ICMP + EKS's
-    # rule + the deployer's.
+    # Where it stands: 4 x 12 (RDRS 1 + 3, MySQL 1 + 3, Arrow Flight 1 + 3) + 1 ICMP + EKS's
+    # rule + the deployer's (RDRS had 5406 too, 55 in all, where rdrs2 does not listen).
     counts = rules_per_group(PlanGraph.from_json(document))
-    assert [count for label, count in counts.items() if "core-eks" in label] == [55]
+    assert [count for label, count in counts.items() if "core-eks" in label] == [51]
 
 
 def test_four_projects_with_the_three_private_ranges_put_back_is_an_error(
@@ -161,14 +161,15 @@ def test_four_projects_with_the_three_private_ranges_put_back_is_an_error(
             service["inputs"]["spec"]["loadBalancerSourceRanges"] = list(PRIVATE_RANGES)
     (finding,) = _rule_findings(document)
     assert finding.severity == "error"
-    # 4 x (RDRS 6 + 3, MySQL 3 + 3, Arrow Flight 3 + 3) + 3 ICMP + 2.
-    assert "89 inbound rules" in finding.message
+    # 4 x (RDRS 3 + 3, MySQL 3 + 3, Arrow Flight 3 + 3) + 3 ICMP + 2.
+    assert "77 inbound rules" in finding.message
     assert "cluster security group of Cluster core-eks" in finding.message
 
 
 def test_a_fifth_project_needs_a_raised_quota(plan_stack: PlanStack) -> None:
+    # 5 x 12 + 3.
     (finding,) = _rule_findings(plan_stack(_projects(5)).to_json())
-    assert "68 inbound rules" in finding.message
+    assert "63 inbound rules" in finding.message
     assert "`featurestore:quotas.securityGroupRulesPerGroup`" in finding.message
 
 

@@ -15,7 +15,7 @@ from fsctl.preflight import zone_rules, zones
 from fsctl.preflight.chart_data import chart_data_dir, load_chart_data
 from fsctl.preflight.model import PlanGraph
 from fsctl.preflight.zone_model import ZoneOutcome
-from fsctl.preflight.zone_placement import ZoneRoom, soft_spread
+from fsctl.preflight.zone_placement import ZoneRoom, hard_spread, soft_spread
 from tests.preflight_plans import plan_document, release, resource
 
 ZONES = ("eu-central-1a", "eu-central-1b", "eu-central-1c")
@@ -48,6 +48,29 @@ def test_one_replica_per_node_overflows_to_a_cold_zone_then_stays_pending() -> N
     spread = soft_spread(3, rooms, "eu-central-1a")
     assert dict(spread.placed) == {"eu-central-1a": 1, "eu-central-1b": 1}
     assert spread.pending == 1
+
+
+def test_a_hard_spread_keeps_a_replica_pending_rather_than_past_the_skew() -> None:
+    rooms = [
+        ZoneRoom("eu-central-1a", warm=True, nodes=2),
+        ZoneRoom("eu-central-1b", warm=True, nodes=2),
+        ZoneRoom("eu-central-1c", warm=True, nodes=0),
+    ]
+    assert soft_spread(3, rooms, "eu-central-1a").pending == 0
+    spread = hard_spread(3, rooms, "eu-central-1a")
+    assert dict(spread.placed) == {"eu-central-1a": 1, "eu-central-1b": 1, "eu-central-1c": 0}
+    assert spread.pending == 1
+
+
+def test_a_hard_spread_uses_a_cold_zone_once_the_warm_ones_are_blocked() -> None:
+    rooms = [
+        ZoneRoom("eu-central-1a", warm=True, nodes=1),
+        ZoneRoom("eu-central-1b", warm=True, nodes=1),
+        ZoneRoom("eu-central-1c", warm=False, nodes=1),
+    ]
+    spread = hard_spread(3, rooms, "eu-central-1a")
+    assert dict(spread.placed) == dict.fromkeys(ZONES, 1)
+    assert spread.pending == 0
 
 
 # --- RonDB data nodes --------------------------------------------------------------------------
@@ -153,11 +176,33 @@ def test_data_nodes_pinned_to_one_zone_lose_every_replica_with_it() -> None:
 
 
 def test_replicas_without_a_node_count_as_lost() -> None:
+    # One node per zone in two zones, the management server on one of them: one replica
+    # placed, the other zone full, and the hard spread keeps the rest out of the first.
     groups = [_project_group(zone, max_size=1) for zone in ZONES[:2]]
     outcomes = _outcomes(_rondb(), *groups)
     (message,) = _messages(outcomes, ZONES[0], "fails")
-    assert "1 of 3 data replicas left" in message
-    assert "1 find no node" in message
+    assert "no data replica of a node group is left (3 replica(s)" in message
+    assert "2 find no node" in message
+    assert "none on the management server's node in eu-central-1b" in message
+
+
+def test_the_management_servers_node_leaves_its_zone_one_node_short() -> None:
+    """One node per zone: the mgmd's node takes no data node, and the hard spread keeps that
+    zone's replica Pending instead of doubling up elsewhere, so a second zone's loss leaves 1."""
+    outcomes = _outcomes(_rondb(), *(_project_group(zone, max_size=1) for zone in ZONES))
+    for zone in ZONES:
+        (message,) = _messages(outcomes, zone, "fails")
+        assert "1 of 3 data replicas left" in message
+        assert "1 find no node" in message
+        assert "none on the management server's node" in message
+
+
+def test_two_nodes_per_zone_keep_a_majority_wherever_the_management_server_runs() -> None:
+    outcomes = _outcomes(_rondb(), *(_project_group(zone, max_size=2) for zone in ZONES))
+    for zone in ZONES:
+        assert not _messages(outcomes, zone, "fails")
+        (message,) = _messages(outcomes, zone, "degrades")
+        assert "2 of 3 data replicas serve (a majority" in message
 
 
 # --- Kafka brokers -----------------------------------------------------------------------------

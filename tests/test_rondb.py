@@ -8,7 +8,16 @@ import jsonschema
 import pytest
 import yaml
 
-from components.featurestore.rondb import RonDbSpec, rondb_disruption_budgets, rondb_values
+from components.featurestore.arrow_flight import ArrowFlightSpec, arrow_flight_manifests
+from components.featurestore.rondb import (
+    DATA_PRIORITY_CLASS,
+    SERVING_PRIORITY_CLASS,
+    RonDbSpec,
+    data_priority_class,
+    rondb_disruption_budgets,
+    rondb_values,
+    serving_priority_class,
+)
 from components.featurestore.rondb_postrender import main as postrender_main
 from components.featurestore.rondb_postrender import postrender
 from components.nodes.node_group_plan import PROJECT_LABEL
@@ -145,23 +154,28 @@ spec:
   replicas: 3
   template:
     spec:
+      priorityClassName: featurestore-data
       topologySpreadConstraints:
       - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}
 ---
 apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: rdrs}
-spec: {replicas: 2, serviceName: rdrs}
+spec: {replicas: 2, serviceName: rdrs, template: {spec: {containers: [{name: rdrs}]}}}
 ---
 apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: mysqlds}
-spec: {replicas: 2}
+spec:
+  replicas: 2
+  template: {spec: {priorityClassName: featurestore-data, containers: [{name: mysqld}]}}
 ---
 apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: mgmds}
-spec: {replicas: 1}
+spec:
+  replicas: 1
+  template: {spec: {priorityClassName: featurestore-data}}
 ---
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
@@ -187,6 +201,43 @@ def test_postrender_hardens_the_zone_spread_and_leaves_scaling_to_the_project() 
     assert "replicas" not in documents[("StatefulSet", "mysqlds")]["spec"]
     assert documents[("StatefulSet", "mgmds")]["spec"]["replicas"] == 1
     assert ("Service", "rdrs") in documents
+
+
+def _priority_classes(documents: list[dict[str, Any]]) -> dict[str, str | None]:
+    return {
+        d["metadata"]["name"]: d["spec"]
+        .get("template", {})
+        .get("spec", {})
+        .get("priorityClassName")
+        for d in documents
+        if d["kind"] == "StatefulSet"
+    }
+
+
+def test_postrender_puts_mysql_and_rdrs_in_the_non_preempting_class() -> None:
+    """The chart (v0.8.0) names the data class on ndbd, mgmd and mysqld and none on rdrs."""
+    chart = list(yaml.safe_load_all(CHART_OUTPUT))
+    assert _priority_classes(chart) == {
+        "node-group-0": DATA_PRIORITY_CLASS,
+        "rdrs": None,
+        "mysqlds": DATA_PRIORITY_CLASS,
+        "mgmds": DATA_PRIORITY_CLASS,
+    }
+    assert _priority_classes(postrender(chart)) == {
+        "node-group-0": DATA_PRIORITY_CLASS,
+        "rdrs": SERVING_PRIORITY_CLASS,
+        "mysqlds": SERVING_PRIORITY_CLASS,
+        "mgmds": DATA_PRIORITY_CLASS,
+    }
+    assert serving_priority_class()["preemptionPolicy"] == "Never"
+    assert data_priority_class()["preemptionPolicy"] == "PreemptLowerPriority"
+    assert int(str(serving_priority_class()["value"])) < int(str(data_priority_class()["value"]))
+
+
+def test_arrow_flight_pods_are_in_the_serving_class() -> None:
+    manifests = arrow_flight_manifests("search", ArrowFlightSpec(min_replicas=2, max_replicas=6))
+    [deployment] = [m for m in manifests if m["kind"] == "Deployment"]
+    assert deployment["spec"]["template"]["spec"]["priorityClassName"] == SERVING_PRIORITY_CLASS
 
 
 def test_postrender_runs_as_helm_calls_it(monkeypatch: pytest.MonkeyPatch) -> None:

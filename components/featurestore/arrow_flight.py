@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from components.featurestore.rondb import SERVING_PRIORITY_CLASS
 from components.featurestore.scaling import Scaling
 from components.monitoring.metrics import ARROW_FLIGHT_METRICS_PORT
 from components.nodes.node_group_plan import PROJECT_LABEL, ZONE_LABEL
@@ -26,6 +27,8 @@ class ArrowFlightSpec(Scaling):
     memory: str = "8Gi"
     queue_size: int = 2
     queue_time_ms: int = 27
+    cpu_utilization: int = 70
+    metrics_port: int = ARROW_FLIGHT_METRICS_PORT
 
 
 def arrow_flight_manifests(project: str, spec: ArrowFlightSpec) -> list[dict[str, Any]]:
@@ -57,6 +60,7 @@ def arrow_flight_manifests(project: str, spec: ArrowFlightSpec) -> list[dict[str
                     "spec": {
                         # The server never calls the API server: no token in the pod.
                         "automountServiceAccountToken": False,
+                        "priorityClassName": SERVING_PRIORITY_CLASS,
                         "nodeSelector": {PROJECT_LABEL: project},
                         "tolerations": [
                             {
@@ -78,7 +82,7 @@ def arrow_flight_manifests(project: str, spec: ArrowFlightSpec) -> list[dict[str
                                 "image": spec.image,
                                 "ports": [
                                     {"name": "flight", "containerPort": ARROW_FLIGHT_PORT},
-                                    {"name": "metrics", "containerPort": ARROW_FLIGHT_METRICS_PORT},
+                                    {"name": "metrics", "containerPort": spec.metrics_port},
                                 ],
                                 "resources": {
                                     "requests": {"cpu": spec.cpu, "memory": spec.memory},

@@ -105,6 +105,12 @@ def hpa_manifests(
             [
                 _pods_metric(ARROW_FLIGHT_QUEUE_SIZE, arrow_flight.queue_size),
                 _pods_metric(ARROW_FLIGHT_QUEUE_TIME, arrow_flight.queue_time_ms),
+                # flyingduck's metrics port cannot be verified from a public image
+                # (ARROW_FLIGHT_METRICS_PORT): should its queue metrics be missing, CPU still
+                # scales Arrow Flight up (the HPA acts on the metrics it can read; it only
+                # refuses to scale down while one is missing, horizontal.go
+                # computeReplicasForMetrics).
+                _cpu_metric(arrow_flight.cpu_utilization),
             ],
         ),
     ]

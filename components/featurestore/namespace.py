@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.featurestore.arrow_flight import ARROW_FLIGHT_PORT
-from components.featurestore.rondb import MYSQLD_PORT, RDRS_GRPC_PORT, RDRS_REST_PORT
-from components.monitoring.metrics import ARROW_FLIGHT_METRICS_PORT, MONITORING_NAMESPACE
+from components.featurestore.rondb import MYSQLD_PORT, RDRS_REST_PORT
+from components.monitoring.metrics import (
+    ARROW_FLIGHT_METRICS_PORT,
+    MONITORING_NAMESPACE,
+    MYSQLD_EXPORTER_PORT,
+)
 from components.nodes.node_group_plan import PROJECT_LABEL
 
-MYSQLD_EXPORTER_PORT = 9104
 KAFKA_NAMESPACE = "kafka"
 KAFKA_CLIENT_PORT = 9093
 # EKS Pod Identity hands out credentials from a link-local agent on every node.
@@ -42,6 +45,7 @@ class NamespaceSpec:
     """Where the project's pods may open HTTPS: the cluster's VPC (S3's interface endpoint, the
     control plane's interfaces) and `EKS_SERVICE_RANGES` (the API server's Service); none by
     default."""
+    arrow_flight_metrics_port: int = ARROW_FLIGHT_METRICS_PORT
 
 
 def namespace_manifests(spec: NamespaceSpec) -> list[dict[str, Any]]:
@@ -184,7 +188,7 @@ def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
                     {
                         "from": [in_namespaces(MONITORING_NAMESPACE)],
                         "ports": tcp_ports(
-                            RDRS_REST_PORT, MYSQLD_EXPORTER_PORT, ARROW_FLIGHT_METRICS_PORT
+                            RDRS_REST_PORT, MYSQLD_EXPORTER_PORT, spec.arrow_flight_metrics_port
                         ),
                     }
                 ],
@@ -216,9 +220,7 @@ def network_policies(spec: NamespaceSpec) -> list[dict[str, Any]]:
                     "ingress": [
                         {
                             "from": [in_namespaces(*spec.client_namespaces)],
-                            "ports": tcp_ports(
-                                RDRS_REST_PORT, RDRS_GRPC_PORT, MYSQLD_PORT, ARROW_FLIGHT_PORT
-                            ),
+                            "ports": tcp_ports(RDRS_REST_PORT, MYSQLD_PORT, ARROW_FLIGHT_PORT),
                         }
                     ],
                 },

@@ -3,7 +3,8 @@
 `rondb_values` builds the chart's values from plain settings; tests validate them, merged with
 the chart's defaults as Helm merges them, against the chart's `values.schema.json`.
 `data_priority_class` is the priority class the chart's pods name (`DATA_PRIORITY_CLASS`),
-created once per cluster for every project's RonDB.
+created once per cluster for every project's RonDB; the post-renderer moves the scalable tiers
+(MySQL servers, RDRS) to `serving_priority_class`, which Arrow Flight also names.
 
 Two things the chart does not do the way a 99.99 % feature store needs are fixed by the
 post-renderer `rondb-postrender` (components/featurestore/rondb_postrender.py), which Helm
@@ -21,7 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import yaml
 
+from components.charts import RONDB
 from components.nodes.node_group_plan import PROJECT_LABEL
 from components.storage.classes import DATA_CLASS, DEFAULT_CLASS, STATEFUL_CLASS
 
@@ -31,6 +34,7 @@ DATA_NODE_SERVICE_ACCOUNT = "rondb-data-nodes"
 """Created by this program; the post-renderer puts the data nodes under it (the chart does not)."""
 BACKUP_JOB_SERVICE_ACCOUNT = "rondb-backups-sa"
 DATA_PRIORITY_CLASS = "featurestore-data"
+SERVING_PRIORITY_CLASS = "featurestore-serving"
 PRIORITY_CLASS_ANNOTATIONS = {"featurestore.io/managed-by": "pulumi"}
 """The data priority class's annotations. rondb-helm 0.8.0 looks the class up and indexes its
 annotations (templates/priority_class.yaml:7-8): with none, the render fails ("index of untyped
@@ -49,7 +53,6 @@ RDRS = "rdrs"
 MYSQLD_STATEFUL_SET = "mysqlds"
 RDRS_STATEFUL_SET = "rdrs"
 RDRS_REST_PORT = 4406
-RDRS_GRPC_PORT = 5406
 MYSQLD_PORT = 3306
 _CHART_COMPONENTS = ("ndbmtd", "mgmd", "mysqld", "rdrs", "backup")
 DATA_NODE_STATEFUL_SET_PREFIX = "node-group-"
@@ -162,6 +165,31 @@ class RonDbSpec:
     audit_log_retention_days: int = 365
 
 
+def data_volume_minimum_gib(data_node_memory_mib: int) -> int:
+    """The smallest data volume (`ndbmtdGiB`) the chart renders at install, for this memory.
+
+    rondb-helm's `rondb.ndbmtd.storageSize` (templates/shared_templates/_helpers.tpl:94-125)
+    `fail`s the install's render when the volume is below
+    `add (mul $memoryGiB 2.25) redoLogGiB (mul undoLogsGiB 2) logGiB`, with
+    `$memoryGiB := div ndbmtdsMiB 1024`. Sprig's `div`, `mul` and `add` are int64
+    arithmetic over `cast.ToInt64` of each argument, which truncates 2.25 to 2: the bound is
+    2 x whole GiB of memory. The `diskColumnGiB` term is added with `:=` inside an `if`, a new
+    variable that ends with the `if` (text/template scoping), and this program sets a
+    disk-column class anyway, which skips it. The logs' sizes are the chart's defaults, which
+    `rondb_values` leaves alone. On upgrade the template copies the live claim's size instead.
+    """
+    storage = yaml.safe_load((RONDB.data_dir / "values.yaml").read_text())["resources"]["requests"][
+        "storage"
+    ]
+    memory_gib = data_node_memory_mib // 1024
+    return (
+        memory_gib * 2
+        + int(storage["redoLogGiB"])
+        + int(storage["undoLogsGiB"]) * 2
+        + int(storage["logGiB"])
+    )
+
+
 def ttl_days(ttl: str) -> int:
     """A chart ttl (`14d`, `36h`) in whole days, rounded up."""
     hours = int(ttl[:-1]) * (24 if ttl.endswith("d") else 1)
@@ -269,25 +297,51 @@ def rondb_disruption_budgets(spec: RonDbSpec, namespace: str) -> list[dict[str, 
     return budgets
 
 
-def data_priority_class() -> dict[str, object]:
-    """The priority class of RonDB's pods: evicted last, and preempting lower-priority pods.
-
-    A data node that cannot come back leaves its node group one replica short; on the
-    project's own nodes it may take the place of lower-priority pods (Arrow Flight, batch
-    clients) rather than wait minutes for a new node, or forever at the group's maximum.
-    """
+def _priority_class(name: str, value: int, preemption: str, description: str) -> dict[str, object]:
     return {
         "apiVersion": "scheduling.k8s.io/v1",
         "kind": "PriorityClass",
-        "metadata": {
-            "name": DATA_PRIORITY_CLASS,
-            "annotations": dict(PRIORITY_CLASS_ANNOTATIONS),
-        },
-        "value": 1000000,
+        "metadata": {"name": name, "annotations": dict(PRIORITY_CLASS_ANNOTATIONS)},
+        "value": value,
         "globalDefault": False,
-        "preemptionPolicy": "PreemptLowerPriority",
-        "description": (
-            "RonDB data nodes, MySQL servers and RDRS of the feature store: preempt "
-            "lower-priority pods to restore a replica rather than wait for a node."
-        ),
+        "preemptionPolicy": preemption,
+        "description": description,
     }
+
+
+def data_priority_class() -> dict[str, object]:
+    """The priority class of RonDB's data tier: evicted last, and preempting lower-priority pods.
+
+    A data node that cannot come back leaves its node group one replica short; on the
+    project's own nodes it may take the place of lower-priority pods (MySQL servers, RDRS,
+    Arrow Flight) rather than wait minutes for a new node, or forever at the group's maximum.
+    The chart names it on the data nodes, the management server, the MySQL servers and its
+    Jobs (templates/ndbd.yaml:127-128, mgmd.yaml:51-52, mysqlds/mysqld.yaml:61-62,
+    mysqlds/setup_job.yaml:31-32 at v0.8.0), not on RDRS (templates/rdrs.yaml has none); the
+    post-renderer moves the MySQL servers to the serving class.
+    """
+    return _priority_class(
+        DATA_PRIORITY_CLASS,
+        1_000_000,
+        "PreemptLowerPriority",
+        "RonDB data nodes, management server and setup Jobs of the feature store: preempt "
+        "lower-priority pods to restore a replica rather than wait for a node.",
+    )
+
+
+def serving_priority_class() -> dict[str, object]:
+    """The priority class of the tiers the HPAs scale: MySQL servers, RDRS, Arrow Flight.
+
+    Above unclassed pods in the scheduling queue and below the data tier, which may preempt
+    them; `Never` preempts itself, so a scale-up of one tier on a full node waits for the
+    Cluster Autoscaler (which scales up for any pod above its expendable cutoff, -10 by
+    default) instead of evicting another tier's serving pods. At the data class, a MySQL
+    scale-up evicted RDRS and Arrow Flight pods, which had priority 0.
+    """
+    return _priority_class(
+        SERVING_PRIORITY_CLASS,
+        100_000,
+        "Never",
+        "MySQL servers, RDRS and Arrow Flight of the feature store: scheduled ahead of "
+        "unclassed pods, never preempting; the data tier may preempt them.",
+    )

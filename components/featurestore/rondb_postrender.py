@@ -1,6 +1,7 @@
 """Helm post-renderer of the rondb chart: zone spread, HPAs, the data nodes' service account.
 
-It makes the zone spread hard, leaves scaling to this project's HPAs, puts the data nodes
+It makes the zone spread hard, leaves scaling to this project's HPAs, puts the MySQL servers
+and RDRS in the serving priority class (`serving_priority_class`), the data nodes
 under their own service account (for their backup uploads) and makes every rclone upload
 multipart, which the Object-Locked backup bucket needs (`RCLONE_MULTIPART_ONLY`).
 
@@ -23,6 +24,7 @@ from components.featurestore.rondb import (
     RCLONE_MULTIPART_ONLY,
     RCLONE_UPLOADERS,
     RDRS_STATEFUL_SET,
+    SERVING_PRIORITY_CLASS,
 )
 from components.nodes.node_group_plan import ZONE_LABEL
 
@@ -62,6 +64,11 @@ def _statefulset(statefulset: dict[str, Any]) -> None:
     spec = statefulset.setdefault("spec", {})
     if name in _SCALED_BY_PROJECT_HPAS:
         spec.pop("replicas", None)
+        # The chart gives the MySQL servers the data class (mysqlds/mysqld.yaml:61-62), whose
+        # preemption evicted RDRS and Arrow Flight on a full node, and RDRS none at all.
+        spec.setdefault("template", {}).setdefault("spec", {})["priorityClassName"] = (
+            SERVING_PRIORITY_CLASS
+        )
     if name.startswith(DATA_NODE_STATEFUL_SET_PREFIX):
         pod_spec = spec.setdefault("template", {}).setdefault("spec", {})
         # The chart leaves the data nodes on `default`; their backup sidecar needs the backup

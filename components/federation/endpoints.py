@@ -12,7 +12,7 @@ from typing import Any
 
 from components.featurestore.arrow_flight import ARROW_FLIGHT, ARROW_FLIGHT_PORT
 from components.featurestore.namespace import network_policy, tcp_ports
-from components.featurestore.rondb import MYSQLD_PORT, RDRS_GRPC_PORT, RDRS_REST_PORT
+from components.featurestore.rondb import MYSQLD_PORT, RDRS_REST_PORT
 
 
 class EndpointName(StrEnum):
@@ -33,7 +33,11 @@ class Endpoint:
 
 
 ENDPOINTS = (
-    Endpoint(EndpointName.RDRS, {"rondbService": "rdrs"}, (RDRS_REST_PORT, RDRS_GRPC_PORT)),
+    # REST only: rondb-helm v0.8.0's rest_api.json configures REST on 4406 and nothing else
+    # (files/configs/rest_api.json:2-6), and its own Services expose 4406 only
+    # (templates/rdrs.yaml:165-166, :185-186, :244-245); the 5406 the container declares
+    # (:74) has no listener, and a port to it would cost a security-group rule per project.
+    Endpoint(EndpointName.RDRS, {"rondbService": "rdrs"}, (RDRS_REST_PORT,)),
     Endpoint(EndpointName.MYSQL, {"rondbService": "mysqld"}, (MYSQLD_PORT,)),
     Endpoint(
         EndpointName.ARROW_FLIGHT,

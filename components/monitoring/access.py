@@ -5,7 +5,7 @@ Pure builders of plain manifests; tests validate them against the Kubernetes sch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from components.featurestore.namespace import (
@@ -17,10 +17,10 @@ from components.featurestore.namespace import (
     tcp_ports,
 )
 from components.monitoring.metrics import (
-    ARROW_FLIGHT_METRICS_PORT,
     KAFKA_METRICS_PORT,
     KUBE_STATE_METRICS_PORT,
     MONITORING_NAMESPACE,
+    MYSQLD_EXPORTER_PORT,
     PROMETHEUS_PORT,
     PROMETHEUS_SERVICE_ACCOUNT,
     RDRS_METRICS_PORT,
@@ -86,11 +86,14 @@ def _ip_blocks(cidrs: Sequence[str]) -> list[dict[str, Any]]:
     return [{"ipBlock": {"cidr": cidr}} for cidr in cidrs]
 
 
-def monitoring_namespace_manifests(control_plane_cidrs: Sequence[str]) -> list[dict[str, Any]]:
+def monitoring_namespace_manifests(
+    control_plane_cidrs: Sequence[str], arrow_flight_metrics_ports: Collection[int]
+) -> list[dict[str, Any]]:
     """The monitoring namespace, enforcing `restricted`, and its network policies.
 
     `control_plane_cidrs` are the subnets of the API server's network interfaces, where the
-    `kubernetes` ClusterIP's connections are translated to.
+    `kubernetes` ClusterIP's connections are translated to; `arrow_flight_metrics_ports` the
+    projects' `arrowFlight.metricsPort`s.
     """
     namespace = MONITORING_NAMESPACE
     api_server = _ip_blocks([*KUBERNETES_SERVICE_ADDRESSES, *control_plane_cidrs])
@@ -132,7 +135,11 @@ def monitoring_namespace_manifests(control_plane_cidrs: Sequence[str]) -> list[d
                                 }
                             }
                         ],
-                        "ports": tcp_ports(RDRS_METRICS_PORT, ARROW_FLIGHT_METRICS_PORT),
+                        "ports": tcp_ports(
+                            RDRS_METRICS_PORT,
+                            MYSQLD_EXPORTER_PORT,
+                            *sorted(set(arrow_flight_metrics_ports)),
+                        ),
                     },
                     {
                         "to": [in_namespaces(KAFKA_NAMESPACE)],

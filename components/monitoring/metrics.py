@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,8 +64,22 @@ KAFKA_METRICS_PORT = 9404
 KAFKA_BROKER_ROLE_LABEL = "strimzi.io/broker-role"
 """Strimzi labels every Kafka node pod `true` or `false`; controllers also serve metrics."""
 ARROW_FLIGHT_SCRAPE_JOB = "featurestore-arrow-flight"
+MYSQLD_EXPORTER_SCRAPE_JOB = "featurestore-mysqld-exporter"
+MYSQLD_EXPORTER_PORT = 9104
+"""rondb-helm v0.8.0's mysqld-exporter Deployment (templates/mysqlds/mysqld_exporter.yaml:3-39,
+label `rondbService: mysqld-exporter`, shared_templates/_vars.tpl:115-116) listens on
+`meta.mysqld.exporter.metricsPort` (values.yaml:141). No HPA reads it; it is scraped so that
+the MySQL servers' availability (`mysql_up`) and query rates are on record for SLOs, rather
+than run for nothing."""
 RDRS_METRICS_PORT = 4406
-ARROW_FLIGHT_METRICS_PORT = 9090
+ARROW_FLIGHT_METRICS_PORT = 12810
+"""Where flyingduck serves `/metrics` by default (config `arrowFlight.metricsPort`). Not
+verifiable here (the image is not public); the best public evidence is the Hopsworks Helm
+chart (5.2.0, generated values docs, "Arrow Flight values"): `arrowflight.common.monitoring_port:
+12810` and `prometheus.io/port: '12810'`, `prometheus.io/path: /metrics`,
+`prometheus.io/scheme: http` on its Deployment and Service. That chart runs the Hopsworks 5.2
+image; this project pins flyingduck 4.3.0, hence the key. 9090, which this program used
+before, is Prometheus' own default port and nothing in Hopsworks' material names it."""
 
 
 @dataclass(frozen=True)
@@ -116,20 +130,34 @@ _RDRS_DATA = f'job="{RDRS_SCRAPE_JOB}",api_type="REST"'
 _RDRS_DATA_ENDPOINTS = "|".join(RDRS_DATA_ENDPOINTS)
 _RDRS_SERIES_MATCHERS = f'job="{RDRS_SCRAPE_JOB}",namespace!="",pod!=""'
 
+_RDRS_STATUS_COUNTER = "rdrs_endpoints_response_status_count"
+# A pod without a value fails the whole HPA's scale-down: Kubernetes' HPA
+# (pkg/controller/podautoscaler/horizontal.go, computeReplicasForMetrics) returns an error
+# when `invalidMetricsCount > 0 && replicas < specReplicas`, so one metric missing for a
+# pod freezes RDRS at its peak through an idle window. Every scraped RDRS pod has the status
+# counter, since rdrs2 counts the metrics scrapes themselves (`end_point="metrics"`,
+# tests/fixtures/exporters/rdrs2-*.prom), so each RDRS rule falls back to zero on it.
+_RDRS_IDLE_IS_ZERO = (
+    " or on(<<.GroupBy>>) (0 * sum(rate("
+    f'{_RDRS_STATUS_COUNTER}{{job="{RDRS_SCRAPE_JOB}",<<.LabelMatchers>>}}[1m]))'
+    " by (<<.GroupBy>>))"
+)
+
 RDRS_REQUESTS_PER_SECOND = CustomMetric(
     name="rdrs_requests_per_second",
-    series_name="rdrs_endpoints_response_status_count",
+    series_name=_RDRS_STATUS_COUNTER,
     series_matchers=_RDRS_SERIES_MATCHERS,
     query=(
         f'sum(rate(<<.Series>>{{{_RDRS_DATA},end_point=~"{_RDRS_DATA_ENDPOINTS}",'
         "<<.LabelMatchers>>}[1m]) or "
         f'rate(<<.Series>>{{{_RDRS_DATA},endpoint=~"{_RDRS_DATA_ENDPOINTS}",'
-        "<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)"
+        "<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)" + _RDRS_IDLE_IS_ZERO
     ),
 )
 # Each endpoint has its own bucket bounds, so buckets are only summed within an endpoint; the
 # pod's value is its slowest endpoint's p99, as the summary's `max` over endpoints was. An
-# endpoint without requests in the minute has no p99 (NaN), which `>= 0` drops.
+# endpoint without successful requests in the minute has no p99 (NaN), which `>= 0` drops;
+# a pod with none on any endpoint serves 0 (no request waited), not nothing.
 RDRS_RESPONSE_TIME_P99_MS = CustomMetric(
     name="rdrs_response_time_p99_milliseconds",
     series_name="http_request_duration_seconds_bucket",
@@ -138,6 +166,7 @@ RDRS_RESPONSE_TIME_P99_MS = CustomMetric(
         "max(histogram_quantile(0.99, sum(rate(<<.Series>>"
         f'{{job="{RDRS_SCRAPE_JOB}",endpoint=~"{_RDRS_DATA_ENDPOINTS}",<<.LabelMatchers>>}}'
         "[1m])) by (le, endpoint, <<.GroupBy>>)) >= 0) by (<<.GroupBy>>) * 1000"
+        + _RDRS_IDLE_IS_ZERO
     ),
 )
 ARROW_FLIGHT_QUEUE_SIZE = CustomMetric(
@@ -196,12 +225,13 @@ def adapter_rules(metrics: Iterable[CustomMetric] = CUSTOM_METRICS) -> list[dict
     ]
 
 
-def _pod_scrape_job(job: str, label: str, value: str, port: int) -> dict[str, object]:
-    """A scrape job for the pods labelled `label=value` in any namespace, on one port."""
+def _pod_scrape_job(job: str, label: str, value: str, *ports: int) -> dict[str, object]:
+    """A scrape job for the pods labelled `label=value` in any namespace, on these ports."""
     return {
         "job_name": job,
         # Every target serves metrics in plain HTTP: rondb-helm's RDRS unless end-to-end TLS is
         # on (templates/rdrs.yaml:84-89 at v0.8.0), which the feature store does not turn on;
+        # its mysqld-exporter, given no web config (templates/mysqlds/mysqld_exporter.yaml:36-37);
         # Strimzi's metrics reporter always (KafkaBrokerConfigurationBuilder, 1.2.0).
         "scheme": "http",
         "kubernetes_sd_configs": [{"role": "pod"}],
@@ -213,7 +243,7 @@ def _pod_scrape_job(job: str, label: str, value: str, port: int) -> dict[str, ob
             },
             {
                 "source_labels": ["__meta_kubernetes_pod_container_port_number"],
-                "regex": str(port),
+                "regex": "|".join(str(port) for port in sorted(set(ports))),
                 "action": "keep",
             },
             {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
@@ -226,18 +256,21 @@ def _label_name(label: str) -> str:
     return "".join(character if character.isalnum() else "_" for character in label)
 
 
-def scrape_configs() -> list[dict[str, object]]:
-    """The scrape jobs the custom metrics come from."""
+def scrape_configs(arrow_flight_metrics_ports: Collection[int]) -> list[dict[str, object]]:
+    """The scrape jobs the custom metrics come from; Arrow Flight on each project's port."""
     return [
         _pod_scrape_job(RDRS_SCRAPE_JOB, "rondbService", "rdrs", RDRS_METRICS_PORT),
         _pod_scrape_job(
             ARROW_FLIGHT_SCRAPE_JOB,
             "app.kubernetes.io/name",
             "arrow-flight",
-            ARROW_FLIGHT_METRICS_PORT,
+            *arrow_flight_metrics_ports,
         ),
         _pod_scrape_job(
             KAFKA_BROKER_SCRAPE_JOB, KAFKA_BROKER_ROLE_LABEL, "true", KAFKA_METRICS_PORT
+        ),
+        _pod_scrape_job(
+            MYSQLD_EXPORTER_SCRAPE_JOB, "rondbService", "mysqld-exporter", MYSQLD_EXPORTER_PORT
         ),
     ]
 
@@ -273,7 +306,9 @@ def _checksum(values: object) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
-def prometheus_values(node_selector: dict[str, str], storage_class: str) -> dict[str, object]:
+def prometheus_values(
+    node_selector: dict[str, str], storage_class: str, arrow_flight_metrics_ports: Collection[int]
+) -> dict[str, object]:
     """Helm values of Prometheus: the server and kube-state-metrics, with least privilege.
 
     The feature store's scrape jobs, no host access, no lifecycle API, and no credential
@@ -282,7 +317,9 @@ def prometheus_values(node_selector: dict[str, str], storage_class: str) -> dict
     global_config = {"scrape_interval": "15s", "evaluation_interval": "15s"}
     server_files = {"prometheus.yml": {"scrape_configs": server_scrape_configs()}}
     # The chart takes extra scrape jobs as YAML text.
-    extra_scrape_configs = yaml.safe_dump(scrape_configs(), sort_keys=False)
+    extra_scrape_configs = yaml.safe_dump(
+        scrape_configs(arrow_flight_metrics_ports), sort_keys=False
+    )
     return {
         "alertmanager": {"enabled": False},
         "prometheus-pushgateway": {"enabled": False},

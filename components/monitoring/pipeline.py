@@ -26,7 +26,8 @@ class MetricsPipeline(pulumi.ComponentResource):
 
     Both run on the system nodes, in the `monitoring` namespace, from pinned charts. The
     namespace enforces the restricted Pod Security Standard and denies all traffic but what
-    the pipeline needs; `control_plane_cidrs` are the subnets of the API server's interfaces.
+    the pipeline needs; `control_plane_cidrs` are the subnets of the API server's interfaces,
+    `arrow_flight_metrics_ports` the ports the projects' Arrow Flight serves metrics on.
     """
 
     def __init__(
@@ -35,12 +36,15 @@ class MetricsPipeline(pulumi.ComponentResource):
         *,
         storage_class: str,
         control_plane_cidrs: Sequence[str],
+        arrow_flight_metrics_ports: Sequence[int],
         kubernetes_provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:monitoring:MetricsPipeline", name, None, opts)
         waits_for = component_dependencies(opts)
-        namespace_object, *guard_rails = monitoring_namespace_manifests(control_plane_cidrs)
+        namespace_object, *guard_rails = monitoring_namespace_manifests(
+            control_plane_cidrs, arrow_flight_metrics_ports
+        )
         namespace = apply_manifest(
             f"{name}-monitoring",
             namespace_object,
@@ -64,7 +68,7 @@ class MetricsPipeline(pulumi.ComponentResource):
             version=PROMETHEUS.version,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=PROMETHEUS.repository),
             namespace=MONITORING_NAMESPACE,
-            values=prometheus_values(dict(SYSTEM_NODES), storage_class),
+            values=prometheus_values(dict(SYSTEM_NODES), storage_class, arrow_flight_metrics_ports),
             # The volume is provisioned and attached and the image pulled before the pod is
             # ready: Helm's 300 s default rolls an atomic release back on a new cluster.
             timeout=PROMETHEUS_TIMEOUT_SECONDS,

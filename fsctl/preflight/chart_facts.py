@@ -325,7 +325,8 @@ RDRS = ServedEndpoint(
         f"{RONDB_COMMIT} templates/rdrs.yaml:6 (name), :19-20 and "
         "shared_templates/_vars.tpl:119-121 (label rondbService=rdrs), :71 (runs rdrs2, the "
         "C++ REST server, image images.rondb), :72-74 (ports 4406 REST "
-        "and metrics, 5406 gRPC), :84-89 (probes use HTTPS only when "
+        "and metrics; 5406 is declared but files/configs/rest_api.json:2-6 configures REST on "
+        "4406 only), :84-89 (probes use HTTPS only when "
         "meta.rdrs.statefulSet.endToEndTls.enabled; else plain HTTP)"
     ),
 )

@@ -20,6 +20,14 @@ cluster's zone count:
 
 The spread fills the zones evenly; where zones tie, the zone being lost takes the extra
 replica: the worst case a soft spread allows that zone.
+
+A hard spread (`DoNotSchedule`, which the post-renderer gives RonDB's data nodes) admits a
+replica to a zone only while that zone's count plus one exceeds the fewest in any counted zone
+by at most `maxSkew` (1): a replica whose turn falls on a zone without room stays Pending
+rather than going to another zone (kubernetes.io, "Pod Topology Spread Constraints":
+`DoNotSchedule` "tells the scheduler not to schedule it"; the skew is the zone's matching pods
+plus the incoming one minus the global minimum). The zones the autoscaler can still add a node
+in (admitting groups with no node yet) join the count once the counted ones are blocked.
 """
 
 from __future__ import annotations
@@ -28,6 +36,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fsctl.preflight.capacity_scale import Scaled
+
+MAX_SKEW = 1
+"""The zone spreads' `maxSkew` (rondb-helm 0.8.0 templates/ndbd.yaml:76)."""
 
 
 @dataclass(frozen=True)
@@ -85,12 +96,36 @@ def soft_spread(replicas: int, rooms: Sequence[ZoneRoom], heavy: str) -> Spread:
     return Spread(placed, unplaced, tuple(room.zone for room in warm))
 
 
-def _fill(count: int, rooms: Sequence[ZoneRoom], placed: dict[str, int], heavy: str) -> int:
-    """Place `count` replicas evenly on `rooms` (changing `placed`); return the unplaced."""
+def hard_spread(replicas: int, rooms: Sequence[ZoneRoom], heavy: str) -> Spread:
+    """Replicas spread within `MAX_SKEW` over the warm zones, then every admitting zone.
+
+    A replica no zone within the skew has room for stays Pending; `heavy` takes ties.
+    """
+    warm = [room for room in rooms if room.warm] or list(rooms)
+    placed = {room.zone: 0 for room in rooms}
+    unplaced = _fill(replicas, warm, placed, heavy, skew_over=warm)
+    unplaced = _fill(unplaced, rooms, placed, heavy, skew_over=rooms)
+    return Spread(placed, unplaced, tuple(room.zone for room in warm))
+
+
+def _fill(
+    count: int,
+    rooms: Sequence[ZoneRoom],
+    placed: dict[str, int],
+    heavy: str,
+    skew_over: Sequence[ZoneRoom] = (),
+) -> int:
+    """Place `count` replicas evenly on `rooms` (changing `placed`); return the unplaced.
+
+    With `skew_over` (a hard spread), a zone takes one only within the skew over those zones.
+    """
     for placing in range(count):
         open_rooms = [
             room for room in rooms if room.nodes is None or placed[room.zone] < room.nodes
         ]
+        if skew_over:
+            fewest = min(placed[room.zone] for room in skew_over)
+            open_rooms = [room for room in open_rooms if placed[room.zone] + 1 - fewest <= MAX_SKEW]
         if not open_rooms:
             return count - placing
         target = min(open_rooms, key=lambda room: (placed[room.zone], room.zone != heavy))

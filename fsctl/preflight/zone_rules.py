@@ -27,7 +27,14 @@ from fsctl.preflight.chart_data import releases
 from fsctl.preflight.model import Resource, value_at
 from fsctl.preflight.workload_needs import claims_of, pool_config_key
 from fsctl.preflight.zone_model import DEGRADES, FAILS, Effect, LostZone
-from fsctl.preflight.zone_placement import Spread, held_in, soft_spread, zone_rooms
+from fsctl.preflight.zone_placement import (
+    Spread,
+    ZoneRoom,
+    hard_spread,
+    held_in,
+    soft_spread,
+    zone_rooms,
+)
 
 KAFKA_TOPIC = "kubernetes:kafka.strimzi.io/v1:KafkaTopic"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
@@ -42,9 +49,14 @@ RONDB_SERVICE_LABEL = "rondbService"
 
 # rondb-helm 0.8.0 (tag v0.8.0, 7388b1579a195bb7ff6385f28ca3a860b83455eb), templates/ndbd.yaml:
 # one StatefulSet per node group (:3, :8) of `activeDataReplicas` pods (:17), spread over
-# zones with maxSkew 1 but `whenUnsatisfiable: ScheduleAnyway` (:74-84), and, with
-# isMultiNodeCluster, at most one replica of a node group per node (:87-96).
-RONDB_SPREAD_SOURCE = "rondb-helm 0.8.0 templates/ndbd.yaml:74-84"
+# zones with maxSkew 1 (:74-84; `ScheduleAnyway`, which the post-renderer
+# components/featurestore/rondb_postrender.py makes `DoNotSchedule`), and, with
+# isMultiNodeCluster, at most one replica of a node group per node (:87-96) and none on the
+# management server's node (:97-110, required anti-affinity to `rondbService: mgmd`).
+RONDB_SPREAD_SOURCE = (
+    "rondb-helm 0.8.0 templates/ndbd.yaml:74-84, made DoNotSchedule by rondb-postrender"
+)
+RONDB_MGMD_SOURCE = "rondb-helm 0.8.0 templates/ndbd.yaml:97-110"
 
 
 def _data_nodes(lost: LostZone, release: Resource) -> Scaled | None:
@@ -58,17 +70,50 @@ def _data_nodes(lost: LostZone, release: Resource) -> Scaled | None:
     )
 
 
-def _data_node_spread(item: Scaled, zone: str) -> tuple[int, Spread]:
-    """Each node group's data replicas, and where they land with `zone` taking ties."""
+@dataclass(frozen=True)
+class _DataNodeSpread:
+    """Where a node group's replicas land, with the management server's node in `mgmd_zone`."""
+
+    replicas: int
+    spread: Spread
+    mgmd_zone: str
+
+    def left(self, zone: str) -> int:
+        return self.replicas - self.spread.placed.get(zone, 0) - self.spread.pending
+
+
+def _without_mgmd_node(rooms: list[ZoneRoom], zone: str) -> list[ZoneRoom]:
+    return [
+        with_changes(room, nodes=max((room.nodes or 0) - 1, 0)) if room.zone == zone else room
+        for room in rooms
+    ]
+
+
+def _data_node_spread(item: Scaled, zone: str) -> _DataNodeSpread:
+    """Each node group's data replicas under the hard spread, `zone` taking ties.
+
+    The management server's node (no data node beside it) is taken in whichever zone leaves
+    the fewest replicas when `zone` is lost: its StatefulSet names no zone.
+    """
     replicas = int(value_at(item.demand.values, "clusterSize.activeDataReplicas") or 1)
-    return replicas, soft_spread(replicas, zone_rooms(item, one_per_node=True), zone)
+    rooms = zone_rooms(item, one_per_node=True)
+    spreads = [
+        _DataNodeSpread(
+            replicas, hard_spread(replicas, _without_mgmd_node(rooms, mgmd), zone), mgmd
+        )
+        for mgmd in item.zones
+    ]
+    return min(spreads, key=lambda s: (s.left(zone), -s.spread.placed.get(zone, 0)))
 
 
-def _crowding(spread: Spread, replicas: int, zone: str) -> str:
-    """Why a zone may hold more than one replica of a node group, or none is said."""
+def _crowding(placement: _DataNodeSpread, zone: str) -> str:
+    """Why a zone may hold more than one replica of a node group, or replicas stay Pending."""
+    spread, replicas = placement.spread, placement.replicas
     held = spread.placed.get(zone, 0)
     pending = (
-        f"; {spread.pending} find no node (one per node, at most the groups' maxSize)"
+        f"; {spread.pending} find no node (one per node, none on the management server's node "
+        f"in {placement.mgmd_zone}, {RONDB_MGMD_SOURCE}, at most the groups' maxSize, and the "
+        "hard spread keeps a replica out of a zone past the skew: it stays Pending)"
         if spread.pending
         else ""
     )
@@ -77,8 +122,8 @@ def _crowding(spread: Spread, replicas: int, zone: str) -> str:
     return (
         f" ({zone} may hold {held}: the node groups that admit the data nodes keep nodes in "
         f"{len(spread.domains)} zone(s), {', '.join(spread.domains)}, for {replicas} replicas "
-        f"of a node group, and the chart's zone spread is only preferred, "
-        f"{RONDB_SPREAD_SOURCE}{pending})"
+        f"of a node group, and the zone spread ({RONDB_SPREAD_SOURCE}) allows a skew of 1 "
+        f"over those zones{pending})"
     )
 
 
@@ -98,13 +143,14 @@ def rondb_replicas(lost: LostZone) -> Iterator[Effect]:
         item = _data_nodes(lost, release.resource)
         if item is None or not item.zones:
             continue  # no node group admits them: readiness' pods-after-nodes says so
-        replicas, spread = _data_node_spread(item, lost.zone)
+        placement = _data_node_spread(item, lost.zone)
+        replicas, spread = placement.replicas, placement.spread
         gone = spread.placed.get(lost.zone, 0)
-        left = replicas - gone - spread.pending
+        left = placement.left(lost.zone)
         if not gone and not spread.pending:
             continue
         where = f"{release.resource.label}: "
-        why = _crowding(spread, replicas, lost.zone)
+        why = _crowding(placement, lost.zone)
         if left <= 0:
             yield Effect(
                 FAILS,
@@ -485,7 +531,7 @@ def _held(item: Scaled, pods: int, zone: str) -> int:
     if item.demand.pods.component != "ndbmtd":
         return held_in(item, pods, zone)
     node_groups = int(value_at(item.demand.values, "clusterSize.numNodeGroups") or 1)
-    return node_groups * _data_node_spread(item, zone)[1].placed.get(zone, 0)
+    return node_groups * _data_node_spread(item, zone).spread.placed.get(zone, 0)
 
 
 def budgets_allow_drains(lost: LostZone) -> Iterator[Effect]:

@@ -12,7 +12,9 @@ from ipaddress import IPv4Network
 
 from components.eks.addon_versions import addon_version_problem
 from components.eks.versions import SUPPORTED_KUBERNETES_VERSIONS
+from components.featurestore.arrow_flight import ARROW_FLIGHT_PORT
 from components.featurestore.capacity import cpu_cores, memory_mib, project_footprint
+from components.featurestore.rondb import MYSQLD_PORT, RDRS_REST_PORT, data_volume_minimum_gib
 from components.featurestore.rondb_node_ids import node_id_problems
 from components.kafka.validation import kafka_problems
 from components.network.subnet_plan import vpc_prefix_problems, zone_slot
@@ -116,11 +118,40 @@ def _workload_problems(
                 "set minReplicas to 2 or more",
             )
     yield from _api_slot_problems(path, project)
+    yield from _data_volume_size_problems(path, project)
+    serving_ports = {
+        ARROW_FLIGHT_PORT: "Arrow Flight",
+        MYSQLD_PORT: "MySQL",
+        RDRS_REST_PORT: "RDRS",
+    }
+    if (port := project.arrow_flight.metrics_port) in serving_ports:
+        # The project's `allow-monitoring` policy admits Prometheus to the metrics port on
+        # every pod of the namespace.
+        yield ConfigProblem(
+            f"{path}.arrowFlight.metricsPort",
+            f"is {port}, the port {serving_ports[port]} serves: the monitoring namespace would "
+            "be let in to it",
+            "set it to the port the flyingduck image serves /metrics on (default 12810)",
+        )
     if environment is Environment.PROD and project.rondb.data_replicas != 3:
         yield ConfigProblem(
             f"{path}.rondb.dataReplicas",
             "a prod project keeps 3 data replicas, one per zone, to survive the loss of a "
             "zone; set dataReplicas to 3",
+        )
+
+
+def _data_volume_size_problems(path: str, project: ProjectConfig) -> Iterator[ConfigProblem]:
+    """rondb-helm refuses to render an install whose data volume is below its bound."""
+    rondb = project.rondb
+    minimum = data_volume_minimum_gib(rondb.data_node_memory_mib)
+    if rondb.data_volume_gib < minimum:
+        yield ConfigProblem(
+            f"{path}.rondb.dataVolumeGiB",
+            f"is {rondb.data_volume_gib} GiB, below the {minimum} GiB rondb-helm requires for "
+            f"{rondb.data_node_memory_mib} MiB of data node memory (2 x whole GiB of memory + "
+            "redo, 2 x undo and log files): the chart fails the install",
+            f"raise rondb.dataVolumeGiB to {minimum} or more, or lower rondb.dataNodeMemoryMiB",
         )
 
 

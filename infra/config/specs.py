@@ -156,6 +156,7 @@ def namespace_spec(project: str, settings: ProjectConfig, vpc_cidr: str) -> Name
         quota_cpu=settings.quota.cpu,
         quota_memory=settings.quota.memory,
         quota_storage=settings.quota.storage,
+        arrow_flight_metrics_port=settings.arrow_flight.metrics_port,
     )
 
 
@@ -213,6 +214,8 @@ def arrow_flight_spec(settings: ProjectConfig) -> ArrowFlightSpec:
         memory=flight.memory,
         queue_size=flight.target_queue_size,
         queue_time_ms=flight.target_queue_time_ms,
+        cpu_utilization=flight.target_cpu_utilization,
+        metrics_port=flight.metrics_port,
     )
 
 

@@ -10,6 +10,7 @@ from pydantic import (
     field_validator,
 )
 
+from components.monitoring.metrics import ARROW_FLIGHT_METRICS_PORT
 from infra.config.base import _QUANTITY, NodePoolConfig, _Model
 
 # The HPA maxima by default, and the API slots RonDB reserves by default: equal, so that a
@@ -50,7 +51,7 @@ class MysqldConfig(ScalingConfig):
 
 
 class ArrowFlightConfig(ScalingConfig):
-    """The Arrow Flight query server for batch reads: scaled on its request queue."""
+    """The Arrow Flight query server for batch reads: scaled on its request queue and CPU."""
 
     image: str = "docker.hops.works/hopsworks/flyingduck:4.3.0"
     """Container image, with an explicit tag or digest."""
@@ -62,6 +63,13 @@ class ArrowFlightConfig(ScalingConfig):
     """Queued requests per pod the HPA aims for. Default 2."""
     target_queue_time_ms: int = Field(default=27, ge=1)
     """Average queue time (ms) the HPA aims for. Default 27."""
+    target_cpu_utilization: int = Field(default=70, ge=1, le=100)
+    """CPU utilisation (% of requests) the HPA aims for: its floor when the queue metrics are
+    missing. Default 70."""
+    metrics_port: int = Field(default=ARROW_FLIGHT_METRICS_PORT, ge=1024, le=65535)
+    """Port flyingduck serves Prometheus metrics on. Default 12810, the Hopsworks chart's
+    `arrowflight.common.monitoring_port`; the image is not public, so check it against the
+    image you pin (`curl <pod>:<port>/metrics`)."""
 
     @field_validator("image")
     @classmethod
@@ -110,7 +118,8 @@ class RonDbConfig(_Model):
     data_node_memory_mib: int = Field(default=8192, ge=2800, alias="dataNodeMemoryMiB")
     """Memory per data node, MiB (the chart needs at least 2800). Default 8192."""
     data_volume_gib: int = Field(default=100, ge=10, alias="dataVolumeGiB")
-    """Data volume per data node, GiB. Default 100."""
+    """Data volume per data node, GiB. Default 100. At least 2 × the data node's whole GiB of
+    memory + 14 (the chart's install check); it acts at install only (docs/operations.md)."""
     backup_schedule: str = "0 2 * * *"
     """Cron schedule of backups to the project's bucket. Default daily at 02:00."""
     backup_ttl: str = "14d"
