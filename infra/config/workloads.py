@@ -118,7 +118,7 @@ class RonDbConfig(_Model):
     data_node_memory_mib: int = Field(default=8192, ge=2800, alias="dataNodeMemoryMiB")
     """Memory per data node, MiB (the chart needs at least 2800). Default 8192."""
     data_volume_gib: int = Field(default=100, ge=10, alias="dataVolumeGiB")
-    """Data volume per data node, GiB. Default 100. At least 2 × the data node's whole GiB of
+    """Data volume per data node, GiB. Default 100. At least 2 x the data node's whole GiB of
     memory + 14 (the chart's install check); it acts at install only (docs/operations.md)."""
     backup_schedule: str = "0 2 * * *"
     """Cron schedule of backups to the project's bucket. Default daily at 02:00."""
