@@ -28,6 +28,7 @@ from components.network.deployer_access import TransitGatewayPath
 from components.network.subnet_plan import SubnetTier
 from components.network.vpc import Vpc, flow_log_group_pattern
 from components.nodes.cluster_autoscaler import ClusterAutoscaler
+from components.nodes.dedicated_admission import dedicated_admission_manifests
 from components.nodes.node_group_plan import SYSTEM_POOL
 from components.nodes.node_groups import NodeGroups
 from components.shared.kms import ClusterKey
@@ -270,6 +271,19 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 (SERVING_PRIORITY_CLASS, serving_priority_class()),
             )
         ]
+        # Only a pool's own namespace may tolerate its taint (components/nodes/
+        # dedicated_admission.py); the binding names the policy, so it follows it.
+        admission: list[pulumi.Resource] = [self.control_plane]
+        for manifest in dedicated_admission_manifests():
+            admission.append(
+                apply_manifest(
+                    f"{name}-{manifest['kind'].lower()}-{manifest['metadata']['name']}",
+                    manifest,
+                    pulumi.ResourceOptions(
+                        parent=self, provider=kubernetes, depends_on=[admission[-1]]
+                    ),
+                )
+            )
         # 4. The projects, on their own pools. RonDB's first install needs more nodes than a
         #    pool's minimum (its data nodes avoid the hosts of its management server), so the
         #    autoscaler must run first.

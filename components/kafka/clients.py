@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from components.eks.versions import kubernetes_version
+from components.featurestore.namespace import pod_security_labels
 from components.kafka.naming import client_namespaces, mirror_name
 from components.kafka.spec import KafkaSpec, Manifest
 from components.nodes.node_group_plan import NODE_POOL_LABEL, PROJECT_LABEL, SYSTEM_POOL
@@ -269,5 +270,16 @@ def mirror_access_manifests(spec: KafkaSpec, project: str, namespace: str) -> li
 
 
 def client_namespace_manifest(namespace: str) -> Manifest:
-    """A client namespace that no project owns: it must exist before the mirror's Role."""
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+    """A client namespace that no project owns: it must exist before the mirror's Role.
+
+    It receives a project's Kafka client keys, so no privileged pod may run in it (Pod
+    Security `baseline` enforced, `restricted` warned: the consumer's workloads need not meet
+    `restricted`, but host access, privileged containers and host paths are refused), and the
+    cluster's admission policy keeps its pods off the dedicated pools
+    (components/nodes/dedicated_admission.py). Its traffic is the consumer's to police.
+    """
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": namespace, "labels": pod_security_labels("baseline")},
+    }

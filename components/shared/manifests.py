@@ -34,6 +34,14 @@ _RESOURCE_CLASSES: dict[tuple[str, str], tuple[str, str]] = {
     ("networking.k8s.io/v1", "NetworkPolicy"): ("networking.v1", "NetworkPolicy"),
     ("storage.k8s.io/v1", "StorageClass"): ("storage.v1", "StorageClass"),
     ("scheduling.k8s.io/v1", "PriorityClass"): ("scheduling.v1", "PriorityClass"),
+    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"): (
+        "admissionregistration.v1",
+        "ValidatingAdmissionPolicy",
+    ),
+    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"): (
+        "admissionregistration.v1",
+        "ValidatingAdmissionPolicyBinding",
+    ),
 }
 
 _CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
