@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from fsctl.plan.offline import (
     Plan,
@@ -39,6 +40,12 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     if nextitem is not None and nextitem.path != item.path:
         gc.collect()
         gc.freeze()
+
+
+def stack_file(stack: str) -> dict[str, Any]:
+    """The `config:` of `Pulumi.<stack>.yaml`, as the stack files hold it."""
+    config: dict[str, Any] = yaml.safe_load(Path(PROJECT_ROOT, f"Pulumi.{stack}.yaml").read_text())
+    return dict(config["config"])
 
 
 def minimal_config() -> dict[str, Any]:

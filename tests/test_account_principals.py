@@ -15,8 +15,7 @@ from fsctl.plan.offline import Plan, run_program
 from infra.account_checks import principal_problems
 from infra.config import DOCUMENTATION_ACCOUNT_IDS, parse_stack_config
 from infra.program import main as stack_program
-from tests.conftest import PROJECT_ROOT, as_engine_config, real_stack_plan
-from tests.test_first_deploy import stack_file
+from tests.conftest import PROJECT_ROOT, as_engine_config, real_stack_plan, stack_file
 
 GET_ROLE = "aws:iam/getRole:getRole"
 REGION = "eu-central-1"

@@ -24,8 +24,7 @@ from components.eks.addon_versions import (
 from fsctl.plan.mockcloud import MockCloud
 from fsctl.plan.offline import Plan, run_program
 from infra.program import main as stack_program
-from tests.conftest import as_engine_config
-from tests.test_first_deploy import stack_file
+from tests.conftest import as_engine_config, stack_file
 
 GET_ADDON_VERSION = "aws:eks/getAddonVersion:getAddonVersion"
 REGION = "eu-central-1"

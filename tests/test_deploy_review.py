@@ -19,8 +19,7 @@ from fsctl.plan.mockcloud import MockCloud
 from fsctl.plan.offline import Plan, run_program
 from fsctl.preflight.model import PlanGraph
 from infra.program import main as stack_program
-from tests.conftest import PlanStack, as_engine_config, minimal_config
-from tests.test_first_deploy import stack_file
+from tests.conftest import PlanStack, as_engine_config, minimal_config, stack_file
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import copy
 import itertools
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 import infra.account_checks
 from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.offline import Plan
 from fsctl.preflight.model import PlanGraph, Resource
 from infra.config import ConfigError, parse_stack_config
-from tests.conftest import PROJECT_ROOT, PlanStack
+from tests.conftest import PlanStack, stack_file
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 ADDON = "aws:eks/addon:Addon"
@@ -27,11 +25,6 @@ WITH_PODS = (
     "kubernetes:kafka.strimzi.io/v1:KafkaNodePool",
 )
 POOL_LABEL = "featurestore.io/node-pool"
-
-
-def stack_file(stack: str) -> dict[str, Any]:
-    config: dict[str, Any] = yaml.safe_load(Path(PROJECT_ROOT, f"Pulumi.{stack}.yaml").read_text())
-    return dict(config["config"])
 
 
 @pytest.fixture(scope="module")

@@ -93,3 +93,16 @@ def test_a_package_importing_a_higher_layer_is_found() -> None:
 
 def test_packages_import_only_the_layers_below_them() -> None:
     assert layer_violations(import_graph()) == []
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in fixture modules (conftest, *_harness, *_plans...), not in tests."""
+    offenders = [
+        f"{path.relative_to(PROJECT_ROOT)} imports {node.module}"
+        for path in sorted((PROJECT_ROOT / "tests").rglob("test_*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and node.module.split(".")[-1].startswith("test_")
+    ]
+    assert offenders == []

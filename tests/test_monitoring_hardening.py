@@ -32,6 +32,7 @@ from fsctl.preflight.chart_data import Release, chart_data_dir, load_chart_data,
 from fsctl.preflight.charts import release_scopes
 from fsctl.preflight.model import PlanGraph
 from tests.conftest import PROJECT_ROOT
+from tests.policy_breakers import Document, find, mutate, run_fsctl_policy
 from tests.policy_harness import (
     assert_valid_kubernetes,
     stack_resource,
@@ -39,7 +40,6 @@ from tests.policy_harness import (
     validate_stack,
 )
 from tests.preflight_plans import real_plan
-from tests.test_policies_failure_space import Document, find, mutate, run_fsctl_policy
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"

@@ -7,61 +7,20 @@ mandatory violation naming the resource and the fix.
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import io
 import json
-import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fsctl.cli import main
 from fsctl.plan.mock_account import ACCOUNT_ID
-from tests.conftest import PROJECT_ROOT
-
-PROD_CONFIG = str(PROJECT_ROOT / "policies" / "config" / "prod.json")
-Document = dict[str, Any]
-Breaker = Callable[[Document], str]
+from tests.policy_breakers import Breaker, Document, find, mutate, run_fsctl_policy
 
 
 @pytest.fixture(scope="module")
 def prod_plan(written_plans: dict[str, Path]) -> Path:
     """The prod plan as `fsctl plan` writes it (the session's: tests only read it)."""
     return written_plans["prod"]
-
-
-def run_fsctl_policy(plan: Path) -> tuple[int, list[dict[str, Any]]]:
-    output = io.StringIO()
-    with contextlib.redirect_stdout(output):
-        code = main(["policy", "--plan", str(plan), "--format", "json", "--config", PROD_CONFIG])
-    violations: list[dict[str, Any]] = json.loads(output.getvalue())["violations"]
-    return code, violations
-
-
-def find(document: Document, resource_type: str, name: str) -> dict[str, Any]:
-    matches: list[dict[str, Any]] = [
-        item
-        for item in document["resources"]
-        if item["type"].endswith(resource_type) and item["name"] == name
-    ]
-    assert len(matches) == 1, f"{len(matches)} resources {resource_type} {name}"
-    return matches[0]
-
-
-def mutate(item: dict[str, Any], path: Sequence[str | int], value: Any) -> str:
-    """Set `path` to `value` in the inputs and the outputs alike; delete it when value is None."""
-    for side in ("inputs", "outputs"):
-        parent: Any = item[side]
-        for key in path[:-1]:
-            parent = parent.setdefault(key, {}) if isinstance(parent, dict) else parent[key]
-        if value is None:
-            parent.pop(path[-1], None)
-        else:
-            parent[path[-1]] = copy.deepcopy(value)
-    return str(item["urn"])
 
 
 def drop(document: Document, resource_type: str, name: str) -> None:
@@ -327,13 +286,10 @@ def prod_text(prod_plan: Path) -> str:
     return (prod_plan / "resources.json").read_text()
 
 
-def test_clean_prod_plan_passes_quickly(prod_plan: Path) -> None:
-    started = time.perf_counter()
+def test_clean_prod_plan_passes(prod_plan: Path) -> None:
     code, violations = run_fsctl_policy(prod_plan)
-    elapsed = time.perf_counter() - started
     assert [item for item in violations if item["enforcementLevel"] == "mandatory"] == []
     assert code == 0
-    assert elapsed < 5, f"fsctl policy took {elapsed:.1f} s on prod"
 
 
 @pytest.mark.parametrize(("policy", "breaker"), BREAKERS, ids=[b.__name__ for _, b in BREAKERS])
