@@ -8,6 +8,7 @@ run every check family from the installed package with no flag.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -132,10 +133,17 @@ def test_the_installed_package_finds_its_data_with_no_flag(
     written_plans: dict[str, Path], tmp_path: Path
 ) -> None:
     """`pip install .` elsewhere, then `fsctl preflight --strict` runs every family."""
+    # Built from the tracked files alone, copied: a build in the checkout leaves build/ there.
+    source = tmp_path / "source"
+    for path in _tracked_files():
+        if path.is_file():
+            target = source / path.relative_to(PROJECT_ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
     wheels = tmp_path / "wheels"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(wheels), str(PROJECT_ROOT)],
+         "--wheel-dir", str(wheels), str(source)],
         check=True,
         cwd=tmp_path,
     )  # fmt: skip

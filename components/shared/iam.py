@@ -8,6 +8,10 @@ from typing import Any
 
 POLICY_VERSION = "2012-10-17"
 
+# The account ids AWS's documentation uses in example ARNs: no principal of a real deployment
+# lives in one, so a config value naming one is an example still to be replaced.
+DOCUMENTATION_ACCOUNT_IDS = ("123456789012", "111122223333")
+
 # What EBS needs of a key to encrypt the volumes a role creates: granted alike by the key's
 # policy (the Auto Scaling role's root volumes) and by a role's own policy (the EBS CSI driver).
 _VOLUME_KEY_ACTIONS = (

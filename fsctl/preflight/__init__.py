@@ -17,6 +17,7 @@ from fsctl.preflight import (
     identity,
     lookups,
     metrics,
+    principals,
     quotas,
     readiness,
     wait_budgets,
@@ -25,6 +26,7 @@ from fsctl.preflight import (
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, PreflightContext
 
 FAMILIES: tuple[ModuleType, ...] = (
+    principals,
     readiness,
     wait_budgets,
     quotas,

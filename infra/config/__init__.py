@@ -20,8 +20,8 @@ from pydantic import ValidationError
 
 from components.eks.versions import DEFAULT_KUBERNETES_VERSION, SUPPORTED_KUBERNETES_VERSIONS
 from components.network.subnet_plan import NatStrategy
+from components.shared.iam import DOCUMENTATION_ACCOUNT_IDS
 from infra.config.base import (
-    DOCUMENTATION_ACCOUNT_IDS,
     FEDERATION_NAME,
     LOG_RETENTION_DAYS,
     MAX_CLUSTER_NAME_LENGTH,

@@ -28,10 +28,6 @@ MAX_PROJECT_NAME_LENGTH = 20
 # The retention periods CloudWatch Logs accepts.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
 
-# The account ids AWS's documentation uses in example ARNs: no principal of a real deployment
-# lives in one, so a config value naming one is an example still to be replaced.
-DOCUMENTATION_ACCOUNT_IDS = ("123456789012", "111122223333")
-
 
 def accepted_retention(days: int) -> int:
     """`days` if CloudWatch Logs accepts it as a retention, else the error naming the choices."""
