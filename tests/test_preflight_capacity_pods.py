@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from components.featurestore.rondb import data_volume_minimum_gib
 from components.nodes.instance_catalogue import known_types
 from fsctl.plan import types as plan_types
 from fsctl.preflight import capacity_pods
@@ -135,7 +136,13 @@ def test_a_data_node_the_config_accepts_fits_in_preflight(instance: str, memory_
     config = copy.deepcopy(minimal_config())
     search = config["featurestore:clusters"]["core"]["projects"]["search"]
     search["instanceTypes"] = [instance]
-    search["rondb"] = {"dataNodeMemoryMiB": memory_mib, "dataNodeCpus": 1}
+    # A volume that holds the memory's checkpoints (the chart's install check), so that only
+    # the memory itself can be refused.
+    search["rondb"] = {
+        "dataNodeMemoryMiB": memory_mib,
+        "dataNodeCpus": 1,
+        "dataVolumeGiB": max(100, data_volume_minimum_gib(memory_mib)),
+    }
     try:
         parse_stack_config(config)
     except ConfigError as error:
