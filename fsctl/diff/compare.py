@@ -22,6 +22,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fsctl.diff.actions import (
+    Reason,
+    Verdict,
+    action_counts,
+    cascade,
+    classify_change,
+    classify_removals,
+    data_impact,
+    inputs_paths,
+    reordered_only,
+    replacement_impact,
+    worst,
+)
 from fsctl.diff.impact import resource_impact
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import CLUSTER_COMPONENT_TYPE, SHARED_GROUP, Plan
@@ -57,6 +70,10 @@ class ResourceDiff:
     changes: tuple[Change, ...] = ()
     impact: tuple[str, ...] = ()
     """What the change does beyond its inputs, one sentence each (`fsctl.diff.impact`)."""
+    action: str = "update"
+    """What the engine does (`fsctl.diff.actions.ACTIONS`)."""
+    reasons: tuple[Reason, ...] = ()
+    risk: str = "safe"
 
     def to_json(self) -> dict[str, Any]:
         """The resource as `fsctl diff --format json` prints it."""
@@ -65,10 +82,12 @@ class ResourceDiff:
             "type": self.type,
             "name": self.name,
             "cluster": self.cluster,
+            "changes": [change.to_json() for change in self.changes],
+            "action": self.action,
+            "reasons": [reason.to_json() for reason in self.reasons],
+            "risk": self.risk,
+            "impact": list(self.impact),
         }
-        if self.changes:
-            document["changes"] = [change.to_json() for change in self.changes]
-            document["impact"] = list(self.impact)
         return document
 
 
@@ -94,6 +113,20 @@ class PlanDiff:
     """Every cluster with at least one difference, shared resources first."""
 
     @property
+    def entries(self) -> tuple[ResourceDiff, ...]:
+        """Every entry: added, removed and changed."""
+        return (*self.added, *self.removed, *self.changed)
+
+    @property
+    def risk(self) -> str:
+        """The worst entry's risk."""
+        return worst(entry.risk for entry in self.entries)
+
+    def action_counts(self) -> dict[str, int]:
+        """How many entries have each action."""
+        return action_counts(Verdict(entry.action) for entry in self.entries)
+
+    @property
     def empty(self) -> bool:
         """Whether the two plans are the same."""
         return not (self.added or self.removed or self.changed)
@@ -107,7 +140,9 @@ class PlanDiff:
                 "added": len(self.added),
                 "removed": len(self.removed),
                 "changed": len(self.changed),
+                "actions": self.action_counts(),
             },
+            "risk": self.risk,
             "added": [resource.to_json() for resource in self.added],
             "removed": [resource.to_json() for resource in self.removed],
             "changed": [resource.to_json() for resource in self.changed],
@@ -127,28 +162,41 @@ def diff_plans(
     base_clusters = _clusters(base)
     head_clusters = _clusters(head)
 
-    def entry(resource: PlannedResource, clusters: Mapping[str, str]) -> ResourceDiff:
-        return ResourceDiff(resource.urn, resource.type, resource.name, clusters[resource.urn])
-
-    added = [entry(r, head_clusters) for r in head.resources if r.urn not in base_by_urn]
-    removed = [entry(r, base_clusters) for r in base.resources if r.urn not in head_by_urn]
-    changed = []
+    head_only = [r for r in head.resources if r.urn not in base_by_urn]
+    base_only = [r for r in base.resources if r.urn not in head_by_urn]
+    removals = classify_removals(base_only)
+    direct: dict[str, Verdict] = {}
+    changes_of: dict[str, tuple[Change, ...]] = {}
     for resource in head.resources:
         before = base_by_urn.get(resource.urn)
         if before is None:
             continue
-        changes = resource_changes(before, resource)
+        changes = tuple(
+            change
+            for change in resource_changes(before, resource)
+            if not reordered_only(resource, change.path, change.old, change.new)
+        )
         if changes:
-            changed.append(
-                ResourceDiff(
-                    resource.urn,
-                    resource.type,
-                    resource.name,
-                    head_clusters[resource.urn],
-                    tuple(changes),
-                    tuple(resource_impact(before, resource)),
-                )
-            )
+            changes_of[resource.urn] = changes
+            direct[resource.urn] = classify_change(before, resource, inputs_paths(changes))
+    verdicts = cascade(head.resources, direct, frozenset(base_by_urn))
+
+    added = [
+        ResourceDiff(r.urn, r.type, r.name, head_clusters[r.urn], action="create")
+        for r in head_only
+    ]
+    removed = [_entry(r, base_clusters[r.urn], (), removals[r.urn], []) for r in base_only]
+    changed = [
+        _entry(
+            resource,
+            head_clusters[resource.urn],
+            changes_of.get(resource.urn, ()),
+            verdicts[resource.urn],
+            resource_impact(base_by_urn[resource.urn], resource),
+        )
+        for resource in head.resources
+        if resource.urn in verdicts
+    ]
     clusters = sorted(
         {resource.cluster for resource in (*added, *removed, *changed)},
         key=lambda name: (name != SHARED_GROUP, name),
@@ -160,6 +208,34 @@ def diff_plans(
         removed=tuple(removed),
         changed=tuple(changed),
         clusters=tuple(clusters),
+    )
+
+
+def _entry(
+    resource: PlannedResource,
+    cluster: str,
+    changes: tuple[Change, ...],
+    verdict: Verdict,
+    impact: list[str],
+) -> ResourceDiff:
+    impacts = [
+        *impact,
+        *replacement_impact(resource, verdict),
+        *data_impact(resource, verdict),
+    ]
+    risk = verdict.risk
+    if impact and verdict.action == "update":
+        risk = worst((risk, "disruptive"))  # a restart of every RonDB pod
+    return ResourceDiff(
+        resource.urn,
+        resource.type,
+        resource.name,
+        cluster,
+        changes,
+        tuple(impacts),
+        verdict.action,
+        verdict.reasons,
+        risk,
     )
 
 

@@ -1,0 +1,286 @@
+"""`fsctl diff` says what a real `pulumi up` would do: actions, reasons, risks, on real plans.
+
+Each case plans a base config and a changed one with the real stack program, diffs them and
+checks the action, the reasons (and the source they cite) and the risk the issue's table says a
+real run would have.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fsctl import cli
+from fsctl.diff.actions import ACTIONS, RISKS
+from fsctl.diff.compare import PlanDiff, ResourceDiff, diff_plans
+from fsctl.diff.facts import TYPE_FACTS, facts_for
+from fsctl.diff.render import render_markdown
+from fsctl.plan.offline import Plan, write_plan
+from fsctl.plan.types import (
+    EKS_COMPONENT,
+    HELM_RELEASE,
+    KAFKA,
+    KEY,
+    NODE_GROUP,
+    S3_BUCKET,
+    SUBNET,
+    VPC,
+)
+from tests.conftest import PlanStack, minimal_config, real_stack_plan
+
+STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+KAFKA_TOPIC = "kubernetes:kafka.strimzi.io/v1:KafkaTopic"
+KMS_ALIAS = "aws:kms/alias:Alias"
+
+
+def _base() -> dict[str, Any]:
+    config = minimal_config()
+    core = config["featurestore:clusters"]["core"]
+    core["kubernetesVersion"] = "1.33"
+    core["kafka"] = {"metadataVersion": "4.3-IV0"}
+    core["projects"]["search"]["rondb"] = {"dataVolumeGiB": 200, "dataNodeCpus": 2}
+    return config
+
+
+def _core(config: dict[str, Any]) -> dict[str, Any]:
+    core: dict[str, Any] = config["featurestore:clusters"]["core"]
+    return core
+
+
+@pytest.fixture(scope="module")
+def diff_of(plan_stack_module: PlanStack) -> Callable[[Callable[[dict[str, Any]], None]], PlanDiff]:
+    """Diff of the base plan and the plan of the base config changed by `change`."""
+
+    def diff(change: Callable[[dict[str, Any]], None]) -> PlanDiff:
+        head = _base()
+        change(head)
+        return diff_plans(
+            plan_stack_module(_base(), stack="dev"), plan_stack_module(head, stack="dev")
+        )
+
+    return diff
+
+
+def _of_type(entries: tuple[ResourceDiff, ...], type_token: str) -> list[ResourceDiff]:
+    return [entry for entry in entries if entry.type == type_token]
+
+
+def _sources(entry: ResourceDiff) -> str:
+    return " ".join(reason.source for reason in entry.reasons)
+
+
+def test_every_type_the_real_plans_create_has_facts() -> None:
+    for stack in ("dev", "prod"):
+        missing = sorted(
+            {
+                resource.type
+                for resource in real_stack_plan(stack).resources
+                if resource.type != "pulumi:pulumi:Stack"
+                and facts_for(resource.type, custom=resource.custom) is None
+            }
+        )
+        assert missing == [], f"{stack}: no replace facts for {missing} (fsctl/diff/facts.py)"
+
+
+def test_a_type_without_facts_is_reported() -> None:
+    assert facts_for("aws:rds/instance:Instance", custom=True) is None
+    assert facts_for("featurestore:eks:NodeGroups", custom=False) is not None
+
+
+def test_every_fact_names_its_source() -> None:
+    for type_token, facts in TYPE_FACTS.items():
+        assert facts.replace or facts.read_at, f"{type_token}: neither rules nor where read"
+        for rule in (*facts.replace, *facts.refused):
+            assert all((rule.source.repo, rule.source.file, rule.source.anchor)), type_token
+
+
+def test_instance_types_replace_every_node_group_of_the_project(diff_of: Any) -> None:
+    diff = diff_of(lambda c: _core(c)["projects"]["search"].update(instanceTypes=["r6i.4xlarge"]))
+    groups = _of_type(diff.changed, NODE_GROUP)
+    assert len(groups) == 3
+    for group in groups:
+        assert group.action == "replace"
+        assert group.risk == "disruptive"
+        assert [r.path for r in group.reasons] == ["instanceTypes"]
+        assert "internal/service/eks/node_group.go:instance_types" in _sources(group)
+        assert any("drains and terminates" in line for line in group.impact)
+    assert diff.risk == "disruptive"
+
+
+def test_vpc_cidr_replaces_the_network_and_the_cluster_cannot_follow(diff_of: Any) -> None:
+    diff = diff_of(lambda c: _core(c).update(vpcCidr="10.30.0.0/16"))
+    [vpc] = _of_type(diff.changed, VPC)
+    assert vpc.action == "replace"
+    assert vpc.reasons[0].path == "cidrBlock"
+    assert "vpc_.go:cidr_block" in _sources(vpc)
+    assert {entry.action for entry in _of_type(diff.changed, SUBNET)} == {"replace"}
+    [cluster] = _of_type(diff.changed, EKS_COMPONENT)
+    # The mock's stable ids leave vpcId unchanged: only the cascade shows the refusal.
+    assert cluster.changes == () or all(c.path != "vpcId" for c in cluster.changes)
+    assert cluster.action == "reject"
+    assert cluster.risk == "fails"
+    assert cluster.reasons[0].path == "vpcId"
+    assert "core-vpc" in cluster.reasons[0].why
+    assert {entry.action for entry in _of_type(diff.changed, NODE_GROUP)} == {"replace"}
+    assert diff.risk == "fails"
+
+
+def test_data_volume_size_is_overridden_by_the_live_claim(diff_of: Any) -> None:
+    diff = diff_of(lambda c: _core(c)["projects"]["search"]["rondb"].update(dataVolumeGiB=300))
+    [release] = _of_type(diff.changed, HELM_RELEASE)
+    assert release.action == "no-op"
+    assert release.risk == "safe"
+    [reason] = release.reasons
+    assert reason.path == "values.resources.requests.storage.ndbmtdGiB"
+    assert "templates/shared_templates/_helpers.tpl:117 (lookup)" in reason.source
+
+
+def test_storage_class_parameters_delete_and_recreate_the_class(diff_of: Any) -> None:
+    diff = diff_of(lambda c: _core(c).update(dataVolume={"iops": 6000}))
+    classes = [e for e in _of_type(diff.changed, STORAGE_CLASS) if e.action != "update"]
+    assert [entry.action for entry in classes] == ["delete-replace"]
+    [data_class] = classes
+    assert data_class.reasons[0].path.startswith("parameters")
+    assert "pulumi-kubernetes" in data_class.reasons[0].source
+    assert "diff.go:72-75" in data_class.reasons[0].source
+    assert "provider.go" in _sources(data_class)  # the named object is deleted first
+
+
+def test_data_node_cpus_restart_every_rondb_pod(diff_of: Any) -> None:
+    diff = diff_of(lambda c: _core(c)["projects"]["search"]["rondb"].update(dataNodeCpus=4))
+    [release] = _of_type(diff.changed, HELM_RELEASE)
+    assert release.action == "update"
+    assert release.risk == "disruptive"
+    assert any("every RonDB pod restarts" in line for line in release.impact)
+
+
+def test_partitions_down_and_metadata_downgrade_are_refused(diff_of: Any) -> None:
+    def change(config: dict[str, Any]) -> None:
+        _core(config)["kafka"]["metadataVersion"] = "4.2-IV1"
+        _core(config)["projects"]["search"]["kafkaTopics"] = {"features.online": {"partitions": 6}}
+
+    diff = diff_of(change)
+    [topic] = _of_type(diff.changed, KAFKA_TOPIC)
+    assert (topic.action, topic.risk) == ("reject", "fails")
+    assert topic.reasons[0].path == "spec.partitions"
+    assert "12 → 6" in topic.reasons[0].why
+    [kafka] = _of_type(diff.changed, KAFKA)
+    assert kafka.action == "reject"
+    assert kafka.reasons[0].path == "spec.kafka.metadataVersion"
+    assert diff.risk == "fails"
+
+
+def test_kubernetes_version_goes_up_one_minor_at_a_time(diff_of: Any) -> None:
+    up = diff_of(lambda c: _core(c).update(kubernetesVersion="1.34"))
+    [cluster] = _of_type(up.changed, EKS_COMPONENT)
+    assert cluster.action == "update"
+    down = diff_of(lambda c: _core(c).update(kubernetesVersion="1.32"))
+    [cluster] = _of_type(down.changed, EKS_COMPONENT)
+    assert (cluster.action, cluster.risk) == ("reject", "fails")
+    assert "one minor at a time" in cluster.reasons[0].why
+
+
+def test_a_tag_change_is_safe(diff_of: Any) -> None:
+    diff = diff_of(lambda c: c.update({"featurestore:tags": {"cost-center": "ml-platform"}}))
+    assert diff.changed
+    assert {entry.action for entry in diff.changed} == {"update"}
+    assert diff.risk == "safe"
+
+
+def test_a_re_sorted_set_shows_no_change(diff_of: Any) -> None:
+    types = ["api", "audit", "authenticator"]
+    base = diff_of(lambda c: _core(c).update(controlPlaneLogTypes=types))
+    resorted = diff_of(lambda c: _core(c).update(controlPlaneLogTypes=list(reversed(types))))
+    assert [e.name for e in base.changed] == [e.name for e in resorted.changed]
+
+
+def test_removing_a_project_is_blocked_and_half_torn_down() -> None:
+    base = real_stack_plan("prod")
+    project = [r for r in base.resources if "core-recommendations" in r.urn]
+    assert any(r.protect for r in project)
+    head = dataclasses.replace(base, resources=[r for r in base.resources if r not in project])
+    diff = diff_plans(base, head)
+    blocked = [e for e in diff.removed if e.action == "blocked"]
+    assert {e.type for e in blocked} >= {S3_BUCKET, KEY, HELM_RELEASE}
+    exposed = [e for e in diff.removed if e.action == "delete" and e.risk == "data-loss"]
+    exposed_types = {e.type for e in exposed}
+    assert "aws:s3/bucketPolicy:BucketPolicy" in exposed_types
+    assert "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock" in exposed_types
+    assert all("#18396" in _sources(e) for e in exposed if e.reasons)
+    assert diff.risk == "data-loss"
+
+
+def _with_input(plan: Plan, type_token: str, change: Callable[[dict[str, Any]], None]) -> Plan:
+    """The plan with the inputs of the first resource of a type changed (a real plan, edited)."""
+    resources = list(plan.resources)
+    for position, resource in enumerate(resources):
+        if resource.type == type_token:
+            inputs = copy.deepcopy(resource.inputs)
+            change(inputs)
+            resources[position] = dataclasses.replace(resource, inputs=inputs)
+            break
+    return dataclasses.replace(plan, resources=resources)
+
+
+def test_delete_before_replace_option_and_protected_replacement() -> None:
+    base = real_stack_plan("prod")
+    alias = _with_input(base, KMS_ALIAS, lambda i: i.update(name="alias/renamed"))
+    [entry] = _of_type(diff_plans(base, alias).changed, KMS_ALIAS)
+    assert entry.action == "delete-replace"
+    assert "options.deleteBeforeReplace" in [r.path for r in entry.reasons]
+    key = _with_input(base, KEY, lambda i: i.update(keyUsage="SIGN_VERIFY"))
+    diff = diff_plans(base, key)
+    [entry] = [e for e in _of_type(diff.changed, KEY) if e.changes]
+    assert (entry.action, entry.risk) == ("blocked", "fails")
+    assert "options.protect" in [r.path for r in entry.reasons]
+
+
+def test_ignored_changes_are_no_ops() -> None:
+    base = real_stack_plan("prod")
+    head = _with_input(base, NODE_GROUP, lambda i: i["scalingConfig"].update(desiredSize=9))
+    [entry] = diff_plans(base, head).changed
+    assert (entry.action, entry.risk) == ("no-op", "safe")
+    assert entry.reasons[0].path == "scalingConfig.desiredSize"
+
+
+def _new_instance_types(config: dict[str, Any]) -> None:
+    _core(config)["projects"]["search"].update(instanceTypes=["r6i.4xlarge"])
+
+
+def test_json_and_markdown_carry_actions_and_risks(
+    diff_of: Any, tmp_path: Path, plan_stack_module: PlanStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = _base()
+    _new_instance_types(head)
+    write_plan(plan_stack_module(_base(), stack="dev"), tmp_path / "base")
+    write_plan(plan_stack_module(head, stack="dev"), tmp_path / "head")
+    arguments = ["diff", str(tmp_path / "base"), str(tmp_path / "head"), "--format", "json"]
+    assert cli.main(arguments) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["risk"] == "disruptive"
+    assert document["summary"]["actions"]["replace"] == 3
+    assert set(document["summary"]["actions"]) == set(ACTIONS)
+    for entry in document["changed"]:
+        assert set(entry) == {
+            "urn",
+            "type",
+            "name",
+            "cluster",
+            "changes",
+            "action",
+            "reasons",
+            "risk",
+            "impact",
+        }
+        assert entry["action"] in ACTIONS
+        assert entry["risk"] in RISKS
+    markdown = render_markdown(diff_of(_new_instance_types))
+    assert markdown.index("Risky changes") < markdown.index("#### Cluster")
+    assert "disruptive" in markdown
+    assert "node_group.go" in markdown
