@@ -193,11 +193,28 @@ def test_a_tag_change_is_safe(diff_of: Any) -> None:
     assert diff.risk == "safe"
 
 
-def test_a_re_sorted_set_shows_no_change(diff_of: Any) -> None:
-    types = ["api", "audit", "authenticator"]
-    base = diff_of(lambda c: _core(c).update(controlPlaneLogTypes=types))
-    resorted = diff_of(lambda c: _core(c).update(controlPlaneLogTypes=list(reversed(types))))
-    assert [e.name for e in base.changed] == [e.name for e in resorted.changed]
+def _peers(namespaces: list[str], cidrs: list[str]) -> dict[str, Any]:
+    config = _base()
+    _core(config)["projects"]["search"]["clientNamespaces"] = namespaces
+    _core(config)["publicAccessCidrs"] = cidrs
+    return config
+
+
+def test_a_re_sorted_list_of_peers_shows_no_change(plan_stack_module: PlanStack) -> None:
+    namespaces, cidrs = ["alpha-api", "beta-api"], ["52.59.0.16/28", "3.120.0.0/28"]
+    base = plan_stack_module(_peers(namespaces, cidrs), stack="dev")
+    resorted = plan_stack_module(_peers(namespaces[::-1], cidrs[::-1]), stack="dev")
+    [before] = _of_type_in(base, EKS_COMPONENT)
+    [after] = _of_type_in(resorted, EKS_COMPONENT)
+    assert before.inputs["publicAccessCidrs"] != after.inputs["publicAccessCidrs"]
+    assert diff_plans(base, resorted).empty
+    grown = plan_stack_module(_peers([*namespaces, "gamma-api"], cidrs), stack="dev")
+    changed = diff_plans(base, grown).changed
+    assert "kubernetes:networking.k8s.io/v1:NetworkPolicy" in {e.type for e in changed}
+
+
+def _of_type_in(plan: Plan, type_token: str) -> list[Any]:
+    return [resource for resource in plan.resources if resource.type == type_token]
 
 
 def test_removing_a_project_is_blocked_and_half_torn_down() -> None:

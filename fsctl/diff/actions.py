@@ -21,7 +21,7 @@ holds data, or a half torn-down protection of data that stays).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -94,14 +94,23 @@ def _reason(rule: Rule, path: str) -> Reason:
     return Reason(path, rule.why, rule.source.cite())
 
 
-def reordered_only(resource: PlannedResource, path: str, old: Any, new: Any) -> bool:
-    """Whether a changed list input is a set of the provider's whose members did not change."""
+def unordered_list(resource: PlannedResource) -> Callable[[str], bool]:
+    """Whether an input path of the resource is a list kept as a set (its order is no change).
+
+    Patterns are input paths where `[*]` stands for any index and a leading `**.` for any
+    prefix (`**.matchExpressions[*].values`).
+    """
     facts = _facts(resource)
-    if facts is None or path not in facts.unordered:
-        return False
-    if not (isinstance(old, list) and isinstance(new, list)):
-        return False
-    return sorted(map(repr, old)) == sorted(map(repr, new))
+    patterns = [_pattern(path) for path in (facts.unordered if facts else ())]
+    return lambda path: any(pattern.fullmatch(path) for pattern in patterns)
+
+
+@lru_cache(maxsize=256)
+def _pattern(path: str) -> re.Pattern[str]:
+    prefix = ""
+    if path.startswith("**."):
+        prefix, path = r"(?:.+\.)?", path[3:]
+    return re.compile(prefix + re.escape(path).replace(r"\[\*\]", r"\[\d+\]"))
 
 
 def classify_change(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +31,8 @@ from fsctl.diff.actions import (
     classify_removals,
     data_impact,
     inputs_paths,
-    reordered_only,
     replacement_impact,
+    unordered_list,
     worst,
 )
 from fsctl.diff.impact import resource_impact
@@ -171,11 +171,7 @@ def diff_plans(
         before = base_by_urn.get(resource.urn)
         if before is None:
             continue
-        changes = tuple(
-            change
-            for change in resource_changes(before, resource)
-            if not reordered_only(resource, change.path, change.old, change.new)
-        )
+        changes = tuple(resource_changes(before, resource))
         if changes:
             changes_of[resource.urn] = changes
             direct[resource.urn] = classify_change(before, resource, inputs_paths(changes))
@@ -267,8 +263,12 @@ def _clusters(plan: Plan) -> dict[str, str]:
 
 
 def resource_changes(before: PlannedResource, after: PlannedResource) -> list[Change]:
-    """Every difference between two versions of one resource: inputs, options, provider, parent."""
-    changes = value_changes(before.inputs, after.inputs)
+    """Every difference between two versions of one resource: inputs, options, provider, parent.
+
+    A list the resource's type keeps as a set (`fsctl.diff.facts`) is compared as one: the
+    same members in another order are no change.
+    """
+    changes = value_changes(before.inputs, after.inputs, unordered=unordered_list(after))
     old_options = _options(before)
     new_options = _options(after)
     for name in _OPTION_NAMES:
@@ -292,18 +292,30 @@ def _options(resource: PlannedResource) -> dict[str, Any]:
     }
 
 
-def value_changes(old: Any, new: Any, path: str = "") -> list[Change]:
+def value_changes(
+    old: Any, new: Any, path: str = "", *, unordered: Callable[[str], bool] = lambda _: False
+) -> list[Change]:
     """The changed leaves between two JSON values, with their paths.
 
     Maps are compared key by key and lists of maps index by index; a list of plain values is
     one value (`instanceTypes: ["a"] -> ["a", "b"]` reads better than one change per index).
-    A key only on one side is a change from or to `None`.
+    A key only on one side is a change from or to `None`. A list at a path `unordered` accepts
+    is no change when it holds the same members in any order.
     """
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         changes: list[Change] = []
         for key in sorted(set(old) | set(new)):
-            changes.extend(value_changes(old.get(key), new.get(key), join_path(path, key)))
+            changes.extend(
+                value_changes(old.get(key), new.get(key), join_path(path, key), unordered=unordered)
+            )
         return changes
+    if (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and unordered(path)
+        and _same_members(old, new)
+    ):
+        return []
     if (
         isinstance(old, list)
         and isinstance(new, list)
@@ -316,6 +328,7 @@ def value_changes(old: Any, new: Any, path: str = "") -> list[Change]:
                     old[index] if index < len(old) else None,
                     new[index] if index < len(new) else None,
                     f"{path}[{index}]",
+                    unordered=unordered,
                 )
             )
         return changes
@@ -324,6 +337,13 @@ def value_changes(old: Any, new: Any, path: str = "") -> list[Change]:
     if old == new and not isinstance(old, bool) and not isinstance(new, bool):
         return []  # 2 and 2.0: the engine's numbers are doubles
     return [Change(path or "(value)", old, new)]
+
+
+def _same_members(old: Sequence[Any], new: Sequence[Any]) -> bool:
+    def canonical(values: Sequence[Any]) -> list[str]:
+        return sorted(json.dumps(value, sort_keys=True) for value in values)
+
+    return canonical(old) == canonical(new)
 
 
 def _has_structure(values: Sequence[Any]) -> bool:

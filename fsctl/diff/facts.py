@@ -124,6 +124,9 @@ def _k8s(anchor: str, *paths: str) -> tuple[Rule, ...]:
 
 
 _KUBERNETES_IDENTITY = _k8s("207-212")
+# A label selector's `In`/`NotIn` values are a set of values to match (kubernetes/apimachinery
+# meta/v1 LabelSelectorRequirement): their order selects the same objects.
+_SELECTOR_SETS = frozenset({"**.matchExpressions[*].values"})
 _S3_CHILD = "bucket=bucket", "expectedBucketOwner=expected_bucket_owner"
 _DATA_BUCKET = "the bucket's objects (RonDB backups, their audit trail)"
 
@@ -440,8 +443,8 @@ _FACTS: dict[str, TypeFacts] = {
                 ),
             ),
         ),
-        # vpc_config.subnet_ids and enabled_cluster_log_types are TypeSets.
-        unordered=frozenset({"subnetIds", "enabledClusterLogTypes"}),
+        # TypeSets: vpc_config.subnet_ids and public_access_cidrs, enabled_cluster_log_types.
+        unordered=frozenset({"subnetIds", "enabledClusterLogTypes", "publicAccessCidrs"}),
         data="the cluster and everything in it: its etcd state, every workload and, with the "
         "nodes, every volume a claim there holds",
     ),
@@ -559,14 +562,32 @@ for _kind in (
     "kubernetes:core/v1:ServiceAccount",
     "kubernetes:kafka.strimzi.io/v1:KafkaRebalance",
     "kubernetes:kafka.strimzi.io/v1:KafkaUser",
-    "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     # policy/v1 is not in the list: only v1beta1 PodDisruptionBudgets are replaced on `.spec`.
     "kubernetes:policy/v1:PodDisruptionBudget",
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
     "kubernetes:rbac.authorization.k8s.io/v1:Role",
     "kubernetes:scheduling.k8s.io/v1:PriorityClass",
 ):
-    _FACTS[_kind] = TypeFacts(replace=_KUBERNETES_IDENTITY, named_delete_first=True)
+    _FACTS[_kind] = TypeFacts(
+        replace=_KUBERNETES_IDENTITY, unordered=_SELECTOR_SETS, named_delete_first=True
+    )
+
+# NetworkPolicy rules and their peers and ports are OR-ed ("Items in this list are combined
+# using a logical OR operation", kubernetes/api networking/v1/types.go): their order is no change.
+_FACTS["kubernetes:networking.k8s.io/v1:NetworkPolicy"] = TypeFacts(
+    replace=_KUBERNETES_IDENTITY,
+    unordered=_SELECTOR_SETS
+    | {
+        "spec.ingress",
+        "spec.egress",
+        "spec.ingress[*].from",
+        "spec.egress[*].to",
+        "spec.ingress[*].ports",
+        "spec.egress[*].ports",
+        "spec.policyTypes",
+    },
+    named_delete_first=True,
+)
 
 TYPE_FACTS: Mapping[str, TypeFacts] = _FACTS
 
