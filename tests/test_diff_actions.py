@@ -301,3 +301,37 @@ def test_json_and_markdown_carry_actions_and_risks(
     assert markdown.index("Risky changes") < markdown.index("#### Cluster")
     assert "disruptive" in markdown
     assert "node_group.go" in markdown
+
+
+def _with_peer(name: str) -> dict[str, Any]:
+    config = _base()
+    config["featurestore:clusters"][name] = {
+        "vpcCidr": "10.30.0.0/16",
+        "peers": ["core"],
+        "projects": {"ads": {"instanceTypes": ["r6i.2xlarge"]}},
+    }
+    return config
+
+
+def test_renaming_a_cluster_builds_a_second_one_whose_peering_route_collides(
+    plan_stack_module: PlanStack,
+) -> None:
+    diff = diff_plans(
+        plan_stack_module(_with_peer("edge"), stack="dev"),
+        plan_stack_module(_with_peer("rim"), stack="dev"),
+    )
+    assert len(diff.added) == len(diff.removed) > 100
+    collisions = [entry for entry in diff.added if entry.action == "reject"]
+    assert sorted(entry.name for entry in collisions) == [
+        f"core-to-rim-eu-central-1{zone}" for zone in "abc"
+    ]
+    for entry in collisions:
+        assert entry.risk == "fails"
+        assert "RouteAlreadyExists" in entry.reasons[0].why
+        assert "core-to-edge-eu-central-1" in entry.reasons[0].why
+    assert {e.action for e in diff.added} == {"create", "reject"}
+    # The old cluster is removed with its data (dev protects nothing).
+    removed = {(e.type, e.action, e.risk) for e in diff.removed if e.name.startswith("edge")}
+    assert (EKS_COMPONENT, "delete", "data-loss") in removed
+    assert (KEY, "delete", "data-loss") in removed
+    assert diff.risk == "data-loss"

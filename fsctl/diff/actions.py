@@ -466,6 +466,47 @@ def _closure(start: Iterable[str], step: Any) -> set[str]:
     return seen
 
 
+def classify_additions(
+    added: Sequence[PlannedResource], removed: Sequence[PlannedResource]
+) -> dict[str, Verdict]:
+    """Verdicts of the added resources: `create`, or `reject` where a removed one holds its key.
+
+    The engine deletes removed resources after every create of the deploy, so an added
+    resource whose unique key (a route's table and destination) a removed one still holds
+    fails to be created: the issue's renamed cluster, whose new peering route collides.
+    """
+    holders: dict[tuple[str, str, tuple[Any, ...]], str] = {}
+    for resource in removed:
+        for rule, key in _unique_keys(resource):
+            holders[(resource.type, rule.path, key)] = resource.urn
+    verdicts = {}
+    for resource in added:
+        reasons = [
+            Reason(
+                rule.path,
+                f"{rule.why}; the removed {_name(holder)} still holds "
+                f"{', '.join(map(str, key))} when this is created",
+                rule.source.cite(),
+            )
+            for rule, key in _unique_keys(resource)
+            if (holder := holders.get((resource.type, rule.path, key)))
+        ]
+        verdicts[resource.urn] = (
+            Verdict("reject", tuple(reasons), "fails") if reasons else Verdict("create")
+        )
+    return verdicts
+
+
+def _unique_keys(resource: PlannedResource) -> list[tuple[Rule, tuple[Any, ...]]]:
+    facts = _facts(resource)
+    keys = []
+    for rule in facts.unique if facts else ():
+        values = tuple(resource.inputs.get(path) for path in rule.path.split("+"))
+        if all(value is not None for value in values):
+            keys.append((rule, values))
+    return keys
+
+
 def data_impact(resource: PlannedResource, verdict: Verdict) -> list[str]:
     """The data a delete or replacement of the resource loses, in words."""
     facts = _facts(resource)

@@ -27,6 +27,7 @@ from fsctl.diff.actions import (
     Verdict,
     action_counts,
     cascade,
+    classify_additions,
     classify_change,
     classify_removals,
     data_impact,
@@ -165,6 +166,7 @@ def diff_plans(
     head_only = [r for r in head.resources if r.urn not in base_by_urn]
     base_only = [r for r in base.resources if r.urn not in head_by_urn]
     removals = classify_removals(base_only)
+    additions = classify_additions(head_only, base_only)
     direct: dict[str, Verdict] = {}
     changes_of: dict[str, tuple[Change, ...]] = {}
     for resource in head.resources:
@@ -177,10 +179,7 @@ def diff_plans(
             direct[resource.urn] = classify_change(before, resource, inputs_paths(changes))
     verdicts = cascade(head.resources, direct, frozenset(base_by_urn))
 
-    added = [
-        ResourceDiff(r.urn, r.type, r.name, head_clusters[r.urn], action="create")
-        for r in head_only
-    ]
+    added = [_entry(r, head_clusters[r.urn], (), additions[r.urn], []) for r in head_only]
     removed = [_entry(r, base_clusters[r.urn], (), removals[r.urn], []) for r in base_only]
     changed = [
         _entry(

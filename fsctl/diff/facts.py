@@ -63,6 +63,9 @@ class TypeFacts:
     """A component: no cloud object of its own, its children carry the changes."""
     named_delete_first: bool = False
     """pulumi-kubernetes deletes before it creates a replacement that keeps its name."""
+    unique: tuple[Rule, ...] = ()
+    """Inputs (`a+b` for several) whose values the cloud allows once: a new resource taking
+    the values of one removed in the same deploy fails, since removals are deleted last."""
 
 
 TF_AWS = "hashicorp/terraform-provider-aws"
@@ -152,13 +155,20 @@ _FACTS: dict[str, TypeFacts] = {
         )
     ),
     type_tokens.ROUTE: TypeFacts(
+        unique=(
+            Rule(
+                "routeTableId+destinationCidrBlock",
+                "RouteAlreadyExists: the route table holds one route per destination",
+                Source(TF_AWS, "main", "internal/service/ec2/vpc_route.go", "RouteAlreadyExists"),
+            ),
+        ),
         replace=_tf(
             "internal/service/ec2/vpc_route.go",
             "routeTableId=route_table_id",
             "destinationCidrBlock=destination_cidr_block",
             "destinationIpv6CidrBlock=destination_ipv6_cidr_block",
             "destinationPrefixListId=destination_prefix_list_id",
-        )
+        ),
     ),
     type_tokens.ROUTE_TABLE: TypeFacts(
         replace=_tf("internal/service/ec2/vpc_route_table.go", "vpcId=vpc_id")
