@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,8 @@ def test_every_fact_names_its_source() -> None:
         assert facts.replace or facts.read_at, f"{type_token}: neither rules nor where read"
         for rule in (*facts.replace, *facts.refused):
             assert all((rule.source.repo, rule.source.file, rule.source.anchor)), type_token
+            # A commit read, or the branch a fact is cited at until it is read at a commit.
+            assert re.fullmatch(r"[0-9a-f]{40}|main|master", rule.source.ref), type_token
 
 
 def test_instance_types_replace_every_node_group_of_the_project(diff_of: Any) -> None:

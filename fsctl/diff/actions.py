@@ -21,7 +21,7 @@ holds data, or a half torn-down protection of data that stays).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -330,46 +330,30 @@ def _cascaded(resource: PlannedResource, replaced: set[str]) -> Verdict | None:
     facts = _facts(resource)
     if facts is None or facts.component:
         return None
-    provider = (resource.provider or "").split("::")
-    provider_urn = "::".join(provider[:-1]) if len(provider) > 1 else ""
+    provider_urn = (resource.provider or "").rpartition("::")[0]
     if provider_urn in replaced:
         reason = Reason(
             "provider",
             f"its provider {_name(provider_urn)} is replaced",
             f"{PULUMI_ENGINE}: a replaced provider replaces its resources",
         )
-        return _cascade_verdict(resource, facts, [reason])
-    refused, replacing = [], []
+        return _replacement(resource, resource, facts, [reason])
+    refused: list[Reason] = []
+    replacing: list[Reason] = []
     for key, urns in sorted(resource.property_dependencies.items()):
-        hits = sorted(set(urns) & replaced)
-        if not hits:
+        names = ", ".join(_name(urn) for urn in sorted(set(urns) & replaced))
+        if not names:
             continue
-        names = ", ".join(_name(urn) for urn in hits)
-        if rule := _first(facts.refused, key):
-            refused.append(
-                Reason(
-                    key,
-                    f"takes the output of {names}, which is replaced: {rule.why}",
-                    rule.source.cite(),
-                )
-            )
-        elif rule := _first(facts.replace, key):
-            replacing.append(
-                Reason(
-                    key,
-                    f"takes the output of {names}, which is replaced: {rule.why}",
-                    rule.source.cite(),
-                )
-            )
+        for rules, found in ((facts.refused, refused), (facts.replace, replacing)):
+            if rule := _first(rules, key):
+                why = f"takes the output of {names}, which is replaced: {rule.why}"
+                found.append(Reason(key, why, rule.source.cite()))
+                break
     if refused:
         return Verdict("reject", tuple(refused), "fails")
     if replacing:
-        return _cascade_verdict(resource, facts, replacing)
+        return _replacement(resource, resource, facts, replacing)
     return None
-
-
-def _cascade_verdict(resource: PlannedResource, facts: TypeFacts, reasons: list[Reason]) -> Verdict:
-    return _replacement(resource, resource, facts, reasons)
 
 
 def _name(urn: str) -> str:
@@ -382,70 +366,46 @@ def _name(urn: str) -> str:
 def classify_removals(removed: Sequence[PlannedResource]) -> dict[str, Verdict]:
     """Verdicts of the removed resources: `blocked` by protection, or deleted (and at what risk)."""
     by_urn = {resource.urn: resource for resource in removed}
-    protected = {urn for urn, resource in by_urn.items() if resource.protect}
-    kept = _closure(protected, lambda urn: _needs(by_urn[urn]) & by_urn.keys()) - protected
+    needs = {urn: _needs(resource) & by_urn.keys() for urn, resource in by_urn.items()}
     dependents: dict[str, set[str]] = {urn: set() for urn in by_urn}
-    for urn, resource in by_urn.items():
-        for needed in _needs(resource) & by_urn.keys():
-            dependents[needed].add(urn)
-    exposed = _closure(protected, lambda urn: dependents[urn]) - protected - kept
+    for urn, needed in needs.items():
+        for other in needed:
+            dependents[other].add(urn)
+    protected = sorted(urn for urn, resource in by_urn.items() if resource.protect)
+    # Per protected resource: what it still needs (kept) and what depends on it (deleted).
+    kept_by = {urn: _closure({urn}, needs.__getitem__) - {urn} for urn in protected}
+    exposed_by = {urn: _closure({urn}, dependents.__getitem__) - {urn} for urn in protected}
     verdicts = {}
     for urn, resource in by_urn.items():
-        facts = _facts(resource)
-        if urn in protected:
+        holders = [_name(p) for p in protected if urn in kept_by[p]]
+        exposers = [_name(p) for p in protected if urn in exposed_by[p]]
+        if resource.protect:
+            why = "protected: the engine refuses to delete it and the deploy fails; its data stays"
             verdicts[urn] = Verdict(
-                "blocked",
-                (
-                    Reason(
-                        "options.protect",
-                        "protected: the engine refuses to delete it and the "
-                        "deploy fails; its data stays",
-                        PROTECT_SOURCE,
-                    ),
-                ),
-                "fails",
+                "blocked", (Reason("options.protect", why, PROTECT_SOURCE),), "fails"
             )
-        elif urn in kept:
-            holders = sorted(
-                _name(p)
-                for p in protected
-                if urn in _closure({p}, lambda u: _needs(by_urn[u]) & by_urn.keys())
+        elif holders:
+            why = f"kept: the protected {', '.join(holders)} still needs it"
+            verdicts[urn] = Verdict(
+                "blocked", (Reason("dependencies", why, PROTECT_SOURCE),), "fails"
+            )
+        elif exposers:
+            why = (
+                f"deleted although the protected {', '.join(exposers)} stays: the teardown is "
+                "left half done, the data without this"
             )
             verdicts[urn] = Verdict(
-                "blocked",
-                (
-                    Reason(
-                        "dependencies",
-                        f"kept: the protected {', '.join(holders)} still needs it",
-                        PROTECT_SOURCE,
-                    ),
-                ),
-                "fails",
-            )
-        elif urn in exposed:
-            holders = sorted(
-                _name(p) for p in protected if urn in _closure({p}, lambda u: dependents[u])
-            )
-            verdicts[urn] = Verdict(
-                "delete",
-                (
-                    Reason(
-                        "dependencies",
-                        f"deleted although the protected {', '.join(holders)} "
-                        "stays: the teardown is left half done, the data without this",
-                        CONTINUE_SOURCE,
-                    ),
-                ),
-                "data-loss",
+                "delete", (Reason("dependencies", why, CONTINUE_SOURCE),), "data-loss"
             )
         else:
-            risk = (
-                "data-loss"
-                if facts is not None and facts.data
-                else ("safe" if facts is not None and facts.component else "disruptive")
-            )
-            verdicts[urn] = Verdict("delete", (), risk)
+            verdicts[urn] = Verdict("delete", (), _delete_risk(_facts(resource)))
     return verdicts
+
+
+def _delete_risk(facts: TypeFacts | None) -> str:
+    if facts is not None and facts.data:
+        return "data-loss"
+    return "safe" if facts is not None and facts.component else "disruptive"
 
 
 def _needs(resource: PlannedResource) -> set[str]:
@@ -455,7 +415,7 @@ def _needs(resource: PlannedResource) -> set[str]:
     }
 
 
-def _closure(start: Iterable[str], step: Any) -> set[str]:
+def _closure(start: Iterable[str], step: Callable[[str], Iterable[str]]) -> set[str]:
     seen: set[str] = set(start)
     frontier = list(seen)
     while frontier:
@@ -541,8 +501,3 @@ def action_counts(verdicts: Iterable[Verdict]) -> dict[str, int]:
 def inputs_paths(changes: Iterable[Any]) -> list[tuple[str, Any, Any]]:
     """`(path, old, new)` of the input changes of a diff entry."""
     return [(c.path, c.old, c.new) for c in changes if c.kind == "input"]
-
-
-def by_urn(resources: Iterable[PlannedResource]) -> Mapping[str, PlannedResource]:
-    """Resources keyed by URN."""
-    return {resource.urn: resource for resource in resources}

@@ -69,14 +69,30 @@ class TypeFacts:
 
 
 TF_AWS = "hashicorp/terraform-provider-aws"
-# Commits of terraform-provider-aws's files as read for this table (the stored versions of
-# `internal/service/...`); files without a commit here are cited at `main` by schema key.
+# Commits of terraform-provider-aws's files (under `internal/service/`) as read for this table;
+# files without a commit here are cited at `main` by schema key.
 _TF_REFS = {
-    "internal/service/eks/node_group.go": "012e0a32f0686212f447447fd3d81c3d0ce256ad",
-    "internal/service/eks/cluster.go": "00555dc5b38f92abbfa230badea0ed0754cea81e",
-    "internal/service/ec2/vpc_.go": "00081ce41cc691433ac19bf42227cdabffd0454d",
-    "internal/service/ec2/vpc_subnet.go": "00cda125a19d31754cb0d073cf551264c57955cb",
+    "eks/node_group.go": "012e0a32f0686212f447447fd3d81c3d0ce256ad",
+    "eks/cluster.go": "00555dc5b38f92abbfa230badea0ed0754cea81e",
+    "ec2/vpc_.go": "00081ce41cc691433ac19bf42227cdabffd0454d",
+    "ec2/vpc_subnet.go": "00cda125a19d31754cb0d073cf551264c57955cb",
+    "ec2/vpc_route.go": "0128541e0711766f28540143a9d73738aced60aa",
+    "ec2/vpc_route_table.go": "022092419b7cda11527df3c6b51cbfe1876c1722",
+    "ec2/vpc_route_table_association.go": "0be71beb458ad8875e0acc5c91519c0ceeb214aa",
+    "ec2/vpc_nat_gateway.go": "04088eaa54948421bf1ef7494ae2b2c01d9243e3",
+    "eks/addon.go": "00a35305dc1b297a6fcdecdfbba33f1e63c3da39",
+    "eks/pod_identity_association.go": "00a35305dc1b297a6fcdecdfbba33f1e63c3da39",
+    "iam/role.go": "0040ea6911af00bea2cca6dbb14e86829826ad8e",
+    "kms/key.go": "00a35305dc1b297a6fcdecdfbba33f1e63c3da39",
+    "logs/group.go": "0073593e7d6993ba482409f4dc35438daaa79bb3",
+    "route53/record.go": "00655c1681ea1e49ab10cd32d3f8bee372b2095b",
 }
+
+
+def _tf_ref(file: str) -> str:
+    return _TF_REFS.get(file.removeprefix("internal/service/"), "main")
+
+
 PULUMI_K8S = Source(
     "pulumi/pulumi-kubernetes",
     "94977969d64112b04e19945818a7d5d5f38f631d",
@@ -104,7 +120,7 @@ K8S_DELETE_FIRST = Source(PULUMI_K8S.repo, PULUMI_K8S.ref, PULUMI_K8S_PROVIDER, 
 
 def _tf(file: str, *keys: str, why: str = "ForceNew in the provider's schema") -> tuple[Rule, ...]:
     """Rules for terraform-provider-aws `ForceNew` fields, given as `camelPath=schema_key`."""
-    ref = _TF_REFS.get(file, "main")
+    ref = _tf_ref(file)
     rules = []
     for key in keys:
         path, _, schema_key = key.partition("=")
@@ -113,9 +129,7 @@ def _tf(file: str, *keys: str, why: str = "ForceNew in the provider's schema") -
 
 
 def _read(file: str) -> Source:
-    return Source(
-        TF_AWS, _TF_REFS.get(file, "main"), file, "schema: no ForceNew input the stack sets"
-    )
+    return Source(TF_AWS, _tf_ref(file), file, "schema: no ForceNew input the stack sets")
 
 
 def _k8s(anchor: str, *paths: str) -> tuple[Rule, ...]:
@@ -199,6 +213,7 @@ _FACTS: dict[str, TypeFacts] = {
             "subnetId=subnet_id",
             "connectivityType=connectivity_type",
             "privateIp=private_ip",
+            "secondaryPrivateIpAddressCount=secondary_private_ip_address_count",
         )
     ),
     type_tokens.DEFAULT_SECURITY_GROUP: TypeFacts(
@@ -340,6 +355,7 @@ _FACTS: dict[str, TypeFacts] = {
             "keyUsage=key_usage",
             "multiRegion=multi_region",
             "customKeyStoreId=custom_key_store_id",
+            "xksKeyId=xks_key_id",
         ),
         data="every object, volume and log encrypted with the key (unreadable once it is deleted)",
     ),
@@ -364,9 +380,9 @@ _FACTS: dict[str, TypeFacts] = {
     type_tokens.RECORD: TypeFacts(
         replace=_tf(
             "internal/service/route53/record.go",
+            # set_identifier and type are updated in place (a mutable identity).
             "zoneId=zone_id",
             "name=name",
-            "setIdentifier=set_identifier",
         )
     ),
     type_tokens.S3_BUCKET: TypeFacts(
@@ -436,7 +452,7 @@ _FACTS: dict[str, TypeFacts] = {
                 "of the cluster's own VPC only, so the update fails after the new network is built",
                 Source(
                     TF_AWS,
-                    _TF_REFS["internal/service/eks/cluster.go"],
+                    _tf_ref("internal/service/eks/cluster.go"),
                     "internal/service/eks/cluster.go",
                     "vpc_config.vpc_id (Computed, not settable)",
                 ),
@@ -447,7 +463,7 @@ _FACTS: dict[str, TypeFacts] = {
                 "it is a replacement: ForceNewIfChange on encryption_config)",
                 Source(
                     TF_AWS,
-                    _TF_REFS["internal/service/eks/cluster.go"],
+                    _tf_ref("internal/service/eks/cluster.go"),
                     "internal/service/eks/cluster.go",
                     'ForceNewIfChange("encryption_config")',
                 ),
@@ -631,7 +647,7 @@ ONE_WAY: tuple[OneWay, ...] = (
         "Kubernetes versions only go up, one minor at a time",
         Source(
             TF_AWS,
-            _TF_REFS["internal/service/eks/cluster.go"],
+            _tf_ref("internal/service/eks/cluster.go"),
             "internal/service/eks/cluster.go",
             "UpdateClusterVersion",
         ),
