@@ -179,6 +179,27 @@ def test_partitions_down_and_metadata_downgrade_are_refused(diff_of: Any) -> Non
     assert diff.risk == "fails"
 
 
+def test_a_broker_volume_only_grows(diff_of: Any) -> None:
+    def shrink(config: dict[str, Any]) -> None:
+        _core(config)["kafka"]["brokerStorageGiB"] = 50
+
+    def grow(config: dict[str, Any]) -> None:
+        _core(config)["kafka"]["brokerStorageGiB"] = 200
+
+    shrunk = [
+        e
+        for e in diff_of(shrink).changed
+        if e.type == "kubernetes:kafka.strimzi.io/v1:KafkaNodePool"
+    ]
+    assert {(e.action, e.risk) for e in shrunk} == {("reject", "fails")}
+    assert "StorageDiff.java" in shrunk[0].reasons[0].source
+    grown = [
+        e for e in diff_of(grow).changed if e.type == "kubernetes:kafka.strimzi.io/v1:KafkaNodePool"
+    ]
+    assert grown
+    assert {e.action for e in grown} == {"update"}
+
+
 def test_kubernetes_version_goes_up_one_minor_at_a_time(diff_of: Any) -> None:
     up = diff_of(lambda c: _core(c).update(kubernetesVersion="1.34"))
     [cluster] = _of_type(up.changed, EKS_COMPONENT)

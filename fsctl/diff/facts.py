@@ -640,46 +640,57 @@ class OneWay:
     source: Source
 
 
+_STRIMZI_OPERATOR = "cluster-operator/src/main/java/io/strimzi/operator/cluster"
+
 ONE_WAY: tuple[OneWay, ...] = (
     OneWay(
         type_tokens.EKS_COMPONENT,
         "version",
-        "Kubernetes versions only go up, one minor at a time",
+        "Kubernetes versions only go up, one minor at a time (EKS refuses a downgrade or a "
+        "skipped minor)",
         Source(
             TF_AWS,
             _tf_ref("internal/service/eks/cluster.go"),
             "internal/service/eks/cluster.go",
-            "UpdateClusterVersion",
+            "version: Optional, not ForceNew (an UpdateClusterVersion call)",
         ),
     ),
     OneWay(
         "kubernetes:kafka.strimzi.io/v1:KafkaTopic",
         "spec.partitions",
-        "Kafka partitions only go up: the Topic Operator refuses a decrease and the topic is "
-        "NotReady (`up` does not wait for it)",
+        "Kafka partitions only go up: the Topic Operator refuses a decrease "
+        '("Decreasing partitions not supported") and the topic is NotReady, while `up`, which '
+        "does not wait for custom resources, succeeds",
         Source(
             STRIMZI,
-            "main",
-            "topic-operator",
-            'PartitionDecreaseException: "Number of partitions cannot be decreased"',
+            "05d0c948c19ab48843b9ae42706442835547751a",
+            "topic-operator/src/main/java/io/strimzi/operator/topic/BatchingTopicController.java",
+            "TopicOperatorException.NotSupported",
         ),
     ),
     OneWay(
         type_tokens.KAFKA,
         "spec.kafka.metadataVersion",
-        "KRaft metadata versions only go up: Strimzi refuses a downgrade and keeps the current one",
+        "KRaft metadata versions only go up: Strimzi asks Kafka for a safe downgrade, which "
+        "Kafka mostly refuses; the operator keeps the current version with a "
+        "MetadataUpdateFailed warning",
         Source(
             STRIMZI,
-            "main",
-            "documentation (Upgrading Kafka: metadata version)",
-            "metadataVersion downgrade",
+            "0109e45b42ac64d0a65e5236f7499c9bb210de8c",
+            f"{_STRIMZI_OPERATOR}/operator/assembly/KRaftMetadataManager.java",
+            "maybeUpdateMetadataVersion",
         ),
     ),
     OneWay(
         type_tokens.KAFKA_NODE_POOL,
         "spec.storage.volumes[*].size",
-        "volumes only grow: Strimzi does not shrink a persistent volume",
-        Source(STRIMZI, "main", "cluster-operator PvcReconciler", "shrinking not supported"),
+        "volumes only grow: Strimzi's storage diff refuses to shrink a persistent claim",
+        Source(
+            STRIMZI,
+            "1dcdf06f86e983b2b895be3a5558a628b9a94f08",
+            f"{_STRIMZI_OPERATOR}/model/StorageDiff.java",
+            "shrinkSize",
+        ),
     ),
 )
 
