@@ -341,7 +341,7 @@ def _cascaded(resource: PlannedResource, replaced: set[str]) -> Verdict | None:
     refused: list[Reason] = []
     replacing: list[Reason] = []
     for key, urns in sorted(resource.property_dependencies.items()):
-        names = ", ".join(_name(urn) for urn in sorted(set(urns) & replaced))
+        names = _names(set(urns) & replaced)
         if not names:
             continue
         for rules, found in ((facts.refused, refused), (facts.replace, replacing)):
@@ -357,7 +357,15 @@ def _cascaded(resource: PlannedResource, replaced: set[str]) -> Verdict | None:
 
 
 def _name(urn: str) -> str:
-    return urn.rsplit("::", 1)[-1]
+    """`Type name` of a URN (`Key core-key`): names alone repeat across types."""
+    qualified_type, _, name = urn.rpartition("::")
+    return f"{qualified_type.rsplit('$', 1)[-1].rsplit(':', 1)[-1]} {name}"
+
+
+def _names(urns: Iterable[str]) -> str:
+    """The URNs' `_name`s, sorted and joined."""
+    names = sorted({_name(urn) for urn in urns})
+    return ", ".join(names)
 
 
 # --- removals -------------------------------------------------------------------------------
@@ -377,22 +385,22 @@ def classify_removals(removed: Sequence[PlannedResource]) -> dict[str, Verdict]:
     exposed_by = {urn: _closure({urn}, dependents.__getitem__) - {urn} for urn in protected}
     verdicts = {}
     for urn, resource in by_urn.items():
-        holders = [_name(p) for p in protected if urn in kept_by[p]]
-        exposers = [_name(p) for p in protected if urn in exposed_by[p]]
+        holders = [p for p in protected if urn in kept_by[p]]
+        exposers = [p for p in protected if urn in exposed_by[p]]
         if resource.protect:
             why = "protected: the engine refuses to delete it and the deploy fails; its data stays"
             verdicts[urn] = Verdict(
                 "blocked", (Reason("options.protect", why, PROTECT_SOURCE),), "fails"
             )
         elif holders:
-            why = f"kept: the protected {', '.join(holders)} still needs it"
+            why = f"kept: the protected {_names(holders)} still {_verb(holders, 'needs')} it"
             verdicts[urn] = Verdict(
                 "blocked", (Reason("dependencies", why, PROTECT_SOURCE),), "fails"
             )
         elif exposers:
             why = (
-                f"deleted although the protected {', '.join(exposers)} stays: the teardown is "
-                "left half done, the data without this"
+                f"deleted while the protected {_names(exposers)} {_verb(exposers, 'stays')}: "
+                "the teardown is left half done, the data without this"
             )
             verdicts[urn] = Verdict(
                 "delete", (Reason("dependencies", why, CONTINUE_SOURCE),), "data-loss"
@@ -400,6 +408,10 @@ def classify_removals(removed: Sequence[PlannedResource]) -> dict[str, Verdict]:
         else:
             verdicts[urn] = Verdict("delete", (), _delete_risk(_facts(resource)))
     return verdicts
+
+
+def _verb(subjects: Sequence[str], singular: str) -> str:
+    return singular if len(subjects) == 1 else singular.removesuffix("s")
 
 
 def _delete_risk(facts: TypeFacts | None) -> str:

@@ -101,7 +101,7 @@ def _risk_summary(diff: PlanDiff, *, detailed: bool) -> list[str]:
     for entry in risky:
         body.append(
             f"- **{entry.risk}** · `{entry.action}` `{entry.type}` **{_escape(entry.name)}** "
-            f"({_cluster_label(entry.cluster)})"
+            f"· cluster {_cluster_label(entry.cluster)}"
         )
         if detailed:
             body += [
