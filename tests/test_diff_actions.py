@@ -359,3 +359,37 @@ def test_renaming_a_cluster_builds_a_second_one_whose_peering_route_collides(
     assert (EKS_COMPONENT, "delete", "data-loss") in removed
     assert (KEY, "delete", "data-loss") in removed
     assert diff.risk == "data-loss"
+
+
+def test_another_cluster_for_the_kubernetes_provider_replaces_what_it_manages() -> None:
+    base = real_stack_plan("prod")
+    [provider] = [
+        r for r in base.resources if r.urn.endswith("pulumi:providers:kubernetes::core-k8s")
+    ]
+    head = _with_input(
+        base, provider.type, lambda i: i.update(kubeconfig='{"clusters": "another"}')
+    )
+    diff = diff_plans(base, head)
+    by_urn = {entry.urn: entry for entry in diff.changed}
+    assert by_urn[provider.urn].action == "replace"
+    managed = [r for r in base.resources if r.provider == provider.urn]
+    assert managed
+    for resource in managed:
+        entry = by_urn[resource.urn]
+        assert entry.action in {"replace", "delete-replace", "blocked"}, entry.name
+        assert entry.reasons[0].path == "provider"
+    protected = {by_urn[r.urn].action for r in managed if r.protect}
+    assert protected == {"blocked"}
+    assert diff.risk in {"fails", "data-loss"}
+
+
+def test_a_pod_template_change_restarts_the_pods(diff_of: Any) -> None:
+    diff = diff_of(
+        lambda c: _core(c)["projects"]["search"].update(
+            arrowFlight={"minReplicas": 2, "maxReplicas": 4, "cpu": "3", "memory": "4Gi"}
+        )
+    )
+    [deployment] = [e for e in diff.changed if e.type == "kubernetes:apps/v1:Deployment"]
+    assert deployment.action == "update"
+    assert deployment.risk == "disruptive"
+    assert any(c.path.startswith("spec.template") for c in deployment.changes)

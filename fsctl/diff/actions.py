@@ -330,8 +330,12 @@ def _cascaded(resource: PlannedResource, replaced: set[str]) -> Verdict | None:
     facts = _facts(resource)
     if facts is None or facts.component:
         return None
-    provider_urn = (resource.provider or "").rpartition("::")[0]
-    if provider_urn in replaced:
+    # The plan records a provider by its URN; the engine's own references add `::id`.
+    reference = resource.provider or ""
+    provider_urn = next(
+        (u for u in (reference, reference.rpartition("::")[0]) if u in replaced), ""
+    )
+    if provider_urn:
         reason = Reason(
             "provider",
             f"its provider {_name(provider_urn)} is replaced",
