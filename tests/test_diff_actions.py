@@ -210,6 +210,17 @@ def test_kubernetes_version_goes_up_one_minor_at_a_time(diff_of: Any) -> None:
     assert "one minor at a time" in cluster.reasons[0].why
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "action"),
+    [("1.33", "1.34", "update"), ("1.33", "1.35", "reject"), ("1.33", "2.0", "reject")],
+)
+def test_a_kubernetes_upgrade_skipping_a_minor_is_refused(old: str, new: str, action: str) -> None:
+    base = _with_input(real_stack_plan("prod"), EKS_COMPONENT, lambda i: i.update(version=old))
+    head = _with_input(base, EKS_COMPONENT, lambda i: i.update(version=new))
+    [cluster] = diff_plans(base, head).changed
+    assert cluster.action == action
+
+
 def test_a_tag_change_is_safe(diff_of: Any) -> None:
     diff = diff_of(lambda c: c.update({"featurestore:tags": {"cost-center": "ml-platform"}}))
     assert diff.changed

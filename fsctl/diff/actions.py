@@ -228,22 +228,29 @@ def _one_way(type_token: str, paths: Sequence[tuple[str, Any, Any]]) -> list[Rea
                 and _INDEX.sub("[*]", path) == rule.path
                 and old is not None
                 and new is not None
-                and not _forward(rule.path, old, new)
+                and not _forward(rule.order, old, new)
             ):
                 reasons.append(Reason(path, f"{rule.rule}: {old} → {new}", rule.source.cite()))
     return reasons
 
 
-def _forward(path: str, old: Any, new: Any) -> bool:
-    """Whether `old -> new` is a transition the rule of `path` allows."""
-    if path == "version":
-        old_minor, new_minor = _minor(old), _minor(new)
-        return old_minor[0] == new_minor[0] and 0 <= new_minor[1] - old_minor[1] <= 1
-    if path.endswith("metadataVersion"):
-        return _metadata_version(new) >= _metadata_version(old)
-    if path.endswith("size"):
-        return _quantity(new) >= _quantity(old)
-    return float(new) >= float(old)
+def _forward(order: str, old: Any, new: Any) -> bool:
+    """Whether `old -> new` is a transition a one-way rule of this `order` allows.
+
+    Values that do not parse are left to the config's own validation, which rejects them
+    before a plan exists: no verdict here.
+    """
+    try:
+        if order == "minor":
+            (old_major, old_minor), (new_major, new_minor) = _minor(old), _minor(new)
+            return old_major == new_major and 0 <= new_minor - old_minor <= 1
+        if order == "metadata":
+            return _metadata_version(new) >= _metadata_version(old)
+        if order == "quantity":
+            return _quantity(new) >= _quantity(old)
+        return float(new) >= float(old)
+    except ValueError:
+        return True
 
 
 def _minor(version: Any) -> tuple[int, int]:

@@ -638,6 +638,9 @@ class OneWay:
     path: str
     rule: str
     source: Source
+    order: str = "number"
+    """How values compare: `minor` (Kubernetes `1.33`, one minor up at most), `metadata`
+    (Kafka's `4.1-IV0`), `quantity` (`100Gi`) or `number`."""
 
 
 _STRIMZI_OPERATOR = "cluster-operator/src/main/java/io/strimzi/operator/cluster"
@@ -654,6 +657,7 @@ ONE_WAY: tuple[OneWay, ...] = (
             "internal/service/eks/cluster.go",
             "version: Optional, not ForceNew (an UpdateClusterVersion call)",
         ),
+        order="minor",
     ),
     OneWay(
         "kubernetes:kafka.strimzi.io/v1:KafkaTopic",
@@ -680,6 +684,7 @@ ONE_WAY: tuple[OneWay, ...] = (
             f"{_STRIMZI_OPERATOR}/operator/assembly/KRaftMetadataManager.java",
             "maybeUpdateMetadataVersion",
         ),
+        order="metadata",
     ),
     OneWay(
         type_tokens.KAFKA_NODE_POOL,
@@ -691,6 +696,7 @@ ONE_WAY: tuple[OneWay, ...] = (
             f"{_STRIMZI_OPERATOR}/model/StorageDiff.java",
             "shrinkSize",
         ),
+        order="quantity",
     ),
 )
 
