@@ -301,6 +301,16 @@ def test_ignored_changes_are_no_ops() -> None:
     assert entry.reasons[0].path == "scalingConfig.desiredSize"
 
 
+def test_an_options_only_change_is_a_no_op() -> None:
+    base = real_stack_plan("prod")
+    resources = [
+        dataclasses.replace(r, protect=True) if r.type == VPC else r for r in base.resources
+    ]
+    changed = diff_plans(base, dataclasses.replace(base, resources=resources)).changed
+    assert {(e.type, e.action, e.risk) for e in changed} == {(VPC, "no-op", "safe")}
+    assert [c.path for c in changed[0].changes] == ["options.protect"]
+
+
 def _new_instance_types(config: dict[str, Any]) -> None:
     _core(config)["projects"]["search"].update(instanceTypes=["r6i.4xlarge"])
 

@@ -48,6 +48,7 @@ PROTECT_SOURCE = f"{PULUMI_ENGINE}: options.protect (a protected resource is nev
 CONTINUE_SOURCE = f"{PULUMI_ENGINE}#18396 (deletes go on past a protected delete)"
 IGNORE_SOURCE = f"{PULUMI_ENGINE}: options.ignoreChanges (the engine keeps the old value)"
 DELETE_FIRST_SOURCE = f"{PULUMI_ENGINE}: options.deleteBeforeReplace"
+OPTIONS_SOURCE = f"{PULUMI_ENGINE}: resource options (protect, dependsOn, ...) live in the state"
 _INDEX = re.compile(r"\[\d+\]")
 
 
@@ -120,30 +121,32 @@ def classify_change(
     facts = _facts(after)
     if facts is None or facts.component:
         return Verdict("update", (), "safe")
-    reasons: list[Reason] = []
-    rejected = [*_one_way(after.type, paths), *_refused(facts, paths)]
+    if not paths:
+        why = "only the engine's options change: nothing in the cloud does"
+        return Verdict("no-op", (Reason("options", why, OPTIONS_SOURCE),), "safe")
+    # An ignored path never reaches the provider; a chart overrides a live value itself.
+    ignored = [path for path, _, _ in paths if _ignored(after, path)]
+    live = [path for path, _, _ in paths if path not in ignored and _from_live_object(after, path)]
+    effective = [p for p in paths if p[0] not in ignored and p[0] not in live]
+    rejected = [*_one_way(after.type, effective), *_refused(facts, effective)]
     if rejected:
         return Verdict("reject", tuple(rejected), "fails")
-    live = [path for path, _, _ in paths if _from_live_object(after, path)]
-    ignored = [path for path, _, _ in paths if _ignored(after, path)]
-    effective = [p for p in paths if p[0] not in live and p[0] not in ignored]
+    reasons = [Reason(path, "under ignoreChanges", IGNORE_SOURCE) for path in ignored]
     reasons += [
         Reason(
             path,
-            "the chart reuses the live object's value on upgrade: nothing "
-            "changes in the cluster, while the state records the new value",
+            "the chart reuses the live object's value on upgrade: nothing changes in the "
+            "cluster, while the state records the new value",
             _live_source(after, path),
         )
         for path in live
     ]
-    reasons += [Reason(path, "under ignoreChanges", IGNORE_SOURCE) for path in ignored]
     if not effective:
         return Verdict("no-op", tuple(reasons), "safe")
     replacing = [
         _reason(rule, path)
         for path, _, _ in effective
-        if path.startswith(("options.", "provider", "parent")) is False
-        and (rule := _first(facts.replace, path)) is not None
+        if (rule := _first(facts.replace, path)) is not None
     ]
     if replacing:
         return _replacement(before, after, facts, replacing)
