@@ -80,6 +80,8 @@ _TF_REFS = {
     "ec2/vpc_route_table.go": "022092419b7cda11527df3c6b51cbfe1876c1722",
     "ec2/vpc_route_table_association.go": "0be71beb458ad8875e0acc5c91519c0ceeb214aa",
     "ec2/vpc_nat_gateway.go": "04088eaa54948421bf1ef7494ae2b2c01d9243e3",
+    "ec2/vpc_endpoint.go": "008db85aad5e56627b1eecab8830464a282552ed",
+    "ec2/transitgateway_vpc_attachment.go": "08923b68b5ad6fcfdd38362fb5247e39a9b07add",
     "eks/addon.go": "00a35305dc1b297a6fcdecdfbba33f1e63c3da39",
     "eks/pod_identity_association.go": "00a35305dc1b297a6fcdecdfbba33f1e63c3da39",
     "iam/role.go": "0040ea6911af00bea2cca6dbb14e86829826ad8e",
@@ -239,6 +241,11 @@ _FACTS: dict[str, TypeFacts] = {
             "vpcId=vpc_id",
             "serviceName=service_name",
             "vpcEndpointType=vpc_endpoint_type",
+            "serviceRegion=service_region",
+            "dnsOptions.privateDnsPreference=dns_options.private_dns_preference",
+            "dnsOptions.privateDnsSpecifiedDomains=dns_options.private_dns_specified_domains",
+            # private_dns_enabled is ForceNew only for gateway endpoints (CustomizeDiff), which
+            # do not set it: not a rule here.
         ),
         unordered=frozenset({"subnetIds", "securityGroupIds", "routeTableIds"}),
     ),
