@@ -7,9 +7,14 @@ deleteBeforeReplace), its provider or its parent differ. Changed inputs are list
 the old and the new value, and what the change does beyond them when that is known
 (`fsctl.diff.impact`: a RonDB release change that restarts every RonDB pod). Plans already mask
 secrets as `"[secret]"`, so no secret can leak into a diff; a change inside a secret is
-therefore not visible either.
+therefore not visible either. A list its type keeps as a set is compared by its members.
 
-Everything here is pure but for the pinned chart data `fsctl.diff.impact` reads:
+Every entry also carries what a real `pulumi up` would do with it (`fsctl.diff.actions`: the
+action, its reasons and their sources, the risk), including resources in both plans whose
+inputs did not change but which a replaced resource they depend on replaces (a cascade).
+
+Everything here is pure but for the pinned chart data `fsctl.diff.impact` and
+`fsctl.diff.actions` read:
 `fsctl.diff.load` reads plan directories, `fsctl.diff.render` renders the diff for a
 pull-request comment.
 """
