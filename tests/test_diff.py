@@ -57,7 +57,14 @@ def test_max_size_change_touches_exactly_that_projects_node_groups(
     code, out, err = _fsctl(capsys, str(base), str(head), "--format", "json")
     assert (code, err) == (0, "")
     document = json.loads(out)
-    assert document["summary"] == {"added": 0, "removed": 0, "changed": 3}
+    summary = document["summary"]
+    assert {key: summary[key] for key in ("added", "removed", "changed")} == {
+        "added": 0,
+        "removed": 0,
+        "changed": 3,
+    }
+    assert summary["actions"]["update"] == 3
+    assert document["risk"] == "safe"  # a node group's maximum: an in-place update
     assert document["added"] == document["removed"] == []
     changed = {entry["name"]: entry for entry in document["changed"]}
     assert set(changed) == {f"core-search-{zone}" for zone in ZONES}
@@ -72,12 +79,22 @@ def test_max_size_change_touches_exactly_that_projects_node_groups(
 def test_json_shape(plan_dirs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     base, head = plan_dirs
     document = json.loads(_fsctl(capsys, str(base), str(head), "--format", "json")[1])
-    assert set(document) == {"base", "head", "summary", "added", "removed", "changed"}
+    assert set(document) == {"base", "head", "summary", "risk", "added", "removed", "changed"}
     resources = len(json.loads((head / "resources.json").read_text())["resources"]) - 1
     assert document["base"] == {"dir": str(base), "stack": "dev", "resources": resources}
     assert document["head"] == {"dir": str(head), "stack": "dev", "resources": resources}
     [entry, *_] = document["changed"]
-    assert set(entry) == {"urn", "type", "name", "cluster", "changes", "impact"}
+    assert set(entry) == {
+        "urn",
+        "type",
+        "name",
+        "cluster",
+        "changes",
+        "action",
+        "reasons",
+        "risk",
+        "impact",
+    }
     assert entry["impact"] == []  # a node group's size changes nothing beyond itself
     assert entry["urn"].startswith("urn:pulumi:dev::feature-store-eks::")
 
@@ -95,13 +112,14 @@ def test_markdown_is_a_readable_pr_comment(
     assert "#### Cluster `core`" in lines
     assert "**To change (3)**" in lines
     for zone in ZONES:
-        assert f"- `{NODE_GROUP}` **core-search-{zone}**" in lines
+        assert f"- `update` `{NODE_GROUP}` **core-search-{zone}** (safe)" in lines
     assert (
         lines.count("  | <code>scalingConfig.maxSize</code> | <code>3</code> | <code>5</code> |")
         == 3
     )
     assert "ranking" not in out
-    assert "<details>" not in out  # three resources: nothing to fold
+    assert "**Risk: safe** (3 update)" in lines
+    assert "<details><summary>3 safe</summary>" in lines  # safe updates are folded
 
 
 def test_identical_plans(plan_dirs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
@@ -231,7 +249,7 @@ def test_resources_are_grouped_by_cluster_and_long_lists_fold() -> None:
     assert markdown.index("#### Cluster shared (outside every cluster)") < markdown.index(
         "#### Cluster `core`"
     )
-    assert "**To add (12)**\n\n<details><summary>12 resources</summary>" in markdown
+    assert "**To add (12)**\n\n<details><summary>12 safe</summary>" in markdown
     assert "| shared (outside every cluster) | 0 | 1 | 0 |" in markdown
     assert "| `core` | 12 | 0 | 0 |" in markdown
 
@@ -254,7 +272,7 @@ def test_markdown_stays_below_the_comment_limit() -> None:
     compact = render_markdown(diff, max_chars=len(full) - 1)
     assert "| path | old | new |" in full
     assert "| path | old | new |" not in compact
-    assert "- `aws:eks/nodeGroup:NodeGroup` **r0**: <code>value</code>" in compact
+    assert "- `update` `aws:eks/nodeGroup:NodeGroup` **r0** (safe): <code>value</code>" in compact
     cut = render_markdown(diff, max_chars=2000)
     assert len(cut) <= 2000
     assert cut.endswith("run `fsctl diff --format json` for all of it.\n")

@@ -296,6 +296,11 @@ def prod_plans(
     return {"more-slots": root / "more-slots", "bigger-hpa": root / "bigger-hpa"}
 
 
+def counts(document: dict[str, Any]) -> dict[str, int]:
+    """The diff's added, removed and changed counts (the summary also counts each action)."""
+    return {key: document["summary"][key] for key in ("added", "removed", "changed")}
+
+
 def fsctl_diff(capsys: pytest.CaptureFixture[str], base: Path, head: Path) -> dict[str, Any]:
     assert cli.main(["diff", str(base), str(head), "--format", "json"]) == 0
     document: dict[str, Any] = json.loads(capsys.readouterr().out)
@@ -308,9 +313,11 @@ def test_raising_the_api_slots_is_flagged_as_restarting_every_rondb_pod(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     document = fsctl_diff(capsys, written_plans["prod"], prod_plans["more-slots"])
-    assert document["summary"] == {"added": 0, "removed": 0, "changed": 1}
+    assert counts(document) == {"added": 0, "removed": 0, "changed": 1}
     [release] = document["changed"]
     assert (release["type"], release["name"]) == (HELM_RELEASE_TYPE, "core-search-rondb")
+    assert (release["action"], release["risk"]) == ("update", "disruptive")
+    assert document["risk"] == "disruptive"
     assert release["changes"] == [
         {"path": "values.clusterSize.maxNumRdrs", "kind": "input", "old": 12, "new": 16}
     ]
@@ -328,8 +335,9 @@ def test_raising_an_hpa_maximum_within_the_slots_changes_only_the_hpa(
     prod_plans: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     document = fsctl_diff(capsys, prod_plans["more-slots"], prod_plans["bigger-hpa"])
-    assert document["summary"] == {"added": 0, "removed": 0, "changed": 1}
+    assert counts(document) == {"added": 0, "removed": 0, "changed": 1}
     [hpa] = document["changed"]
+    assert (hpa["action"], hpa["risk"], document["risk"]) == ("update", "safe", "safe")
     assert hpa["type"] == HPA
     assert hpa["urn"].endswith("::core-search-horizontalpodautoscaler-search-rdrs")
     assert hpa["changes"] == [{"path": "spec.maxReplicas", "kind": "input", "old": 12, "new": 16}]

@@ -16,13 +16,15 @@ def register(commands: Any) -> None:
     """Add the `diff` subcommand."""
     diff = commands.add_parser(
         "diff",
-        help="resource-level diff of two plans (added, removed, changed inputs)",
+        help="resource-level diff of two plans: what pulumi up would do, and its risk",
         description="Compare two directories written by `fsctl plan`, resource by resource "
         "(keyed by URN): added, removed and changed resources with the changed input paths, "
         "their old and new values (secrets stay masked) and changed options, and the impact "
         "of a change beyond its inputs where known (a RonDB release change that restarts "
-        "every RonDB pod). Markdown is what the pull-request comment shows. Always exits 0 "
-        "when both plans are readable.",
+        "every RonDB pod), each entry's action (create, delete, update, replace, "
+        "delete-replace, no-op, reject, blocked) with its reasons and their sources, and its "
+        "risk (safe, disruptive, fails, data-loss). Markdown is what the pull-request "
+        "comment shows. Always exits 0 when both plans are readable.",
     )
     diff.add_argument("base_dir", type=Path, metavar="BASE_DIR", help="plan of the base")
     diff.add_argument("head_dir", type=Path, metavar="HEAD_DIR", help="plan of the change")

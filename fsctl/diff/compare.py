@@ -7,9 +7,14 @@ deleteBeforeReplace), its provider or its parent differ. Changed inputs are list
 the old and the new value, and what the change does beyond them when that is known
 (`fsctl.diff.impact`: a RonDB release change that restarts every RonDB pod). Plans already mask
 secrets as `"[secret]"`, so no secret can leak into a diff; a change inside a secret is
-therefore not visible either.
+therefore not visible either. A list its type keeps as a set is compared by its members.
 
-Everything here is pure but for the pinned chart data `fsctl.diff.impact` reads:
+Every entry also carries what a real `pulumi up` would do with it (`fsctl.diff.actions`: the
+action, its reasons and their sources, the risk), including resources in both plans whose
+inputs did not change but which a replaced resource they depend on replaces (a cascade).
+
+Everything here is pure but for the pinned chart data `fsctl.diff.impact` and
+`fsctl.diff.actions` read:
 `fsctl.diff.load` reads plan directories, `fsctl.diff.render` renders the diff for a
 pull-request comment.
 """
@@ -18,10 +23,24 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fsctl.diff.actions import (
+    Reason,
+    Verdict,
+    action_counts,
+    cascade,
+    classify_additions,
+    classify_change,
+    classify_removals,
+    data_impact,
+    inputs_paths,
+    replacement_impact,
+    unordered_list,
+    worst,
+)
 from fsctl.diff.impact import resource_impact
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import CLUSTER_COMPONENT_TYPE, SHARED_GROUP, Plan
@@ -57,6 +76,10 @@ class ResourceDiff:
     changes: tuple[Change, ...] = ()
     impact: tuple[str, ...] = ()
     """What the change does beyond its inputs, one sentence each (`fsctl.diff.impact`)."""
+    action: str = "update"
+    """What the engine does (`fsctl.diff.actions.ACTIONS`)."""
+    reasons: tuple[Reason, ...] = ()
+    risk: str = "safe"
 
     def to_json(self) -> dict[str, Any]:
         """The resource as `fsctl diff --format json` prints it."""
@@ -65,10 +88,12 @@ class ResourceDiff:
             "type": self.type,
             "name": self.name,
             "cluster": self.cluster,
+            "changes": [change.to_json() for change in self.changes],
+            "action": self.action,
+            "reasons": [reason.to_json() for reason in self.reasons],
+            "risk": self.risk,
+            "impact": list(self.impact),
         }
-        if self.changes:
-            document["changes"] = [change.to_json() for change in self.changes]
-            document["impact"] = list(self.impact)
         return document
 
 
@@ -94,6 +119,20 @@ class PlanDiff:
     """Every cluster with at least one difference, shared resources first."""
 
     @property
+    def entries(self) -> tuple[ResourceDiff, ...]:
+        """Every entry: added, removed and changed."""
+        return (*self.added, *self.removed, *self.changed)
+
+    @property
+    def risk(self) -> str:
+        """The worst entry's risk."""
+        return worst(entry.risk for entry in self.entries)
+
+    def action_counts(self) -> dict[str, int]:
+        """How many entries have each action."""
+        return action_counts(Verdict(entry.action) for entry in self.entries)
+
+    @property
     def empty(self) -> bool:
         """Whether the two plans are the same."""
         return not (self.added or self.removed or self.changed)
@@ -107,7 +146,9 @@ class PlanDiff:
                 "added": len(self.added),
                 "removed": len(self.removed),
                 "changed": len(self.changed),
+                "actions": self.action_counts(),
             },
+            "risk": self.risk,
             "added": [resource.to_json() for resource in self.added],
             "removed": [resource.to_json() for resource in self.removed],
             "changed": [resource.to_json() for resource in self.changed],
@@ -127,28 +168,35 @@ def diff_plans(
     base_clusters = _clusters(base)
     head_clusters = _clusters(head)
 
-    def entry(resource: PlannedResource, clusters: Mapping[str, str]) -> ResourceDiff:
-        return ResourceDiff(resource.urn, resource.type, resource.name, clusters[resource.urn])
-
-    added = [entry(r, head_clusters) for r in head.resources if r.urn not in base_by_urn]
-    removed = [entry(r, base_clusters) for r in base.resources if r.urn not in head_by_urn]
-    changed = []
+    head_only = [r for r in head.resources if r.urn not in base_by_urn]
+    base_only = [r for r in base.resources if r.urn not in head_by_urn]
+    removals = classify_removals(base_only)
+    additions = classify_additions(head_only, base_only)
+    direct: dict[str, Verdict] = {}
+    changes_of: dict[str, tuple[Change, ...]] = {}
     for resource in head.resources:
         before = base_by_urn.get(resource.urn)
         if before is None:
             continue
-        changes = resource_changes(before, resource)
+        changes = tuple(resource_changes(before, resource))
         if changes:
-            changed.append(
-                ResourceDiff(
-                    resource.urn,
-                    resource.type,
-                    resource.name,
-                    head_clusters[resource.urn],
-                    tuple(changes),
-                    tuple(resource_impact(before, resource)),
-                )
-            )
+            changes_of[resource.urn] = changes
+            direct[resource.urn] = classify_change(before, resource, inputs_paths(changes))
+    verdicts = cascade(head.resources, direct, frozenset(base_by_urn))
+
+    added = [_entry(r, head_clusters[r.urn], (), additions[r.urn], []) for r in head_only]
+    removed = [_entry(r, base_clusters[r.urn], (), removals[r.urn], []) for r in base_only]
+    changed = [
+        _entry(
+            resource,
+            head_clusters[resource.urn],
+            changes_of.get(resource.urn, ()),
+            verdicts[resource.urn],
+            resource_impact(base_by_urn[resource.urn], resource),
+        )
+        for resource in head.resources
+        if resource.urn in verdicts
+    ]
     clusters = sorted(
         {resource.cluster for resource in (*added, *removed, *changed)},
         key=lambda name: (name != SHARED_GROUP, name),
@@ -160,6 +208,34 @@ def diff_plans(
         removed=tuple(removed),
         changed=tuple(changed),
         clusters=tuple(clusters),
+    )
+
+
+def _entry(
+    resource: PlannedResource,
+    cluster: str,
+    changes: tuple[Change, ...],
+    verdict: Verdict,
+    impact: list[str],
+) -> ResourceDiff:
+    impacts = [
+        *impact,
+        *replacement_impact(resource, verdict),
+        *data_impact(resource, verdict),
+    ]
+    risk = verdict.risk
+    if impact and verdict.action == "update":
+        risk = worst((risk, "disruptive"))  # a restart of every RonDB pod
+    return ResourceDiff(
+        resource.urn,
+        resource.type,
+        resource.name,
+        cluster,
+        changes,
+        tuple(impacts),
+        verdict.action,
+        verdict.reasons,
+        risk,
     )
 
 
@@ -191,8 +267,12 @@ def _clusters(plan: Plan) -> dict[str, str]:
 
 
 def resource_changes(before: PlannedResource, after: PlannedResource) -> list[Change]:
-    """Every difference between two versions of one resource: inputs, options, provider, parent."""
-    changes = value_changes(before.inputs, after.inputs)
+    """Every difference between two versions of one resource: inputs, options, provider, parent.
+
+    A list the resource's type keeps as a set (`fsctl.diff.facts`) is compared as one: the
+    same members in another order are no change.
+    """
+    changes = value_changes(before.inputs, after.inputs, unordered=unordered_list(after))
     old_options = _options(before)
     new_options = _options(after)
     for name in _OPTION_NAMES:
@@ -216,18 +296,30 @@ def _options(resource: PlannedResource) -> dict[str, Any]:
     }
 
 
-def value_changes(old: Any, new: Any, path: str = "") -> list[Change]:
+def value_changes(
+    old: Any, new: Any, path: str = "", *, unordered: Callable[[str], bool] = lambda _: False
+) -> list[Change]:
     """The changed leaves between two JSON values, with their paths.
 
     Maps are compared key by key and lists of maps index by index; a list of plain values is
     one value (`instanceTypes: ["a"] -> ["a", "b"]` reads better than one change per index).
-    A key only on one side is a change from or to `None`.
+    A key only on one side is a change from or to `None`. A list at a path `unordered` accepts
+    is no change when it holds the same members in any order.
     """
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         changes: list[Change] = []
         for key in sorted(set(old) | set(new)):
-            changes.extend(value_changes(old.get(key), new.get(key), join_path(path, key)))
+            changes.extend(
+                value_changes(old.get(key), new.get(key), join_path(path, key), unordered=unordered)
+            )
         return changes
+    if (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and unordered(path)
+        and _same_members(old, new)
+    ):
+        return []
     if (
         isinstance(old, list)
         and isinstance(new, list)
@@ -240,6 +332,7 @@ def value_changes(old: Any, new: Any, path: str = "") -> list[Change]:
                     old[index] if index < len(old) else None,
                     new[index] if index < len(new) else None,
                     f"{path}[{index}]",
+                    unordered=unordered,
                 )
             )
         return changes
@@ -248,6 +341,13 @@ def value_changes(old: Any, new: Any, path: str = "") -> list[Change]:
     if old == new and not isinstance(old, bool) and not isinstance(new, bool):
         return []  # 2 and 2.0: the engine's numbers are doubles
     return [Change(path or "(value)", old, new)]
+
+
+def _same_members(old: Sequence[Any], new: Sequence[Any]) -> bool:
+    def canonical(values: Sequence[Any]) -> list[str]:
+        return sorted(json.dumps(value, sort_keys=True) for value in values)
+
+    return canonical(old) == canonical(new)
 
 
 def _has_structure(values: Sequence[Any]) -> bool:

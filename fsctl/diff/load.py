@@ -36,4 +36,9 @@ def _planned_resource(document: Mapping[str, Any]) -> PlannedResource:
         ignore_changes=list(options.get("ignoreChanges") or []),
         depends_on=list(options.get("dependsOn") or []),
         delete_before_replace=bool(options.get("deleteBeforeReplace", False)),
+        dependencies=[str(urn) for urn in document.get("dependencies") or []],
+        property_dependencies={
+            str(key): [str(urn) for urn in urns]
+            for key, urns in (document.get("propertyDependencies") or {}).items()
+        },
     )

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from fsctl.diff.actions import RISKS
 from fsctl.diff.compare import PlanDiff, ResourceDiff
 from fsctl.plan.offline import SHARED_GROUP
 from fsctl.render import code_cell
@@ -56,7 +57,7 @@ def _markdown(diff: PlanDiff, *, detailed: bool) -> str:
             "",
         ]
         return "\n".join(lines)
-    lines += [counts, ""]
+    lines += [counts, "", *_risk_summary(diff, detailed=detailed)]
     if flagged := [resource for resource in diff.changed if resource.impact]:
         # Details may be folded or cut: the first lines say which changes carry an impact.
         names = ", ".join(f"**{_escape(resource.name)}**" for resource in flagged)
@@ -80,6 +81,56 @@ def _markdown(diff: PlanDiff, *, detailed: bool) -> str:
     return "\n".join(lines)
 
 
+def _risk_summary(diff: PlanDiff, *, detailed: bool) -> list[str]:
+    """The overall risk, the counts per action, then every entry that is not safe, worst first.
+
+    Safe entries are left to the per-cluster sections below, where long lists fold.
+    """
+    counts = ", ".join(
+        f"{count} {action}" for action, count in diff.action_counts().items() if count
+    )
+    lines = [f"**Risk: {diff.risk}** ({counts})", ""]
+    risky = sorted(
+        (entry for entry in diff.entries if entry.risk != "safe"),
+        key=lambda entry: (-RISKS.index(entry.risk), entry.cluster, entry.name),
+    )
+    if not risky:
+        return lines
+    lines += [f"**Risky changes ({len(risky)})**", ""]
+    body: list[str] = []
+    for entry in risky:
+        body.append(
+            f"- **{entry.risk}** · `{entry.action}` `{entry.type}` **{_escape(entry.name)}** "
+            f"· cluster {_cluster_label(entry.cluster)}"
+        )
+        if detailed:
+            body += [
+                f"  - {code_cell(reason.path)}: {_escape(reason.why)} "
+                f"(source: {code_cell(reason.source)})"
+                for reason in entry.reasons
+            ]
+            body += [f"  - {_escape(sentence)}" for sentence in entry.impact]
+    if len(risky) <= COLLAPSE_AFTER:
+        return [*lines, *body, ""]
+    return [
+        *lines,
+        *body[: _first_lines(body, COLLAPSE_AFTER)],
+        "",
+        f"<details><summary>{len(risky) - COLLAPSE_AFTER} more risky entries</summary>",
+        "",
+        *body[_first_lines(body, COLLAPSE_AFTER) :],
+        "",
+        "</details>",
+        "",
+    ]
+
+
+def _first_lines(body: Sequence[str], entries: int) -> int:
+    """The number of lines of `body` that hold its first `entries` entries."""
+    starts = [index for index, line in enumerate(body) if line.startswith("- ")]
+    return starts[entries] if entries < len(starts) else len(body)
+
+
 def _cluster_label(cluster: str) -> str:
     return "shared (outside every cluster)" if cluster == SHARED_GROUP else f"`{cluster}`"
 
@@ -93,14 +144,36 @@ def _in_cluster(resources: Iterable[ResourceDiff], cluster: str) -> list[Resourc
 
 
 def _section(title: str, resources: Sequence[ResourceDiff], *, detailed: bool) -> list[str]:
+    """A list of entries; the safe ones always folded, the others folded when many."""
+    risky = [resource for resource in resources if resource.risk != "safe"]
+    safe = [resource for resource in resources if resource.risk == "safe"]
+    lines = [f"**{title} ({len(resources)})**", ""]
+    body = _entries(risky, detailed=detailed)
+    if len(risky) > COLLAPSE_AFTER:
+        body = _folded(f"{len(risky)} resources", body)
+    lines += body
+    if safe:
+        lines += _folded(f"{len(safe)} safe", _entries(safe, detailed=detailed))
+    return lines
+
+
+def _folded(summary: str, body: list[str]) -> list[str]:
+    return [f"<details><summary>{summary}</summary>", "", *body, "", "</details>", ""]
+
+
+def _entries(resources: Sequence[ResourceDiff], *, detailed: bool) -> list[str]:
     body: list[str] = []
     for resource in resources:
-        label = f"- `{resource.type}` **{_escape(resource.name)}**"
+        label = (
+            f"- `{resource.action}` `{resource.type}` **{_escape(resource.name)}** "
+            f"({resource.risk})"
+        )
         if not resource.changes:
-            body.append(label)
+            body += [label, *_reasons(resource)]
         elif detailed:
             body += [
                 label,
+                *_reasons(resource),
                 "",
                 *_impact(resource),
                 "  | path | old | new |",
@@ -114,17 +187,13 @@ def _section(title: str, resources: Sequence[ResourceDiff], *, detailed: bool) -
         else:
             paths = ", ".join(code_cell(change.path) for change in resource.changes)
             body += [f"{label}: {paths}", *_impact(resource)]
-    heading = f"**{title} ({len(resources)})**"
-    if len(resources) <= COLLAPSE_AFTER:
-        return [heading, "", *body]
+    return body
+
+
+def _reasons(resource: ResourceDiff) -> list[str]:
     return [
-        heading,
-        "",
-        f"<details><summary>{len(resources)} resources</summary>",
-        "",
-        *body,
-        "",
-        "</details>",
+        f"  - {code_cell(reason.path)}: {_escape(reason.why)} (source: {code_cell(reason.source)})"
+        for reason in resource.reasons
     ]
 
 
