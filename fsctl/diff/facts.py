@@ -600,6 +600,9 @@ for _kind in (
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
     "kubernetes:rbac.authorization.k8s.io/v1:Role",
     "kubernetes:scheduling.k8s.io/v1:PriorityClass",
+    # Not in pulumi-kubernetes' replace list: only the identity replaces them.
+    "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+    "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
 ):
     _FACTS[_kind] = TypeFacts(
         replace=_KUBERNETES_IDENTITY, unordered=_SELECTOR_SETS, named_delete_first=True
