@@ -18,9 +18,11 @@ from typing import Any
 import pytest
 
 from fsctl import cli
+from fsctl.cli import main
 from fsctl.diff.actions import ACTIONS, RISKS
 from fsctl.diff.compare import PlanDiff, ResourceDiff, diff_plans
 from fsctl.diff.facts import TYPE_FACTS, facts_for
+from fsctl.diff.gate import judge
 from fsctl.diff.render import render_markdown
 from fsctl.plan.offline import Plan, write_plan
 from fsctl.plan.types import (
@@ -414,3 +416,58 @@ def test_a_pod_template_change_restarts_the_pods(diff_of: Any) -> None:
     assert deployment.action == "update"
     assert deployment.risk == "disruptive"
     assert any(c.path.startswith("spec.template") for c in deployment.changes)
+
+
+# The pull-request gate on the diff's risk.
+
+
+def test_the_gate_passes_a_safe_change_with_no_acknowledgement(diff_of: Any) -> None:
+    diff = diff_of(lambda c: c.update({"featurestore:tags": {"cost-center": "ml-platform"}}))
+    assert judge(diff, "").passes
+
+
+def test_a_disruptive_change_needs_each_entry_acknowledged(diff_of: Any) -> None:
+    diff = diff_of(lambda c: _core(c)["projects"]["search"].update(instanceTypes=["r6i.4xlarge"]))
+    groups = _of_type(diff.changed, NODE_GROUP)
+    verdict = judge(diff, "Moves search to bigger nodes.")
+    assert not verdict.passes
+    assert {entry.urn for entry in verdict.unacknowledged} == {g.urn for g in groups}
+    assert f"`fsctl-ack: disruptive {groups[0].urn}`" in "\n".join(verdict.lines())
+    # Acknowledging two of three is not enough; all three is; a line for the wrong risk is stale.
+    partial = "\n".join(f"fsctl-ack: disruptive {g.urn} - bigger nodes" for g in groups[:2])
+    assert [e.urn for e in judge(diff, partial).unacknowledged] == [groups[2].urn]
+    full = "\n".join(f"fsctl-ack: disruptive {g.urn}" for g in groups)
+    assert judge(diff, full).passes
+    wrong = f"{full}\nfsctl-ack: data-loss {groups[0].urn}"
+    verdict = judge(diff, wrong)
+    assert verdict.passes
+    assert verdict.stale == (("data-loss", groups[0].urn),)
+
+
+def test_a_change_aws_would_refuse_fails_whatever_the_description_says(diff_of: Any) -> None:
+    diff = diff_of(lambda c: _core(c).update(kubernetesVersion="1.31"))
+    assert diff.risk == "fails"
+    refused = [e for e in diff.changed if e.risk == "fails"]
+    everything = "\n".join(f"fsctl-ack: {e.risk} {e.urn}" for e in diff.changed)
+    verdict = judge(diff, everything)
+    assert not verdict.passes
+    assert [e.urn for e in verdict.failing] == [e.urn for e in refused]
+
+
+def test_the_gate_through_fsctl_exits_1_and_says_what_to_acknowledge(
+    plan_stack_module: PlanStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = _base()
+    _core(head)["projects"]["search"]["instanceTypes"] = ["r6i.4xlarge"]
+    for name, config in (("base", _base()), ("head", head)):
+        write_plan(plan_stack_module(config, stack="dev"), tmp_path / name)
+    description = tmp_path / "description.md"
+    description.write_text("no acknowledgement")
+    arguments = ["diff", str(tmp_path / "base"), str(tmp_path / "head"), "--gate"]
+    assert main([*arguments, str(description)]) == 1
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 3
+    assert all("add the line `fsctl-ack: disruptive urn:pulumi:dev::" in e for e in errors)
+    acks = [e.split("`")[1] for e in errors]
+    description.write_text("\n".join(acks))
+    assert main([*arguments, str(description)]) == 0

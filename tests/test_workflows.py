@@ -53,8 +53,14 @@ def _commands(program: str) -> list[list[str]]:
                 for index, token in enumerate(tokens):
                     if token == program or token.endswith(f"/{program}"):
                         arguments = []
-                        for argument in tokens[index + 1 :]:
-                            if argument in SHELL_STOPS:
+                        rest = tokens[index + 1 :]
+                        for position, argument in enumerate(rest):
+                            # `2>>` lexes as `2` then `>>`: a file descriptor, not an argument.
+                            redirects = argument.isdigit() and rest[position + 1 :][:1] in (
+                                [">"],
+                                [">>"],
+                            )
+                            if argument in SHELL_STOPS or redirects:
                                 break
                             arguments.append(argument)
                         found.append(arguments)
@@ -168,6 +174,17 @@ def test_the_pull_request_comment_is_rendered_by_fsctl_as_markdown() -> None:
         ]
         assert invocations, command
         assert all("markdown" in arguments for arguments in invocations), command
+
+
+def test_the_pull_request_diff_is_gated_on_its_risk() -> None:
+    """Each stack's diff runs with --gate on the description, which arrives as data."""
+    diffs = [arguments for arguments in _commands("fsctl") if arguments[0] == "diff"]
+    assert diffs
+    assert all("--gate" in arguments for arguments in diffs)
+    document = yaml.safe_load((WORKFLOWS / "pull-request.yml").read_text())
+    [step] = [s for s in document["jobs"]["plan-diff"]["steps"] if s.get("id") == "diff"]
+    assert step["env"]["DESCRIPTION"] == "${{ github.event.pull_request.body }}"
+    assert "github.event" not in step["run"]
 
 
 def test_every_preflight_in_the_workflows_is_strict() -> None:

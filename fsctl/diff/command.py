@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from fsctl.diff.compare import diff_plans
+from fsctl.diff.gate import judge
 from fsctl.diff.load import load_plan
 from fsctl.diff.render import DEFAULT_MAX_CHARS, render_json, render_markdown
-from fsctl.errors import EXIT_OK, UserError
+from fsctl.errors import EXIT_FINDINGS, EXIT_OK, UserError
 
 
 def register(commands: Any) -> None:
@@ -24,7 +26,8 @@ def register(commands: Any) -> None:
         "every RonDB pod), each entry's action (create, delete, update, replace, "
         "delete-replace, no-op, reject, blocked) with its reasons and their sources, and its "
         "risk (safe, disruptive, fails, data-loss). Markdown is what the pull-request "
-        "comment shows. Always exits 0 when both plans are readable.",
+        "comment shows. Exits 0 when both plans are readable, unless --gate finds the change "
+        "may not merge as described.",
     )
     diff.add_argument("base_dir", type=Path, metavar="BASE_DIR", help="plan of the base")
     diff.add_argument("head_dir", type=Path, metavar="HEAD_DIR", help="plan of the change")
@@ -35,6 +38,14 @@ def register(commands: Any) -> None:
         default=DEFAULT_MAX_CHARS,
         help="longest Markdown to print; longer diffs are summarised "
         f"(default {DEFAULT_MAX_CHARS}, below GitHub's comment limit)",
+    )
+    diff.add_argument(
+        "--gate",
+        type=Path,
+        metavar="DESCRIPTION_FILE",
+        help="the pull request's description: exit 1 when an entry would fail, or would "
+        "disrupt or lose data without a line `fsctl-ack: <risk> <urn>` in it (the reasons go "
+        "to stderr)",
     )
     diff.set_defaults(handler=run)
 
@@ -59,4 +70,13 @@ def run(arguments: argparse.Namespace) -> int:
         print(render_json(diff))
     else:
         print(render_markdown(diff, max_chars=arguments.max_chars), end="")
-    return EXIT_OK
+    if arguments.gate is None:
+        return EXIT_OK
+    try:
+        description = arguments.gate.read_text()
+    except OSError as error:
+        raise UserError(f"{arguments.gate}: cannot read the description ({error})") from None
+    verdict = judge(diff, description)
+    for line in verdict.lines():
+        print(f"fsctl: gate: {line}", file=sys.stderr)
+    return EXIT_OK if verdict.passes else EXIT_FINDINGS
