@@ -62,8 +62,10 @@ MANAGED_POLICY_SERVICES: Mapping[str, tuple[str, ...]] = {
     ),
     "AmazonEKSWorkerNodePolicy": ("ec2", "eks", "eks-auth"),
     "AmazonEKS_CNI_Policy": ("ec2",),
+    # v1 of 2024-10-04: the three pull calls and the pull-through cache's import.
     "AmazonEC2ContainerRegistryPullOnly": (
         "ecr:BatchGetImage",
+        "ecr:BatchImportUpstreamImage",
         "ecr:GetAuthorizationToken",
         "ecr:GetDownloadUrlForLayer",
     ),
