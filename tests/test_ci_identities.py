@@ -238,6 +238,11 @@ def test_the_deploy_changes_a_roles_grants_only_with_the_boundary(action: str) -
         ),
         ("secretsmanager:GetSecretValue", "*", {"aws:RequestedRegion": REGION}),
         ("organizations:LeaveOrganization", "*", {}),
+        # Another team's bucket: a bucket policy would hand the deploy its objects.
+        ("s3:PutBucketPolicy", "arn:aws:s3:::payments-exports", {"aws:RequestedRegion": REGION}),
+        ("s3:DeleteBucket", "arn:aws:s3:::payments-exports", {"aws:RequestedRegion": REGION}),
+        # Another team's key delegating to IAM.
+        ("kms:Decrypt", KEY, {"aws:RequestedRegion": REGION}),
     ],
 )
 def test_the_deploy_cannot_escalate_or_reach_beyond_the_stack(
@@ -252,7 +257,11 @@ def test_the_deploy_cannot_escalate_or_reach_beyond_the_stack(
         ("eks:CreateCluster", "*", {"aws:RequestedRegion": REGION}),
         ("ec2:CreateVpc", "*", {"aws:RequestedRegion": REGION}),
         ("kms:CreateKey", "*", {"aws:RequestedRegion": REGION}),
-        ("s3:PutBucketPolicy", "arn:aws:s3:::b", {"aws:RequestedRegion": REGION}),
+        (
+            "s3:PutBucketPolicy",
+            "arn:aws:s3:::core-search-rondb-backups-db57fed",
+            {"aws:RequestedRegion": REGION},
+        ),
         ("route53:CreateHostedZone", "*", {}),
         (
             "s3:PutObject",
@@ -314,6 +323,20 @@ def test_the_deploy_scope_covers_every_role_the_prod_plan_creates() -> None:
         assert allowed(_deploy(), "iam:CreateRole", arn, {"iam:PermissionsBoundary": BOUNDARY})
         assert allowed(_deploy(), "iam:UpdateAssumeRolePolicy", arn)
         assert allowed(_deploy(), "iam:PassRole", arn, {"iam:PassedToService": "eks.amazonaws.com"})
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_deploy_may_write_every_bucket_the_stack_plans_and_no_other(stack: str) -> None:
+    buckets = [
+        entry["outputs"]["arn"]
+        for entry in real_stack_plan(stack).to_json()["resources"]
+        if entry["type"] == "aws:s3/bucket:Bucket"
+    ]
+    assert buckets
+    region = {"aws:RequestedRegion": REGION}
+    for arn in buckets:
+        for action in ("s3:CreateBucket", "s3:PutBucketPolicy", "s3:DeleteBucket"):
+            assert allowed(_deploy(stack), action, arn, region), (action, arn)
 
 
 # One stack's deploy stays off the other's (finding N6) and off the data (N3, N5, N7).

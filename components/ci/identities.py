@@ -175,6 +175,8 @@ DEPLOY_REGIONAL_SERVICES = (
     "logs:*",
 )
 OTHER_STACKS_UNTOUCHABLE_ACTIONS = (
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
     "ec2:DeleteSecurityGroup",
     "ec2:DeleteSubnet",
     "ec2:DeleteVpc",
@@ -211,10 +213,7 @@ policy says: an identity policy's Deny holds against a key policy's Allow, and t
 cannot change its own policy (`NeverTouchTheCiIdentities`). So a deploy that rewrites a backup
 key's policy (it must keep `kms:PutKeyPolicy`: the program manages that policy) still cannot
 read a dump, disable or delete the key, hand it out by grant, or drop the tag that marks it."""
-DEPLOY_BUCKET_ACTIONS = (
-    "s3:CreateBucket",
-    "s3:DeleteBucket",
-    "s3:DeleteBucketPolicy",
+DEPLOY_BUCKET_READ_ACTIONS = (
     "s3:GetAccelerateConfiguration",
     "s3:GetBucket*",
     "s3:GetEncryptionConfiguration",
@@ -222,12 +221,22 @@ DEPLOY_BUCKET_ACTIONS = (
     "s3:GetReplicationConfiguration",
     "s3:ListAllMyBuckets",
     "s3:ListBucket",
+)
+DEPLOY_BUCKET_WRITE_ACTIONS = (
+    "s3:CreateBucket",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
     "s3:PutBucket*",
     "s3:PutEncryptionConfiguration",
     "s3:PutLifecycleConfiguration",
 )
 """Buckets, never their objects: the stack creates backup buckets, and what RonDB writes
-there is the data nodes' business."""
+there is the data nodes' business. Written only where named like the stack's
+(`STACK_BUCKET_PATTERN`): a bucket policy the deploy put on another team's bucket could grant
+it that bucket's objects."""
+STACK_BUCKET_PATTERN = "*-rondb-backup*"
+"""The stack's buckets, `<cluster>-<project>-rondb-backups-<hex>` and
+`<cluster>-<project>-rondb-backup-audit-<hex>` (`components/featurestore/backups.py`)."""
 READ_ONLY_ACTIONS = (
     "autoscaling:Describe*",
     "ec2:Describe*",
@@ -454,8 +463,15 @@ def deploy_policy(
         {
             "Sid": "StackServicesInItsRegion",
             "Effect": "Allow",
-            "Action": [*DEPLOY_REGIONAL_SERVICES, *DEPLOY_BUCKET_ACTIONS],
+            "Action": [*DEPLOY_REGIONAL_SERVICES, *DEPLOY_BUCKET_READ_ACTIONS],
             "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+        },
+        {
+            "Sid": "StackBucketsInItsRegion",
+            "Effect": "Allow",
+            "Action": list(DEPLOY_BUCKET_WRITE_ACTIONS),
+            "Resource": f"arn:{partition}:s3:::{STACK_BUCKET_PATTERN}",
             "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
         },
         {
