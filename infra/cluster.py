@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from components.eks.addon_versions import BEFORE_COMPUTE, AddonName, addon_versions
 from components.eks.addons import EksAddons
 from components.eks.control_plane import ControlPlane, control_plane_log_group
+from components.eks.service_range import kubernetes_service_address
 from components.featurestore.project import ProjectFeatureStore
 from components.featurestore.rondb import (
     DATA_PRIORITY_CLASS,
@@ -186,6 +187,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             name,
             eks_cluster_name=eks_name,
             kubernetes_version=config.kubernetes_version,
+            service_ipv4_cidr=str(config.service_ipv4_cidr),
             vpc_id=self.network.vpc_id,
             control_plane_subnet_ids=intra_subnets,
             public_access_cidrs=config.public_access_cidrs,
@@ -247,6 +249,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         metrics = MetricsPipeline(
             name,
             storage_class=DEFAULT_CLASS,
+            api_server_service=kubernetes_service_address(config.service_ipv4_cidr),
             # The API server's interfaces live in the subnets it was given: the intra tier.
             control_plane_cidrs=[
                 str(tiers[SubnetTier.INTRA]) for tiers in self.network.subnet_cidrs.values()
@@ -290,7 +293,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         self.projects = {
             project: ProjectFeatureStore(
                 f"{name}-{project}",
-                namespace=namespace_spec(project, settings, str(config.vpc_cidr)),
+                namespace=namespace_spec(project, settings, config),
                 rondb=rondb_spec(project, settings),
                 rdrs_scaling=rdrs_scaling(settings),
                 mysqld_scaling=mysqld_scaling(settings),

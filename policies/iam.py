@@ -12,6 +12,7 @@ from policies.support import (
     as_int,
     is_true,
     mapping,
+    matches_any,
     policy_document,
     resource_policy,
     sequence,
@@ -406,11 +407,108 @@ def iam_role_permissions_boundary() -> ResourceValidationPolicy:
     )
 
 
+_ROLE_PATHS = string_list(
+    "rolePaths",
+    # The stack program's path (components/shared/boundary.py, STACK_ROLE_PATH).
+    ("/feature-store-eks/workloads/",),
+    "The IAM paths a role of the stack may have: the deploy role creates, changes and passes "
+    "roles under these only.",
+)
+
+
+def iam_role_stack_path() -> ResourceValidationPolicy:
+    """Every role lives under the stack's path.
+
+    The deploy role may create, change, delete and pass roles under that path only, so that it
+    cannot rewrite the trust of, or pass, any other role of the account. A role elsewhere
+    fails at `pulumi up` (AccessDenied); this rule says so at preview.
+    """
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        allowed = _ROLE_PATHS.strings(args)
+        path = text(args.props.get("path")) or "/"
+        if path not in allowed:
+            yield (
+                f"role {args.name} has the path {path!r}; every role of the stack must be under "
+                f"{' or '.join(allowed)} (the stack transform in components/shared/boundary.py "
+                "sets it), the only path the deploy role may create roles under"
+            )
+
+    return resource_policy(
+        "iam-role-stack-path",
+        "Every IAM role of the stack lives under the stack's IAM path.",
+        [ROLE],
+        check,
+        [_ROLE_PATHS],
+    )
+
+
+BACKUP_KEY_TAG = "featurestore.io/backups"
+"""components/shared/tags.py: the tag that marks a project's backup key."""
+KEY_DESTROYING_ACTIONS = ("kms:CreateGrant", "kms:DisableKey", "kms:ScheduleKeyDeletion")
+"""What makes a key's data unreadable (disabled, deleted) or hands its decryption out (a
+grant)."""
+_BREAK_GLASS = string_list(
+    "breakGlassPrincipals",
+    (),
+    "`aws:PrincipalArn` patterns (the stack's `deployer.backupAdminRoleArns`, each also as "
+    "`role/*/<name>`) that may disable, delete or grant a backup key. None by default: then no "
+    "one may.",
+)
+_PRINCIPAL_ARN_KEYS = ("aws:principalarn",)
+
+
+def kms_backup_key_break_glass_only() -> ResourceValidationPolicy:
+    """Only break-glass principals may disable, delete or grant a backup key.
+
+    The deployer maintains the key (its policy, rotation, tags), but a deployer that could
+    disable or schedule the deletion of the key, or grant itself decrypt, would make every
+    dump unreadable or readable at will, COMPLIANCE lock or not.
+    """
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        if BACKUP_KEY_TAG not in mapping(args.props.get("tags")):
+            return
+        document = policy_document(args.props.get("policy"))
+        if document is None:
+            return
+        break_glass = _BREAK_GLASS.strings(args)
+        for statement in filter(_allows, statements(document)):
+            patterns = [action.lower() for action in strings(statement.get("Action"))]
+            granted = [a for a in KEY_DESTROYING_ACTIONS if matches_any(a.lower(), patterns)]
+            if not granted:
+                continue
+            principals = [
+                value
+                for _, key, values in _conditions(statement)
+                if key.lower() in _PRINCIPAL_ARN_KEYS
+                for value in values
+            ] or _principals(statement, "AWS")
+            others = [p for p in principals if p not in break_glass]
+            if others:
+                yield (
+                    f"the key policy of backup key {args.name} lets {', '.join(others)} "
+                    f"{', '.join(granted)}; only break-glass roles (deployer.backupAdminRoleArns, "
+                    "listed in this rule's breakGlassPrincipals) may disable, delete or grant "
+                    "the key"
+                )
+
+    return resource_policy(
+        "kms-backup-key-break-glass-only",
+        "Only break-glass principals may disable, delete or grant a backup key.",
+        [KMS_KEY],
+        check,
+        [_BREAK_GLASS],
+    )
+
+
 POLICIES: list[Policy] = [
     iam_no_wildcard_permissions(),
     iam_no_admin_policies(),
     iam_trust_policy_scoped(),
     iam_role_permissions_boundary(),
+    iam_role_stack_path(),
+    kms_backup_key_break_glass_only(),
     kms_key_rotation(),
     kms_key_policy_no_public_principal(),
     kms_key_policy_logs_scoped(),

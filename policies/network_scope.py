@@ -245,9 +245,65 @@ def transit_gateway_hub_managed() -> ResourceValidationPolicy:
     )
 
 
+EKS_CLUSTER = "eks:index:Cluster"
+_EXTRA_PRIVATE_EGRESS = string_list(
+    "extraPrivateEgressCidrs",
+    # EKS Pod Identity's agent, link-local on every node.
+    ("169.254.170.23/32",),
+    "Private ranges outside the stack's VPCs that NetworkPolicies may let pods reach.",
+)
+
+
+def network_policy_egress_known_ranges() -> StackValidationPolicy:
+    """Pods reach private addresses of the stack only: its VPCs and its API servers' Service.
+
+    A private range the stack does not own may hold anything: EKS's default Service ranges,
+    10.100.0.0/16 and 172.20.0.0/16, hold a deployer's network or a hub's. Each cluster names
+    its service range (`serviceIpv4Cidr`), so the API server's one address is admitted instead.
+    """
+
+    def check(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+        index = StackIndex(args.resources)
+        known = [
+            network
+            for vpc in index.of_type(VPC)
+            if (network := _network(text(vpc.props.get("cidrBlock"))))
+        ]
+        for cluster in index.of_type(EKS_CLUSTER):
+            service_range = _network(text(cluster.props.get("kubernetesServiceIpAddressRange")))
+            if service_range is not None:
+                # The `kubernetes` Service's ClusterIP: the range's first address.
+                known.append(ipaddress.ip_network(service_range.network_address + 1))
+        known += [n for cidr in _EXTRA_PRIVATE_EGRESS.strings(args) if (n := _network(cidr))]
+        for resource in index.of_type(NETWORK_POLICY):
+            name = object_name(resource.props, resource.name)
+            for rule in sequence(mapping(resource.props.get("spec")).get("egress")):
+                for cidr in _ip_blocks(mapping(rule).get("to")):
+                    network = _network(cidr)
+                    # Public ranges are network-policy-egress-private's.
+                    if network is None or not network.is_private:
+                        continue
+                    if not any(_covers(outer, network) for outer in known):
+                        yield (
+                            resource.urn,
+                            f"NetworkPolicy {name} lets pods reach {cidr}, a private range "
+                            "outside the stack's VPCs and its API servers' Service address; "
+                            "admit the VPC, the API server's address (the first of the "
+                            "cluster's serviceIpv4Cidr) or list it in extraPrivateEgressCidrs",
+                        )
+
+    return stack_policy(
+        "network-policy-egress-known-ranges",
+        "NetworkPolicies let pods reach the stack's own private ranges only.",
+        check,
+        [_EXTRA_PRIVATE_EGRESS],
+    )
+
+
 POLICIES: list[Policy] = [
     peers_admitted_narrowly(),
     network_policy_egress_private(),
+    network_policy_egress_known_ranges(),
     s3_endpoint_policy_scoped(),
     transit_gateway_hub_managed(),
 ]

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
 import yaml
 
-from components.featurestore.backups import DELETED_AUDIT_LOG_DAYS, PROTECTION_ACTIONS
+from components.featurestore.backups import (
+    DELETED_AUDIT_LOG_DAYS,
+    KEY_ADMIN_ACTIONS,
+    PROTECTION_ACTIONS,
+)
 from components.featurestore.rondb import RCLONE_MULTIPART_ONLY
 from components.featurestore.rondb_postrender import postrender
 from components.shared.iam import principal_arn_patterns
+from components.shared.tags import BACKUP_KEY_TAG
 from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.offline import Plan
 from infra.config import ConfigError, parse_stack_config
-from tests.conftest import PlanStack, minimal_config
+from policies.iam import KEY_DESTROYING_ACTIONS
+from tests.conftest import PlanStack, minimal_config, real_stack_plan
+from tests.policy_harness import run_policy
 
 ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
@@ -369,8 +378,67 @@ def test_named_backup_admins_join_the_deployer(plan_stack: PlanStack) -> None:
     [guard] = [s for s in policy["Statement"] if s["Sid"] == "OnlyAdminsChangeProtection"]
     assert guard["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == admins
     key = plan.named("aws:kms/key:Key", "core-search-rondb-backups")
-    administer, _use = json.loads(key.inputs["policy"])["Statement"]
-    assert administer["Condition"]["ArnLike"]["aws:PrincipalArn"] == admins
+    maintain, administer, _use = json.loads(key.inputs["policy"])["Statement"]
+    assert maintain["Condition"]["ArnLike"]["aws:PrincipalArn"] == principal_arn_patterns(
+        DEPLOYER_ROLE
+    )
+    assert administer["Condition"]["ArnLike"]["aws:PrincipalArn"] == principal_arn_patterns(
+        break_glass
+    )
+    assert administer["Action"] == list(KEY_ADMIN_ACTIONS)
+    # The pack admits the break-glass role once its config names it, and only then.
+    keys = [
+        entry
+        for entry in plan.to_json()["resources"]
+        if entry["type"] == "aws:kms/key:Key" and BACKUP_KEY_TAG in entry["inputs"].get("tags", {})
+    ]
+    assert keys
+    config = {"breakGlassPrincipals": principal_arn_patterns(break_glass)}
+    assert run_policy(KEY_POLICY, keys, config) == []
+    assert len(run_policy(KEY_POLICY, keys)) == len(keys)
+
+
+KEY_POLICY = "kms-backup-key-break-glass-only"
+
+
+def _grants(statement: dict[str, Any], action: str) -> bool:
+    return any(fnmatchcase(action, pattern) for pattern in statement["Action"])
+
+
+def _real_backup_keys() -> list[dict[str, Any]]:
+    return [
+        entry
+        for entry in real_stack_plan("prod").to_json()["resources"]
+        if entry["type"] == "aws:kms/key:Key" and BACKUP_KEY_TAG in entry["inputs"].get("tags", {})
+    ]
+
+
+def test_the_deployer_maintains_a_backup_key_but_cannot_disable_delete_or_grant_it() -> None:
+    """Finding N5: a compromised deploy cannot make COMPLIANCE-locked dumps unreadable."""
+    keys = _real_backup_keys()
+    assert len(keys) == 3
+    for key in keys:
+        statements = json.loads(key["inputs"]["policy"])["Statement"]
+        # Prod names no break-glass role: no one may disable, delete or grant the key.
+        sids = [statement["Sid"] for statement in statements]
+        assert sids == ["DeployerMaintainsKey", "BackupRolesUseKeyThroughS3"]
+        deployer = statements[0]
+        assert _grants(deployer, "kms:PutKeyPolicy")
+        assert [a for a in KEY_DESTROYING_ACTIONS if _grants(deployer, a)] == []
+        assert not _grants(deployer, "kms:Decrypt")
+    assert run_policy(KEY_POLICY, keys) == []
+
+
+def test_the_pack_reports_a_prod_backup_key_whose_deployer_may_destroy_it_put_back() -> None:
+    keys = _real_backup_keys()
+    before = copy.deepcopy(keys[0])
+    document = json.loads(before["inputs"]["policy"])
+    document["Statement"][0]["Action"] = list(KEY_ADMIN_ACTIONS)  # the code before the fix
+    before["inputs"]["policy"] = before["outputs"]["policy"] = json.dumps(document)
+    [violation] = run_policy(KEY_POLICY, [before, *keys[1:]])
+    assert violation.urn == keys[0]["urn"]
+    assert "kms:CreateGrant, kms:DisableKey, kms:ScheduleKeyDeletion" in violation.message
+    assert "deployer.backupAdminRoleArns" in violation.message
 
 
 def test_backup_admins_must_be_role_arns() -> None:

@@ -12,16 +12,21 @@ from typing import Any
 import pytest
 
 from components.ci.identities import (
+    BACKUP_KEY_DENIED_ACTIONS,
     BOUNDED_ROLE_ACTIONS,
     GITHUB_ISSUER,
     MANAGED_POLICY_SERVICES,
+    OTHER_STACKS_UNTOUCHABLE_ACTIONS,
+    ROLE_WRITE_ACTIONS,
+    STACK_PROJECT,
     StateBackend,
     deploy_policy,
     github_trust_policy,
     permissions_boundary_policy,
     read_only_policy,
 )
-from components.shared.boundary import boundary_policy_arn
+from components.shared.boundary import STACK_ROLE_PATH, boundary_policy_arn
+from components.shared.tags import BACKUP_KEY_TAG, STACK_TAG
 from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.offline import Plan, PulumiProject, StackConfigFile, run_program
 from infra.bootstrap import parse_bootstrap_config
@@ -34,29 +39,45 @@ REGION = "eu-central-1"
 STATE = StateBackend.from_url("s3://example-org-pulumi-state/feature-store-eks")
 BOUNDARY = boundary_policy_arn("aws", ACCOUNT_ID)
 CI_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks-deploy-prod"
-ANY_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/core-nodes-0123456"
+ANY_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role{STACK_ROLE_PATH}core-nodes-0123456"
+"""A role of the stack: under the stack's path."""
+OUTSIDE_ROLES = [
+    f"arn:aws:iam::{ACCOUNT_ID}:role/platform-admin",
+    f"arn:aws:iam::{ACCOUNT_ID}:role/admin/OrganizationAccountAccessRole",
+    f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks/other/x",
+    f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks-workloads-x",
+    CI_ROLE,
+]
+"""Roles of the account the stack did not create: an admin's, one under another path, the CI's."""
+KEY = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/0a97e692-d5e9-fa09-c09e-5470b1ffecb3"
 
 
 # A small IAM evaluator: Allow unless an explicit Deny matches; Action, Resource and
-# NotResource as IAM matches them (`*` and `?`), StringEquals and StringLike conditions
-# (every key must be present and match one of its values).
+# NotResource as IAM matches them (`*` and `?`); StringEquals, StringLike and ArnLike (the key
+# present and matching one of its values), StringNotEquals (absent, or matching none) and
+# Null ("false": present; "true": absent) conditions.
 
 
 def _values(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-_OPERATORS: dict[str, Callable[[str, str], bool]] = {
-    "StringEquals": str.__eq__,
-    "StringLike": fnmatchcase,
-    "ArnLike": fnmatchcase,
+_OPERATORS: dict[str, Callable[[str | None, list[str]], bool]] = {
+    "StringEquals": lambda actual, expected: actual is not None and actual in expected,
+    "StringLike": lambda actual, expected: (
+        actual is not None and any(fnmatchcase(actual, e) for e in expected)
+    ),
+    "ArnLike": lambda actual, expected: (
+        actual is not None and any(fnmatchcase(actual, e) for e in expected)
+    ),
+    "StringNotEquals": lambda actual, expected: actual is None or actual not in expected,
+    "Null": lambda actual, expected: (actual is None) == (expected == ["true"]),
 }
 
 
 def _condition_holds(condition: Mapping[str, Any], context: Mapping[str, str]) -> bool:
     return all(
-        key in context
-        and any(_OPERATORS[operator](context[key], value) for value in _values(expected))
+        _OPERATORS[operator](context.get(key), _values(expected))
         for operator, by_key in condition.items()
         for key, expected in by_key.items()
     )
@@ -159,11 +180,12 @@ def test_the_preview_role_admits_a_pull_requests_merge_ref_but_not_a_branch() ->
 # The deploy role: IAM only with the boundary.
 
 
-def _deploy() -> str:
+def _deploy(stack: str = "prod") -> str:
     return deploy_policy(
         partition="aws",
         account_id=ACCOUNT_ID,
         region=REGION,
+        stack=stack,
         state=STATE,
         boundary_arn=BOUNDARY,
         protected_arns=[CI_ROLE, BOUNDARY],
@@ -216,6 +238,11 @@ def test_the_deploy_changes_a_roles_grants_only_with_the_boundary(action: str) -
         ),
         ("secretsmanager:GetSecretValue", "*", {"aws:RequestedRegion": REGION}),
         ("organizations:LeaveOrganization", "*", {}),
+        # Another team's bucket: a bucket policy would hand the deploy its objects.
+        ("s3:PutBucketPolicy", "arn:aws:s3:::payments-exports", {"aws:RequestedRegion": REGION}),
+        ("s3:DeleteBucket", "arn:aws:s3:::payments-exports", {"aws:RequestedRegion": REGION}),
+        # Another team's key delegating to IAM.
+        ("kms:Decrypt", KEY, {"aws:RequestedRegion": REGION}),
     ],
 )
 def test_the_deploy_cannot_escalate_or_reach_beyond_the_stack(
@@ -230,10 +257,24 @@ def test_the_deploy_cannot_escalate_or_reach_beyond_the_stack(
         ("eks:CreateCluster", "*", {"aws:RequestedRegion": REGION}),
         ("ec2:CreateVpc", "*", {"aws:RequestedRegion": REGION}),
         ("kms:CreateKey", "*", {"aws:RequestedRegion": REGION}),
-        ("s3:PutBucketPolicy", "arn:aws:s3:::b", {"aws:RequestedRegion": REGION}),
+        (
+            "s3:PutBucketPolicy",
+            "arn:aws:s3:::core-search-rondb-backups-db57fed",
+            {"aws:RequestedRegion": REGION},
+        ),
         ("route53:CreateHostedZone", "*", {}),
-        ("s3:PutObject", f"{STATE.bucket_arn('aws')}/feature-store-eks/.pulumi/stacks/x", {}),
+        (
+            "s3:PutObject",
+            f"{STATE.bucket_arn('aws')}/feature-store-eks/.pulumi/stacks/feature-store-eks/prod.json",
+            {},
+        ),
         ("iam:PassRole", ANY_ROLE, {"iam:PassedToService": "pods.eks.amazonaws.com"}),
+        (
+            "kms:ScheduleKeyDeletion",
+            KEY,
+            {"aws:RequestedRegion": REGION, f"aws:ResourceTag/{STACK_TAG}": "prod"},
+        ),
+        ("es:CreateDomain", "*", {"aws:RequestedRegion": REGION}),
         ("iam:DeleteRole", ANY_ROLE, {}),
         (
             "iam:CreateOpenIDConnectProvider",
@@ -249,8 +290,142 @@ def test_the_deploy_manages_what_the_stack_creates(
     assert allowed(_deploy(), action, resource, context)
 
 
+# Other roles of the account (finding N1, N2): no takeover, no pass.
+
+ROLE_CONTEXTS = [
+    {"iam:PermissionsBoundary": BOUNDARY},
+    {"iam:PassedToService": "eks.amazonaws.com"},
+    {"iam:PassedToService": "pods.eks.amazonaws.com"},
+    {"iam:PassedToService": "vpc-flow-logs.amazonaws.com"},
+]
+
+
+@pytest.mark.parametrize("role", OUTSIDE_ROLES)
+@pytest.mark.parametrize("action", ROLE_WRITE_ACTIONS)
+def test_the_deploy_neither_takes_over_nor_passes_a_role_outside_the_stacks_path(
+    action: str, role: str
+) -> None:
+    """Rewriting an admin role's trust (then assuming it), re-bounding then deleting a stricter
+    role, or starting a node group with any EC2-trusting role: all refused."""
+    assert [c for c in ROLE_CONTEXTS if allowed(_deploy(), action, role, c)] == []
+
+
+@pytest.mark.parametrize("action", ROLE_WRITE_ACTIONS)
+def test_the_deploy_manages_and_passes_the_stacks_own_roles(action: str) -> None:
+    assert [c for c in ROLE_CONTEXTS if allowed(_deploy(), action, ANY_ROLE, c)] != []
+
+
+def test_the_deploy_scope_covers_every_role_the_prod_plan_creates() -> None:
+    roles = real_stack_plan("prod").of_type("aws:iam/role:Role")
+    assert len(roles) > 10
+    for role in roles:
+        arn = role.outputs["arn"]
+        assert allowed(_deploy(), "iam:CreateRole", arn, {"iam:PermissionsBoundary": BOUNDARY})
+        assert allowed(_deploy(), "iam:UpdateAssumeRolePolicy", arn)
+        assert allowed(_deploy(), "iam:PassRole", arn, {"iam:PassedToService": "eks.amazonaws.com"})
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_deploy_may_write_every_bucket_the_stack_plans_and_no_other(stack: str) -> None:
+    buckets = [
+        entry["outputs"]["arn"]
+        for entry in real_stack_plan(stack).to_json()["resources"]
+        if entry["type"] == "aws:s3/bucket:Bucket"
+    ]
+    assert buckets
+    region = {"aws:RequestedRegion": REGION}
+    for arn in buckets:
+        for action in ("s3:CreateBucket", "s3:PutBucketPolicy", "s3:DeleteBucket"):
+            assert allowed(_deploy(stack), action, arn, region), (action, arn)
+
+
+# One stack's deploy stays off the other's (finding N6) and off the data (N3, N5, N7).
+
+
+def _state_key(key: str) -> str:
+    return f"{STATE.objects_arn('aws').removesuffix('*')}.pulumi/{key}"
+
+
+STACK_STATE_KEYS = [
+    "stacks/feature-store-eks/{stack}.json",
+    "stacks/feature-store-eks/{stack}.json.gz",
+    "stacks/feature-store-eks/{stack}.json.bak",
+    "history/feature-store-eks/{stack}/{stack}-1765000000000000000.history.json",
+    "backups/feature-store-eks/{stack}/{stack}.1765000000000000000.json",
+    "locks/organization/feature-store-eks/{stack}/8c0d1f7e.json",
+]
+
+
+@pytest.mark.parametrize("key", STACK_STATE_KEYS)
+def test_each_deploy_writes_its_own_stacks_state_only(key: str) -> None:
+    for own, other in [("dev", "prod"), ("prod", "dev")]:
+        for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
+            assert allowed(_deploy(own), action, _state_key(key.format(stack=own)))
+            assert not allowed(_deploy(own), action, _state_key(key.format(stack=other)))
+    assert allowed(_deploy("dev"), "s3:GetObject", _state_key("meta.yaml"))
+    assert not allowed(_deploy("dev"), "s3:PutObject", _state_key("meta.yaml"))
+
+
+def test_the_state_layout_is_the_stack_programs_project() -> None:
+    assert PulumiProject.find(PROJECT_ROOT).name == STACK_PROJECT
+
+
+@pytest.mark.parametrize("action", OTHER_STACKS_UNTOUCHABLE_ACTIONS)
+def test_the_deploy_destroys_or_opens_only_its_own_stacks_resources(action: str) -> None:
+    region = {"aws:RequestedRegion": REGION}
+    tag = f"aws:ResourceTag/{STACK_TAG}"
+    assert allowed(_deploy("prod"), action, KEY, {**region, tag: "prod"})
+    assert not allowed(_deploy("dev"), action, KEY, {**region, tag: "prod"})
+    assert not allowed(_deploy("prod"), action, KEY, region)  # another team's, untagged
+
+
+@pytest.mark.parametrize("action", BACKUP_KEY_DENIED_ACTIONS)
+def test_the_deploy_never_uses_disables_deletes_or_grants_a_backup_key(action: str) -> None:
+    """Even after rewriting the key's policy to allow it: an identity Deny wins."""
+    context = {
+        "aws:RequestedRegion": REGION,
+        f"aws:ResourceTag/{STACK_TAG}": "prod",
+        f"aws:ResourceTag/{BACKUP_KEY_TAG}": "search",
+    }
+    assert not allowed(_deploy(), action.replace("*", ""), KEY, context)
+
+
+def test_the_deploy_configures_opensearch_but_never_reads_an_index() -> None:
+    domain = f"arn:aws:es:{REGION}:{ACCOUNT_ID}:domain/fs-prod-core"
+    context = {"aws:RequestedRegion": REGION}
+    assert allowed(_deploy(), "es:UpdateDomainConfig", domain, context)
+    for action in ("es:ESHttpGet", "es:ESHttpPost", "es:ESHttpDelete"):
+        assert not allowed(_deploy(), action, f"{domain}/search-items/_search", context)
+
+
+def test_every_aws_resource_of_the_prod_plan_carries_the_stack_tag() -> None:
+    """The tag conditions above hold only if the stack's own resources carry the tag: each is
+    made through a provider whose default tags name the stack."""
+    plan = real_stack_plan("prod").to_json()["resources"]
+    tagged = {
+        entry["urn"]
+        for entry in plan
+        if entry["type"] == "pulumi:providers:aws"
+        and json.loads(entry["inputs"]["defaultTags"])["tags"][STACK_TAG] == "prod"
+    }
+    untagged = [
+        entry["name"]
+        for entry in plan
+        # IAM has no tag-conditioned Deny here (the account's one OpenSearch service-linked
+        # role is made by the default provider).
+        if entry["type"].startswith("aws:")
+        and not entry["type"].startswith("aws:iam/")
+        and entry["custom"]
+        and not any((entry["provider"] or "").startswith(urn) for urn in tagged)
+    ]
+    assert tagged
+    assert untagged == []
+
+
 # The IAM service prefix of each provider module the stack's AWS resources come from.
-IAM_PREFIX = {"cloudwatch": "logs", "ec2transitgateway": "ec2", "vpc": "ec2", "opensearch": "es"}
+IAM_PREFIX = {"cloudwatch": "logs", "ec2transitgateway": "ec2", "vpc": "ec2"}
+# A module whose create call is not `<prefix>:Create<Module>`.
+CREATE_ACTION = {"opensearch": "es:CreateDomain"}
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -264,7 +439,7 @@ def test_the_deploy_may_create_every_kind_of_resource_the_stack_plans(stack: str
     refused = []
     for module in sorted(modules - {"iam", "s3"}):  # both asserted action by action above
         prefix = IAM_PREFIX.get(module, module)
-        action = f"{prefix}:Create{module.capitalize()}"
+        action = CREATE_ACTION.get(module, f"{prefix}:Create{module.capitalize()}")
         if not allowed(_deploy(), action, "*", {"aws:RequestedRegion": REGION}):
             refused.append(action)
     assert refused == []
@@ -321,28 +496,75 @@ def test_the_read_only_roles_write_nothing_and_read_no_secret() -> None:
 # The boundary: what the stack's roles need, no identity changes, never the state.
 
 
-def _granted_by_the_prod_plan() -> tuple[set[str], set[str]]:
-    actions: set[str] = set()
+def _granted_by_the_prod_plan() -> tuple[set[tuple[str, str]], set[str]]:
+    """Each (action, resource) the prod plan's inline policies grant; its managed policies."""
+    grants: set[tuple[str, str]] = set()
     managed: set[str] = set()
     for resource in real_stack_plan("prod").resources:
         if resource.type == "aws:iam/rolePolicy:RolePolicy":
             for statement in json.loads(resource.inputs["policy"])["Statement"]:
-                actions.update(_values(statement["Action"]))
+                for action in _values(statement["Action"]):
+                    grants.update((action, arn) for arn in _values(statement["Resource"]))
         if resource.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
             managed.add(resource.inputs["policyArn"].rsplit("/", 1)[-1])
-    return actions, managed
+    return grants, managed
+
+
+# What the stack's keys carry: the provider's default tags.
+STACK_KEY_CONTEXT = {f"aws:ResourceTag/{STACK_TAG}": "prod"}
 
 
 def test_the_boundary_admits_everything_the_prod_plans_roles_are_granted() -> None:
     boundary = permissions_boundary_policy("aws", STATE)
-    actions, managed = _granted_by_the_prod_plan()
-    assert [action for action in sorted(actions) if not allowed(boundary, action)] == []
+    grants, managed = _granted_by_the_prod_plan()
+    services = {resource.split(":")[2] for _, resource in grants if resource != "*"}
+    assert services >= {"es", "kms", "logs", "s3"}
+    refused = sorted(
+        (action, resource)
+        for action, resource in grants
+        if not allowed(boundary, action, resource.replace("*", "x"), STACK_KEY_CONTEXT)
+    )
+    assert refused == []
     # pulumi-eks' cluster role attaches AmazonEKSClusterPolicy, outside the offline plan.
     assert managed | {"AmazonEKSClusterPolicy"} <= set(MANAGED_POLICY_SERVICES)
+    context = {**STACK_KEY_CONTEXT, "iam:AWSServiceName": "eks.amazonaws.com"}
     for name in managed | {"AmazonEKSClusterPolicy"}:
         for service in MANAGED_POLICY_SERVICES[name]:
             action = service if ":" in service else f"{service}:AnyAction"
-            assert allowed(boundary, action, "*", {"iam:AWSServiceName": "eks.amazonaws.com"})
+            resource = KEY if action.startswith("kms:") else "*"
+            assert allowed(boundary, action, resource, context), (name, action)
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "context"),
+    [
+        # Another team's data: buckets, log groups, keys, indexes, images.
+        ("s3:GetObject", "arn:aws:s3:::payments-exports/2026/x.csv", {}),
+        ("s3:PutBucketPolicy", "arn:aws:s3:::payments-exports", {}),
+        ("logs:DeleteLogGroup", f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:/aws/lambda/x", {}),
+        ("logs:GetLogEvents", f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:audit:*", {}),
+        ("kms:Decrypt", KEY, {}),
+        ("kms:ScheduleKeyDeletion", KEY, {}),
+        ("es:ESHttpGet", f"arn:aws:es:{REGION}:{ACCOUNT_ID}:domain/search-logs/_all", {}),
+        ("ecr:PutImage", f"arn:aws:ecr:{REGION}:{ACCOUNT_ID}:repository/app", {}),
+        ("ecr:DeleteRepository", f"arn:aws:ecr:{REGION}:{ACCOUNT_ID}:repository/app", {}),
+    ],
+)
+def test_the_boundary_keeps_a_created_role_off_other_data(
+    action: str, resource: str, context: dict[str, str]
+) -> None:
+    """A role the deploy creates with AdministratorAccess attached holds no more than this."""
+    assert not allowed(permissions_boundary_policy("aws", STATE), action, resource, context)
+
+
+def test_the_boundary_admits_the_stacks_own_data() -> None:
+    boundary = permissions_boundary_policy("aws", STATE)
+    bucket = "arn:aws:s3:::core-search-rondb-backups-db57fed"
+    assert allowed(boundary, "s3:PutObject", f"{bucket}/backup-1/x")
+    assert allowed(boundary, "kms:Decrypt", KEY, STACK_KEY_CONTEXT)
+    assert allowed(boundary, "ecr:BatchGetImage", "*")
+    domain = f"arn:aws:es:{REGION}:{ACCOUNT_ID}:domain/fs-prod-core"
+    assert allowed(boundary, "es:ESHttpPost", f"{domain}/search-items/_search")
 
 
 @pytest.mark.parametrize(
@@ -402,6 +624,10 @@ def test_the_bootstrap_plan_makes_one_role_per_purpose_and_the_stacks_boundary()
     deploy = grants["ci-deploy-prod"]
     assert allowed(deploy, "iam:CreateRole", ANY_ROLE, {"iam:PermissionsBoundary": BOUNDARY})
     assert not allowed(deploy, "iam:UpdateAssumeRolePolicy", outputs["driftRoleArn"])
+    # Each deploy role is its own stack's: dev's never writes prod's state.
+    prod_state = _state_key("stacks/feature-store-eks/prod.json")
+    assert allowed(deploy, "s3:PutObject", prod_state)
+    assert not allowed(grants["ci-deploy-dev"], "s3:PutObject", prod_state)
     assert grants["ci-drift"] == grants["ci-preview"] == read_only_policy("aws", STATE)
     [provider] = plan.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]

@@ -198,7 +198,10 @@ def namespace_resources(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]
     ]
 
 
-GUARDED = monitoring_namespace_manifests(CONTROL_PLANE, [ARROW_FLIGHT_METRICS_PORT])
+API_SERVER_SERVICE = "172.20.0.1/32"
+GUARDED = monitoring_namespace_manifests(
+    API_SERVER_SERVICE, CONTROL_PLANE, [ARROW_FLIGHT_METRICS_PORT]
+)
 UNGUARDED = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": MONITORING_NAMESPACE}}]
 
 

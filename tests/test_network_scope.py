@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from components.featurestore.namespace import EKS_SERVICE_RANGES, NamespaceSpec, network_policies
+from components.featurestore.namespace import NamespaceSpec, network_policies
 from components.network.vpc import s3_endpoint_policy
 from fsctl.cli import main
 from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.preflight.model import PlanGraph
 from fsctl.preflight.security_group_rules import rules_per_group
+from tests.conftest import PROJECT_ROOT
 from tests.policy_harness import changed, stack_resource, validate_resource, validate_stack
 from tests.preflight_plans import real_plan, resources_of
 
@@ -362,6 +364,14 @@ def test_prod_with_todays_choice_put_back_is_a_mandatory_violation(
 # What the prod plan holds.
 
 
+PROD_DEPLOYER = [
+    IPv4Network(cidr)
+    for cidr in yaml.safe_load((PROJECT_ROOT / "Pulumi.prod.yaml").read_text())["config"][
+        "featurestore:deployer"
+    ]["cidrs"]
+]
+
+
 def test_prod_project_pods_open_https_only_inside_the_cluster() -> None:
     document = real_plan("prod")
     vpcs = {entry["inputs"]["cidrBlock"] for entry in resources_of(document, VPC)}
@@ -369,9 +379,14 @@ def test_prod_project_pods_open_https_only_inside_the_cluster() -> None:
         for rule in policy["inputs"]["spec"].get("egress", []):
             for peer in rule.get("to", []):
                 cidr = peer.get("ipBlock", {}).get("cidr")
-                allowed = [*vpcs, "10.100.0.0/16", "172.20.0.0/16", "169.254.170.23/32"]
+                # The API server's Service address only (finding N8): the /16s EKS picks from
+                # by default hold prod's deployer network, 10.100.0.0/24.
+                allowed = [*vpcs, "172.20.0.1/32", "169.254.170.23/32"]
                 assert cidr is None or any(
                     IPv4Network(cidr).subnet_of(IPv4Network(block)) for block in allowed
+                ), policy["name"]
+                assert cidr is None or not any(
+                    IPv4Network(cidr).overlaps(deployer) for deployer in PROD_DEPLOYER
                 ), policy["name"]
 
 
@@ -465,5 +480,5 @@ def test_a_namespace_names_no_https_destination_unless_given_one() -> None:
         ]
 
     assert https_peers(NamespaceSpec(project="search")) == []
-    within = NamespaceSpec(project="search", https_cidrs=(CORE, *EKS_SERVICE_RANGES))
-    assert https_peers(within) == [CORE, "10.100.0.0/16", "172.20.0.0/16"]
+    within = NamespaceSpec(project="search", https_cidrs=(CORE, "172.20.0.1/32"))
+    assert https_peers(within) == [CORE, "172.20.0.1/32"]

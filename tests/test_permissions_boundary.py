@@ -11,6 +11,7 @@ import pytest
 
 from components.shared.boundary import (
     ROLE_TYPE,
+    STACK_ROLE_PATH,
     boundary_policy_arn,
     boundary_policy_resource,
     permissions_boundary_transform,
@@ -24,6 +25,7 @@ from tests.conftest import PlanStack, as_engine_config, real_stack_plan
 from tests.policy_harness import run_policy, validate_resource
 
 POLICY = "iam-role-permissions-boundary"
+PATH_POLICY = "iam-role-stack-path"
 BOUNDARY = boundary_policy_arn("aws", ACCOUNT_ID)
 
 
@@ -47,6 +49,30 @@ def test_every_role_of_the_real_plans_carries_the_bootstraps_boundary(stack: str
     }
     assert {role["inputs"].get("permissionsBoundary") for role in roles} == {BOUNDARY}
     assert run_policy(POLICY, roles) == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_role_of_the_real_plans_is_under_the_stacks_path(stack: str) -> None:
+    """The only path the deploy role may create, change or pass roles under (finding N1)."""
+    roles = _roles(stack)
+    assert {role["inputs"].get("path") for role in roles} == {STACK_ROLE_PATH}
+    arns = [role["outputs"]["arn"] for role in roles]
+    assert {arn.split(":role", 1)[1].rsplit("/", 1)[0] + "/" for arn in arns} == {STACK_ROLE_PATH}
+    assert run_policy(PATH_POLICY, roles) == []
+
+
+@pytest.mark.parametrize("path", [None, "/", "/feature-store-eks/", "/admin/"])
+def test_the_policy_reports_a_prod_role_outside_the_stacks_path(path: str | None) -> None:
+    roles = _roles("prod")
+    moved = copy.deepcopy(roles[0])
+    for props in (moved["inputs"], moved["outputs"]):
+        props.pop("path", None)
+        if path is not None:
+            props["path"] = path
+    [violation] = run_policy(PATH_POLICY, [moved, *roles[1:]])
+    assert violation.urn == roles[0]["urn"]
+    assert f"has the path {path or '/'!r}" in violation.message
+    assert STACK_ROLE_PATH in violation.message
 
 
 def test_the_policy_reports_a_prod_role_with_its_boundary_put_back() -> None:
@@ -114,9 +140,12 @@ def test_the_transform_sets_the_boundary_on_roles_only_and_replaces_another() ->
         )
 
     assert run("aws:iam/policy:Policy", {"policy": "{}"}) is None
-    result = run(ROLE_TYPE, {"name": "x", "permissionsBoundary": "arn:aws:iam::1:policy/other"})
+    result = run(
+        ROLE_TYPE,
+        {"name": "x", "permissionsBoundary": "arn:aws:iam::1:policy/other", "path": "/admin/"},
+    )
     assert result is not None
-    assert result.props == {"name": "x", "permissionsBoundary": BOUNDARY}
+    assert result.props == {"name": "x", "permissionsBoundary": BOUNDARY, "path": STACK_ROLE_PATH}
     assert result.opts is options
 
 

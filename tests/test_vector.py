@@ -387,3 +387,18 @@ def test_prod_preflight_reports_a_domain_in_one_zone_as_failing_the_zone_loss() 
         inputs["vpcOptions"]["subnetIds"] = inputs["vpcOptions"]["subnetIds"][:1]
     errors = _errors(zones.CHECKS, document)
     assert any("OpenSearch domain fs-prod-core has nodes in 1 zone(s)" in e for e in errors)
+
+
+@pytest.mark.parametrize("switch", [True, False])
+def test_a_project_whose_indexes_fall_in_anothers_grant_is_named_with_both(switch: bool) -> None:
+    """Security re-review N7: `search`'s grant, `search-*`, covers `search-v2-*`."""
+    config = _with_vector({})
+    projects = config["featurestore:clusters"]["core"]["projects"]
+    projects["search-v2"] = {"instanceTypes": ["r6i.2xlarge"], "vectorSearch": switch}
+    key = "featurestore:clusters.core.projects.search-v2.vectorSearch"
+    if not switch:
+        parse_stack_config(config)
+        return
+    problem = _problems(config)[key]
+    assert "within project 'search''s grant search-*" in problem
+    assert "rename featurestore:clusters.core.projects.search-v2 (or search)" in problem

@@ -14,6 +14,7 @@ says what each control defends.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +22,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.shared.boundary import BOUNDARY_POLICY_NAME, BOUNDARY_POLICY_PATH
+from components.shared.boundary import (
+    BOUNDARY_POLICY_NAME,
+    BOUNDARY_POLICY_PATH,
+    STACK_ROLE_PATH,
+)
 from components.shared.iam import document
+from components.shared.tags import BACKUP_KEY_TAG, STACK_TAG
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
 """GitHub Actions' OIDC issuer (docs.github.com, "About security hardening with OpenID
@@ -34,6 +40,8 @@ DRIFT_WORKFLOW = ".github/workflows/drift.yml"
 PREVIEW_WORKFLOW = ".github/workflows/pull-request.yml"
 DEFAULT_BRANCH = "refs/heads/main"
 ROLE_NAME_PREFIX = "feature-store-eks"
+STACK_PROJECT = "feature-store-eks"
+"""The stack program's Pulumi project (`Pulumi.yaml`'s `name`): its state objects' folder."""
 DEPLOY_SESSION_SECONDS = 2 * 3600
 """A deploy job may run 90 minutes (`timeout-minutes` in deploy.yml); the longest session a
 job can request (`role-duration-seconds`) is the role's maximum."""
@@ -54,16 +62,29 @@ MANAGED_POLICY_SERVICES: Mapping[str, tuple[str, ...]] = {
     ),
     "AmazonEKSWorkerNodePolicy": ("ec2", "eks", "eks-auth"),
     "AmazonEKS_CNI_Policy": ("ec2",),
-    "AmazonEC2ContainerRegistryPullOnly": ("ecr",),
+    # v1 of 2024-10-04: the three pull calls and the pull-through cache's import.
+    "AmazonEC2ContainerRegistryPullOnly": (
+        "ecr:BatchGetImage",
+        "ecr:BatchImportUpstreamImage",
+        "ecr:GetAuthorizationToken",
+        "ecr:GetDownloadUrlForLayer",
+    ),
     "AmazonEBSCSIDriverPolicy": ("ec2",),
 }
-WORKLOAD_SERVICES = ("autoscaling", "ec2", "ecr", "eks", "eks-auth", "elasticloadbalancing")
+WORKLOAD_SERVICES = ("autoscaling", "ec2", "eks", "eks-auth", "elasticloadbalancing")
 """Services whose every action the boundary admits: the nodes', the cluster's and the
 add-ons' (the managed policies above), all of them infrastructure of the cluster."""
-WORKLOAD_DATA_ACTIONS = ("es:ESHttp*", "kms:*", "logs:*", "s3:*")
-"""The backups' buckets, the flow logs, the volumes' key and the vector search indexes (each
-project's role names its own): admitted, but never on the state bucket
-(`permissions_boundary_policy`)."""
+ECR_PULL_ACTIONS = MANAGED_POLICY_SERVICES["AmazonEC2ContainerRegistryPullOnly"]
+"""Images are pulled, never pushed: a role of the stack cannot replace an image anyone runs."""
+# Where the stack's roles read and write data, by the names the stack gives (a bucket's and a
+# log group's autonamed `<logical name>-<hex>`, a domain's `domain_name`): the boundary is one
+# per account, shared by every stack, so it scopes by the stack's naming, not by one stack.
+BACKUP_BUCKET_PATTERN = "*-rondb-backups-*"
+"""`components/featurestore/backups.py`: `<cluster>-<project>-rondb-backups-<hex>`."""
+FLOW_LOG_GROUP_PATTERN = "*-flow-logs-*"
+"""`components/network/vpc.py` `flow_log_group_logical_name`, autonamed `<vpc>-flow-logs-<hex>`."""
+VECTOR_DOMAIN_PATTERN = "fs-*"
+"""`components/vector/spec.py` `domain_name`: `fs-<stack>-<cluster>`."""
 SERVICE_LINKED_ROLES = (
     "autoscaling.amazonaws.com",
     "eks.amazonaws.com",
@@ -132,13 +153,67 @@ IDENTITY_WRITE_ACTIONS = (
     "iam:Update*",
 )
 """Every IAM write on a role or a policy: denied on the CI roles and on the boundary."""
+ROLE_WRITE_ACTIONS = (*BOUNDED_ROLE_ACTIONS, *ROLE_LIFECYCLE_ACTIONS, "iam:PassRole")
+"""Every action on a role the deploy is granted: denied outside `STACK_ROLE_PATH`. Each acts
+on a role resource only, so `NotResource` the path denies them on every other role."""
 # The services of the stack program's resources (`fsctl plan`'s types: EC2, EKS, KMS, Logs,
-# Route 53, S3), managed by the deploy in the stack's region.
-DEPLOY_REGIONAL_SERVICES = ("ec2:*", "eks:*", "es:*", "kms:*", "logs:*")
-DEPLOY_BUCKET_ACTIONS = (
-    "s3:CreateBucket",
-    "s3:DeleteBucket",
-    "s3:DeleteBucketPolicy",
+# OpenSearch, Route 53, S3), managed by the deploy in the stack's region. OpenSearch by its
+# configuration API only: `es:ESHttp*` (the indexes' contents) is the projects' roles' alone.
+DEPLOY_REGIONAL_SERVICES = (
+    "ec2:*",
+    "eks:*",
+    "es:AddTags",
+    "es:CreateDomain",
+    "es:DeleteDomain",
+    "es:Describe*",
+    "es:Get*",
+    "es:List*",
+    "es:RemoveTags",
+    "es:UpdateDomainConfig",
+    "es:UpgradeDomain",
+    "kms:*",
+    "logs:*",
+)
+OTHER_STACKS_UNTOUCHABLE_ACTIONS = (
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "ec2:DeleteSecurityGroup",
+    "ec2:DeleteSubnet",
+    "ec2:DeleteVpc",
+    "ec2:TerminateInstances",
+    "eks:AssociateAccessPolicy",
+    "eks:CreateAccessEntry",
+    "eks:DeleteCluster",
+    "eks:DeleteNodegroup",
+    "eks:UpdateClusterConfig",
+    "es:DeleteDomain",
+    "kms:CreateGrant",
+    "kms:DisableKey",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "logs:DeleteLogGroup",
+)
+"""Destructive or access-granting calls the deploy makes only on a resource tagged with its own
+stack (`aws:ResourceTag/featurestore.io/stack`, the provider's default tag on every resource,
+`components/shared/tags.py`). Each action's resource type takes `aws:ResourceTag` in the
+Service Authorization Reference (EC2 instance, security-group, subnet, vpc; EKS cluster; KMS
+key; CloudWatch Logs log-group; OpenSearch domain). An untagged resource (another team's) is
+refused too: the condition is `StringNotEquals`, which a missing tag satisfies."""
+BACKUP_KEY_DENIED_ACTIONS = (
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DisableKey",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+    "kms:ScheduleKeyDeletion",
+    "kms:UntagResource",
+)
+"""What the deploy never does with a backup key (tagged `BACKUP_KEY_TAG`), whatever the key's
+policy says: an identity policy's Deny holds against a key policy's Allow, and the deploy
+cannot change its own policy (`NeverTouchTheCiIdentities`). So a deploy that rewrites a backup
+key's policy (it must keep `kms:PutKeyPolicy`: the program manages that policy) still cannot
+read a dump, disable or delete the key, hand it out by grant, or drop the tag that marks it."""
+DEPLOY_BUCKET_READ_ACTIONS = (
     "s3:GetAccelerateConfiguration",
     "s3:GetBucket*",
     "s3:GetEncryptionConfiguration",
@@ -146,12 +221,22 @@ DEPLOY_BUCKET_ACTIONS = (
     "s3:GetReplicationConfiguration",
     "s3:ListAllMyBuckets",
     "s3:ListBucket",
+)
+DEPLOY_BUCKET_WRITE_ACTIONS = (
+    "s3:CreateBucket",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
     "s3:PutBucket*",
     "s3:PutEncryptionConfiguration",
     "s3:PutLifecycleConfiguration",
 )
 """Buckets, never their objects: the stack creates backup buckets, and what RonDB writes
-there is the data nodes' business."""
+there is the data nodes' business. Written only where named like the stack's
+(`STACK_BUCKET_PATTERN`): a bucket policy the deploy put on another team's bucket could grant
+it that bucket's objects."""
+STACK_BUCKET_PATTERN = "*-rondb-backup*"
+"""The stack's buckets, `<cluster>-<project>-rondb-backups-<hex>` and
+`<cluster>-<project>-rondb-backup-audit-<hex>` (`components/featurestore/backups.py`)."""
 READ_ONLY_ACTIONS = (
     "autoscaling:Describe*",
     "ec2:Describe*",
@@ -216,8 +301,29 @@ class StateBackend:
 
     def objects_arn(self, partition: str) -> str:
         """The ARN pattern of the backend's objects (the project's stacks, locks, history)."""
+        return self.object_arn(partition, "*")
+
+    def object_arn(self, partition: str, key: str) -> str:
+        """The ARN of the object (or pattern) `key` under the backend's prefix."""
         under = f"{self.prefix}/" if self.prefix else ""
-        return f"{self.bucket_arn(partition)}/{under}*"
+        return f"{self.bucket_arn(partition)}/{under}{key}"
+
+    def stack_objects_arns(self, partition: str, project: str, stack: str) -> list[str]:
+        """The ARN patterns of one stack's objects in the backend's project layout.
+
+        Its checkpoint `.pulumi/stacks/<project>/<stack>.json` (with `.gz` and the `.bak` the
+        backend keeps beside it), its update history and checkpoint backups under
+        `.pulumi/history|backups/<project>/<stack>/`, and its lock under
+        `.pulumi/locks/organization/<project>/<stack>/` (pulumi/pulumi pkg/backend/diy/store.go
+        `projectReferenceStore.StackBasePath`/`HistoryDir`/`BackupDir`; lock.go `lockPath`,
+        keyed by the stack's fully qualified name, `organization/<project>/<stack>`).
+        """
+        return [
+            self.object_arn(partition, f".pulumi/stacks/{project}/{stack}.json*"),
+            self.object_arn(partition, f".pulumi/history/{project}/{stack}/*"),
+            self.object_arn(partition, f".pulumi/backups/{project}/{stack}/*"),
+            self.object_arn(partition, f".pulumi/locks/organization/{project}/{stack}/*"),
+        ]
 
 
 def role_name(purpose: str) -> str:
@@ -274,8 +380,15 @@ def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
 
     IAM beyond service-linked roles is outside it, so no role of the stack can make a role,
     change its own policies or give itself more; the state bucket is denied, since the state
-    holds every output in plain text.
+    holds every output in plain text. Data is reachable only where the stack keeps its own:
+    the backup buckets and flow log groups by their names, the keys by the stack's tag (KMS
+    evaluates `aws:ResourceTag` on every key operation, "ABAC for AWS KMS"), the vector search
+    domains by their names; images are pulled only. A role the deploy creates with
+    AdministratorAccess attached, or trusted by another account, holds no more than this.
     """
+    bucket = f"arn:{partition}:s3:::{BACKUP_BUCKET_PATTERN}"
+    log_group = f"arn:{partition}:logs:*:*:log-group:{FLOW_LOG_GROUP_PATTERN}"
+    domain = f"arn:{partition}:es:*:*:domain/{VECTOR_DOMAIN_PATTERN}"
     return document(
         {
             "Sid": "ClusterInfrastructure",
@@ -284,10 +397,35 @@ def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
             "Resource": "*",
         },
         {
-            "Sid": "BackupsFlowLogsAndVolumeKeys",
+            "Sid": "PullImages",
             "Effect": "Allow",
-            "Action": list(WORKLOAD_DATA_ACTIONS),
+            "Action": list(ECR_PULL_ACTIONS),
             "Resource": "*",
+        },
+        {
+            "Sid": "BackupBuckets",
+            "Effect": "Allow",
+            "Action": "s3:*",
+            "Resource": [bucket, f"{bucket}/*"],
+        },
+        {
+            "Sid": "FlowLogGroups",
+            "Effect": "Allow",
+            "Action": "logs:*",
+            "Resource": [log_group, f"{log_group}:*"],
+        },
+        {
+            "Sid": "KeysOfTheStacks",
+            "Effect": "Allow",
+            "Action": "kms:*",
+            "Resource": f"arn:{partition}:kms:*:*:key/*",
+            "Condition": {"Null": {f"aws:ResourceTag/{STACK_TAG}": "false"}},
+        },
+        {
+            "Sid": "VectorSearchIndexes",
+            "Effect": "Allow",
+            "Action": "es:ESHttp*",
+            "Resource": [domain, f"{domain}/*"],
         },
         _SERVICE_LINKED_ROLES_STATEMENT,
         {
@@ -304,25 +442,51 @@ def deploy_policy(
     partition: str,
     account_id: str,
     region: str,
+    stack: str,
     state: StateBackend,
     boundary_arn: str,
     protected_arns: Sequence[str],
 ) -> str:
-    """What `pulumi up` of the stack may do.
+    """What `pulumi up` of `stack` may do.
 
-    It manages the stack's services in its region, and IAM roles only with the boundary:
-    `iam:PermissionsBoundary` holds on every action that creates a role or changes what it is
-    granted, and no one may remove a boundary, so nothing the deploy creates exceeds it.
-    `protected_arns` (the CI roles and the boundary) are out of its reach.
+    It manages the stack's services in its region, and IAM roles only under `STACK_ROLE_PATH`
+    and only with the boundary: `iam:PermissionsBoundary` holds on every action that creates a
+    role or changes what it is granted, and no one may remove a boundary, so nothing the
+    deploy creates exceeds it. Every other role of the account (an admin's, the CI roles) is
+    out of its reach: it can neither rewrite their trust nor pass them to EKS. It writes its own
+    stack's state only, and destroys or opens only resources tagged with its own stack, so the
+    dev deploy (no approval) cannot change prod. `protected_arns` (the CI roles and the
+    boundary) are out of its reach.
     """
-    roles = f"arn:{partition}:iam::{account_id}:role/*"
+    roles = f"arn:{partition}:iam::{account_id}:role{STACK_ROLE_PATH}*"
     return document(
         {
             "Sid": "StackServicesInItsRegion",
             "Effect": "Allow",
-            "Action": [*DEPLOY_REGIONAL_SERVICES, *DEPLOY_BUCKET_ACTIONS],
+            "Action": [*DEPLOY_REGIONAL_SERVICES, *DEPLOY_BUCKET_READ_ACTIONS],
             "Resource": "*",
             "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+        },
+        {
+            "Sid": "StackBucketsInItsRegion",
+            "Effect": "Allow",
+            "Action": list(DEPLOY_BUCKET_WRITE_ACTIONS),
+            "Resource": f"arn:{partition}:s3:::{STACK_BUCKET_PATTERN}",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+        },
+        {
+            "Sid": "OnlyItsOwnStacksResources",
+            "Effect": "Deny",
+            "Action": list(OTHER_STACKS_UNTOUCHABLE_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {f"aws:ResourceTag/{STACK_TAG}": stack}},
+        },
+        {
+            "Sid": "NeverUseOrDestroyABackupKey",
+            "Effect": "Deny",
+            "Action": list(BACKUP_KEY_DENIED_ACTIONS),
+            "Resource": "*",
+            "Condition": {"Null": {f"aws:ResourceTag/{BACKUP_KEY_TAG}": "false"}},
         },
         {
             # Route 53 is global: its requests are signed for us-east-1.
@@ -338,10 +502,16 @@ def deploy_policy(
             "Resource": "*",
         },
         {
-            "Sid": "State",
+            "Sid": "ItsOwnStacksState",
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-            "Resource": state.objects_arn(partition),
+            "Resource": state.stack_objects_arns(partition, STACK_PROJECT, stack),
+        },
+        {
+            "Sid": "TheBackendsLayout",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": state.object_arn(partition, ".pulumi/meta.yaml"),
         },
         {
             "Sid": "RolesOnlyWithTheBoundary",
@@ -379,6 +549,12 @@ def deploy_policy(
             "Resource": "*",
         },
         {
+            "Sid": "NoRoleOutsideTheStacksPath",
+            "Effect": "Deny",
+            "Action": list(ROLE_WRITE_ACTIONS),
+            "NotResource": roles,
+        },
+        {
             "Sid": "NeverRemoveABoundary",
             "Effect": "Deny",
             "Action": "iam:DeleteRolePermissionsBoundary",
@@ -390,6 +566,28 @@ def deploy_policy(
             "Action": list(IDENTITY_WRITE_ACTIONS),
             "Resource": list(protected_arns),
         },
+    )
+
+
+def _deploy_policy_with_boundary(
+    boundary_arn: str,
+    *,
+    partition: str,
+    account_id: str,
+    region: str,
+    stack: str,
+    state: StateBackend,
+    protected_arns: Sequence[str],
+) -> str:
+    """`deploy_policy` once the boundary's ARN is known; the boundary is protected too."""
+    return deploy_policy(
+        partition=partition,
+        account_id=account_id,
+        region=region,
+        stack=stack,
+        state=state,
+        boundary_arn=boundary_arn,
+        protected_arns=[*protected_arns, boundary_arn],
     )
 
 
@@ -505,14 +703,16 @@ class CiIdentities(pulumi.ComponentResource):
                 purpose=f"deploy-{environment}",
                 trust=WorkflowTrust(environment, DEPLOY_WORKFLOW, DEFAULT_BRANCH),
                 repository=repository,
+                # Bound now: the apply runs after the comprehension has moved on.
                 policy=boundary.arn.apply(
-                    lambda boundary_arn: deploy_policy(
+                    functools.partial(
+                        _deploy_policy_with_boundary,
                         partition=partition,
                         account_id=account_id,
                         region=region,
+                        stack=environment,
                         state=state,
-                        boundary_arn=boundary_arn,
-                        protected_arns=[*protected, boundary_arn],
+                        protected_arns=protected,
                     )
                 ),
                 session_seconds=DEPLOY_SESSION_SECONDS,

@@ -43,6 +43,7 @@ class ControlPlane(pulumi.ComponentResource):
         *,
         eks_cluster_name: str,
         kubernetes_version: str,
+        service_ipv4_cidr: str,
         vpc_id: pulumi.Input[str],
         control_plane_subnet_ids: Sequence[pulumi.Input[str]],
         public_access_cidrs: Sequence[str],
@@ -73,6 +74,8 @@ class ControlPlane(pulumi.ComponentResource):
             f"{name}-eks",
             name=eks_cluster_name,
             version=kubernetes_version,
+            # Named, not EKS's pick of two /16s: egress policies admit its first address only.
+            kubernetes_service_ip_address_range=service_ipv4_cidr,
             vpc_id=vpc_id,
             subnet_ids=list(control_plane_subnet_ids),
             endpoint_private_access=True,

@@ -22,7 +22,7 @@ import pulumi_aws as aws
 from components.featurestore.rondb import BACKUP_IDENTITIES, RonDbSpec, ttl_days
 from components.shared.iam import document, principal_arn_patterns
 from components.shared.pod_identity import associate, workload_identity
-from components.shared.tags import project_tags
+from components.shared.tags import BACKUP_KEY_TAG, project_tags
 
 DELETED_AUDIT_LOG_DAYS = 90
 """How long a deleted or overwritten audit log object stays recoverable: a quarter, long enough
@@ -74,7 +74,30 @@ KEY_ADMIN_ACTIONS = (
     "kms:CancelKeyDeletion",
     "kms:RotateKeyOnDemand",
 )
-"""What the admins may do with the backup key: manage it, not use it (no decrypt)."""
+"""What the break-glass roles (`deployer.backupAdminRoleArns`) may do with the backup key:
+manage it, not use it (no decrypt)."""
+DEPLOYER_KEY_ACTIONS = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:Describe*",
+    "kms:EnableKeyRotation",
+    "kms:Get*",
+    "kms:List*",
+    "kms:PutKeyPolicy",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+)
+"""What `aws.kms.Key` and `aws.kms.Alias` call to create and update the key (terraform-provider-
+aws internal/service/kms/key.go: CreateKey, then PutKeyPolicy, EnableKeyRotation with its
+period, UpdateKeyDescription, Tag/UntagResource; alias.go: Create/Update/DeleteAlias, which
+need the key too). `kms:PutKeyPolicy` stays: the program owns the policy, and CreateKey
+refuses a policy that does not let its caller put the next one (the lockout safety check).
+A deploy that rewrites the policy to give itself more still meets its own role's Deny
+(`components/ci/identities.py`, `BACKUP_KEY_DENIED_ACTIONS`); the rewrite is an
+`PutKeyPolicy` event in CloudTrail to alarm on (docs/security.md)."""
 
 
 def admin_patterns(admin_arns: tuple[str, ...]) -> list[str]:
@@ -85,23 +108,43 @@ def admin_patterns(admin_arns: tuple[str, ...]) -> list[str]:
 def backup_key_resource_policy(
     partition: str, account_id: str, region: str, admin_arns: tuple[str, ...], role_arns: list[str]
 ) -> str:
-    """The backup key's own policy: the admins administer it, the backup roles use it via S3.
+    """The backup key's own policy: the deployer maintains it, break-glass roles administer it.
+
+    The break-glass roles are the admins after the deployer; the backup roles use the key
+    through S3 only.
 
     Unlike the cluster key's, it does not hand the key to the account's IAM: no other
     principal, however broad its IAM policies, can decrypt a dump. Principals are matched by
     `aws:PrincipalArn` on the account root, not named: a key policy naming a role pins its
     unique id, which a recreated role does not have, and the deployer's role path is unknown.
+    The deployer cannot disable, delete or grant the key: a compromised deploy would make
+    COMPLIANCE-locked dumps unreadable.
     """
     root = f"arn:{partition}:iam::{account_id}:root"
-    return document(
+    deployer, *break_glass = admin_arns
+    administration: list[dict[str, Any]] = [
         {
-            "Sid": "AdminsAdministerKey",
+            "Sid": "DeployerMaintainsKey",
             "Effect": "Allow",
             "Principal": {"AWS": root},
-            "Action": list(KEY_ADMIN_ACTIONS),
+            "Action": list(DEPLOYER_KEY_ACTIONS),
             "Resource": "*",
-            "Condition": {"ArnLike": {"aws:PrincipalArn": admin_patterns(admin_arns)}},
-        },
+            "Condition": {"ArnLike": {"aws:PrincipalArn": admin_patterns((deployer,))}},
+        }
+    ]
+    if break_glass:
+        administration.append(
+            {
+                "Sid": "BreakGlassAdministersKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": list(KEY_ADMIN_ACTIONS),
+                "Resource": "*",
+                "Condition": {"ArnLike": {"aws:PrincipalArn": admin_patterns(tuple(break_glass))}},
+            }
+        )
+    return document(
+        *administration,
         {
             "Sid": "BackupRolesUseKeyThroughS3",
             "Effect": "Allow",
@@ -349,7 +392,7 @@ def _backup_key(
                 partition, values[0], region, admin_arns, list(values[1:])
             )
         ),
-        tags=project_tags(rondb.project),
+        tags={**project_tags(rondb.project), BACKUP_KEY_TAG: rondb.project},
         # Deleting the key makes every dump unreadable.
         opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )

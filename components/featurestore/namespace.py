@@ -21,14 +21,6 @@ KAFKA_NAMESPACE = "kafka"
 KAFKA_CLIENT_PORT = 9093
 # EKS Pod Identity hands out credentials from a link-local agent on every node.
 POD_IDENTITY_AGENT = "169.254.170.23/32"
-EKS_SERVICE_RANGES = ("10.100.0.0/16", "172.20.0.0/16")
-"""Where EKS takes Service addresses when the cluster names no range, as these clusters don't
-(EKS API, KubernetesNetworkConfigRequest.serviceIpv4Cidr: "either the 10.100.0.0/16 or
-172.20.0.0/16 CIDR blocks"). The API server is reached at the `kubernetes` Service's address:
-the VPC CNI's policy agent matches an egress `ipBlock` against that address, not the control
-plane's, and adds Service addresses to a rule only for Services that select pods
-(aws/amazon-network-policy-controller-k8s ecc7e6a, pkg/resolvers/endpoints.go:496-556), which
-`kubernetes` does not."""
 
 
 @dataclass(frozen=True)
@@ -43,8 +35,12 @@ class NamespaceSpec:
     quota_volume_claims: int = 50
     https_cidrs: tuple[str, ...] = ()
     """Where the project's pods may open HTTPS: the cluster's VPC (S3's interface endpoint, the
-    control plane's interfaces) and `EKS_SERVICE_RANGES` (the API server's Service); none by
-    default."""
+    control plane's interfaces) and the API server's Service address (`components/eks/
+    service_range.py`); none by default. The API server is reached at the `kubernetes`
+    Service's address: the VPC CNI's policy agent matches an egress `ipBlock` against that
+    address, not the control plane's, and adds Service addresses to a rule only for Services
+    that select pods (aws/amazon-network-policy-controller-k8s ecc7e6a,
+    pkg/resolvers/endpoints.go:496-556), which `kubernetes` does not."""
     arrow_flight_metrics_port: int = ARROW_FLIGHT_METRICS_PORT
 
 

@@ -31,13 +31,6 @@ PROMETHEUS_ROLE = "featurestore-prometheus"
 ADAPTER_PORT = 6443
 """prometheus-adapter's `listenPort` (values.yaml:17 at 5.1.0), its container's secure port."""
 KUBERNETES_API_PORT = 443
-# The `kubernetes` Service takes the first address of the service range, which EKS picks from
-# these two when the cluster names none (EKS API KubernetesNetworkConfigRequest.serviceIpv4Cidr);
-# the stack names none. The VPC CNI's network policy agent sees a pod's packets at the pod's
-# veth, before kube-proxy translates the ClusterIP (amazon-network-policy-controller-k8s
-# pkg/resolvers/endpoints.go, getMatchingServiceClusterIPs), so the ClusterIP is what egress
-# rules must admit.
-KUBERNETES_SERVICE_ADDRESSES = ("10.100.0.1/32", "172.20.0.1/32")
 
 _PROMETHEUS_PODS = {
     "matchLabels": {"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/component": "server"}
@@ -87,16 +80,22 @@ def _ip_blocks(cidrs: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def monitoring_namespace_manifests(
-    control_plane_cidrs: Sequence[str], arrow_flight_metrics_ports: Collection[int]
+    api_server_service: str,
+    control_plane_cidrs: Sequence[str],
+    arrow_flight_metrics_ports: Collection[int],
 ) -> list[dict[str, Any]]:
     """The monitoring namespace, enforcing `restricted`, and its network policies.
 
+    `api_server_service` is the `kubernetes` Service's ClusterIP (/32): the VPC CNI's network
+    policy agent sees a pod's packets at the pod's veth, before kube-proxy translates the
+    ClusterIP (amazon-network-policy-controller-k8s pkg/resolvers/endpoints.go,
+    getMatchingServiceClusterIPs), so the ClusterIP is what egress rules must admit.
     `control_plane_cidrs` are the subnets of the API server's network interfaces, where the
-    `kubernetes` ClusterIP's connections are translated to; `arrow_flight_metrics_ports` the
-    projects' `arrowFlight.metricsPort`s.
+    ClusterIP's connections are translated to; `arrow_flight_metrics_ports` the projects'
+    `arrowFlight.metricsPort`s.
     """
     namespace = MONITORING_NAMESPACE
-    api_server = _ip_blocks([*KUBERNETES_SERVICE_ADDRESSES, *control_plane_cidrs])
+    api_server = _ip_blocks([api_server_service, *control_plane_cidrs])
     return [
         {
             "apiVersion": "v1",

@@ -26,7 +26,8 @@ class MetricsPipeline(pulumi.ComponentResource):
 
     Both run on the system nodes, in the `monitoring` namespace, from pinned charts. The
     namespace enforces the restricted Pod Security Standard and denies all traffic but what
-    the pipeline needs; `control_plane_cidrs` are the subnets of the API server's interfaces,
+    the pipeline needs; `api_server_service` is the `kubernetes` Service's address (/32),
+    `control_plane_cidrs` the subnets of the API server's interfaces,
     `arrow_flight_metrics_ports` the ports the projects' Arrow Flight serves metrics on.
     """
 
@@ -35,6 +36,7 @@ class MetricsPipeline(pulumi.ComponentResource):
         name: str,
         *,
         storage_class: str,
+        api_server_service: str,
         control_plane_cidrs: Sequence[str],
         arrow_flight_metrics_ports: Sequence[int],
         kubernetes_provider: k8s.Provider,
@@ -43,7 +45,7 @@ class MetricsPipeline(pulumi.ComponentResource):
         super().__init__("featurestore:monitoring:MetricsPipeline", name, None, opts)
         waits_for = component_dependencies(opts)
         namespace_object, *guard_rails = monitoring_namespace_manifests(
-            control_plane_cidrs, arrow_flight_metrics_ports
+            api_server_service, control_plane_cidrs, arrow_flight_metrics_ports
         )
         namespace = apply_manifest(
             f"{name}-monitoring",

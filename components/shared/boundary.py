@@ -14,6 +14,10 @@ import pulumi
 BOUNDARY_POLICY_PATH = "/feature-store-eks/"
 BOUNDARY_POLICY_NAME = "feature-store-eks-boundary"
 ROLE_TYPE = "aws:iam/role:Role"
+STACK_ROLE_PATH = "/feature-store-eks/workloads/"
+"""The IAM path of every role the stack program creates. The deploy role may create, change,
+delete and pass roles under this path only (`components/ci/identities.py`), so it cannot
+rewrite the trust of, or pass, any other role of the account (an admin's, a platform's)."""
 
 
 def boundary_policy_resource() -> str:
@@ -29,7 +33,7 @@ def boundary_policy_arn(partition: str, account_id: str) -> str:
 def permissions_boundary_transform(
     boundary_arn: str,
 ) -> Callable[[pulumi.ResourceTransformArgs], pulumi.ResourceTransformResult | None]:
-    """A stack transform that puts `boundary_arn` on every IAM role the stack registers.
+    """A stack transform that puts `boundary_arn` and `STACK_ROLE_PATH` on every IAM role.
 
     A stack transform runs in the engine for every resource, those a packaged component
     registers included (pulumi.com/docs/iac/concepts/resources/options/transformations:
@@ -39,14 +43,17 @@ def permissions_boundary_transform(
     nodejs/eks/servicerole.ts:89-97 at 7bf0c1b1), which no argument of this program reaches.
     A boundary a role already set is replaced: the stack's boundary is the one the deploy role
     accepts. Terraform's provider sets a new boundary on an existing role in place
-    (terraform-provider-aws internal/service/iam/role.go, resourceRoleUpdate).
+    (terraform-provider-aws internal/service/iam/role.go, resourceRoleUpdate). A changed path,
+    by contrast, replaces the role: IAM has no call that moves one (`UpdateRole` changes only
+    its description and maximum session duration, IAM API Reference).
     """
 
     def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
         if args.type_ != ROLE_TYPE:
             return None
         return pulumi.ResourceTransformResult(
-            props={**args.props, "permissionsBoundary": boundary_arn}, opts=args.opts
+            props={**args.props, "permissionsBoundary": boundary_arn, "path": STACK_ROLE_PATH},
+            opts=args.opts,
         )
 
     return transform

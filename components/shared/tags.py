@@ -10,6 +10,9 @@ PROJECT_TAG = "featurestore.io/project"
 MANAGED_BY_TAG = "managed-by"
 MANAGED_BY = "pulumi"
 SUBNET_TIER_TAG = "featurestore.io/subnet-tier"
+BACKUP_KEY_TAG = "featurestore.io/backups"
+"""On a project's backup key (its value: the project): the deploy role's Deny of using,
+disabling, deleting or granting such a key is conditioned on it (`components/ci/identities.py`)."""
 
 
 def cluster_default_tags(stack: str, cluster: str, extra: Mapping[str, str]) -> dict[str, str]:

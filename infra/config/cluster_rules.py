@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from ipaddress import IPv4Network
 
 from components.eks.addon_versions import addon_version_problem
+from components.eks.service_range import MAX_SERVICE_PREFIX, MIN_SERVICE_PREFIX
 from components.eks.versions import SUPPORTED_KUBERNETES_VERSIONS
 from components.featurestore.arrow_flight import ARROW_FLIGHT_PORT
 from components.featurestore.capacity import cpu_cores, memory_mib, project_footprint
@@ -64,6 +65,7 @@ def _cluster_setting_problems(
             path, f"{FEDERATION_NAME!r} names the federation's shared resources; rename it"
         )
     yield from _cidr_problems(f"{path}.vpcCidr", cluster.vpc_cidr)
+    yield from _service_cidr_problems(f"{path}.serviceIpv4Cidr", cluster, config)
     yield from _zone_problems(f"{path}.availabilityZones", cluster.availability_zones, config)
     yield from _version_problems(f"{path}.kubernetesVersion", cluster.kubernetes_version)
     yield from _control_plane_problems(path, cluster, config.environment)
@@ -262,6 +264,42 @@ def _cidr_problems(path: str, cidr: IPv4Network) -> Iterator[ConfigProblem]:
         )
     for problem in vpc_prefix_problems(cidr):
         yield problem.at(path)
+
+
+def _service_cidr_problems(
+    path: str, cluster: ClusterConfig, config: StackConfig
+) -> Iterator[ConfigProblem]:
+    """EKS's own limits on the range, and no overlap with a network pods may not reach.
+
+    Pods may open HTTPS to the API server's Service address, the range's first host: were it
+    inside the VPC, a peer's VPC or a deployer network, that grant would reach a host there.
+    """
+    cidr = cluster.service_ipv4_cidr
+    if not any(cidr.subnet_of(block) for block in _PRIVATE_RANGES):
+        yield ConfigProblem(
+            path,
+            f"{cidr} is not a private range; EKS takes a block inside 10.0.0.0/8, "
+            "172.16.0.0/12 or 192.168.0.0/16",
+        )
+    if not MIN_SERVICE_PREFIX <= cidr.prefixlen <= MAX_SERVICE_PREFIX:
+        yield ConfigProblem(
+            path,
+            f"{cidr} is a /{cidr.prefixlen}; EKS takes a service range from "
+            f"/{MIN_SERVICE_PREFIX} to /{MAX_SERVICE_PREFIX}",
+        )
+    others = {"the cluster's vpcCidr": cluster.vpc_cidr}
+    for peer in cluster.peers:
+        if peer in config.clusters:
+            others[f"peer {peer!r}'s vpcCidr"] = config.clusters[peer].vpc_cidr
+    for deployer_cidr in config.deployer.cidrs:
+        others[f"{NAMESPACE}:deployer.cidrs {deployer_cidr}"] = IPv4Network(deployer_cidr)
+    for label, other in others.items():
+        if cidr.overlaps(other):
+            yield ConfigProblem(
+                path,
+                f"{cidr} overlaps {label} ({other}); pick a private range apart from the VPCs "
+                "and the deployer's networks (the default 172.20.0.0/16, or another /16)",
+            )
 
 
 def _zone_problems(

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components.eks.addon_versions import AddonName
+from components.eks.service_range import DEFAULT_SERVICE_IPV4_CIDR
 from components.eks.versions import DEFAULT_KUBERNETES_VERSION
 from components.federation.endpoints import EndpointName
 from components.network.subnet_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, NatStrategy
@@ -148,6 +149,11 @@ class ClusterConfig(_Model):
     documentation accounts."""
     deletion_protection: bool = True
     """Refuse to delete the EKS cluster until this is turned off. Default true; prod requires it."""
+    service_ipv4_cidr: IPv4Network = DEFAULT_SERVICE_IPV4_CIDR
+    """The range Kubernetes Services take their addresses from. Default 172.20.0.0/16.
+    Private, /12 to /24, overlapping neither the VPC, its peers' VPCs nor the deployer's
+    networks: pods reach the API server at its first address, and only there. Changing it
+    replaces the EKS cluster."""
     peers: tuple[str, ...] = ()
     """Clusters whose endpoints this cluster reads (federated reads): their VPCs are peered
     with this one, and they admit this cluster's node subnets to the endpoints it reads. Only

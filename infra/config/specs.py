@@ -5,8 +5,9 @@ The one place where config keys meet component parameters.
 
 from __future__ import annotations
 
+from components.eks.service_range import kubernetes_service_address
 from components.featurestore.arrow_flight import ArrowFlightSpec
-from components.featurestore.namespace import EKS_SERVICE_RANGES, NamespaceSpec
+from components.featurestore.namespace import NamespaceSpec
 from components.featurestore.rondb import RonDbSpec
 from components.featurestore.scaling import MysqldScaling, RdrsScaling
 from components.kafka.spec import (
@@ -147,11 +148,14 @@ def data_volume_spec(volume: DataVolumeConfig) -> DataVolumeSpec:
     )
 
 
-def namespace_spec(project: str, settings: ProjectConfig, vpc_cidr: str) -> NamespaceSpec:
+def namespace_spec(project: str, settings: ProjectConfig, cluster: ClusterConfig) -> NamespaceSpec:
     """A project's namespace guard rails; its pods' HTTPS stays within the cluster."""
     return NamespaceSpec(
         project=project,
-        https_cidrs=(vpc_cidr, *EKS_SERVICE_RANGES),
+        https_cidrs=(
+            str(cluster.vpc_cidr),
+            kubernetes_service_address(cluster.service_ipv4_cidr),
+        ),
         client_namespaces=settings.client_namespaces,
         quota_cpu=settings.quota.cpu,
         quota_memory=settings.quota.memory,

@@ -54,6 +54,27 @@ def vector_search_problems(
         )
     for problem in spec_problems(spec):
         yield problem.at(f"{key}.{'.'.join(problem.path)}")
+    yield from _index_prefix_problems(path, spec.projects)
+
+
+def _index_prefix_problems(path: str, projects: tuple[str, ...]) -> Iterator[ConfigProblem]:
+    """A project's grant, `<project>-*` (`index_arn`), must not cover another's.
+
+    Project `search`'s indexes `search-*` include `search-v2-items`, project `search-v2`'s.
+    Project names are DNS labels, so `-` is the only separator available that an index name
+    also accepts; the names themselves must then differ before any dash.
+    """
+    for project in projects:
+        for other in projects:
+            if other.startswith(f"{project}-"):
+                yield ConfigProblem(
+                    f"{path}.projects.{other}.vectorSearch",
+                    f"project {other!r}'s indexes, {other}-*, fall within project {project!r}'s "
+                    f"grant {project}-* on the cluster's domain, so {project!r} could read and "
+                    "write them",
+                    f"rename {path}.projects.{other} (or {project}) so that neither name starts "
+                    "with the other followed by '-', or turn vectorSearch off on one of them",
+                )
 
 
 def domain_name_problems(stack: str, config: StackConfig) -> Iterator[ConfigProblem]:
