@@ -46,6 +46,7 @@ from infra.config.specs import (
     kafka_spec,
     mysqld_scaling,
     namespace_spec,
+    project_objectives,
     rdrs_scaling,
     rondb_spec,
     vector_search_spec,
@@ -254,6 +255,10 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             arrow_flight_metrics_ports=sorted(
                 {settings.arrow_flight.metrics_port for settings in config.projects.values()}
             ),
+            objectives=project_objectives(config),
+            webhook_url_secret=None
+            if config.alerting.webhook_url_secret is None
+            else config.alerting.webhook_url_secret.model_dump(),
             kubernetes_provider=kubernetes,
             opts=in_cluster(*platform, storage),
         )

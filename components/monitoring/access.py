@@ -16,6 +16,7 @@ from components.featurestore.namespace import (
     pod_security_labels,
     tcp_ports,
 )
+from components.monitoring.alerting import ALERTMANAGER_PORT
 from components.monitoring.metrics import (
     KAFKA_METRICS_PORT,
     KUBE_STATE_METRICS_PORT,
@@ -44,6 +45,14 @@ _PROMETHEUS_PODS = {
 }
 _ADAPTER_PODS = {"matchLabels": {"app.kubernetes.io/name": "prometheus-adapter"}}
 _KUBE_STATE_METRICS_PODS = {"matchLabels": {"app.kubernetes.io/name": "kube-state-metrics"}}
+# The alertmanager subchart's selector labels (templates/_helpers.tpl, selectorLabels).
+_ALERTMANAGER_PODS = {
+    "matchLabels": {
+        "app.kubernetes.io/name": "alertmanager",
+        "app.kubernetes.io/instance": "prometheus",
+    }
+}
+WORLD_HTTPS = {"ipBlock": {"cidr": "0.0.0.0/0"}}
 
 
 def prometheus_rbac() -> list[dict[str, Any]]:
@@ -87,13 +96,17 @@ def _ip_blocks(cidrs: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def monitoring_namespace_manifests(
-    control_plane_cidrs: Sequence[str], arrow_flight_metrics_ports: Collection[int]
+    control_plane_cidrs: Sequence[str],
+    arrow_flight_metrics_ports: Collection[int],
+    *,
+    webhook_receiver: bool,
 ) -> list[dict[str, Any]]:
     """The monitoring namespace, enforcing `restricted`, and its network policies.
 
     `control_plane_cidrs` are the subnets of the API server's network interfaces, where the
     `kubernetes` ClusterIP's connections are translated to; `arrow_flight_metrics_ports` the
-    projects' `arrowFlight.metricsPort`s.
+    projects' `arrowFlight.metricsPort`s; with `webhook_receiver`, Alertmanager posts to a
+    webhook outside the cluster.
     """
     namespace = MONITORING_NAMESPACE
     api_server = _ip_blocks([*KUBERNETES_SERVICE_ADDRESSES, *control_plane_cidrs])
@@ -149,7 +162,31 @@ def monitoring_namespace_manifests(
                         "to": [{"podSelector": _KUBE_STATE_METRICS_PODS}],
                         "ports": tcp_ports(KUBE_STATE_METRICS_PORT),
                     },
+                    {
+                        "to": [{"podSelector": _ALERTMANAGER_PODS}],
+                        "ports": tcp_ports(ALERTMANAGER_PORT),
+                    },
                 ],
+            },
+        ),
+        network_policy(
+            namespace,
+            "allow-alertmanager",
+            {
+                "podSelector": _ALERTMANAGER_PODS,
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [
+                    {
+                        "from": [{"podSelector": _PROMETHEUS_PODS}],
+                        "ports": tcp_ports(ALERTMANAGER_PORT),
+                    }
+                ],
+                # The webhook's address is in a Secret the program never reads, and the
+                # receivers (PagerDuty, Opsgenie, SNS) serve from changing public addresses:
+                # HTTPS anywhere, and only when a receiver is configured.
+                "egress": [{"to": [WORLD_HTTPS], "ports": tcp_ports(443)}]
+                if webhook_receiver
+                else [],
             },
         ),
         network_policy(

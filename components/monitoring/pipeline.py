@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.charts import PROMETHEUS, PROMETHEUS_ADAPTER
 from components.monitoring.access import monitoring_namespace_manifests, prometheus_rbac
+from components.monitoring.alerting import (
+    ProjectObjectives,
+    alerting_rules,
+    alertmanager_values,
+    recording_rules,
+)
 from components.monitoring.metrics import (
     MONITORING_NAMESPACE,
     adapter_values,
@@ -28,6 +34,9 @@ class MetricsPipeline(pulumi.ComponentResource):
     namespace enforces the restricted Pod Security Standard and denies all traffic but what
     the pipeline needs; `control_plane_cidrs` are the subnets of the API server's interfaces,
     `arrow_flight_metrics_ports` the ports the projects' Arrow Flight serves metrics on.
+    Prometheus evaluates the projects' SLO rules (`objectives`) and the platform's alerts and
+    sends them to Alertmanager, which posts them to the webhook whose URL is in
+    `webhook_url_secret` (a Secret's `name` and `key` in the namespace), or drops them.
     """
 
     def __init__(
@@ -37,13 +46,17 @@ class MetricsPipeline(pulumi.ComponentResource):
         storage_class: str,
         control_plane_cidrs: Sequence[str],
         arrow_flight_metrics_ports: Sequence[int],
+        objectives: Sequence[ProjectObjectives],
+        webhook_url_secret: Mapping[str, str] | None,
         kubernetes_provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:monitoring:MetricsPipeline", name, None, opts)
         waits_for = component_dependencies(opts)
         namespace_object, *guard_rails = monitoring_namespace_manifests(
-            control_plane_cidrs, arrow_flight_metrics_ports
+            control_plane_cidrs,
+            arrow_flight_metrics_ports,
+            webhook_receiver=webhook_url_secret is not None,
         )
         namespace = apply_manifest(
             f"{name}-monitoring",
@@ -68,7 +81,18 @@ class MetricsPipeline(pulumi.ComponentResource):
             version=PROMETHEUS.version,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=PROMETHEUS.repository),
             namespace=MONITORING_NAMESPACE,
-            values=prometheus_values(dict(SYSTEM_NODES), storage_class, arrow_flight_metrics_ports),
+            values=prometheus_values(
+                dict(SYSTEM_NODES),
+                storage_class,
+                arrow_flight_metrics_ports,
+                rule_files={
+                    "recording_rules.yml": recording_rules(objectives),
+                    "alerting_rules.yml": alerting_rules(objectives),
+                },
+                alertmanager=alertmanager_values(
+                    dict(SYSTEM_NODES), storage_class, webhook_url_secret
+                ),
+            ),
             # The volume is provisioned and attached and the image pulled before the pod is
             # ready: Helm's 300 s default rolls an atomic release back on a new cluster.
             timeout=PROMETHEUS_TIMEOUT_SECONDS,

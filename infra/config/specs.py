@@ -18,6 +18,7 @@ from components.kafka.spec import (
     TopicDefaults,
     TopicSpec,
 )
+from components.monitoring.alerting import LatencyObjective, ProjectObjectives
 from components.nodes.node_group_plan import NodeGroupPlan, PoolSpec, plan_node_groups
 from components.shared.problems import FieldPath
 from components.storage.classes import STATEFUL_CLASS, DataVolumeSpec
@@ -237,3 +238,24 @@ def vector_search_spec(cluster: ClusterConfig) -> VectorSearchSpec | None:
         log_retention_days=settings.log_retention_days,
         projects=tuple(sorted(name for name, p in cluster.projects.items() if p.vector_search)),
     )
+
+
+def project_objectives(cluster: ClusterConfig) -> list[ProjectObjectives]:
+    """The SLOs of the cluster's projects, which its alert rules watch."""
+    objectives = []
+    for project, settings in sorted(cluster.projects.items()):
+        latency = settings.slo.latency
+        objectives.append(
+            ProjectObjectives(
+                project=project,
+                availability_percent=settings.slo.availability.objective_percent,
+                latency=None
+                if latency is None
+                else LatencyObjective(
+                    percent=latency.objective_percent,
+                    threshold_us=latency.threshold_us,
+                    endpoints=latency.endpoints,
+                ),
+            )
+        )
+    return objectives
