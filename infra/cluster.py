@@ -40,6 +40,7 @@ from components.vector.spec import LOG_TYPES, VECTOR_ENDPOINT, domain_name, log_
 from infra.config import ClusterConfig, StackConfig
 from infra.config.rules import routed_deployer_cidrs
 from infra.config.specs import (
+    alert_webhook,
     arrow_flight_spec,
     cluster_node_groups,
     data_volume_spec,
@@ -256,9 +257,8 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 {settings.arrow_flight.metrics_port for settings in config.projects.values()}
             ),
             objectives=project_objectives(config),
-            webhook_url_secret=None
-            if config.alerting.webhook_url_secret is None
-            else config.alerting.webhook_url_secret.model_dump(),
+            webhook=alert_webhook(config.alerting),
+            receiver_cidrs=[str(cidr) for cidr in config.alerting.receiver_cidrs],
             kubernetes_provider=kubernetes,
             opts=in_cluster(*platform, storage),
         )

@@ -204,7 +204,7 @@ def namespace_resources(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 
 GUARDED = monitoring_namespace_manifests(
-    CONTROL_PLANE, [ARROW_FLIGHT_METRICS_PORT], webhook_receiver=True
+    CONTROL_PLANE, [ARROW_FLIGHT_METRICS_PORT], ["10.30.0.0/24"]
 )
 UNGUARDED = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": MONITORING_NAMESPACE}}]
 

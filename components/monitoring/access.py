@@ -52,7 +52,6 @@ _ALERTMANAGER_PODS = {
         "app.kubernetes.io/instance": "prometheus",
     }
 }
-WORLD_HTTPS = {"ipBlock": {"cidr": "0.0.0.0/0"}}
 
 
 def prometheus_rbac() -> list[dict[str, Any]]:
@@ -98,15 +97,14 @@ def _ip_blocks(cidrs: Sequence[str]) -> list[dict[str, Any]]:
 def monitoring_namespace_manifests(
     control_plane_cidrs: Sequence[str],
     arrow_flight_metrics_ports: Collection[int],
-    *,
-    webhook_receiver: bool,
+    receiver_cidrs: Sequence[str],
 ) -> list[dict[str, Any]]:
     """The monitoring namespace, enforcing `restricted`, and its network policies.
 
     `control_plane_cidrs` are the subnets of the API server's network interfaces, where the
     `kubernetes` ClusterIP's connections are translated to; `arrow_flight_metrics_ports` the
-    projects' `arrowFlight.metricsPort`s; with `webhook_receiver`, Alertmanager posts to a
-    webhook outside the cluster.
+    projects' `arrowFlight.metricsPort`s; `receiver_cidrs` the networks Alertmanager posts
+    alerts to over HTTPS (none: it posts nowhere).
     """
     namespace = MONITORING_NAMESPACE
     api_server = _ip_blocks([*KUBERNETES_SERVICE_ADDRESSES, *control_plane_cidrs])
@@ -181,11 +179,8 @@ def monitoring_namespace_manifests(
                         "ports": tcp_ports(ALERTMANAGER_PORT),
                     }
                 ],
-                # The webhook's address is in a Secret the program never reads, and the
-                # receivers (PagerDuty, Opsgenie, SNS) serve from changing public addresses:
-                # HTTPS anywhere, and only when a receiver is configured.
-                "egress": [{"to": [WORLD_HTTPS], "ports": tcp_ports(443)}]
-                if webhook_receiver
+                "egress": [{"to": _ip_blocks(receiver_cidrs), "ports": tcp_ports(443)}]
+                if receiver_cidrs
                 else [],
             },
         ),

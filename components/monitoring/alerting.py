@@ -13,7 +13,7 @@ same Prometheus scrapes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -179,7 +179,7 @@ def slo_alerts(objectives: Sequence[ProjectObjectives]) -> list[dict[str, Any]]:
                         "annotations": {
                             "summary": (
                                 f"{objective.project}: RDRS {slo} error budget "
-                                f"({percent} % objective) burning too fast"
+                                f"({percent:g} % objective) burning too fast"
                             ),
                             "runbook": f"{RUNBOOK}#slo-burn-alerts",
                         },
@@ -264,21 +264,37 @@ WEBHOOK_RECEIVER = "webhook"
 SECRETS_DIRECTORY = "/etc/alertmanager/receiver"
 
 
-def alertmanager_config(webhook_url_secret: Mapping[str, str] | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Webhook:
+    """A webhook receiver: its URL, and the Secret key holding its bearer token."""
+
+    url: str
+    token_secret: str
+    token_key: str
+
+
+def alertmanager_config(webhook: Webhook | None) -> dict[str, Any]:
     """Alertmanager's configuration: one receiver, pages inhibiting their project's tickets.
 
-    `webhook_url_secret` (`name`, `key`) is a Secret mounted under SECRETS_DIRECTORY; with
-    none, alerts go to a receiver without integrations, which drops them.
+    The webhook's token is read from its Secret, mounted under SECRETS_DIRECTORY
+    (`credentials_file`); with no webhook, alerts go to a receiver without integrations, which
+    drops them.
     """
-    if webhook_url_secret is None:
+    if webhook is None:
         receiver: dict[str, Any] = {"name": NULL_RECEIVER}
     else:
         receiver = {
             "name": WEBHOOK_RECEIVER,
             "webhook_configs": [
                 {
-                    "url_file": f"{SECRETS_DIRECTORY}/{webhook_url_secret['key']}",
+                    "url": webhook.url,
                     "send_resolved": True,
+                    "http_config": {
+                        "authorization": {
+                            "type": "Bearer",
+                            "credentials_file": f"{SECRETS_DIRECTORY}/{webhook.token_key}",
+                        }
+                    },
                 }
             ],
         }
@@ -309,7 +325,7 @@ _NOBODY = {"runAsUser": 65534, "runAsGroup": 65534, "runAsNonRoot": True}
 def alertmanager_values(
     node_selector: dict[str, str],
     storage_class: str,
-    webhook_url_secret: Mapping[str, str] | None,
+    webhook: Webhook | None,
 ) -> dict[str, Any]:
     """The prometheus chart's `alertmanager` subchart values, for a `restricted` namespace.
 
@@ -320,7 +336,7 @@ def alertmanager_values(
     values: dict[str, Any] = {
         "enabled": True,
         "nodeSelector": node_selector,
-        "config": alertmanager_config(webhook_url_secret),
+        "config": alertmanager_config(webhook),
         # Silences and the notification log survive a restart.
         "persistence": {"enabled": True, "size": "1Gi", "storageClass": storage_class},
         "podSecurityContext": {
@@ -336,12 +352,12 @@ def alertmanager_values(
         },
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
     }
-    if webhook_url_secret is not None:
+    if webhook is not None:
         values["extraSecretMounts"] = [
             {
                 "name": "receiver",
                 "mountPath": SECRETS_DIRECTORY,
-                "secretName": webhook_url_secret["name"],
+                "secretName": webhook.token_secret,
                 "readOnly": True,
             }
         ]

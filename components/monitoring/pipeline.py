@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -11,6 +11,7 @@ from components.charts import PROMETHEUS, PROMETHEUS_ADAPTER
 from components.monitoring.access import monitoring_namespace_manifests, prometheus_rbac
 from components.monitoring.alerting import (
     ProjectObjectives,
+    Webhook,
     alerting_rules,
     alertmanager_values,
     recording_rules,
@@ -36,7 +37,7 @@ class MetricsPipeline(pulumi.ComponentResource):
     `arrow_flight_metrics_ports` the ports the projects' Arrow Flight serves metrics on.
     Prometheus evaluates the projects' SLO rules (`objectives`) and the platform's alerts and
     sends them to Alertmanager, which posts them to the webhook whose URL is in
-    `webhook_url_secret` (a Secret's `name` and `key` in the namespace), or drops them.
+    `webhook`, reached at `receiver_cidrs`, or drops them.
     """
 
     def __init__(
@@ -47,7 +48,8 @@ class MetricsPipeline(pulumi.ComponentResource):
         control_plane_cidrs: Sequence[str],
         arrow_flight_metrics_ports: Sequence[int],
         objectives: Sequence[ProjectObjectives],
-        webhook_url_secret: Mapping[str, str] | None,
+        webhook: Webhook | None,
+        receiver_cidrs: Sequence[str],
         kubernetes_provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -56,7 +58,7 @@ class MetricsPipeline(pulumi.ComponentResource):
         namespace_object, *guard_rails = monitoring_namespace_manifests(
             control_plane_cidrs,
             arrow_flight_metrics_ports,
-            webhook_receiver=webhook_url_secret is not None,
+            receiver_cidrs,
         )
         namespace = apply_manifest(
             f"{name}-monitoring",
@@ -89,9 +91,7 @@ class MetricsPipeline(pulumi.ComponentResource):
                     "recording_rules.yml": recording_rules(objectives),
                     "alerting_rules.yml": alerting_rules(objectives),
                 },
-                alertmanager=alertmanager_values(
-                    dict(SYSTEM_NODES), storage_class, webhook_url_secret
-                ),
+                alertmanager=alertmanager_values(dict(SYSTEM_NODES), storage_class, webhook),
             ),
             # The volume is provisioned and attached and the image pulled before the pod is
             # ready: Helm's 300 s default rolls an atomic release back on a new cluster.

@@ -18,11 +18,12 @@ from components.kafka.spec import (
     TopicDefaults,
     TopicSpec,
 )
-from components.monitoring.alerting import LatencyObjective, ProjectObjectives
+from components.monitoring.alerting import LatencyObjective, ProjectObjectives, Webhook
 from components.nodes.node_group_plan import NodeGroupPlan, PoolSpec, plan_node_groups
 from components.shared.problems import FieldPath
 from components.storage.classes import STATEFUL_CLASS, DataVolumeSpec
 from components.vector.spec import VectorSearchSpec
+from infra.config.alerting import AlertingConfig
 from infra.config.base import NodePoolConfig
 from infra.config.models import ClusterConfig, DataVolumeConfig, ProjectConfig
 from infra.config.workloads import KafkaBrokersConfig
@@ -259,3 +260,11 @@ def project_objectives(cluster: ClusterConfig) -> list[ProjectObjectives]:
             )
         )
     return objectives
+
+
+def alert_webhook(alerting: AlertingConfig) -> Webhook | None:
+    """The cluster's alert receiver, if it has one."""
+    secret = alerting.webhook_token_secret
+    if alerting.webhook_url is None or secret is None:
+        return None
+    return Webhook(url=alerting.webhook_url, token_secret=secret.name, token_key=secret.key)
