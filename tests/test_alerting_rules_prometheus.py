@@ -263,7 +263,10 @@ def test_a_slow_burn_opens_only_a_ticket(tmp_path: Path) -> None:
 
 
 def test_no_burn_fires_nothing(tmp_path: Path) -> None:
-    quiet = {"RdrsErrorBudgetBurn": [], "RdrsLatencyBudgetBurn": []}
+    quiet: dict[str, list[dict[str, Any]]] = {
+        "RdrsErrorBudgetBurn": [],
+        "RdrsLatencyBudgetBurn": [],
+    }
     _promtool_test(
         tmp_path,
         [
