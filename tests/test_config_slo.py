@@ -17,7 +17,8 @@ CORE = "featurestore:clusters.core"
 @pytest.fixture
 def prod() -> dict[str, Any]:
     document: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "Pulumi.prod.yaml").read_text())
-    return document["config"]
+    stack: dict[str, Any] = document["config"]
+    return stack
 
 
 def test_prod_defaults_to_99_99_percent_and_search_asks_for_latency(
