@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from components.monitoring.alerting import (
+    ALERTMANAGER_PORT,
     NULL_RECEIVER,
     WEBHOOK_RECEIVER,
     Webhook,
@@ -35,6 +36,7 @@ from tests.conftest import PROJECT_ROOT
 from tests.preflight_plans import real_plan, resources_of
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 ALERTMANAGER_DEFAULTS = (
     PROJECT_ROOT
     / "components/vendored/charts/prometheus-27.39.0/subcharts/alertmanager-1.26.0/values.yaml"
@@ -51,6 +53,32 @@ def _tool(name: str) -> str:
     if path is None:
         pytest.fail(f"{name} is not installed: run {prometheus_adapter.INSTALL_HINT}")
     return path
+
+
+def test_a_missing_tool_fails_rather_than_skips(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    with pytest.raises(pytest.fail.Exception, match="make tools"):
+        _tool("amtool")
+
+
+def test_prometheus_reaches_alertmanager_and_alertmanager_only_its_receiver() -> None:
+    policies = {
+        entry["inputs"]["metadata"]["name"]: entry["inputs"]["spec"]
+        for entry in resources_of(real_plan("prod"), NETWORK_POLICY)
+        if entry["name"].startswith("core-")
+        and entry["inputs"]["metadata"]["namespace"] == "monitoring"
+    }
+    alertmanager = policies["allow-alertmanager"]
+    prometheus_pods = policies["allow-prometheus"]["podSelector"]
+    [ingress] = alertmanager["ingress"]
+    assert ingress["from"] == [{"podSelector": prometheus_pods}]
+    assert ingress["ports"] == [{"protocol": "TCP", "port": ALERTMANAGER_PORT}]
+    assert {"to": [{"podSelector": alertmanager["podSelector"]}], "ports": ingress["ports"]} in (
+        policies["allow-prometheus"]["egress"]
+    )
+    [egress] = alertmanager["egress"]
+    assert egress["to"] == [{"ipBlock": {"cidr": "10.100.1.0/24"}}]
+    assert egress["ports"] == [{"protocol": "TCP", "port": 443}]
 
 
 def _prometheus_values(cluster: str) -> dict[str, Any]:
