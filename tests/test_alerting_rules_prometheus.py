@@ -10,6 +10,7 @@ mysqld exporter; Strimzi's metrics reporter). A missing promtool or amtool fails
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -358,6 +359,22 @@ PLATFORM_CASES = {
         {"job": KAFKA_BROKER_SCRAPE_JOB, "namespace": "kafka", "pod": "fs-kafka-broker-a-0"},
     ),
 }
+
+
+def test_every_runbook_link_is_a_section_of_the_operations_runbook() -> None:
+    headings = {
+        re.sub(r"[^a-z0-9 -]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+        for line in (PROJECT_ROOT / "docs/operations.md").read_text().splitlines()
+        if line.startswith("#")
+    }
+    groups = _prometheus_values("core")["serverFiles"]["alerting_rules.yml"]["groups"]
+    anchors = {
+        rule["annotations"]["runbook"].split("#", 1)[1]
+        for group in groups
+        for rule in group["rules"]
+    }
+    assert anchors
+    assert anchors <= headings, anchors - headings
 
 
 def test_every_platform_alert_is_covered() -> None:
