@@ -21,11 +21,14 @@ import pytest
 import yaml
 
 from components.monitoring.alerting import (
+    ALERTMANAGER_CLUSTER_PORT,
+    ALERTMANAGER_CONFIG_CHECKSUM,
     ALERTMANAGER_PORT,
     NULL_RECEIVER,
     WEBHOOK_RECEIVER,
     Webhook,
     alertmanager_config,
+    alertmanager_values,
 )
 from components.monitoring.metrics import (
     KAFKA_BROKER_SCRAPE_JOB,
@@ -71,15 +74,41 @@ def test_prometheus_reaches_alertmanager_and_alertmanager_only_its_receiver() ->
     }
     alertmanager = policies["allow-alertmanager"]
     prometheus_pods = policies["allow-prometheus"]["podSelector"]
-    [ingress] = alertmanager["ingress"]
-    assert ingress["from"] == [{"podSelector": prometheus_pods}]
-    assert ingress["ports"] == [{"protocol": "TCP", "port": ALERTMANAGER_PORT}]
-    assert {"to": [{"podSelector": alertmanager["podSelector"]}], "ports": ingress["ports"]} in (
+    alertmanager_pods = alertmanager["podSelector"]
+    gossip = [
+        {"protocol": protocol, "port": ALERTMANAGER_CLUSTER_PORT} for protocol in ("TCP", "UDP")
+    ]
+    api = [{"protocol": "TCP", "port": ALERTMANAGER_PORT}]
+    assert alertmanager["ingress"] == [
+        {"from": [{"podSelector": prometheus_pods}], "ports": api},
+        {"from": [{"podSelector": alertmanager_pods}], "ports": gossip},
+    ]
+    assert {"to": [{"podSelector": alertmanager_pods}], "ports": api} in (
         policies["allow-prometheus"]["egress"]
     )
-    [egress] = alertmanager["egress"]
-    assert egress["to"] == [{"ipBlock": {"cidr": "10.100.1.0/24"}}]
-    assert egress["ports"] == [{"protocol": "TCP", "port": 443}]
+    assert alertmanager["egress"] == [
+        {"to": [{"podSelector": alertmanager_pods}], "ports": gossip},
+        {
+            "to": [{"ipBlock": {"cidr": "10.100.1.0/24"}}],
+            "ports": [{"protocol": "TCP", "port": 443}],
+        },
+    ]
+
+
+def test_alertmanager_runs_one_replica_per_zone_and_rolls_on_a_config_change() -> None:
+    values = _prometheus_values("core")["alertmanager"]
+    assert values["replicaCount"] == 3
+    [spread] = values["topologySpreadConstraints"]
+    assert (spread["topologyKey"], spread["whenUnsatisfiable"]) == (
+        "topology.kubernetes.io/zone",
+        "DoNotSchedule",
+    )
+    assert values["podDisruptionBudget"] == {"maxUnavailable": 1}
+    other = alertmanager_values({}, "gp3", None)
+    assert (
+        other["podAnnotations"][ALERTMANAGER_CONFIG_CHECKSUM]
+        != values["podAnnotations"][ALERTMANAGER_CONFIG_CHECKSUM]
+    )
 
 
 def _prometheus_values(cluster: str) -> dict[str, Any]:

@@ -16,7 +16,11 @@ from components.featurestore.namespace import (
     pod_security_labels,
     tcp_ports,
 )
-from components.monitoring.alerting import ALERTMANAGER_PORT
+from components.monitoring.alerting import (
+    ALERTMANAGER_CLUSTER_PORT,
+    ALERTMANAGER_POD_LABELS,
+    ALERTMANAGER_PORT,
+)
 from components.monitoring.metrics import (
     KAFKA_METRICS_PORT,
     KUBE_STATE_METRICS_PORT,
@@ -45,13 +49,7 @@ _PROMETHEUS_PODS = {
 }
 _ADAPTER_PODS = {"matchLabels": {"app.kubernetes.io/name": "prometheus-adapter"}}
 _KUBE_STATE_METRICS_PODS = {"matchLabels": {"app.kubernetes.io/name": "kube-state-metrics"}}
-# The alertmanager subchart's selector labels (templates/_helpers.tpl, selectorLabels).
-_ALERTMANAGER_PODS = {
-    "matchLabels": {
-        "app.kubernetes.io/name": "alertmanager",
-        "app.kubernetes.io/instance": "prometheus",
-    }
-}
+_ALERTMANAGER_PODS = {"matchLabels": ALERTMANAGER_POD_LABELS}
 
 
 def prometheus_rbac() -> list[dict[str, Any]]:
@@ -88,6 +86,9 @@ def prometheus_rbac() -> list[dict[str, Any]]:
             ],
         },
     ]
+
+
+_gossip = [{"protocol": protocol, "port": ALERTMANAGER_CLUSTER_PORT} for protocol in ("TCP", "UDP")]
 
 
 def _ip_blocks(cidrs: Sequence[str]) -> list[dict[str, Any]]:
@@ -177,11 +178,17 @@ def monitoring_namespace_manifests(
                     {
                         "from": [{"podSelector": _PROMETHEUS_PODS}],
                         "ports": tcp_ports(ALERTMANAGER_PORT),
-                    }
+                    },
+                    {"from": [{"podSelector": _ALERTMANAGER_PODS}], "ports": _gossip},
                 ],
-                "egress": [{"to": _ip_blocks(receiver_cidrs), "ports": tcp_ports(443)}]
-                if receiver_cidrs
-                else [],
+                "egress": [
+                    {"to": [{"podSelector": _ALERTMANAGER_PODS}], "ports": _gossip},
+                    *(
+                        [{"to": _ip_blocks(receiver_cidrs), "ports": tcp_ports(443)}]
+                        if receiver_cidrs
+                        else []
+                    ),
+                ],
             },
         ),
         network_policy(

@@ -13,6 +13,8 @@ same Prometheus scrapes.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,6 +32,7 @@ from components.monitoring.metrics import (
     RDRS_SCRAPE_JOB,
     rdrs_le,
 )
+from components.nodes.node_group_plan import ZONE_LABEL
 
 RUNBOOK = "docs/operations.md"
 SLO_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
@@ -319,6 +322,17 @@ def alertmanager_config(webhook: Webhook | None) -> dict[str, Any]:
 
 ALERTMANAGER_PORT = 9093
 """The subchart's `service.port` and container port (values.yaml:118 at 1.26.0)."""
+ALERTMANAGER_CLUSTER_PORT = 9094
+"""Where the replicas gossip silences and notifications (`service.clusterPort`, values.yaml:119
+at 1.26.0), TCP and UDP (memberlist)."""
+ALERTMANAGER_REPLICAS = 3
+ALERTMANAGER_POD_LABELS = {
+    "app.kubernetes.io/name": "alertmanager",
+    "app.kubernetes.io/instance": "prometheus",
+}
+"""The subchart's selector labels under the release `prometheus`, which the chart's Prometheus
+discovers Alertmanager by (prometheus chart templates/cm.yaml, `alerting.alertmanagers`)."""
+ALERTMANAGER_CONFIG_CHECKSUM = "featurestore.io/alertmanager-config-sha256"
 _NOBODY = {"runAsUser": 65534, "runAsGroup": 65534, "runAsNonRoot": True}
 
 
@@ -333,10 +347,30 @@ def alertmanager_values(
     user, values.yaml:1338-1341 at 27.39.0) but sets no seccomp profile, privilege
     escalation or capabilities, which the restricted standard requires.
     """
+    config = alertmanager_config(webhook)
     values: dict[str, Any] = {
         "enabled": True,
+        # One per zone: they deduplicate notifications among themselves, and Prometheus
+        # sends every alert to each, so a zone's loss loses no alert.
+        "replicaCount": ALERTMANAGER_REPLICAS,
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": ZONE_LABEL,
+                "whenUnsatisfiable": "DoNotSchedule",
+                "labelSelector": {"matchLabels": ALERTMANAGER_POD_LABELS},
+            }
+        ],
+        "podDisruptionBudget": {"maxUnavailable": 1},
         "nodeSelector": node_selector,
-        "config": alertmanager_config(webhook),
+        # The subchart reloads no configuration (configmapReload.enabled false by default):
+        # a change rolls the pods instead.
+        "podAnnotations": {
+            ALERTMANAGER_CONFIG_CHECKSUM: hashlib.sha256(
+                json.dumps(config, sort_keys=True).encode()
+            ).hexdigest()
+        },
+        "config": config,
         # Silences and the notification log survive a restart.
         "persistence": {"enabled": True, "size": "1Gi", "storageClass": storage_class},
         "podSecurityContext": {
