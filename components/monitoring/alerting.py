@@ -55,7 +55,9 @@ SERIES = {
 StatefulSet series so (collectors `horizontalpodautoscalers`, `statefulsets`, both kept in
 KUBE_STATE_METRICS_COLLECTORS); Strimzi's metrics reporter turns the brokers' Yammer gauges
 `kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions|UnderMinIsrPartitionCount`
-into `<group>_<type>_<name>` (the naming KAFKA_BROKER_* in metrics.py rely on)."""
+into `<group>_<type>_<name>` (the naming KAFKA_BROKER_* in metrics.py rely on), and the
+program sets no allow list, so the reporter's default `.*` keeps them (strimzi/metrics-reporter
+README, `prometheus.metrics.reporter.allowlist`)."""
 
 
 @dataclass(frozen=True)
