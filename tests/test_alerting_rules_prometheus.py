@@ -379,6 +379,36 @@ PLATFORM_CASES = {
         ((3,), (0,)),
         {"job": KAFKA_BROKER_SCRAPE_JOB, "namespace": "kafka", "pod": "fs-kafka-broker-a-0"},
     ),
+    "RdrsNotConnectedToRonDb": (
+        [
+            f'__name__="rdrs_rondb_connection_state",job="{RDRS_SCRAPE_JOB}",namespace="search",'
+            'pod="rdrs-0"'
+        ],
+        ((1,), (0,)),
+        {"job": RDRS_SCRAPE_JOB, "namespace": "search", "pod": "rdrs-0"},
+    ),
+    "FeatureStoreHpaBelowMinimum": (
+        [
+            f'__name__="kube_horizontalpodautoscaler_status_current_replicas",{KSM},'
+            'namespace="search",horizontalpodautoscaler="mysqlds"',
+            f'__name__="kube_horizontalpodautoscaler_spec_min_replicas",{KSM},'
+            'namespace="search",horizontalpodautoscaler="mysqlds"',
+        ],
+        ((1, 2), (2, 2)),
+        {"namespace": "search", "horizontalpodautoscaler": "mysqlds"},
+    ),
+    "MetricsAdapterDown": (
+        [
+            f'__name__="kube_deployment_status_replicas_available",{KSM},'
+            'namespace="monitoring",deployment="prometheus-adapter"'
+        ],
+        ((0,), (2,)),
+        {
+            "job": "kube-state-metrics",
+            "namespace": "monitoring",
+            "deployment": "prometheus-adapter",
+        },
+    ),
     "KafkaUnderMinIsr": (
         [
             '__name__="kafka_server_replicamanager_underminisrpartitioncount",'

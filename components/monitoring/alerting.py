@@ -27,6 +27,7 @@ from components.featurestore.rondb import (
 )
 from components.monitoring.metrics import (
     KAFKA_BROKER_SCRAPE_JOB,
+    MONITORING_NAMESPACE,
     MYSQLD_EXPORTER_SCRAPE_JOB,
     RDRS_DATA_ENDPOINTS,
     RDRS_SCRAPE_JOB,
@@ -35,6 +36,9 @@ from components.monitoring.metrics import (
 from components.nodes.node_group_plan import ZONE_LABEL
 
 RUNBOOK = "docs/operations.md"
+ADAPTER_DEPLOYMENT = "prometheus-adapter"
+"""The adapter's Deployment: the chart's fullname for the release `prometheus-adapter`
+(components/monitoring/pipeline.py)."""
 SLO_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 ERROR_STATUSES = ("500", "300", "other")
 """Server errors: 500, and errors other than 400 and 500, which 24.10 counts as status "300"
@@ -50,6 +54,9 @@ SERIES = {
     "mysql_up": "mysql_up",
     "under_replicated": "kafka_server_replicamanager_underreplicatedpartitions",
     "under_min_isr": "kafka_server_replicamanager_underminisrpartitioncount",
+    "hpa_min": "kube_horizontalpodautoscaler_spec_min_replicas",
+    "deployment_available": "kube_deployment_status_replicas_available",
+    "rdrs_connection": "rdrs_rondb_connection_state",
 }
 """Every series a rule reads. kube-state-metrics v2 (chart 6.3.0) names its HPA and
 StatefulSet series so (collectors `horizontalpodautoscalers`, `statefulsets`, both kept in
@@ -206,7 +213,7 @@ def _platform(
 
 
 def platform_alerts() -> list[dict[str, Any]]:
-    """What fails under the SLOs: a data node, the MySQL servers, Kafka's replication, HPAs."""
+    """What fails under the SLOs: a data node, MySQL, RDRS's link, Kafka, the HPAs' inputs."""
     hpas = f"{RDRS_STATEFUL_SET}|{MYSQLD_STATEFUL_SET}"
     return [
         _platform(
@@ -250,6 +257,33 @@ def platform_alerts() -> list[dict[str, Any]]:
             severity="page",
             summary="partitions under min.insync.replicas: acks=all writes fail",
             anchor="kafka-under-replicated",
+        ),
+        _platform(
+            "RdrsNotConnectedToRonDb",
+            # rest-server2 metrics.cpp: 0 connected, above 0 not (tests/fixtures/exporters).
+            f'{SERIES["rdrs_connection"]}{{job="{RDRS_SCRAPE_JOB}"}} > 0',
+            duration="2m",
+            severity="page",
+            summary="an RDRS pod has lost its connection to RonDB and fails its requests",
+            anchor="rdrs-not-connected-to-rondb",
+        ),
+        _platform(
+            "FeatureStoreHpaBelowMinimum",
+            f'{SERIES["hpa_current"]}{{horizontalpodautoscaler=~"{hpas}"}}'
+            f" < on (namespace, horizontalpodautoscaler) {SERIES['hpa_min']}",
+            duration="15m",
+            severity="ticket",
+            summary="RDRS or MySQL runs fewer pods than its HPA minimum: pods do not schedule",
+            anchor="hpa-below-minimum",
+        ),
+        _platform(
+            "MetricsAdapterDown",
+            f'{SERIES["deployment_available"]}{{namespace="{MONITORING_NAMESPACE}",'
+            f'deployment="{ADAPTER_DEPLOYMENT}"}} == 0',
+            duration="5m",
+            severity="page",
+            summary="no prometheus-adapter pod is available: every custom-metric HPA is blind",
+            anchor="metrics-adapter-down",
         ),
     ]
 
