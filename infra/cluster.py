@@ -41,12 +41,14 @@ from components.vector.spec import LOG_TYPES, VECTOR_ENDPOINT, domain_name, log_
 from infra.config import ClusterConfig, StackConfig
 from infra.config.rules import routed_deployer_cidrs
 from infra.config.specs import (
+    alert_webhook,
     arrow_flight_spec,
     cluster_node_groups,
     data_volume_spec,
     kafka_spec,
     mysqld_scaling,
     namespace_spec,
+    project_objectives,
     rdrs_scaling,
     rondb_spec,
     vector_search_spec,
@@ -257,6 +259,9 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             arrow_flight_metrics_ports=sorted(
                 {settings.arrow_flight.metrics_port for settings in config.projects.values()}
             ),
+            objectives=project_objectives(config),
+            webhook=alert_webhook(config.alerting),
+            receiver_cidrs=[str(cidr) for cidr in config.alerting.receiver_cidrs],
             kubernetes_provider=kubernetes,
             opts=in_cluster(*platform, storage),
         )

@@ -184,4 +184,71 @@ def rbac_no_node_proxy() -> ResourceValidationPolicy:
     )
 
 
-POLICIES: list[Policy] = [prometheus_chart_least_privilege(), rbac_no_node_proxy()]
+# Alertmanager's receiver configs (prometheus/alertmanager config/config.go, Receiver): a
+# receiver with none of them accepts alerts and notifies no one.
+_INTEGRATIONS = (
+    "discord_configs",
+    "email_configs",
+    "msteams_configs",
+    "msteamsv2_configs",
+    "opsgenie_configs",
+    "pagerduty_configs",
+    "pushover_configs",
+    "rocketchat_configs",
+    "slack_configs",
+    "sns_configs",
+    "telegram_configs",
+    "victorops_configs",
+    "webex_configs",
+    "webhook_configs",
+    "wechat_configs",
+    "jira_configs",
+)
+
+
+def _alert_problem(release: str, values: Mapping[str, Any]) -> str | None:
+    alertmanager = mapping(values.get("alertmanager"))
+    # The chart enables the subchart unless told otherwise (values.yaml:1308-1311 at 27.39.0).
+    if is_false(alertmanager.get("enabled")):
+        return (
+            f"Prometheus release {release} runs no Alertmanager: its alerts reach no one; set "
+            "alertmanager.enabled true with a receiver (the cluster's `alerting.webhookUrl`)"
+        )
+    config = mapping(alertmanager.get("config"))
+    receiver = text(mapping(config.get("route")).get("receiver"))
+    for raw in sequence(config.get("receivers")):
+        entry = mapping(raw)
+        if text(entry.get("name")) == receiver and not any(
+            sequence(entry.get(key)) for key in _INTEGRATIONS
+        ):
+            return (
+                f"Prometheus release {release} routes every alert to receiver {receiver!r}, "
+                "which has no integration and notifies no one; configure the cluster's "
+                "`alerting.webhookUrl` and `alerting.webhookTokenSecret`"
+            )
+    return None
+
+
+def alerts_reach_someone() -> ResourceValidationPolicy:
+    """A Prometheus release's alerts go to an Alertmanager receiver that notifies someone."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        if _chart_name(text(args.props.get("chart"))) != PROMETHEUS_CHART:
+            return
+        problem = _alert_problem(args.name, mapping(args.props.get("values")))
+        if problem is not None:
+            yield problem
+
+    return resource_policy(
+        "alerts-reach-someone",
+        "Prometheus releases must route alerts to a receiver with an integration.",
+        [HELM_RELEASE, HELM_CHART],
+        check,
+    )
+
+
+POLICIES: list[Policy] = [
+    prometheus_chart_least_privilege(),
+    rbac_no_node_proxy(),
+    alerts_reach_someone(),
+]

@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
 # Installs the tools the test suite runs besides Python: Prometheus's promtool, which
-# tests/test_adapter_rules_prometheus.py uses to evaluate the prometheus-adapter rules.
-# Debian's `prometheus` package ships promtool; `prometheus-alertmanager` comes along so that
-# the machines have the same Prometheus tools as the integrator's setup.
-# Idempotent: does nothing when promtool is already on PATH.
+# tests/test_adapter_rules_prometheus.py and tests/test_alerting_rules_prometheus.py use to
+# check and evaluate the generated rules, and Alertmanager's amtool, which
+# tests/test_alerting_rules_prometheus.py uses to check the generated Alertmanager
+# configuration and its routes. Debian's `prometheus` package ships promtool,
+# `prometheus-alertmanager` ships amtool.
+# Idempotent: does nothing when both are already on PATH.
 set -euo pipefail
 
-if command -v promtool >/dev/null 2>&1; then
-    echo "promtool present: $(command -v promtool)"
-    exit 0
-fi
+tools=(promtool amtool)
+declare -A package_of=([promtool]=prometheus [amtool]=prometheus-alertmanager)
 
-packages=(prometheus prometheus-alertmanager)
+missing=()
+for tool in "${tools[@]}"; do
+    if command -v "$tool" >/dev/null 2>&1; then
+        echo "$tool present: $(command -v "$tool")"
+    else
+        missing+=("$tool")
+    fi
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+packages=()
+for tool in "${missing[@]}"; do
+    packages+=("${package_of[$tool]}")
+done
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "promtool is missing: install Prometheus (it ships promtool) with this system's" >&2
-    echo "package manager (macOS: brew install prometheus), then run the tests again" >&2
+    echo "${missing[*]} missing: install Prometheus (promtool) and Alertmanager (amtool) with" >&2
+    echo "this system's package manager (macOS: brew install prometheus alertmanager)," >&2
+    echo "then run the tests again" >&2
     exit 1
 fi
 if [ "$(id -u)" -eq 0 ]; then
@@ -22,7 +36,7 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null 2>&1; then
     as_root=(sudo)
 else
-    echo "promtool is missing and this is not root (and has no sudo): as root, run" >&2
+    echo "${missing[*]} missing and this is not root (and has no sudo): as root, run" >&2
     echo "  apt-get update && apt-get install -y --no-install-recommends ${packages[*]}" >&2
     exit 1
 fi
@@ -30,5 +44,7 @@ fi
 "${as_root[@]}" apt-get update
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y --no-install-recommends "${packages[@]}"
-command -v promtool >/dev/null 2>&1 || { echo "promtool still missing after install" >&2; exit 1; }
-echo "promtool installed: $(command -v promtool)"
+for tool in "${missing[@]}"; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "$tool still missing after install" >&2; exit 1; }
+    echo "$tool installed: $(command -v "$tool")"
+done

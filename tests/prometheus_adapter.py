@@ -34,7 +34,7 @@ import yaml
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "exporters"
 INSTALL_HINT = (
     "`make tools` (scripts/install-test-tools.sh: apt-get install prometheus "
-    "prometheus-alertmanager, which ship promtool)"
+    "prometheus-alertmanager, which ship promtool and amtool)"
 )
 SCRAPE_INTERVAL_SECONDS = 15
 EVALUATED_AT = "2m"

@@ -21,6 +21,7 @@ from components.monitoring.access import (
     monitoring_namespace_manifests,
     prometheus_rbac,
 )
+from components.monitoring.alerting import alertmanager_values
 from components.monitoring.metrics import (
     ARROW_FLIGHT_METRICS_PORT,
     CONFIG_CHECKSUM_ANNOTATION,
@@ -50,7 +51,11 @@ PROD_CONFIG = PROJECT_ROOT / "policies" / "config" / "prod.json"
 CONTROL_PLANE = ["10.20.128.0/21", "10.20.136.0/21", "10.20.144.0/21"]
 
 HARDENED = prometheus_values(
-    {"featurestore.io/pool": "system"}, "gp3-encrypted", [ARROW_FLIGHT_METRICS_PORT]
+    {"featurestore.io/pool": "system"},
+    "gp3-encrypted",
+    [ARROW_FLIGHT_METRICS_PORT],
+    rule_files={},
+    alertmanager=alertmanager_values({"featurestore.io/pool": "system"}, "gp3-encrypted", None),
 )
 TODAY: dict[str, Any] = {
     # What components/monitoring/metrics.py set before issue 30: the chart's defaults for the rest.
@@ -200,7 +205,7 @@ def namespace_resources(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 API_SERVER_SERVICE = "172.20.0.1/32"
 GUARDED = monitoring_namespace_manifests(
-    API_SERVER_SERVICE, CONTROL_PLANE, [ARROW_FLIGHT_METRICS_PORT]
+    API_SERVER_SERVICE, CONTROL_PLANE, [ARROW_FLIGHT_METRICS_PORT], ["10.30.0.0/24"]
 )
 UNGUARDED = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": MONITORING_NAMESPACE}}]
 

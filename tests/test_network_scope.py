@@ -372,6 +372,25 @@ PROD_DEPLOYER = [
 ]
 
 
+PROD_RECEIVERS = sorted(
+    {
+        cidr
+        for cluster in yaml.safe_load((PROJECT_ROOT / "Pulumi.prod.yaml").read_text())["config"][
+            "featurestore:clusters"
+        ].values()
+        for cidr in (cluster.get("alerting") or {}).get("receiverCidrs", [])
+    }
+)
+
+
+def test_the_pack_admits_exactly_the_alert_receivers_beyond_the_stacks_ranges() -> None:
+    """The receivers are the one private destination outside the stack: the prod policy config
+    lists them, kept here equal to the stack file's."""
+    config = json.loads((PROJECT_ROOT / "policies/config/prod.json").read_text())
+    extra = config["network-policy-egress-known-ranges"]["extraPrivateEgressCidrs"]
+    assert sorted(extra) == sorted(["169.254.170.23/32", *PROD_RECEIVERS])
+
+
 def test_prod_project_pods_open_https_only_inside_the_cluster() -> None:
     document = real_plan("prod")
     vpcs = {entry["inputs"]["cidrBlock"] for entry in resources_of(document, VPC)}
@@ -380,8 +399,9 @@ def test_prod_project_pods_open_https_only_inside_the_cluster() -> None:
             for peer in rule.get("to", []):
                 cidr = peer.get("ipBlock", {}).get("cidr")
                 # The API server's Service address only (finding N8): the /16s EKS picks from
-                # by default hold prod's deployer network, 10.100.0.0/24.
-                allowed = [*vpcs, "172.20.0.1/32", "169.254.170.23/32"]
+                # by default hold prod's deployer network, 10.100.0.0/24. Alertmanager posts to
+                # the receiver networks the config declares.
+                allowed = [*vpcs, "172.20.0.1/32", "169.254.170.23/32", *PROD_RECEIVERS]
                 assert cidr is None or any(
                     IPv4Network(cidr).subnet_of(IPv4Network(block)) for block in allowed
                 ), policy["name"]

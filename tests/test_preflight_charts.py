@@ -75,6 +75,9 @@ def test_unknown_keys_on_a_real_plan_are_reported() -> None:
             values["server"]["retentionn"] = "1d"  # a typo Helm would ignore
             values["alertmanager"]["replicaCount"] = 1  # a subchart key: known
             values["alertmanager"]["replicaz"] = 1
+            # Alertmanager's own configuration, rendered whole but for its `enabled` switch.
+            values["alertmanager"]["config"]["inhibit_rules"] = []
+            values["alertmanager"]["persistence"]["sizze"] = "1Gi"
             values["global"] = {"anything": True}
         if entry["inputs"]["chart"] == "cluster-autoscaler":
             values["extraArgs"]["scale-down-delay-after-add"] = "5m"  # free-form flags
@@ -83,7 +86,11 @@ def test_unknown_keys_on_a_real_plan_are_reported() -> None:
     unknown = sorted(
         f.message.split("`")[1] for f in findings if f.check == "chart-values-unknown-key"
     )
-    assert unknown == ["alertmanager.replicaz", "server.retentionn"]
+    assert unknown == [
+        "alertmanager.persistence.sizze",
+        "alertmanager.replicaz",
+        "server.retentionn",
+    ]
 
 
 def test_schema_violation_on_a_real_plan_is_reported() -> None:

@@ -4,6 +4,7 @@ address, not EKS's default /16s, which hold prod's deployer network."""
 from __future__ import annotations
 
 import copy
+import json
 from ipaddress import IPv4Network
 from typing import Any
 
@@ -25,6 +26,9 @@ PROD_DEPLOYER = [
         "featurestore:deployer"
     ]["cidrs"]
 ]
+
+# The prod policy config's settings (its alert receivers are declared there).
+PROD_SETTINGS = json.loads((PROJECT_ROOT / "policies/config/prod.json").read_text())[POLICY]
 
 
 def test_the_api_servers_address_is_the_ranges_first_host() -> None:
@@ -113,7 +117,7 @@ def _prod_resources() -> list[dict[str, Any]]:
 
 def test_the_pack_passes_the_prod_plan_and_reports_the_default_ranges_put_back() -> None:
     resources = _prod_resources()
-    assert run_policy(POLICY, resources) == []
+    assert run_policy(POLICY, resources, PROD_SETTINGS) == []
     index, policy = next(
         (i, r)
         for i, r in enumerate(resources)
@@ -128,7 +132,9 @@ def test_the_pack_passes_the_prod_plan_and_reports_the_default_ranges_put_back()
                 else peer
                 for peer in rule["to"]
             ]
-    [violation] = run_policy(POLICY, [*resources[:index], before, *resources[index + 1 :]])
+    [violation] = run_policy(
+        POLICY, [*resources[:index], before, *resources[index + 1 :]], PROD_SETTINGS
+    )
     assert violation.urn == policy["urn"]
     assert "10.100.0.0/16, a private range outside the stack's VPCs" in violation.message
 
@@ -139,6 +145,6 @@ def test_the_pack_reports_the_api_address_of_a_cluster_that_names_no_range() -> 
         if resource["type"] == EKS_CLUSTER:
             for props in (resource["inputs"], resource["outputs"]):
                 props.pop("kubernetesServiceIpAddressRange", None)
-    violations = run_policy(POLICY, resources)
+    violations = run_policy(POLICY, resources, PROD_SETTINGS)
     assert violations
     assert all("172.20.0.1/32" in v.message for v in violations)

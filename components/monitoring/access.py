@@ -16,6 +16,11 @@ from components.featurestore.namespace import (
     pod_security_labels,
     tcp_ports,
 )
+from components.monitoring.alerting import (
+    ALERTMANAGER_CLUSTER_PORT,
+    ALERTMANAGER_POD_LABELS,
+    ALERTMANAGER_PORT,
+)
 from components.monitoring.metrics import (
     KAFKA_METRICS_PORT,
     KUBE_STATE_METRICS_PORT,
@@ -37,6 +42,7 @@ _PROMETHEUS_PODS = {
 }
 _ADAPTER_PODS = {"matchLabels": {"app.kubernetes.io/name": "prometheus-adapter"}}
 _KUBE_STATE_METRICS_PODS = {"matchLabels": {"app.kubernetes.io/name": "kube-state-metrics"}}
+_ALERTMANAGER_PODS = {"matchLabels": ALERTMANAGER_POD_LABELS}
 
 
 def prometheus_rbac() -> list[dict[str, Any]]:
@@ -75,6 +81,9 @@ def prometheus_rbac() -> list[dict[str, Any]]:
     ]
 
 
+_gossip = [{"protocol": protocol, "port": ALERTMANAGER_CLUSTER_PORT} for protocol in ("TCP", "UDP")]
+
+
 def _ip_blocks(cidrs: Sequence[str]) -> list[dict[str, Any]]:
     return [{"ipBlock": {"cidr": cidr}} for cidr in cidrs]
 
@@ -83,6 +92,7 @@ def monitoring_namespace_manifests(
     api_server_service: str,
     control_plane_cidrs: Sequence[str],
     arrow_flight_metrics_ports: Collection[int],
+    receiver_cidrs: Sequence[str],
 ) -> list[dict[str, Any]]:
     """The monitoring namespace, enforcing `restricted`, and its network policies.
 
@@ -92,7 +102,8 @@ def monitoring_namespace_manifests(
     getMatchingServiceClusterIPs), so the ClusterIP is what egress rules must admit.
     `control_plane_cidrs` are the subnets of the API server's network interfaces, where the
     ClusterIP's connections are translated to; `arrow_flight_metrics_ports` the projects'
-    `arrowFlight.metricsPort`s.
+    `arrowFlight.metricsPort`s; `receiver_cidrs` the networks Alertmanager posts alerts to over
+    HTTPS (none: it posts nowhere).
     """
     namespace = MONITORING_NAMESPACE
     api_server = _ip_blocks([api_server_service, *control_plane_cidrs])
@@ -148,6 +159,33 @@ def monitoring_namespace_manifests(
                         "to": [{"podSelector": _KUBE_STATE_METRICS_PODS}],
                         "ports": tcp_ports(KUBE_STATE_METRICS_PORT),
                     },
+                    {
+                        "to": [{"podSelector": _ALERTMANAGER_PODS}],
+                        "ports": tcp_ports(ALERTMANAGER_PORT),
+                    },
+                ],
+            },
+        ),
+        network_policy(
+            namespace,
+            "allow-alertmanager",
+            {
+                "podSelector": _ALERTMANAGER_PODS,
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [
+                    {
+                        "from": [{"podSelector": _PROMETHEUS_PODS}],
+                        "ports": tcp_ports(ALERTMANAGER_PORT),
+                    },
+                    {"from": [{"podSelector": _ALERTMANAGER_PODS}], "ports": _gossip},
+                ],
+                "egress": [
+                    {"to": [{"podSelector": _ALERTMANAGER_PODS}], "ports": _gossip},
+                    *(
+                        [{"to": _ip_blocks(receiver_cidrs), "ports": tcp_ports(443)}]
+                        if receiver_cidrs
+                        else []
+                    ),
                 ],
             },
         ),

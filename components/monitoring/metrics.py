@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -116,6 +117,70 @@ class CustomMetric:
 # The summary `rdrs_endpoints_response_time_summary` (nanoseconds) is gone from rdrs2 since.
 # rdrs2 in later releases renames the counter's `end_point` label `endpoint` (and adds
 # `api_type` to the histogram), so the request rate reads both spellings.
+@dataclass(frozen=True)
+class _LinearBounds:
+    """`count` bounds `step` apart after `origin` (microseconds)."""
+
+    origin: int
+    step: int
+    count: int
+
+
+def _rdrs_bounds(linear: tuple[_LinearBounds, ...], tail: int) -> tuple[int, ...]:
+    """An endpoint's 60 bucket bounds (µs): its linear runs, then 20 that grow by half."""
+    bounds = [run.origin + run.step * (i + 1) for run in linear for i in range(run.count)]
+    for _ in range(20):
+        bounds.append(tail)
+        tail = (tail // 2) * 3  # integer division, as the server computes them
+    return tuple(bounds)
+
+
+RDRS_LATENCY_BOUNDS_US: dict[str, tuple[int, ...]] = {
+    "pk-read": _rdrs_bounds(
+        (
+            _LinearBounds(0, 40, 10),
+            _LinearBounds(400, 100, 10),
+            _LinearBounds(1400, 200, 10),
+            _LinearBounds(3400, 260, 10),
+        ),
+        tail=7500,
+    ),
+    "batch": _rdrs_bounds((_LinearBounds(0, 200, 20), _LinearBounds(4000, 500, 20)), 21000),
+    "feature_store": _rdrs_bounds(
+        (
+            _LinearBounds(0, 50, 10),
+            _LinearBounds(500, 100, 10),
+            _LinearBounds(1500, 200, 10),
+            _LinearBounds(3500, 300, 10),
+        ),
+        tail=9750,
+    ),
+    "batch_feature_store": _rdrs_bounds(
+        (_LinearBounds(0, 250, 20), _LinearBounds(5000, 600, 20)), 25500
+    ),
+    "ronsql": _rdrs_bounds(
+        (
+            _LinearBounds(0, 100, 10),
+            _LinearBounds(1000, 200, 10),
+            _LinearBounds(3000, 500, 10),
+            _LinearBounds(8000, 2000, 10),
+        ),
+        tail=72000,
+    ),
+}
+"""The finite `le` bounds (µs) of `http_request_duration_seconds` per data endpoint, from
+logicalclocks/rondb storage/ndb/rest-server2/server/src/metrics.cpp at commit
+01d368652818b6b6e4bfd3652a479fce248cca20 (init_hist_boundaries; the server publishes them in
+seconds). A latency objective can only count requests at one of these: no other threshold is
+measurable. Near 10 ms: pk-read 7.5 and 11.25 ms, feature_store 9.75 and 14.625 ms, batch
+10 ms, batch_feature_store 9.8 and 10.4 ms, ronsql 10 ms."""
+
+
+def rdrs_le(bound_us: int) -> str:
+    """A bound as the server's text exposition writes its `le` label (seconds)."""
+    return format(Decimal(bound_us).scaleb(-6).normalize(), "f")
+
+
 RDRS_DATA_ENDPOINTS = (
     "pk-read",
     "batch",
@@ -307,21 +372,31 @@ def _checksum(values: object) -> str:
 
 
 def prometheus_values(
-    node_selector: dict[str, str], storage_class: str, arrow_flight_metrics_ports: Collection[int]
+    node_selector: dict[str, str],
+    storage_class: str,
+    arrow_flight_metrics_ports: Collection[int],
+    rule_files: Mapping[str, object],
+    alertmanager: Mapping[str, object],
 ) -> dict[str, object]:
-    """Helm values of Prometheus: the server and kube-state-metrics, with least privilege.
+    """Helm values of Prometheus: the server, kube-state-metrics and Alertmanager.
 
     The feature store's scrape jobs, no host access, no lifecycle API, and no credential
     beyond listing pods (the server) and the platform's kinds (kube-state-metrics).
+    `rule_files` are the chart's `serverFiles` rule files by name (`recording_rules.yml`,
+    `alerting_rules.yml`, which the chart's `prometheus.yml` loads); `alertmanager` the
+    subchart's values (components/monitoring/alerting.py).
     """
     global_config = {"scrape_interval": "15s", "evaluation_interval": "15s"}
-    server_files = {"prometheus.yml": {"scrape_configs": server_scrape_configs()}}
+    server_files = {
+        "prometheus.yml": {"scrape_configs": server_scrape_configs()},
+        **rule_files,
+    }
     # The chart takes extra scrape jobs as YAML text.
     extra_scrape_configs = yaml.safe_dump(
         scrape_configs(arrow_flight_metrics_ports), sort_keys=False
     )
     return {
-        "alertmanager": {"enabled": False},
+        "alertmanager": alertmanager,
         "prometheus-pushgateway": {"enabled": False},
         "kube-state-metrics": {"enabled": True, "collectors": list(KUBE_STATE_METRICS_COLLECTORS)},
         # Host network, host PID and the node's root filesystem, read by no HPA and no rule;

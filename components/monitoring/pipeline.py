@@ -9,6 +9,13 @@ import pulumi_kubernetes as k8s
 
 from components.charts import PROMETHEUS, PROMETHEUS_ADAPTER
 from components.monitoring.access import monitoring_namespace_manifests, prometheus_rbac
+from components.monitoring.alerting import (
+    ProjectObjectives,
+    Webhook,
+    alerting_rules,
+    alertmanager_values,
+    recording_rules,
+)
 from components.monitoring.metrics import (
     MONITORING_NAMESPACE,
     adapter_values,
@@ -29,6 +36,9 @@ class MetricsPipeline(pulumi.ComponentResource):
     the pipeline needs; `api_server_service` is the `kubernetes` Service's address (/32),
     `control_plane_cidrs` the subnets of the API server's interfaces,
     `arrow_flight_metrics_ports` the ports the projects' Arrow Flight serves metrics on.
+    Prometheus evaluates the projects' SLO rules (`objectives`) and the platform's alerts and
+    sends them to Alertmanager, which posts them to the webhook whose URL is in
+    `webhook`, reached at `receiver_cidrs`, or drops them.
     """
 
     def __init__(
@@ -39,13 +49,19 @@ class MetricsPipeline(pulumi.ComponentResource):
         api_server_service: str,
         control_plane_cidrs: Sequence[str],
         arrow_flight_metrics_ports: Sequence[int],
+        objectives: Sequence[ProjectObjectives],
+        webhook: Webhook | None,
+        receiver_cidrs: Sequence[str],
         kubernetes_provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:monitoring:MetricsPipeline", name, None, opts)
         waits_for = component_dependencies(opts)
         namespace_object, *guard_rails = monitoring_namespace_manifests(
-            api_server_service, control_plane_cidrs, arrow_flight_metrics_ports
+            api_server_service,
+            control_plane_cidrs,
+            arrow_flight_metrics_ports,
+            receiver_cidrs,
         )
         namespace = apply_manifest(
             f"{name}-monitoring",
@@ -70,7 +86,16 @@ class MetricsPipeline(pulumi.ComponentResource):
             version=PROMETHEUS.version,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=PROMETHEUS.repository),
             namespace=MONITORING_NAMESPACE,
-            values=prometheus_values(dict(SYSTEM_NODES), storage_class, arrow_flight_metrics_ports),
+            values=prometheus_values(
+                dict(SYSTEM_NODES),
+                storage_class,
+                arrow_flight_metrics_ports,
+                rule_files={
+                    "recording_rules.yml": recording_rules(objectives),
+                    "alerting_rules.yml": alerting_rules(objectives),
+                },
+                alertmanager=alertmanager_values(dict(SYSTEM_NODES), storage_class, webhook),
+            ),
             # The volume is provisioned and attached and the image pulled before the pod is
             # ready: Helm's 300 s default rolls an atomic release back on a new cluster.
             timeout=PROMETHEUS_TIMEOUT_SECONDS,

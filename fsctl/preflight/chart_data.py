@@ -67,9 +67,14 @@ class PinnedChart:
         )
 
     def reads_whole(self, path: str) -> bool:
-        """Whether a template reads the map at `path` as a whole (`toYaml`) and nothing below."""
+        """Whether a template reads the map at `path` as a whole (`toYaml`) and nothing below.
+
+        A switch `<path>.enabled` beside it does not count: charts render such a map with
+        `toYaml (omit .Values.<path> "enabled")` (the alertmanager subchart's `config`, in
+        templates/configmap.yaml at 1.26.0), so every other key of it is rendered as given.
+        """
         return path in self.template_refs and not any(
-            ref.startswith(f"{path}.") for ref in self.template_refs
+            ref.startswith(f"{path}.") and ref != f"{path}.enabled" for ref in self.template_refs
         )
 
 

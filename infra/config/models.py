@@ -23,6 +23,7 @@ from components.eks.versions import DEFAULT_KUBERNETES_VERSION
 from components.federation.endpoints import EndpointName
 from components.network.subnet_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, NatStrategy
 from components.shared.quotas import ACCOUNT_QUOTAS
+from infra.config.alerting import AlertingConfig
 from infra.config.base import (
     _ADDON_VERSION,
     _DNS_LABEL,
@@ -43,6 +44,7 @@ from infra.config.workloads import (
     QuotaConfig,
     RdrsConfig,
     RonDbConfig,
+    SloConfig,
     TopicConfig,
     _default_topics,
 )
@@ -80,6 +82,9 @@ class ProjectConfig(NodePoolConfig):
     vector_search: bool = False
     """Indexes `<project>-*` on the cluster's vector search domain (`vectorSearch` of the
     cluster), through a Pod Identity role of service account `vector-search`. Default false."""
+    slo: SloConfig = Field(default_factory=lambda: SloConfig.model_validate_json("{}"))
+    """Service level objectives, alerted on (docs/operations.md, "SLO burn alerts"). Default:
+    99.99 % available, no latency objective."""
 
 
 class DataVolumeConfig(_Model):
@@ -171,6 +176,10 @@ class ClusterConfig(_Model):
     vector_search: VectorSearchConfig | None = None
     """The cluster's vector search domain (Amazon OpenSearch Service). Default: none; a
     project with `vectorSearch: true` needs it."""
+    alerting: AlertingConfig = Field(
+        default_factory=lambda: AlertingConfig.model_validate_json("{}")
+    )
+    """Where the cluster's Alertmanager sends alerts. Default: nowhere (a null receiver)."""
 
     @field_validator("public_access_cidrs")
     @classmethod

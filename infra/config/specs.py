@@ -19,10 +19,12 @@ from components.kafka.spec import (
     TopicDefaults,
     TopicSpec,
 )
+from components.monitoring.alerting import LatencyObjective, ProjectObjectives, Webhook
 from components.nodes.node_group_plan import NodeGroupPlan, PoolSpec, plan_node_groups
 from components.shared.problems import FieldPath
 from components.storage.classes import STATEFUL_CLASS, DataVolumeSpec
 from components.vector.spec import VectorSearchSpec
+from infra.config.alerting import AlertingConfig
 from infra.config.base import NodePoolConfig
 from infra.config.models import ClusterConfig, DataVolumeConfig, ProjectConfig
 from infra.config.workloads import KafkaBrokersConfig
@@ -241,3 +243,32 @@ def vector_search_spec(cluster: ClusterConfig) -> VectorSearchSpec | None:
         log_retention_days=settings.log_retention_days,
         projects=tuple(sorted(name for name, p in cluster.projects.items() if p.vector_search)),
     )
+
+
+def project_objectives(cluster: ClusterConfig) -> list[ProjectObjectives]:
+    """The SLOs of the cluster's projects, which its alert rules watch."""
+    objectives = []
+    for project, settings in sorted(cluster.projects.items()):
+        latency = settings.slo.latency
+        objectives.append(
+            ProjectObjectives(
+                project=project,
+                availability_percent=settings.slo.availability.objective_percent,
+                latency=None
+                if latency is None
+                else LatencyObjective(
+                    percent=latency.objective_percent,
+                    threshold_us=latency.threshold_us,
+                    endpoints=latency.endpoints,
+                ),
+            )
+        )
+    return objectives
+
+
+def alert_webhook(alerting: AlertingConfig) -> Webhook | None:
+    """The cluster's alert receiver, if it has one."""
+    secret = alerting.webhook_token_secret
+    if alerting.webhook_url is None or secret is None:
+        return None
+    return Webhook(url=alerting.webhook_url, token_secret=secret.name, token_key=secret.key)

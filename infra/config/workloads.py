@@ -8,9 +8,10 @@ from typing import Literal
 from pydantic import (
     Field,
     field_validator,
+    model_validator,
 )
 
-from components.monitoring.metrics import ARROW_FLIGHT_METRICS_PORT
+from components.monitoring.metrics import ARROW_FLIGHT_METRICS_PORT, RDRS_LATENCY_BOUNDS_US
 from infra.config.base import _QUANTITY, NodePoolConfig, _Model
 
 # The HPA maxima by default, and the API slots RonDB reserves by default: equal, so that a
@@ -87,6 +88,63 @@ class ArrowFlightConfig(ScalingConfig):
         if not _QUANTITY.match(value):
             raise ValueError(f"{value!r} is not a Kubernetes quantity; use a form such as 2 or 8Gi")
         return value
+
+
+class AvailabilityObjectiveConfig(_Model):
+    """The share of RDRS data requests (every data endpoint) that must not fail."""
+
+    objective_percent: float = Field(default=99.99, gt=0, lt=100)
+    """Target share (%) of data requests answered without a server error (500 or an error
+    other than 400) over 30 days; strictly between 0 and 100. Default 99.99."""
+
+
+class LatencyObjectiveConfig(_Model):
+    """The share of successful RDRS data requests that must be faster than a threshold."""
+
+    objective_percent: float = Field(gt=0, lt=100)
+    """Target share (%) of successful requests answered within `thresholdMs` over 30 days;
+    strictly between 0 and 100. Required, e.g. 99."""
+    threshold_ms: float = Field(gt=0)
+    """The latency bound (ms). Required. It must be a bucket bound of RDRS's
+    `http_request_duration_seconds` for every endpoint in `endpoints` (rest-server2
+    metrics.cpp; near 10 ms: pk-read 7.5, feature_store 9.75, batch and ronsql 10), since a
+    histogram counts requests at its bounds only."""
+    endpoints: tuple[
+        Literal["pk-read", "batch", "feature_store", "batch_feature_store", "ronsql"], ...
+    ] = ("feature_store",)
+    """The RDRS endpoints the objective covers. Default: `feature_store` (feature vectors)."""
+
+    @model_validator(mode="after")
+    def _measurable(self) -> LatencyObjectiveConfig:
+        threshold_us = self.threshold_ms * 1000
+        for endpoint in self.endpoints:
+            bounds = RDRS_LATENCY_BOUNDS_US[endpoint]
+            if not any(abs(bound - threshold_us) < 1e-6 for bound in bounds):
+                below = max((b for b in bounds if b < threshold_us), default=None)
+                above = min((b for b in bounds if b > threshold_us), default=None)
+                nearest = " or ".join(f"{b / 1000:g}" for b in (below, above) if b is not None)
+                raise ValueError(
+                    f"thresholdMs {self.threshold_ms:g} is not a bucket bound of RDRS's "
+                    f"{endpoint} latency histogram, which cannot measure it; use {nearest}"
+                )
+        return self
+
+    @property
+    def threshold_us(self) -> int:
+        """The threshold as the histogram's bound, in microseconds."""
+        return round(self.threshold_ms * 1000)
+
+
+class SloConfig(_Model):
+    """A project's service level objectives, alerted on by multi-window burn rates."""
+
+    availability: AvailabilityObjectiveConfig = Field(
+        default_factory=lambda: AvailabilityObjectiveConfig.model_validate_json("{}")
+    )
+    """Availability of the RDRS data requests. Default 99.99 %."""
+    latency: LatencyObjectiveConfig | None = None
+    """Latency of the successful RDRS data requests, where the project asks for one, e.g.
+    `{objectivePercent: 99, thresholdMs: 9.75}`. Default: none."""
 
 
 class ApiSlotsConfig(_Model):
