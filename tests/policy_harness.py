@@ -20,6 +20,7 @@ import yaml
 from pulumi_policy import EnforcementLevel
 
 from components.kafka.spec import STRIMZI_VERSION
+from components.monitoring.metrics import MONITORING_NAMESPACE
 from components.vendored import strimzi_crds_dir
 from fsctl.policy.config import resolve_config
 from fsctl.policy.inputs import PlanDocument
@@ -176,3 +177,14 @@ def _strimzi_validators() -> dict[str, Any]:
 def assert_valid_strimzi(manifest: Mapping[str, Any]) -> None:
     """Fail unless `manifest` satisfies its Strimzi 1.2.0 CRD's schema."""
     _strimzi_validators()[manifest["kind"]].validate(dict(manifest))
+
+
+def prometheus_release(values: Mapping[str, Any], chart: str = "prometheus") -> dict[str, Any]:
+    """A prometheus chart release's inputs with `values`, as the policies read them."""
+    return {
+        "chart": chart,
+        "version": "27.39.0",
+        "repositoryOpts": {"repo": "https://prometheus-community.github.io/helm-charts"},
+        "namespace": MONITORING_NAMESPACE,
+        "values": copy.deepcopy(dict(values)),
+    }

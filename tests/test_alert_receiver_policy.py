@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from components.monitoring.alerting import Webhook, alertmanager_values
-from tests.policy_harness import validate_resource
+from fsctl.plan.types import HELM_RELEASE as RELEASE
+from tests.policy_harness import prometheus_release, validate_resource
 from tests.preflight_plans import real_plan, resources_of
-from tests.test_monitoring_hardening import RELEASE, prometheus_release
 
 SYSTEM = {"featurestore.io/node-pool": "system"}
 WEBHOOK = Webhook("https://relay.example/alerts", "alert-receiver", "token")

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from infra.config import parse_stack_config
+from tests.config_helpers import SEARCH, problems, search
 from tests.conftest import PROJECT_ROOT
-from tests.test_config_workloads import SEARCH, problems, search
 
 CORE = "featurestore:clusters.core"
 

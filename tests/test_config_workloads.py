@@ -7,21 +7,9 @@ import pytest
 import yaml
 
 from components.featurestore.rondb import data_volume_minimum_gib
-from infra.config import ConfigError, parse_stack_config
+from infra.config import parse_stack_config
+from tests.config_helpers import SEARCH, problems, search
 from tests.conftest import PROJECT_ROOT
-
-SEARCH = "featurestore:clusters.core.projects.search"
-
-
-def problems(config: dict[str, Any]) -> dict[str, str]:
-    with pytest.raises(ConfigError) as raised:
-        parse_stack_config(config)
-    return {problem.path: problem.message for problem in raised.value.problems}
-
-
-def search(config: dict[str, Any]) -> dict[str, Any]:
-    project: dict[str, Any] = config["featurestore:clusters"]["core"]["projects"]["search"]
-    return project
 
 
 def test_workload_defaults_are_production_grade(config: dict[str, Any]) -> None:

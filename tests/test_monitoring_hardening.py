@@ -36,6 +36,7 @@ from tests.conftest import PROJECT_ROOT
 from tests.policy_breakers import Document, find, mutate, run_fsctl_policy
 from tests.policy_harness import (
     assert_valid_kubernetes,
+    prometheus_release,
     stack_resource,
     validate_resource,
     validate_stack,
@@ -65,16 +66,6 @@ TODAY: dict[str, Any] = {
     "prometheus-node-exporter": {"enabled": True},
     "server": {"retention": "15d"},
 }
-
-
-def prometheus_release(values: Mapping[str, Any], chart: str = "prometheus") -> dict[str, Any]:
-    return {
-        "chart": chart,
-        "version": "27.39.0",
-        "repositoryOpts": {"repo": "https://prometheus-community.github.io/helm-charts"},
-        "namespace": MONITORING_NAMESPACE,
-        "values": copy.deepcopy(dict(values)),
-    }
 
 
 def chart_messages(values: Mapping[str, Any], chart: str = "prometheus") -> list[str]:
