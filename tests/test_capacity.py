@@ -5,8 +5,9 @@ from typing import Any
 import pytest
 
 from components.featurestore.arrow_flight import ArrowFlightSpec
-from components.featurestore.capacity import cpu_cores, memory_mib, project_footprint
+from components.featurestore.capacity import project_footprint
 from components.featurestore.rondb import RonDbSpec
+from components.shared.quantities import cpu_cores, memory_mib
 from infra.config import ConfigError, parse_stack_config
 
 

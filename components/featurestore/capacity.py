@@ -7,11 +7,11 @@ counts: CPU requests, and memory limits (the quota caps both requests and limits
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from components.featurestore.arrow_flight import ArrowFlightSpec
 from components.featurestore.rondb import RonDbSpec
+from components.shared.quantities import cpu_cores, memory_mib
 
 # What the rondb chart 0.8.0 asks for by default (its values.yaml): per MySQL server and RDRS,
 # and the management server; data nodes take their CPU and memory from the spec.
@@ -20,36 +20,6 @@ CHART_MYSQLD_MEMORY_LIMIT_MIB = 1400
 CHART_RDRS_CPU = 1.0
 CHART_RDRS_MEMORY_LIMIT_MIB = 500
 CHART_MGMD_CPU = 0.2
-
-_CPU = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
-_MEMORY = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$")
-_MIB_PER_UNIT = {
-    None: 1 / 2**20,
-    "Ki": 1 / 1024,
-    "Mi": 1,
-    "Gi": 1024,
-    "Ti": 1024**2,
-    "k": 1000 / 2**20,
-    "M": 1000**2 / 2**20,
-    "G": 1000**3 / 2**20,
-    "T": 1000**4 / 2**20,
-}
-
-
-def cpu_cores(quantity: str) -> float:
-    """A Kubernetes CPU quantity (`2`, `500m`) in cores."""
-    match = _CPU.match(quantity)
-    if match is None:
-        raise ValueError(f"{quantity!r} is not a CPU quantity")
-    return float(match[1]) / (1000 if match[2] else 1)
-
-
-def memory_mib(quantity: str) -> float:
-    """A Kubernetes memory quantity (`8Gi`, `512Mi`, `1G`) in MiB."""
-    match = _MEMORY.match(quantity)
-    if match is None:
-        raise ValueError(f"{quantity!r} is not a memory quantity")
-    return float(match[1]) * _MIB_PER_UNIT[match[2]]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.featurestore.capacity import cpu_cores, memory_mib
 from components.kafka.naming import NODE_IDS_PER_ZONE, ZONE_LETTERS, node_id_range
 from components.kafka.spec import KafkaSpec
 from components.nodes.instance_catalogue import catalogue
@@ -26,6 +25,7 @@ from components.nodes.node_capacity import (
     allocatable as node_allocatable,
 )
 from components.shared.problems import SpecProblem
+from components.shared.quantities import cpu_cores, memory_mib
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ A pool is either the untainted system pool or a project's dedicated pool. Node g
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+from components.nodes.instance_catalogue import instance_type
 
 PROJECT_LABEL = "featurestore.io/project"
 """Label and taint key of a project's nodes; the value is the project's name."""
@@ -22,15 +23,10 @@ ZONE_LABEL = "topology.kubernetes.io/zone"
 SYSTEM_NODES: Mapping[str, str] = {NODE_POOL_LABEL: SYSTEM_POOL}
 """Node selector of the system pool, where the cluster's own services run."""
 
-_INSTANCE_FAMILY = re.compile(r"^(?P<family>[a-z]+)(?P<generation>\d+)(?P<attributes>[a-z-]*)\.")
 
-
-def instance_architecture(instance_type: str) -> str:
-    """`arm64` for Graviton instance types (a `g` after the generation: m7g, c6gn), else x86_64."""
-    match = _INSTANCE_FAMILY.match(instance_type)
-    if match and "g" in match["attributes"]:
-        return "arm64"
-    return "x86_64"
+def instance_architecture(name: str) -> str:
+    """`arm64` or `x86_64`: the instance catalogue's figure (the config refuses other types)."""
+    return instance_type(name).arch
 
 
 def ami_type(instance_types: Iterable[str]) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from components.shared.quantities import memory_mib
 from fsctl.charts.lookups import TEMPLATE_LOOKUPS_FILE, read_lookups
 from fsctl.diff.facts import (
     K8S_DELETE_FIRST,
@@ -267,15 +268,8 @@ def _metadata_version(value: Any) -> tuple[int, ...]:
     return (*map(int, release.split(".")), int(iv or 0))
 
 
-_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "K": 10**3, "M": 10**6, "G": 10**9}
-
-
 def _quantity(value: Any) -> float:
-    text = str(value)
-    for unit, factor in _UNITS.items():
-        if text.endswith(unit):
-            return float(text[: -len(unit)]) * factor
-    return float(text)
+    return memory_mib(str(value))
 
 
 def _from_live_object(resource: PlannedResource, path: str) -> bool:

@@ -16,13 +16,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.featurestore.capacity import cpu_cores, memory_mib
 from components.nodes.instance_catalogue import InstanceType, catalogue
 from components.nodes.node_capacity import (
     DAEMONSET_CPU_MILLICORES,
     DAEMONSET_MEMORY_MIB,
     allocatable,
 )
+from components.shared.quantities import cpu_cores, memory_mib
 from fsctl.plan.types import CRON_JOB, DAEMON_SET, DEPLOYMENT, JOB, NODE_GROUP, STATEFUL_SET
 from fsctl.preflight.chart_data import ChartData, Release, releases, with_chart_data
 from fsctl.preflight.chart_facts import rondb_backup_sidecar

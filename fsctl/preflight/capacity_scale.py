@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.featurestore.capacity import cpu_cores, memory_mib
+from components.shared.quantities import cpu_cores, memory_mib
 from fsctl.plan.types import HORIZONTAL_POD_AUTOSCALER as HPA
 from fsctl.preflight.capacity_pods import (
     NodeGroup,

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.featurestore.capacity import memory_mib
+from components.shared.quantities import memory_mib
 from fsctl.plan.types import KAFKA_NODE_POOL
 from fsctl.preflight.chart_data import ChartData, releases, with_chart_data
 from fsctl.preflight.model import ERROR, Finding, PlanGraph, Resource, value_at

@@ -14,12 +14,13 @@ from components.eks.addon_versions import addon_version_problem
 from components.eks.service_range import MAX_SERVICE_PREFIX, MIN_SERVICE_PREFIX
 from components.eks.versions import SUPPORTED_KUBERNETES_VERSIONS
 from components.featurestore.arrow_flight import ARROW_FLIGHT_PORT
-from components.featurestore.capacity import cpu_cores, memory_mib, project_footprint
+from components.featurestore.capacity import project_footprint
 from components.featurestore.rondb import MYSQLD_PORT, RDRS_REST_PORT, data_volume_minimum_gib
 from components.featurestore.rondb_node_ids import node_id_problems
 from components.kafka.validation import kafka_problems
 from components.network.subnet_plan import vpc_prefix_problems, zone_slot
 from components.nodes.node_group_plan import SYSTEM_POOL
+from components.shared.quantities import cpu_cores, memory_mib
 from infra.config.base import (
     _DNS_LABEL,
     _KUBERNETES_VERSION,
