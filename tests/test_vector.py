@@ -131,7 +131,11 @@ def test_access_policy_names_every_principal_and_scopes_projects() -> None:
     roles = {"search": "arn:aws:iam::1:role/s", "ads": "arn:aws:iam::1:role/a"}
     document = json.loads(access_policy(ARN, roles, ["arn:aws:iam::1:role/admin"]))
     by_sid = {statement["Sid"]: statement for statement in document["Statement"]}
-    assert by_sid["ProjectSearch"]["Resource"] == [f"{ARN}/search-*", f"{ARN}/search-*/*"]
+    assert by_sid["ProjectSearch"]["Resource"] == [
+        f"{ARN}/search-*",
+        f"{ARN}/search-*/*",
+        f"{ARN}/_index_template/search-*",
+    ]
     assert by_sid["ProjectAds"]["Principal"] == {"AWS": "arn:aws:iam::1:role/a"}
     assert by_sid["Administrators"]["Resource"] == f"{ARN}/*"
     assert all(s["Principal"]["AWS"] != "*" for s in document["Statement"])
@@ -141,7 +145,12 @@ def test_access_policy_names_every_principal_and_scopes_projects() -> None:
 def test_project_role_policy_reaches_its_indexes_only() -> None:
     (statement,) = json.loads(project_index_policy(ARN, "search"))["Statement"]
     assert statement["Action"] == "es:ESHttp*"
-    assert statement["Resource"] == [f"{ARN}/search-*", f"{ARN}/search-*/*"]
+    # Its indexes, and its own index templates (`PUT _index_template/search-vectors`).
+    assert statement["Resource"] == [
+        f"{ARN}/search-*",
+        f"{ARN}/search-*/*",
+        f"{ARN}/_index_template/search-*",
+    ]
 
 
 def test_index_template_uses_faiss_hnsw_and_copies_per_zone() -> None:

@@ -177,6 +177,17 @@ def index_arn(domain: str, project: str) -> str:
     return f"{domain}/{project}-*"
 
 
+def project_resources(domain: str, project: str) -> list[str]:
+    """What a project's role may call: its indexes, and its own index templates.
+
+    OpenSearch authorises the request path under the domain's ARN: `PUT
+    _index_template/<project>-vectors` is on `<domain>/_index_template/<project>-vectors`,
+    which the index patterns do not cover (developer guide, "Identity and Access Management").
+    """
+    indexes = index_arn(domain, project)
+    return [indexes, f"{indexes}/*", f"{domain}/_index_template/{project}-*"]
+
+
 def project_index_policy(domain: str, project: str) -> str:
     """A project role's own grant: HTTP calls on its indexes, `<project>-*`, and nothing else."""
     return document(
@@ -184,7 +195,7 @@ def project_index_policy(domain: str, project: str) -> str:
             "Sid": "OwnIndexes",
             "Effect": "Allow",
             "Action": "es:ESHttp*",
-            "Resource": [index_arn(domain, project), f"{index_arn(domain, project)}/*"],
+            "Resource": project_resources(domain, project),
         }
     )
 
@@ -204,7 +215,7 @@ def access_policy(
             "Effect": "Allow",
             "Principal": {"AWS": role_arn},
             "Action": "es:ESHttp*",
-            "Resource": [index_arn(domain, project), f"{index_arn(domain, project)}/*"],
+            "Resource": project_resources(domain, project),
         }
         for project, role_arn in sorted(project_roles.items())
     ]

@@ -73,7 +73,9 @@ SPECS = {
             Prop("vpcOptions.subnetIds", mode="set"),
             Prop("vpcOptions.securityGroupIds", mode="set"),
             Prop("accessPolicies", mode="json"),
-            Prop("advancedOptions", mode="map"),
+            # Only the keys the state sets: AWS adds defaults of its own (the provider drops them
+            # too: terraform-provider-aws opensearch/domain.go, advancedOptionsIgnoreDefault).
+            Prop("advancedOptions", mode="leaves"),
             Prop("logPublishingOptions", normalize=_log_options),
             Prop("softwareUpdateOptions.autoSoftwareUpdateEnabled"),
             Prop("offPeakWindowOptions.enabled"),
