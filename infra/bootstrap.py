@@ -15,11 +15,11 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from components.ci.identities import READ_ONLY_PURPOSES, CiIdentities, StateBackend
 from infra.config import ConfigError, decode_runtime_config
+from infra.config.base import root_model_config
 from infra.config.messages import validation_problems
 from infra.program import runtime_config
 
@@ -31,21 +31,10 @@ _GITHUB_PROVIDER_ARN = re.compile(
 )
 
 
-def _namespaced(field_name: str) -> str:
-    return f"{NAMESPACE}:{to_camel(field_name)}"
-
-
 class BootstrapConfig(BaseModel):
     """The bootstrap stack's config: the `ci:` namespace and `aws:region`."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        frozen=True,
-        alias_generator=_namespaced,
-        validate_by_alias=True,
-        validate_by_name=False,
-    )
+    model_config = root_model_config(NAMESPACE)
 
     region: str = Field(alias="aws:region")
     """The feature store's region: the deploy role manages its services there only."""

@@ -71,6 +71,20 @@ class ControlPlaneLogType(StrEnum):
     SCHEDULER = "scheduler"
 
 
+def root_model_config(namespace: str) -> ConfigDict:
+    """A stack file's root model: keys `<namespace>:<camelCase>`, strict, nothing unknown."""
+    return ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        alias_generator=lambda field_name: f"{namespace}:{to_camel(field_name)}",
+        validate_by_alias=True,
+        validate_by_name=False,
+        # Each field's docstring is its description: the generated config reference reads it.
+        use_attribute_docstrings=True,
+    )
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

@@ -10,12 +10,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
 )
-from pydantic.alias_generators import to_camel
 
 from components.eks.addon_versions import AddonName
 from components.eks.service_range import DEFAULT_SERVICE_IPV4_CIDR
@@ -35,6 +33,7 @@ from infra.config.base import (
     NodePoolConfig,
     _Model,
     accepted_retention,
+    root_model_config,
 )
 from infra.config.vector import VectorSearchConfig
 from infra.config.workloads import (
@@ -394,23 +393,10 @@ class FederationConfig(_Model):
         return value
 
 
-def _namespaced(field_name: str) -> str:
-    return f"{NAMESPACE}:{to_camel(field_name)}"
-
-
 class StackConfig(BaseModel):
     """The stack's whole configuration: `aws:region` and the `featurestore:` namespace."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        frozen=True,
-        alias_generator=_namespaced,
-        validate_by_alias=True,
-        validate_by_name=False,
-        # Each field's docstring is its description: the generated config reference reads it.
-        use_attribute_docstrings=True,
-    )
+    model_config = root_model_config(NAMESPACE)
 
     region: str = Field(alias="aws:region")
     """The AWS region of every cluster. Required."""
