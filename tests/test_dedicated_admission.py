@@ -10,6 +10,7 @@ import pytest
 from celpy.adapter import json_to_cel
 
 from components.nodes.dedicated_admission import (
+    NO_NODE_NAME_ON_CREATE,
     POLICY_NAME,
     TOLERATIONS_STAY_HOME,
     dedicated_admission_manifests,
@@ -22,6 +23,7 @@ from tests.preflight_plans import real_plan
 
 PROJECT_TAINT = {"key": "featurestore.io/project", "operator": "Equal", "effect": "NoSchedule"}
 _PROGRAM = celpy.Environment().program(celpy.Environment().compile(TOLERATIONS_STAY_HOME))
+_NODE_NAME = celpy.Environment().program(celpy.Environment().compile(NO_NODE_NAME_ON_CREATE))
 
 
 def admitted(namespace: str, tolerations: list[dict[str, Any]] | None) -> bool:
@@ -99,3 +101,55 @@ def test_client_namespaces_refuse_privileged_pods() -> None:
     }
     for client in ("search-api", "recsys", "batch-scoring", "ads-serving"):
         assert namespaces[client]["pod-security.kubernetes.io/enforce"] == "baseline", client
+
+
+@pytest.mark.parametrize(
+    ("operation", "node_name", "expected"),
+    [
+        ("CREATE", None, True),
+        ("CREATE", "", True),
+        ("CREATE", "ip-10-20-1-5.eu-central-1.compute.internal", False),
+        # A bound pod carries its node: its later updates are not refused.
+        ("UPDATE", "ip-10-20-1-5.eu-central-1.compute.internal", True),
+    ],
+)
+def test_a_new_pod_may_not_name_its_node(
+    operation: str, node_name: str | None, expected: bool
+) -> None:
+    spec = {} if node_name is None else {"nodeName": node_name}
+    activation = {
+        "object": json_to_cel({"spec": spec}),
+        "request": json_to_cel({"namespace": "search-api", "operation": operation}),
+    }
+    assert bool(_NODE_NAME.evaluate(activation)) is expected
+
+
+def _names_a_node(value: Any) -> bool:
+    """Whether a manifest or Helm values set a `nodeName` key anywhere."""
+    if isinstance(value, dict):
+        return "nodeName" in value or any(_names_a_node(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_names_a_node(item) for item in value)
+    return False
+
+
+def test_no_pod_the_prod_plan_creates_names_its_node() -> None:
+    graph = PlanGraph.from_json(real_plan("prod"))
+    named = [
+        resource.name
+        for resource in graph.resources
+        if resource.type.startswith("kubernetes:")
+        and resource.namespace != "kube-system"
+        and _names_a_node(resource.inputs)
+    ]
+    assert named == []
+
+
+def test_the_planned_policy_carries_both_rules() -> None:
+    [policy] = [
+        entry
+        for entry in real_plan("prod")["resources"]
+        if entry["type"].endswith(":ValidatingAdmissionPolicy") and "core" in entry["name"]
+    ]
+    expressions = [rule["expression"] for rule in policy["inputs"]["spec"]["validations"]]
+    assert expressions == [TOLERATIONS_STAY_HOME, NO_NODE_NAME_ON_CREATE]

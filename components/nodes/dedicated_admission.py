@@ -6,8 +6,9 @@ tolerates it. Without this policy a pod in any namespace (a client namespace tha
 Kafka keys, say) could tolerate a project's taint, select its label and land beside its RonDB
 data nodes. The API server's ValidatingAdmissionPolicy (GA since Kubernetes 1.30, CEL) refuses
 a pod that tolerates a dedicated taint for another namespace, or every taint at once (a
-toleration without a key), anywhere but `kube-system`, whose add-on daemonsets run on every
-node by design.
+toleration without a key), and a pod created with its node already named (which would skip
+the scheduler and so the taints), anywhere but `kube-system`, whose add-on daemonsets run on
+every node by design.
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ TOLERATIONS_STAY_HOME = (
     "has(t.key) && t.key != '' && "
     f"(!(t.key in {list(DEDICATED_TAINT_KEYS)!r}) || "
     "(has(t.value) && t.value == request.namespace)))"
+)
+
+
+# A pod created with `spec.nodeName` skips the scheduler, and the kubelet admits it beside a
+# NoSchedule taint (core/v1 TaintEffectNoSchedule: "...but allow all pods submitted to Kubelet
+# without going through the scheduler"). The scheduler binds through the `pods/binding`
+# subresource, never a pod CREATE, so outside kube-system a new pod names no node.
+NO_NODE_NAME_ON_CREATE = (
+    "request.operation != 'CREATE' || !has(object.spec.nodeName) || object.spec.nodeName == ''"
 )
 
 
@@ -66,7 +76,13 @@ def dedicated_admission_manifests() -> list[dict[str, Any]]:
                         f"({', '.join(DEDICATED_TAINT_KEYS)}) only for its own namespace, and "
                         "no pod outside kube-system may tolerate every taint",
                         "reason": "Forbidden",
-                    }
+                    },
+                    {
+                        "expression": NO_NODE_NAME_ON_CREATE,
+                        "message": "outside kube-system a pod may not name its node: the "
+                        "scheduler places it, so that the pools' taints hold",
+                        "reason": "Forbidden",
+                    },
                 ],
             },
         },
