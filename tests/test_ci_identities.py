@@ -568,6 +568,21 @@ def test_the_boundary_admits_the_stacks_own_data() -> None:
 
 
 @pytest.mark.parametrize(
+    "action",
+    ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CreateGrant", "kms:PutKeyPolicy",
+     "kms:UntagResource", "kms:ReEncryptFrom"],
+)  # fmt: skip
+def test_no_role_within_the_boundary_destroys_a_backup_key(action: str) -> None:
+    """The backup writers encrypt and decrypt; no bounded role, however made, destroys the key."""
+    boundary = permissions_boundary_policy("aws", STATE)
+    backup_key = {**STACK_KEY_CONTEXT, f"aws:ResourceTag/{BACKUP_KEY_TAG}": "core-search"}
+    assert allowed(boundary, "kms:GenerateDataKey", KEY, backup_key)
+    assert allowed(boundary, "kms:Decrypt", KEY, backup_key)
+    assert not allowed(boundary, action, KEY, backup_key)
+    assert allowed(boundary, action, KEY, STACK_KEY_CONTEXT)  # the stack's other keys
+
+
+@pytest.mark.parametrize(
     ("action", "resource"),
     [
         ("iam:CreateRole", ANY_ROLE),

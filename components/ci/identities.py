@@ -213,6 +213,16 @@ policy says: an identity policy's Deny holds against a key policy's Allow, and t
 cannot change its own policy (`NeverTouchTheCiIdentities`). So a deploy that rewrites a backup
 key's policy (it must keep `kms:PutKeyPolicy`: the program manages that policy) still cannot
 read a dump, disable or delete the key, hand it out by grant, or drop the tag that marks it."""
+BOUNDED_BACKUP_KEY_DENIED_ACTIONS = (
+    "kms:CreateGrant",
+    "kms:DisableKey",
+    "kms:PutKeyPolicy",
+    "kms:ReEncrypt*",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+)
+"""What no role within the boundary does with a backup key, whatever the key's policy says."""
 DEPLOY_BUCKET_READ_ACTIONS = (
     "s3:GetAccelerateConfiguration",
     "s3:GetBucket*",
@@ -428,6 +438,16 @@ def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
             "Resource": [domain, f"{domain}/*"],
         },
         _SERVICE_LINKED_ROLES_STATEMENT,
+        {
+            # A role the deploy creates may encrypt and decrypt backups (the writers must), but
+            # never destroy, disable, re-key, re-tag or re-grant a backup key: the deploy's own
+            # Deny does not bind the roles it makes (the repeat security review's H3).
+            "Sid": "NeverDestroyABackupKey",
+            "Effect": "Deny",
+            "Action": list(BOUNDED_BACKUP_KEY_DENIED_ACTIONS),
+            "Resource": "*",
+            "Condition": {"Null": {f"aws:ResourceTag/{BACKUP_KEY_TAG}": "false"}},
+        },
         {
             "Sid": "NeverTheState",
             "Effect": "Deny",
