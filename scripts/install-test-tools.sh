@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the tools the test suite runs besides Python: Prometheus's promtool, which
-# tests/test_adapter_rules_prometheus.py and tests/test_alerting_rules_prometheus.py use to
+# tests/monitoring/test_adapter_rules_prometheus.py and tests/monitoring/test_alerting_rules_prometheus.py use to
 # check and evaluate the generated rules, and Alertmanager's amtool, which
-# tests/test_alerting_rules_prometheus.py uses to check the generated Alertmanager
+# tests/monitoring/test_alerting_rules_prometheus.py uses to check the generated Alertmanager
 # configuration and its routes. Debian's `prometheus` package ships promtool,
 # `prometheus-alertmanager` ships amtool.
 # Idempotent: does nothing when both are already on PATH.

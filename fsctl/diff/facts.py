@@ -6,7 +6,7 @@ pulumi-aws bridges them, in Pulumi's camelCase; pulumi-kubernetes's per-kind "fo
 the inner `aws.eks.Cluster` that pulumi-eks's component creates), the paths the provider sends
 as an update that the cloud refuses, the list inputs that are sets (their order is not a
 change), and what data a delete or a replacement loses. An entry with no replace-forcing path
-says so explicitly and names where that was read. `tests/test_diff_actions.py` fails when the
+says so explicitly and names where that was read. `tests/diff/test_actions.py` fails when the
 real dev or prod plan creates a type that is not here.
 
 A `Source` names the repository, the commit it was read at and the file with the line or the

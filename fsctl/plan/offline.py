@@ -302,7 +302,8 @@ class _ManifestDumper(_BaseDumper):
     Multi-line text (a ConfigMap's file, a chart's embedded config) is a literal block, line
     for line, not a folded quoted string; text a literal block cannot hold exactly (a line
     ending in a space, a tab, a carriage return) stays double-quoted. Both emitters, libyaml
-    and PyYAML's fallback, write the same bytes for the plans here (tests/test_fsctl_plan.py).
+    and PyYAML's fallback, write the same bytes for the plans here
+    (tests/plan/test_plan_command.py).
     """
 
 

@@ -220,7 +220,7 @@ def test_hpas_scale_rdrs_mysql_and_arrow_flight_on_their_signals(prod: Plan) -> 
 
 
 def test_every_hpa_has_explicit_behavior_and_at_least_two_pods_in_prod(prod: Plan) -> None:
-    # Kafka's broker pool HPAs are held to their own rules (tests/test_kafka_autoscaling.py).
+    # Kafka's broker pool HPAs are held to their own rules (tests/kafka/test_autoscaling.py).
     hpas = [r for r in prod.of_type(HPA) if r.inputs["metadata"]["namespace"] != "kafka"]
     assert len(hpas) == 6
     for resource in hpas:

@@ -2,7 +2,7 @@
 
 Hand-built plans of one cluster (a project's node groups per zone, a RonDB release, a Kafka
 with a broker pool per zone), changed one placement at a time; the real prod plan's cases are
-in `tests/test_preflight_zones.py`.
+in `tests/preflight/test_zones.py`.
 """
 
 from __future__ import annotations

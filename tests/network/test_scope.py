@@ -31,7 +31,7 @@ SERVICE = "kubernetes:core/v1:Service"
 VPC = "aws:ec2/vpc:Vpc"
 ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 ATTACHMENT = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
-PROD_CONFIG = str(Path(__file__).parents[1] / "policies" / "config" / "prod.json")
+PROD_CONFIG = str(PROJECT_ROOT / "policies" / "config" / "prod.json")
 CORE, REALTIME = "10.20.0.0/16", "10.21.0.0/16"
 REALTIME_NODES = ["10.21.0.0/20", "10.21.16.0/20", "10.21.32.0/20"]
 

@@ -106,3 +106,12 @@ def test_no_test_module_imports_another() -> None:
         and node.module.split(".")[-1].startswith("test_")
     ]
     assert offenders == []
+
+
+def test_every_test_module_sits_in_its_subjects_folder() -> None:
+    """The suite is filed by subject (tests/<subject>/test_*.py), so a test is found by what it
+    tests; the root holds only fixture modules and the shared conftest."""
+    tests = PROJECT_ROOT / "tests"
+    assert sorted(path.name for path in tests.glob("test_*.py")) == []
+    subjects = {path.parent for path in tests.rglob("test_*.py")}
+    assert [folder for folder in subjects if not (folder / "__init__.py").is_file()] == []

@@ -15,11 +15,11 @@ import pytest
 from fsctl.cli import main
 from fsctl.preflight import run_preflight
 from fsctl.preflight.model import PlanGraph
+from tests.conftest import PROJECT_ROOT
 from tests.preflight_graphs import CONTEXT, graph_of, healthy_resources
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 RELEASE = "kubernetes:helm.sh/v3:Release"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
