@@ -15,7 +15,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
 from components.ci.identities import READ_ONLY_PURPOSES, CiIdentities, StateBackend
 from infra.config import ConfigError, decode_runtime_config
@@ -107,14 +107,18 @@ class BootstrapConfig(BaseModel):
             )
         return value
 
-    @model_validator(mode="after")
-    def _record_domains_of_deploy_environments(self) -> BootstrapConfig:
-        if unknown := sorted(set(self.record_domains) - set(self.deploy_environments)):
+    @field_validator("record_domains")
+    @classmethod
+    def _record_domains(
+        cls, value: dict[str, tuple[str, ...]], info: ValidationInfo
+    ) -> dict[str, tuple[str, ...]]:
+        environments = info.data.get("deploy_environments", ())
+        if unknown := sorted(set(value) - set(environments)):
             raise ValueError(
-                f"recordDomains names {', '.join(unknown)}, not a deploy environment; key it by "
-                "the environments of deployEnvironments"
+                f"names {', '.join(unknown)}, not a deploy environment; key it by the "
+                "environments of ci:deployEnvironments"
             )
-        return self
+        return value
 
 
 def parse_bootstrap_config(raw: Mapping[str, Any]) -> BootstrapConfig:

@@ -891,7 +891,9 @@ STACK_KEY_CONTEXT = {
     f"aws:ResourceTag/{STACK_TAG}": "prod",
     f"aws:PrincipalTag/{STACK_TAG}": "prod",
 }
-CLUSTER_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks/prod/core-eks-eksRole-4b1f3c2"
+CLUSTER_ROLE = (
+    f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks/prod/core-eks-eksRole-role-4b1f3c2"
+)
 NODE_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks/prod/core-nodes-0123456"
 
 
@@ -959,8 +961,19 @@ def test_only_the_cluster_role_sets_instance_attributes() -> None:
     action = "ec2:ModifyInstanceAttribute"
     assert allowed(boundary, action, resource, {"aws:PrincipalArn": CLUSTER_ROLE})
     assert not allowed(boundary, action, resource, {"aws:PrincipalArn": NODE_ROLE})
-    elsewhere = f"arn:aws:iam::{ACCOUNT_ID}:role/core-eks-eksRole-4b1f3c2"
+    elsewhere = f"arn:aws:iam::{ACCOUNT_ID}:role/core-eks-eksRole-role-4b1f3c2"
     assert not allowed(boundary, action, resource, {"aws:PrincipalArn": elsewhere})
+
+
+def test_no_role_within_the_boundary_writes_the_stack_tag() -> None:
+    """AmazonEKSClusterPolicy grants `ec2:CreateTags` on anything: never the stack's tag."""
+    boundary = permissions_boundary_policy("aws", STATE)
+    vpc = f"{EC2}:vpc/vpc-1"
+    cluster_role: Context = {"aws:PrincipalArn": CLUSTER_ROLE}
+    assert allowed(boundary, "ec2:CreateTags", vpc, {**cluster_role, "aws:TagKeys": ["Name"]})
+    for action in ("ec2:CreateTags", "ec2:DeleteTags", "elasticloadbalancing:AddTags"):
+        retag: Context = {**cluster_role, "aws:TagKeys": ["Name", STACK_TAG]}
+        assert not allowed(boundary, action, vpc, retag)
 
 
 @pytest.mark.parametrize("action", ["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"])
@@ -972,6 +985,8 @@ def test_a_bounded_role_uses_only_its_own_stacks_keys(action: str) -> None:
     assert not allowed(boundary, action, KEY, dev_role_on_prod_key)
     untagged_role = {f"aws:ResourceTag/{STACK_TAG}": "prod"}
     assert not allowed(boundary, action, KEY, untagged_role)
+    # A key's metadata (AmazonEKSClusterPolicy's DescribeKey) whatever the role's tags.
+    assert allowed(boundary, "kms:DescribeKey", KEY, untagged_role)
 
 
 @pytest.mark.parametrize(
@@ -1114,6 +1129,20 @@ def _role_grants(plan: Plan) -> dict[str, str]:
     }
 
 
+def test_each_deploy_writes_records_under_its_configured_domains() -> None:
+    domains = {"dev": ["dev.featurestore.internal"]}
+    grants = _role_grants(_bootstrap_plan(**{"ci:recordDomains": json.dumps(domains)}))
+    key = "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+    zone = "arn:aws:route53:::hostedzone/Z1"
+    dev_record = {key: ["rdrs.search.core.dev.featurestore.internal"]}
+    prod_record = {key: ["rdrs.search.core.featurestore.internal"]}
+    change = "route53:ChangeResourceRecordSets"
+    assert allowed(grants["ci-deploy-dev"], change, zone, dev_record)
+    assert not allowed(grants["ci-deploy-dev"], change, zone, prod_record)
+    # prod keeps the stack's default domain.
+    assert allowed(grants["ci-deploy-prod"], change, zone, prod_record)
+
+
 def test_the_bootstrap_reuses_an_existing_github_provider() -> None:
     plan = _bootstrap_plan(**{"ci:githubOidcProviderArn": PROVIDER})
     assert plan.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
@@ -1128,6 +1157,7 @@ def test_the_bootstrap_reuses_an_existing_github_provider() -> None:
         ("ci:deployEnvironments", ["prod", "preview"], "read-only role's environment"),
         ("ci:deployEnvironments", [], "lists no environment"),
         ("ci:githubOidcProviderArn", "arn:aws:iam::1:oidc-provider/x", "GitHub's OIDC provider"),
+        ("ci:recordDomains", {"staging": ["s.featurestore.internal"]}, "not a deploy environment"),
     ],
 )
 def test_bootstrap_config_mistakes_name_the_key(key: str, value: Any, says: str) -> None:

@@ -20,7 +20,7 @@ from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.offline import Plan, run_program
 from infra.account_checks import permissions_boundary_arn
 from infra.config import parse_stack_config
-from policies.iam import iam_role_permissions_boundary
+from policies.iam import iam_role_permissions_boundary, iam_role_stack_path
 from tests.conftest import PlanStack, as_engine_config, real_stack_plan
 from tests.policy_harness import run_policy, validate_resource
 
@@ -87,6 +87,14 @@ def test_the_policy_reports_a_prod_role_outside_the_stacks_path(path: str | None
     assert violation.urn == roles[0]["urn"]
     assert f"has the path {path or '/'!r}" in violation.message
     assert stack_role_path("prod") in violation.message
+
+
+def test_the_policys_default_path_is_the_stack_transforms() -> None:
+    """The pack imports nothing of the program: its default is written out, and kept equal."""
+    schema = iam_role_stack_path().config_schema
+    assert schema is not None
+    [default] = schema.properties["rolePaths"]["default"]
+    assert default.replace("{stack}", "prod") == stack_role_path("prod")
 
 
 def test_the_policy_reports_a_prod_role_with_its_boundary_put_back() -> None:

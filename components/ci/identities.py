@@ -60,7 +60,9 @@ ATTACHED_MANAGED_POLICIES = tuple(sorted(MANAGED_POLICIES))
 """The only AWS managed policies the deploy may attach (`iam:PolicyARN`): the prod and dev
 plans' RolePolicyAttachments and pulumi-eks' cluster role's AmazonEKSClusterPolicy."""
 CLUSTER_ROLE_NAME_PATTERN = "*-eksRole-*"
-"""pulumi-eks' cluster role, autonamed from `<cluster>-eksRole` (nodejs/eks/servicerole.ts)."""
+"""pulumi-eks' cluster role: `ServiceRole` `<cluster>-eksRole` creates the role `${name}-role`,
+autonamed `<cluster>-eksRole-role-<hex>` (pulumi/pulumi-eks 16141a04 nodejs/eks/servicerole.ts;
+the name from nodejs/eks/cluster/cluster.ts, see components/shared/boundary.py)."""
 NODE_AND_CLUSTER_WRITES_DENIED = (
     "ec2:CreateLaunchTemplate",
     "ec2:CreateLaunchTemplateVersion",
@@ -94,6 +96,7 @@ INSTANCE_ATTRIBUTE_ACTION = "ec2:ModifyInstanceAttribute"
 """AmazonEKSClusterPolicy grants it (the in-tree cloud provider sets the security groups of
 the instances behind a load balancer), so the boundary admits it for pulumi-eks' cluster role
 only: any other role of the stack could rewrite an instance's user data with it."""
+KEY_METADATA_ACTION = "kms:DescribeKey"
 ECR_PULL_ACTIONS = MANAGED_POLICIES["AmazonEC2ContainerRegistryPullOnly"].actions
 """Images are pulled, never pushed: a role of the stack cannot replace an image anyone runs."""
 # Where the stack's roles read and write data, by the names the stack gives (a bucket's and a
@@ -430,9 +433,11 @@ STACK_TAG_WRITES = (
     "logs:UntagResource",
 )
 """Every call that writes or removes a tag (or, for roles, creates one with tags): the stack
-tag only ever set to the deploy's own stack (`aws:TagKeys`, `aws:RequestTag`: each of these
-services supports both on these calls in the Service Authorization Reference). A role's tag
-is what the boundary's KMS scope reads (`aws:PrincipalTag`)."""
+tag only ever set to the deploy's own stack (the global keys `aws:TagKeys` and
+`aws:RequestTag`; Logs' legacy calls, which ignore them, are denied outright). A role's tag is
+what the boundary's KMS scope reads (`aws:PrincipalTag`)."""
+BOUNDED_TAG_WRITES = ("elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags")
+"""Tag calls the attached policies grant beyond the deploy's services (AmazonEKSClusterPolicy)."""
 ROUTE53_ZONE_ACTIONS = (
     "route53:AssociateVPCWithHostedZone",
     "route53:ChangeTagsForResource",
@@ -672,15 +677,17 @@ def bounded_cluster_actions() -> tuple[str, ...]:
 
     The attached managed policies' and the Cluster Autoscaler's inline policy's; IAM, KMS and
     ECR have statements of their own, and `INSTANCE_ATTRIBUTE_ACTION` is the cluster role's.
+    `kms:DescribeKey` (AmazonEKSClusterPolicy's, a key's metadata, never its use) stays here:
+    the cluster role is pulumi-eks' own, whose tags the offline plan cannot show.
     """
     granted = {action for policy in MANAGED_POLICIES.values() for action in policy.actions}
     granted |= _policy_actions(cluster_autoscaler_policy("cluster", "aws", "region", "account"))
+    granted.discard(INSTANCE_ATTRIBUTE_ACTION)
     return tuple(
         sorted(
             action
             for action in granted
-            if not action.startswith(("iam:", "kms:", "ecr:"))
-            and action != INSTANCE_ATTRIBUTE_ACTION
+            if not action.startswith(("iam:", "kms:", "ecr:")) or action == KEY_METADATA_ACTION
         )
     )
 
@@ -751,6 +758,16 @@ def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
             "Resource": [domain, f"{domain}/*"],
         },
         _SERVICE_LINKED_ROLES_STATEMENT,
+        {
+            # No role of the stack ever writes it (the provider does, through the deploy):
+            # AmazonEKSClusterPolicy's `ec2:CreateTags` on any resource would let the cluster
+            # role move a VPC from one stack to another.
+            "Sid": "NeverTheStackTag",
+            "Effect": "Deny",
+            "Action": [*BOUNDED_TAG_WRITES, *STACK_TAG_WRITES],
+            "Resource": "*",
+            "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": [STACK_TAG]}},
+        },
         {
             "Sid": "NeverClusterAccessNodeBootOrSharing",
             "Effect": "Deny",
