@@ -298,7 +298,7 @@ DEPLOY_SERVICES: Mapping[str, DeployService] = {
         },
         tag="ec2:CreateTags",
         source=(
-            "terraform-provider-aws internal/service/ec2: vpc_.go, vpc_subnet.go, "
+            "hashicorp/terraform-provider-aws internal/service/ec2: vpc_.go, vpc_subnet.go, "
             "vpc_internet_gateway.go, ec2_eip.go, vpc_nat_gateway.go, vpc_route_table.go, "
             "vpc_route.go, vpc_route_table_association.go, vpc_security_group.go, "
             "vpc_default_security_group.go, vpc_security_group_ingress_rule.go, "
@@ -347,8 +347,9 @@ DEPLOY_SERVICES: Mapping[str, DeployService] = {
         tag="eks:TagResource",
         source=(
             "pulumi-eks nodejs/eks/cluster/cluster.ts (cluster, access entries); "
-            "terraform-provider-aws internal/service/eks: cluster.go, node_group.go, addon.go, "
-            "pod_identity_association.go, access_entry.go, access_policy_association.go"
+            "hashicorp/terraform-provider-aws internal/service/eks: cluster.go, node_group.go, "
+            "addon.go, pod_identity_association.go, access_entry.go, "
+            "access_policy_association.go"
         ),
     ),
     "es": DeployService(
@@ -357,7 +358,7 @@ DEPLOY_SERVICES: Mapping[str, DeployService] = {
         changes=("es:DeleteDomain", "es:RemoveTags", "es:UpdateDomainConfig", "es:UpgradeDomain"),
         resources=("domain/*",),
         tag="es:AddTags",
-        source="terraform-provider-aws internal/service/opensearch/domain.go",
+        source="hashicorp/terraform-provider-aws internal/service/opensearch/domain.go",
     ),
     "kms": DeployService(
         reads=(
@@ -390,7 +391,7 @@ DEPLOY_SERVICES: Mapping[str, DeployService] = {
         ),
         resources=("key/*",),
         tag="kms:TagResource",
-        source="terraform-provider-aws internal/service/kms: key.go, alias.go",
+        source="hashicorp/terraform-provider-aws internal/service/kms: key.go, alias.go",
     ),
     "logs": DeployService(
         reads=(
@@ -410,7 +411,9 @@ DEPLOY_SERVICES: Mapping[str, DeployService] = {
         ),
         resources=("log-group:*",),
         tag="logs:TagResource",
-        source="terraform-provider-aws internal/service/logs: group.go, resource_policy.go",
+        source=(
+            "hashicorp/terraform-provider-aws internal/service/logs: group.go, resource_policy.go"
+        ),
     ),
 }
 LOG_RESOURCE_POLICY_ACTIONS = ("logs:DeleteResourcePolicy", "logs:PutResourcePolicy")
@@ -453,11 +456,12 @@ ROUTE53_READS = (
     "route53:ListResourceRecordSets",
     "route53:ListTagsForResource",
 )
-"""terraform-provider-aws internal/service/route53: zone.go, record.go. Route 53 takes hosted
-zone ARNs (`hostedzone/<id>`) but no `aws:ResourceTag`, and `CreateHostedZone` no resource at
-all (Service Authorization Reference, Amazon Route 53): records are scoped by their names
-(`route53:ChangeResourceRecordSetsNormalizedRecordNames`, lower case, no trailing dot; Route 53
-Developer Guide, "Using IAM policy conditions for fine-grained access control")."""
+"""hashicorp/terraform-provider-aws internal/service/route53: zone.go, record.go. Route 53
+takes hosted zone ARNs (`hostedzone/<id>`) but no `aws:ResourceTag`, and `CreateHostedZone`
+no resource at all (Service Authorization Reference, Amazon Route 53): records are scoped by
+their names (`route53:ChangeResourceRecordSetsNormalizedRecordNames`, lower case, no trailing
+dot; Route 53 Developer Guide, "Using IAM policy conditions for fine-grained access
+control")."""
 DEPLOY_ACTIONS = tuple(
     sorted(
         {
@@ -719,7 +723,7 @@ def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
             "Resource": "*",
         },
         {
-            "Sid": "ClusterRoleSetsInstanceSecurityGroups",
+            "Sid": "ClusterRoleInstanceGroups",
             "Effect": "Allow",
             "Action": INSTANCE_ATTRIBUTE_ACTION,
             "Resource": "*",
@@ -769,7 +773,7 @@ def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
             "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": [STACK_TAG]}},
         },
         {
-            "Sid": "NeverClusterAccessNodeBootOrSharing",
+            "Sid": "NeverClusterAccessOrNodes",
             "Effect": "Deny",
             "Action": list(NODE_AND_CLUSTER_WRITES_DENIED),
             "Resource": "*",

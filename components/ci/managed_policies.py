@@ -1,17 +1,21 @@
 """The AWS managed policies the stack attaches to its roles: their actions, with provenance.
 
-Each entry is the action list of the policy's default version as the AWS Managed Policy
-Reference Guide publishes it (docs.aws.amazon.com/aws-managed-policy/latest/reference/<name>.html)
-or zoph-io/MAMIP's daily copy of the same document (`policies/<name>`, at the commit named).
+Each entry is the action list of the policy's default version, taken from
+iann0036/iam-dataset 2073fa52 `aws/managedpolicies/<name>.json` (a daily copy of the
+documents the AWS Managed Policy Reference Guide publishes, docs.aws.amazon.com/
+aws-managed-policy/latest/reference/<name>.html); the version and its date are the dataset's.
 Actions only: the permissions boundary (`components/ci/identities.py`) is a ceiling, and the
 attached policy's own resources and conditions still apply within it. The deploy may attach
-these and no other (`iam:PolicyARN`). Refresh an entry when AWS publishes a new version.
+these and no other (`iam:PolicyARN`). Refresh an entry when AWS publishes a new version: a
+managed policy's new action outside the boundary fails at run time, not at deploy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+DATASET = "iann0036/iam-dataset 2073fa52ac008a45477aa0b1b4580cd99135bf60"
 
 
 @dataclass(frozen=True)
@@ -21,18 +25,13 @@ class ManagedPolicy:
     path: str
     """The IAM path of `arn:<partition>:iam::aws:policy<path><name>`."""
     version: str
-    source: str
     actions: tuple[str, ...]
 
 
 MANAGED_POLICIES: Mapping[str, ManagedPolicy] = {
     "AmazonEKSClusterPolicy": ManagedPolicy(
         path="/",
-        version="v9 (2026-02-11)",
-        source=(
-            "zoph-io/MAMIP 05dbde589a0198b0720138175fd06dba3ff05b66 "
-            "policies/AmazonEKSClusterPolicy; reference guide v8 lists the same actions"
-        ),
+        version="v10 (2026-02-12)",
         actions=(
             "autoscaling:DescribeAutoScalingGroups",
             "autoscaling:UpdateAutoScalingGroup",
@@ -102,7 +101,6 @@ MANAGED_POLICIES: Mapping[str, ManagedPolicy] = {
     "AmazonEKSWorkerNodePolicy": ManagedPolicy(
         path="/",
         version="v3 (2023-11-27)",
-        source=("AWS Managed Policy Reference Guide, AmazonEKSWorkerNodePolicy, v3"),
         actions=(
             "ec2:DescribeInstanceTypes",
             "ec2:DescribeInstances",
@@ -118,10 +116,7 @@ MANAGED_POLICIES: Mapping[str, ManagedPolicy] = {
     ),
     "AmazonEKS_CNI_Policy": ManagedPolicy(
         path="/",
-        version="v5 (2024-03-04)",
-        source=(
-            "zoph-io/MAMIP 24b649d3de6c701785bb4af34462aa8ee26f1528 policies/AmazonEKS_CNI_Policy"
-        ),
+        version="v6 (2026-03-04)",
         actions=(
             "ec2:AssignPrivateIpAddresses",
             "ec2:AttachNetworkInterface",
@@ -131,6 +126,7 @@ MANAGED_POLICIES: Mapping[str, ManagedPolicy] = {
             "ec2:DescribeInstanceTypes",
             "ec2:DescribeInstances",
             "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeSecurityGroups",
             "ec2:DescribeSubnets",
             "ec2:DescribeTags",
             "ec2:DetachNetworkInterface",
@@ -141,7 +137,6 @@ MANAGED_POLICIES: Mapping[str, ManagedPolicy] = {
     "AmazonEC2ContainerRegistryPullOnly": ManagedPolicy(
         path="/",
         version="v1 (2024-10-04)",
-        source=("AWS Managed Policy Reference Guide, AmazonEC2ContainerRegistryPullOnly, v1"),
         actions=(
             "ecr:BatchGetImage",
             "ecr:BatchImportUpstreamImage",
@@ -151,15 +146,10 @@ MANAGED_POLICIES: Mapping[str, ManagedPolicy] = {
     ),
     "AmazonEBSCSIDriverPolicy": ManagedPolicy(
         path="/service-role/",
-        version="v4 (2025-07-15)",
-        source=(
-            "AWS Managed Policy Reference Guide, AmazonEBSCSIDriverPolicy, v4 (v2 in "
-            "zoph-io/MAMIP 08e2bfd38c02bba0f8db13201cb88de488c3c863 lacks "
-            "DescribeVolumeStatus and EnableFastSnapshotRestores; the guide's markdown of "
-            "2026 adds DescribeInstanceTypes)"
-        ),
+        version="v15 (2026-05-13)",
         actions=(
             "ec2:AttachVolume",
+            "ec2:CopyVolumes",
             "ec2:CreateSnapshot",
             "ec2:CreateTags",
             "ec2:CreateVolume",
@@ -176,6 +166,7 @@ MANAGED_POLICIES: Mapping[str, ManagedPolicy] = {
             "ec2:DescribeVolumesModifications",
             "ec2:DetachVolume",
             "ec2:EnableFastSnapshotRestores",
+            "ec2:LockSnapshot",
             "ec2:ModifyVolume",
         ),
     ),
