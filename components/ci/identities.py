@@ -2,7 +2,8 @@
 
 - a deploy role per deploy environment (`dev`, `prod`), trusted only for that environment's
   OIDC subject, the `sts.amazonaws.com` audience and `deploy.yml` on `main`; it may create or
-  change a role only if the role carries the permissions boundary;
+  change a role only under its own stack's path and only if the role carries the permissions
+  boundary, and create, change or tag resources only as its own stack's;
 - read-only roles for drift (`drift.yml` on `main`) and pull-request previews (the approved
   `preview` environment): the stack's configuration and state, no secret;
 - the permissions boundary: the most any role the deploy creates may do.
@@ -203,11 +204,13 @@ class DeployService:
     inside: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-# Derived from the AWS resource types of the prod and dev plans (`fsctl plan`), each call from
-# the terraform-provider-aws resource that makes the type (internal/service/<service>/...);
-# condition keys per the Service Authorization Reference (docs.aws.amazon.com/
-# service-authorization/latest/reference/list_<service>.html): `aws:RequestTag`/`aws:TagKeys`
-# on the create calls that tag on create, `aws:ResourceTag` on these resource types.
+# Derived from the AWS resource types of the prod and dev plans (`fsctl plan`; the tests fail on
+# a type missing here), each call from the provider resource that makes the type. The tag keys
+# are the global `aws:RequestTag`/`aws:TagKeys` (creates that tag on create) and
+# `aws:ResourceTag` (these resource types), as the Service Authorization Reference lists them
+# per action (docs.aws.amazon.com/service-authorization/latest/reference/list_<service>.html);
+# not checked action by action here: a call that lacks one is refused, never widened
+# (docs/security.md says how to check on dev).
 DEPLOY_SERVICES: Mapping[str, DeployService] = {
     "ec2": DeployService(
         reads=("ec2:Describe*",),
