@@ -15,15 +15,17 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
 from components.ci.identities import READ_ONLY_PURPOSES, CiIdentities, StateBackend
 from infra.config import ConfigError, decode_runtime_config
 from infra.config.base import root_model_config
 from infra.config.messages import validation_problems
+from infra.config.models import FederationConfig
 from infra.program import runtime_config
 
 NAMESPACE = "ci"
+DEFAULT_FEDERATION_DOMAIN = FederationConfig().domain
 _REPOSITORY = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$")
 _ENVIRONMENT = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 _GITHUB_PROVIDER_ARN = re.compile(
@@ -47,6 +49,14 @@ class BootstrapConfig(BaseModel):
     github_oidc_provider_arn: str | None = None
     """GitHub's OIDC provider if the account has one already (one per issuer and account).
     Default: the program creates it."""
+    record_domains: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """Per deploy environment, the DNS domains whose records its deploy may change (the stack's
+    `federation.domain`). Default: the stack's default domain for each. Route 53 has no tag
+    condition, so only distinct domains keep one stack's deploy off another's records."""
+
+    def domains_of(self, environment: str) -> tuple[str, ...]:
+        """The record domains of `environment`'s deploy."""
+        return self.record_domains.get(environment, (DEFAULT_FEDERATION_DOMAIN,))
 
     @field_validator("repository")
     @classmethod
@@ -97,6 +107,19 @@ class BootstrapConfig(BaseModel):
             )
         return value
 
+    @field_validator("record_domains")
+    @classmethod
+    def _record_domains(
+        cls, value: dict[str, tuple[str, ...]], info: ValidationInfo
+    ) -> dict[str, tuple[str, ...]]:
+        environments = info.data.get("deploy_environments", ())
+        if unknown := sorted(set(value) - set(environments)):
+            raise ValueError(
+                f"names {', '.join(unknown)}, not a deploy environment; key it by the "
+                "environments of ci:deployEnvironments"
+            )
+        return value
+
 
 def parse_bootstrap_config(raw: Mapping[str, Any]) -> BootstrapConfig:
     """The bootstrap config, or `ConfigError` naming each key that is wrong and its fix."""
@@ -129,6 +152,10 @@ def main() -> None:
         account_id=identity.account_id,
         partition=aws.get_partition().partition,
         existing_oidc_provider_arn=config.github_oidc_provider_arn,
+        record_domains={
+            environment: config.domains_of(environment)
+            for environment in config.deploy_environments
+        },
     )
     # Each is one GitHub environment's variable, or the clusters' config (docs/operations.md).
     pulumi.export("deployRoleArns", identities.deploy_role_arns)

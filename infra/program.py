@@ -81,7 +81,7 @@ def main() -> None:
     if problems := problems + addon_version_problems(config):
         raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
     # Before the first resource: a transform applies to resources registered after it.
-    pulumi.runtime.register_resource_transform(permissions_boundary_transform(boundary_arn))
+    pulumi.runtime.register_resource_transform(permissions_boundary_transform(boundary_arn, stack))
     service_role_arn = autoscaling_service_role_arn()
     zones = available_zones()
     # The account's one OpenSearch service-linked role, made here only where it is missing.

@@ -409,23 +409,26 @@ def iam_role_permissions_boundary() -> ResourceValidationPolicy:
 
 _ROLE_PATHS = string_list(
     "rolePaths",
-    # The stack program's path (components/shared/boundary.py, STACK_ROLE_PATH).
-    ("/feature-store-eks/workloads/",),
-    "The IAM paths a role of the stack may have: the deploy role creates, changes and passes "
-    "roles under these only.",
+    # The stack program's path (components/shared/boundary.py, stack_role_path).
+    ("/feature-store-eks/{stack}/",),
+    "The IAM paths a role of the stack may have, `{stack}` standing for the stack's name: the "
+    "deploy role of a stack creates, changes and passes roles under its own stack's path only.",
 )
 
 
 def iam_role_stack_path() -> ResourceValidationPolicy:
-    """Every role lives under the stack's path.
+    """Every role lives under its own stack's path.
 
-    The deploy role may create, change, delete and pass roles under that path only, so that it
-    cannot rewrite the trust of, or pass, any other role of the account. A role elsewhere
+    The deploy role of a stack may create, change, delete and pass roles under that path only,
+    so that it cannot rewrite the trust of, or pass, another stack's role (dev's deploy a prod
+    role) or any other role of the account. A role elsewhere
     fails at `pulumi up` (AccessDenied); this rule says so at preview.
     """
 
     def check(args: ResourceValidationArgs) -> Iterator[str]:
-        allowed = _ROLE_PATHS.strings(args)
+        # `urn:pulumi:<stack>::<project>::...`
+        stack = args.urn.split(":")[2]
+        allowed = [pattern.replace("{stack}", stack) for pattern in _ROLE_PATHS.strings(args)]
         path = text(args.props.get("path")) or "/"
         if path not in allowed:
             yield (

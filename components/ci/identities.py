@@ -2,7 +2,8 @@
 
 - a deploy role per deploy environment (`dev`, `prod`), trusted only for that environment's
   OIDC subject, the `sts.amazonaws.com` audience and `deploy.yml` on `main`; it may create or
-  change a role only if the role carries the permissions boundary;
+  change a role only under its own stack's path and only if the role carries the permissions
+  boundary, and create, change or tag resources only as its own stack's;
 - read-only roles for drift (`drift.yml` on `main`) and pull-request previews (the approved
   `preview` environment): the stack's configuration and state, no secret;
 - the permissions boundary: the most any role the deploy creates may do.
@@ -15,19 +16,24 @@ says what each control defends.
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from components.ci.managed_policies import MANAGED_POLICIES, managed_policy_arn
 from components.shared.boundary import (
     BOUNDARY_POLICY_NAME,
     BOUNDARY_POLICY_PATH,
-    STACK_ROLE_PATH,
+    ROLE_PATH_PREFIX,
+    boundary_policy_arn,
+    stack_role_path,
 )
-from components.shared.iam import document
+from components.shared.iam import cluster_autoscaler_policy, document
 from components.shared.tags import BACKUP_KEY_TAG, STACK_TAG
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
@@ -48,33 +54,51 @@ job can request (`role-duration-seconds`) is the role's maximum."""
 READ_ONLY_SESSION_SECONDS = 3600
 """Drift and preview jobs stop within an hour (drift.yml, pull-request.yml)."""
 
-# What the roles the stack program creates are granted (their inline policies and the AWS
-# managed policies they attach, pulumi-eks' cluster role's included): the boundary's ceiling.
-# Per AWS managed policy, the services of its actions (AWS Managed Policy Reference Guide,
-# docs.aws.amazon.com/aws-managed-policy/latest/reference/<name>.html).
-MANAGED_POLICY_SERVICES: Mapping[str, tuple[str, ...]] = {
-    "AmazonEKSClusterPolicy": (
-        "autoscaling",
-        "ec2",
-        "elasticloadbalancing",
-        "iam:CreateServiceLinkedRole",
-        "kms",
-    ),
-    "AmazonEKSWorkerNodePolicy": ("ec2", "eks", "eks-auth"),
-    "AmazonEKS_CNI_Policy": ("ec2",),
-    # v1 of 2024-10-04: the three pull calls and the pull-through cache's import.
-    "AmazonEC2ContainerRegistryPullOnly": (
-        "ecr:BatchGetImage",
-        "ecr:BatchImportUpstreamImage",
-        "ecr:GetAuthorizationToken",
-        "ecr:GetDownloadUrlForLayer",
-    ),
-    "AmazonEBSCSIDriverPolicy": ("ec2",),
-}
-WORKLOAD_SERVICES = ("autoscaling", "ec2", "eks", "eks-auth", "elasticloadbalancing")
-"""Services whose every action the boundary admits: the nodes', the cluster's and the
-add-ons' (the managed policies above), all of them infrastructure of the cluster."""
-ECR_PULL_ACTIONS = MANAGED_POLICY_SERVICES["AmazonEC2ContainerRegistryPullOnly"]
+# The boundary's ceiling: exactly what the roles the stack creates are granted, the AWS managed
+# policies they attach (`components/ci/managed_policies.py`, with provenance) and their inline
+# policies (the Cluster Autoscaler's, `components/shared/iam.py`; the data statements below).
+ATTACHED_MANAGED_POLICIES = tuple(sorted(MANAGED_POLICIES))
+"""The only AWS managed policies the deploy may attach (`iam:PolicyARN`): the prod and dev
+plans' RolePolicyAttachments and pulumi-eks' cluster role's AmazonEKSClusterPolicy."""
+CLUSTER_ROLE_NAME_PATTERN = "*-eksRole-*"
+"""pulumi-eks' cluster role: `ServiceRole` `<cluster>-eksRole` creates the role `${name}-role`,
+autonamed `<cluster>-eksRole-role-<hex>` (pulumi/pulumi-eks 16141a04 nodejs/eks/servicerole.ts;
+the name from nodejs/eks/cluster/cluster.ts, see components/shared/boundary.py)."""
+NODE_AND_CLUSTER_WRITES_DENIED = (
+    "ec2:CreateLaunchTemplate",
+    "ec2:CreateLaunchTemplateVersion",
+    "ec2:DeleteLaunchTemplate",
+    "ec2:DeleteLaunchTemplateVersions",
+    "ec2:ModifyImageAttribute",
+    "ec2:ModifyLaunchTemplate",
+    "ec2:ModifySnapshotAttribute",
+    "eks:AssociateAccessPolicy",
+    "eks:AssociateEncryptionConfig",
+    "eks:CreateAccessEntry",
+    "eks:CreateNodegroup",
+    "eks:CreatePodIdentityAssociation",
+    "eks:DeleteAccessEntry",
+    "eks:DeleteCluster",
+    "eks:DeleteNodegroup",
+    "eks:DeletePodIdentityAssociation",
+    "eks:DisassociateAccessPolicy",
+    "eks:UpdateAccessEntry",
+    "eks:UpdateClusterConfig",
+    "eks:UpdateClusterVersion",
+    "eks:UpdateNodegroupConfig",
+    "eks:UpdateNodegroupVersion",
+    "eks:UpdatePodIdentityAssociation",
+)
+"""What no role within the boundary does, whatever is attached to it: grant cluster access
+(an access entry is cluster-admin at most one call later), change a cluster or a node group,
+rewrite what nodes boot (launch templates), or share a snapshot or an image with another
+account. No attached managed policy grants one of them (`MANAGED_POLICIES`)."""
+INSTANCE_ATTRIBUTE_ACTION = "ec2:ModifyInstanceAttribute"
+"""AmazonEKSClusterPolicy grants it (the in-tree cloud provider sets the security groups of
+the instances behind a load balancer), so the boundary admits it for pulumi-eks' cluster role
+only: any other role of the stack could rewrite an instance's user data with it."""
+KEY_METADATA_ACTION = "kms:DescribeKey"
+ECR_PULL_ACTIONS = MANAGED_POLICIES["AmazonEC2ContainerRegistryPullOnly"].actions
 """Images are pulled, never pushed: a role of the stack cannot replace an image anyone runs."""
 # Where the stack's roles read and write data, by the names the stack gives (a bucket's and a
 # log group's autonamed `<logical name>-<hex>`, a domain's `domain_name`): the boundary is one
@@ -154,51 +178,311 @@ IDENTITY_WRITE_ACTIONS = (
 )
 """Every IAM write on a role or a policy: denied on the CI roles and on the boundary."""
 ROLE_WRITE_ACTIONS = (*BOUNDED_ROLE_ACTIONS, *ROLE_LIFECYCLE_ACTIONS, "iam:PassRole")
-"""Every action on a role the deploy is granted: denied outside `STACK_ROLE_PATH`. Each acts
+"""Every action on a role the deploy is granted: denied outside the stack's role path. Each acts
 on a role resource only, so `NotResource` the path denies them on every other role."""
-# The services of the stack program's resources (`fsctl plan`'s types: EC2, EKS, KMS, Logs,
-# OpenSearch, Route 53, S3), managed by the deploy in the stack's region. OpenSearch by its
-# configuration API only: `es:ESHttp*` (the indexes' contents) is the projects' roles' alone.
-DEPLOY_REGIONAL_SERVICES = (
-    "ec2:*",
-    "eks:*",
-    "es:AddTags",
-    "es:CreateDomain",
-    "es:DeleteDomain",
-    "es:Describe*",
-    "es:Get*",
-    "es:List*",
+
+
+@dataclass(frozen=True)
+class DeployService:
+    """What the deploy calls on one service, sorted by the tag condition each call carries.
+
+    ARN patterns are the part after `arn:<partition>:<service>:<region>:<account>:`. `creates`
+    maps a create call to the resource it makes, tagged on create (`aws:RequestTag`); `changes`
+    act on existing resources of `resources`, and `inside` maps a parent (a VPC, a cluster) to
+    the calls that create or change something under it, each of which must carry the deploy's
+    stack (`aws:ResourceTag`); `tag` adds tags, never on another stack's resource; `reads` describe.
+    A Deny names the resource types it applies to, because a call also authorizes resources the
+    stack does not own (the hub's transit gateway, an AMI), which carry no such tag.
+    """
+
+    reads: tuple[str, ...]
+    creates: Mapping[str, str]
+    changes: tuple[str, ...]
+    resources: tuple[str, ...]
+    tag: str
+    source: str
+    inside: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# Derived from the AWS resource types of the prod and dev plans (`fsctl plan`; the tests fail on
+# a type missing here), each call from the provider resource that makes the type. The tag keys
+# are the global `aws:RequestTag`/`aws:TagKeys` (creates that tag on create) and
+# `aws:ResourceTag` (these resource types), as the Service Authorization Reference lists them
+# per action (docs.aws.amazon.com/service-authorization/latest/reference/list_<service>.html);
+# not checked action by action here: a call that lacks one is refused, never widened
+# (docs/security.md says how to check on dev).
+DEPLOY_SERVICES: Mapping[str, DeployService] = {
+    "ec2": DeployService(
+        reads=("ec2:Describe*",),
+        creates={
+            "ec2:AllocateAddress": "elastic-ip/*",
+            "ec2:CreateFlowLogs": "vpc-flow-log/*",
+            "ec2:CreateInternetGateway": "internet-gateway/*",
+            "ec2:CreateLaunchTemplate": "launch-template/*",
+            "ec2:CreateNatGateway": "natgateway/*",
+            "ec2:CreateRouteTable": "route-table/*",
+            "ec2:CreateSecurityGroup": "security-group/*",
+            "ec2:CreateSubnet": "subnet/*",
+            "ec2:CreateTransitGatewayVpcAttachment": "transit-gateway-attachment/*",
+            "ec2:CreateVpc": "vpc/*",
+            "ec2:CreateVpcEndpoint": "vpc-endpoint/*",
+            "ec2:CreateVpcPeeringConnection": "vpc-peering-connection/*",
+        },
+        changes=(
+            "ec2:AcceptVpcPeeringConnection",
+            "ec2:AssociateRouteTable",
+            "ec2:AttachInternetGateway",
+            "ec2:AuthorizeSecurityGroupEgress",
+            "ec2:AuthorizeSecurityGroupIngress",
+            "ec2:CreateLaunchTemplateVersion",
+            "ec2:CreateRoute",
+            "ec2:DeleteFlowLogs",
+            "ec2:DeleteInternetGateway",
+            "ec2:DeleteLaunchTemplate",
+            "ec2:DeleteLaunchTemplateVersions",
+            "ec2:DeleteNatGateway",
+            "ec2:DeleteRoute",
+            "ec2:DeleteRouteTable",
+            "ec2:DeleteSecurityGroup",
+            "ec2:DeleteSubnet",
+            "ec2:DeleteTags",
+            "ec2:DeleteTransitGatewayVpcAttachment",
+            "ec2:DeleteVpc",
+            "ec2:DeleteVpcEndpoints",
+            "ec2:DeleteVpcPeeringConnection",
+            "ec2:DetachInternetGateway",
+            "ec2:DisassociateAddress",
+            "ec2:DisassociateRouteTable",
+            "ec2:ModifyLaunchTemplate",
+            "ec2:ModifySecurityGroupRules",
+            "ec2:ModifySubnetAttribute",
+            "ec2:ModifyTransitGatewayVpcAttachment",
+            "ec2:ModifyVpcAttribute",
+            "ec2:ModifyVpcEndpoint",
+            "ec2:ModifyVpcPeeringConnectionOptions",
+            "ec2:ReleaseAddress",
+            "ec2:ReplaceRoute",
+            "ec2:ReplaceRouteTableAssociation",
+            "ec2:RevokeSecurityGroupEgress",
+            "ec2:RevokeSecurityGroupIngress",
+            "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+            "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+        ),
+        resources=(
+            "elastic-ip/*",
+            "internet-gateway/*",
+            "launch-template/*",
+            "natgateway/*",
+            "route-table/*",
+            "security-group/*",
+            "subnet/*",
+            "transit-gateway-attachment/*",
+            "vpc/*",
+            "vpc-endpoint/*",
+            "vpc-flow-log/*",
+            "vpc-peering-connection/*",
+        ),
+        # What a create call places in a VPC or a subnet: only in the stack's own.
+        inside={
+            "subnet/*": (
+                "ec2:CreateNatGateway",
+                "ec2:CreateTransitGatewayVpcAttachment",
+                "ec2:CreateVpcEndpoint",
+            ),
+            "vpc/*": (
+                "ec2:CreateFlowLogs",
+                "ec2:CreateRouteTable",
+                "ec2:CreateSecurityGroup",
+                "ec2:CreateSubnet",
+                "ec2:CreateTransitGatewayVpcAttachment",
+                "ec2:CreateVpcEndpoint",
+                "ec2:CreateVpcPeeringConnection",
+            ),
+        },
+        tag="ec2:CreateTags",
+        source=(
+            "hashicorp/terraform-provider-aws internal/service/ec2: vpc_.go, vpc_subnet.go, "
+            "vpc_internet_gateway.go, ec2_eip.go, vpc_nat_gateway.go, vpc_route_table.go, "
+            "vpc_route.go, vpc_route_table_association.go, vpc_security_group.go, "
+            "vpc_default_security_group.go, vpc_security_group_ingress_rule.go, "
+            "ec2_launch_template.go, vpc_flow_log.go, vpc_endpoint.go, "
+            "vpc_peering_connection.go, vpc_peering_connection_options.go, "
+            "transitgateway_vpc_attachment.go"
+        ),
+    ),
+    "eks": DeployService(
+        reads=("eks:Describe*", "eks:List*"),
+        creates={
+            "eks:CreateAddon": "addon/*",
+            "eks:CreateCluster": "cluster/*",
+            "eks:CreateNodegroup": "nodegroup/*",
+            "eks:CreatePodIdentityAssociation": "podidentityassociation/*",
+        },
+        changes=(
+            "eks:AssociateEncryptionConfig",
+            "eks:DeleteAddon",
+            "eks:DeleteCluster",
+            "eks:DeleteNodegroup",
+            "eks:DeletePodIdentityAssociation",
+            "eks:UntagResource",
+            "eks:UpdateAddon",
+            "eks:UpdateClusterConfig",
+            "eks:UpdateClusterVersion",
+            "eks:UpdateNodegroupConfig",
+            "eks:UpdateNodegroupVersion",
+            "eks:UpdatePodIdentityAssociation",
+        ),
+        resources=("addon/*", "cluster/*", "nodegroup/*", "podidentityassociation/*"),
+        # Access entries (pulumi-eks' `accessEntries`) grant cluster access: on the stack's own
+        # cluster only, whatever tags the entry itself carries.
+        inside={
+            "cluster/*": (
+                "eks:AssociateAccessPolicy",
+                "eks:CreateAccessEntry",
+                "eks:CreateAddon",
+                "eks:CreateNodegroup",
+                "eks:CreatePodIdentityAssociation",
+                "eks:DeleteAccessEntry",
+                "eks:DisassociateAccessPolicy",
+                "eks:UpdateAccessEntry",
+            )
+        },
+        tag="eks:TagResource",
+        source=(
+            "pulumi-eks nodejs/eks/cluster/cluster.ts (cluster, access entries); "
+            "hashicorp/terraform-provider-aws internal/service/eks: cluster.go, node_group.go, "
+            "addon.go, pod_identity_association.go, access_entry.go, "
+            "access_policy_association.go"
+        ),
+    ),
+    "es": DeployService(
+        reads=("es:Describe*", "es:Get*", "es:List*"),
+        creates={"es:CreateDomain": "domain/*"},
+        changes=("es:DeleteDomain", "es:RemoveTags", "es:UpdateDomainConfig", "es:UpgradeDomain"),
+        resources=("domain/*",),
+        tag="es:AddTags",
+        source="hashicorp/terraform-provider-aws internal/service/opensearch/domain.go",
+    ),
+    "kms": DeployService(
+        reads=(
+            "kms:DescribeKey",
+            "kms:GetKeyPolicy",
+            "kms:GetKeyRotationStatus",
+            "kms:ListAliases",
+            "kms:ListGrants",
+            "kms:ListKeys",
+            "kms:ListResourceTags",
+        ),
+        # CreateKey has no resource type (its ARN is not known yet): `*`.
+        creates={"kms:CreateKey": "*"},
+        changes=(
+            "kms:CancelKeyDeletion",
+            "kms:CreateAlias",
+            "kms:CreateGrant",
+            "kms:DeleteAlias",
+            "kms:DisableKey",
+            "kms:DisableKeyRotation",
+            "kms:EnableKey",
+            "kms:EnableKeyRotation",
+            "kms:PutKeyPolicy",
+            "kms:RetireGrant",
+            "kms:RevokeGrant",
+            "kms:ScheduleKeyDeletion",
+            "kms:UntagResource",
+            "kms:UpdateAlias",
+            "kms:UpdateKeyDescription",
+        ),
+        resources=("key/*",),
+        tag="kms:TagResource",
+        source="hashicorp/terraform-provider-aws internal/service/kms: key.go, alias.go",
+    ),
+    "logs": DeployService(
+        reads=(
+            "logs:DescribeLogGroups",
+            "logs:DescribeResourcePolicies",
+            "logs:ListTagsForResource",
+            "logs:ListTagsLogGroup",
+        ),
+        creates={"logs:CreateLogGroup": "log-group:*"},
+        changes=(
+            "logs:AssociateKmsKey",
+            "logs:DeleteLogGroup",
+            "logs:DeleteRetentionPolicy",
+            "logs:DisassociateKmsKey",
+            "logs:PutRetentionPolicy",
+            "logs:UntagResource",
+        ),
+        resources=("log-group:*",),
+        tag="logs:TagResource",
+        source=(
+            "hashicorp/terraform-provider-aws internal/service/logs: group.go, resource_policy.go"
+        ),
+    ),
+}
+LOG_RESOURCE_POLICY_ACTIONS = ("logs:DeleteResourcePolicy", "logs:PutResourcePolicy")
+"""Account-level calls (the Service Authorization Reference lists no resource type for them),
+so no tag or ARN narrows them: CloudWatch Logs keeps one resource policy per name and account."""
+UNCONDITIONABLE_TAG_ACTIONS = ("logs:TagLogGroup", "logs:UntagLogGroup")
+"""CloudWatch Logs' legacy tag calls ignore `aws:ResourceTag` and `aws:TagKeys` ("CloudWatch
+Logs doesn't support IAM policies that prevent users from assigning specified tags to log
+groups using the aws:Resource/key-name or aws:TagKeys condition keys", Logs API Reference,
+TagLogGroup): denied outright; the provider tags through TagResource."""
+STACK_TAG_WRITES = (
+    *(service.tag for service in DEPLOY_SERVICES.values()),
+    "ec2:DeleteTags",
+    "eks:UntagResource",
     "es:RemoveTags",
-    "es:UpdateDomainConfig",
-    "es:UpgradeDomain",
-    "kms:*",
-    "logs:*",
+    "iam:CreateRole",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "kms:UntagResource",
+    "logs:UntagResource",
 )
-OTHER_STACKS_UNTOUCHABLE_ACTIONS = (
-    "kms:Decrypt",
-    "kms:ReEncryptFrom",
-    "ec2:DeleteSecurityGroup",
-    "ec2:DeleteSubnet",
-    "ec2:DeleteVpc",
-    "ec2:TerminateInstances",
-    "eks:AssociateAccessPolicy",
-    "eks:CreateAccessEntry",
-    "eks:DeleteCluster",
-    "eks:DeleteNodegroup",
-    "eks:UpdateClusterConfig",
-    "es:DeleteDomain",
-    "kms:CreateGrant",
-    "kms:DisableKey",
-    "kms:PutKeyPolicy",
-    "kms:ScheduleKeyDeletion",
-    "logs:DeleteLogGroup",
+"""Every call that writes or removes a tag (or, for roles, creates one with tags): the stack
+tag only ever set to the deploy's own stack (the global keys `aws:TagKeys` and
+`aws:RequestTag`; Logs' legacy calls, which ignore them, are denied outright). A role's tag is
+what the boundary's KMS scope reads (`aws:PrincipalTag`)."""
+BOUNDED_TAG_WRITES = ("elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags")
+"""Tag calls the attached policies grant beyond the deploy's services (AmazonEKSClusterPolicy)."""
+ROUTE53_ZONE_ACTIONS = (
+    "route53:AssociateVPCWithHostedZone",
+    "route53:ChangeTagsForResource",
+    "route53:DeleteHostedZone",
+    "route53:DisassociateVPCFromHostedZone",
+    "route53:UpdateHostedZoneComment",
 )
-"""Destructive or access-granting calls the deploy makes only on a resource tagged with its own
-stack (`aws:ResourceTag/featurestore.io/stack`, the provider's default tag on every resource,
-`components/shared/tags.py`). Each action's resource type takes `aws:ResourceTag` in the
-Service Authorization Reference (EC2 instance, security-group, subnet, vpc; EKS cluster; KMS
-key; CloudWatch Logs log-group; OpenSearch domain). An untagged resource (another team's) is
-refused too: the condition is `StringNotEquals`, which a missing tag satisfies."""
+ROUTE53_READS = (
+    "route53:GetChange",
+    "route53:GetHostedZone",
+    "route53:ListHostedZones",
+    "route53:ListHostedZonesByName",
+    "route53:ListResourceRecordSets",
+    "route53:ListTagsForResource",
+)
+"""hashicorp/terraform-provider-aws internal/service/route53: zone.go, record.go. Route 53
+takes hosted zone ARNs (`hostedzone/<id>`) but no `aws:ResourceTag`, and `CreateHostedZone`
+no resource at all (Service Authorization Reference, Amazon Route 53): records are scoped by
+their names (`route53:ChangeResourceRecordSetsNormalizedRecordNames`, lower case, no trailing
+dot; Route 53 Developer Guide, "Using IAM policy conditions for fine-grained access
+control")."""
+DEPLOY_ACTIONS = tuple(
+    sorted(
+        {
+            action
+            for service in DEPLOY_SERVICES.values()
+            for action in (*service.reads, *service.creates, *service.changes)
+        }
+        | {
+            action
+            for service in DEPLOY_SERVICES.values()
+            for calls in service.inside.values()
+            for action in calls
+        }
+        | {service.tag for service in DEPLOY_SERVICES.values()}
+        | set(LOG_RESOURCE_POLICY_ACTIONS)
+    )
+)
+"""Every call the deploy makes on the stack's regional services: no `ec2:*` or `eks:*`."""
 BACKUP_KEY_DENIED_ACTIONS = (
     "kms:CreateGrant",
     "kms:Decrypt",
@@ -385,32 +669,75 @@ _SERVICE_LINKED_ROLES_STATEMENT = {
 }
 
 
-def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
-    """The most a role the deploy creates may do: the cluster's services, no identity changes.
+def _policy_actions(policy: str) -> set[str]:
+    return {
+        action
+        for statement in json.loads(policy)["Statement"]
+        for action in (
+            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        )
+    }
 
-    IAM beyond service-linked roles is outside it, so no role of the stack can make a role,
-    change its own policies or give itself more; the state bucket is denied, since the state
-    holds every output in plain text. Data is reachable only where the stack keeps its own:
-    the backup buckets and flow log groups by their names, the keys by the stack's tag (KMS
-    evaluates `aws:ResourceTag` on every key operation, "ABAC for AWS KMS"), the vector search
-    domains by their names; images are pulled only. A role the deploy creates with
-    AdministratorAccess attached, or trusted by another account, holds no more than this.
+
+def bounded_cluster_actions() -> tuple[str, ...]:
+    """The cluster services' calls a role of the stack may make.
+
+    The attached managed policies' and the Cluster Autoscaler's inline policy's; IAM, KMS and
+    ECR have statements of their own, and `INSTANCE_ATTRIBUTE_ACTION` is the cluster role's.
+    `kms:DescribeKey` (AmazonEKSClusterPolicy's, a key's metadata, never its use) stays here:
+    the cluster role is pulumi-eks' own, whose tags the offline plan cannot show.
+    """
+    granted = {action for policy in MANAGED_POLICIES.values() for action in policy.actions}
+    granted |= _policy_actions(cluster_autoscaler_policy("cluster", "aws", "region", "account"))
+    granted.discard(INSTANCE_ATTRIBUTE_ACTION)
+    return tuple(
+        sorted(
+            action
+            for action in granted
+            if not action.startswith(("iam:", "kms:", "ecr:")) or action == KEY_METADATA_ACTION
+        )
+    )
+
+
+def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
+    """The most a role the deploy creates may do: what its attached policies need, no more.
+
+    The cluster services' calls are exactly those of the AWS managed policies the stack
+    attaches and of its inline policies (`bounded_cluster_actions`); granting cluster access,
+    changing a cluster or a node group, rewriting what nodes boot and sharing snapshots or
+    images are denied outright. IAM beyond service-linked roles is outside it; the state bucket
+    is denied, since the state holds every output in plain text. Data is reachable only where
+    the stack keeps its own: the backup buckets and flow log groups by their names, the vector
+    search domains by their names, the keys of the role's own stack (its `featurestore.io/stack`
+    tag, which every role carries through the provider's default tags, equals the key's: KMS
+    evaluates `aws:ResourceTag` on every key operation, "ABAC for AWS KMS"); images are pulled
+    only. A role the deploy creates with AdministratorAccess attached, or trusted by another
+    account, holds no more than this.
     """
     bucket = f"arn:{partition}:s3:::{BACKUP_BUCKET_PATTERN}"
     log_group = f"arn:{partition}:logs:*:*:log-group:{FLOW_LOG_GROUP_PATTERN}"
     domain = f"arn:{partition}:es:*:*:domain/{VECTOR_DOMAIN_PATTERN}"
+    stack_key = f"aws:ResourceTag/{STACK_TAG}"
     return document(
         {
-            "Sid": "ClusterInfrastructure",
+            "Sid": "WhatTheAttachedPoliciesNeed",
             "Effect": "Allow",
-            "Action": [f"{service}:*" for service in WORKLOAD_SERVICES],
+            "Action": [*bounded_cluster_actions(), *ECR_PULL_ACTIONS],
             "Resource": "*",
         },
         {
-            "Sid": "PullImages",
+            "Sid": "ClusterRoleInstanceGroups",
             "Effect": "Allow",
-            "Action": list(ECR_PULL_ACTIONS),
+            "Action": INSTANCE_ATTRIBUTE_ACTION,
             "Resource": "*",
+            "Condition": {
+                "ArnLike": {
+                    "aws:PrincipalArn": (
+                        f"arn:{partition}:iam::*:role{ROLE_PATH_PREFIX}*/"
+                        f"{CLUSTER_ROLE_NAME_PATTERN}"
+                    )
+                }
+            },
         },
         {
             "Sid": "BackupBuckets",
@@ -425,11 +752,11 @@ def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
             "Resource": [log_group, f"{log_group}:*"],
         },
         {
-            "Sid": "KeysOfTheStacks",
+            "Sid": "KeysOfItsOwnStack",
             "Effect": "Allow",
             "Action": "kms:*",
             "Resource": f"arn:{partition}:kms:*:*:key/*",
-            "Condition": {"Null": {f"aws:ResourceTag/{STACK_TAG}": "false"}},
+            "Condition": {"StringEquals": {stack_key: f"${{aws:PrincipalTag/{STACK_TAG}}}"}},
         },
         {
             "Sid": "VectorSearchIndexes",
@@ -438,6 +765,22 @@ def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
             "Resource": [domain, f"{domain}/*"],
         },
         _SERVICE_LINKED_ROLES_STATEMENT,
+        {
+            # No role of the stack ever writes it (the provider does, through the deploy):
+            # AmazonEKSClusterPolicy's `ec2:CreateTags` on any resource would let the cluster
+            # role move a VPC from one stack to another.
+            "Sid": "NeverTheStackTag",
+            "Effect": "Deny",
+            "Action": [*BOUNDED_TAG_WRITES, *STACK_TAG_WRITES],
+            "Resource": "*",
+            "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": [STACK_TAG]}},
+        },
+        {
+            "Sid": "NeverClusterAccessOrNodes",
+            "Effect": "Deny",
+            "Action": list(NODE_AND_CLUSTER_WRITES_DENIED),
+            "Resource": "*",
+        },
         {
             # A role the deploy creates may encrypt and decrypt backups (the writers must), but
             # never destroy, disable, re-key, re-tag or re-grant a backup key: the deploy's own
@@ -457,6 +800,74 @@ def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
     )
 
 
+def _service_arns(partition: str, service: str, patterns: Sequence[str]) -> list[str]:
+    # Any region and account: a Deny may reach further than the Allow it narrows.
+    return [
+        "*" if pattern == "*" else f"arn:{partition}:{service}:*:*:{pattern}"
+        for pattern in patterns
+    ]
+
+
+def _sid(pattern: str) -> str:
+    """`vpc-flow-log/*` as `VpcFlowLog`: a statement id's letters and digits only."""
+    return "".join(word.capitalize() for word in re.split(r"[^a-z0-9]+", pattern) if word)
+
+
+def _tag_scoped_statements(partition: str, stack: str) -> list[dict[str, Any]]:
+    """The Denies that keep the deploy on its own stack's resources, service by service."""
+    own = {f"aws:ResourceTag/{STACK_TAG}": stack}
+    statements: list[dict[str, Any]] = []
+    for name, service in sorted(DEPLOY_SERVICES.items()):
+        arns = functools.partial(_service_arns, partition, name)
+        prefix = name.capitalize()
+        # One statement per created type: a create also authorizes its parents (a VPC), on
+        # which the new resource's tags are no condition.
+        for pattern in sorted(set(service.creates.values())):
+            statements.append(
+                {
+                    "Sid": f"{prefix}CreatesTaggedWithItsStack{_sid(pattern)}",
+                    "Effect": "Deny",
+                    "Action": sorted(a for a, made in service.creates.items() if made == pattern),
+                    "Resource": arns([pattern]),
+                    "Condition": {"StringNotEquals": {f"aws:RequestTag/{STACK_TAG}": stack}},
+                }
+            )
+        statements.append(
+            {
+                "Sid": f"{prefix}ChangesOnlyItsStacks",
+                "Effect": "Deny",
+                "Action": list(service.changes),
+                "Resource": arns(service.resources),
+                "Condition": {"StringNotEquals": own},
+            }
+        )
+        for parent, calls in sorted(service.inside.items()):
+            statements.append(
+                {
+                    "Sid": f"{prefix}OnlyInsideItsStacks{_sid(parent)}",
+                    "Effect": "Deny",
+                    "Action": list(calls),
+                    "Resource": arns([parent]),
+                    "Condition": {"StringNotEquals": own},
+                }
+            )
+        # A resource being created has no tag yet (EC2, KMS, Logs and OpenSearch authorize
+        # tag-on-create through the tag call): denied only where another stack's tag is.
+        statements.append(
+            {
+                "Sid": f"{prefix}TagsNoOtherStacks",
+                "Effect": "Deny",
+                "Action": service.tag,
+                "Resource": arns(service.resources),
+                "Condition": {
+                    "StringNotEquals": own,
+                    "Null": {f"aws:ResourceTag/{STACK_TAG}": "false"},
+                },
+            }
+        )
+    return statements
+
+
 def deploy_policy(
     *,
     partition: str,
@@ -466,40 +877,55 @@ def deploy_policy(
     state: StateBackend,
     boundary_arn: str,
     protected_arns: Sequence[str],
+    record_domains: Sequence[str],
 ) -> str:
     """What `pulumi up` of `stack` may do.
 
-    It manages the stack's services in its region, and IAM roles only under `STACK_ROLE_PATH`
-    and only with the boundary: `iam:PermissionsBoundary` holds on every action that creates a
-    role or changes what it is granted, and no one may remove a boundary, so nothing the
-    deploy creates exceeds it. Every other role of the account (an admin's, the CI roles) is
-    out of its reach: it can neither rewrite their trust nor pass them to EKS. It writes its own
-    stack's state only, and destroys or opens only resources tagged with its own stack, so the
-    dev deploy (no approval) cannot change prod. `protected_arns` (the CI roles and the
-    boundary) are out of its reach.
+    It makes the calls the stack's resource types need (`DEPLOY_SERVICES`) in its region, each
+    create tagged with its own stack, each change on a resource tagged with its own stack, and
+    never writes or removes the stack tag but to set its own: the dev deploy (no approval) can
+    neither change prod's resources nor re-tag them to make them its own. IAM roles only under
+    its own stack's path and only with the boundary: `iam:PermissionsBoundary` holds on every
+    action that creates a role or changes what it is granted, only the AWS managed policies
+    the stack attaches may be attached, and no one may remove a boundary, so nothing the deploy
+    creates exceeds it. Every other role of the account (another stack's, an admin's, the CI
+    roles) is out of its reach. It writes its own stack's state only, and DNS records under
+    `record_domains` only. `protected_arns` (the CI roles and the boundary) are out of reach.
     """
-    roles = f"arn:{partition}:iam::{account_id}:role{STACK_ROLE_PATH}*"
+    roles = f"arn:{partition}:iam::{account_id}:role{stack_role_path(stack)}*"
+    in_region = {"StringEquals": {"aws:RequestedRegion": region}}
+    zones = f"arn:{partition}:route53:::hostedzone/*"
     return document(
         {
             "Sid": "StackServicesInItsRegion",
             "Effect": "Allow",
-            "Action": [*DEPLOY_REGIONAL_SERVICES, *DEPLOY_BUCKET_READ_ACTIONS],
+            "Action": [*DEPLOY_ACTIONS, *DEPLOY_BUCKET_READ_ACTIONS],
             "Resource": "*",
-            "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+            "Condition": in_region,
         },
         {
             "Sid": "StackBucketsInItsRegion",
             "Effect": "Allow",
             "Action": list(DEPLOY_BUCKET_WRITE_ACTIONS),
             "Resource": f"arn:{partition}:s3:::{STACK_BUCKET_PATTERN}",
-            "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+            "Condition": in_region,
+        },
+        *_tag_scoped_statements(partition, stack),
+        {
+            "Sid": "StackTagOnlyItsOwn",
+            "Effect": "Deny",
+            "Action": list(STACK_TAG_WRITES),
+            "Resource": "*",
+            "Condition": {
+                "ForAnyValue:StringEquals": {"aws:TagKeys": [STACK_TAG]},
+                "StringNotEquals": {f"aws:RequestTag/{STACK_TAG}": stack},
+            },
         },
         {
-            "Sid": "OnlyItsOwnStacksResources",
+            "Sid": "NeverUnconditionableTagCalls",
             "Effect": "Deny",
-            "Action": list(OTHER_STACKS_UNTOUCHABLE_ACTIONS),
+            "Action": list(UNCONDITIONABLE_TAG_ACTIONS),
             "Resource": "*",
-            "Condition": {"StringNotEquals": {f"aws:ResourceTag/{STACK_TAG}": stack}},
         },
         {
             "Sid": "NeverUseOrDestroyABackupKey",
@@ -512,8 +938,25 @@ def deploy_policy(
             # Route 53 is global: its requests are signed for us-east-1.
             "Sid": "PrivateZones",
             "Effect": "Allow",
-            "Action": "route53:*",
+            "Action": [*ROUTE53_READS, "route53:CreateHostedZone", *ROUTE53_ZONE_ACTIONS],
             "Resource": "*",
+        },
+        {
+            "Sid": "RecordsUnderItsDomains",
+            "Effect": "Allow",
+            "Action": "route53:ChangeResourceRecordSets",
+            "Resource": zones,
+            "Condition": {
+                # ForAllValues holds on an absent key: require it.
+                "Null": {"route53:ChangeResourceRecordSetsNormalizedRecordNames": "false"},
+                "ForAllValues:StringLike": {
+                    "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+                        name
+                        for domain in record_domains
+                        for name in (domain.lower().rstrip("."), f"*.{domain.lower().rstrip('.')}")
+                    ]
+                },
+            },
         },
         {
             "Sid": "DescribeForNodeGroupsAndAutoscaler",
@@ -539,6 +982,19 @@ def deploy_policy(
             "Action": list(BOUNDED_ROLE_ACTIONS),
             "Resource": roles,
             "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}},
+        },
+        {
+            "Sid": "OnlyTheStacksManagedPolicies",
+            "Effect": "Deny",
+            "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+            "Resource": "*",
+            "Condition": {
+                "ArnNotEquals": {
+                    "iam:PolicyARN": [
+                        managed_policy_arn(partition, name) for name in ATTACHED_MANAGED_POLICIES
+                    ]
+                }
+            },
         },
         {
             "Sid": "RoleLifecycle",
@@ -569,7 +1025,7 @@ def deploy_policy(
             "Resource": "*",
         },
         {
-            "Sid": "NoRoleOutsideTheStacksPath",
+            "Sid": "NoRoleOutsideItsStacksPath",
             "Effect": "Deny",
             "Action": list(ROLE_WRITE_ACTIONS),
             "NotResource": roles,
@@ -589,35 +1045,47 @@ def deploy_policy(
     )
 
 
-def _deploy_policy_with_boundary(
-    boundary_arn: str,
-    *,
-    partition: str,
-    account_id: str,
-    region: str,
-    stack: str,
-    state: StateBackend,
-    protected_arns: Sequence[str],
-) -> str:
-    """`deploy_policy` once the boundary's ARN is known; the boundary is protected too."""
-    return deploy_policy(
-        partition=partition,
-        account_id=account_id,
-        region=region,
-        stack=stack,
-        state=state,
-        boundary_arn=boundary_arn,
-        protected_arns=[*protected_arns, boundary_arn],
-    )
+MANAGED_POLICY_CHARACTERS = 6_144
+"""IAM's quota on a managed policy document, whitespace not counted ("IAM and AWS STS
+quotas")."""
 
 
-def read_only_policy(partition: str, state: StateBackend) -> str:
+def policy_size(policy: str) -> int:
+    """A document's size as IAM counts it against its quotas: whitespace is not counted."""
+    return len(re.sub(r"\s", "", policy))
+
+
+def split_policy(policy: str) -> list[str]:
+    """`policy`'s statements packed, in order, into documents each within one managed policy.
+
+    Identity policies attached to one role are evaluated together, so the parts grant exactly
+    what the whole does.
+    """
+    parts: list[list[dict[str, Any]]] = [[]]
+    for statement in json.loads(policy)["Statement"]:
+        if parts[-1] and policy_size(document(*parts[-1], statement)) > MANAGED_POLICY_CHARACTERS:
+            parts.append([])
+        parts[-1].append(statement)
+    return [document(*part) for part in parts]
+
+
+def read_only_policy(partition: str, state: StateBackend, stacks: Sequence[str]) -> str:
     """What drift and previews read: the stack's resources' descriptions and its state.
 
+    The state of `stacks` only (drift.yml and pull-request.yml serve each deploy stack with
+    one role), never another project's or team's in the same backend.
     Secrets stay out even if another policy is attached later: decryption, secret values,
-    parameters and every object but the state's are denied. The stack's secrets are
+    parameters and every object but those states are denied. The stack's secrets are
     encrypted with the passphrase of the job's environment, not KMS, so no key is needed.
     """
+    states = [
+        state.object_arn(partition, ".pulumi/meta.yaml"),
+        *(
+            arn
+            for stack in stacks
+            for arn in state.stack_objects_arns(partition, STACK_PROJECT, stack)
+        ),
+    ]
     return document(
         {
             "Sid": "DescribeTheStacksResources",
@@ -632,16 +1100,16 @@ def read_only_policy(partition: str, state: StateBackend) -> str:
             "Resource": state.bucket_arn(partition),
         },
         {
-            "Sid": "ReadTheState",
+            "Sid": "ReadItsStacksState",
             "Effect": "Allow",
             "Action": "s3:GetObject",
-            "Resource": state.objects_arn(partition),
+            "Resource": states,
         },
         {
             "Sid": "NoSecrets",
             "Effect": "Deny",
             "Action": list(SECRET_READ_ACTIONS),
-            "NotResource": state.objects_arn(partition),
+            "NotResource": states,
         },
     )
 
@@ -685,6 +1153,7 @@ class CiIdentities(pulumi.ComponentResource):
         account_id: str,
         partition: str,
         existing_oidc_provider_arn: str | None,
+        record_domains: Mapping[str, Sequence[str]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("featurestore:ci:CiIdentities", name, None, opts)
@@ -717,24 +1186,28 @@ class CiIdentities(pulumi.ComponentResource):
                 *(purpose.environment for purpose in READ_ONLY_PURPOSES),
             )
         ]
+        # The boundary and the CI roles' own policies.
+        protected.append(f"arn:{partition}:iam::{account_id}:policy{BOUNDARY_POLICY_PATH}*")
         self.deploy_role_arns = {
             environment: self._role(
                 name,
                 purpose=f"deploy-{environment}",
                 trust=WorkflowTrust(environment, DEPLOY_WORKFLOW, DEFAULT_BRANCH),
                 repository=repository,
-                # Bound now: the apply runs after the comprehension has moved on.
-                policy=boundary.arn.apply(
-                    functools.partial(
-                        _deploy_policy_with_boundary,
+                documents=split_policy(
+                    deploy_policy(
                         partition=partition,
                         account_id=account_id,
                         region=region,
                         stack=environment,
                         state=state,
+                        # Its name and path are fixed: the policies' count is known now.
+                        boundary_arn=boundary_policy_arn(partition, account_id),
                         protected_arns=protected,
+                        record_domains=record_domains[environment],
                     )
                 ),
+                after=[boundary],
                 session_seconds=DEPLOY_SESSION_SECONDS,
             )
             for environment in deploy_environments
@@ -745,7 +1218,8 @@ class CiIdentities(pulumi.ComponentResource):
                 purpose=purpose.environment,
                 trust=purpose,
                 repository=repository,
-                policy=read_only_policy(partition, state),
+                documents=[read_only_policy(partition, state, deploy_environments)],
+                after=[],
                 session_seconds=READ_ONLY_SESSION_SECONDS,
             )
             for purpose in READ_ONLY_PURPOSES
@@ -766,7 +1240,8 @@ class CiIdentities(pulumi.ComponentResource):
         purpose: str,
         trust: WorkflowTrust,
         repository: str,
-        policy: pulumi.Input[str],
+        documents: Sequence[str],
+        after: Sequence[pulumi.Resource],
         session_seconds: int,
     ) -> pulumi.Output[str]:
         child = pulumi.ResourceOptions(parent=self)
@@ -783,6 +1258,22 @@ class CiIdentities(pulumi.ComponentResource):
             max_session_duration=session_seconds,
             opts=child,
         )
-        grant = aws.iam.RolePolicy(f"{name}-{purpose}", role=role.id, policy=policy, opts=child)
+        # Managed policies under the boundary's path (6,144 characters each, where a role's
+        # inline policies share 10,240: IAM User Guide, "IAM and AWS STS quotas"), which the
+        # deploy may not change (`protected_arns`).
+        grants = []
+        for index, policy in enumerate(documents):
+            managed = aws.iam.Policy(
+                f"{name}-{purpose}-{index}",
+                name=f"{role_name(purpose)}-{index}",
+                path=BOUNDARY_POLICY_PATH,
+                policy=policy,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
+            )
+            grants.append(
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-{purpose}-{index}", role=role.name, policy_arn=managed.arn, opts=child
+                ).id
+            )
         # The ARN is handed out once the role can do its job.
-        return pulumi.Output.all(role.arn, grant.id).apply(lambda values: str(values[0]))
+        return pulumi.Output.all(role.arn, *grants).apply(lambda values: str(values[0]))

@@ -14,10 +14,18 @@ import pulumi
 BOUNDARY_POLICY_PATH = "/feature-store-eks/"
 BOUNDARY_POLICY_NAME = "feature-store-eks-boundary"
 ROLE_TYPE = "aws:iam/role:Role"
-STACK_ROLE_PATH = "/feature-store-eks/workloads/"
-"""The IAM path of every role the stack program creates. The deploy role may create, change,
-delete and pass roles under this path only (`components/ci/identities.py`), so it cannot
-rewrite the trust of, or pass, any other role of the account (an admin's, a platform's)."""
+ROLE_PATH_PREFIX = "/feature-store-eks/"
+
+
+def stack_role_path(stack: str) -> str:
+    """The IAM path of every role the stack program of `stack` creates.
+
+    One path per stack: the deploy role of a stack may create, change, delete and pass roles
+    under its own stack's path only (`components/ci/identities.py`), so it cannot rewrite the
+    trust of, or pass, another stack's role (the dev deploy, unapproved, a prod role) or any
+    other role of the account (an admin's, a platform's).
+    """
+    return f"{ROLE_PATH_PREFIX}{stack}/"
 
 
 def boundary_policy_resource() -> str:
@@ -31,9 +39,9 @@ def boundary_policy_arn(partition: str, account_id: str) -> str:
 
 
 def permissions_boundary_transform(
-    boundary_arn: str,
+    boundary_arn: str, stack: str
 ) -> Callable[[pulumi.ResourceTransformArgs], pulumi.ResourceTransformResult | None]:
-    """A stack transform that puts `boundary_arn` and `STACK_ROLE_PATH` on every IAM role.
+    """A stack transform that puts `boundary_arn` and `stack`'s role path on every IAM role.
 
     A stack transform runs in the engine for every resource, those a packaged component
     registers included (pulumi.com/docs/iac/concepts/resources/options/transformations:
@@ -47,12 +55,13 @@ def permissions_boundary_transform(
     by contrast, replaces the role: IAM has no call that moves one (`UpdateRole` changes only
     its description and maximum session duration, IAM API Reference).
     """
+    path = stack_role_path(stack)
 
     def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
         if args.type_ != ROLE_TYPE:
             return None
         return pulumi.ResourceTransformResult(
-            props={**args.props, "permissionsBoundary": boundary_arn, "path": STACK_ROLE_PATH},
+            props={**args.props, "permissionsBoundary": boundary_arn, "path": path},
             opts=args.opts,
         )
 

@@ -12,20 +12,26 @@ from typing import Any
 import pytest
 
 from components.ci.identities import (
+    ATTACHED_MANAGED_POLICIES,
     BACKUP_KEY_DENIED_ACTIONS,
     BOUNDED_ROLE_ACTIONS,
+    DEPLOY_SERVICES,
     GITHUB_ISSUER,
-    MANAGED_POLICY_SERVICES,
-    OTHER_STACKS_UNTOUCHABLE_ACTIONS,
+    MANAGED_POLICY_CHARACTERS,
+    NODE_AND_CLUSTER_WRITES_DENIED,
     ROLE_WRITE_ACTIONS,
     STACK_PROJECT,
+    STACK_TAG_WRITES,
     StateBackend,
     deploy_policy,
     github_trust_policy,
     permissions_boundary_policy,
+    policy_size,
     read_only_policy,
+    split_policy,
 )
-from components.shared.boundary import STACK_ROLE_PATH, boundary_policy_arn
+from components.ci.managed_policies import MANAGED_POLICIES, managed_policy_arn
+from components.shared.boundary import boundary_policy_arn, stack_role_path
 from components.shared.tags import BACKUP_KEY_TAG, STACK_TAG
 from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.offline import Plan, PulumiProject, StackConfigFile, run_program
@@ -39,51 +45,91 @@ REGION = "eu-central-1"
 STATE = StateBackend.from_url("s3://example-org-pulumi-state/feature-store-eks")
 BOUNDARY = boundary_policy_arn("aws", ACCOUNT_ID)
 CI_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks-deploy-prod"
-ANY_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role{STACK_ROLE_PATH}core-nodes-0123456"
-"""A role of the stack: under the stack's path."""
+ANY_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role{stack_role_path('prod')}core-nodes-0123456"
+"""A role of the prod stack: under its stack's path."""
 OUTSIDE_ROLES = [
     f"arn:aws:iam::{ACCOUNT_ID}:role/platform-admin",
     f"arn:aws:iam::{ACCOUNT_ID}:role/admin/OrganizationAccountAccessRole",
     f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks/other/x",
+    f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks/dev/core-nodes-0123456",
+    f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks/workloads/core-nodes-0123456",
     f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks-workloads-x",
     CI_ROLE,
 ]
-"""Roles of the account the stack did not create: an admin's, one under another path, the CI's."""
+"""Roles of the account the prod deploy did not create: an admin's, dev's, one under the old
+shared path or another path, the CI's."""
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/0a97e692-d5e9-fa09-c09e-5470b1ffecb3"
+EC2 = f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}"
+EKS = f"arn:aws:eks:{REGION}:{ACCOUNT_ID}"
+ES = f"arn:aws:es:{REGION}:{ACCOUNT_ID}"
+IN_REGION = {"aws:RequestedRegion": REGION}
+CREATE_PROD = {f"aws:RequestTag/{STACK_TAG}": "prod"}
+PROD_RESOURCE = {f"aws:ResourceTag/{STACK_TAG}": "prod"}
 
 
 # A small IAM evaluator: Allow unless an explicit Deny matches; Action, Resource and
-# NotResource as IAM matches them (`*` and `?`); StringEquals, StringLike and ArnLike (the key
-# present and matching one of its values), StringNotEquals (absent, or matching none) and
-# Null ("false": present; "true": absent) conditions.
+# NotResource as IAM matches them (`*` and `?`); StringEquals, StringLike, ArnLike and ArnEquals
+# (the key present and matching one of its values), StringNotEquals and ArnNotEquals (absent,
+# or matching none), `...IfExists` (absent, or as without it), `ForAnyValue:`/`ForAllValues:`
+# on multivalued keys (a list in the context), Null ("false": present; "true": absent), and
+# `${key}` policy variables in condition values, read from the context.
+
+Context = Mapping[str, str | list[str]]
 
 
 def _values(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def _like(actual: str, expected: list[str]) -> bool:
+    return any(fnmatchcase(actual, e) for e in expected)
+
+
 _OPERATORS: dict[str, Callable[[str | None, list[str]], bool]] = {
     "StringEquals": lambda actual, expected: actual is not None and actual in expected,
-    "StringLike": lambda actual, expected: (
-        actual is not None and any(fnmatchcase(actual, e) for e in expected)
-    ),
-    "ArnLike": lambda actual, expected: (
-        actual is not None and any(fnmatchcase(actual, e) for e in expected)
-    ),
+    "StringLike": lambda actual, expected: actual is not None and _like(actual, expected),
+    "ArnLike": lambda actual, expected: actual is not None and _like(actual, expected),
+    "ArnEquals": lambda actual, expected: actual is not None and actual in expected,
     "StringNotEquals": lambda actual, expected: actual is None or actual not in expected,
+    "ArnNotEquals": lambda actual, expected: actual is None or actual not in expected,
     "Null": lambda actual, expected: (actual is None) == (expected == ["true"]),
 }
 
 
-def _condition_holds(condition: Mapping[str, Any], context: Mapping[str, str]) -> bool:
+def _substituted(expected: list[str], context: Context) -> list[str]:
+    def value(match: re.Match[str]) -> str:
+        # An unset variable matches nothing, as in IAM.
+        found = context.get(match.group(1))
+        return found if isinstance(found, str) else match.group(0)
+
+    return [re.sub(r"\$\{([^}]+)\}", value, e) for e in expected]
+
+
+def _holds(operator: str, actual: str | list[str] | None, expected: list[str]) -> bool:
+    qualifier, _, base = operator.rpartition(":")
+    if_exists = base.endswith("IfExists")
+    base = base.removesuffix("IfExists")
+    if actual is None and if_exists:
+        return True
+    if base == "Null":
+        return (actual is None) == (expected == ["true"])
+    if qualifier == "ForAnyValue":
+        return any(_OPERATORS[base](a, expected) for a in _values(actual or []))
+    if qualifier == "ForAllValues":
+        return all(_OPERATORS[base](a, expected) for a in _values(actual or []))
+    assert not isinstance(actual, list), f"{operator} on a multivalued key"
+    return _OPERATORS[base](actual, expected)
+
+
+def _condition_holds(condition: Mapping[str, Any], context: Context) -> bool:
     return all(
-        _OPERATORS[operator](context.get(key), _values(expected))
+        _holds(operator, context.get(key), _substituted(_values(expected), context))
         for operator, by_key in condition.items()
         for key, expected in by_key.items()
     )
 
 
-def _matches(statement: Mapping[str, Any], action: str, resource: str, context: Any) -> bool:
+def _matches(statement: Mapping[str, Any], action: str, resource: str, context: Context) -> bool:
     if not any(fnmatchcase(action.lower(), a.lower()) for a in _values(statement["Action"])):
         return False
     if "NotResource" in statement:
@@ -94,9 +140,7 @@ def _matches(statement: Mapping[str, Any], action: str, resource: str, context: 
     return _condition_holds(statement.get("Condition", {}), context)
 
 
-def allowed(
-    policy: str, action: str, resource: str = "*", context: Mapping[str, str] | None = None
-) -> bool:
+def allowed(policy: str, action: str, resource: str = "*", context: Context | None = None) -> bool:
     statements = json.loads(policy)["Statement"]
     context = context or {}
     matching = [s for s in statements if _matches(s, action, resource, context)]
@@ -189,6 +233,7 @@ def _deploy(stack: str = "prod") -> str:
         state=STATE,
         boundary_arn=BOUNDARY,
         protected_arns=[CI_ROLE, BOUNDARY],
+        record_domains=[f"{stack}.featurestore.internal"],
     )
 
 
@@ -206,12 +251,14 @@ def _deploy(stack: str = "prod") -> str:
 def test_the_deploy_changes_a_roles_grants_only_with_the_boundary(action: str) -> None:
     assert action in BOUNDED_ROLE_ACTIONS
     boundary = "iam:PermissionsBoundary"
-    assert allowed(_deploy(), action, ANY_ROLE, {boundary: BOUNDARY})
-    assert not allowed(_deploy(), action, ANY_ROLE)
+    # What an attachment names (`iam:PolicyARN`): one of the stack's managed policies.
+    attaches = {"iam:PolicyARN": managed_policy_arn("aws", "AmazonEKSWorkerNodePolicy")}
+    assert allowed(_deploy(), action, ANY_ROLE, {boundary: BOUNDARY, **attaches})
+    assert not allowed(_deploy(), action, ANY_ROLE, attaches)
     other = f"arn:aws:iam::{ACCOUNT_ID}:policy/wider"
-    assert not allowed(_deploy(), action, ANY_ROLE, {boundary: other})
+    assert not allowed(_deploy(), action, ANY_ROLE, {boundary: other, **attaches})
     # Not even with the boundary on the CI roles themselves.
-    assert not allowed(_deploy(), action, CI_ROLE, {boundary: BOUNDARY})
+    assert not allowed(_deploy(), action, CI_ROLE, {boundary: BOUNDARY, **attaches})
 
 
 @pytest.mark.parametrize(
@@ -254,9 +301,21 @@ def test_the_deploy_cannot_escalate_or_reach_beyond_the_stack(
 @pytest.mark.parametrize(
     ("action", "resource", "context"),
     [
-        ("eks:CreateCluster", "*", {"aws:RequestedRegion": REGION}),
-        ("ec2:CreateVpc", "*", {"aws:RequestedRegion": REGION}),
-        ("kms:CreateKey", "*", {"aws:RequestedRegion": REGION}),
+        ("eks:CreateCluster", f"{EKS}:cluster/core", {**IN_REGION, **CREATE_PROD}),
+        ("ec2:CreateVpc", f"{EC2}:vpc/vpc-1", {**IN_REGION, **CREATE_PROD}),
+        ("kms:CreateKey", "*", {**IN_REGION, **CREATE_PROD}),
+        # Tag on create: a key has no tag yet when its tags are authorized.
+        ("kms:TagResource", KEY, {**IN_REGION, **CREATE_PROD, "aws:TagKeys": [STACK_TAG]}),
+        ("ec2:CreateSubnet", f"{EC2}:vpc/vpc-1", {**IN_REGION, **CREATE_PROD, **PROD_RESOURCE}),
+        (
+            "route53:ChangeResourceRecordSets",
+            "arn:aws:route53:::hostedzone/Z1",
+            {
+                "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+                    "rdrs.search.core.prod.featurestore.internal"
+                ]
+            },
+        ),
         (
             "s3:PutBucketPolicy",
             "arn:aws:s3:::core-search-rondb-backups-db57fed",
@@ -269,12 +328,8 @@ def test_the_deploy_cannot_escalate_or_reach_beyond_the_stack(
             {},
         ),
         ("iam:PassRole", ANY_ROLE, {"iam:PassedToService": "pods.eks.amazonaws.com"}),
-        (
-            "kms:ScheduleKeyDeletion",
-            KEY,
-            {"aws:RequestedRegion": REGION, f"aws:ResourceTag/{STACK_TAG}": "prod"},
-        ),
-        ("es:CreateDomain", "*", {"aws:RequestedRegion": REGION}),
+        ("kms:ScheduleKeyDeletion", KEY, {**IN_REGION, **PROD_RESOURCE}),
+        ("es:CreateDomain", f"{ES}:domain/fs-prod-core", {**IN_REGION, **CREATE_PROD}),
         ("iam:DeleteRole", ANY_ROLE, {}),
         (
             "iam:CreateOpenIDConnectProvider",
@@ -285,15 +340,18 @@ def test_the_deploy_cannot_escalate_or_reach_beyond_the_stack(
     ],
 )
 def test_the_deploy_manages_what_the_stack_creates(
-    action: str, resource: str, context: dict[str, str]
+    action: str, resource: str, context: Context
 ) -> None:
     assert allowed(_deploy(), action, resource, context)
 
 
 # Other roles of the account (finding N1, N2): no takeover, no pass.
 
-ROLE_CONTEXTS = [
-    {"iam:PermissionsBoundary": BOUNDARY},
+ROLE_CONTEXTS: list[Context] = [
+    {
+        "iam:PermissionsBoundary": BOUNDARY,
+        "iam:PolicyARN": managed_policy_arn("aws", "AmazonEKSWorkerNodePolicy"),
+    },
     {"iam:PassedToService": "eks.amazonaws.com"},
     {"iam:PassedToService": "pods.eks.amazonaws.com"},
     {"iam:PassedToService": "vpc-flow-logs.amazonaws.com"},
@@ -370,13 +428,245 @@ def test_the_state_layout_is_the_stack_programs_project() -> None:
     assert PulumiProject.find(PROJECT_ROOT).name == STACK_PROJECT
 
 
-@pytest.mark.parametrize("action", OTHER_STACKS_UNTOUCHABLE_ACTIONS)
-def test_the_deploy_destroys_or_opens_only_its_own_stacks_resources(action: str) -> None:
-    region = {"aws:RequestedRegion": REGION}
-    tag = f"aws:ResourceTag/{STACK_TAG}"
-    assert allowed(_deploy("prod"), action, KEY, {**region, tag: "prod"})
-    assert not allowed(_deploy("dev"), action, KEY, {**region, tag: "prod"})
-    assert not allowed(_deploy("prod"), action, KEY, region)  # another team's, untagged
+def _arn(service: str, pattern: str) -> str:
+    """A concrete resource of `service` matching an ARN pattern of `DEPLOY_SERVICES`."""
+    return f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{pattern.replace('*', 'x-1')}"
+
+
+CHANGES = [
+    (service, action, pattern)
+    for service, calls in sorted(DEPLOY_SERVICES.items())
+    for action in calls.changes
+    for pattern in calls.resources
+]
+
+
+@pytest.mark.parametrize(("service", "action", "pattern"), CHANGES)
+def test_each_change_the_deploy_makes_is_on_its_own_stacks_resources_only(
+    service: str, action: str, pattern: str
+) -> None:
+    """Repeat review H1: the dev deploy changes nothing of prod's, and nothing untagged."""
+    resource = _arn(service, pattern)
+    assert allowed(_deploy("prod"), action, resource, {**IN_REGION, **PROD_RESOURCE})
+    assert not allowed(_deploy("dev"), action, resource, {**IN_REGION, **PROD_RESOURCE})
+    assert not allowed(_deploy("prod"), action, resource, IN_REGION)  # another team's
+
+
+CREATES = [
+    (service, action, pattern)
+    for service, calls in sorted(DEPLOY_SERVICES.items())
+    for action, pattern in sorted(calls.creates.items())
+]
+
+
+@pytest.mark.parametrize(("service", "action", "pattern"), CREATES)
+def test_each_create_is_tagged_with_the_deploys_own_stack(
+    service: str, action: str, pattern: str
+) -> None:
+    resource = "*" if pattern == "*" else _arn(service, pattern)
+    tag = f"aws:RequestTag/{STACK_TAG}"
+    assert allowed(_deploy("dev"), action, resource, {**IN_REGION, tag: "dev"})
+    assert not allowed(_deploy("dev"), action, resource, {**IN_REGION, tag: "prod"})
+    assert not allowed(_deploy("dev"), action, resource, IN_REGION)
+
+
+INSIDE = [
+    (service, action, pattern)
+    for service, calls in sorted(DEPLOY_SERVICES.items())
+    for pattern, actions in sorted(calls.inside.items())
+    for action in actions
+]
+
+
+@pytest.mark.parametrize(("service", "action", "pattern"), INSIDE)
+def test_the_deploy_creates_or_grants_inside_its_own_stacks_network_and_clusters_only(
+    service: str, action: str, pattern: str
+) -> None:
+    """eks:CreateAccessEntry on prod's cluster, a subnet in prod's VPC: refused to dev."""
+    parent = _arn(service, pattern)
+    request = {**IN_REGION, f"aws:RequestTag/{STACK_TAG}": "dev"}
+    assert allowed(
+        _deploy("dev"), action, parent, {**request, f"aws:ResourceTag/{STACK_TAG}": "dev"}
+    )
+    assert not allowed(_deploy("dev"), action, parent, {**request, **PROD_RESOURCE})
+
+
+PROD_CLUSTER = f"{EKS}:cluster/core"
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "context"),
+    [
+        # Re-tag a prod cluster as dev's, then change it.
+        (
+            "eks:TagResource",
+            PROD_CLUSTER,
+            {**PROD_RESOURCE, "aws:TagKeys": [STACK_TAG], f"aws:RequestTag/{STACK_TAG}": "dev"},
+        ),
+        ("eks:UntagResource", PROD_CLUSTER, {**PROD_RESOURCE, "aws:TagKeys": [STACK_TAG]}),
+        ("ec2:DeleteTags", f"{EC2}:vpc/vpc-1", {**PROD_RESOURCE, "aws:TagKeys": [STACK_TAG]}),
+        (
+            "ec2:CreateTags",
+            f"{EC2}:security-group/sg-1",
+            {**PROD_RESOURCE, "aws:TagKeys": [STACK_TAG], f"aws:RequestTag/{STACK_TAG}": "dev"},
+        ),
+        (
+            "kms:TagResource",
+            KEY,
+            {**PROD_RESOURCE, "aws:TagKeys": [STACK_TAG], f"aws:RequestTag/{STACK_TAG}": "dev"},
+        ),
+        (
+            "es:AddTags",
+            f"{ES}:domain/fs-prod-core",
+            {**PROD_RESOURCE, "aws:TagKeys": [STACK_TAG], f"aws:RequestTag/{STACK_TAG}": "dev"},
+        ),
+        ("logs:TagLogGroup", f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:x", {}),
+        # Mark its own resource, or a role it makes, as prod's: its roles would then use prod's
+        # keys within the boundary (aws:PrincipalTag).
+        (
+            "eks:TagResource",
+            f"{EKS}:cluster/dev-core",
+            {
+                f"aws:ResourceTag/{STACK_TAG}": "dev",
+                "aws:TagKeys": [STACK_TAG],
+                f"aws:RequestTag/{STACK_TAG}": "prod",
+            },
+        ),
+        (
+            "iam:TagRole",
+            f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks/dev/core-nodes-1",
+            {"aws:TagKeys": [STACK_TAG], f"aws:RequestTag/{STACK_TAG}": "prod"},
+        ),
+        (
+            "iam:CreateRole",
+            f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks/dev/core-nodes-1",
+            {
+                "iam:PermissionsBoundary": BOUNDARY,
+                "aws:TagKeys": [STACK_TAG],
+                f"aws:RequestTag/{STACK_TAG}": "prod",
+            },
+        ),
+        # Change prod directly: calls no tag condition used to cover.
+        ("ec2:ModifyInstanceAttribute", f"{EC2}:instance/i-1", PROD_RESOURCE),
+        ("ec2:AuthorizeSecurityGroupIngress", f"{EC2}:security-group/sg-1", PROD_RESOURCE),
+        ("es:UpdateDomainConfig", f"{ES}:domain/fs-prod-core", PROD_RESOURCE),
+        ("eks:UpdateNodegroupVersion", f"{EKS}:nodegroup/core/data/1", PROD_RESOURCE),
+        ("eks:UpdateNodegroupConfig", f"{EKS}:nodegroup/core/data/1", PROD_RESOURCE),
+        ("eks:CreateAccessEntry", PROD_CLUSTER, PROD_RESOURCE),
+        ("eks:AssociateAccessPolicy", PROD_CLUSTER, PROD_RESOURCE),
+        ("ec2:CreateSubnet", f"{EC2}:vpc/vpc-1", PROD_RESOURCE),
+        ("ec2:ModifySnapshotAttribute", f"{EC2}:snapshot/snap-1", PROD_RESOURCE),
+        ("ec2:RunInstances", f"{EC2}:instance/*", {f"aws:RequestTag/{STACK_TAG}": "dev"}),
+        # Re-trust or pass a prod role.
+        ("iam:UpdateAssumeRolePolicy", ANY_ROLE, {}),
+        ("iam:PassRole", ANY_ROLE, {"iam:PassedToService": "eks.amazonaws.com"}),
+        # DNS records outside its own domain.
+        (
+            "route53:ChangeResourceRecordSets",
+            "arn:aws:route53:::hostedzone/Z1",
+            {
+                "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+                    "rdrs.search.core.dev.featurestore.internal",
+                    "rdrs.search.core.prod.featurestore.internal",
+                ]
+            },
+        ),
+        ("route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z1", {}),
+    ],
+)
+def test_the_dev_deploy_can_neither_retag_nor_change_prod(
+    action: str, resource: str, context: Context
+) -> None:
+    """Repeat review H1, each attack it named."""
+    assert not allowed(_deploy("dev"), action, resource, {**IN_REGION, **context})
+
+
+@pytest.mark.parametrize("action", STACK_TAG_WRITES)
+def test_the_stack_tag_is_only_ever_written_as_the_deploys_own(action: str) -> None:
+    service = action.split(":", maxsplit=1)[0]
+    resource = ANY_ROLE if service == "iam" else _arn(service, "x/1")
+    writes: Context = {
+        "aws:TagKeys": [STACK_TAG],
+        "iam:PermissionsBoundary": BOUNDARY,
+        **IN_REGION,
+    }
+    own: Context = {**writes, f"aws:RequestTag/{STACK_TAG}": "prod"}
+    other: Context = {**writes, f"aws:RequestTag/{STACK_TAG}": "dev"}
+    assert not allowed(_deploy("prod"), action, resource, other)
+    assert not allowed(_deploy("prod"), action, resource, writes)  # removed
+    tag_calls = {calls.tag for calls in DEPLOY_SERVICES.values()} | {
+        "iam:TagRole",
+        "iam:CreateRole",
+    }
+    if action in tag_calls:
+        assert allowed(_deploy("prod"), action, resource, {**own, **PROD_RESOURCE})
+
+
+def test_the_deploys_grants_are_action_lists_not_service_wildcards() -> None:
+    granted = {
+        action
+        for statement in json.loads(_deploy())["Statement"]
+        if statement["Effect"] == "Allow"
+        for action in _values(statement["Action"])
+    }
+    assert [a for a in granted if a.endswith(":*")] == []
+    assert "ec2:ModifyInstanceAttribute" not in granted
+    assert not any(fnmatchcase("ec2:RunInstances", a) for a in granted)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_deploy_attaches_only_the_managed_policies_the_plans_attach(stack: str) -> None:
+    """`iam:PolicyARN`: a new attachment in the plan fails here until it is reviewed into the
+    list (with its document in `components/ci/managed_policies.py`)."""
+    attached = {
+        resource.inputs["policyArn"]
+        for resource in real_stack_plan(stack).of_type(
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+        )
+    }
+    assert attached
+    bounded = {"iam:PermissionsBoundary": BOUNDARY}
+    refused = [
+        arn
+        for arn in sorted(attached)
+        if not allowed(
+            _deploy(stack),
+            "iam:AttachRolePolicy",
+            ANY_ROLE.replace("/prod/", f"/{stack}/"),
+            {**bounded, "iam:PolicyARN": arn},
+        )
+    ]
+    assert refused == []
+    for arn in (
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        f"arn:aws:iam::{ACCOUNT_ID}:policy/x",
+    ):
+        assert not allowed(
+            _deploy(), "iam:AttachRolePolicy", ANY_ROLE, {**bounded, "iam:PolicyARN": arn}
+        )
+    # The list is the plans' attachments and pulumi-eks' cluster role's, nothing more.
+    listed = {managed_policy_arn("aws", name) for name in ATTACHED_MANAGED_POLICIES}
+    assert listed - attached <= {managed_policy_arn("aws", "AmazonEKSClusterPolicy")}
+
+
+def test_every_role_of_the_prod_plan_carries_its_stack_tag() -> None:
+    """The boundary scopes KMS by `aws:PrincipalTag`: each role is made through a provider
+    whose default tags name the stack."""
+    plan = real_stack_plan("prod").to_json()["resources"]
+    tagged = {
+        entry["urn"]
+        for entry in plan
+        if entry["type"] == "pulumi:providers:aws"
+        and json.loads(entry["inputs"]["defaultTags"])["tags"].get(STACK_TAG) == "prod"
+    }
+    roles = [entry for entry in plan if entry["type"] == "aws:iam/role:Role"]
+    assert len(roles) > 10
+    untagged = [
+        role["name"]
+        for role in roles
+        if not any((role["provider"] or "").startswith(urn) for urn in tagged)
+    ]
+    assert untagged == []
 
 
 @pytest.mark.parametrize("action", BACKUP_KEY_DENIED_ACTIONS)
@@ -392,7 +682,7 @@ def test_the_deploy_never_uses_disables_deletes_or_grants_a_backup_key(action: s
 
 def test_the_deploy_configures_opensearch_but_never_reads_an_index() -> None:
     domain = f"arn:aws:es:{REGION}:{ACCOUNT_ID}:domain/fs-prod-core"
-    context = {"aws:RequestedRegion": REGION}
+    context = {**IN_REGION, **PROD_RESOURCE}
     assert allowed(_deploy(), "es:UpdateDomainConfig", domain, context)
     for action in ("es:ESHttpGet", "es:ESHttpPost", "es:ESHttpDelete"):
         assert not allowed(_deploy(), action, f"{domain}/search-items/_search", context)
@@ -422,31 +712,114 @@ def test_every_aws_resource_of_the_prod_plan_carries_the_stack_tag() -> None:
     assert untagged == []
 
 
-# The IAM service prefix of each provider module the stack's AWS resources come from.
-IAM_PREFIX = {"cloudwatch": "logs", "ec2transitgateway": "ec2", "vpc": "ec2"}
-# A module whose create call is not `<prefix>:Create<Module>`.
-CREATE_ACTION = {"opensearch": "es:CreateDomain"}
+# How the deploy makes each AWS resource type of the plans (IAM and S3 are asserted call by
+# call above, records below): the create call, the resource it authorizes, and whether that
+# resource is new (tagged by the request) or the stack's own already (tagged).
+MADE_BY = {
+    "aws:cloudwatch/logGroup:LogGroup": ("logs:CreateLogGroup", "logs", "log-group:x", "new"),
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": (
+        "logs:PutResourcePolicy", "", "*", "new"
+    ),
+    # The provider tags the VPC's default group (untagged till then) before it revokes its
+    # rules (hashicorp/terraform-provider-aws af55dfb9 internal/service/ec2/
+    # vpc_default_security_group.go, resourceDefaultSecurityGroupCreate: updateTags, then
+    # forceRevokeSecurityGroupRules).
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (
+        "ec2:CreateTags", "ec2", "security-group/sg-1", "new"
+    ),
+    "aws:ec2/eip:Eip": ("ec2:AllocateAddress", "ec2", "elastic-ip/eipalloc-1", "new"),
+    "aws:ec2/flowLog:FlowLog": ("ec2:CreateFlowLogs", "ec2", "vpc-flow-log/fl-1", "new"),
+    "aws:ec2/internetGateway:InternetGateway": (
+        "ec2:CreateInternetGateway", "ec2", "internet-gateway/igw-1", "new"
+    ),
+    "aws:ec2/launchTemplate:LaunchTemplate": (
+        "ec2:CreateLaunchTemplate", "ec2", "launch-template/lt-1", "new"
+    ),
+    "aws:ec2/natGateway:NatGateway": ("ec2:CreateNatGateway", "ec2", "natgateway/nat-1", "new"),
+    "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions": (
+        "ec2:ModifyVpcPeeringConnectionOptions", "ec2", "vpc-peering-connection/pcx-1", "own"
+    ),
+    "aws:ec2/route:Route": ("ec2:CreateRoute", "ec2", "route-table/rtb-1", "own"),
+    "aws:ec2/routeTable:RouteTable": ("ec2:CreateRouteTable", "ec2", "route-table/rtb-1", "new"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": (
+        "ec2:AssociateRouteTable", "ec2", "route-table/rtb-1", "own"
+    ),
+    "aws:ec2/securityGroup:SecurityGroup": (
+        "ec2:CreateSecurityGroup", "ec2", "security-group/sg-1", "new"
+    ),
+    "aws:ec2/subnet:Subnet": ("ec2:CreateSubnet", "ec2", "subnet/subnet-1", "new"),
+    "aws:ec2/vpc:Vpc": ("ec2:CreateVpc", "ec2", "vpc/vpc-1", "new"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("ec2:CreateVpcEndpoint", "ec2", "vpc-endpoint/e-1", "new"),
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": (
+        "ec2:CreateVpcPeeringConnection", "ec2", "vpc-peering-connection/pcx-1", "new"
+    ),
+    "aws:ec2transitgateway/vpcAttachment:VpcAttachment": (
+        "ec2:CreateTransitGatewayVpcAttachment", "ec2", "transit-gateway-attachment/a-1", "new"
+    ),
+    "aws:eks/addon:Addon": ("eks:CreateAddon", "eks", "addon/core/vpc-cni/1", "new"),
+    "aws:eks/nodeGroup:NodeGroup": ("eks:CreateNodegroup", "eks", "nodegroup/core/x/1", "new"),
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": (
+        "eks:CreatePodIdentityAssociation", "eks", "podidentityassociation/core/a-1", "new"
+    ),
+    "aws:kms/alias:Alias": ("kms:CreateAlias", "kms", "key/1", "own"),
+    "aws:kms/key:Key": ("kms:CreateKey", "", "*", "new"),
+    "aws:opensearch/domain:Domain": ("es:CreateDomain", "es", "domain/fs-x-core", "new"),
+    "aws:route53/zone:Zone": ("route53:CreateHostedZone", "", "*", "new"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
+        "ec2:AuthorizeSecurityGroupIngress", "ec2", "security-group/sg-1", "own"
+    ),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_deploy_may_create_every_kind_of_resource_the_stack_plans(stack: str) -> None:
-    """A new resource type the deploy role cannot create fails here, not half-way through up."""
-    modules = {
-        entry["type"].split(":")[1].split("/")[0]
-        for entry in real_stack_plan(stack).to_json()["resources"]
-        if entry["type"].startswith("aws:") and entry["custom"]
+    """A new resource type, or one the deploy role cannot make with its own stack's tags,
+    fails here, not half-way through `pulumi up`."""
+    resources = real_stack_plan(stack).to_json()["resources"]
+    types = {
+        entry["type"]
+        for entry in resources
+        if entry["type"].startswith("aws:")
+        and entry["custom"]
+        and not entry["type"].startswith(("aws:iam/", "aws:s3/", "aws:route53/record:"))
     }
+    assert types - set(MADE_BY) == set()
+    tags: Context = {f"aws:RequestTag/{STACK_TAG}": stack, "aws:TagKeys": [STACK_TAG], **IN_REGION}
     refused = []
-    for module in sorted(modules - {"iam", "s3"}):  # both asserted action by action above
-        prefix = IAM_PREFIX.get(module, module)
-        action = CREATE_ACTION.get(module, f"{prefix}:Create{module.capitalize()}")
-        if not allowed(_deploy(), action, "*", {"aws:RequestedRegion": REGION}):
+    for resource_type in sorted(types):
+        action, service, pattern, made = MADE_BY[resource_type]
+        arn = f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{pattern}" if service else pattern
+        context = tags if made == "new" else {**tags, f"aws:ResourceTag/{STACK_TAG}": stack}
+        if not allowed(_deploy(stack), action, arn, context):
             refused.append(action)
     assert refused == []
     assert allowed(
-        _deploy(), "iam:CreateServiceLinkedRole", "*",
+        _deploy(stack), "iam:CreateServiceLinkedRole", "*",
         {"iam:AWSServiceName": "opensearchservice.amazonaws.com"},
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_deploy_may_write_every_record_the_stack_plans_under_its_domain(stack: str) -> None:
+    plan = real_stack_plan(stack)
+    [zone] = plan.of_type("aws:route53/zone:Zone")
+    names = [record.inputs["name"] for record in plan.of_type("aws:route53/record:Record")]
+    assert names
+    deploy = deploy_policy(
+        partition="aws",
+        account_id=ACCOUNT_ID,
+        region=REGION,
+        stack=stack,
+        state=STATE,
+        boundary_arn=BOUNDARY,
+        protected_arns=[CI_ROLE, BOUNDARY],
+        record_domains=[zone.inputs["name"]],
+    )
+    key = "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+    zone_arn = "arn:aws:route53:::hostedzone/Z1"
+    assert allowed(deploy, "route53:ChangeResourceRecordSets", zone_arn, {key: names})
+    outside = [*names, f"api.{zone.inputs['name']}.example.com"]
+    assert not allowed(deploy, "route53:ChangeResourceRecordSets", zone_arn, {key: outside})
 
 
 # The read-only roles.
@@ -461,15 +834,15 @@ def _drift_actions_in_the_operations_guide() -> list[str]:
 def test_the_read_only_roles_read_what_drift_lists_and_the_state() -> None:
     actions = _drift_actions_in_the_operations_guide()
     assert len(actions) > 30
-    policy = read_only_policy("aws", STATE)
-    state_object = f"{STATE.bucket_arn('aws')}/feature-store-eks/.pulumi/stacks/prod.json"
+    policy = read_only_policy("aws", STATE, ["dev", "prod"])
+    state_object = _state_key("stacks/feature-store-eks/prod.json")
     assert [a for a in actions if a != "s3:GetObject" and not allowed(policy, a)] == []
     assert allowed(policy, "s3:GetObject", state_object)
     assert allowed(policy, "s3:ListBucket", STATE.bucket_arn("aws"))
 
 
 def test_the_read_only_roles_write_nothing_and_read_no_secret() -> None:
-    policy = read_only_policy("aws", STATE)
+    policy = read_only_policy("aws", STATE, ["dev", "prod"])
     allowed_actions = [
         action
         for statement in json.loads(policy)["Statement"]
@@ -484,6 +857,9 @@ def test_the_read_only_roles_write_nothing_and_read_no_secret() -> None:
         ("kms:Decrypt", "*"),
         ("s3:GetObject", "arn:aws:s3:::core-search-rondb-backups-1/backup"),
         ("s3:GetObject", f"{STATE.bucket_arn('aws')}/other-project/x"),
+        # Another project's state in the same backend, and a stack not served.
+        ("s3:GetObject", _state_key("stacks/feature-store-eks-bootstrap/ci.json")),
+        ("s3:GetObject", _state_key("stacks/feature-store-eks/staging.json")),
         ("s3:PutObject", f"{STATE.bucket_arn('aws')}/feature-store-eks/.pulumi/stacks/x"),
         ("logs:GetLogEvents", "*"),
         ("ec2:GetPasswordData", "*"),
@@ -510,8 +886,15 @@ def _granted_by_the_prod_plan() -> tuple[set[tuple[str, str]], set[str]]:
     return grants, managed
 
 
-# What the stack's keys carry: the provider's default tags.
-STACK_KEY_CONTEXT = {f"aws:ResourceTag/{STACK_TAG}": "prod"}
+# What the stack's keys and roles carry: the provider's default tags.
+STACK_KEY_CONTEXT = {
+    f"aws:ResourceTag/{STACK_TAG}": "prod",
+    f"aws:PrincipalTag/{STACK_TAG}": "prod",
+}
+CLUSTER_ROLE = (
+    f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks/prod/core-eks-eksRole-role-4b1f3c2"
+)
+NODE_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/feature-store-eks/prod/core-nodes-0123456"
 
 
 def test_the_boundary_admits_everything_the_prod_plans_roles_are_granted() -> None:
@@ -526,13 +909,84 @@ def test_the_boundary_admits_everything_the_prod_plans_roles_are_granted() -> No
     )
     assert refused == []
     # pulumi-eks' cluster role attaches AmazonEKSClusterPolicy, outside the offline plan.
-    assert managed | {"AmazonEKSClusterPolicy"} <= set(MANAGED_POLICY_SERVICES)
-    context = {**STACK_KEY_CONTEXT, "iam:AWSServiceName": "eks.amazonaws.com"}
-    for name in managed | {"AmazonEKSClusterPolicy"}:
-        for service in MANAGED_POLICY_SERVICES[name]:
-            action = service if ":" in service else f"{service}:AnyAction"
-            resource = KEY if action.startswith("kms:") else "*"
-            assert allowed(boundary, action, resource, context), (name, action)
+    assert managed | {"AmazonEKSClusterPolicy"} == set(ATTACHED_MANAGED_POLICIES)
+    context = {
+        **STACK_KEY_CONTEXT,
+        "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com",
+        "aws:PrincipalArn": CLUSTER_ROLE,
+    }
+    refused = [
+        (name, action)
+        for name in sorted(managed | {"AmazonEKSClusterPolicy"})
+        for action in MANAGED_POLICIES[name].actions
+        if not allowed(boundary, action, KEY if action.startswith("kms:") else "*", context)
+    ]
+    assert refused == []
+
+
+def test_no_attached_managed_policy_needs_what_the_boundary_denies() -> None:
+    granted = {action for policy in MANAGED_POLICIES.values() for action in policy.actions}
+    assert granted & set(NODE_AND_CLUSTER_WRITES_DENIED) == set()
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [
+        # Repeat review H2: cluster-admin through an access entry, a node's user data, a
+        # snapshot shared with another account, a launch template nodes boot from.
+        ("eks:CreateAccessEntry", f"{EKS}:cluster/core"),
+        ("eks:AssociateAccessPolicy", f"{EKS}:cluster/core"),
+        ("eks:UpdateClusterConfig", f"{EKS}:cluster/core"),
+        ("eks:UpdateNodegroupConfig", f"{EKS}:nodegroup/core/data/1"),
+        ("ec2:ModifyInstanceAttribute", f"{EC2}:instance/i-1"),
+        ("ec2:ModifySnapshotAttribute", f"{EC2}:snapshot/snap-1"),
+        ("ec2:ModifyImageAttribute", f"{EC2}:image/ami-1"),
+        ("ec2:CreateLaunchTemplateVersion", f"{EC2}:launch-template/lt-1"),
+        ("ec2:RunInstances", f"{EC2}:instance/*"),
+        ("ec2:CreateVpc", f"{EC2}:vpc/*"),
+    ],
+)
+def test_no_role_within_the_boundary_grants_cluster_access_or_rewrites_nodes(
+    action: str, resource: str
+) -> None:
+    boundary = permissions_boundary_policy("aws", STATE)
+    assert not allowed(boundary, action, resource, {"aws:PrincipalArn": NODE_ROLE})
+
+
+def test_only_the_cluster_role_sets_instance_attributes() -> None:
+    """AmazonEKSClusterPolicy grants ec2:ModifyInstanceAttribute (load balancers' security
+    groups); within the boundary only pulumi-eks' cluster role keeps it."""
+    boundary = permissions_boundary_policy("aws", STATE)
+    resource = f"{EC2}:instance/i-1"
+    action = "ec2:ModifyInstanceAttribute"
+    assert allowed(boundary, action, resource, {"aws:PrincipalArn": CLUSTER_ROLE})
+    assert not allowed(boundary, action, resource, {"aws:PrincipalArn": NODE_ROLE})
+    elsewhere = f"arn:aws:iam::{ACCOUNT_ID}:role/core-eks-eksRole-role-4b1f3c2"
+    assert not allowed(boundary, action, resource, {"aws:PrincipalArn": elsewhere})
+
+
+def test_no_role_within_the_boundary_writes_the_stack_tag() -> None:
+    """AmazonEKSClusterPolicy grants `ec2:CreateTags` on anything: never the stack's tag."""
+    boundary = permissions_boundary_policy("aws", STATE)
+    vpc = f"{EC2}:vpc/vpc-1"
+    cluster_role: Context = {"aws:PrincipalArn": CLUSTER_ROLE}
+    assert allowed(boundary, "ec2:CreateTags", vpc, {**cluster_role, "aws:TagKeys": ["Name"]})
+    for action in ("ec2:CreateTags", "ec2:DeleteTags", "elasticloadbalancing:AddTags"):
+        retag: Context = {**cluster_role, "aws:TagKeys": ["Name", STACK_TAG]}
+        assert not allowed(boundary, action, vpc, retag)
+
+
+@pytest.mark.parametrize("action", ["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"])
+def test_a_bounded_role_uses_only_its_own_stacks_keys(action: str) -> None:
+    """Repeat review H2: a dev role decrypting with a prod key."""
+    boundary = permissions_boundary_policy("aws", STATE)
+    dev_role_on_prod_key = {**STACK_KEY_CONTEXT, f"aws:PrincipalTag/{STACK_TAG}": "dev"}
+    assert allowed(boundary, action, KEY, STACK_KEY_CONTEXT)
+    assert not allowed(boundary, action, KEY, dev_role_on_prod_key)
+    untagged_role = {f"aws:ResourceTag/{STACK_TAG}": "prod"}
+    assert not allowed(boundary, action, KEY, untagged_role)
+    # A key's metadata (AmazonEKSClusterPolicy's DescribeKey) whatever the role's tags.
+    assert allowed(boundary, "kms:DescribeKey", KEY, untagged_role)
 
 
 @pytest.mark.parametrize(
@@ -632,10 +1086,7 @@ def test_the_bootstrap_plan_makes_one_role_per_purpose_and_the_stacks_boundary()
     assert outputs["permissionsBoundaryArn"] == BOUNDARY
     assert outputs["oidcProviderArn"] == PROVIDER
     assert set(outputs["deployRoleArns"]) == {"dev", "prod"}
-    grants = {
-        grant.name: grant.inputs["policy"]
-        for grant in plan.of_type("aws:iam/rolePolicy:RolePolicy")
-    }
+    grants = _role_grants(plan)
     deploy = grants["ci-deploy-prod"]
     assert allowed(deploy, "iam:CreateRole", ANY_ROLE, {"iam:PermissionsBoundary": BOUNDARY})
     assert not allowed(deploy, "iam:UpdateAssumeRolePolicy", outputs["driftRoleArn"])
@@ -643,9 +1094,53 @@ def test_the_bootstrap_plan_makes_one_role_per_purpose_and_the_stacks_boundary()
     prod_state = _state_key("stacks/feature-store-eks/prod.json")
     assert allowed(deploy, "s3:PutObject", prod_state)
     assert not allowed(grants["ci-deploy-dev"], "s3:PutObject", prod_state)
-    assert grants["ci-drift"] == grants["ci-preview"] == read_only_policy("aws", STATE)
+    assert (
+        grants["ci-drift"]
+        == grants["ci-preview"]
+        == read_only_policy("aws", STATE, ["dev", "prod"])
+    )
+    # Each deploy role's policies are the whole of `deploy_policy`, under the protected path.
+    sids = [statement["Sid"] for statement in json.loads(deploy)["Statement"]]
+    assert sids == [statement["Sid"] for statement in json.loads(_deploy("prod"))["Statement"]]
+    policies = plan.of_type("aws:iam/policy:Policy")
+    assert {p.inputs["path"] for p in policies} == {"/feature-store-eks/"}
+    protected = f"arn:aws:iam::{ACCOUNT_ID}:policy/feature-store-eks/ci-deploy-prod-0"
+    assert not allowed(deploy, "iam:CreatePolicyVersion", protected)
     [provider] = plan.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+
+
+def _role_grants(plan: Plan) -> dict[str, str]:
+    """Each CI role's managed policies, as one document per role (`ci-<purpose>`)."""
+    documents = {
+        policy.urn: policy.inputs["policy"] for policy in plan.of_type("aws:iam/policy:Policy")
+    }
+    statements: dict[str, list[Any]] = {}
+    for attachment in sorted(
+        plan.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
+        key=lambda a: int(a.name.rsplit("-", 1)[1]),
+    ):
+        role = attachment.name.rsplit("-", 1)[0]
+        policy_urn = next(urn for urn in documents if urn.endswith(f"::{attachment.name}"))
+        statements.setdefault(role, []).extend(json.loads(documents[policy_urn])["Statement"])
+    return {
+        role: json.dumps({"Version": "2012-10-17", "Statement": s})
+        for role, s in statements.items()
+    }
+
+
+def test_each_deploy_writes_records_under_its_configured_domains() -> None:
+    domains = {"dev": ["dev.featurestore.internal"]}
+    grants = _role_grants(_bootstrap_plan(**{"ci:recordDomains": json.dumps(domains)}))
+    key = "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+    zone = "arn:aws:route53:::hostedzone/Z1"
+    dev_record = {key: ["rdrs.search.core.dev.featurestore.internal"]}
+    prod_record = {key: ["rdrs.search.core.featurestore.internal"]}
+    change = "route53:ChangeResourceRecordSets"
+    assert allowed(grants["ci-deploy-dev"], change, zone, dev_record)
+    assert not allowed(grants["ci-deploy-dev"], change, zone, prod_record)
+    # prod keeps the stack's default domain.
+    assert allowed(grants["ci-deploy-prod"], change, zone, prod_record)
 
 
 def test_the_bootstrap_reuses_an_existing_github_provider() -> None:
@@ -662,6 +1157,7 @@ def test_the_bootstrap_reuses_an_existing_github_provider() -> None:
         ("ci:deployEnvironments", ["prod", "preview"], "read-only role's environment"),
         ("ci:deployEnvironments", [], "lists no environment"),
         ("ci:githubOidcProviderArn", "arn:aws:iam::1:oidc-provider/x", "GitHub's OIDC provider"),
+        ("ci:recordDomains", {"staging": ["s.featurestore.internal"]}, "not a deploy environment"),
     ],
 )
 def test_bootstrap_config_mistakes_name_the_key(key: str, value: Any, says: str) -> None:
@@ -686,8 +1182,13 @@ def test_each_document_fits_iams_size_quotas() -> None:
     def size(policy: str) -> int:
         return len(re.sub(r"\s", "", policy))
 
-    assert size(_deploy()) <= 10_240
-    assert size(read_only_policy("aws", STATE)) <= 10_240
+    parts = split_policy(_deploy())
+    assert 1 < len(parts) <= 10  # managed policies per role, default quota
+    assert max(map(policy_size, parts)) <= MANAGED_POLICY_CHARACTERS
+    assert [s for part in parts for s in json.loads(part)["Statement"]] == json.loads(_deploy())[
+        "Statement"
+    ]
+    assert size(read_only_policy("aws", STATE, ["dev", "prod"])) <= MANAGED_POLICY_CHARACTERS
     assert size(permissions_boundary_policy("aws", STATE)) <= 6_144
 
 

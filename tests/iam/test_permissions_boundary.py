@@ -11,16 +11,16 @@ import pytest
 
 from components.shared.boundary import (
     ROLE_TYPE,
-    STACK_ROLE_PATH,
     boundary_policy_arn,
     boundary_policy_resource,
     permissions_boundary_transform,
+    stack_role_path,
 )
 from fsctl.plan.mock_account import ACCOUNT_ID
 from fsctl.plan.offline import Plan, run_program
 from infra.account_checks import permissions_boundary_arn
 from infra.config import parse_stack_config
-from policies.iam import iam_role_permissions_boundary
+from policies.iam import iam_role_permissions_boundary, iam_role_stack_path
 from tests.conftest import PlanStack, as_engine_config, real_stack_plan
 from tests.policy_harness import run_policy, validate_resource
 
@@ -53,15 +53,29 @@ def test_every_role_of_the_real_plans_carries_the_bootstraps_boundary(stack: str
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_role_of_the_real_plans_is_under_the_stacks_path(stack: str) -> None:
-    """The only path the deploy role may create, change or pass roles under (finding N1)."""
+    """The only path its deploy role may create, change or pass roles under (finding N1; one
+    per stack since the repeat review's H1)."""
     roles = _roles(stack)
-    assert {role["inputs"].get("path") for role in roles} == {STACK_ROLE_PATH}
+    path = stack_role_path(stack)
+    assert path == f"/feature-store-eks/{stack}/"
+    assert {role["inputs"].get("path") for role in roles} == {path}
     arns = [role["outputs"]["arn"] for role in roles]
-    assert {arn.split(":role", 1)[1].rsplit("/", 1)[0] + "/" for arn in arns} == {STACK_ROLE_PATH}
+    assert {arn.split(":role", 1)[1].rsplit("/", 1)[0] + "/" for arn in arns} == {path}
     assert run_policy(PATH_POLICY, roles) == []
 
 
-@pytest.mark.parametrize("path", [None, "/", "/feature-store-eks/", "/admin/"])
+# The shared path of every stack (before the repeat review's H1) and dev's path in prod.
+@pytest.mark.parametrize(
+    "path",
+    [
+        None,
+        "/",
+        "/feature-store-eks/",
+        "/admin/",
+        "/feature-store-eks/workloads/",
+        "/feature-store-eks/dev/",
+    ],
+)
 def test_the_policy_reports_a_prod_role_outside_the_stacks_path(path: str | None) -> None:
     roles = _roles("prod")
     moved = copy.deepcopy(roles[0])
@@ -72,7 +86,15 @@ def test_the_policy_reports_a_prod_role_outside_the_stacks_path(path: str | None
     [violation] = run_policy(PATH_POLICY, [moved, *roles[1:]])
     assert violation.urn == roles[0]["urn"]
     assert f"has the path {path or '/'!r}" in violation.message
-    assert STACK_ROLE_PATH in violation.message
+    assert stack_role_path("prod") in violation.message
+
+
+def test_the_policys_default_path_is_the_stack_transforms() -> None:
+    """The pack imports nothing of the program: its default is written out, and kept equal."""
+    schema = iam_role_stack_path().config_schema
+    assert schema is not None
+    [default] = schema.properties["rolePaths"]["default"]
+    assert default.replace("{stack}", "prod") == stack_role_path("prod")
 
 
 def test_the_policy_reports_a_prod_role_with_its_boundary_put_back() -> None:
@@ -129,7 +151,7 @@ def test_a_malformed_boundary_names_the_key(config: dict[str, Any], value: str) 
 
 
 def test_the_transform_sets_the_boundary_on_roles_only_and_replaces_another() -> None:
-    transform = permissions_boundary_transform(BOUNDARY)
+    transform = permissions_boundary_transform(BOUNDARY, "dev")
     options = pulumi.ResourceOptions()
 
     def run(resource_type: str, props: dict[str, Any]) -> pulumi.ResourceTransformResult | None:
@@ -145,7 +167,11 @@ def test_the_transform_sets_the_boundary_on_roles_only_and_replaces_another() ->
         {"name": "x", "permissionsBoundary": "arn:aws:iam::1:policy/other", "path": "/admin/"},
     )
     assert result is not None
-    assert result.props == {"name": "x", "permissionsBoundary": BOUNDARY, "path": STACK_ROLE_PATH}
+    assert result.props == {
+        "name": "x",
+        "permissionsBoundary": BOUNDARY,
+        "path": "/feature-store-eks/dev/",
+    }
     assert result.opts is options
 
 
@@ -205,7 +231,7 @@ def _plan_with_stack_transform(transform: pulumi.ResourceTransform) -> Plan:
 
 
 def test_offline_plans_record_the_properties_a_stack_transform_sets() -> None:
-    plan = _plan_with_stack_transform(permissions_boundary_transform(BOUNDARY))
+    plan = _plan_with_stack_transform(permissions_boundary_transform(BOUNDARY, "test"))
     assert plan.named(ROLE_TYPE, "role").inputs["permissionsBoundary"] == BOUNDARY
 
 
