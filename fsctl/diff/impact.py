@@ -36,8 +36,15 @@ def resource_impact(before: PlannedResource, after: PlannedResource) -> list[str
         return []
     if old != new:
         return [UNKNOWN_CHART.format(old=old[1], new=new[1], known=HASHED_CHART[1])]
-    paths = restarts_data_tier(_rendered_values(before), _rendered_values(after))
+    paths = rondb_configuration_changes(before, after)
     return [RESTARTS_EVERY_RONDB_POD.format(paths=", ".join(paths))] if paths else []
+
+
+def rondb_configuration_changes(before: PlannedResource, after: PlannedResource) -> list[str]:
+    """The values of a RonDB release of the known chart that change its configuration hash."""
+    if after.type != HELM_RELEASE_TYPE or _chart(before) != _chart(after) != HASHED_CHART:
+        return []
+    return restarts_data_tier(_rendered_values(before), _rendered_values(after))
 
 
 def _chart(release: PlannedResource) -> tuple[str, str]:
