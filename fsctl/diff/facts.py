@@ -126,6 +126,9 @@ def _tf_ref(file: str) -> str:
     return _TF_REFS[file.removeprefix("internal/service/")]
 
 
+# pulumi-kubernetes and pulumi-eks at the newest commit their stored snapshots hold: the locked
+# v4.34.2 and v4.4.0 tags are not in them (the newest tags there are v4.32.0 and v4.3.0); the
+# cited lines were re-read at these commits.
 PULUMI_K8S = Source(
     "pulumi/pulumi-kubernetes",
     "94977969d64112b04e19945818a7d5d5f38f631d",
