@@ -20,7 +20,7 @@ from fsctl.diff.render import render_markdown
 from fsctl.diff.workloads import NODE_GROUP_DELETE_SECONDS, Unavailable
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import Plan
-from fsctl.plan.types import HELM_RELEASE, NODE_GROUP
+from fsctl.plan.types import HELM_RELEASE, KAFKA, NODE_GROUP
 from fsctl.preflight.wait_budgets import AWAIT_RULES
 from tests.conftest import PlanStack, stack_file
 
@@ -246,3 +246,63 @@ def test_a_deleted_namespace_takes_the_data_volumes_by_their_class(
     # The management server's claim is of the Delete class either way: its volume goes.
     assert any(item.lost and "mgmd" in item.data for item in release.effects.data_at_risk)
     assert volumes[0].lost == (reclaim == "Delete")
+
+
+def _changed(plan: Plan, change: Callable[[PlannedResource], PlannedResource]) -> Plan:
+    return dataclasses.replace(plan, resources=[change(r) for r in plan.resources])
+
+
+def _new_types_in_zone_a(resource: PlannedResource) -> PlannedResource:
+    if resource.type != NODE_GROUP or resource.name != "core-kafka-eu-central-1a":
+        return resource
+    return dataclasses.replace(
+        resource, inputs={**resource.inputs, "instanceTypes": ["r6i.2xlarge"]}
+    )
+
+
+def _without_rack(resource: PlannedResource) -> PlannedResource:
+    if resource.type != KAFKA:
+        return resource
+    inputs = copy.deepcopy(dict(resource.inputs))
+    del inputs["spec"]["kafka"]["rack"]
+    return dataclasses.replace(resource, inputs=inputs)
+
+
+@pytest.mark.parametrize(("rack", "lost", "below"), [(True, 1, False), (False, 2, True)])
+def test_one_zones_kafka_nodes_and_the_partitions_they_hold(
+    plan_stack_module: PlanStack, rack: bool, lost: int, below: bool
+) -> None:
+    """Two brokers per zone, one zone's Kafka node group replaced: rack awareness decides."""
+    config = copy.deepcopy(stack_file("prod"))
+    _clusters(config)["core"].setdefault("kafka", {}).update(brokers={"minPerZone": 2})
+    base = plan_stack_module(config, "prod")
+    if not rack:
+        base = _changed(base, _without_rack)
+    diff = diff_plans(base, _changed(base, _new_types_in_zone_a))
+    assert [(entry.name, entry.action) for entry in diff.changed] == [
+        ("core-kafka-eu-central-1a", "replace")
+    ]
+    brokers = _group(diff, "Kafka core: brokers")
+    assert (brokers.down, brokers.replicas) == (2, 6)
+    topic = _group(diff, "Kafka core: topic search.features.online")
+    assert (topic.down, topic.replicas, topic.must_keep, topic.below) == (lost, 3, 2, below)
+
+
+def test_a_new_arrow_flight_image_rolls_without_a_replica_down(
+    prod_diff: Callable[[Change], PlanDiff],
+) -> None:
+    diff = prod_diff(
+        lambda config: _clusters(config)["core"]["projects"]["search"].update(
+            arrowFlight={"image": "docker.hops.works/hopsworks/flyingduck:4.3.1"}
+        )
+    )
+    [deployment] = diff.changed
+    assert (deployment.action, deployment.risk) == ("update", "disruptive")
+    [restart] = deployment.effects.restarts
+    # The Deployment surges one new pod at a time and keeps every old one until it is ready.
+    assert (restart.pods, restart.at_once) == (2, 1)
+    [group] = deployment.effects.unavailable
+    assert (group.down, group.replicas, group.must_keep) == (0, 2, 1)
+    rollout = deployment.effects.rollout
+    assert rollout is not None
+    assert (rollout.timeout_seconds, rollout.steps) == (600, 2)

@@ -26,7 +26,7 @@ one per node under a hard zone spread, each Kafka pool in its own zone, other po
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -467,6 +467,7 @@ def _kafka_losses(
     """Brokers, controllers and every topic's partition replicas down with the pools' nodes."""
     found = []
     down_zones: set[str] = set()
+    down_brokers = 0
     for role, keep in (("broker", None), ("controller", "quorum")):
         members = [
             (item, zones)
@@ -477,6 +478,7 @@ def _kafka_losses(
         down = sum(_held(item, zone) for item, zones in members for zone in zones)
         if role == "broker":
             down_zones = {zone for item, zones in members for zone in zones if _held(item, zone)}
+            down_brokers = min(down, replicas)
         if not members:
             continue
         found.append(
@@ -489,7 +491,17 @@ def _kafka_losses(
                 REMOVED_NODES,
             )
         )
-    kafka_config = _kafka_config(running, cluster, kafka)
+    kafka_spec = _kafka_spec(running, cluster, kafka)
+    kafka_config = kafka_spec.get("config") or {}
+    # With rack awareness a partition's replicas are in different zones, so each zone whose
+    # brokers are down takes one replica of every partition; without, any replica may be on
+    # any broker that is down.
+    lost = len(down_zones) if kafka_spec.get("rack") else down_brokers
+    spread = (
+        "rack awareness places each partition's replicas in different zones"
+        if kafka_spec.get("rack")
+        else "without rack awareness any replica may be on a broker that is down"
+    )
     for topic in running.graph.of_type(KAFKA_TOPIC):
         labels = value_at(topic.inputs, "metadata.labels") or {}
         if labels.get(STRIMZI_CLUSTER_LABEL) != kafka or running.clusters.get(topic.urn) != cluster:
@@ -501,29 +513,27 @@ def _kafka_losses(
             or kafka_config.get("min.insync.replicas")
             or KAFKA_DEFAULT_MIN_ISR
         )
-        # Rack awareness puts a partition's replicas in different zones: each zone whose
-        # brokers are down takes one replica of every partition.
         found.append(
             Unavailable(
                 f"Kafka {kafka}: topic {spec.get('topicName') or topic.name}, each of its "
                 f"{spec.get('partitions')} partitions",
                 cluster,
                 factor,
-                min(factor, len(down_zones)),
+                min(factor, lost),
                 min_isr,
-                "rack awareness places each partition's replicas in different zones; below "
-                "min.insync.replicas producers with acks=all are refused",
+                f"{spread}; below min.insync.replicas producers with acks=all are refused",
             )
         )
     return found
 
 
-def _kafka_config(running: _Running, cluster: str, kafka: str) -> Mapping[str, Any]:
+def _kafka_spec(running: _Running, cluster: str, kafka: str) -> Mapping[str, Any]:
+    """The Kafka resource's `spec.kafka` (its broker config and rack awareness)."""
     for resource in running.graph.of_type(KAFKA):
         if value_at(resource.inputs, "metadata.name") == kafka and (
             running.clusters.get(resource.urn) == cluster
         ):
-            return value_at(resource.inputs, "spec.kafka.config") or {}
+            return value_at(resource.inputs, "spec.kafka") or {}
     return {}
 
 
@@ -651,18 +661,18 @@ def _template_roll(
         return Impact(data_at_risk=data)
     item = items[0]
     pods = item.replicas.low
-    at_once = 1 if resource.type == STATEFUL_SET else _deployment_unavailable(resource, pods)
+    down, per_step = _rolling_step(resource, pods)
     cluster = _cluster(running, item)
     head = running.head.get(urn)
     budget = budget_of(head) if head is not None else None
     return Impact(
-        (Restart(item.demand.pods.label, cluster, pods, at_once, "its pod template changes"),),
+        (Restart(item.demand.pods.label, cluster, pods, per_step, "its pod template changes"),),
         (
             Unavailable(
                 _group_name(item),
                 cluster,
                 pods,
-                at_once,
+                down,
                 _min_available(running.graph, item),
                 "a rolling update of the pod template",
             ),
@@ -671,7 +681,7 @@ def _template_roll(
         Rollout(
             resource.name,
             budget.seconds,
-            math.ceil(pods / max(at_once, 1)),
+            math.ceil(pods / per_step),
             "the provider waits for the rolled replicas to be ready",
             budget.source,
         )
@@ -680,13 +690,25 @@ def _template_roll(
     )
 
 
-def _deployment_unavailable(resource: PlannedResource, pods: int) -> int:
-    """A Deployment's `maxUnavailable` (25% rounded down by default, Kubernetes' default)."""
-    value = value_at(resource.inputs, "spec.strategy.rollingUpdate.maxUnavailable")
+def _rolling_step(resource: PlannedResource, pods: int) -> tuple[int, int]:
+    """Pods down at once and pods replaced per step of a rolling update.
+
+    A StatefulSet replaces one pod at a time; a Deployment takes `maxUnavailable` (rounded
+    down) and `maxSurge` (rounded up) of its pods, each 25% by default (Kubernetes'
+    Deployment defaults).
+    """
+    if resource.type == STATEFUL_SET:
+        return 1, 1
+    rolling = value_at(resource.inputs, "spec.strategy.rollingUpdate") or {}
+    down = _share(rolling.get("maxUnavailable", "25%"), pods, math.floor)
+    surge = _share(rolling.get("maxSurge", "25%"), pods, math.ceil)
+    return down, max(down + surge, 1)
+
+
+def _share(value: Any, pods: int, rounding: Callable[[float], int]) -> int:
     if isinstance(value, int):
         return value
-    share = str(value or "25%").rstrip("%")
-    return math.floor(pods * float(share) / 100)
+    return rounding(pods * float(str(value).rstrip("%")) / 100)
 
 
 # --- data --------------------------------------------------------------------------------------
