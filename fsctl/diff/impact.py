@@ -1,8 +1,9 @@
 """What a change does beyond its inputs, in words a reviewer needs before approving it.
 
-One impact so far: a change of the RonDB release whose values change RonDB's configuration
-hash restarts every RonDB pod (components/featurestore/rondb_restarts.py). The values are
-compared as Helm renders them, merged over the pinned chart's defaults.
+Here: a change of the RonDB release whose values change RonDB's configuration hash restarts
+every RonDB pod (components/featurestore/rondb_restarts.py). The values are compared as Helm
+renders them, merged over the pinned chart's defaults. The numbers of that restart, and of
+every other impact on running workloads and data, are `fsctl.diff.workloads`'.
 """
 
 from __future__ import annotations
