@@ -41,7 +41,9 @@ from fsctl.diff.actions import (
     unordered_list,
     worst,
 )
-from fsctl.diff.impact import resource_impact
+from fsctl.diff.impact import resource_impact, rondb_configuration_changes
+from fsctl.diff.workloads import Change as ImpactChange
+from fsctl.diff.workloads import DiffImpact, Impact, assess
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import CLUSTER_COMPONENT_TYPE, SHARED_GROUP, Plan
 from fsctl.plan.types import STACK as STACK_TYPE
@@ -80,6 +82,8 @@ class ResourceDiff:
     """What the engine does (`fsctl.diff.actions.ACTIONS`)."""
     reasons: tuple[Reason, ...] = ()
     risk: str = "safe"
+    effects: Impact = field(default_factory=Impact)
+    """Its impact on running workloads and data (`fsctl.diff.workloads`)."""
 
     def to_json(self) -> dict[str, Any]:
         """The resource as `fsctl diff --format json` prints it."""
@@ -92,7 +96,7 @@ class ResourceDiff:
             "action": self.action,
             "reasons": [reason.to_json() for reason in self.reasons],
             "risk": self.risk,
-            "impact": list(self.impact),
+            "impact": {"notes": list(self.impact), **self.effects.to_json()},
         }
         return document
 
@@ -117,6 +121,8 @@ class PlanDiff:
     changed: tuple[ResourceDiff, ...] = ()
     clusters: tuple[str, ...] = field(default=())
     """Every cluster with at least one difference, shared resources first."""
+    impact: DiffImpact = field(default_factory=DiffImpact)
+    """What the whole deploy does to running workloads and data (`fsctl.diff.workloads`)."""
 
     @property
     def entries(self) -> tuple[ResourceDiff, ...]:
@@ -149,6 +155,7 @@ class PlanDiff:
                 "actions": self.action_counts(),
             },
             "risk": self.risk,
+            "impact": self.impact.to_json(),
             "added": [resource.to_json() for resource in self.added],
             "removed": [resource.to_json() for resource in self.removed],
             "changed": [resource.to_json() for resource in self.changed],
@@ -183,9 +190,31 @@ def diff_plans(
             changes_of[resource.urn] = changes
             direct[resource.urn] = classify_change(before, resource, inputs_paths(changes))
     verdicts = cascade(head.resources, direct, frozenset(base_by_urn))
+    impacts, summary = assess(
+        base,
+        head,
+        {
+            **{r.urn: ImpactChange(r, additions[r.urn]) for r in head_only},
+            **{r.urn: ImpactChange(r, removals[r.urn]) for r in base_only},
+            **{
+                r.urn: ImpactChange(
+                    r,
+                    verdicts[r.urn],
+                    bool(rondb_configuration_changes(base_by_urn[r.urn], r)),
+                )
+                for r in head.resources
+                if r.urn in verdicts
+            },
+        },
+        {**base_clusters, **head_clusters},
+    )
 
-    added = [_entry(r, head_clusters[r.urn], (), additions[r.urn], []) for r in head_only]
-    removed = [_entry(r, base_clusters[r.urn], (), removals[r.urn], []) for r in base_only]
+    added = [
+        _entry(r, head_clusters[r.urn], (), additions[r.urn], [], impacts[r.urn]) for r in head_only
+    ]
+    removed = [
+        _entry(r, base_clusters[r.urn], (), removals[r.urn], [], impacts[r.urn]) for r in base_only
+    ]
     changed = [
         _entry(
             resource,
@@ -193,6 +222,7 @@ def diff_plans(
             changes_of.get(resource.urn, ()),
             verdicts[resource.urn],
             resource_impact(base_by_urn[resource.urn], resource),
+            impacts[resource.urn],
         )
         for resource in head.resources
         if resource.urn in verdicts
@@ -208,15 +238,17 @@ def diff_plans(
         removed=tuple(removed),
         changed=tuple(changed),
         clusters=tuple(clusters),
+        impact=summary,
     )
 
 
-def _entry(
+def _entry(  # noqa: PLR0917 - one call site per kind of entry, each with every part
     resource: PlannedResource,
     cluster: str,
     changes: tuple[Change, ...],
     verdict: Verdict,
     impact: list[str],
+    effects: Impact,
 ) -> ResourceDiff:
     impacts = [
         *impact,
@@ -226,6 +258,9 @@ def _entry(
     risk = verdict.risk
     if impact and verdict.action == "update":
         risk = worst((risk, "disruptive"))  # a restart of every RonDB pod
+    if verdict.action not in ("reject", "blocked"):
+        # What nothing would do (a refused or blocked change) carries no impact's risk.
+        risk = worst((risk, effects.risk))
     return ResourceDiff(
         resource.urn,
         resource.type,
@@ -236,6 +271,7 @@ def _entry(
         verdict.action,
         verdict.reasons,
         risk,
+        effects,
     )
 
 

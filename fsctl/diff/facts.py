@@ -69,8 +69,11 @@ class TypeFacts:
 
 
 TF_AWS = "hashicorp/terraform-provider-aws"
-# Commits of terraform-provider-aws's files (under `internal/service/`) as read for this table;
-# files without a commit here are cited at `main` by schema key.
+# Commits of terraform-provider-aws's files (under `internal/service/`) as read for this table:
+# the stored version of each file the schema key was checked in. The commit pulumi-aws 7.51.1
+# bundles (its `upstream` submodule) could not be resolved offline: the pulumi-aws and
+# terraform-provider-aws snapshots are past the mirror's size limit, and the index holds no
+# tag; re-pin every file to that commit when it can be read.
 _TF_REFS = {
     "eks/node_group.go": "012e0a32f0686212f447447fd3d81c3d0ce256ad",
     "eks/cluster.go": "00555dc5b38f92abbfa230badea0ed0754cea81e",
@@ -88,13 +91,44 @@ _TF_REFS = {
     "kms/key.go": "00a35305dc1b297a6fcdecdfbba33f1e63c3da39",
     "logs/group.go": "0073593e7d6993ba482409f4dc35438daaa79bb3",
     "route53/record.go": "00655c1681ea1e49ab10cd32d3f8bee372b2095b",
+    "ec2/vpc_internet_gateway.go": "eeecacfa18e259c26acee2806655620336bfb519",
+    "ec2/ec2_eip.go": "5c58e0c2b9ff434d647f71c6b505f655b561ae21",
+    "ec2/vpc_default_security_group.go": "af55dfb90500e80afb9d9ba64a76024e500c948a",
+    "ec2/vpc_flow_log.go": "86475b48ed749daf986b84c0f92591eddcced1ba",
+    "ec2/vpc_peering_connection.go": "f1750b8668f2771f28931e8ed4c1fa564b83e4d1",
+    "ec2/vpc_peering_connection_options.go": "c7cbd9b0a67d048c2ce5b12b3569da703524892b",
+    "ec2/vpc_security_group.go": "cc0fff0ee90634c6bb137ec44732684543b68dbe",
+    "ec2/vpc_security_group_ingress_rule.go": "d2b7f56a7c451244abd1e467109ba703bd9eedd3",
+    "ec2/ec2_launch_template.go": "c49358f89b43a4d9c8e533cd0610cd72cbd11eb3",
+    "iam/service_linked_role.go": "3db496c3ef13bcbf12b401ce6f353c55b76701fa",
+    "iam/role_policy.go": "33aa0b5e1401dc9bb1c862c51471506512abc050",
+    "iam/role_policy_attachment.go": "81ae62fe1923da7df3e2e3d1444f883c64396a12",
+    "kms/alias.go": "4c72bcc7dc2f5ace40ce61f2a90e12a62cf4ec9a",
+    "logs/resource_policy.go": "b9d9b25a270cf1cf4aefb6ba57ebe323dfa421b1",
+    "route53/zone.go": "7348a903ab13a5060738546394df91223f87d080",
+    "s3/bucket.go": "4c72bcc7dc2f5ace40ce61f2a90e12a62cf4ec9a",
+    "s3/bucket_lifecycle_configuration.go": "edd83424302044e8c32a0ca62412fa55499cd136",
+    "s3/bucket_logging.go": "14d18abfb86a9852351a5d790b72aac8705e469b",
+    "s3/bucket_object_lock_configuration.go": "da3271a7fd1834411f0a8fe2d522adc5b9fd44ee",
+    "s3/bucket_ownership_controls.go": "adeb84220edfee93498e1f578c12333affe9a56d",
+    "s3/bucket_policy.go": "c7cbd9b0a67d048c2ce5b12b3569da703524892b",
+    "s3/bucket_public_access_block.go": "30b8cc6de5e6843e30f28a55336ba47ededbfc4f",
+    "s3/bucket_server_side_encryption_configuration.go": (
+        "3ab512181f1ff587faccd86224f6515f48cd472c"
+    ),
+    "s3/bucket_versioning.go": "0df298702be9aa65f33909e6ce53654fcf6e2aba",
+    "opensearch/domain.go": "d6b98b6c9e85fb7c3a10dcad4ef1c45c8d60e61e",
 }
 
 
 def _tf_ref(file: str) -> str:
-    return _TF_REFS.get(file.removeprefix("internal/service/"), "main")
+    """The commit a file of terraform-provider-aws was read at; a file not read is an error."""
+    return _TF_REFS[file.removeprefix("internal/service/")]
 
 
+# pulumi-kubernetes and pulumi-eks at the newest commit their stored snapshots hold: the locked
+# v4.34.2 and v4.4.0 tags are not in them (the newest tags there are v4.32.0 and v4.3.0); the
+# cited lines were re-read at these commits.
 PULUMI_K8S = Source(
     "pulumi/pulumi-kubernetes",
     "94977969d64112b04e19945818a7d5d5f38f631d",
@@ -108,6 +142,8 @@ PULUMI_EKS = Source(
     "nodejs/eks/cluster/cluster.ts",
     "687-735",
 )
+# Not pinned: the stored versions of this file that say so (reclaimPolicy Forbidden,
+# volumeBindingMode immutable) expose no commit here, and the one with a commit predates both.
 K8S_STORAGE_VALIDATION = Source(
     "kubernetes/kubernetes",
     "master",
@@ -115,6 +151,8 @@ K8S_STORAGE_VALIDATION = Source(
     "ValidateStorageClassUpdate",
 )
 STRIMZI = "strimzi/strimzi-kafka-operator"
+STRIMZI_1_2_0 = "6c7b43c4af0db547c10463ba09d1dfa6f5e156a0"
+"""Strimzi's tag 1.2.0, the operator version the stack pins."""
 # pulumi-kubernetes: "Delete before replacement if we are forced to replace the old object, and
 # the new version of that object MUST have the same name" (provider.go, Diff).
 K8S_DELETE_FIRST = Source(PULUMI_K8S.repo, PULUMI_K8S.ref, PULUMI_K8S_PROVIDER, "1645-1662")
@@ -175,7 +213,12 @@ _FACTS: dict[str, TypeFacts] = {
             Rule(
                 "routeTableId+destinationCidrBlock",
                 "RouteAlreadyExists: the route table holds one route per destination",
-                Source(TF_AWS, "main", "internal/service/ec2/vpc_route.go", "RouteAlreadyExists"),
+                Source(
+                    TF_AWS,
+                    _tf_ref("internal/service/ec2/vpc_route.go"),
+                    "internal/service/ec2/vpc_route.go",
+                    "resourceRouteCreate (EC2's RouteAlreadyExists is returned as the error)",
+                ),
             ),
         ),
         replace=_tf(
@@ -202,7 +245,9 @@ _FACTS: dict[str, TypeFacts] = {
     type_tokens.EIP: TypeFacts(
         replace=_tf(
             "internal/service/ec2/ec2_eip.go",
-            "domain=domain",
+            # At this commit the domain is chosen by the ForceNew `vpc`; later versions make
+            # `domain` itself ForceNew. Either way a change of domain replaces the address.
+            "domain=vpc",
             "networkBorderGroup=network_border_group",
             "publicIpv4Pool=public_ipv4_pool",
             "address=address",
@@ -578,7 +623,7 @@ _FACTS: dict[str, TypeFacts] = {
                 "another cluster: pulumi-kubernetes replaces the provider, and so every object "
                 "it manages",
                 Source(
-                    PULUMI_K8S.repo, PULUMI_K8S.ref, PULUMI_K8S_PROVIDER, "454-520 (DiffConfig)"
+                    PULUMI_K8S.repo, PULUMI_K8S.ref, PULUMI_K8S_PROVIDER, "453-569 (DiffConfig)"
                 ),
             )
             for path in ("kubeconfig", "context", "cluster", "clusterIdentifier")
@@ -677,9 +722,9 @@ ONE_WAY: tuple[OneWay, ...] = (
         "does not wait for custom resources, succeeds",
         Source(
             STRIMZI,
-            "05d0c948c19ab48843b9ae42706442835547751a",
+            STRIMZI_1_2_0,
             "topic-operator/src/main/java/io/strimzi/operator/topic/BatchingTopicController.java",
-            "TopicOperatorException.NotSupported",
+            "686-692 (TopicOperatorException.NotSupported)",
         ),
     ),
     OneWay(
@@ -690,9 +735,9 @@ ONE_WAY: tuple[OneWay, ...] = (
         "MetadataUpdateFailed warning",
         Source(
             STRIMZI,
-            "0109e45b42ac64d0a65e5236f7499c9bb210de8c",
+            STRIMZI_1_2_0,
             f"{_STRIMZI_OPERATOR}/operator/assembly/KRaftMetadataManager.java",
-            "maybeUpdateMetadataVersion",
+            "81-116 (maybeUpdateMetadataVersion, MetadataUpdateFailed)",
         ),
         order="metadata",
     ),
@@ -702,9 +747,9 @@ ONE_WAY: tuple[OneWay, ...] = (
         "volumes only grow: Strimzi's storage diff refuses to shrink a persistent claim",
         Source(
             STRIMZI,
-            "1dcdf06f86e983b2b895be3a5558a628b9a94f08",
+            STRIMZI_1_2_0,
             f"{_STRIMZI_OPERATOR}/model/StorageDiff.java",
-            "shrinkSize",
+            "117-125 (shrinkSize)",
         ),
         order="quantity",
     ),

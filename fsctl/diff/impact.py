@@ -1,8 +1,9 @@
 """What a change does beyond its inputs, in words a reviewer needs before approving it.
 
-One impact so far: a change of the RonDB release whose values change RonDB's configuration
-hash restarts every RonDB pod (components/featurestore/rondb_restarts.py). The values are
-compared as Helm renders them, merged over the pinned chart's defaults.
+Here: a change of the RonDB release whose values change RonDB's configuration hash restarts
+every RonDB pod (components/featurestore/rondb_restarts.py). The values are compared as Helm
+renders them, merged over the pinned chart's defaults. The numbers of that restart, and of
+every other impact on running workloads and data, are `fsctl.diff.workloads`'.
 """
 
 from __future__ import annotations
@@ -36,8 +37,15 @@ def resource_impact(before: PlannedResource, after: PlannedResource) -> list[str
         return []
     if old != new:
         return [UNKNOWN_CHART.format(old=old[1], new=new[1], known=HASHED_CHART[1])]
-    paths = restarts_data_tier(_rendered_values(before), _rendered_values(after))
+    paths = rondb_configuration_changes(before, after)
     return [RESTARTS_EVERY_RONDB_POD.format(paths=", ".join(paths))] if paths else []
+
+
+def rondb_configuration_changes(before: PlannedResource, after: PlannedResource) -> list[str]:
+    """The values of a RonDB release of the known chart that change its configuration hash."""
+    if after.type != HELM_RELEASE_TYPE or _chart(before) != _chart(after) != HASHED_CHART:
+        return []
+    return restarts_data_tier(_rendered_values(before), _rendered_values(after))
 
 
 def _chart(release: PlannedResource) -> tuple[str, str]:

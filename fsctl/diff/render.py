@@ -9,6 +9,7 @@ from typing import Any
 
 from fsctl.diff.actions import RISKS
 from fsctl.diff.compare import PlanDiff, ResourceDiff
+from fsctl.diff.workloads import DataAtRisk, DiffImpact, Impact, Rollout, Unavailable
 from fsctl.plan.offline import SHARED_GROUP
 from fsctl.render import code_cell
 
@@ -89,7 +90,7 @@ def _risk_summary(diff: PlanDiff, *, detailed: bool) -> list[str]:
     counts = ", ".join(
         f"{count} {action}" for action, count in diff.action_counts().items() if count
     )
-    lines = [f"**Risk: {diff.risk}** ({counts})", ""]
+    lines = [f"**Risk: {diff.risk}** ({counts})", "", *_deploy_impact(diff.impact)]
     risky = sorted(
         (entry for entry in diff.entries if entry.risk != "safe"),
         key=lambda entry: (-RISKS.index(entry.risk), entry.cluster, entry.name),
@@ -110,6 +111,7 @@ def _risk_summary(diff: PlanDiff, *, detailed: bool) -> list[str]:
                 for reason in entry.reasons
             ]
             body += [f"  - {_escape(sentence)}" for sentence in entry.impact]
+            body += _effects(entry.effects)
     if len(risky) <= COLLAPSE_AFTER:
         return [*lines, *body, ""]
     return [
@@ -194,7 +196,79 @@ def _reasons(resource: ResourceDiff) -> list[str]:
     return [
         f"  - {code_cell(reason.path)}: {_escape(reason.why)} (source: {code_cell(reason.source)})"
         for reason in resource.reasons
-    ]
+    ] + _effects(resource.effects)
+
+
+def _effects(impact: Impact) -> list[str]:
+    """An entry's impact on what runs, one line per restart, group, data and rollout."""
+    lines = []
+    if impact.restarts:
+        workloads = ", ".join(f"{item.workload} ({item.pods})" for item in impact.restarts)
+        pods = sum(item.pods for item in impact.restarts)
+        lines.append(f"  - restarts: {pods} pod(s): {_escape(workloads)}")
+    lines += [f"  - down at once: {_down(item)}" for item in impact.unavailable if item.down]
+    lines += [f"  - data at risk: {_data(item)}" for item in impact.data_at_risk]
+    if impact.rollout:
+        lines.append(f"  - rollout: {_rollout(impact.rollout)}")
+    return lines
+
+
+def _down(item: Unavailable) -> str:
+    keep = f", must keep {item.must_keep}" if item.must_keep is not None else ""
+    warning = " **below what it must keep**" if item.below else ""
+    return f"{_escape(item.group)}: {item.down} of {item.replicas}{keep}{warning}"
+
+
+def _data(item: DataAtRisk) -> str:
+    deleted = f"; deleted around it: {', '.join(item.deleted)}" if item.deleted else ""
+    return _escape(
+        f"{item.resource}: {item.data}: {item.fate} (protection: {item.protection}{deleted})"
+    )
+
+
+def _rollout(item: Rollout) -> str:
+    return (
+        f"{_escape(item.resource)}: {_escape(item.what)}; the provider fails it after "
+        f"{item.timeout_seconds} s, {item.timeout_seconds // max(item.steps, 1)} s for each of "
+        f"{item.steps} step(s) (source: {code_cell(item.source)})"
+    )
+
+
+def _deploy_impact(impact: DiffImpact) -> list[str]:
+    """What the whole deploy does to running workloads and data, before the entries."""
+    down = [item for item in impact.unavailable if item.down]
+    if not (impact.restarts or down or impact.data_at_risk or impact.longest_rollout):
+        return []
+    lines = [f"**Impact on running workloads and data: {impact.risk}**", ""]
+    if down:
+        lines += [
+            "| replicas of | cluster | down at once | of | must keep |",
+            "| --- | --- | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| {_escape(item.group)}{' ⚠' if item.below else ''} | {_cluster_label(item.cluster)}"
+            f" | {item.down} | {item.replicas} | "
+            f"{'' if item.must_keep is None else item.must_keep} |"
+            for item in down
+        ]
+        lines.append("")
+    if impact.restarts:
+        pods = sum(item.pods for item in impact.restarts)
+        body = [
+            f"- {_escape(item.workload)} (cluster {_cluster_label(item.cluster)}): {item.pods} "
+            f"pod(s), {item.at_once} at once; {_escape(item.why)}"
+            for item in impact.restarts
+        ]
+        summary = f"{pods} pod(s) of {len(impact.restarts)} workload(s) restart"
+        lines += _folded(summary, body) if len(body) > COLLAPSE_AFTER else [summary, "", *body, ""]
+    if impact.data_at_risk:
+        lost = [item for item in impact.data_at_risk if item.lost]
+        body = [f"- {_data(item)}" for item in impact.data_at_risk]
+        summary = f"Data at risk: {len(lost)} lost or exposed, {len(body) - len(lost)} kept"
+        lines += _folded(summary, body) if len(body) > COLLAPSE_AFTER else [summary, "", *body, ""]
+    if impact.longest_rollout:
+        lines += [f"Longest rollout: {_rollout(impact.longest_rollout)}", ""]
+    return lines
 
 
 def _impact(resource: ResourceDiff) -> list[str]:

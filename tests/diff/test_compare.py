@@ -79,7 +79,9 @@ def test_max_size_change_touches_exactly_that_projects_node_groups(
 def test_json_shape(plan_dirs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     base, head = plan_dirs
     document = json.loads(_fsctl(capsys, str(base), str(head), "--format", "json")[1])
-    assert set(document) == {"base", "head", "summary", "risk", "added", "removed", "changed"}
+    assert set(document) == {
+        *("base", "head", "summary", "risk", "impact", "added", "removed", "changed")
+    }
     resources = len(json.loads((head / "resources.json").read_text())["resources"]) - 1
     assert document["base"] == {"dir": str(base), "stack": "dev", "resources": resources}
     assert document["head"] == {"dir": str(head), "stack": "dev", "resources": resources}
@@ -95,7 +97,14 @@ def test_json_shape(plan_dirs: tuple[Path, Path], capsys: pytest.CaptureFixture[
         "risk",
         "impact",
     }
-    assert entry["impact"] == []  # a node group's size changes nothing beyond itself
+    # A node group's size changes nothing beyond itself.
+    assert entry["impact"] == {
+        "notes": [],
+        "restarts": [],
+        "unavailableAtOnce": [],
+        "dataAtRisk": [],
+        "rollout": None,
+    }
     assert entry["urn"].startswith("urn:pulumi:dev::feature-store-eks::")
 
 

@@ -321,7 +321,7 @@ def test_raising_the_api_slots_is_flagged_as_restarting_every_rondb_pod(
     assert release["changes"] == [
         {"path": "values.clusterSize.maxNumRdrs", "kind": "input", "old": 12, "new": 16}
     ]
-    [impact] = release["impact"]
+    [impact] = release["impact"]["notes"]
     assert impact.startswith(
         "every RonDB pod restarts: RonDB's config.ini changes through clusterSize.maxNumRdrs,"
     )
@@ -341,7 +341,8 @@ def test_raising_an_hpa_maximum_within_the_slots_changes_only_the_hpa(
     assert hpa["type"] == HPA
     assert hpa["urn"].endswith("::core-search-horizontalpodautoscaler-search-rdrs")
     assert hpa["changes"] == [{"path": "spec.maxReplicas", "kind": "input", "old": 12, "new": 16}]
-    assert hpa["impact"] == []
+    assert hpa["impact"]["notes"] == []
+    assert not hpa["impact"]["restarts"]
 
 
 # ---- the impact's own cases ---------------------------------------------------------------------
