@@ -16,8 +16,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
+from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.tokens import CommentToken
 
 from fsctl.errors import UserError
 from infra.config import NAMESPACE
@@ -125,7 +126,7 @@ def child_map(parent: CommentedMap, key: str, *, flow: bool) -> CommentedMap:
         value = CommentedMap()
         if flow:
             value.fa.set_flow_style()
-        parent[key] = value
+        insert_key(parent, len(parent), key, value)
     if not isinstance(value, CommentedMap):
         raise UserError(f"{key}: holds {value!r}, not a map of settings")
     return value
@@ -160,6 +161,71 @@ def rename_key(mapping: CommentedMap, old: str, new: str) -> None:
     mapping.insert(position, new, value)
     if comments is not None:
         mapping.ca.items[new] = comments
+
+
+def insert_key(mapping: CommentedMap, position: int, key: str, value: Any) -> None:
+    """Insert a new entry at `position`, below the comment lines that ended the entry before.
+
+    Those lines introduce what followed them, which now follows the new entry (see
+    `delete_key`).
+    """
+    keys = list(mapping)
+    following = _detach_trailing_lines(mapping, keys[position - 1]) if position > 0 else ""
+    mapping.insert(position, key, value)
+    if following:
+        _append_trailing_lines(mapping, key, following)
+
+
+def delete_key(mapping: CommentedMap, key: str) -> None:
+    """Delete an entry with its own comments, keeping the comment lines that follow it.
+
+    ruamel.yaml attaches the comment lines after an entry's last line to that line, though they
+    introduce what comes next (`# An isolated cluster …` above the next cluster): they move to
+    the end of the entry before it, or stay in place when there is none.
+    """
+    keys = list(mapping)
+    following = _detach_trailing_lines(mapping, key)
+    del mapping[key]
+    position = keys.index(key)
+    if following:
+        if position > 0:
+            _append_trailing_lines(mapping, keys[position - 1], following)
+        else:
+            mapping.yaml_set_start_comment(following)
+
+
+def _last_line(mapping: CommentedMap, key: str) -> tuple[CommentedMap, str]:
+    """The map and key of an entry's last line (a flow collection is one line)."""
+    value = mapping[key]
+    while isinstance(value, CommentedMap) and value and not value.fa.flow_style():
+        if mapping.ca.items.get(key, [None] * 4)[2] is not None:
+            break
+        mapping, key = value, list(value)[-1]
+        value = mapping[key]
+    return mapping, key
+
+
+def _detach_trailing_lines(mapping: CommentedMap, key: str) -> str:
+    owner, last = _last_line(mapping, key)
+    slots = owner.ca.items.get(last)
+    token = slots[2] if slots and len(slots) > 2 else None
+    if token is None:
+        return ""
+    own_line, _, following = str(token.value).partition("\n")
+    if own_line.strip():
+        token.value = own_line + "\n"
+    else:
+        slots[2] = None
+    return following
+
+
+def _append_trailing_lines(mapping: CommentedMap, key: str, lines: str) -> None:
+    owner, last = _last_line(mapping, key)
+    slots = owner.ca.items.setdefault(last, [None, None, None, None])
+    if slots[2] is None:
+        slots[2] = CommentToken("\n" + lines, CommentMark(0), None)
+    else:
+        slots[2].value = str(slots[2].value) + lines
 
 
 def parse_scalar(text: str) -> Any:

@@ -20,6 +20,8 @@ from fsctl.selfservice.document import (
     CLUSTERS_KEY,
     StackDocument,
     child_map,
+    delete_key,
+    insert_key,
     parse_scalar,
     rename_key,
     styled,
@@ -67,7 +69,8 @@ def set_values(mapping: CommentedMap, values: Mapping[str, Any]) -> None:
             target = child_map(target, parent, flow=True)
         else:
             if value is None:
-                target.pop(leaf, None)
+                if leaf in target:
+                    delete_key(target, leaf)
             else:
                 set_key(target, leaf, value)
 
@@ -77,10 +80,11 @@ def set_key(mapping: CommentedMap, key: str, value: Any) -> None:
     node = styled(value, flow=True)
     if mapping.get(key) == node:
         return
-    if key not in mapping and _PROJECTS in mapping:
-        mapping.insert(list(mapping).index(_PROJECTS), key, node)
-    else:
+    if key in mapping:
         mapping[key] = node
+    else:
+        keys = list(mapping)
+        insert_key(mapping, keys.index(_PROJECTS) if _PROJECTS in keys else len(keys), key, node)
 
 
 # Clusters
@@ -100,7 +104,7 @@ def add_cluster(document: StackDocument, name: str, settings: Mapping[str, Any])
         return Edit(f"add cluster {name}")
     cluster = CommentedMap()
     set_values(cluster, settings)
-    clusters[name] = cluster
+    insert_key(clusters, len(clusters), name, cluster)
     return Edit(f"add cluster {name}")
 
 
@@ -169,7 +173,7 @@ def add_project(
         return Edit(f"add project {name} to cluster {cluster}")
     project = CommentedMap()
     set_values(project, settings)
-    projects[name] = project
+    insert_key(projects, len(projects), name, project)
     return Edit(f"add project {name} to cluster {cluster}")
 
 
@@ -248,7 +252,7 @@ def remove_peer(document: StackDocument, cluster: str, peer: str) -> Edit:
     if isinstance(peers, list) and peer in peers:
         peers.remove(peer)
         if not peers:
-            del settings["peers"]
+            delete_key(settings, "peers")
     return Edit(f"unpeer cluster {cluster} from {peer}")
 
 
@@ -276,7 +280,7 @@ def _decommission(entries: CommentedMap, name: str, path: str, kind: str, delete
             f"{path}.{RETIRED}: the {kind} is not retired; run the command without --delete "
             "first and deploy it (step 1), then delete the entry"
         )
-    del entries[name]
+    delete_key(entries, name)
     return Edit(f"delete {kind} {name} (decommission, step 2 of 2)")
 
 
