@@ -21,13 +21,14 @@ def stack_copy(directory: Path, stack: str) -> Path:
 
 def line_changes(before: str, after: str) -> tuple[list[str], list[str]]:
     """The lines removed and the lines added, in file order."""
-    matcher = difflib.SequenceMatcher(None, before.splitlines(), after.splitlines(), autojunk=False)
+    old, new = before.splitlines(), after.splitlines()
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     removed: list[str] = []
     added: list[str] = []
     for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
         if tag != "equal":
-            removed += matcher.a[old_start:old_end]
-            added += matcher.b[new_start:new_end]
+            removed += old[old_start:old_end]
+            added += new[new_start:new_end]
     return removed, added
 
 
