@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from components.nodes.instance_catalogue import instance_type
 from fsctl.errors import UserError
 from fsctl.selfservice.document import CLUSTERS_KEY, StackDocument
+from fsctl.selfservice.operations import Edit, add_project
 from fsctl.selfservice.validate import load_config
 from infra.config import ArrowFlightConfig, MysqldConfig, ProjectConfig, RdrsConfig, RonDbConfig
 
@@ -39,6 +40,15 @@ _MODEL_DEFAULTS: dict[str, type[BaseModel]] = {
     "mysqld": MysqldConfig,
     "arrowFlight": ArrowFlightConfig,
 }
+
+
+def new_project(document: StackDocument, cluster: str, name: str, given: Mapping[str, Any]) -> Edit:
+    """Add project `name` with `given` settings, the rest chosen by `project_defaults`."""
+    if name in document.projects(cluster):
+        return add_project(document, cluster, name, given)
+    chosen, chose = project_defaults(document, cluster, given)
+    edit = add_project(document, cluster, name, {**chosen, **given})
+    return Edit(edit.summary, chose)
 
 
 def project_defaults(

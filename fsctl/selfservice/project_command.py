@@ -15,9 +15,7 @@ from fsctl.selfservice.command import (
     run_change,
     table,
 )
-from fsctl.selfservice.defaults import project_defaults
-from fsctl.selfservice.document import StackDocument
-from fsctl.selfservice.operations import Edit
+from fsctl.selfservice.defaults import new_project
 
 
 def register(commands: Any) -> None:
@@ -76,17 +74,10 @@ def _verb(verbs: Any, name: str, help_text: str) -> argparse.ArgumentParser:
 
 def _add(arguments: argparse.Namespace) -> int:
     given = operations.parse_assignments(arguments.settings)
-
-    def add(document: StackDocument) -> Edit:
-        if arguments.name in document.projects(arguments.cluster):
-            return operations.add_project(document, arguments.cluster, arguments.name, given)
-        chosen, chose = project_defaults(document, arguments.cluster, given)
-        edit = operations.add_project(
-            document, arguments.cluster, arguments.name, {**chosen, **given}
-        )
-        return Edit(edit.summary, chose)
-
-    return run_change(arguments, add)
+    return run_change(
+        arguments,
+        lambda document: new_project(document, arguments.cluster, arguments.name, given),
+    )
 
 
 def _remove(arguments: argparse.Namespace) -> int:
