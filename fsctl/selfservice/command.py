@@ -6,15 +6,17 @@ import argparse
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fsctl.errors import EXIT_FINDINGS, EXIT_OK, UserError
 from fsctl.plan.offline import PulumiProject
 from fsctl.selfservice.change import Change, Operation, prepare
 from fsctl.selfservice.pull_request import Branch
-from fsctl.selfservice.review import Review, plan_text, review
 from fsctl.selfservice.validate import load_config
 from infra.config import StackConfig
+
+if TYPE_CHECKING:
+    from fsctl.selfservice.review import Review
 
 Register = Callable[[argparse.ArgumentParser], None]
 
@@ -99,6 +101,10 @@ def run_change(arguments: argparse.Namespace, operation: Operation) -> int:
 
 
 def _review(stack: str, change: Change) -> Review:
+    # Imported here, not with the module: the review loads the policy pack and the preflight
+    # checks (and their commands' renderers), which no other part of these commands needs.
+    from fsctl.selfservice.review import plan_text, review  # noqa: PLC0415
+
     project = _project()
     base = plan_text(project, stack, change.before, change.path)
     head = plan_text(project, stack, change.after, change.path)
