@@ -121,6 +121,18 @@ EDITS = [
     ),
     (
         "prod",
+        ["project", "set", "prod", "core", "search", "slo=null"],
+        [
+            "          # The < 10 ms promise of feature vectors, counted at 9.75 ms: "
+            "feature_store's",
+            "          # histogram bound just below 10 ms (10 ms itself is not one, "
+            "so not measurable).",
+            "          slo: {latency: {objectivePercent: 99, thresholdMs: 9.75}}",
+        ],
+        [],
+    ),
+    (
+        "prod",
         ["cluster", "set", "prod", "realtime", "flowLogRetentionDays=400"],
         [],
         ["      flowLogRetentionDays: 400"],
@@ -174,7 +186,7 @@ def test_an_operation_changes_only_its_lines_keeps_every_comment_and_repeats_as_
     assert _run(path, arguments) == EXIT_OK
     after = path.read_text()
     assert line_changes(before, after) == (removed, added)
-    assert comments(after) == comments(before)
+    assert comments(after) == comments(before) - comments("\n".join(removed))
 
     capsys.readouterr()
     assert _run(path, arguments) == EXIT_OK
@@ -281,6 +293,12 @@ REFUSALS = [
         "nowhere",
     ),
     (
+        "prod",
+        ["cluster", "set", "prod", "core", 'kubernetesVersion="1.34"'],
+        "featurestore:clusters.core.kubernetesVersion",
+        "fsctl cluster upgrade",
+    ),
+    (
         "dev",
         ["cluster", "set", "dev", "core", "projects.search.minSizePerAz=1"],
         "featurestore:clusters.core.projects",
@@ -318,7 +336,9 @@ def test_upgrades_go_one_minor_at_a_time(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = stack_copy(tmp_path, "prod")
-    assert _run(path, ["cluster", "set", "prod", "core", 'kubernetesVersion="1.31"']) == EXIT_OK
+    path.write_text(
+        path.read_text().replace('kubernetesVersion: "1.33"', 'kubernetesVersion: "1.31"')
+    )
     before = path.read_bytes()
 
     assert _run(path, ["cluster", "upgrade", "prod", "core", "1.33"]) == EXIT_ERROR

@@ -177,16 +177,19 @@ def insert_key(mapping: CommentedMap, position: int, key: str, value: Any) -> No
 
 
 def delete_key(mapping: CommentedMap, key: str) -> None:
-    """Delete an entry with its own comments, keeping the comment lines that follow it.
+    """Delete an entry with its own comments (above it and on its lines), keeping those below.
 
     ruamel.yaml attaches the comment lines after an entry's last line to that line, though they
     introduce what comes next (`# An isolated cluster …` above the next cluster): they move to
     the end of the entry before it, or stay in place when there is none.
     """
     keys = list(mapping)
+    position = keys.index(key)
+    if position > 0:
+        # The comment lines above the entry are its own: they go with it.
+        _detach_trailing_lines(mapping, keys[position - 1])
     following = _detach_trailing_lines(mapping, key)
     del mapping[key]
-    position = keys.index(key)
     if following:
         if position > 0:
             _append_trailing_lines(mapping, keys[position - 1], following)

@@ -150,6 +150,11 @@ def set_cluster(document: StackDocument, name: str, values: Mapping[str, Any]) -
         raise UserError(
             f"{CLUSTERS_KEY}.{name}.projects: change projects with `fsctl project set|add|remove`"
         )
+    if "kubernetesVersion" in values:
+        raise UserError(
+            f"{CLUSTERS_KEY}.{name}.kubernetesVersion: change it with `fsctl cluster upgrade`, "
+            "one minor at a time"
+        )
     set_values(document.cluster(name), values)
     return Edit(f"set {_listed(values)} of cluster {name}")
 
