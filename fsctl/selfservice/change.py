@@ -45,8 +45,12 @@ class Change:
 
     @property
     def changed(self) -> bool:
-        """Whether the operation changed anything (a repeated one does not)."""
-        return self.after != self.before
+        """Whether the operation changed a value (a repeated one does not).
+
+        A file ruamel.yaml would lay out otherwise (the project's files it keeps byte for byte)
+        is not rewritten for layout alone.
+        """
+        return bool(self.changes)
 
     def unified_diff(self) -> str:
         """The config diff, as `git diff` shows it."""
