@@ -30,7 +30,9 @@ def register(commands: Any) -> None:
     )
     verbs = project.add_subparsers(dest="verb", required=True, metavar="VERB")
 
-    add = _verb(verbs, "add", "add a project; sizes it like the stack's smallest project")
+    add = _verb(
+        verbs, "add", "add a project, sized like the smallest of its cluster (else of the stack)"
+    )
     add.add_argument("settings", nargs="*", metavar="KEY=VALUE", help="settings to give it")
     add.set_defaults(handler=_add)
 
