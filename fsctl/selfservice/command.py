@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +17,6 @@ from infra.config import StackConfig
 
 if TYPE_CHECKING:
     from fsctl.selfservice.review import Review
-
-Register = Callable[[argparse.ArgumentParser], None]
 
 
 def add_stack_argument(parser: argparse.ArgumentParser) -> None:

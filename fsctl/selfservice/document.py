@@ -24,7 +24,6 @@ from fsctl.errors import UserError
 from infra.config import NAMESPACE
 
 CLUSTERS_KEY = f"{NAMESPACE}:clusters"
-ENVIRONMENT_KEY = f"{NAMESPACE}:environment"
 
 
 def _yaml() -> YAML:
@@ -81,11 +80,6 @@ class StackDocument:
         """The `config:` map."""
         config: CommentedMap = self.data["config"]
         return config
-
-    @property
-    def environment(self) -> str:
-        """The stack's environment as the models default it (`prod` unless set)."""
-        return str(self.config.get(ENVIRONMENT_KEY, "prod"))
 
     def clusters(self) -> CommentedMap:
         """`featurestore:clusters`, created empty (flow-free) when the file has none."""
