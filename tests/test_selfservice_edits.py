@@ -133,6 +133,20 @@ EDITS = [
     ),
     (
         "prod",
+        [
+            "project",
+            "set",
+            "prod",
+            "realtime",
+            "ads",
+            "mysqld.minReplicas=null",
+            "mysqld.maxReplicas=null",
+        ],
+        ["          mysqld: {minReplicas: 3, maxReplicas: 8}"],
+        [],
+    ),
+    (
+        "prod",
         ["cluster", "set", "prod", "realtime", "flowLogRetentionDays=400"],
         [],
         ["      flowLogRetentionDays: 400"],

@@ -60,19 +60,23 @@ def set_values(mapping: CommentedMap, values: Mapping[str, Any]) -> None:
     """Set each dotted key path below `mapping` (created as needed); `None` removes the key."""
     for dotted, value in values.items():
         *parents, leaf = dotted.split(".")
-        target = mapping
+        chain = [mapping]
         for parent in parents:
-            if value is None and not isinstance(target.get(parent), CommentedMap):
+            if value is None and not isinstance(chain[-1].get(parent), CommentedMap):
                 break
             # Nested settings are written in flow style, `rondb: {apiSlots: {rdrs: 12}}`, as
             # the stack files write them.
-            target = child_map(target, parent, flow=True)
+            chain.append(child_map(chain[-1], parent, flow=True))
         else:
-            if value is None:
-                if leaf in target:
-                    delete_key(target, leaf)
-            else:
-                set_key(target, leaf, value)
+            if value is not None:
+                set_key(chain[-1], leaf, value)
+            elif leaf in chain[-1]:
+                delete_key(chain[-1], leaf)
+                # A map left empty says nothing: it goes too, as if it had never been written.
+                for holder, key in reversed(list(zip(chain[:-1], parents, strict=True))):
+                    if holder[key]:
+                        break
+                    delete_key(holder, key)
 
 
 def set_key(mapping: CommentedMap, key: str, value: Any) -> None:
