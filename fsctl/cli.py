@@ -25,6 +25,9 @@ COMMANDS = {
     "preflight": "fsctl.preflight.command",
     "drift": "fsctl.drift.command",
     "charts": "fsctl.charts.command",
+    "cluster": "fsctl.selfservice.cluster_command",
+    "project": "fsctl.selfservice.project_command",
+    "peer": "fsctl.selfservice.peer_command",
 }
 
 

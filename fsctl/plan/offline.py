@@ -188,7 +188,12 @@ class StackConfigFile:
         Values become strings as the CLI passes them: objects and lists as JSON. Encrypted
         (`secure:`) values cannot be decrypted offline; they become the mask `[secret]`.
         """
-        document = yaml.safe_load(path.read_text()) or {}
+        return cls.parse(path.read_text(), path)
+
+    @classmethod
+    def parse(cls, text: str, path: Path) -> StackConfigFile:
+        """`read` of the text a stack config file at `path` holds (or would hold once written)."""
+        document = yaml.safe_load(text) or {}
         if not isinstance(document, dict):
             raise ValueError(f"{path} is not a map of settings")
         raw_config = document.get("config") or {}

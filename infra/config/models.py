@@ -58,6 +58,15 @@ def _role_arn_list(value: tuple[str, ...]) -> tuple[str, ...]:
     return value
 
 
+def _former_name(value: str | None) -> str | None:
+    if value is not None and not _DNS_LABEL.match(value):
+        raise ValueError(
+            f"{value!r} is not a DNS label, so it cannot be a former name; use the name the "
+            "entry had, as it was written"
+        )
+    return value
+
+
 class ProjectConfig(NodePoolConfig):
     """A project: its dedicated node groups and its feature store, in its own namespace."""
 
@@ -84,6 +93,18 @@ class ProjectConfig(NodePoolConfig):
     slo: SloConfig = Field(default_factory=lambda: SloConfig.model_validate_json("{}"))
     """Service level objectives, alerted on (docs/operations.md, "SLO burn alerts"). Default:
     99.99 % available, no latency objective."""
+    retired: bool = False
+    """Step one of the project's two-step decommission (`fsctl project remove`, which sets it):
+    the project is being taken out of service; the next `fsctl project remove` deletes its
+    entry. Default false."""
+    renamed_from: str | None = None
+    """The name the project had before `fsctl project rename` (which sets it), so that its
+    resources can be carried over to the new name. Default: none. A DNS label."""
+
+    @field_validator("renamed_from")
+    @classmethod
+    def _renamed_from_is_a_name(cls, value: str | None) -> str | None:
+        return _former_name(value)
 
 
 class DataVolumeConfig(_Model):
@@ -179,6 +200,13 @@ class ClusterConfig(_Model):
         default_factory=lambda: AlertingConfig.model_validate_json("{}")
     )
     """Where the cluster's Alertmanager sends alerts. Default: nowhere (a null receiver)."""
+    retired: bool = False
+    """Step one of the cluster's two-step decommission (`fsctl cluster remove`, which sets it):
+    the cluster is being taken out of service; the next `fsctl cluster remove` deletes its
+    entry. Default false."""
+    renamed_from: str | None = None
+    """The name the cluster had before a rename, so that its resources can be carried over to
+    the new name. Default: none. A DNS label."""
 
     @field_validator("public_access_cidrs")
     @classmethod
@@ -198,6 +226,11 @@ class ClusterConfig(_Model):
                     "or egress IPs), or none for a private endpoint"
                 )
         return value
+
+    @field_validator("renamed_from")
+    @classmethod
+    def _renamed_from_is_a_name(cls, value: str | None) -> str | None:
+        return _former_name(value)
 
     @field_validator("admin_role_arns", "read_only_role_arns")
     @classmethod
