@@ -25,6 +25,7 @@ COMMANDS = {
     "preflight": "fsctl.preflight.command",
     "drift": "fsctl.drift.command",
     "charts": "fsctl.charts.command",
+    "deploy": "fsctl.deploy.command",
 }
 
 

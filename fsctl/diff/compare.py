@@ -117,11 +117,13 @@ class PlanDiff:
     changed: tuple[ResourceDiff, ...] = ()
     clusters: tuple[str, ...] = field(default=())
     """Every cluster with at least one difference, shared resources first."""
+    preview: tuple[ResourceDiff, ...] = ()
+    """What a real `pulumi preview --json` replaces or deletes (`fsctl diff --preview`)."""
 
     @property
     def entries(self) -> tuple[ResourceDiff, ...]:
-        """Every entry: added, removed and changed."""
-        return (*self.added, *self.removed, *self.changed)
+        """Every entry: added, removed, changed, and the real preview's."""
+        return (*self.added, *self.removed, *self.changed, *self.preview)
 
     @property
     def risk(self) -> str:
@@ -146,12 +148,14 @@ class PlanDiff:
                 "added": len(self.added),
                 "removed": len(self.removed),
                 "changed": len(self.changed),
+                "preview": len(self.preview),
                 "actions": self.action_counts(),
             },
             "risk": self.risk,
             "added": [resource.to_json() for resource in self.added],
             "removed": [resource.to_json() for resource in self.removed],
             "changed": [resource.to_json() for resource in self.changed],
+            "preview": [resource.to_json() for resource in self.preview],
         }
 
 
@@ -165,8 +169,8 @@ def diff_plans(
     """Compare two plans resource by resource, keyed by URN."""
     base_by_urn = {resource.urn: resource for resource in base.resources}
     head_by_urn = {resource.urn: resource for resource in head.resources}
-    base_clusters = _clusters(base)
-    head_clusters = _clusters(head)
+    base_clusters = plan_clusters(base)
+    head_clusters = plan_clusters(head)
 
     head_only = [r for r in head.resources if r.urn not in base_by_urn]
     base_only = [r for r in base.resources if r.urn not in head_by_urn]
@@ -243,7 +247,7 @@ def _count(plan: Plan) -> int:
     return sum(1 for resource in plan.resources if resource.type != STACK_TYPE)
 
 
-def _clusters(plan: Plan) -> dict[str, str]:
+def plan_clusters(plan: Plan) -> dict[str, str]:
     """The cluster of every resource, by URN: `Plan.cluster_of`, memoised along parent chains."""
     by_urn = {resource.urn: resource for resource in plan.resources}
     memo: dict[str, str] = {}
