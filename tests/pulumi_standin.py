@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import grpc
+import grpc  # type: ignore[import-untyped]  # grpcio ships no stubs; the SDK uses it untyped too
 from pulumi.runtime.proto import events_pb2, events_pb2_grpc
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pulumi"
@@ -53,8 +53,9 @@ class Standin:
         return [json.loads(line) for line in self.calls_file.read_text().splitlines()]
 
     def operations(self) -> list[list[str]]:
-        """The calls of `preview`, `up` and `refresh`."""
-        return [call for call in self.calls() if call[:1] and call[0] in OPERATIONS]
+        """The calls of `preview`, `up` and `refresh`, without the SDK's global flag."""
+        commands = [_command(call) for call in self.calls()]
+        return [call for call in commands if call[:1] and call[0] in OPERATIONS]
 
 
 def install(directory: Path, scenario: Mapping[str, Any]) -> Standin:
@@ -82,6 +83,7 @@ def main(arguments: Sequence[str]) -> int:
     with open(os.environ["PULUMI_STANDIN_CALLS"], "a") as calls:
         calls.write(json.dumps(list(arguments)) + "\n")
     scenario = json.loads(Path(os.environ["PULUMI_STANDIN_SCENARIO"]).read_text())
+    arguments = _command(arguments)
     if arguments[:1] and arguments[0] in OPERATIONS:
         return _operation(arguments[0], arguments, scenario)
     if arguments[:2] == ["stack", "select"] and scenario.get("stack_missing"):
@@ -193,6 +195,11 @@ def _history() -> dict[str, Any]:
         "version": 42,
         "resourceChanges": {"replace": 3, "same": 512},
     }
+
+
+def _command(arguments: Sequence[str]) -> list[str]:
+    """The arguments without `--non-interactive`, which the SDK puts before every command."""
+    return [argument for argument in arguments if argument != "--non-interactive"]
 
 
 def _option(arguments: Sequence[str], name: str) -> str | None:

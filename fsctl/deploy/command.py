@@ -121,12 +121,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def run_preview(arguments: argparse.Namespace) -> int:
     """Preview with a saved plan; print the summary."""
     deployment = _deployment(arguments)
+    _make_parent(arguments.save_plan)
     try:
         output, log = deployment.preview(refresh=True, save_plan=arguments.save_plan)
     except (EngineFailedError, StackBusyError) as error:
         return _failed(error)
     preview = _parse(output, "the preview")
-    _write(arguments.preview_json, output)
+    # The SDK hands back the CLI's output without its last newline (`fmt.Println`).
+    _write(arguments.preview_json, output.rstrip("\n") + "\n")
     entries = preview_entries(preview)
     digest = sha256_of(arguments.save_plan)
     print(preview_markdown(arguments.stack, preview, entries, log, digest), end="")
@@ -215,9 +217,16 @@ def _parse(output: str, what: str) -> Preview:
     return parse_preview(document)
 
 
-def _write(path: Path, text: str) -> None:
+def _make_parent(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"{path.parent}: cannot create ({error.strerror})") from None
+
+
+def _write(path: Path, text: str) -> None:
+    _make_parent(path)
+    try:
         path.write_text(text)
     except OSError as error:
         raise UserError(f"{path}: cannot write ({error.strerror})") from None
