@@ -140,23 +140,27 @@ class PlanDiff:
         return not (self.added or self.removed or self.changed)
 
     def to_json(self) -> dict[str, Any]:
-        """The document `fsctl diff --format json` prints."""
-        return {
+        """The document `fsctl diff --format json` prints (`preview` only with `--preview`)."""
+        summary: dict[str, Any] = {
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "changed": len(self.changed),
+        }
+        if self.preview:
+            summary["preview"] = len(self.preview)
+        summary["actions"] = self.action_counts()
+        document = {
             "base": _side_json(self.base),
             "head": _side_json(self.head),
-            "summary": {
-                "added": len(self.added),
-                "removed": len(self.removed),
-                "changed": len(self.changed),
-                "preview": len(self.preview),
-                "actions": self.action_counts(),
-            },
+            "summary": summary,
             "risk": self.risk,
             "added": [resource.to_json() for resource in self.added],
             "removed": [resource.to_json() for resource in self.removed],
             "changed": [resource.to_json() for resource in self.changed],
-            "preview": [resource.to_json() for resource in self.preview],
         }
+        if self.preview:
+            document["preview"] = [resource.to_json() for resource in self.preview]
+        return document
 
 
 def _side_json(side: PlanSide) -> dict[str, Any]:
