@@ -144,6 +144,29 @@ def test_preview_refreshes_saves_the_plan_with_the_policy_pack_and_summarises_th
     assert "`advisory` alerts-reach-someone: No Alertmanager receiver" in out
 
 
+def test_a_pull_requests_preview_is_gated_on_its_acknowledgements(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    project: Path,
+) -> None:
+    _standin(tmp_path, monkeypatch, _scenario())
+    description = tmp_path / "description.md"
+    offline_ack = "fsctl-ack: disruptive urn:pulumi:prod::feature-store-eks::x::offline-entry"
+    description.write_text(f"Search moves to r6i.4xlarge.\n{offline_ack}\n")
+    code, _, err = _preview(capsys, project, "--gate", str(description))
+    assert code == 1
+    assert err.count("fsctl: gate: ") == 3
+    assert "is disruptive" in err
+    assert "offline-entry" not in err  # the offline diff's acknowledgement is not stale here
+    acks = [f"fsctl-ack: disruptive {urn}" for op, urn in _steps(PREVIEW_JSON) if op == "replace"]
+    description.write_text("\n".join(acks) + "\n")
+    code, _, err = _preview(capsys, project, "--gate", str(description))
+    assert code == 0
+    assert "fsctl: gate: " not in err
+    assert (project / "out" / "plan.json").exists()
+
+
 def test_an_older_cli_writes_the_event_log_file_the_sdk_reads(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ from fsctl.deploy.engine import (
 )
 from fsctl.deploy.preview import Preview, parse_preview, preview_entries, read_preview
 from fsctl.deploy.report import apply_markdown, preview_markdown
+from fsctl.diff.compare import PlanDiff, PlanSide, ResourceDiff
+from fsctl.diff.gate import judge
 from fsctl.errors import EXIT_BUSY, EXIT_FINDINGS, EXIT_OK, UserError
 
 POLICY_PACK = Path("policies")
@@ -67,6 +70,14 @@ def register(commands: Any) -> None:
         required=True,
         metavar="FILE",
         help="where to write the preview's JSON (`fsctl diff --preview` reads it)",
+    )
+    preview.add_argument(
+        "--gate",
+        type=Path,
+        metavar="DESCRIPTION_FILE",
+        help="a pull request's description: exit 1 when a replacement or delete would fail, "
+        "or disrupt or lose data without its `fsctl-ack: <risk> <urn>` line (as `fsctl diff "
+        "--gate`); the plan and the JSON are written either way",
     )
     preview.set_defaults(handler=run_preview)
     apply = actions.add_parser(
@@ -132,7 +143,24 @@ def run_preview(arguments: argparse.Namespace) -> int:
     entries = preview_entries(preview)
     digest = sha256_of(arguments.save_plan)
     print(preview_markdown(arguments.stack, preview, entries, log, digest), end="")
-    return EXIT_OK
+    if arguments.gate is None:
+        return EXIT_OK
+    return _gate(arguments.stack, entries, arguments.gate)
+
+
+def _gate(stack: str, entries: tuple[ResourceDiff, ...], description_file: Path) -> int:
+    """`fsctl diff --gate`'s verdict on the preview's entries alone."""
+    try:
+        description = description_file.read_text()
+    except OSError as error:
+        raise UserError(f"{description_file}: cannot read the description ({error})") from None
+    side = PlanSide("", stack, 0)
+    verdict = judge(PlanDiff(base=side, head=side, preview=entries), description)
+    # The description also acknowledges the offline diff's entries: not stale, only not here.
+    verdict = replace(verdict, stale=())
+    for line in verdict.lines():
+        print(f"fsctl: gate: {line}", file=sys.stderr)
+    return EXIT_OK if verdict.passes else EXIT_FINDINGS
 
 
 def run_apply(arguments: argparse.Namespace) -> int:
