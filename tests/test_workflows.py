@@ -351,7 +351,8 @@ def _deploy_jobs() -> dict[str, dict[str, Any]]:
 
 
 def _step_using(job: dict[str, Any], action: str) -> dict[str, Any]:
-    [step] = [s for s in job["steps"] if str(s.get("uses", "")).startswith(f"{action}@")]
+    steps: list[dict[str, Any]] = job["steps"]
+    [step] = [s for s in steps if str(s.get("uses", "")).startswith(f"{action}@")]
     return step
 
 
