@@ -76,6 +76,8 @@ def _preview(
         str(project / "out" / "plan.json"),
         "--preview-json",
         str(project / "out" / "preview.json"),
+        "--steps",
+        str(project / "out" / "steps.json"),
         "--first-wait",
         "0",
         *extra,
@@ -96,8 +98,8 @@ def _apply(
         str(project / "out" / "plan.json"),
         "--plan-sha256",
         digest,
-        "--preview-json",
-        str(project / "out" / "preview.json"),
+        "--steps",
+        str(project / "out" / "steps.json"),
         "--first-wait",
         "0",
         *extra,
@@ -135,6 +137,13 @@ def test_preview_refreshes_saves_the_plan_with_the_policy_pack_and_summarises_th
     # A CLI of .pulumi-version streams its events over gRPC to the SDK.
     assert call[call.index("--event-log") + 1].startswith("tcp://127.0.0.1:")
     assert (project / "out" / "preview.json").read_text() == PREVIEW_JSON.read_text()
+    # The steps, from the events: the program's, announced before each runs.
+    steps = json.loads((project / "out" / "steps.json").read_text())
+    assert steps["stack"] == "prod"
+    assert [(s["op"], s["urn"]) for s in steps["steps"]] == [
+        (op, urn) for op, urn in _steps(PREVIEW_JSON) if op != "same"
+    ]
+    assert steps["steps"][0]["inputs"]["instanceTypes"] == ["r6i.4xlarge"]
     plan = project / "out" / "plan.json"
     assert json.loads(plan.read_text())["plan"]["resourcePlans"]
     assert "**Risk: disruptive** (3 to replace)" in out
@@ -254,14 +263,15 @@ def test_apply_stops_when_the_refreshed_stack_previews_other_inputs(
     """The autoscaler raised a desired size since the review: nothing is applied."""
     standin = _standin(tmp_path, monkeypatch, _scenario())
     assert _preview(capsys, project)[0] == 0
-    digest = json.loads(PREVIEW_JSON.read_text())
-    for step in digest["steps"]:
-        if step["urn"] == NODE_GROUP_B and "newState" in step:
-            step["newState"]["inputs"]["scalingConfig"]["desiredSize"] = 3
-    moved = tmp_path / "preview-after-refresh.json"
-    moved.write_text(json.dumps(digest, indent=4))
+    events = [json.loads(line) for line in PREVIEW_EVENTS.read_text().splitlines()]
+    for event in events:
+        step = event.get("resourcePreEvent", {}).get("metadata", {})
+        if step.get("urn") == NODE_GROUP_B and step.get("new"):
+            step["new"]["inputs"]["scalingConfig"]["desiredSize"] = 3
+    moved = tmp_path / "preview-after-refresh.events.jsonl"
+    moved.write_text("".join(json.dumps(event) + "\n" for event in events))
     (tmp_path / "pulumi" / "scenario.json").write_text(
-        json.dumps(_scenario(preview={"events": str(PREVIEW_EVENTS), "stdout": str(moved)}))
+        json.dumps(_scenario(preview={"events": str(moved), "stdout": str(PREVIEW_JSON)}))
     )
     code, _, err = _apply(capsys, project, _sha256(project / "out" / "plan.json"))
     assert code == 1

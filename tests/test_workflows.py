@@ -396,6 +396,7 @@ def test_the_plan_job_refreshes_previews_with_the_pack_and_publishes_the_summary
         step, arguments = _fsctl_deploy(plan, "preview")
         assert _value(arguments, "--stack") == stack
         assert _value(arguments, "--save-plan") == f"build/deploy/{stack}/plan.json"
+        assert _value(arguments, "--steps") == f"build/deploy/{stack}/steps.json"
         # `fsctl deploy preview` always refreshes and loads the pack (tests/test_deploy_engine.py
         # asserts the CLI gets --refresh and --policy-pack policies); nothing turns them off.
         parsed = _fsctl_parser().parse_args(arguments)
@@ -424,7 +425,7 @@ def test_the_apply_job_applies_the_plan_jobs_artifact_by_digest() -> None:
         }
         step, arguments = _fsctl_deploy(apply, "apply")
         assert _value(arguments, "--plan") == f"build/deploy/{stack}/plan.json"
-        assert _value(arguments, "--preview-json") == f"build/deploy/{stack}/preview.json"
+        assert _value(arguments, "--steps") == f"build/deploy/{stack}/steps.json"
         assert _value(arguments, "--plan-sha256") == "$PLAN_SHA256"
         assert step["env"]["PLAN_SHA256"] == f"${{{{ needs.plan-{stack}.outputs.plan-sha256 }}}}"
         steps = apply["steps"]

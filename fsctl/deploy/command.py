@@ -2,7 +2,8 @@
 
 `preview` refreshes (in the preview only: the state is not written), previews with the policy
 pack and saves the update plan (`pulumi preview --refresh --save-plan`), and writes the CLI's
-`--json` preview (the truthful diff's `--preview` input) and a Markdown summary with its risk.
+`--json` preview (the truthful diff's `--preview` input), the program's steps from the engine's
+events (`--steps`, what `apply` compares) and a Markdown summary with its risk.
 
 `apply` runs after the approval, on the plan file the preview saved. `pulumi up --plan` refuses
 an operation the plan does not hold (pulumi/pulumi@1b5949891b3c,
@@ -12,8 +13,12 @@ inputs differ from the plan's ("violates plan", :1386-1397), but the Automation 
 after the resources before it changed. The plan's goals take `ignoreChanges` values from the
 state (processIgnoreChanges runs before the check, :1267), so a node group's desired size in the
 plan is the one the preview's refresh read. `apply` therefore refreshes the state (written: the
-desired size the autoscaler set since), previews again and stops unless every step and its
-inputs are the reviewed ones, and only then runs `up --plan`: what was approved, or nothing.
+desired size the autoscaler set since), previews again and stops unless every step of the
+program and its inputs are the reviewed ones, and only then runs `up --plan`: what was
+approved, or nothing. The steps compared are the engine's `resourcePreEvent`s, not the `--json`
+document: with `--refresh` that document replaces a refreshed resource's steps by the
+refresh's (pkg/backend/display/json.go:218-232), so a drifted desired size would read as a
+change the second preview, after the written refresh, no longer has.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from fsctl.deploy.engine import (
     Retry,
     StackBusyError,
 )
-from fsctl.deploy.preview import Preview, parse_preview, preview_entries, read_preview
+from fsctl.deploy.preview import Preview, parse_preview, preview_entries
 from fsctl.deploy.report import apply_markdown, preview_markdown
 from fsctl.diff.compare import PlanDiff, PlanSide, ResourceDiff
 from fsctl.diff.gate import judge
@@ -72,6 +77,14 @@ def register(commands: Any) -> None:
         help="where to write the preview's JSON (`fsctl diff --preview` reads it)",
     )
     preview.add_argument(
+        "--steps",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="where to write the program's steps, from the engine's events "
+        "(`fsctl deploy apply --steps` compares the stack's steps with them)",
+    )
+    preview.add_argument(
         "--gate",
         type=Path,
         metavar="DESCRIPTION_FILE",
@@ -85,7 +98,7 @@ def register(commands: Any) -> None:
         help="refresh, check the stack still previews as reviewed, then `pulumi up --plan`",
         description="Apply exactly the reviewed plan: verify the plan file's sha256, refresh "
         "the state, preview again and stop unless every step and its inputs are the reviewed "
-        "preview's, then run `pulumi up --plan FILE` with the policy pack.",
+        "preview's (--steps), then run `pulumi up --plan FILE` with the policy pack.",
     )
     _common(apply)
     apply.add_argument("--plan", type=Path, required=True, metavar="FILE")
@@ -93,11 +106,11 @@ def register(commands: Any) -> None:
         "--plan-sha256", required=True, metavar="HEX", help="the digest the preview printed"
     )
     apply.add_argument(
-        "--preview-json",
+        "--steps",
         type=Path,
         required=True,
         metavar="FILE",
-        help="the reviewed preview's JSON, written beside the plan by `fsctl deploy preview`",
+        help="the reviewed preview's steps, written by `fsctl deploy preview --steps`",
     )
     apply.set_defaults(handler=run_apply)
 
@@ -140,6 +153,7 @@ def run_preview(arguments: argparse.Namespace) -> int:
     preview = _parse(output, "the preview")
     # The SDK hands back the CLI's output without its last newline (`fmt.Println`).
     _write(arguments.preview_json, output.rstrip("\n") + "\n")
+    _write(arguments.steps, json.dumps({"stack": arguments.stack, "steps": log.steps}) + "\n")
     entries = preview_entries(preview)
     digest = sha256_of(arguments.save_plan)
     print(preview_markdown(arguments.stack, preview, entries, log, digest), end="")
@@ -171,13 +185,12 @@ def run_apply(arguments: argparse.Namespace) -> int:
             f"{arguments.plan}: sha256 {digest} is not the reviewed plan's "
             f"{arguments.plan_sha256}; apply only the plan the preview job saved"
         )
-    reviewed = read_preview(arguments.preview_json)
+    reviewed = read_steps(arguments.steps, arguments.stack)
     deployment = _deployment(arguments)
     try:
         deployment.refresh()
-        output, _ = deployment.preview(refresh=False, save_plan=None)
-        current = _parse(output, "the preview before the update")
-        if moved := changed_since(reviewed, current):
+        _, log = deployment.preview(refresh=False, save_plan=None)
+        if moved := changed_since(reviewed, log.steps):
             for line in moved:
                 print(f"fsctl: apply: {line}", file=sys.stderr)
             print(
@@ -193,9 +206,23 @@ def run_apply(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def changed_since(reviewed: Preview, current: Preview) -> list[str]:
+def read_steps(path: Path, stack: str) -> list[dict[str, Any]]:
+    """The steps `fsctl deploy preview --steps` wrote for the stack."""
+    try:
+        document = json.loads(path.read_text())
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the reviewed steps ({error.strerror})") from None
+    except json.JSONDecodeError as error:
+        raise UserError(f"{path}: not the steps of `fsctl deploy preview` ({error.msg})") from None
+    if not isinstance(document, dict) or document.get("stack") != stack:
+        raise UserError(f"{path}: not the steps of stack {stack!r}'s preview")
+    steps: list[dict[str, Any]] = document.get("steps") or []
+    return steps
+
+
+def changed_since(reviewed: list[dict[str, Any]], current: list[dict[str, Any]]) -> list[str]:
     """How the current preview's steps differ from the reviewed one's, one line per resource."""
-    before, after = reviewed.changes(), current.changes()
+    before, after = _by_urn(reviewed), _by_urn(current)
     lines = []
     for urn in sorted(before.keys() | after.keys()):
         old, new = before.get(urn, []), after.get(urn, [])
@@ -208,6 +235,13 @@ def changed_since(reviewed: Preview, current: Preview) -> list[str]:
         else:
             lines.append(f"{urn}: reviewed {old_ops}, now {new_ops}")
     return lines
+
+
+def _by_urn(steps: list[dict[str, Any]]) -> dict[str, list[tuple[str, Any]]]:
+    found: dict[str, list[tuple[str, Any]]] = {}
+    for step in steps:
+        found.setdefault(step["urn"], []).append((step["op"], step["inputs"]))
+    return found
 
 
 def sha256_of(path: Path) -> str:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pulumi import automation
 
@@ -31,6 +31,7 @@ DEFAULT_ATTEMPTS = 4
 DEFAULT_FIRST_WAIT_SECONDS = 30.0
 MAX_WAIT_SECONDS = 300.0
 UNCHANGED = frozenset({"same", "read", "refresh"})
+"""Steps that change nothing in the cloud (`read` reads, `refresh` updates only the state)."""
 
 
 class StackBusyError(Exception):
@@ -61,6 +62,10 @@ class EventLog:
     """`(op, urn)` of every step that changed something, as the engine finished it."""
     changes: dict[str, int] = field(default_factory=dict)
     """The summary event's count per operation."""
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    """`{urn, op, inputs}` of every step of the program that changes something, in the order
+    the engine announced them (`resourcePreEvent`). A `--refresh` preview's JSON merges a
+    refreshed resource's steps into the refresh's; its events keep them apart."""
 
     def __call__(self, event: automation.EngineEvent) -> None:
         """Record one engine event."""
@@ -76,6 +81,11 @@ class EventLog:
             )
         if event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
             self.errors.append(event.diagnostic_event.message.strip())
+        if event.resource_pre_event is not None:
+            step = event.resource_pre_event.metadata
+            if step.op.value not in UNCHANGED:
+                inputs = step.new.inputs if step.new is not None else None
+                self.steps.append({"urn": step.urn, "op": step.op.value, "inputs": inputs})
         if event.res_op_failed_event is not None:
             self.failed.append(event.res_op_failed_event.metadata.urn)
         if event.res_outputs_event is not None:

@@ -3,7 +3,7 @@
 The document is the CLI's `PreviewDigest` (pulumi/pulumi@1b5949891b3c, pkg/display/json.go:31-76:
 `steps`, `diagnostics`, `changeSummary`; each step `op`, `urn`, `provider`, `oldState`, `newState`,
 `diffReasons`, `replaceReasons`, `detailedDiff` of `{kind, inputDiff}`; a state is an
-`apitype.ResourceV3`, sdk/go/common/apitype/core.go:489-540). pkg/backend/display/json.go:161-295
+`apitype.ResourceV3`, sdk/go/common/apitype/core.go:489-565). pkg/backend/display/json.go:161-295
 (`ShowPreviewDigest`) writes one step per `ResourcePreEvent` the display shows: `same` steps are
 left out, and a replacement is a `create-replacement`, a `replace` and a `delete-replaced` step of
 one URN, the `delete-replaced` first when the resource is deleted before its replacement is
@@ -42,8 +42,6 @@ DELETE_SOURCE = f"{PULUMI_CLI} pkg/resource/deploy/step.go:2239 (the preview's d
 
 REPLACEMENT_OPS = frozenset({"replace", "create-replacement", "delete-replaced"})
 DELETE_OP = "delete"
-UNCHANGED_OPS = frozenset({"same", "read", "refresh"})
-"""Steps that change nothing in the cloud (`read` reads an existing resource)."""
 
 # pulumi-eks's component creates an `aws:eks/cluster:Cluster` child (nodejs/eks/cluster/
 # cluster.ts, cited by `fsctl.diff.facts.PULUMI_EKS`); the offline plan sees only the component,
@@ -63,7 +61,6 @@ class PreviewStep:
     protect: bool
     replace_reasons: tuple[str, ...]
     diff_reasons: tuple[str, ...]
-    new_inputs: Mapping[str, Any] | None
 
     @property
     def name(self) -> str:
@@ -79,14 +76,6 @@ class Preview:
     change_summary: Mapping[str, int]
     errors: tuple[str, ...]
     """The diagnostics of severity `error`."""
-
-    def changes(self) -> dict[str, list[tuple[str, Any]]]:
-        """Per URN, the operations that change something with the inputs they send."""
-        found: dict[str, list[tuple[str, Any]]] = {}
-        for step in self.steps:
-            if step.op not in UNCHANGED_OPS:
-                found.setdefault(step.urn, []).append((step.op, step.new_inputs))
-        return found
 
 
 def read_preview(path: Path) -> Preview:
@@ -133,7 +122,6 @@ def _step(document: Mapping[str, Any]) -> PreviewStep:
         protect=bool(old.get("protect", False)),
         replace_reasons=tuple(str(key) for key in document.get("replaceReasons") or ()),
         diff_reasons=tuple(str(key) for key in document.get("diffReasons") or ()),
-        new_inputs=new.get("inputs") if new else None,
     )
 
 
