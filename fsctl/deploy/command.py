@@ -17,7 +17,7 @@ desired size the autoscaler set since), previews again and stops unless every st
 program and its inputs are the reviewed ones, and only then runs `up --plan`: what was
 approved, or nothing. The steps compared are the engine's `resourcePreEvent`s, not the `--json`
 document: with `--refresh` that document replaces a refreshed resource's steps by the
-refresh's (pkg/backend/display/json.go:218-232), so a drifted desired size would read as a
+refresh's (pkg/backend/display/json.go:215-233), so a drifted desired size would read as a
 change the second preview, after the written refresh, no longer has.
 """
 
