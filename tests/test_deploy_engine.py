@@ -359,3 +359,17 @@ def test_the_waits_double_and_are_bounded(attempts: int, waits: list[float]) -> 
 
 def test_the_cli_version_the_stand_in_reports_is_the_pinned_one() -> None:
     assert (PROJECT_ROOT / ".pulumi-version").read_text().strip() == CLI_VERSION
+
+
+def test_no_cli_on_path_is_an_input_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    project: Path,
+) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    code, _, err = _preview(capsys, project)
+    assert code == 2
+    assert "no `pulumi` on PATH" in err
