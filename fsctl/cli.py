@@ -28,6 +28,7 @@ COMMANDS = {
     "cluster": "fsctl.selfservice.cluster_command",
     "project": "fsctl.selfservice.project_command",
     "peer": "fsctl.selfservice.peer_command",
+    "deploy": "fsctl.deploy.command",
 }
 
 

@@ -5,6 +5,8 @@ EXIT_FINDINGS = 1
 """A finding: a mandatory policy violation, drift."""
 EXIT_ERROR = 2
 """A usage or input error, reported as one line per problem on stderr."""
+EXIT_BUSY = 3
+"""`fsctl deploy` only: another update still held the stack after every retry; nothing changed."""
 
 
 class UserError(Exception):

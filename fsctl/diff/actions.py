@@ -414,7 +414,7 @@ def classify_removals(removed: Sequence[PlannedResource]) -> dict[str, Verdict]:
                 "delete", (Reason("dependencies", why, CONTINUE_SOURCE),), "data-loss"
             )
         else:
-            verdicts[urn] = Verdict("delete", (), _delete_risk(_facts(resource)))
+            verdicts[urn] = Verdict("delete", (), delete_risk(_facts(resource)))
     return verdicts
 
 
@@ -422,7 +422,8 @@ def _verb(subjects: Sequence[str], singular: str) -> str:
     return singular if len(subjects) == 1 else singular.removesuffix("s")
 
 
-def _delete_risk(facts: TypeFacts | None) -> str:
+def delete_risk(facts: TypeFacts | None) -> str:
+    """The risk of deleting a resource of a type with these facts (`None`: unknown type)."""
     if facts is not None and facts.data:
         return "data-loss"
     return "safe" if facts is not None and facts.component else "disruptive"

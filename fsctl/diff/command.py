@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fsctl.diff.compare import diff_plans
+from fsctl.deploy.preview import preview_entries, read_preview
+from fsctl.diff.compare import diff_plans, plan_clusters
 from fsctl.diff.gate import judge
 from fsctl.diff.load import load_plan
 from fsctl.diff.render import DEFAULT_MAX_CHARS, render_json, render_markdown
@@ -47,6 +49,13 @@ def register(commands: Any) -> None:
         "disrupt or lose data without a line `fsctl-ack: <risk> <urn>` in it (the reasons go "
         "to stderr)",
     )
+    diff.add_argument(
+        "--preview",
+        type=Path,
+        metavar="PREVIEW_JSON",
+        help="a real `pulumi preview --json` of the head (or `fsctl deploy preview "
+        "--preview-json`): its replacements and deletes join the diff with their risk",
+    )
     diff.set_defaults(handler=run)
 
 
@@ -66,6 +75,9 @@ def run(arguments: argparse.Namespace) -> int:
     diff = diff_plans(
         plans[0], plans[1], base_dir=str(arguments.base_dir), head_dir=str(arguments.head_dir)
     )
+    if arguments.preview is not None:
+        preview = read_preview(arguments.preview)
+        diff = replace(diff, preview=preview_entries(preview, plan_clusters(plans[1])))
     if arguments.format == "json":
         print(render_json(diff))
     else:

@@ -123,11 +123,13 @@ class PlanDiff:
     """Every cluster with at least one difference, shared resources first."""
     impact: DiffImpact = field(default_factory=DiffImpact)
     """What the whole deploy does to running workloads and data (`fsctl.diff.workloads`)."""
+    preview: tuple[ResourceDiff, ...] = ()
+    """What a real `pulumi preview --json` replaces or deletes (`fsctl diff --preview`)."""
 
     @property
     def entries(self) -> tuple[ResourceDiff, ...]:
-        """Every entry: added, removed and changed."""
-        return (*self.added, *self.removed, *self.changed)
+        """Every entry: added, removed, changed, and the real preview's."""
+        return (*self.added, *self.removed, *self.changed, *self.preview)
 
     @property
     def risk(self) -> str:
@@ -144,22 +146,28 @@ class PlanDiff:
         return not (self.added or self.removed or self.changed)
 
     def to_json(self) -> dict[str, Any]:
-        """The document `fsctl diff --format json` prints."""
-        return {
+        """The document `fsctl diff --format json` prints (`preview` only with `--preview`)."""
+        summary: dict[str, Any] = {
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "changed": len(self.changed),
+        }
+        if self.preview:
+            summary["preview"] = len(self.preview)
+        summary["actions"] = self.action_counts()
+        document = {
             "base": _side_json(self.base),
             "head": _side_json(self.head),
-            "summary": {
-                "added": len(self.added),
-                "removed": len(self.removed),
-                "changed": len(self.changed),
-                "actions": self.action_counts(),
-            },
+            "summary": summary,
             "risk": self.risk,
             "impact": self.impact.to_json(),
             "added": [resource.to_json() for resource in self.added],
             "removed": [resource.to_json() for resource in self.removed],
             "changed": [resource.to_json() for resource in self.changed],
         }
+        if self.preview:
+            document["preview"] = [resource.to_json() for resource in self.preview]
+        return document
 
 
 def _side_json(side: PlanSide) -> dict[str, Any]:
@@ -172,8 +180,8 @@ def diff_plans(
     """Compare two plans resource by resource, keyed by URN."""
     base_by_urn = {resource.urn: resource for resource in base.resources}
     head_by_urn = {resource.urn: resource for resource in head.resources}
-    base_clusters = _clusters(base)
-    head_clusters = _clusters(head)
+    base_clusters = plan_clusters(base)
+    head_clusters = plan_clusters(head)
 
     head_only = [r for r in head.resources if r.urn not in base_by_urn]
     base_only = [r for r in base.resources if r.urn not in head_by_urn]
@@ -279,7 +287,7 @@ def _count(plan: Plan) -> int:
     return sum(1 for resource in plan.resources if resource.type != STACK_TYPE)
 
 
-def _clusters(plan: Plan) -> dict[str, str]:
+def plan_clusters(plan: Plan) -> dict[str, str]:
     """The cluster of every resource, by URN: `Plan.cluster_of`, memoised along parent chains."""
     by_urn = {resource.urn: resource for resource in plan.resources}
     memo: dict[str, str] = {}

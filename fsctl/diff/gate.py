@@ -11,7 +11,6 @@ is reported as stale, so the description keeps saying exactly what the change ac
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fsctl.diff.compare import PlanDiff, ResourceDiff
@@ -65,7 +64,7 @@ def acknowledgements(description: str) -> set[tuple[str, str]]:
 
 def judge(diff: PlanDiff, description: str) -> Verdict:
     """The gate's verdict on one stack's diff (other stacks' lines are theirs to judge)."""
-    entries = list(_entries(diff))
+    entries = list(diff.entries)
     own = f"urn:pulumi:{diff.head.stack}::"
     acked = {(risk, urn) for risk, urn in acknowledgements(description) if urn.startswith(own)}
     risky = {(entry.risk, entry.urn) for entry in entries if entry.risk in NEEDS_ACK}
@@ -78,7 +77,3 @@ def judge(diff: PlanDiff, description: str) -> Verdict:
         ),
         stale=tuple(sorted(acked - risky)),
     )
-
-
-def _entries(diff: PlanDiff) -> Iterable[ResourceDiff]:
-    return (*diff.added, *diff.removed, *diff.changed)

@@ -52,13 +52,13 @@ def _markdown(diff: PlanDiff, *, detailed: bool) -> str:
         f"{len(diff.removed)} to remove** "
         f"({diff.base.resources} → {diff.head.resources} resources)"
     )
-    if diff.empty:
+    if diff.empty and not diff.preview:
         lines += [
             f"No resource changes ({diff.head.resources} resources).",
             "",
         ]
         return "\n".join(lines)
-    lines += [counts, "", *_risk_summary(diff, detailed=detailed)]
+    lines += [counts, "", *_preview_note(diff), *_risk_summary(diff, detailed=detailed)]
     if flagged := [resource for resource in diff.changed if resource.impact]:
         # Details may be folded or cut: the first lines say which changes carry an impact.
         names = ", ".join(f"**{_escape(resource.name)}**" for resource in flagged)
@@ -80,6 +80,16 @@ def _markdown(diff: PlanDiff, *, detailed: bool) -> str:
                 lines += ["", *_section(title, resources, detailed=detailed)]
     lines.append("")
     return "\n".join(lines)
+
+
+def _preview_note(diff: PlanDiff) -> list[str]:
+    if not diff.preview:
+        return []
+    return [
+        f"The real `pulumi preview` replaces or deletes {len(diff.preview)} resources; they "
+        "are rated below with the plans' entries.",
+        "",
+    ]
 
 
 def _risk_summary(diff: PlanDiff, *, detailed: bool) -> list[str]:

@@ -43,27 +43,35 @@ def _runs(workflow: Path) -> list[str]:
 def _commands(program: str) -> list[list[str]]:
     """Each invocation of `program` in the workflows: its arguments, up to the shell's next
     operator (`|`, `>`, `&&`, ...)."""
+    return [
+        arguments
+        for workflow in WORKFLOW_FILES
+        for script in _runs(workflow)
+        for arguments in _invocations(script, program)
+    ]
+
+
+def _invocations(script: str, program: str) -> list[list[str]]:
+    """The arguments of each invocation of `program` in one script (continuations joined)."""
     found = []
-    for workflow in WORKFLOW_FILES:
-        for script in _runs(workflow):
-            for line in script.splitlines():
-                lexer = shlex.shlex(line, posix=True, punctuation_chars="|&;<>()")
-                lexer.whitespace_split = True
-                tokens = list(lexer)
-                for index, token in enumerate(tokens):
-                    if token == program or token.endswith(f"/{program}"):
-                        arguments = []
-                        rest = tokens[index + 1 :]
-                        for position, argument in enumerate(rest):
-                            # `2>>` lexes as `2` then `>>`: a file descriptor, not an argument.
-                            redirects = argument.isdigit() and rest[position + 1 :][:1] in (
-                                [">"],
-                                [">>"],
-                            )
-                            if argument in SHELL_STOPS or redirects:
-                                break
-                            arguments.append(argument)
-                        found.append(arguments)
+    for line in script.replace("\\\n", " ").splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars="|&;<>()")
+        lexer.whitespace_split = True
+        tokens = list(lexer)
+        for index, token in enumerate(tokens):
+            if token == program or token.endswith(f"/{program}"):
+                arguments = []
+                rest = tokens[index + 1 :]
+                for position, argument in enumerate(rest):
+                    # `2>>` lexes as `2` then `>>`: a file descriptor, not an argument.
+                    redirects = argument.isdigit() and rest[position + 1 :][:1] in (
+                        [">"],
+                        [">>"],
+                    )
+                    if argument in SHELL_STOPS or redirects:
+                        break
+                    arguments.append(argument)
+                found.append(arguments)
     return found
 
 
@@ -274,7 +282,8 @@ def test_the_pulumi_cli_is_the_exact_release_of_the_locked_sdk() -> None:
         for step in job.get("steps", [])
         if str(step.get("uses", "")).startswith("pulumi/actions@")
     ]
-    assert len(pulumi_steps) == 4
+    # Each deploy job and the pull request's and drift's previews install it (fsctl drives it).
+    assert len(pulumi_steps) == 6
     assert all(s["with"]["pulumi-version-file"] == ".pulumi-version" for s in pulumi_steps)
 
 
@@ -302,8 +311,10 @@ def test_each_identity_serves_one_purpose_from_its_environment() -> None:
         if any(str(s.get("uses", "")).startswith("aws-actions/") for s in job["steps"])
     }
     assert roles == {
-        "deploy.yml:up-dev": ("dev", "${{ vars.DEPLOY_ROLE_ARN }}"),
-        "deploy.yml:up-prod": ("prod", "${{ vars.DEPLOY_ROLE_ARN }}"),
+        "deploy.yml:plan-dev": ("dev-plan", "${{ vars.PLAN_ROLE_ARN }}"),
+        "deploy.yml:apply-dev": ("dev", "${{ vars.DEPLOY_ROLE_ARN }}"),
+        "deploy.yml:plan-prod": ("prod-plan", "${{ vars.PLAN_ROLE_ARN }}"),
+        "deploy.yml:apply-prod": ("prod", "${{ vars.DEPLOY_ROLE_ARN }}"),
         "drift.yml:detect": ("drift", "${{ vars.DRIFT_ROLE_ARN }}"),
         "pull-request.yml:preview": ("preview", "${{ vars.PREVIEW_ROLE_ARN }}"),
     }  # fmt: skip
@@ -323,8 +334,120 @@ def _jobs_by_name() -> dict[str, dict[str, Any]]:
 def test_only_main_deploys() -> None:
     """`workflow_dispatch` may run the deploy from any branch: the jobs refuse all but main."""
     document = yaml.safe_load((WORKFLOWS / "deploy.yml").read_text())
-    for job in ("up-dev", "up-prod"):
+    for job in DEPLOY_JOBS:
         assert "github.ref == 'refs/heads/main'" in document["jobs"][job]["if"]
+
+
+# ---- the deploy: a plan job per stack, then an apply job of exactly its plan -------------------
+
+DEPLOY_STACKS = ("dev", "prod")
+DEPLOY_JOBS = tuple(f"{kind}-{stack}" for stack in DEPLOY_STACKS for kind in ("plan", "apply"))
+
+
+def _deploy_jobs() -> dict[str, dict[str, Any]]:
+    document: dict[str, Any] = yaml.safe_load((WORKFLOWS / "deploy.yml").read_text())
+    jobs: dict[str, dict[str, Any]] = document["jobs"]
+    return jobs
+
+
+def _step_using(job: dict[str, Any], action: str) -> dict[str, Any]:
+    steps: list[dict[str, Any]] = job["steps"]
+    [step] = [s for s in steps if str(s.get("uses", "")).startswith(f"{action}@")]
+    return step
+
+
+def _fsctl_deploy(job: dict[str, Any], action: str) -> tuple[dict[str, Any], list[str]]:
+    """The job's one step running `fsctl deploy ACTION`, and that invocation's arguments."""
+    [(step, arguments)] = [
+        (step, arguments)
+        for step in job["steps"]
+        for arguments in _invocations(str(step.get("run", "")), "fsctl")
+        if arguments[:2] == ["deploy", action]
+    ]
+    return step, arguments
+
+
+def _value(arguments: list[str], flag: str) -> str:
+    return arguments[arguments.index(flag) + 1]
+
+
+def test_the_deploy_is_a_plan_job_then_an_apply_job_per_stack() -> None:
+    jobs = _deploy_jobs()
+    assert set(jobs) == {"checks", *DEPLOY_JOBS}
+    assert [jobs[f"plan-{stack}"]["needs"] for stack in DEPLOY_STACKS] == ["checks", "apply-dev"]
+    for stack in DEPLOY_STACKS:
+        plan, apply = jobs[f"plan-{stack}"], jobs[f"apply-{stack}"]
+        # Prod's reviewers approve the apply job's environment: after the plan job's summary.
+        assert (plan["environment"], apply["environment"]) == (f"{stack}-plan", stack)
+        assert (
+            plan["concurrency"]
+            == apply["concurrency"]
+            == {
+                "group": f"pulumi-{stack}",
+                "cancel-in-progress": False,
+            }
+        )
+        assert "DEPLOY_ROLE_ARN" not in json.dumps(plan)
+
+
+def test_the_plan_job_refreshes_previews_with_the_pack_and_publishes_the_summary() -> None:
+    for stack in DEPLOY_STACKS:
+        plan = _deploy_jobs()[f"plan-{stack}"]
+        step, arguments = _fsctl_deploy(plan, "preview")
+        assert _value(arguments, "--stack") == stack
+        assert _value(arguments, "--save-plan") == f"build/deploy/{stack}/plan.json"
+        assert _value(arguments, "--steps") == f"build/deploy/{stack}/steps.json"
+        # `fsctl deploy preview` always refreshes and loads the pack (tests/deploy/test_engine.py
+        # asserts the CLI gets --refresh and --policy-pack policies); nothing turns them off.
+        parsed = _fsctl_parser().parse_args(arguments)
+        assert parsed.policy_pack == Path("policies")
+        assert parsed.policy_pack_config is None  # policies/config/<stack>.json
+        assert "GITHUB_STEP_SUMMARY" in step["run"]
+        upload = _step_using(plan, "actions/upload-artifact")
+        assert upload["with"]["path"] == f"build/deploy/{stack}/"
+        assert (
+            plan["outputs"]["artifact-id"] == f"${{{{ steps.{upload['id']}.outputs.artifact-id }}}}"
+        )
+        assert (
+            plan["outputs"]["plan-sha256"] == f"${{{{ steps.{step['id']}.outputs.plan-sha256 }}}}"
+        )
+        assert f"sha256sum build/deploy/{stack}/plan.json" in step["run"]
+
+
+def test_the_apply_job_applies_the_plan_jobs_artifact_by_digest() -> None:
+    for stack in DEPLOY_STACKS:
+        apply = _deploy_jobs()[f"apply-{stack}"]
+        download = _step_using(apply, "actions/download-artifact")
+        assert download["with"] == {
+            "artifact-ids": f"${{{{ needs.plan-{stack}.outputs.artifact-id }}}}",
+            "path": f"build/deploy/{stack}",
+            "digest-mismatch": "error",
+        }
+        step, arguments = _fsctl_deploy(apply, "apply")
+        assert _value(arguments, "--plan") == f"build/deploy/{stack}/plan.json"
+        assert _value(arguments, "--steps") == f"build/deploy/{stack}/steps.json"
+        assert _value(arguments, "--plan-sha256") == "$PLAN_SHA256"
+        assert step["env"]["PLAN_SHA256"] == f"${{{{ needs.plan-{stack}.outputs.plan-sha256 }}}}"
+        steps = apply["steps"]
+        assert steps.index(download) < steps.index(step)
+
+
+def test_an_apply_cannot_run_without_its_plan() -> None:
+    """Its only `needs` is its plan job, and no status function lets it run past a failure."""
+    for stack in DEPLOY_STACKS:
+        apply = _deploy_jobs()[f"apply-{stack}"]
+        assert apply["needs"] == f"plan-{stack}"
+        assert not re.search(r"always\(|failure\(|cancelled\(", apply["if"])
+
+
+def test_nothing_in_the_deploy_runs_pulumi_up_but_fsctl_deploy_apply() -> None:
+    assert "pulumi up" not in "\n".join(_runs(WORKFLOWS / "deploy.yml"))
+    for job in _deploy_jobs().values():
+        for step in job["steps"]:
+            if str(step.get("uses", "")).startswith("pulumi/actions@"):
+                assert "command" not in step["with"]  # it only installs the CLI
+    scripts = "\n".join(_runs(WORKFLOWS / "deploy.yml"))
+    assert scripts.count("fsctl deploy apply") == len(DEPLOY_STACKS)
 
 
 def test_checkouts_leave_no_token_in_the_work_tree() -> None:
@@ -448,3 +571,17 @@ def test_drift_issue_is_updated_while_a_stack_drifts(tmp_path: Path) -> None:
         ["comment", 7],
     ]
     assert _run_issue_step(tmp_path / "none", drifting, open_issue=False) == [["create"]]
+
+
+def test_the_pull_requests_real_preview_is_gated_like_its_diff() -> None:
+    """The credentialed preview's replacements and deletes need the same acknowledgements."""
+    document = yaml.safe_load((WORKFLOWS / "pull-request.yml").read_text())
+    preview = document["jobs"]["preview"]
+    step, arguments = _fsctl_deploy(preview, "preview")
+    assert _value(arguments, "--stack") == "$STACK"
+    assert "--gate" in arguments
+    assert step["env"]["DESCRIPTION"] == "${{ github.event.pull_request.body }}"
+    assert "github.event" not in step["run"]
+    assert "GITHUB_STEP_SUMMARY" in step["run"]
+    # It comments nothing: the job token cannot write to the pull request.
+    assert "pull-requests" not in preview["permissions"]
