@@ -18,9 +18,9 @@ from fsctl.deploy.preview import parse_preview, preview_entries, read_preview
 from fsctl.errors import UserError
 from fsctl.plan.offline import write_plan
 from fsctl.plan.types import EKS_CLUSTER, NODE_GROUP, VPC
-from tests.conftest import real_stack_plan
+from tests.conftest import PROJECT_ROOT, real_stack_plan
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pulumi"
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "pulumi"
 INSTANCE_TYPES = FIXTURES / "preview-instance-types.json"
 VPC_CIDR = FIXTURES / "preview-vpc-cidr.json"
 PROJECT = (
