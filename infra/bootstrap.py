@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
-from components.ci.identities import READ_ONLY_PURPOSES, CiIdentities, StateBackend
+from components.ci.identities import READ_ONLY_PURPOSES, CiIdentities, StateBackend, plan_purpose
 from infra.config import ConfigError, decode_runtime_config
 from infra.config.base import root_model_config
 from infra.config.messages import validation_problems
@@ -84,7 +84,9 @@ class BootstrapConfig(BaseModel):
     @field_validator("deploy_environments")
     @classmethod
     def _deploy_environments(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        read_only = {purpose.environment for purpose in READ_ONLY_PURPOSES}
+        read_only = {purpose.environment for purpose in READ_ONLY_PURPOSES} | {
+            plan_purpose(environment).environment for environment in value
+        }
         if not value:
             raise ValueError("lists no environment; list the environments deploy.yml runs in")
         for environment in value:
@@ -161,5 +163,13 @@ def main() -> None:
     pulumi.export("deployRoleArns", identities.deploy_role_arns)
     pulumi.export("driftRoleArn", identities.read_only_role_arns["drift"])
     pulumi.export("previewRoleArn", identities.read_only_role_arns["preview"])
+    # deploy.yml's plan jobs: PLAN_ROLE_ARN of each `<stack>-plan` environment.
+    pulumi.export(
+        "planRoleArns",
+        {
+            environment: identities.read_only_role_arns[plan_purpose(environment).environment]
+            for environment in config.deploy_environments
+        },
+    )
     pulumi.export("permissionsBoundaryArn", identities.boundary_arn)
     pulumi.export("oidcProviderArn", identities.oidc_provider_arn)

@@ -1130,6 +1130,15 @@ READ_ONLY_PURPOSES = (
 """Drift runs from `main` (schedule and dispatch); previews from a pull request's merge ref."""
 
 
+def plan_purpose(environment: str) -> WorkflowTrust:
+    """The read-only plan job of a deploy environment, before its approval.
+
+    deploy.yml's `plan-<stack>` runs in environment `<stack>-plan`: it refreshes and previews
+    the stack and saves the plan its `apply-<stack>` job applies.
+    """
+    return WorkflowTrust(f"{environment}-plan", DEPLOY_WORKFLOW, DEFAULT_BRANCH)
+
+
 class CiIdentities(pulumi.ComponentResource):
     """GitHub's OIDC provider, the permissions boundary, and a role per CI purpose."""
 
@@ -1184,6 +1193,7 @@ class CiIdentities(pulumi.ComponentResource):
             for purpose in (
                 *(f"deploy-{environment}" for environment in deploy_environments),
                 *(purpose.environment for purpose in READ_ONLY_PURPOSES),
+                *(plan_purpose(environment).environment for environment in deploy_environments),
             )
         ]
         # The boundary and the CI roles' own policies.
@@ -1212,17 +1222,22 @@ class CiIdentities(pulumi.ComponentResource):
             )
             for environment in deploy_environments
         }
+        # Drift and previews read every deploy stack; a plan job reads its own stack only.
+        readers = [
+            *((purpose, tuple(deploy_environments)) for purpose in READ_ONLY_PURPOSES),
+            *((plan_purpose(environment), (environment,)) for environment in deploy_environments),
+        ]
         self.read_only_role_arns = {
             purpose.environment: self._role(
                 name,
                 purpose=purpose.environment,
                 trust=purpose,
                 repository=repository,
-                documents=[read_only_policy(partition, state, deploy_environments)],
+                documents=[read_only_policy(partition, state, stacks)],
                 after=[],
                 session_seconds=READ_ONLY_SESSION_SECONDS,
             )
-            for purpose in READ_ONLY_PURPOSES
+            for purpose, stacks in readers
         }
         self.register_outputs(
             {

@@ -173,6 +173,7 @@ PURPOSES = {
     "dev": ("deploy.yml", "refs/heads/main"),
     "drift": ("drift.yml", "refs/heads/main"),
     "preview": ("pull-request.yml", "refs/pull/*/merge"),
+    "prod-plan": ("deploy.yml", "refs/heads/main"),
 }
 
 
@@ -212,6 +213,14 @@ def test_each_role_admits_its_environment_and_no_other(environment: str) -> None
     for other, (workflow, ref) in PURPOSES.items():
         concrete = ref.replace("*", "12")
         assert assumable(trust, _claims(other, workflow, concrete)) == (other == environment)
+
+
+def test_the_plan_role_admits_deploy_yml_on_main_in_its_plan_environment_only() -> None:
+    trust = _trust("prod-plan")
+    assert assumable(trust, _claims("prod-plan", "deploy.yml", "refs/heads/main"))
+    assert not assumable(trust, _claims("prod-plan", "deploy.yml", "refs/heads/feature"))
+    assert not assumable(trust, _claims("prod-plan", "pull-request.yml", "refs/pull/4/merge"))
+    assert not assumable(trust, _claims("dev-plan", "deploy.yml", "refs/heads/main"))
 
 
 def test_the_preview_role_admits_a_pull_requests_merge_ref_but_not_a_branch() -> None:
@@ -1080,8 +1089,11 @@ def test_the_bootstrap_plan_makes_one_role_per_purpose_and_the_stacks_boundary()
         "feature-store-eks-deploy-prod": "prod",
         "feature-store-eks-drift": "drift",
         "feature-store-eks-preview": "preview",
+        "feature-store-eks-dev-plan": "dev-plan",
+        "feature-store-eks-prod-plan": "prod-plan",
     }
     outputs = plan.stack_outputs()
+    assert set(outputs["planRoleArns"]) == {"dev", "prod"}
     # The stack program's default boundary is the one the bootstrap creates.
     assert outputs["permissionsBoundaryArn"] == BOUNDARY
     assert outputs["oidcProviderArn"] == PROVIDER
@@ -1099,6 +1111,11 @@ def test_the_bootstrap_plan_makes_one_role_per_purpose_and_the_stacks_boundary()
         == grants["ci-preview"]
         == read_only_policy("aws", STATE, ["dev", "prod"])
     )
+    # A plan job reads its own stack's state only, never writes it.
+    assert grants["ci-prod-plan"] == read_only_policy("aws", STATE, ["prod"])
+    assert allowed(grants["ci-prod-plan"], "s3:GetObject", prod_state)
+    assert not allowed(grants["ci-dev-plan"], "s3:GetObject", prod_state)
+    assert not allowed(grants["ci-prod-plan"], "s3:PutObject", prod_state)
     # Each deploy role's policies are the whole of `deploy_policy`, under the protected path.
     sids = [statement["Sid"] for statement in json.loads(deploy)["Statement"]]
     assert sids == [statement["Sid"] for statement in json.loads(_deploy("prod"))["Statement"]]
@@ -1155,6 +1172,7 @@ def test_the_bootstrap_reuses_an_existing_github_provider() -> None:
         ("ci:repository", "feature-store-eks", "is not <owner>/<repo>"),
         ("ci:backendUrl", "gs://bucket/x", "self-managed S3 backend"),
         ("ci:deployEnvironments", ["prod", "preview"], "read-only role's environment"),
+        ("ci:deployEnvironments", ["prod", "prod-plan"], "read-only role's environment"),
         ("ci:deployEnvironments", [], "lists no environment"),
         ("ci:githubOidcProviderArn", "arn:aws:iam::1:oidc-provider/x", "GitHub's OIDC provider"),
         ("ci:recordDomains", {"staging": ["s.featurestore.internal"]}, "not a deploy environment"),
