@@ -27,6 +27,7 @@ from components.monitoring.metrics import (
     CONFIG_CHECKSUM_ANNOTATION,
     MONITORING_NAMESPACE,
     PROMETHEUS_SERVICE_ACCOUNT,
+    RemoteWrite,
     prometheus_values,
 )
 from fsctl.preflight.chart_data import Release, chart_data_dir, load_chart_data, releases
@@ -57,6 +58,11 @@ HARDENED = prometheus_values(
     [ARROW_FLIGHT_METRICS_PORT],
     rule_files={},
     alertmanager=alertmanager_values({"featurestore.io/pool": "system"}, "gp3-encrypted", None),
+    remote_write=RemoteWrite(
+        url="https://aps-workspaces.eu-north-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
+        region="eu-north-1",
+        cluster="core",
+    ),
 )
 TODAY: dict[str, Any] = {
     # What components/monitoring/metrics.py set before issue 30: the chart's defaults for the rest.
@@ -196,7 +202,7 @@ def namespace_resources(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 API_SERVER_SERVICE = "172.20.0.1/32"
 GUARDED = monitoring_namespace_manifests(
-    API_SERVER_SERVICE, CONTROL_PLANE, [ARROW_FLIGHT_METRICS_PORT], ["10.30.0.0/24"]
+    API_SERVER_SERVICE, CONTROL_PLANE, [ARROW_FLIGHT_METRICS_PORT], ["10.30.0.0/24"], "10.20.0.0/16"
 )
 UNGUARDED = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": MONITORING_NAMESPACE}}]
 

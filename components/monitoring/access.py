@@ -10,6 +10,7 @@ from typing import Any
 
 from components.featurestore.namespace import (
     KAFKA_NAMESPACE,
+    POD_IDENTITY_AGENT,
     in_namespaces,
     isolation_policies,
     network_policy,
@@ -36,6 +37,7 @@ PROMETHEUS_ROLE = "featurestore-prometheus"
 ADAPTER_PORT = 6443
 """prometheus-adapter's `listenPort` (values.yaml:17 at 5.1.0), its container's secure port."""
 KUBERNETES_API_PORT = 443
+HTTPS_PORT = 443
 
 _PROMETHEUS_PODS = {
     "matchLabels": {"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/component": "server"}
@@ -93,6 +95,7 @@ def monitoring_namespace_manifests(
     control_plane_cidrs: Sequence[str],
     arrow_flight_metrics_ports: Collection[int],
     receiver_cidrs: Sequence[str],
+    vpc_cidr: str,
 ) -> list[dict[str, Any]]:
     """The monitoring namespace, enforcing `restricted`, and its network policies.
 
@@ -103,7 +106,8 @@ def monitoring_namespace_manifests(
     `control_plane_cidrs` are the subnets of the API server's network interfaces, where the
     ClusterIP's connections are translated to; `arrow_flight_metrics_ports` the projects'
     `arrowFlight.metricsPort`s; `receiver_cidrs` the networks Alertmanager posts alerts to over
-    HTTPS (none: it posts nowhere).
+    HTTPS (none: it posts nowhere); `vpc_cidr` the VPC's range, where the AMP interface
+    endpoint Prometheus remote-writes through has its addresses (components/monitoring/durable.py).
     """
     namespace = MONITORING_NAMESPACE
     api_server = _ip_blocks([api_server_service, *control_plane_cidrs])
@@ -163,6 +167,9 @@ def monitoring_namespace_manifests(
                         "to": [{"podSelector": _ALERTMANAGER_PODS}],
                         "ports": tcp_ports(ALERTMANAGER_PORT),
                     },
+                    # Remote write to the workspace, signed with the pod identity's credentials.
+                    {"to": _ip_blocks([vpc_cidr]), "ports": tcp_ports(HTTPS_PORT)},
+                    {"to": _ip_blocks([POD_IDENTITY_AGENT]), "ports": tcp_ports(80)},
                 ],
             },
         ),

@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pulumi
 import yaml
+
+from components.nodes.node_group_plan import ZONE_LABEL
 
 MONITORING_NAMESPACE = "monitoring"
 PROMETHEUS_SERVICE = "prometheus-server"
@@ -57,6 +60,23 @@ would let it read every Kafka CA key and database password in the cluster; the w
 CSR, lease, ingress, endpoints, replication-controller and volume-attachment kinds are not the
 platform's concern."""
 CONFIG_CHECKSUM_ANNOTATION = "featurestore.io/prometheus-config-sha256"
+PROMETHEUS_REPLICAS = 2
+"""One server per zone of two: each scrapes everything and evaluates every rule, so a node's or
+a zone's loss loses neither the HPAs' metrics nor an alert."""
+PROMETHEUS_POD_LABELS = {
+    "app.kubernetes.io/name": "prometheus",
+    "app.kubernetes.io/component": "server",
+}
+"""The server pods' selector labels (chart templates/_helpers.tpl:40-50 at 27.39.0)."""
+CLUSTER_LABEL = "cluster"
+REPLICA_LABEL = "__replica__"
+"""The external labels Amazon Managed Service for Prometheus deduplicates a Prometheus pair on
+(AMP user guide, "Deduplicating high availability metrics sent to Amazon Managed Service for
+Prometheus"): it keeps one replica's samples per `cluster` and drops `__replica__`."""
+POD_NAME_VARIABLE = "POD_NAME"
+AMP_QUEUE_CONFIG = {"max_samples_per_send": 1000, "max_shards": 200, "capacity": 2500}
+"""The remote write queue AMP's user guide recommends for its ingestion limits ("Ingest
+Prometheus metrics to the workspace", remote_write example)."""
 
 RDRS_SCRAPE_JOB = "featurestore-rdrs"
 KAFKA_BROKER_SCRAPE_JOB = "featurestore-kafka-brokers"
@@ -371,12 +391,73 @@ def _checksum(values: object) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
+def _rendered_checksum(config: list[object], url: pulumi.Input[str]) -> pulumi.Input[str]:
+    """The checksum of what the chart renders into the config, the workspace's URL included.
+
+    A new workspace (one replaced) changes the URL: the pods must roll to write to it. The URL
+    is an output of the workspace, known once it exists, or a plain string in pure callers.
+    """
+    if isinstance(url, str):
+        return _checksum([*config, url])
+    return pulumi.Output.from_input(url).apply(lambda known: _checksum([*config, known]))
+
+
+@dataclass(frozen=True)
+class RemoteWrite:
+    """Where the cluster's Prometheus pair writes (components/monitoring/durable.py)."""
+
+    url: pulumi.Input[str]
+    region: str
+    cluster: str
+    """The `cluster` external label: the cluster's name in the stack."""
+
+
+def _durable_server_values(remote_write: RemoteWrite) -> dict[str, object]:
+    """The server as a zone-spread StatefulSet pair, labelled apart, writing to AMP with SigV4.
+
+    Prometheus 3 expands `${VAR}` in external labels (prometheus docs/migration.md, "Flags":
+    `expand-external-labels` is default behaviour), so each pod labels its samples with its own
+    name. The chart runs more than one server only as a StatefulSet (values.yaml:614-636 at
+    27.39.0), whose claim template gives each its own volume. SigV4 finds the Pod Identity
+    credentials through aws-sdk-go v1.55.6 (prometheus/sigv4 go.mod), past the 1.47.11 that
+    EKS Pod Identity needs (EKS user guide, "Use pod identity with the AWS SDK").
+    """
+    return {
+        "replicaCount": PROMETHEUS_REPLICAS,
+        "statefulSet": {"enabled": True},
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": ZONE_LABEL,
+                "whenUnsatisfiable": "DoNotSchedule",
+                "labelSelector": {"matchLabels": PROMETHEUS_POD_LABELS},
+            }
+        ],
+        "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+        "env": [
+            {
+                "name": POD_NAME_VARIABLE,
+                "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}},
+            }
+        ],
+        "remoteWrite": [
+            {
+                "url": remote_write.url,
+                "sigv4": {"region": remote_write.region},
+                "queue_config": AMP_QUEUE_CONFIG,
+            }
+        ],
+    }
+
+
 def prometheus_values(
     node_selector: dict[str, str],
     storage_class: str,
     arrow_flight_metrics_ports: Collection[int],
+    *,
     rule_files: Mapping[str, object],
     alertmanager: Mapping[str, object],
+    remote_write: RemoteWrite,
 ) -> dict[str, object]:
     """Helm values of Prometheus: the server, kube-state-metrics and Alertmanager.
 
@@ -384,9 +465,17 @@ def prometheus_values(
     beyond listing pods (the server) and the platform's kinds (kube-state-metrics).
     `rule_files` are the chart's `serverFiles` rule files by name (`recording_rules.yml`,
     `alerting_rules.yml`, which the chart's `prometheus.yml` loads); `alertmanager` the
-    subchart's values (components/monitoring/alerting.py).
+    subchart's values (components/monitoring/alerting.py); `remote_write` where the pair
+    writes.
     """
-    global_config = {"scrape_interval": "15s", "evaluation_interval": "15s"}
+    global_config = {
+        "scrape_interval": "15s",
+        "evaluation_interval": "15s",
+        "external_labels": {
+            CLUSTER_LABEL: remote_write.cluster,
+            REPLICA_LABEL: f"${{{POD_NAME_VARIABLE}}}",
+        },
+    }
     server_files = {
         "prometheus.yml": {"scrape_configs": server_scrape_configs()},
         **rule_files,
@@ -413,11 +502,17 @@ def prometheus_values(
         # program renders into the config rolls the pod instead (the annotation below), a
         # restart the HPAs ride out at their scale.
         "configmapReload": {"prometheus": {"enabled": False}},
+        # Both replicas send every alert: without their replica label the alerts are equal,
+        # and Alertmanager notifies once.
+        "alertRelabelConfigs": {
+            "alert_relabel_configs": [{"action": "labeldrop", "regex": REPLICA_LABEL}]
+        },
         "server": {
+            **_durable_server_values(remote_write),
             "extraFlags": [],
             "podAnnotations": {
-                CONFIG_CHECKSUM_ANNOTATION: _checksum(
-                    [global_config, server_files, extra_scrape_configs]
+                CONFIG_CHECKSUM_ANNOTATION: _rendered_checksum(
+                    [global_config, server_files, extra_scrape_configs], remote_write.url
                 )
             },
             "global": global_config,
