@@ -391,7 +391,7 @@ def _checksum(values: object) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
-def _rendered_checksum(config: list[object], url: pulumi.Input[str]) -> pulumi.Input[str]:
+def _rendered_checksum(config: list[object], url: pulumi.Output[str] | str) -> pulumi.Input[str]:
     """The checksum of what the chart renders into the config, the workspace's URL included.
 
     A new workspace (one replaced) changes the URL: the pods must roll to write to it. The URL
@@ -399,14 +399,14 @@ def _rendered_checksum(config: list[object], url: pulumi.Input[str]) -> pulumi.I
     """
     if isinstance(url, str):
         return _checksum([*config, url])
-    return pulumi.Output.from_input(url).apply(lambda known: _checksum([*config, known]))
+    return url.apply(lambda known: _checksum([*config, known]))
 
 
 @dataclass(frozen=True)
 class RemoteWrite:
     """Where the cluster's Prometheus pair writes (components/monitoring/durable.py)."""
 
-    url: pulumi.Input[str]
+    url: pulumi.Output[str] | str
     region: str
     cluster: str
     """The `cluster` external label: the cluster's name in the stack."""
