@@ -170,7 +170,7 @@ def recording_rules(objectives: Sequence[ProjectObjectives]) -> dict[str, Any]:
     return {"groups": [{"name": "featurestore-slo-sli", "rules": rules}]}
 
 
-def _slis(objective: ProjectObjectives) -> list[tuple[str, Any, float, str]]:
+def objective_slis(objective: ProjectObjectives) -> list[tuple[str, Any, float, str]]:
     """A project's SLOs: alert name, recorded ratio, objective (%), SLO name."""
     slis: list[tuple[str, Any, float, str]] = [
         ("RdrsErrorBudgetBurn", error_ratio, objective.availability_percent, "availability")
@@ -202,13 +202,13 @@ def period_rules(objectives: Sequence[ProjectObjectives]) -> dict[str, Any]:
         for ratio in sorted(ratios, key=lambda ratio: str(ratio("")))
     ]
     for objective in objectives:
-        for _, ratio, percent, slo in _slis(objective):
+        for _, ratio, percent, slo in objective_slis(objective):
             rules.append(
                 {
                     "record": budget_remaining(),
                     "expr": (
                         f'1 - {ratio(SLO_PERIOD)}{{namespace="{objective.project}"}}'
-                        f" / {_budget(percent)}"
+                        f" / {error_budget(percent)}"
                     ),
                     "labels": {"slo": slo, "project": objective.project},
                 }
@@ -216,7 +216,8 @@ def period_rules(objectives: Sequence[ProjectObjectives]) -> dict[str, Any]:
     return {"groups": [{"name": "featurestore-slo-period", "rules": rules}]}
 
 
-def _budget(percent: float) -> Decimal:
+def error_budget(percent: float) -> Decimal:
+    """The share of requests an objective of `percent` lets fail: 0.0001 for 99.99 %."""
     return (Decimal(100) - Decimal(str(percent))) / Decimal(100)
 
 
@@ -232,12 +233,12 @@ def slo_alerts(objectives: Sequence[ProjectObjectives]) -> list[dict[str, Any]]:
     """Per project and SLO, a page and a ticket alert on its error budget's burn rate."""
     rules: list[dict[str, Any]] = []
     for objective in objectives:
-        for name, ratio, percent, slo in _slis(objective):
+        for name, ratio, percent, slo in objective_slis(objective):
             for alert in BURN_ALERTS:
                 rules.append(
                     {
                         "alert": name,
-                        "expr": _burn_expr(ratio, objective.project, _budget(percent), alert),
+                        "expr": _burn_expr(ratio, objective.project, error_budget(percent), alert),
                         "labels": {
                             "severity": alert.severity,
                             "slo": slo,

@@ -16,6 +16,7 @@ from components.monitoring.alerting import (
     alertmanager_values,
     recording_rules,
 )
+from components.monitoring.dashboards import dashboard_config_maps
 from components.monitoring.metrics import (
     MONITORING_NAMESPACE,
     RemoteWrite,
@@ -41,6 +42,7 @@ class MetricsPipeline(pulumi.ComponentResource):
     sends them to Alertmanager, which posts them to the webhook whose URL is in
     `webhook`, reached at `receiver_cidrs`, or drops them. Both Prometheus replicas write to
     the cluster's AMP workspace (`remote_write`) through its endpoint in the VPC (`vpc_cidr`).
+    Each project's Grafana dashboard is a ConfigMap beside them (`dashboards.py`).
     """
 
     def __init__(
@@ -73,6 +75,14 @@ class MetricsPipeline(pulumi.ComponentResource):
             namespace_object,
             pulumi.ResourceOptions(parent=self, provider=kubernetes_provider, depends_on=waits_for),
         )
+        for dashboard in dashboard_config_maps(objectives):
+            apply_manifest(
+                f"{name}-{object_key(dashboard)}",
+                dashboard,
+                pulumi.ResourceOptions(
+                    parent=self, provider=kubernetes_provider, depends_on=[*waits_for, namespace]
+                ),
+            )
         # Prometheus starts with its role bound and its namespace already isolated.
         access = [
             apply_manifest(
