@@ -453,6 +453,54 @@ PLATFORM_CASES = {
 }
 
 
+TESTED_APART = {WATCHDOG, "PersistentVolumeClaimFillingUp"}
+"""Alerts whose series are no constant gauges: each has tests of its own below."""
+
+
+def _volume(available: str, used: str) -> list[dict[str, str]]:
+    # The kubelet's volume statistics of one claim (GiB units are as good as bytes here), as
+    # the `kubelet` job scrapes them from the node.
+    labels = (
+        'job="kubelet",instance="ip-10-20-1-17.eu-central-1.compute.internal",'
+        'namespace="search",persistentvolumeclaim="datadir-node-group-0-0"'
+    )
+    return [
+        {
+            "series": f'{{__name__="kubelet_volume_stats_capacity_bytes",{labels}}}',
+            "values": "100x40",
+        },
+        {
+            "series": f'{{__name__="kubelet_volume_stats_available_bytes",{labels}}}',
+            "values": available,
+        },
+        {"series": f'{{__name__="kubelet_volume_stats_used_bytes",{labels}}}', "values": used},
+    ]
+
+
+def test_a_claim_over_80_percent_filling_within_a_day_opens_a_ticket(tmp_path: Path) -> None:
+    firing = {
+        "job": "kubelet",
+        "instance": "ip-10-20-1-17.eu-central-1.compute.internal",
+        "namespace": "search",
+        "persistentvolumeclaim": "datadir-node-group-0-0",
+        "severity": "ticket",
+    }
+    alert = "PersistentVolumeClaimFillingUp"
+    _promtool_test(
+        tmp_path,
+        [
+            # 85 % full and 0.1 a minute more: full in 150 minutes.
+            _test_group(
+                _volume("15-0.1x40", "85+0.1x40"), _alerts("35m", {alert: [{"exp_labels": firing}]})
+            ),
+            # 85 % full and steady: no ticket.
+            _test_group(_volume("15x40", "85x40"), _alerts("35m", {alert: []})),
+            # Filling as fast, but half empty: no ticket yet.
+            _test_group(_volume("50-0.1x40", "50+0.1x40"), _alerts("35m", {alert: []})),
+        ],
+    )
+
+
 def test_every_runbook_link_is_a_section_of_the_operations_runbook() -> None:
     headings = {
         re.sub(r"[^a-z0-9 -]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
@@ -472,7 +520,7 @@ def test_every_runbook_link_is_a_section_of_the_operations_runbook() -> None:
 def test_every_platform_alert_is_covered() -> None:
     rules = _prometheus_values("core")["serverFiles"]["alerting_rules.yml"]["groups"]
     platform = next(group for group in rules if group["name"] == "featurestore-platform")
-    assert {rule["alert"] for rule in platform["rules"]} == {*PLATFORM_CASES, WATCHDOG}
+    assert {rule["alert"] for rule in platform["rules"]} == {*PLATFORM_CASES, *TESTED_APART}
     for rule in platform["rules"]:
         assert rule["annotations"]["runbook"].startswith("docs/operations.md#")
 

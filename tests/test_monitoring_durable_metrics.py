@@ -161,8 +161,9 @@ def test_remote_write_leaves_through_the_vpc_endpoint_only(
         for entry in _in_cluster(plan, NETWORK_POLICY, cluster)
         if entry["inputs"]["metadata"]["name"] == "allow-prometheus"
     ]
-    https = [{"protocol": "TCP", "port": 443}]
-    assert {"to": [{"ipBlock": {"cidr": VPC_CIDRS[cluster]}}], "ports": https} in egress
+    # HTTPS to the endpoint, and the kubelets (kubelet_scrape_config), in the VPC only.
+    vpc = [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 10250}]
+    assert {"to": [{"ipBlock": {"cidr": VPC_CIDRS[cluster]}}], "ports": vpc} in egress
     agent = [{"protocol": "TCP", "port": 80}]
     assert {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": agent} in egress
 

@@ -170,7 +170,9 @@ def test_the_programs_role_grants_no_node_proxy() -> None:
     role, _ = prometheus_rbac()
     assert validate_resource("rbac-no-node-proxy", CLUSTER_ROLE, role) == []
     assert role["rules"] == [
-        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}
+        {"apiGroups": [""], "resources": ["pods", "nodes"], "verbs": ["get", "list", "watch"]},
+        # The kubelet job: metrics of the kubelet, not its proxy.
+        {"apiGroups": [""], "resources": ["nodes/metrics"], "verbs": ["get"]},
     ]
 
 
@@ -276,7 +278,19 @@ def test_prod_prometheus_has_no_node_proxy_secrets_or_lifecycle(
     # No scrape job goes through the API server's node proxy.
     jobs = server["serverFiles"]["prometheus.yml"]["scrape_configs"]
     assert "proxy" not in json.dumps(jobs)
-    assert [job["job_name"] for job in jobs] == ["prometheus", "kube-state-metrics"]
+    assert [job["job_name"] for job in jobs] == ["prometheus", "kube-state-metrics", "kubelet"]
+    kubelet = jobs[2]
+    assert (kubelet["scheme"], kubelet["kubernetes_sd_configs"]) == ("https", [{"role": "node"}])
+    assert kubelet["tls_config"] == {
+        "ca_file": "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"
+    }
+    assert kubelet["metric_relabel_configs"] == [
+        {
+            "source_labels": ["__name__"],
+            "regex": "kubelet_volume_stats_(capacity|available|used)_bytes",
+            "action": "keep",
+        }
+    ]
     collectors = set(merged["kube-state-metrics."]["collectors"])
     assert "pods" in collectors
     assert "horizontalpodautoscalers" in collectors

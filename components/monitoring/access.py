@@ -25,6 +25,7 @@ from components.monitoring.alerting import (
 from components.monitoring.metrics import (
     KAFKA_METRICS_PORT,
     KUBE_STATE_METRICS_PORT,
+    KUBELET_PORT,
     MONITORING_NAMESPACE,
     MYSQLD_EXPORTER_PORT,
     PROMETHEUS_PORT,
@@ -48,10 +49,12 @@ _ALERTMANAGER_PODS = {"matchLabels": ALERTMANAGER_POD_LABELS}
 
 
 def prometheus_rbac() -> list[dict[str, Any]]:
-    """Prometheus' own ClusterRole and its binding: list and watch pods, nothing else.
+    """Prometheus' own ClusterRole and its binding: discover pods and nodes, read kubelet metrics.
 
-    Every scrape job discovers pods (`kubernetes_sd_configs` role `pod`); the chart's role
-    would add nodes, `nodes/proxy`, services, endpoints, ingresses and configmaps.
+    The pod scrape jobs discover pods, the kubelet job nodes (`kubernetes_sd_configs` roles
+    `pod` and `node`), and the kubelets authorize its scrape as `nodes/metrics`; the chart's
+    role would add `nodes/proxy` (exec in any container through the kubelet), services,
+    endpoints, ingresses and configmaps.
     """
     metadata = {"name": PROMETHEUS_ROLE}
     return [
@@ -60,7 +63,12 @@ def prometheus_rbac() -> list[dict[str, Any]]:
             "kind": "ClusterRole",
             "metadata": metadata,
             "rules": [
-                {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}
+                {
+                    "apiGroups": [""],
+                    "resources": ["pods", "nodes"],
+                    "verbs": ["get", "list", "watch"],
+                },
+                {"apiGroups": [""], "resources": ["nodes/metrics"], "verbs": ["get"]},
             ],
         },
         {
@@ -167,8 +175,9 @@ def monitoring_namespace_manifests(
                         "to": [{"podSelector": _ALERTMANAGER_PODS}],
                         "ports": tcp_ports(ALERTMANAGER_PORT),
                     },
-                    # Remote write to the workspace, signed with the pod identity's credentials.
-                    {"to": _ip_blocks([vpc_cidr]), "ports": tcp_ports(HTTPS_PORT)},
+                    # Remote write to the workspace, signed with the pod identity's credentials;
+                    # the kubelets on the nodes' addresses in the VPC.
+                    {"to": _ip_blocks([vpc_cidr]), "ports": tcp_ports(HTTPS_PORT, KUBELET_PORT)},
                     {"to": _ip_blocks([POD_IDENTITY_AGENT]), "ports": tcp_ports(80)},
                 ],
             },

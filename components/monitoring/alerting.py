@@ -27,6 +27,7 @@ from components.featurestore.rondb import (
 )
 from components.monitoring.metrics import (
     KAFKA_BROKER_SCRAPE_JOB,
+    KUBELET_SCRAPE_JOB,
     MONITORING_NAMESPACE,
     MYSQLD_EXPORTER_SCRAPE_JOB,
     RDRS_DATA_ENDPOINTS,
@@ -61,6 +62,10 @@ SERIES = {
     "cronjob_last_success": "kube_cronjob_status_last_successful_time",
     "cronjob_last_schedule": "kube_cronjob_status_last_schedule_time",
     "cronjob_next_schedule": "kube_cronjob_next_schedule_time",
+    "cronjob_created": "kube_cronjob_created",
+    "volume_used": "kubelet_volume_stats_used_bytes",
+    "volume_capacity": "kubelet_volume_stats_capacity_bytes",
+    "volume_available": "kubelet_volume_stats_available_bytes",
 }
 """Every series a rule reads. kube-state-metrics v2 (chart 6.3.0) names its HPA and
 StatefulSet series so (collectors `horizontalpodautoscalers`, `statefulsets`, both kept in
@@ -342,6 +347,19 @@ def platform_alerts() -> list[dict[str, Any]]:
             anchor="metrics-adapter-down",
         ),
         _platform(
+            "PersistentVolumeClaimFillingUp",
+            # The kubelet's statistics (kubelet_scrape_config): above 80 % and, at the last 6
+            # hours' rate, full within a day.
+            f'{SERIES["volume_used"]}{{job="{KUBELET_SCRAPE_JOB}"}}'
+            f' / {SERIES["volume_capacity"]}{{job="{KUBELET_SCRAPE_JOB}"}} > 0.8'
+            f' and predict_linear({SERIES["volume_available"]}{{job="{KUBELET_SCRAPE_JOB}"}}'
+            f"[6h], {24 * 3600}) < 0",
+            duration="30m",
+            severity="ticket",
+            summary="a volume claim is over 80 % full and fills within a day at its rate",
+            anchor="volume-filling-up",
+        ),
+        _platform(
             "KubernetesNodeNotReady",
             f'{SERIES["node_condition"]}{{condition="Ready",status="true"}} == 0',
             # Longer than a node the cluster autoscaler drains and deletes stays NotReady.
@@ -355,7 +373,7 @@ def platform_alerts() -> list[dict[str, Any]]:
             # The CronJob's own period (next run less last run) doubled; a CronJob that has
             # never succeeded has no last success and is measured from its creation.
             f'(time() - {SERIES["cronjob_last_success"]}{{cronjob="{BACKUP_CRONJOB}"}}'
-            f' or (time() - kube_cronjob_created{{cronjob="{BACKUP_CRONJOB}"}}'
+            f' or (time() - {SERIES["cronjob_created"]}{{cronjob="{BACKUP_CRONJOB}"}}'
             f" unless on (namespace, cronjob) {SERIES['cronjob_last_success']}))"
             f" > 2 * ({SERIES['cronjob_next_schedule']} - {SERIES['cronjob_last_schedule']})",
             duration="10m",

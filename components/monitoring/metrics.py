@@ -360,13 +360,42 @@ def scrape_configs(arrow_flight_metrics_ports: Collection[int]) -> list[dict[str
     ]
 
 
-def server_scrape_configs() -> list[dict[str, object]]:
-    """The chart's own scrape jobs, replaced: Prometheus itself and kube-state-metrics.
+KUBELET_SCRAPE_JOB = "kubelet"
+KUBELET_PORT = 10250
+KUBELET_VOLUME_SERIES = "kubelet_volume_stats_(capacity|available|used)_bytes"
+"""The kubelet's volume statistics per claim (`namespace`, `persistentvolumeclaim`), the only
+series the job keeps: the rest of the kubelet's `/metrics` feeds no rule."""
+_SERVICE_ACCOUNT_DIRECTORY = "/var/run/secrets/kubernetes.io/serviceaccount"
 
-    The chart's defaults (values.yaml:845-1260 at 27.39.0) also scrape the kubelets and
-    cAdvisor through the API server's node proxy, which needs `nodes/proxy`; no HPA or rule
-    reads those series (CPU-based HPAs read metrics-server, which scrapes the kubelets with
-    its own `nodes/metrics` grant).
+
+def kubelet_scrape_config() -> dict[str, object]:
+    """The kubelets' own `/metrics`, straight at each node, for the volumes' fill levels.
+
+    Node discovery addresses each kubelet at its InternalIP and port 10250; the kubelet
+    authorizes the service account's token for `nodes/metrics` (its authorizer maps `/metrics`
+    to that subresource), not `nodes/proxy`, which the chart's default jobs need because they
+    go through the API server. EKS signs the kubelets' serving certificates with the cluster's
+    CA (metrics-server verifies them the same way, with no insecure flag in this project).
+    """
+    return {
+        "job_name": KUBELET_SCRAPE_JOB,
+        "scheme": "https",
+        "kubernetes_sd_configs": [{"role": "node"}],
+        "authorization": {"credentials_file": f"{_SERVICE_ACCOUNT_DIRECTORY}/token"},
+        "tls_config": {"ca_file": f"{_SERVICE_ACCOUNT_DIRECTORY}/ca.crt"},
+        "metric_relabel_configs": [
+            {"source_labels": ["__name__"], "regex": KUBELET_VOLUME_SERIES, "action": "keep"}
+        ],
+    }
+
+
+def server_scrape_configs() -> list[dict[str, object]]:
+    """The chart's own scrape jobs, replaced: Prometheus, kube-state-metrics, the kubelets.
+
+    The chart's defaults (values.yaml:845-1260 at 27.39.0) scrape the kubelets and cAdvisor
+    through the API server's node proxy, which needs `nodes/proxy`; the kubelet job here
+    goes to each node directly with `nodes/metrics` (`kubelet_scrape_config`), and no HPA or
+    rule reads cAdvisor (CPU-based HPAs read metrics-server).
     """
     return [
         {
@@ -384,6 +413,7 @@ def server_scrape_configs() -> list[dict[str, object]]:
                 }
             ],
         },
+        kubelet_scrape_config(),
     ]
 
 
