@@ -425,7 +425,7 @@ def test_every_aws_resource_of_the_prod_plan_carries_the_stack_tag() -> None:
 # The IAM service prefix of each provider module the stack's AWS resources come from.
 IAM_PREFIX = {"cloudwatch": "logs", "ec2transitgateway": "ec2", "vpc": "ec2"}
 # A module whose create call is not `<prefix>:Create<Module>`.
-CREATE_ACTION = {"opensearch": "es:CreateDomain"}
+CREATE_ACTION = {"opensearch": "es:CreateDomain", "amp": "aps:CreateWorkspace"}
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

@@ -160,6 +160,21 @@ on a role resource only, so `NotResource` the path denies them on every other ro
 # OpenSearch, Route 53, S3), managed by the deploy in the stack's region. OpenSearch by its
 # configuration API only: `es:ESHttp*` (the indexes' contents) is the projects' roles' alone.
 DEPLOY_REGIONAL_SERVICES = (
+    # AMP by its configuration API only: the metrics themselves (`aps:RemoteWrite`, the query
+    # actions) are the clusters' Prometheus roles' alone.
+    "aps:CreateLoggingConfiguration",
+    "aps:CreateRuleGroupsNamespace",
+    "aps:CreateWorkspace",
+    "aps:DeleteLoggingConfiguration",
+    "aps:DeleteRuleGroupsNamespace",
+    "aps:DeleteWorkspace",
+    "aps:Describe*",
+    "aps:List*",
+    "aps:PutRuleGroupsNamespace",
+    "aps:TagResource",
+    "aps:UntagResource",
+    "aps:UpdateLoggingConfiguration",
+    "aps:UpdateWorkspaceAlias",
     "ec2:*",
     "eks:*",
     "es:AddTags",
@@ -248,6 +263,10 @@ STACK_BUCKET_PATTERN = "*-rondb-backup*"
 """The stack's buckets, `<cluster>-<project>-rondb-backups-<hex>` and
 `<cluster>-<project>-rondb-backup-audit-<hex>` (`components/featurestore/backups.py`)."""
 READ_ONLY_ACTIONS = (
+    # AMP's configuration (workspaces, logging, rule groups namespaces), not its metrics:
+    # `aps:QueryMetrics`, `GetSeries`, `GetLabels` and `GetMetricMetadata` are no Describe/List.
+    "aps:Describe*",
+    "aps:List*",
     "autoscaling:Describe*",
     "ec2:Describe*",
     "eks:Describe*",
@@ -436,6 +455,17 @@ def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
             "Effect": "Allow",
             "Action": "es:ESHttp*",
             "Resource": [domain, f"{domain}/*"],
+        },
+        {
+            # Prometheus' writes to its cluster's AMP workspace (components/monitoring/
+            # durable.py); a workspace's ID is AMP's, so the stack tag scopes it, as with keys
+            # (the workspace resource takes aws:ResourceTag: Service Authorization Reference,
+            # "Actions, resources, and condition keys for Amazon Managed Service for Prometheus").
+            "Sid": "MetricsWorkspacesOfTheStacks",
+            "Effect": "Allow",
+            "Action": "aps:RemoteWrite",
+            "Resource": f"arn:{partition}:aps:*:*:workspace/*",
+            "Condition": {"Null": {f"aws:ResourceTag/{STACK_TAG}": "false"}},
         },
         _SERVICE_LINKED_ROLES_STATEMENT,
         {
