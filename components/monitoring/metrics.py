@@ -448,9 +448,10 @@ def _durable_server_values(remote_write: RemoteWrite) -> dict[str, object]:
     Prometheus 3 expands `${VAR}` in external labels (prometheus docs/migration.md, "Flags":
     `expand-external-labels` is default behaviour), so each pod labels its samples with its own
     name. The chart runs more than one server only as a StatefulSet (values.yaml:614-636 at
-    27.39.0), whose claim template gives each its own volume. SigV4 finds the Pod Identity
-    credentials through aws-sdk-go v1.55.6 (prometheus/sigv4 go.mod), past the 1.47.11 that
-    EKS Pod Identity needs (EKS user guide, "Use pod identity with the AWS SDK").
+    27.39.0), whose claim template gives each its own volume. SigV4 (prometheus/sigv4) takes
+    the AWS SDK's default credentials, which read the Pod Identity agent from Go SDK v1.47.11
+    on (awsdocs/amazon-eks-user-guide latest/ug/manage-access/aws-access/service-accounts.adoc:923
+    at 4d52b4d05e34); prometheus/sigv4 at 09df723a builds on aws-sdk-go v1.55.6 (go.mod).
     """
     return {
         "replicaCount": PROMETHEUS_REPLICAS,
