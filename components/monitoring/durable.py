@@ -151,7 +151,7 @@ class DurableMetrics(pulumi.ComponentResource):
             tags={"Name": f"{name}-amp-interface"},
             opts=child,
         )
-        self.identity = workload_identity(
+        workload_identity(
             f"{name}-prometheus-remote-write",
             description=f"Prometheus of cluster {name}: remote write to its own AMP workspace",
             account_id=account_id,
