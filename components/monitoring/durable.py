@@ -2,8 +2,9 @@
 
 The cluster's two Prometheus replicas (one per zone, components/monitoring/metrics.py) keep 15
 days on their volumes for the HPAs and the burn alerts; both remote-write every sample and every
-recorded SLI to an Amazon Managed Service for Prometheus workspace, which keeps 150 days by
-default (AMP user guide, "Amazon Managed Service for Prometheus service quotas", retention) and
+recorded SLI to an Amazon Managed Service for Prometheus workspace, which keeps 150 days unless
+configured otherwise (aws/amazon-managed-service-for-prometheus-roadmap issue 2; AMP user guide,
+"Configure your workspace", retention period) and
 deduplicates the pair on the `cluster` and `__replica__` external labels (AMP user guide,
 "Deduplicating high availability metrics sent to Amazon Managed Service for Prometheus"). The
 workspace's ruler evaluates the 30-day SLO rules (`period_rules`) where 30 days of data exist.
