@@ -8,6 +8,7 @@ from ipaddress import IPv4Network
 
 import pulumi
 import pulumi_aws as aws
+import yaml
 
 from components.eks.addon_versions import BEFORE_COMPUTE, AddonName, addon_versions
 from components.eks.addons import EksAddons
@@ -23,6 +24,8 @@ from components.featurestore.rondb import (
 from components.federation.endpoints import EndpointName
 from components.kafka.cluster import StrimziKafka
 from components.kafka.spec import KAFKA_NODE_POOL
+from components.monitoring.alerting import period_rules
+from components.monitoring.durable import DurableMetrics, workspace_log_group
 from components.monitoring.metrics_server import MetricsServer
 from components.monitoring.pipeline import MetricsPipeline
 from components.network.deployer_access import TransitGatewayPath
@@ -142,6 +145,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             log_group_names=[
                 control_plane_log_group(eks_name),
                 flow_log_group_pattern(name),
+                workspace_log_group(eks_name),
                 *(
                     log_group_name(domain_name(stack, name), log_type)
                     for log_type in (LOG_TYPES if config.vector_search else ())
@@ -248,6 +252,22 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             kubernetes_provider=kubernetes,
             opts=in_cluster(services),
         )
+        durable_metrics = DurableMetrics(
+            name,
+            eks_name=eks_name,
+            region=region,
+            account_id=account_id,
+            key_arn=self.key.arn,
+            log_retention_days=config.control_plane_log_retention_days,
+            period_rules=yaml.safe_dump(period_rules(project_objectives(config)), sort_keys=False),
+            vpc_id=self.network.vpc_id,
+            vpc_cidr=str(config.vpc_cidr),
+            subnet_ids=list(_by_zone(self.network.subnet_ids[SubnetTier.PRIVATE]).values()),
+            cluster_name=self.control_plane.cluster_name,
+            cluster_arn=self.control_plane.cluster_arn,
+            protect=protect_stateful,
+            opts=on_aws(networking),
+        )
         metrics = MetricsPipeline(
             name,
             storage_class=DEFAULT_CLASS,
@@ -262,8 +282,11 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             objectives=project_objectives(config),
             webhook=alert_webhook(config.alerting),
             receiver_cidrs=[str(cidr) for cidr in config.alerting.receiver_cidrs],
+            remote_write=durable_metrics.remote_write,
+            vpc_cidr=str(config.vpc_cidr),
             kubernetes_provider=kubernetes,
-            opts=in_cluster(*platform, storage),
+            # Prometheus' pods get their credentials only if the association exists first.
+            opts=in_cluster(*platform, storage, durable_metrics),
         )
         # The API server refuses a pod naming a class that does not exist yet.
         priorities = [

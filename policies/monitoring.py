@@ -247,8 +247,69 @@ def alerts_reach_someone() -> ResourceValidationPolicy:
     )
 
 
+AMP_WORKSPACE = "aws:amp/workspace:Workspace"
+
+
+def amp_workspace_encrypted() -> ResourceValidationPolicy:
+    """An AMP workspace is encrypted with a customer-managed key (`kmsKeyArn`).
+
+    Without one AMP uses a key AWS owns (pulumi-aws 7.51.1 amp/workspace.py, `kms_key_arn`):
+    no key policy of the account's says who may read the metrics, none can be revoked, and
+    CloudTrail records no use of it.
+    """
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        if not text(args.props.get("kmsKeyArn")):
+            yield (
+                f"AMP workspace {args.name} is encrypted with a key AWS owns; set kmsKeyArn to "
+                "the cluster's key (a workspace's key cannot change: this replaces it)"
+            )
+
+    return resource_policy(
+        "amp-workspace-encrypted",
+        "AMP workspaces must be encrypted with a customer-managed KMS key.",
+        [AMP_WORKSPACE],
+        check,
+    )
+
+
+def _writes_remotely(server: Mapping[str, Any]) -> bool:
+    # A preview knows the URL only once the workspace exists: its presence is what counts.
+    return any(
+        {"url", "sigv4"} <= mapping(entry).keys() for entry in sequence(server.get("remoteWrite"))
+    )
+
+
+def prometheus_remote_write() -> ResourceValidationPolicy:
+    """A Prometheus release writes its samples off the cluster, signed with SigV4 (to AMP).
+
+    The chart writes nowhere by default (values.yaml:280 `server.remoteWrite: []` at 27.39.0):
+    the SLO window's 30 days and the history of an incident then live on one volume per
+    replica and go with a lost zone.
+    """
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        if _chart_name(text(args.props.get("chart"))) != PROMETHEUS_CHART:
+            return
+        if not _writes_remotely(mapping(mapping(args.props.get("values")).get("server"))):
+            yield (
+                f"Prometheus release {args.name} keeps its samples on its own volumes only: a "
+                "zone's loss takes the SLO window's history; set server.remoteWrite to the "
+                "cluster's AMP workspace with sigv4 (components/monitoring/durable.py)"
+            )
+
+    return resource_policy(
+        "prometheus-remote-write",
+        "Prometheus releases must remote-write their samples with SigV4.",
+        [HELM_RELEASE, HELM_CHART],
+        check,
+    )
+
+
 POLICIES: list[Policy] = [
     prometheus_chart_least_privilege(),
     rbac_no_node_proxy(),
     alerts_reach_someone(),
+    amp_workspace_encrypted(),
+    prometheus_remote_write(),
 ]

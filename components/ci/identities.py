@@ -396,6 +396,33 @@ DEPLOY_SERVICES: Mapping[str, DeployService] = {
         tag="kms:TagResource",
         source="hashicorp/terraform-provider-aws internal/service/kms: key.go, alias.go",
     ),
+    # AMP by its configuration API only: the metrics themselves (`aps:RemoteWrite`, the query
+    # actions) are the clusters' Prometheus roles' alone.
+    "aps": DeployService(
+        reads=("aps:Describe*", "aps:List*"),
+        creates={
+            "aps:CreateRuleGroupsNamespace": "rulegroupsnamespace/*",
+            "aps:CreateWorkspace": "workspace/*",
+        },
+        changes=(
+            "aps:CreateLoggingConfiguration",
+            "aps:DeleteLoggingConfiguration",
+            "aps:DeleteRuleGroupsNamespace",
+            "aps:DeleteWorkspace",
+            "aps:PutRuleGroupsNamespace",
+            "aps:UntagResource",
+            "aps:UpdateLoggingConfiguration",
+            "aps:UpdateWorkspaceAlias",
+        ),
+        resources=("rulegroupsnamespace/*", "workspace/*"),
+        # A rule groups namespace is created in a workspace: the stack's own only.
+        inside={"workspace/*": ("aps:CreateRuleGroupsNamespace",)},
+        tag="aps:TagResource",
+        source=(
+            "hashicorp/terraform-provider-aws internal/service/amp: workspace.go, "
+            "rule_group_namespace.go"
+        ),
+    ),
     "logs": DeployService(
         reads=(
             "logs:DescribeLogGroups",
@@ -532,6 +559,10 @@ STACK_BUCKET_PATTERN = "*-rondb-backup*"
 """The stack's buckets, `<cluster>-<project>-rondb-backups-<hex>` and
 `<cluster>-<project>-rondb-backup-audit-<hex>` (`components/featurestore/backups.py`)."""
 READ_ONLY_ACTIONS = (
+    # AMP's configuration (workspaces, logging, rule groups namespaces), not its metrics:
+    # `aps:QueryMetrics`, `GetSeries`, `GetLabels` and `GetMetricMetadata` are no Describe/List.
+    "aps:Describe*",
+    "aps:List*",
     "autoscaling:Describe*",
     "ec2:Describe*",
     "eks:Describe*",
@@ -690,13 +721,24 @@ def bounded_cluster_actions() -> tuple[str, ...]:
     granted = {action for policy in MANAGED_POLICIES.values() for action in policy.actions}
     granted |= _policy_actions(cluster_autoscaler_policy("cluster", "aws", "region", "account"))
     granted.discard(INSTANCE_ATTRIBUTE_ACTION)
+    kept = {
+        action
+        for action in granted
+        if not action.startswith(("iam:", "kms:", "ecr:")) or action == KEY_METADATA_ACTION
+    }
+    # A service's many Describe calls as one `Describe*` (metadata only): the boundary is one
+    # managed policy, and IAM's 6,144 characters would not hold them one by one.
+    described = {action.split(":")[0] for action in kept if _is_describe(action)}
     return tuple(
         sorted(
-            action
-            for action in granted
-            if not action.startswith(("iam:", "kms:", "ecr:")) or action == KEY_METADATA_ACTION
+            {action for action in kept if not _is_describe(action)}
+            | {f"{service}:Describe*" for service in described}
         )
     )
+
+
+def _is_describe(action: str) -> bool:
+    return action.split(":")[1].startswith("Describe") and action != KEY_METADATA_ACTION
 
 
 def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
@@ -752,10 +794,13 @@ def permissions_boundary_policy(partition: str, state: StateBackend) -> str:
             "Resource": [log_group, f"{log_group}:*"],
         },
         {
-            "Sid": "KeysOfItsOwnStack",
+            # Prometheus writes its cluster's AMP workspace (components/monitoring/durable.py):
+            # one statement with the keys (the boundary is near IAM's size limit), the same
+            # own-stack condition (the workspace resource takes aws:ResourceTag).
+            "Sid": "KeysAndMetricsOfItsOwnStack",
             "Effect": "Allow",
-            "Action": "kms:*",
-            "Resource": f"arn:{partition}:kms:*:*:key/*",
+            "Action": ["kms:*", "aps:RemoteWrite"],
+            "Resource": [f"arn:{partition}:kms:*:*:key/*", f"arn:{partition}:aps:*:*:workspace/*"],
             "Condition": {"StringEquals": {stack_key: f"${{aws:PrincipalTag/{STACK_TAG}}}"}},
         },
         {

@@ -10,6 +10,7 @@ from typing import Any
 
 from components.featurestore.namespace import (
     KAFKA_NAMESPACE,
+    POD_IDENTITY_AGENT,
     in_namespaces,
     isolation_policies,
     network_policy,
@@ -24,6 +25,7 @@ from components.monitoring.alerting import (
 from components.monitoring.metrics import (
     KAFKA_METRICS_PORT,
     KUBE_STATE_METRICS_PORT,
+    KUBELET_PORT,
     MONITORING_NAMESPACE,
     MYSQLD_EXPORTER_PORT,
     PROMETHEUS_PORT,
@@ -36,6 +38,7 @@ PROMETHEUS_ROLE = "featurestore-prometheus"
 ADAPTER_PORT = 6443
 """prometheus-adapter's `listenPort` (values.yaml:17 at 5.1.0), its container's secure port."""
 KUBERNETES_API_PORT = 443
+HTTPS_PORT = 443
 
 _PROMETHEUS_PODS = {
     "matchLabels": {"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/component": "server"}
@@ -46,10 +49,12 @@ _ALERTMANAGER_PODS = {"matchLabels": ALERTMANAGER_POD_LABELS}
 
 
 def prometheus_rbac() -> list[dict[str, Any]]:
-    """Prometheus' own ClusterRole and its binding: list and watch pods, nothing else.
+    """Prometheus' own ClusterRole and its binding: discover pods and nodes, read kubelet metrics.
 
-    Every scrape job discovers pods (`kubernetes_sd_configs` role `pod`); the chart's role
-    would add nodes, `nodes/proxy`, services, endpoints, ingresses and configmaps.
+    The pod scrape jobs discover pods, the kubelet job nodes (`kubernetes_sd_configs` roles
+    `pod` and `node`), and the kubelets authorize its scrape as `nodes/metrics`; the chart's
+    role would add `nodes/proxy` (exec in any container through the kubelet), services,
+    endpoints, ingresses and configmaps.
     """
     metadata = {"name": PROMETHEUS_ROLE}
     return [
@@ -58,7 +63,12 @@ def prometheus_rbac() -> list[dict[str, Any]]:
             "kind": "ClusterRole",
             "metadata": metadata,
             "rules": [
-                {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}
+                {
+                    "apiGroups": [""],
+                    "resources": ["pods", "nodes"],
+                    "verbs": ["get", "list", "watch"],
+                },
+                {"apiGroups": [""], "resources": ["nodes/metrics"], "verbs": ["get"]},
             ],
         },
         {
@@ -93,6 +103,7 @@ def monitoring_namespace_manifests(
     control_plane_cidrs: Sequence[str],
     arrow_flight_metrics_ports: Collection[int],
     receiver_cidrs: Sequence[str],
+    vpc_cidr: str,
 ) -> list[dict[str, Any]]:
     """The monitoring namespace, enforcing `restricted`, and its network policies.
 
@@ -103,7 +114,8 @@ def monitoring_namespace_manifests(
     `control_plane_cidrs` are the subnets of the API server's network interfaces, where the
     ClusterIP's connections are translated to; `arrow_flight_metrics_ports` the projects'
     `arrowFlight.metricsPort`s; `receiver_cidrs` the networks Alertmanager posts alerts to over
-    HTTPS (none: it posts nowhere).
+    HTTPS (none: it posts nowhere); `vpc_cidr` the VPC's range, where the AMP interface
+    endpoint Prometheus remote-writes through has its addresses (components/monitoring/durable.py).
     """
     namespace = MONITORING_NAMESPACE
     api_server = _ip_blocks([api_server_service, *control_plane_cidrs])
@@ -163,6 +175,10 @@ def monitoring_namespace_manifests(
                         "to": [{"podSelector": _ALERTMANAGER_PODS}],
                         "ports": tcp_ports(ALERTMANAGER_PORT),
                     },
+                    # Remote write to the workspace, signed with the pod identity's credentials;
+                    # the kubelets on the nodes' addresses in the VPC.
+                    {"to": _ip_blocks([vpc_cidr]), "ports": tcp_ports(HTTPS_PORT, KUBELET_PORT)},
+                    {"to": _ip_blocks([POD_IDENTITY_AGENT]), "ports": tcp_ports(80)},
                 ],
             },
         ),

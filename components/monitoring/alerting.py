@@ -27,6 +27,7 @@ from components.featurestore.rondb import (
 )
 from components.monitoring.metrics import (
     KAFKA_BROKER_SCRAPE_JOB,
+    KUBELET_SCRAPE_JOB,
     MONITORING_NAMESPACE,
     MYSQLD_EXPORTER_SCRAPE_JOB,
     RDRS_DATA_ENDPOINTS,
@@ -57,6 +58,14 @@ SERIES = {
     "hpa_min": "kube_horizontalpodautoscaler_spec_min_replicas",
     "deployment_available": "kube_deployment_status_replicas_available",
     "rdrs_connection": "rdrs_rondb_connection_state",
+    "node_condition": "kube_node_status_condition",
+    "cronjob_last_success": "kube_cronjob_status_last_successful_time",
+    "cronjob_last_schedule": "kube_cronjob_status_last_schedule_time",
+    "cronjob_next_schedule": "kube_cronjob_next_schedule_time",
+    "cronjob_created": "kube_cronjob_created",
+    "volume_used": "kubelet_volume_stats_used_bytes",
+    "volume_capacity": "kubelet_volume_stats_capacity_bytes",
+    "volume_available": "kubelet_volume_stats_available_bytes",
 }
 """Every series a rule reads. kube-state-metrics v2 (chart 6.3.0) names its HPA and
 StatefulSet series so (collectors `horizontalpodautoscalers`, `statefulsets`, both kept in
@@ -64,7 +73,17 @@ KUBE_STATE_METRICS_COLLECTORS); Strimzi's metrics reporter turns the brokers' Ya
 `kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions|UnderMinIsrPartitionCount`
 into `<group>_<type>_<name>` (the naming KAFKA_BROKER_* in metrics.py rely on), and the
 program sets no allow list, so the reporter's default `.*` keeps them (strimzi/metrics-reporter
-README, `prometheus.metrics.reporter.allowlist`)."""
+README, `prometheus.metrics.reporter.allowlist`). The node and CronJob series are
+kube-state-metrics' `nodes` and `cronjobs` collectors (docs/metrics/workload/cronjob-metrics.md:
+`kube_cronjob_next_schedule_time`, `kube_cronjob_status_last_schedule_time`,
+`kube_cronjob_status_last_successful_time`, all STABLE)."""
+BACKUP_CRONJOB = "create-rondb-backup"
+"""rondb-helm 0.8.0's backup CronJob (templates/backups/create.yaml), in each project's
+namespace."""
+WATCHDOG = "Watchdog"
+SLO_PERIOD = "30d"
+"""The error budget's period: evaluated where 30 days of data are kept (the AMP workspace's
+ruler, components/monitoring/durable.py), not by the in-cluster pair's 15 days."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +175,54 @@ def recording_rules(objectives: Sequence[ProjectObjectives]) -> dict[str, Any]:
     return {"groups": [{"name": "featurestore-slo-sli", "rules": rules}]}
 
 
-def _budget(percent: float) -> Decimal:
+def objective_slis(objective: ProjectObjectives) -> list[tuple[str, Any, float, str]]:
+    """A project's SLOs: alert name, recorded ratio, objective (%), SLO name."""
+    slis: list[tuple[str, Any, float, str]] = [
+        ("RdrsErrorBudgetBurn", error_ratio, objective.availability_percent, "availability")
+    ]
+    if objective.latency is not None:
+        slis.append(("RdrsLatencyBudgetBurn", slow_ratio, objective.latency.percent, "latency"))
+    return slis
+
+
+def budget_remaining() -> str:
+    """The recorded share of a project's 30-day error budget left (1: untouched, < 0: spent)."""
+    return f"featurestore:slo_error_budget_remaining:ratio{SLO_PERIOD}"
+
+
+def period_rules(objectives: Sequence[ProjectObjectives]) -> dict[str, Any]:
+    """The 30-day SLIs and budgets, for the workspace's ruler (an AMP rule groups namespace).
+
+    The 30-day ratio is the mean of the 5-minute ratios the cluster's pair records and writes:
+    one series per project over 30 days, cheap to query, at the cost of weighing each 5 minutes
+    alike rather than each request. Each cluster's series carry its `cluster` label.
+    """
+    ratios = {error_ratio}
+    ratios.update(slow_ratio for objective in objectives if objective.latency is not None)
+    rules: list[dict[str, Any]] = [
+        {
+            "record": ratio(SLO_PERIOD),
+            "expr": f"avg_over_time({ratio('5m')}[{SLO_PERIOD}])",
+        }
+        for ratio in sorted(ratios, key=lambda ratio: str(ratio("")))
+    ]
+    for objective in objectives:
+        for _, ratio, percent, slo in objective_slis(objective):
+            rules.append(
+                {
+                    "record": budget_remaining(),
+                    "expr": (
+                        f'1 - {ratio(SLO_PERIOD)}{{namespace="{objective.project}"}}'
+                        f" / {error_budget(percent)}"
+                    ),
+                    "labels": {"slo": slo, "project": objective.project},
+                }
+            )
+    return {"groups": [{"name": "featurestore-slo-period", "rules": rules}]}
+
+
+def error_budget(percent: float) -> Decimal:
+    """The share of requests an objective of `percent` lets fail: 0.0001 for 99.99 %."""
     return (Decimal(100) - Decimal(str(percent))) / Decimal(100)
 
 
@@ -172,17 +238,12 @@ def slo_alerts(objectives: Sequence[ProjectObjectives]) -> list[dict[str, Any]]:
     """Per project and SLO, a page and a ticket alert on its error budget's burn rate."""
     rules: list[dict[str, Any]] = []
     for objective in objectives:
-        slos: list[tuple[str, Any, float, str]] = [
-            ("RdrsErrorBudgetBurn", error_ratio, objective.availability_percent, "availability")
-        ]
-        if objective.latency is not None:
-            slos.append(("RdrsLatencyBudgetBurn", slow_ratio, objective.latency.percent, "latency"))
-        for name, ratio, percent, slo in slos:
+        for name, ratio, percent, slo in objective_slis(objective):
             for alert in BURN_ALERTS:
                 rules.append(
                     {
                         "alert": name,
-                        "expr": _burn_expr(ratio, objective.project, _budget(percent), alert),
+                        "expr": _burn_expr(ratio, objective.project, error_budget(percent), alert),
                         "labels": {
                             "severity": alert.severity,
                             "slo": slo,
@@ -285,6 +346,52 @@ def platform_alerts() -> list[dict[str, Any]]:
             summary="no prometheus-adapter pod is available: every custom-metric HPA is blind",
             anchor="metrics-adapter-down",
         ),
+        _platform(
+            "PersistentVolumeClaimFillingUp",
+            # The kubelet's statistics (kubelet_scrape_config): above 80 % and, at the last 6
+            # hours' rate, full within a day.
+            f'{SERIES["volume_used"]}{{job="{KUBELET_SCRAPE_JOB}"}}'
+            f' / {SERIES["volume_capacity"]}{{job="{KUBELET_SCRAPE_JOB}"}} > 0.8'
+            f' and predict_linear({SERIES["volume_available"]}{{job="{KUBELET_SCRAPE_JOB}"}}'
+            f"[6h], {24 * 3600}) < 0",
+            duration="30m",
+            severity="ticket",
+            summary="a volume claim is over 80 % full and fills within a day at its rate",
+            anchor="volume-filling-up",
+        ),
+        _platform(
+            "KubernetesNodeNotReady",
+            f'{SERIES["node_condition"]}{{condition="Ready",status="true"}} == 0',
+            # Longer than a node the cluster autoscaler drains and deletes stays NotReady.
+            duration="15m",
+            severity="page",
+            summary="a node has not been Ready for 15 minutes: its pods are not running",
+            anchor="node-not-ready",
+        ),
+        _platform(
+            "RonDbBackupOverdue",
+            # The CronJob's own period (next run less last run) doubled; a CronJob that has
+            # never succeeded has no last success and is measured from its creation.
+            f'(time() - {SERIES["cronjob_last_success"]}{{cronjob="{BACKUP_CRONJOB}"}}'
+            f' or (time() - {SERIES["cronjob_created"]}{{cronjob="{BACKUP_CRONJOB}"}}'
+            f" unless on (namespace, cronjob) {SERIES['cronjob_last_success']}))"
+            f" > 2 * ({SERIES['cronjob_next_schedule']} - {SERIES['cronjob_last_schedule']})",
+            duration="10m",
+            severity="ticket",
+            summary="no RonDB backup has completed within twice the backup schedule",
+            anchor="rondb-backup-overdue",
+        ),
+        {
+            "alert": WATCHDOG,
+            "expr": "vector(1)",
+            "labels": {"severity": "none"},
+            "annotations": {
+                "summary": (
+                    "always firing: the dead-man's switch hears the whole alerting path is up"
+                ),
+                "runbook": f"{RUNBOOK}#watchdog",
+            },
+        },
     ]
 
 
@@ -312,39 +419,58 @@ class Webhook:
     token_key: str
 
 
+DEAD_MANS_SWITCH_RECEIVER = "dead-mans-switch"
+HEARTBEAT_INTERVAL = "1m"
+
+
+def _webhook_receiver(name: str, webhook: Webhook | None) -> dict[str, Any]:
+    """A receiver posting to the webhook with its bearer token, or none without a webhook."""
+    if webhook is None:
+        return {"name": name}
+    return {
+        "name": name,
+        "webhook_configs": [
+            {
+                "url": webhook.url,
+                "send_resolved": True,
+                "http_config": {
+                    "authorization": {
+                        "type": "Bearer",
+                        "credentials_file": f"{SECRETS_DIRECTORY}/{webhook.token_key}",
+                    }
+                },
+            }
+        ],
+    }
+
+
 def alertmanager_config(webhook: Webhook | None) -> dict[str, Any]:
     """Alertmanager's configuration: one receiver, pages inhibiting their project's tickets.
 
     The webhook's token is read from its Secret, mounted under SECRETS_DIRECTORY
     (`credentials_file`); with no webhook, alerts go to a receiver without integrations, which
-    drops them.
+    drops them. The Watchdog goes to a receiver of its own, repeated every minute: the relay
+    behind the webhook raises the alarm when the heartbeats stop (a dead-man's switch), and a
+    heartbeat never reaches the receiver of pages.
     """
-    if webhook is None:
-        receiver: dict[str, Any] = {"name": NULL_RECEIVER}
-    else:
-        receiver = {
-            "name": WEBHOOK_RECEIVER,
-            "webhook_configs": [
-                {
-                    "url": webhook.url,
-                    "send_resolved": True,
-                    "http_config": {
-                        "authorization": {
-                            "type": "Bearer",
-                            "credentials_file": f"{SECRETS_DIRECTORY}/{webhook.token_key}",
-                        }
-                    },
-                }
-            ],
-        }
+    receiver = _webhook_receiver(NULL_RECEIVER if webhook is None else WEBHOOK_RECEIVER, webhook)
     return {
-        "receivers": [receiver],
+        "receivers": [receiver, _webhook_receiver(DEAD_MANS_SWITCH_RECEIVER, webhook)],
         "route": {
             "receiver": receiver["name"],
             "group_by": ["alertname", "namespace", "project"],
             "group_wait": "30s",
             "group_interval": "5m",
             "repeat_interval": "4h",
+            "routes": [
+                {
+                    "matchers": [f'alertname="{WATCHDOG}"'],
+                    "receiver": DEAD_MANS_SWITCH_RECEIVER,
+                    "group_wait": "0s",
+                    "group_interval": HEARTBEAT_INTERVAL,
+                    "repeat_interval": HEARTBEAT_INTERVAL,
+                }
+            ],
         },
         "inhibit_rules": [
             {

@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pulumi
 import yaml
+
+from components.nodes.node_group_plan import ZONE_LABEL
 
 MONITORING_NAMESPACE = "monitoring"
 PROMETHEUS_SERVICE = "prometheus-server"
@@ -57,6 +60,23 @@ would let it read every Kafka CA key and database password in the cluster; the w
 CSR, lease, ingress, endpoints, replication-controller and volume-attachment kinds are not the
 platform's concern."""
 CONFIG_CHECKSUM_ANNOTATION = "featurestore.io/prometheus-config-sha256"
+PROMETHEUS_REPLICAS = 2
+"""One server per zone of two: each scrapes everything and evaluates every rule, so a node's or
+a zone's loss loses neither the HPAs' metrics nor an alert."""
+PROMETHEUS_POD_LABELS = {
+    "app.kubernetes.io/name": "prometheus",
+    "app.kubernetes.io/component": "server",
+}
+"""The server pods' selector labels (chart templates/_helpers.tpl:40-50 at 27.39.0)."""
+CLUSTER_LABEL = "cluster"
+REPLICA_LABEL = "__replica__"
+"""The external labels Amazon Managed Service for Prometheus deduplicates a Prometheus pair on
+(AMP user guide, "Deduplicating high availability metrics sent to Amazon Managed Service for
+Prometheus"): it keeps one replica's samples per `cluster` and drops `__replica__`."""
+POD_NAME_VARIABLE = "POD_NAME"
+AMP_QUEUE_CONFIG = {"max_samples_per_send": 1000, "max_shards": 200, "capacity": 2500}
+"""The remote write queue AMP's user guide recommends for its ingestion limits ("Ingest
+Prometheus metrics to the workspace", remote_write example)."""
 
 RDRS_SCRAPE_JOB = "featurestore-rdrs"
 KAFKA_BROKER_SCRAPE_JOB = "featurestore-kafka-brokers"
@@ -340,13 +360,42 @@ def scrape_configs(arrow_flight_metrics_ports: Collection[int]) -> list[dict[str
     ]
 
 
-def server_scrape_configs() -> list[dict[str, object]]:
-    """The chart's own scrape jobs, replaced: Prometheus itself and kube-state-metrics.
+KUBELET_SCRAPE_JOB = "kubelet"
+KUBELET_PORT = 10250
+KUBELET_VOLUME_SERIES = "kubelet_volume_stats_(capacity|available|used)_bytes"
+"""The kubelet's volume statistics per claim (`namespace`, `persistentvolumeclaim`), the only
+series the job keeps: the rest of the kubelet's `/metrics` feeds no rule."""
+_SERVICE_ACCOUNT_DIRECTORY = "/var/run/secrets/kubernetes.io/serviceaccount"
 
-    The chart's defaults (values.yaml:845-1260 at 27.39.0) also scrape the kubelets and
-    cAdvisor through the API server's node proxy, which needs `nodes/proxy`; no HPA or rule
-    reads those series (CPU-based HPAs read metrics-server, which scrapes the kubelets with
-    its own `nodes/metrics` grant).
+
+def kubelet_scrape_config() -> dict[str, object]:
+    """The kubelets' own `/metrics`, straight at each node, for the volumes' fill levels.
+
+    Node discovery addresses each kubelet at its InternalIP and port 10250; the kubelet
+    authorizes the service account's token for `nodes/metrics` (its authorizer maps `/metrics`
+    to that subresource), not `nodes/proxy`, which the chart's default jobs need because they
+    go through the API server. EKS signs the kubelets' serving certificates with the cluster's
+    CA (metrics-server verifies them the same way, with no insecure flag in this project).
+    """
+    return {
+        "job_name": KUBELET_SCRAPE_JOB,
+        "scheme": "https",
+        "kubernetes_sd_configs": [{"role": "node"}],
+        "authorization": {"credentials_file": f"{_SERVICE_ACCOUNT_DIRECTORY}/token"},
+        "tls_config": {"ca_file": f"{_SERVICE_ACCOUNT_DIRECTORY}/ca.crt"},
+        "metric_relabel_configs": [
+            {"source_labels": ["__name__"], "regex": KUBELET_VOLUME_SERIES, "action": "keep"}
+        ],
+    }
+
+
+def server_scrape_configs() -> list[dict[str, object]]:
+    """The chart's own scrape jobs, replaced: Prometheus, kube-state-metrics, the kubelets.
+
+    The chart's defaults (values.yaml:845-1260 at 27.39.0) scrape the kubelets and cAdvisor
+    through the API server's node proxy, which needs `nodes/proxy`; the kubelet job here
+    goes to each node directly with `nodes/metrics` (`kubelet_scrape_config`), and no HPA or
+    rule reads cAdvisor (CPU-based HPAs read metrics-server).
     """
     return [
         {
@@ -364,6 +413,7 @@ def server_scrape_configs() -> list[dict[str, object]]:
                 }
             ],
         },
+        kubelet_scrape_config(),
     ]
 
 
@@ -371,12 +421,74 @@ def _checksum(values: object) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
+def _rendered_checksum(config: list[object], url: pulumi.Output[str] | str) -> pulumi.Input[str]:
+    """The checksum of what the chart renders into the config, the workspace's URL included.
+
+    A new workspace (one replaced) changes the URL: the pods must roll to write to it. The URL
+    is an output of the workspace, known once it exists, or a plain string in pure callers.
+    """
+    if isinstance(url, str):
+        return _checksum([*config, url])
+    return url.apply(lambda known: _checksum([*config, known]))
+
+
+@dataclass(frozen=True)
+class RemoteWrite:
+    """Where the cluster's Prometheus pair writes (components/monitoring/durable.py)."""
+
+    url: pulumi.Output[str] | str
+    region: str
+    cluster: str
+    """The `cluster` external label: the cluster's name in the stack."""
+
+
+def _durable_server_values(remote_write: RemoteWrite) -> dict[str, object]:
+    """The server as a zone-spread StatefulSet pair, labelled apart, writing to AMP with SigV4.
+
+    Prometheus 3 expands `${VAR}` in external labels (prometheus docs/migration.md, "Flags":
+    `expand-external-labels` is default behaviour), so each pod labels its samples with its own
+    name. The chart runs more than one server only as a StatefulSet (values.yaml:614-636 at
+    27.39.0), whose claim template gives each its own volume. SigV4 (prometheus/sigv4) takes
+    the AWS SDK's default credentials, which read the Pod Identity agent from Go SDK v1.47.11
+    on (awsdocs/amazon-eks-user-guide latest/ug/manage-access/aws-access/service-accounts.adoc:923
+    at 4d52b4d05e34); prometheus/sigv4 at 09df723a builds on aws-sdk-go v1.55.6 (go.mod).
+    """
+    return {
+        "replicaCount": PROMETHEUS_REPLICAS,
+        "statefulSet": {"enabled": True},
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": ZONE_LABEL,
+                "whenUnsatisfiable": "DoNotSchedule",
+                "labelSelector": {"matchLabels": PROMETHEUS_POD_LABELS},
+            }
+        ],
+        "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+        "env": [
+            {
+                "name": POD_NAME_VARIABLE,
+                "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}},
+            }
+        ],
+        "remoteWrite": [
+            {
+                "url": remote_write.url,
+                "sigv4": {"region": remote_write.region},
+                "queue_config": AMP_QUEUE_CONFIG,
+            }
+        ],
+    }
+
+
 def prometheus_values(
     node_selector: dict[str, str],
     storage_class: str,
     arrow_flight_metrics_ports: Collection[int],
+    *,
     rule_files: Mapping[str, object],
     alertmanager: Mapping[str, object],
+    remote_write: RemoteWrite,
 ) -> dict[str, object]:
     """Helm values of Prometheus: the server, kube-state-metrics and Alertmanager.
 
@@ -384,9 +496,17 @@ def prometheus_values(
     beyond listing pods (the server) and the platform's kinds (kube-state-metrics).
     `rule_files` are the chart's `serverFiles` rule files by name (`recording_rules.yml`,
     `alerting_rules.yml`, which the chart's `prometheus.yml` loads); `alertmanager` the
-    subchart's values (components/monitoring/alerting.py).
+    subchart's values (components/monitoring/alerting.py); `remote_write` where the pair
+    writes.
     """
-    global_config = {"scrape_interval": "15s", "evaluation_interval": "15s"}
+    global_config = {
+        "scrape_interval": "15s",
+        "evaluation_interval": "15s",
+        "external_labels": {
+            CLUSTER_LABEL: remote_write.cluster,
+            REPLICA_LABEL: f"${{{POD_NAME_VARIABLE}}}",
+        },
+    }
     server_files = {
         "prometheus.yml": {"scrape_configs": server_scrape_configs()},
         **rule_files,
@@ -413,11 +533,17 @@ def prometheus_values(
         # program renders into the config rolls the pod instead (the annotation below), a
         # restart the HPAs ride out at their scale.
         "configmapReload": {"prometheus": {"enabled": False}},
+        # Both replicas send every alert: without their replica label the alerts are equal,
+        # and Alertmanager notifies once.
+        "alertRelabelConfigs": {
+            "alert_relabel_configs": [{"action": "labeldrop", "regex": REPLICA_LABEL}]
+        },
         "server": {
+            **_durable_server_values(remote_write),
             "extraFlags": [],
             "podAnnotations": {
-                CONFIG_CHECKSUM_ANNOTATION: _checksum(
-                    [global_config, server_files, extra_scrape_configs]
+                CONFIG_CHECKSUM_ANNOTATION: _rendered_checksum(
+                    [global_config, server_files, extra_scrape_configs], remote_write.url
                 )
             },
             "global": global_config,

@@ -16,8 +16,10 @@ from components.monitoring.alerting import (
     alertmanager_values,
     recording_rules,
 )
+from components.monitoring.dashboards import dashboard_config_maps
 from components.monitoring.metrics import (
     MONITORING_NAMESPACE,
+    RemoteWrite,
     adapter_values,
     prometheus_values,
 )
@@ -38,7 +40,9 @@ class MetricsPipeline(pulumi.ComponentResource):
     `arrow_flight_metrics_ports` the ports the projects' Arrow Flight serves metrics on.
     Prometheus evaluates the projects' SLO rules (`objectives`) and the platform's alerts and
     sends them to Alertmanager, which posts them to the webhook whose URL is in
-    `webhook`, reached at `receiver_cidrs`, or drops them.
+    `webhook`, reached at `receiver_cidrs`, or drops them. Both Prometheus replicas write to
+    the cluster's AMP workspace (`remote_write`) through its endpoint in the VPC (`vpc_cidr`).
+    Each project's Grafana dashboard is a ConfigMap beside them (`dashboards.py`).
     """
 
     def __init__(
@@ -52,6 +56,8 @@ class MetricsPipeline(pulumi.ComponentResource):
         objectives: Sequence[ProjectObjectives],
         webhook: Webhook | None,
         receiver_cidrs: Sequence[str],
+        remote_write: RemoteWrite,
+        vpc_cidr: str,
         kubernetes_provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -62,12 +68,21 @@ class MetricsPipeline(pulumi.ComponentResource):
             control_plane_cidrs,
             arrow_flight_metrics_ports,
             receiver_cidrs,
+            vpc_cidr,
         )
         namespace = apply_manifest(
             f"{name}-monitoring",
             namespace_object,
             pulumi.ResourceOptions(parent=self, provider=kubernetes_provider, depends_on=waits_for),
         )
+        for dashboard in dashboard_config_maps(objectives):
+            apply_manifest(
+                f"{name}-{object_key(dashboard)}",
+                dashboard,
+                pulumi.ResourceOptions(
+                    parent=self, provider=kubernetes_provider, depends_on=[*waits_for, namespace]
+                ),
+            )
         # Prometheus starts with its role bound and its namespace already isolated.
         access = [
             apply_manifest(
@@ -95,6 +110,7 @@ class MetricsPipeline(pulumi.ComponentResource):
                     "alerting_rules.yml": alerting_rules(objectives),
                 },
                 alertmanager=alertmanager_values(dict(SYSTEM_NODES), storage_class, webhook),
+                remote_write=remote_write,
             ),
             # The volume is provisioned and attached and the image pulled before the pod is
             # ready: Helm's 300 s default rolls an atomic release back on a new cluster.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fsctl.drift.live import (
+    amp,
     eks,
     eks_access,
     gateways,
@@ -41,6 +42,7 @@ SPECS = {
     **logs.SPECS,
     **route53.SPECS,
     **opensearch.SPECS,
+    **amp.SPECS,
 }
 """Every type drift detection covers, with its compared properties."""
 
@@ -88,6 +90,7 @@ REGIONAL_READERS = (
         "opensearch",
         lambda clients, region, scope: opensearch.read(clients("opensearch", region), scope),
     ),
+    Reader("amp", lambda clients, region, scope: amp.read(clients("amp", region), scope)),
     Reader(
         "kms",
         lambda clients, region, scope: kms.read(

@@ -21,6 +21,8 @@ from fsctl.plan.mock_account import (
     stable_hex,
 )
 from fsctl.plan.types import (
+    AMP_RULE_GROUP_NAMESPACE,
+    AMP_WORKSPACE,
     DEFAULT_SECURITY_GROUP,
     EIP,
     EKS_ADDON,
@@ -253,6 +255,30 @@ def _opensearch_domain_outputs(
     }
 
 
+def _amp_workspace_outputs(_: CloudState, context: ResourceContext) -> tuple[str, dict[str, Any]]:
+    # AMP names a workspace `ws-` and a UUID; the provider's id is that name
+    # (terraform-provider-aws internal/service/amp/workspace.go, d.SetId(workspaceID)).
+    digits = context.hex(32)
+    workspace_id = f"ws-{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    return workspace_id, {
+        "arn": arn("aps", context.region, f"workspace/{workspace_id}"),
+        "prometheusEndpoint": (
+            f"https://aps-workspaces.{context.region}.amazonaws.com/workspaces/{workspace_id}/"
+        ),
+    }
+
+
+def _amp_rule_group_namespace_outputs(
+    _: CloudState, context: ResourceContext
+) -> tuple[str, dict[str, Any]]:
+    # The provider's id of a rule groups namespace is its ARN (rule_group_namespace.go).
+    workspace_id = str(context.inputs["workspaceId"])
+    namespace_arn = arn(
+        "aps", context.region, f"rulegroupsnamespace/{workspace_id}/{context.inputs['name']}"
+    )
+    return namespace_arn, {"arn": namespace_arn}
+
+
 def _service_linked_role_outputs(
     _: CloudState, context: ResourceContext
 ) -> tuple[str, dict[str, Any]]:
@@ -418,6 +444,8 @@ RESOURCE_OUTPUTS: dict[str, OutputHandler] = {
     ZONE: _zone_outputs,
     RECORD: _record_outputs,
     OPENSEARCH_DOMAIN: _opensearch_domain_outputs,
+    AMP_WORKSPACE: _amp_workspace_outputs,
+    AMP_RULE_GROUP_NAMESPACE: _amp_rule_group_namespace_outputs,
     SERVICE_LINKED_ROLE: _service_linked_role_outputs,
     LOG_RESOURCE_POLICY: _log_resource_policy_outputs,
     SERVICE: _service_outputs,

@@ -765,6 +765,10 @@ MADE_BY = {
     "aws:ec2transitgateway/vpcAttachment:VpcAttachment": (
         "ec2:CreateTransitGatewayVpcAttachment", "ec2", "transit-gateway-attachment/a-1", "new"
     ),
+    "aws:amp/workspace:Workspace": ("aps:CreateWorkspace", "aps", "workspace/ws-1", "new"),
+    "aws:amp/ruleGroupNamespace:RuleGroupNamespace": (
+        "aps:CreateRuleGroupsNamespace", "aps", "rulegroupsnamespace/ws-1/slo", "new"
+    ),
     "aws:eks/addon:Addon": ("eks:CreateAddon", "eks", "addon/core/vpc-cni/1", "new"),
     "aws:eks/nodeGroup:NodeGroup": ("eks:CreateNodegroup", "eks", "nodegroup/core/x/1", "new"),
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": (
@@ -998,6 +1002,20 @@ def test_a_bounded_role_uses_only_its_own_stacks_keys(action: str) -> None:
     assert allowed(boundary, "kms:DescribeKey", KEY, untagged_role)
 
 
+def test_a_bounded_role_writes_metrics_only_to_its_own_stacks_workspaces() -> None:
+    """The Prometheus writer (components/monitoring/durable.py): its stack's workspaces only,
+    and it never reads them back."""
+    boundary = permissions_boundary_policy("aws", STATE)
+    workspace = f"arn:aws:aps:{REGION}:{ACCOUNT_ID}:workspace/ws-1"
+    own = {f"aws:ResourceTag/{STACK_TAG}": "prod", f"aws:PrincipalTag/{STACK_TAG}": "prod"}
+    assert allowed(boundary, "aps:RemoteWrite", workspace, own)
+    assert not allowed(
+        boundary, "aps:RemoteWrite", workspace, {**own, f"aws:PrincipalTag/{STACK_TAG}": "dev"}
+    )
+    assert not allowed(boundary, "aps:RemoteWrite", workspace, {})
+    assert not allowed(boundary, "aps:QueryMetrics", workspace, own)
+
+
 @pytest.mark.parametrize(
     ("action", "resource", "context"),
     [
@@ -1207,7 +1225,10 @@ def test_each_document_fits_iams_size_quotas() -> None:
         "Statement"
     ]
     assert size(read_only_policy("aws", STATE, ["dev", "prod"])) <= MANAGED_POLICY_CHARACTERS
-    assert size(permissions_boundary_policy("aws", STATE)) <= 6_144
+    # The longest the boundary gets: a 63-character bucket name in the longest partition.
+    longest = StateBackend(bucket="b" * 63, prefix="feature-store-eks")
+    for partition in ("aws", "aws-cn", "aws-us-gov"):
+        assert size(permissions_boundary_policy(partition, longest)) <= 6_144
 
 
 def test_the_state_backend_is_read_from_the_backend_url() -> None:

@@ -48,9 +48,10 @@ def test_each_prod_key_serves_exactly_its_clusters_log_groups() -> None:
         others = [
             group["outputs"]["arn"] for group in groups if group["inputs"]["kmsKeyId"] != key_arn
         ]
-        # The control-plane group, the flow-log group and the vector search domain's three:
-        # every group encrypted with the key is admitted, nothing of the other cluster.
-        assert len(own) == 5
+        # The control-plane group, the flow-log group, the vector search domain's three and
+        # the AMP workspace's: every group encrypted with the key is admitted, nothing of the
+        # other cluster.
+        assert len(own) == 6
         assert all(any(fnmatchcase(arn, scope) for scope in scopes) for arn in own)
         assert not any(fnmatchcase(arn, scope) for arn in others for scope in scopes)
         assert not any(scope.endswith(":log-group:*") for scope in scopes)

@@ -24,7 +24,10 @@ from components.monitoring.alerting import (
     ALERTMANAGER_CLUSTER_PORT,
     ALERTMANAGER_CONFIG_CHECKSUM,
     ALERTMANAGER_PORT,
+    BACKUP_CRONJOB,
+    DEAD_MANS_SWITCH_RECEIVER,
     NULL_RECEIVER,
+    WATCHDOG,
     WEBHOOK_RECEIVER,
     Webhook,
     alertmanager_config,
@@ -417,7 +420,85 @@ PLATFORM_CASES = {
         ((1,), (0,)),
         {"job": KAFKA_BROKER_SCRAPE_JOB, "namespace": "kafka", "pod": "fs-kafka-broker-a-0"},
     ),
+    # kube-state-metrics' node collector: one series per condition and status.
+    "KubernetesNodeNotReady": (
+        [
+            f'__name__="kube_node_status_condition",{KSM},'
+            'node="ip-10-20-1-17.eu-central-1.compute.internal",condition="Ready",status="true"'
+        ],
+        ((0,), (1,)),
+        {
+            "job": "kube-state-metrics",
+            "node": "ip-10-20-1-17.eu-central-1.compute.internal",
+            "condition": "Ready",
+            "status": "true",
+        },
+    ),
+    # The CronJob's timestamps in seconds since the epoch; promtool's clock starts at 0, so at
+    # 35 minutes a run every 10 minutes (scheduled at 600 s, next at 1200 s) that last
+    # succeeded at 0 s is 2100 s late, past twice its 600 s period; one at 1800 s is not.
+    "RonDbBackupOverdue": (
+        [
+            f'__name__="{name}",{KSM},namespace="search",cronjob="{BACKUP_CRONJOB}"'
+            for name in (
+                "kube_cronjob_status_last_successful_time",
+                "kube_cronjob_created",
+                "kube_cronjob_next_schedule_time",
+                "kube_cronjob_status_last_schedule_time",
+            )
+        ],
+        ((0, 0, 1200, 600), (1800, 0, 1200, 600)),
+        {"job": "kube-state-metrics", "namespace": "search", "cronjob": BACKUP_CRONJOB},
+    ),
 }
+
+
+TESTED_APART = {WATCHDOG, "PersistentVolumeClaimFillingUp"}
+"""Alerts whose series are no constant gauges: each has tests of its own below."""
+
+
+def _volume(available: str, used: str) -> list[dict[str, str]]:
+    # The kubelet's volume statistics of one claim (GiB units are as good as bytes here), as
+    # the `kubelet` job scrapes them from the node.
+    labels = (
+        'job="kubelet",instance="ip-10-20-1-17.eu-central-1.compute.internal",'
+        'namespace="search",persistentvolumeclaim="datadir-node-group-0-0"'
+    )
+    return [
+        {
+            "series": f'{{__name__="kubelet_volume_stats_capacity_bytes",{labels}}}',
+            "values": "100x40",
+        },
+        {
+            "series": f'{{__name__="kubelet_volume_stats_available_bytes",{labels}}}',
+            "values": available,
+        },
+        {"series": f'{{__name__="kubelet_volume_stats_used_bytes",{labels}}}', "values": used},
+    ]
+
+
+def test_a_claim_over_80_percent_filling_within_a_day_opens_a_ticket(tmp_path: Path) -> None:
+    firing = {
+        "job": "kubelet",
+        "instance": "ip-10-20-1-17.eu-central-1.compute.internal",
+        "namespace": "search",
+        "persistentvolumeclaim": "datadir-node-group-0-0",
+        "severity": "ticket",
+    }
+    alert = "PersistentVolumeClaimFillingUp"
+    _promtool_test(
+        tmp_path,
+        [
+            # 85 % full and 0.1 a minute more: full in 150 minutes.
+            _test_group(
+                _volume("15-0.1x40", "85+0.1x40"), _alerts("35m", {alert: [{"exp_labels": firing}]})
+            ),
+            # 85 % full and steady: no ticket.
+            _test_group(_volume("15x40", "85x40"), _alerts("35m", {alert: []})),
+            # Filling as fast, but half empty: no ticket yet.
+            _test_group(_volume("50-0.1x40", "50+0.1x40"), _alerts("35m", {alert: []})),
+        ],
+    )
 
 
 def test_every_runbook_link_is_a_section_of_the_operations_runbook() -> None:
@@ -439,7 +520,7 @@ def test_every_runbook_link_is_a_section_of_the_operations_runbook() -> None:
 def test_every_platform_alert_is_covered() -> None:
     rules = _prometheus_values("core")["serverFiles"]["alerting_rules.yml"]["groups"]
     platform = next(group for group in rules if group["name"] == "featurestore-platform")
-    assert {rule["alert"] for rule in platform["rules"]} == set(PLATFORM_CASES)
+    assert {rule["alert"] for rule in platform["rules"]} == {*PLATFORM_CASES, *TESTED_APART}
     for rule in platform["rules"]:
         assert rule["annotations"]["runbook"].startswith("docs/operations.md#")
 
@@ -469,6 +550,39 @@ def test_a_platform_alert_fires_after_its_delay_and_not_when_healthy(
                 _alerts("35m", {alert: []}),
             ),
         ],
+    )
+
+
+def test_a_backup_that_never_succeeded_is_overdue_from_its_creation(tmp_path: Path) -> None:
+    # Every run failed: no last success; created at 0 s, runs every 10 minutes.
+    labels = f'{KSM},namespace="search",cronjob="{BACKUP_CRONJOB}"'
+    series = [
+        _gauge(f'__name__="kube_cronjob_created",{labels}', 0, 40),
+        _gauge(f'__name__="kube_cronjob_next_schedule_time",{labels}', 1200, 40),
+        _gauge(f'__name__="kube_cronjob_status_last_schedule_time",{labels}', 600, 40),
+    ]
+    firing = {
+        "job": "kube-state-metrics",
+        "namespace": "search",
+        "cronjob": BACKUP_CRONJOB,
+        "severity": "ticket",
+    }
+    _promtool_test(
+        tmp_path,
+        [
+            _test_group(
+                series,
+                _alerts("10m", {"RonDbBackupOverdue": []})
+                + _alerts("35m", {"RonDbBackupOverdue": [{"exp_labels": firing}]}),
+            )
+        ],
+    )
+
+
+def test_the_watchdog_fires_with_no_series_at_all(tmp_path: Path) -> None:
+    _promtool_test(
+        tmp_path,
+        [_test_group([], _alerts("1m", {WATCHDOG: [{"exp_labels": {"severity": "none"}}]}))],
     )
 
 
@@ -511,6 +625,31 @@ def test_alertmanager_routes_every_alert_to_the_receiver(
     name = _alertmanager_file(
         tmp_path, alertmanager_config(Webhook("https://relay.example/alerts", "s", "token"))
     )
+    result = _run(
+        tmp_path,
+        _tool("amtool"),
+        "config",
+        "routes",
+        "test",
+        f"--config.file={name}",
+        f"--verify.receivers={receiver}",
+        *labels,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("labels", "receiver"),
+    [
+        ([f"alertname={WATCHDOG}", "severity=none"], DEAD_MANS_SWITCH_RECEIVER),
+        (["alertname=KubernetesNodeNotReady", "severity=page"], WEBHOOK_RECEIVER),
+    ],
+)
+def test_the_watchdog_reaches_the_dead_mans_switch_and_never_the_pager(
+    tmp_path: Path, labels: list[str], receiver: str
+) -> None:
+    config = _prometheus_values("core")["alertmanager"]["config"]
+    name = _alertmanager_file(tmp_path, config)
     result = _run(
         tmp_path,
         _tool("amtool"),

@@ -27,6 +27,7 @@ from components.monitoring.metrics import (
     CONFIG_CHECKSUM_ANNOTATION,
     MONITORING_NAMESPACE,
     PROMETHEUS_SERVICE_ACCOUNT,
+    RemoteWrite,
     prometheus_values,
 )
 from fsctl.preflight.chart_data import Release, chart_data_dir, load_chart_data, releases
@@ -57,6 +58,11 @@ HARDENED = prometheus_values(
     [ARROW_FLIGHT_METRICS_PORT],
     rule_files={},
     alertmanager=alertmanager_values({"featurestore.io/pool": "system"}, "gp3-encrypted", None),
+    remote_write=RemoteWrite(
+        url="https://aps-workspaces.eu-north-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
+        region="eu-north-1",
+        cluster="core",
+    ),
 )
 TODAY: dict[str, Any] = {
     # What components/monitoring/metrics.py set before issue 30: the chart's defaults for the rest.
@@ -164,7 +170,9 @@ def test_the_programs_role_grants_no_node_proxy() -> None:
     role, _ = prometheus_rbac()
     assert validate_resource("rbac-no-node-proxy", CLUSTER_ROLE, role) == []
     assert role["rules"] == [
-        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}
+        {"apiGroups": [""], "resources": ["pods", "nodes"], "verbs": ["get", "list", "watch"]},
+        # The kubelet job: metrics of the kubelet, not its proxy.
+        {"apiGroups": [""], "resources": ["nodes/metrics"], "verbs": ["get"]},
     ]
 
 
@@ -196,7 +204,7 @@ def namespace_resources(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 API_SERVER_SERVICE = "172.20.0.1/32"
 GUARDED = monitoring_namespace_manifests(
-    API_SERVER_SERVICE, CONTROL_PLANE, [ARROW_FLIGHT_METRICS_PORT], ["10.30.0.0/24"]
+    API_SERVER_SERVICE, CONTROL_PLANE, [ARROW_FLIGHT_METRICS_PORT], ["10.30.0.0/24"], "10.20.0.0/16"
 )
 UNGUARDED = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": MONITORING_NAMESPACE}}]
 
@@ -270,7 +278,19 @@ def test_prod_prometheus_has_no_node_proxy_secrets_or_lifecycle(
     # No scrape job goes through the API server's node proxy.
     jobs = server["serverFiles"]["prometheus.yml"]["scrape_configs"]
     assert "proxy" not in json.dumps(jobs)
-    assert [job["job_name"] for job in jobs] == ["prometheus", "kube-state-metrics"]
+    assert [job["job_name"] for job in jobs] == ["prometheus", "kube-state-metrics", "kubelet"]
+    kubelet = jobs[2]
+    assert (kubelet["scheme"], kubelet["kubernetes_sd_configs"]) == ("https", [{"role": "node"}])
+    assert kubelet["tls_config"] == {
+        "ca_file": "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"
+    }
+    assert kubelet["metric_relabel_configs"] == [
+        {
+            "source_labels": ["__name__"],
+            "regex": "kubelet_volume_stats_(capacity|available|used)_bytes",
+            "action": "keep",
+        }
+    ]
     collectors = set(merged["kube-state-metrics."]["collectors"])
     assert "pods" in collectors
     assert "horizontalpodautoscalers" in collectors

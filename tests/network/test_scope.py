@@ -412,7 +412,7 @@ def test_prod_project_pods_open_https_only_inside_the_cluster() -> None:
 
 def test_prod_s3_endpoints_lead_to_the_clusters_buckets_and_ecrs_layers_only() -> None:
     document = real_plan("prod")
-    endpoints = list(resources_of(document, ENDPOINT))
+    endpoints = [e for e in resources_of(document, ENDPOINT) if ".s3" in e["inputs"]["serviceName"]]
     # A gateway and an interface endpoint per cluster; the interface one answers S3's names.
     assert (
         sorted(e["inputs"]["vpcEndpointType"] for e in endpoints)
@@ -470,7 +470,8 @@ def test_prod_security_groups_stay_within_the_rule_quota() -> None:
     }
     # core, read by realtime: 2 projects x 12 NLB rules + 1 ICMP + EKS's + the deployer's;
     # realtime, read by nobody, has no NLB; each S3 endpoint group admits 443 from its VPC,
-    # each vector search domain's group 443 from its cluster.
+    # each vector search domain's group 443 from its cluster, each AMP endpoint group 443
+    # from its VPC.
     assert counts == {
         "the cluster security group of Cluster core-eks": 27,
         "the cluster security group of Cluster realtime-eks": 2,
@@ -478,6 +479,8 @@ def test_prod_security_groups_stay_within_the_rule_quota() -> None:
         "SecurityGroup realtime-s3-endpoint": 1,
         "SecurityGroup core-vector": 1,
         "SecurityGroup realtime-vector": 1,
+        "SecurityGroup core-amp-endpoint": 1,
+        "SecurityGroup realtime-amp-endpoint": 1,
     }
     assert max(counts.values()) <= document_quota(document)
 

@@ -134,6 +134,16 @@ def _zone() -> pulumi.CustomResource:
     return aws.route53.Zone("thing", name="featurestore.internal")
 
 
+def _amp_workspace() -> pulumi.CustomResource:
+    return aws.amp.Workspace("thing", alias="fs-prod-core")
+
+
+def _amp_rule_group_namespace() -> pulumi.CustomResource:
+    return aws.amp.RuleGroupNamespace(
+        "thing", name="slo", workspace_id="ws-0123", data="groups: []\n"
+    )
+
+
 ACCOUNT = re.escape(ACCOUNT_ID)
 SHAPES: list[tuple[Callable[[], pulumi.CustomResource], str, str]] = [
     # factory, id pattern, ARN pattern ({id} is the resource's id)
@@ -161,6 +171,17 @@ SHAPES: list[tuple[Callable[[], pulumi.CustomResource], str, str]] = [
         rf"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc-peering-connection/{{id}}",
     ),
     (_zone, "Z[0-9A-F]{20}", r"arn:aws:route53:::hostedzone/{id}"),
+    (
+        _amp_workspace,
+        "ws-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        rf"arn:aws:aps:{REGION}:{ACCOUNT}:workspace/{{id}}",
+    ),
+    # The provider's id of a rule groups namespace is its ARN.
+    (
+        _amp_rule_group_namespace,
+        rf"arn:aws:aps:{REGION}:{ACCOUNT}:rulegroupsnamespace/ws-0123/slo",
+        "{id}",
+    ),
 ]
 
 

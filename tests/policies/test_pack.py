@@ -34,6 +34,8 @@ PROD_ADVISORY = {
 }
 DEV_ADVISORY = {
     *PROD_ADVISORY,
+    # A dev cluster may keep its metrics on its own volumes (issue 27, durable metrics).
+    "prometheus-remote-write",
     "nat-gateway-per-az",
     "eks-endpoint-private",
     "eks-all-log-types",
