@@ -56,6 +56,8 @@ RDRS_REST_PORT = 4406
 MYSQLD_PORT = 3306
 _CHART_COMPONENTS = ("ndbmtd", "mgmd", "mysqld", "rdrs", "backup")
 DATA_NODE_STATEFUL_SET_PREFIX = "node-group-"
+NODE_GROUPS = 1
+"""RonDB node groups (`clusterSize.numNodeGroups`): one StatefulSet `node-group-<n>` each."""
 
 # The facts below come from rondb-helm tag v0.8.0, commit 7388b1579a195bb7ff6385f28ca3a860b83455eb
 # (file:line at that commit).
@@ -65,6 +67,16 @@ node pod, requests 300Mi beside the data node (templates/ndbd.yaml:323-345)."""
 RCLONE_UPLOADERS = frozenset({"backup-metadata", "rclone-listener"})
 """The containers that upload backups with rclone: the backup CronJob's init container
 (templates/backups/create.yaml:27-53) and the data nodes' sidecar (templates/ndbd.yaml:325-356)."""
+DATA_CLAIM_TEMPLATE = "rondb-ndbmtd"
+"""The data nodes' claim template (templates/ndbd.yaml:26-38): the StatefulSet controller names
+each claim `<template>-<StatefulSet>-<ordinal>`, so the claims of node group g are
+`rondb-ndbmtd-node-group-<g>-<i>`, one per replica."""
+DATA_NODE_START_SECONDS = 15 + 150 * 10
+"""How long one data node may take to start (a node recovery) before the kubelet kills it: the
+ndbmtd container's startupProbe, `initialDelaySeconds: 15` plus `failureThreshold: 150` x
+`periodSeconds: 10` (templates/ndbd.yaml:263-274). Its readinessProbe runs the same
+`healthcheck.sh` (ndbd.yaml:304-314): a restarted data node is Ready only once RonDB reports it
+started, which is what the StatefulSet's rolling update waits for before the next pod."""
 RCLONE_MULTIPART_ONLY = {"name": "RCLONE_S3_UPLOAD_CUTOFF", "value": "0"}
 """Every upload multipart. A bucket with a default Object Lock retention refuses a PutObject
 without Content-MD5 ("Content-MD5 HTTP header is required for Put Object requests with Object
@@ -190,6 +202,30 @@ def data_volume_minimum_gib(data_node_memory_mib: int) -> int:
     )
 
 
+def data_volume_claims(node_groups: int, data_replicas: int) -> list[str]:
+    """The names of the data nodes' data claims, as the StatefulSet controller creates them."""
+    return [
+        f"{DATA_CLAIM_TEMPLATE}-{DATA_NODE_STATEFUL_SET_PREFIX}{group}-{ordinal}"
+        for group in range(node_groups)
+        for ordinal in range(data_replicas)
+    ]
+
+
+def release_wait_seconds(data_replicas: int) -> int:
+    """How long the RonDB release waits for Helm's `--wait`: every data node restarted in turn.
+
+    A change of a value in RonDB's configuration hash (rondb_restarts.py) rolls every data node
+    StatefulSet with Kubernetes' default RollingUpdate: one pod at a time, the next only once
+    the restarted one is Ready (the chart sets no `updateStrategy` and `podManagementPolicy:
+    Parallel` does not apply to updates: kubernetes/website statefulset.md "Parallel Pod
+    Management"). The node groups' StatefulSets roll side by side, so the longest chain is one
+    group's replicas, each within its start window; the management server, MySQL servers and
+    RDRS roll beside them and start faster. Helm's wait for a StatefulSet ends only when every
+    replica is updated and ready (helm pkg/kube/ready.go statefulSetReady).
+    """
+    return data_replicas * DATA_NODE_START_SECONDS
+
+
 def ttl_days(ttl: str) -> int:
     """A chart ttl (`14d`, `36h`) in whole days, rounded up."""
     hours = int(ttl[:-1]) * (24 if ttl.endswith("d") else 1)
@@ -204,7 +240,7 @@ def rondb_values(spec: RonDbSpec, backup_bucket: pulumi.Input[str], region: str)
         "priorityClass": DATA_PRIORITY_CLASS,
         "clusterSize": {
             "activeDataReplicas": spec.data_replicas,
-            "numNodeGroups": 1,
+            "numNodeGroups": NODE_GROUPS,
             # The maxima size RonDB's API slots in config.ini, whose hash every RonDB pod
             # carries (rondb_restarts.py): they come from the fixed slot counts, not from the
             # HPA maxima, so that raising an HPA maximum within them restarts nothing.

@@ -10,17 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from components.featurestore.rondb import DATA_NODE_STATEFUL_SET_PREFIX
 from components.featurestore.rondb_restarts import HASHED_CHART, restarts_data_tier
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.types import HELM_RELEASE as HELM_RELEASE_TYPE
 from fsctl.plan.wire import integral_numbers
 from fsctl.preflight.chart_data import chart_data_dir, chart_name, helm_merge, load_chart_data
+from fsctl.preflight.model import value_at
 
 RESTARTS_EVERY_RONDB_POD = (
     "every RonDB pod restarts: RonDB's config.ini changes through {paths}, and its hash is on "
     "every RonDB pod template, so each data node restarts (a node recovery), and the "
     "management server, the MySQL servers and RDRS with them; plan it as a rolling restart "
-    "(docs/operations.md)"
+    "(docs/operations.md). Restarting, one pod at a time per StatefulSet: {pods}"
 )
 UNKNOWN_CHART = (
     "the rondb chart changes from {old} to {new}: which values restart every RonDB pod is "
@@ -36,8 +38,33 @@ def resource_impact(before: PlannedResource, after: PlannedResource) -> list[str
         return []
     if old != new:
         return [UNKNOWN_CHART.format(old=old[1], new=new[1], known=HASHED_CHART[1])]
-    paths = restarts_data_tier(_rendered_values(before), _rendered_values(after))
-    return [RESTARTS_EVERY_RONDB_POD.format(paths=", ".join(paths))] if paths else []
+    values = _rendered_values(after)
+    paths = restarts_data_tier(_rendered_values(before), values)
+    if not paths:
+        return []
+    return [RESTARTS_EVERY_RONDB_POD.format(paths=", ".join(paths), pods=restarting_pods(values))]
+
+
+def restarting_pods(values: Mapping[str, Any]) -> str:
+    """The pods a configuration change restarts, data nodes by name in the order they go.
+
+    Each StatefulSet rolls from its highest ordinal down (Kubernetes' RollingUpdate), the node
+    groups' StatefulSets side by side; the MySQL servers and RDRS run as many pods as their
+    HPAs hold at the time, so they are named by StatefulSet.
+    """
+    replicas = int(value_at(values, "clusterSize.activeDataReplicas") or 0)
+    groups = int(value_at(values, "clusterSize.numNodeGroups") or 0)
+    data_nodes = [
+        f"{DATA_NODE_STATEFUL_SET_PREFIX}{group}-{ordinal}"
+        for group in range(groups)
+        for ordinal in reversed(range(replicas))
+    ]
+    return (
+        f"data nodes {', '.join(data_nodes)}; management server "
+        f"{value_at(values, 'meta.mgmd.statefulSetName')}-0; every pod of the StatefulSets "
+        f"{value_at(values, 'meta.mysqld.statefulSet.name')} (MySQL servers) and "
+        f"{value_at(values, 'meta.rdrs.statefulSet.name')} (RDRS)"
+    )
 
 
 def _chart(release: PlannedResource) -> tuple[str, str]:
