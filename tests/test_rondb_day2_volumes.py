@@ -182,6 +182,23 @@ def test_more_cpus_restart_every_rondb_pod_named_and_acknowledged(
     assert judge(diff, f"fsctl-ack: disruptive {release.urn} - 8 CPUs for search").passes
 
 
+def test_more_memory_restarts_the_data_nodes_named_and_acknowledged(
+    prod_after: Callable[[Change | None], Plan],
+) -> None:
+    # Above 5000 MiB config.ini does not change, the data nodes' container resources do.
+    diff = diff_plans(
+        prod_after(None),
+        prod_after(lambda c: _rondb(c, "core", "recommendations").update(dataNodeMemoryMiB=24576)),
+    )
+    [release] = _of_type(diff, HELM_RELEASE, "recommendations")
+    assert (release.action, release.risk) == ("update", "disruptive")
+    [impact] = release.impact
+    assert impact.startswith("every RonDB data node restarts")
+    assert "resources.limits.memory.ndbmtdsMiB" in impact
+    assert impact.endswith("data nodes node-group-0-2, node-group-0-1, node-group-0-0")
+    assert [entry.urn for entry in judge(diff, "").unacknowledged] == [release.urn]
+
+
 def test_each_release_waits_for_its_data_nodes_to_restart_one_at_a_time(
     prod_after: Callable[[Change | None], Plan],
 ) -> None:

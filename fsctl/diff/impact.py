@@ -1,8 +1,9 @@
 """What a change does beyond its inputs, in words a reviewer needs before approving it.
 
-One impact so far: a change of the RonDB release whose values change RonDB's configuration
-hash restarts every RonDB pod (components/featurestore/rondb_restarts.py). The values are
-compared as Helm renders them, merged over the pinned chart's defaults.
+A change of the RonDB release whose values change RonDB's configuration hash restarts every
+RonDB pod, and one that changes only the data nodes' container resources restarts every data
+node (components/featurestore/rondb_restarts.py); both name the pods. The values are compared
+as Helm renders them, merged over the pinned chart's defaults.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from components.featurestore.rondb import DATA_NODE_STATEFUL_SET_PREFIX
-from components.featurestore.rondb_restarts import HASHED_CHART, restarts_data_tier
+from components.featurestore.rondb_restarts import (
+    HASHED_CHART,
+    restarts_data_nodes,
+    restarts_data_tier,
+)
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.types import HELM_RELEASE as HELM_RELEASE_TYPE
 from fsctl.plan.wire import integral_numbers
@@ -22,6 +27,11 @@ RESTARTS_EVERY_RONDB_POD = (
     "every RonDB pod restarts: RonDB's config.ini changes through {paths}, and its hash is on "
     "every RonDB pod template, so each data node restarts (a node recovery), and the "
     "management server, the MySQL servers and RDRS with them; plan it as a rolling restart "
+    "(docs/operations.md). Restarting, one pod at a time per StatefulSet: {pods}"
+)
+RESTARTS_EVERY_DATA_NODE = (
+    "every RonDB data node restarts, each a node recovery: the data nodes' pod template changes "
+    "through {paths} (their container resources); plan it as a rolling restart "
     "(docs/operations.md). Restarting, one pod at a time per StatefulSet: {pods}"
 )
 UNKNOWN_CHART = (
@@ -38,29 +48,39 @@ def resource_impact(before: PlannedResource, after: PlannedResource) -> list[str
         return []
     if old != new:
         return [UNKNOWN_CHART.format(old=old[1], new=new[1], known=HASHED_CHART[1])]
-    values = _rendered_values(after)
-    paths = restarts_data_tier(_rendered_values(before), values)
-    if not paths:
-        return []
-    return [RESTARTS_EVERY_RONDB_POD.format(paths=", ".join(paths), pods=restarting_pods(values))]
+    old_values, values = _rendered_values(before), _rendered_values(after)
+    if paths := restarts_data_tier(old_values, values):
+        pods = restarting_pods(values)
+        return [RESTARTS_EVERY_RONDB_POD.format(paths=", ".join(paths), pods=pods)]
+    if paths := restarts_data_nodes(old_values, values):
+        pods = f"data nodes {', '.join(data_node_pods(values))}"
+        return [RESTARTS_EVERY_DATA_NODE.format(paths=", ".join(paths), pods=pods)]
+    return []
 
 
-def restarting_pods(values: Mapping[str, Any]) -> str:
-    """The pods a configuration change restarts, data nodes by name in the order they go.
+def data_node_pods(values: Mapping[str, Any]) -> list[str]:
+    """The data node pods in the order a roll restarts them.
 
     Each StatefulSet rolls from its highest ordinal down (Kubernetes' RollingUpdate), the node
-    groups' StatefulSets side by side; the MySQL servers and RDRS run as many pods as their
-    HPAs hold at the time, so they are named by StatefulSet.
+    groups' StatefulSets side by side.
     """
     replicas = int(value_at(values, "clusterSize.activeDataReplicas") or 0)
     groups = int(value_at(values, "clusterSize.numNodeGroups") or 0)
-    data_nodes = [
+    return [
         f"{DATA_NODE_STATEFUL_SET_PREFIX}{group}-{ordinal}"
         for group in range(groups)
         for ordinal in reversed(range(replicas))
     ]
+
+
+def restarting_pods(values: Mapping[str, Any]) -> str:
+    """The pods a configuration change restarts: data nodes by name, then the other tiers.
+
+    The MySQL servers and RDRS run as many pods as their HPAs hold at the time, so they are
+    named by StatefulSet.
+    """
     return (
-        f"data nodes {', '.join(data_nodes)}; management server "
+        f"data nodes {', '.join(data_node_pods(values))}; management server "
         f"{value_at(values, 'meta.mgmd.statefulSetName')}-0; every pod of the StatefulSets "
         f"{value_at(values, 'meta.mysqld.statefulSet.name')} (MySQL servers) and "
         f"{value_at(values, 'meta.rdrs.statefulSet.name')} (RDRS)"
