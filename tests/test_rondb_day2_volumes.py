@@ -21,6 +21,7 @@ from components.featurestore.rondb import (
     data_volume_claims,
     data_volume_minimum_gib,
 )
+from components.featurestore.rondb_postrender import postrender
 from fsctl.diff.compare import PlanDiff, ResourceDiff, diff_plans
 from fsctl.diff.gate import judge
 from fsctl.plan.offline import Plan
@@ -209,3 +210,34 @@ def test_each_release_waits_for_its_data_nodes_to_restart_one_at_a_time(
         replicas = release.inputs["values"]["clusterSize"]["activeDataReplicas"]
         assert release.inputs["timeout"] == replicas * DATA_NODE_START_SECONDS
         assert release.inputs["timeout"] > 1800  # the fixed 30 minutes it replaces
+
+
+@pytest.mark.parametrize(
+    "chart_strategy",
+    [
+        pytest.param(None, id="as-rondb-0.8.0-renders"),
+        pytest.param({"type": "OnDelete"}, id="no-roll"),
+        pytest.param({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 3}}, id="all"),
+    ],
+)
+def test_the_data_nodes_roll_one_at_a_time_whatever_the_chart_sets(
+    chart_strategy: dict[str, Any] | None,
+) -> None:
+    spec: dict[str, Any] = {"podManagementPolicy": "Parallel", "template": {"spec": {}}}
+    if chart_strategy is not None:
+        spec["updateStrategy"] = chart_strategy
+    data_nodes, management = postrender(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": name},
+            "spec": copy.deepcopy(spec),
+        }
+        for name in ("node-group-0", "mgmds")
+    )
+    assert data_nodes["spec"]["updateStrategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"partition": 0},
+    }
+    assert data_nodes["spec"]["podManagementPolicy"] == "Parallel"  # scaling only
+    assert management["spec"] == spec

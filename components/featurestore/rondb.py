@@ -6,11 +6,13 @@ the chart's defaults as Helm merges them, against the chart's `values.schema.jso
 created once per cluster for every project's RonDB; the post-renderer moves the scalable tiers
 (MySQL servers, RDRS) to `serving_priority_class`, which Arrow Flight also names.
 
-Two things the chart does not do the way a 99.99 % feature store needs are fixed by the
+What the chart does not do the way a 99.99 % feature store needs is fixed by the
 post-renderer `rondb-postrender` (components/featurestore/rondb_postrender.py), which Helm
 runs on the rendered manifests:
 - the data nodes' zone spread is soft (`ScheduleAnyway`); it becomes `DoNotSchedule`, so the
   three replicas of a node group land in three zones or wait;
+- the data nodes roll one at a time whatever the chart's update strategy
+  (`DATA_NODE_UPDATES`);
 - the chart's own HPAs (CPU only, no `behavior`) are dropped and the `replicas` of the RDRS
   and MySQL StatefulSets removed: this project's HPAs own them, and nothing else writes the
   field (the server-side-apply conflict of pulumi-kubernetes #2491).
