@@ -34,8 +34,9 @@ DATA_NODE_UPDATES = {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
 """One data node at a time: Kubernetes' RollingUpdate replaces one pod, and the next only once
 the replaced one is Ready (RonDB's own health check, templates/ndbd.yaml:304-314). rondb-helm
 0.8.0 sets no `updateStrategy` on the data nodes, which is this default; set here, a chart
-that moved to `OnDelete` (no roll) or a `maxUnavailable` above one (several replicas of a node
-group down) is overridden. `podManagementPolicy: Parallel` (ndbd.yaml:16) changes scaling only,
+that moved to `OnDelete` (no roll, and Helm's wait would skip the StatefulSet: helm
+pkg/kube/ready.go statefulSetReady returns ready for any other strategy) or a `maxUnavailable`
+above one (several replicas of a node group down) is overridden. `podManagementPolicy: Parallel` (ndbd.yaml:16) changes scaling only,
 not updates."""
 
 
