@@ -200,6 +200,26 @@ def test_more_memory_restarts_the_data_nodes_named_and_acknowledged(
     assert [entry.urn for entry in judge(diff, "").unacknowledged] == [release.urn]
 
 
+def test_more_memory_and_disk_in_one_change_is_flagged(
+    prod_after: Callable[[Change | None], Plan],
+) -> None:
+    # The claims grow after the release: the data nodes would restart on the old disk first.
+    def both(config: dict[str, Any]) -> None:
+        _rondb(config, "core", "search").update(dataNodeMemoryMiB=49152, dataVolumeGiB=110)
+
+    diff = diff_plans(prod_after(None), prod_after(both))
+    [release] = _of_type(diff, HELM_RELEASE, "search")
+    assert release.risk == "disruptive"
+    [_, memory_first] = release.impact
+    assert memory_first.startswith(
+        "the data nodes restart with 49152 MiB while their claims still hold 100 GiB, below the "
+        "110 GiB"
+    )
+    assert "Grow rondb.dataVolumeGiB in a pull request of its own first" in memory_first
+    claims = _of_type(diff, PERSISTENT_VOLUME_CLAIM_PATCH, "search")
+    assert {(c.action, c.risk) for c in claims} == {("update", "safe")}
+
+
 def test_each_release_waits_for_its_data_nodes_to_restart_one_at_a_time(
     prod_after: Callable[[Change | None], Plan],
 ) -> None:

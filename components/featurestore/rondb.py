@@ -190,7 +190,8 @@ def data_volume_minimum_gib(data_node_memory_mib: int) -> int:
     2 x whole GiB of memory. The `diskColumnGiB` term is added with `:=` inside an `if`, a new
     variable that ends with the `if` (text/template scoping), and this program sets a
     disk-column class anyway, which skips it. The logs' sizes are the chart's defaults, which
-    `rondb_values` leaves alone. On upgrade the template copies the live claim's size instead.
+    `rondb_values` leaves alone. On upgrade the template copies the live claim's size instead,
+    so the program grows the claims itself (components/featurestore/project.py).
     """
     storage = yaml.safe_load((RONDB.data_dir / "values.yaml").read_text())["resources"]["requests"][
         "storage"

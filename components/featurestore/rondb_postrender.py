@@ -36,8 +36,8 @@ the replaced one is Ready (RonDB's own health check, templates/ndbd.yaml:304-314
 0.8.0 sets no `updateStrategy` on the data nodes, which is this default; set here, a chart
 that moved to `OnDelete` (no roll, and Helm's wait would skip the StatefulSet: helm
 pkg/kube/ready.go statefulSetReady returns ready for any other strategy) or a `maxUnavailable`
-above one (several replicas of a node group down) is overridden. `podManagementPolicy: Parallel` (ndbd.yaml:16) changes scaling only,
-not updates."""
+above one (several replicas of a node group down) is overridden. `podManagementPolicy:
+Parallel` (ndbd.yaml:16) changes scaling only, not updates."""
 
 
 def postrender(documents: Iterable[Any]) -> list[dict[str, Any]]:

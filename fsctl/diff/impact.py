@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from components.featurestore.rondb import DATA_NODE_STATEFUL_SET_PREFIX
+from components.featurestore.rondb import DATA_NODE_STATEFUL_SET_PREFIX, data_volume_minimum_gib
 from components.featurestore.rondb_restarts import (
     HASHED_CHART,
     restarts_data_nodes,
@@ -34,6 +34,13 @@ RESTARTS_EVERY_DATA_NODE = (
     "through {paths} (their container resources); plan it as a rolling restart "
     "(docs/operations.md). Restarting, one pod at a time per StatefulSet: {pods}"
 )
+MEMORY_BEFORE_DISK = (
+    "the data nodes restart with {memory} MiB while their claims still hold {volume} GiB, "
+    "below the {needed} GiB RonDB's checkpoints of that memory need (the chart's install "
+    "check): the claims grow only after the release. Grow rondb.dataVolumeGiB in a pull "
+    "request of its own first, then raise the memory (docs/operations.md, 'Day-2: volumes and "
+    "data nodes')"
+)
 UNKNOWN_CHART = (
     "the rondb chart changes from {old} to {new}: which values restart every RonDB pod is "
     "known for {known} only (components/featurestore/rondb_restarts.py); read the new chart's "
@@ -51,11 +58,29 @@ def resource_impact(before: PlannedResource, after: PlannedResource) -> list[str
     old_values, values = _rendered_values(before), _rendered_values(after)
     if paths := restarts_data_tier(old_values, values):
         pods = restarting_pods(values)
-        return [RESTARTS_EVERY_RONDB_POD.format(paths=", ".join(paths), pods=pods)]
-    if paths := restarts_data_nodes(old_values, values):
+        found = [RESTARTS_EVERY_RONDB_POD.format(paths=", ".join(paths), pods=pods)]
+    elif paths := restarts_data_nodes(old_values, values):
         pods = f"data nodes {', '.join(data_node_pods(values))}"
-        return [RESTARTS_EVERY_DATA_NODE.format(paths=", ".join(paths), pods=pods)]
-    return []
+        found = [RESTARTS_EVERY_DATA_NODE.format(paths=", ".join(paths), pods=pods)]
+    else:
+        return []
+    return [*found, *_memory_before_disk(old_values, values)]
+
+
+def _memory_before_disk(old_values: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
+    """A restart with more memory than the claims hold, which grow only after the release.
+
+    The claims' patches depend on the release (components/featurestore/project.py), so in one
+    deploy the data nodes restart with the new memory on the base's volume size.
+    """
+    memory = value_at(values, "resources.limits.memory.ndbmtdsMiB")
+    volume = value_at(old_values, "resources.requests.storage.ndbmtdGiB")
+    if not isinstance(memory, int) or not isinstance(volume, int):
+        return []
+    needed = data_volume_minimum_gib(memory)
+    if needed <= volume:
+        return []
+    return [MEMORY_BEFORE_DISK.format(memory=memory, volume=volume, needed=needed)]
 
 
 def data_node_pods(values: Mapping[str, Any]) -> list[str]:
