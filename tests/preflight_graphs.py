@@ -154,7 +154,9 @@ def healthy_resources() -> list[Resource]:
                 "metadata": {
                     "name": "gp3",
                     "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
-                }
+                },
+                # The broker pool's volumes grow in place (preflight `volume-expansion`).
+                "allowVolumeExpansion": True,
             },
             (),
             {},

@@ -22,8 +22,11 @@ from components.featurestore.hpa import hpa_manifests
 from components.featurestore.namespace import NamespaceSpec, namespace_manifests
 from components.featurestore.rondb import (
     DATA_NODE_SERVICE_ACCOUNT,
+    NODE_GROUPS,
     POSTRENDERER,
     RonDbSpec,
+    data_volume_claims,
+    release_wait_seconds,
     rondb_disruption_budgets,
     rondb_values,
 )
@@ -115,8 +118,8 @@ class ProjectFeatureStore(pulumi.ComponentResource):
             namespace=project,
             values=rondb_values(rondb, bucket.bucket, region),
             postrender=POSTRENDERER,
-            # Data nodes start slowly (initial restart of the whole cluster): no Helm timeout.
-            timeout=1800,
+            # A rolling restart takes every data node through a node recovery, one at a time.
+            timeout=release_wait_seconds(rondb.data_replicas),
             atomic=False,
             opts=pulumi.ResourceOptions(
                 parent=self,
@@ -134,6 +137,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
                 protect=protect,
             ),
         )
+        self.data_claims = _grow_data_claims(self, name, rondb, self.rondb, kubernetes_provider)
         workload_objects = [
             *rondb_disruption_budgets(rondb, project),
             *arrow_flight_manifests(project, arrow_flight),
@@ -147,7 +151,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         }
         # The provider holds a Service until its selected pods are Ready and its load balancer
         # has a host name, for 10 minutes; RonDB's MySQL servers and RDRS are Ready only after
-        # the release's first start (up to its 30 minutes). Created after the workload whose
+        # the release's first start (up to its timeout). Created after the workload whose
         # pods it selects, the Service finds them Ready (preflight `wait-budget`).
         pods_served_by = {
             "rdrs": self.rondb,
@@ -175,6 +179,52 @@ class ProjectFeatureStore(pulumi.ComponentResource):
                 "endpoints": dict(self.endpoint_hostnames),
             }
         )
+
+
+PATCH_FORCE = "pulumi.com/patchForce"
+"""Take the field from its current owner: the StatefulSet controller created each claim, so it
+owns the size, and a server-side apply of another value by another manager is a conflict
+(pulumi-kubernetes provider/pkg/await/await.go:1030-1036 reads this annotation)."""
+
+
+def _grow_data_claims(
+    parent: pulumi.Resource,
+    name: str,
+    rondb: RonDbSpec,
+    release: k8s.helm.v3.Release,
+    provider: k8s.Provider,
+) -> list[k8s.core.v1.PersistentVolumeClaimPatch]:
+    """Each data node's data claim, sized at `dataVolumeGiB`: a larger value grows it in place.
+
+    The chart sizes the claims only at install: on upgrade it copies the live StatefulSet's
+    claim template (rondb-helm v0.8.0 templates/shared_templates/_helpers.tpl:116-121), which
+    Kubernetes forbids changing anyway. A server-side apply patch of each claim's request does
+    what the chart does not: the API server accepts a larger request when the claim's class
+    allows expansion, and the EBS CSI driver grows the volume and its file system online.
+    The claims exist once the release is ready (the StatefulSet controller creates a pod's
+    claims before the pod), so each patch comes after the release; a patch that finds no
+    claim fails rather than create one (a claim needs access modes the patch does not set).
+    Deleting a patch must not touch its claim (the size is a required field the patch owns,
+    which pulumi-kubernetes refuses to delete, provider.go:2627-2633): `retainOnDelete`.
+    """
+    return [
+        k8s.core.v1.PersistentVolumeClaimPatch(
+            f"{name}-{claim}",
+            metadata={
+                "name": claim,
+                "namespace": rondb.project,
+                "annotations": {PATCH_FORCE: "true"},
+            },
+            spec={"resources": {"requests": {"storage": f"{rondb.data_volume_gib}Gi"}}},
+            opts=pulumi.ResourceOptions(
+                parent=parent,
+                provider=provider,
+                depends_on=[release],
+                retain_on_delete=True,
+            ),
+        )
+        for claim in data_volume_claims(NODE_GROUPS, rondb.data_replicas)
+    ]
 
 
 def _load_balancer_hostname(status: Any) -> str:

@@ -6,11 +6,13 @@ the chart's defaults as Helm merges them, against the chart's `values.schema.jso
 created once per cluster for every project's RonDB; the post-renderer moves the scalable tiers
 (MySQL servers, RDRS) to `serving_priority_class`, which Arrow Flight also names.
 
-Two things the chart does not do the way a 99.99 % feature store needs are fixed by the
+What the chart does not do the way a 99.99 % feature store needs is fixed by the
 post-renderer `rondb-postrender` (components/featurestore/rondb_postrender.py), which Helm
 runs on the rendered manifests:
 - the data nodes' zone spread is soft (`ScheduleAnyway`); it becomes `DoNotSchedule`, so the
   three replicas of a node group land in three zones or wait;
+- the data nodes roll one at a time whatever the chart's update strategy
+  (`DATA_NODE_UPDATES`);
 - the chart's own HPAs (CPU only, no `behavior`) are dropped and the `replicas` of the RDRS
   and MySQL StatefulSets removed: this project's HPAs own them, and nothing else writes the
   field (the server-side-apply conflict of pulumi-kubernetes #2491).
@@ -56,6 +58,8 @@ RDRS_REST_PORT = 4406
 MYSQLD_PORT = 3306
 _CHART_COMPONENTS = ("ndbmtd", "mgmd", "mysqld", "rdrs", "backup")
 DATA_NODE_STATEFUL_SET_PREFIX = "node-group-"
+NODE_GROUPS = 1
+"""RonDB node groups (`clusterSize.numNodeGroups`): one StatefulSet `node-group-<n>` each."""
 
 # The facts below come from rondb-helm tag v0.8.0, commit 7388b1579a195bb7ff6385f28ca3a860b83455eb
 # (file:line at that commit).
@@ -65,6 +69,16 @@ node pod, requests 300Mi beside the data node (templates/ndbd.yaml:323-345)."""
 RCLONE_UPLOADERS = frozenset({"backup-metadata", "rclone-listener"})
 """The containers that upload backups with rclone: the backup CronJob's init container
 (templates/backups/create.yaml:27-53) and the data nodes' sidecar (templates/ndbd.yaml:325-356)."""
+DATA_CLAIM_TEMPLATE = "rondb-ndbmtd"
+"""The data nodes' claim template (templates/ndbd.yaml:26-38): the StatefulSet controller names
+each claim `<template>-<StatefulSet>-<ordinal>`, so the claims of node group g are
+`rondb-ndbmtd-node-group-<g>-<i>`, one per replica."""
+DATA_NODE_START_SECONDS = 15 + 150 * 10
+"""How long one data node may take to start (a node recovery) before the kubelet kills it: the
+ndbmtd container's startupProbe, `initialDelaySeconds: 15` plus `failureThreshold: 150` x
+`periodSeconds: 10` (templates/ndbd.yaml:263-274). Its readinessProbe runs the same
+`healthcheck.sh` (ndbd.yaml:304-314): a restarted data node is Ready only once RonDB reports it
+started, which is what the StatefulSet's rolling update waits for before the next pod."""
 RCLONE_MULTIPART_ONLY = {"name": "RCLONE_S3_UPLOAD_CUTOFF", "value": "0"}
 """Every upload multipart. A bucket with a default Object Lock retention refuses a PutObject
 without Content-MD5 ("Content-MD5 HTTP header is required for Put Object requests with Object
@@ -176,7 +190,8 @@ def data_volume_minimum_gib(data_node_memory_mib: int) -> int:
     2 x whole GiB of memory. The `diskColumnGiB` term is added with `:=` inside an `if`, a new
     variable that ends with the `if` (text/template scoping), and this program sets a
     disk-column class anyway, which skips it. The logs' sizes are the chart's defaults, which
-    `rondb_values` leaves alone. On upgrade the template copies the live claim's size instead.
+    `rondb_values` leaves alone. On upgrade the template copies the live claim's size instead,
+    so the program grows the claims itself (components/featurestore/project.py).
     """
     storage = yaml.safe_load((RONDB.data_dir / "values.yaml").read_text())["resources"]["requests"][
         "storage"
@@ -188,6 +203,30 @@ def data_volume_minimum_gib(data_node_memory_mib: int) -> int:
         + int(storage["undoLogsGiB"]) * 2
         + int(storage["logGiB"])
     )
+
+
+def data_volume_claims(node_groups: int, data_replicas: int) -> list[str]:
+    """The names of the data nodes' data claims, as the StatefulSet controller creates them."""
+    return [
+        f"{DATA_CLAIM_TEMPLATE}-{DATA_NODE_STATEFUL_SET_PREFIX}{group}-{ordinal}"
+        for group in range(node_groups)
+        for ordinal in range(data_replicas)
+    ]
+
+
+def release_wait_seconds(data_replicas: int) -> int:
+    """How long the RonDB release waits for Helm's `--wait`: every data node restarted in turn.
+
+    A change of a value in RonDB's configuration hash (rondb_restarts.py) rolls every data node
+    StatefulSet with Kubernetes' default RollingUpdate: one pod at a time, the next only once
+    the restarted one is Ready (the chart sets no `updateStrategy` and `podManagementPolicy:
+    Parallel` does not apply to updates: kubernetes/website statefulset.md "Parallel Pod
+    Management"). The node groups' StatefulSets roll side by side, so the longest chain is one
+    group's replicas, each within its start window; the management server, MySQL servers and
+    RDRS roll beside them and start faster. Helm's wait for a StatefulSet ends only when every
+    replica is updated and ready (helm pkg/kube/ready.go statefulSetReady).
+    """
+    return data_replicas * DATA_NODE_START_SECONDS
 
 
 def ttl_days(ttl: str) -> int:
@@ -204,7 +243,7 @@ def rondb_values(spec: RonDbSpec, backup_bucket: pulumi.Input[str], region: str)
         "priorityClass": DATA_PRIORITY_CLASS,
         "clusterSize": {
             "activeDataReplicas": spec.data_replicas,
-            "numNodeGroups": 1,
+            "numNodeGroups": NODE_GROUPS,
             # The maxima size RonDB's API slots in config.ini, whose hash every RonDB pod
             # carries (rondb_restarts.py): they come from the fixed slot counts, not from the
             # HPA maxima, so that raising an HPA maximum within them restarts nothing.

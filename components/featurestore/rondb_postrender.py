@@ -2,8 +2,9 @@
 
 It makes the zone spread hard, leaves scaling to this project's HPAs, puts the MySQL servers
 and RDRS in the serving priority class (`serving_priority_class`), the data nodes
-under their own service account (for their backup uploads) and makes every rclone upload
-multipart, which the Object-Locked backup bucket needs (`RCLONE_MULTIPART_ONLY`).
+under their own service account (for their backup uploads), rolls the data nodes one at a
+time whatever the chart sets (`DATA_NODE_UPDATES`) and makes every rclone upload multipart,
+which the Object-Locked backup bucket needs (`RCLONE_MULTIPART_ONLY`).
 
 Helm pipes the rendered manifests (a YAML stream) to stdin and applies what comes out on
 stdout. See components/featurestore/rondb.py for why.
@@ -29,6 +30,14 @@ from components.featurestore.rondb import (
 from components.nodes.node_group_plan import ZONE_LABEL
 
 _SCALED_BY_PROJECT_HPAS = {MYSQLD_STATEFUL_SET, RDRS_STATEFUL_SET}
+DATA_NODE_UPDATES = {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
+"""One data node at a time: Kubernetes' RollingUpdate replaces one pod, and the next only once
+the replaced one is Ready (RonDB's own health check, templates/ndbd.yaml:304-314). rondb-helm
+0.8.0 sets no `updateStrategy` on the data nodes, which is this default; set here, a chart
+that moved to `OnDelete` (no roll, and Helm's wait would skip the StatefulSet: helm
+pkg/kube/ready.go statefulSetReady returns ready for any other strategy) or a `maxUnavailable`
+above one (several replicas of a node group down) is overridden. `podManagementPolicy:
+Parallel` (ndbd.yaml:16) changes scaling only, not updates."""
 
 
 def postrender(documents: Iterable[Any]) -> list[dict[str, Any]]:
@@ -74,6 +83,7 @@ def _statefulset(statefulset: dict[str, Any]) -> None:
         # The chart leaves the data nodes on `default`; their backup sidecar needs the backup
         # role, which no other pod of the namespace should get.
         pod_spec["serviceAccountName"] = DATA_NODE_SERVICE_ACCOUNT
+        spec["updateStrategy"] = DATA_NODE_UPDATES
         for constraint in pod_spec.get("topologySpreadConstraints", []):
             if constraint.get("topologyKey") == ZONE_LABEL:
                 constraint["whenUnsatisfiable"] = "DoNotSchedule"

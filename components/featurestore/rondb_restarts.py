@@ -183,3 +183,21 @@ def restarts_data_tier(old_values: Values, new_values: Values) -> list[str]:
         if _value_at(old_values, value.path) != _value_at(new_values, value.path)
         and value.rendered(old_values) != value.rendered(new_values)
     ]
+
+
+DATA_NODE_POD_INPUTS = (
+    ("resources.limits.cpus.ndbmtds", "templates/ndbd.yaml:244-249"),
+    ("resources.limits.memory.ndbmtdsMiB", "templates/ndbd.yaml:244-249"),
+)
+"""The sizes of a data node resize that the data nodes' pod template reads as container
+resources, beside config.ini: (value path, file:line). Changed alone (memory above 5000 MiB,
+CPUs whose 0.9 x rounds the same), they roll the data node StatefulSets and nothing else."""
+
+
+def restarts_data_nodes(old_values: Values, new_values: Values) -> list[str]:
+    """The paths of `DATA_NODE_POD_INPUTS` whose change restarts every data node."""
+    return [
+        path
+        for path, _ in DATA_NODE_POD_INPUTS
+        if _value_at(old_values, path) != _value_at(new_values, path)
+    ]

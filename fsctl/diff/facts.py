@@ -150,6 +150,22 @@ K8S_STORAGE_VALIDATION = Source(
     "pkg/apis/storage/validation/validation.go",
     "ValidateStorageClassUpdate",
 )
+EBS_CSI_CREATE_VOLUME = Source(
+    "kubernetes-sigs/aws-ebs-csi-driver",
+    "f6dea06f1916b5d30d12df9e68d77241a2c72896",  # v1.50.1, the add-on version pinned
+    "pkg/driver/controller.go",
+    "133-160 (CreateVolume reads the class's parameters), 611-613 (ControllerExpandVolume "
+    "sends the size only)",
+)
+VOLUME_PARAMETERS_STAY = (
+    "a StorageClass's parameters reach only volumes provisioned after it: the live data volumes "
+    "keep their type, IOPS and throughput while the class is deleted and re-created. A "
+    "VolumeAttributesClass would modify them (the pinned EBS CSI driver v1.50.1 implements "
+    "ControllerModifyVolume), but Kubernetes serves it by default only from 1.34 "
+    "(storage.k8s.io/v1, KEP-3751; in 1.31-1.33 a beta behind a feature gate and an API group "
+    "that are off by default, and an EKS control plane's flags are not ours to set). "
+    "Migration: docs/operations.md, 'Day-2: volumes and data nodes'"
+)
 STRIMZI = "strimzi/strimzi-kafka-operator"
 STRIMZI_1_2_0 = "6c7b43c4af0db547c10463ba09d1dfa6f5e156a0"
 """Strimzi's tag 1.2.0, the operator version the stack pins."""
@@ -550,13 +566,29 @@ _FACTS: dict[str, TypeFacts] = {
         ),
         named_delete_first=True,
     ),
-    "kubernetes:storage.k8s.io/v1:StorageClass": TypeFacts(
+    type_tokens.STORAGE_CLASS: TypeFacts(
         replace=_k8s("72-75", "parameters", "provisioner"),
-        refused=tuple(
-            Rule(path, "the API server forbids updates to this field", K8S_STORAGE_VALIDATION)
-            for path in ("reclaimPolicy", "volumeBindingMode")
+        refused=(
+            *(
+                Rule(path, "the API server forbids updates to this field", K8S_STORAGE_VALIDATION)
+                for path in ("reclaimPolicy", "volumeBindingMode")
+            ),
+            *(
+                Rule(f"parameters.{parameter}", VOLUME_PARAMETERS_STAY, EBS_CSI_CREATE_VOLUME)
+                for parameter in ("type", "iops", "throughput", "iopsPerGB")
+            ),
         ),
         named_delete_first=True,
+    ),
+    type_tokens.PERSISTENT_VOLUME_CLAIM_PATCH: TypeFacts(
+        replace=tuple(
+            Rule(
+                path,
+                "pulumi-kubernetes replaces a Patch resource only on its identity",
+                Source(PULUMI_K8S.repo, PULUMI_K8S.ref, PULUMI_K8S_PROVIDER, "1557-1566"),
+            )
+            for path in ("metadata.name", "metadata.namespace")
+        ),
     ),
     type_tokens.SERVICE: TypeFacts(
         replace=_k8s("158-160", "spec.clusterIP"), named_delete_first=True
@@ -750,6 +782,20 @@ ONE_WAY: tuple[OneWay, ...] = (
             STRIMZI_1_2_0,
             f"{_STRIMZI_OPERATOR}/model/StorageDiff.java",
             "117-125 (shrinkSize)",
+        ),
+        order="quantity",
+    ),
+    OneWay(
+        type_tokens.PERSISTENT_VOLUME_CLAIM_PATCH,
+        "spec.resources.requests.storage",
+        'a claim only grows: the API server refuses a smaller request ("field can not be less '
+        'than previous value"), so a smaller rondb.dataVolumeGiB would fail `up` at the first '
+        "data node's claim",
+        Source(
+            "kubernetes/kubernetes",
+            "master",
+            "pkg/apis/core/validation/validation.go",
+            "ValidatePersistentVolumeClaimUpdate",
         ),
         order="quantity",
     ),

@@ -146,15 +146,33 @@ def test_data_volume_size_is_overridden_by_the_live_claim(diff_of: Any) -> None:
     assert "templates/shared_templates/_helpers.tpl:117 (lookup)" in reason.source
 
 
-def test_storage_class_parameters_delete_and_recreate_the_class(diff_of: Any) -> None:
+def test_storage_class_volume_parameters_are_refused(diff_of: Any) -> None:
+    # Replacing the class would leave every live volume with its old IOPS (issue 26, item 2).
     diff = diff_of(lambda c: _core(c).update(dataVolume={"iops": 6000}))
     classes = [e for e in _of_type(diff.changed, STORAGE_CLASS) if e.action != "update"]
-    assert [entry.action for entry in classes] == ["delete-replace"]
+    assert [(entry.action, entry.risk) for entry in classes] == [("reject", "fails")]
     [data_class] = classes
-    assert data_class.reasons[0].path.startswith("parameters")
-    assert "pulumi-kubernetes" in data_class.reasons[0].source
-    assert "diff.go:72-75" in data_class.reasons[0].source
-    assert "provider.go" in _sources(data_class)  # the named object is deleted first
+    assert data_class.reasons[0].path == "parameters.iops"
+    assert "reach only volumes provisioned after it" in data_class.reasons[0].why
+    assert (
+        "aws-ebs-csi-driver@f6dea06f1916 pkg/driver/controller.go" in data_class.reasons[0].source
+    )
+
+
+def test_other_storage_class_parameters_delete_and_recreate_the_class() -> None:
+    base = real_stack_plan("prod")
+    head = _with_input(
+        base,
+        STORAGE_CLASS,
+        lambda i: i["parameters"].update({"csi.storage.k8s.io/fstype": "ext4"}),
+    )
+    classes = [e for e in diff_plans(base, head).changed if e.type == STORAGE_CLASS]
+    assert classes
+    for data_class in classes:
+        assert data_class.action == "delete-replace"
+        assert data_class.reasons[0].path.startswith("parameters")
+        assert "diff.go:72-75" in data_class.reasons[0].source
+        assert "provider.go" in _sources(data_class)  # the named object is deleted first
 
 
 def test_data_node_cpus_restart_every_rondb_pod(diff_of: Any) -> None:
