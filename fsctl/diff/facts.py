@@ -118,6 +118,8 @@ _TF_REFS = {
     ),
     "s3/bucket_versioning.go": "0df298702be9aa65f33909e6ce53654fcf6e2aba",
     "opensearch/domain.go": "d6b98b6c9e85fb7c3a10dcad4ef1c45c8d60e61e",
+    "amp/workspace.go": "bbb4af8736c1da565708c36f6eceda54a1062731",
+    "amp/rule_group_namespace.go": "09537f6131639c1d49ebcc38fc11972d6a4b60b5",
 }
 
 
@@ -494,6 +496,16 @@ _FACTS: dict[str, TypeFacts] = {
         replace=_tf("internal/service/opensearch/domain.go", "domainName=domain_name"),
         data="the domain's indices",
     ),
+    # The workspace's key is fixed at creation; an alias cannot be unset (ForceNewIfChange).
+    type_tokens.AMP_WORKSPACE: TypeFacts(
+        replace=_tf("internal/service/amp/workspace.go", "kmsKeyArn=kms_key_arn"),
+        data="the cluster's metrics of the SLO window (AMP keeps them 150 days)",
+    ),
+    type_tokens.AMP_RULE_GROUP_NAMESPACE: TypeFacts(
+        replace=_tf(
+            "internal/service/amp/rule_group_namespace.go", "name=name", "workspaceId=workspace_id"
+        ),
+    ),
     # A provider's region moves every resource it manages: conservatively a replacement.
     type_tokens.AWS_PROVIDER: TypeFacts(
         replace=(
@@ -793,7 +805,7 @@ ONE_WAY: tuple[OneWay, ...] = (
         "data node's claim",
         Source(
             "kubernetes/kubernetes",
-            "master",
+            "a7264f95ffc8b56377da16e83461aa59467ebb3e",
             "pkg/apis/core/validation/validation.go",
             "ValidatePersistentVolumeClaimUpdate",
         ),

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from components.featurestore.rondb import release_wait_seconds
 from fsctl.diff.compare import PlanDiff, diff_plans
 from fsctl.diff.render import render_markdown
 from fsctl.diff.workloads import NODE_GROUP_DELETE_SECONDS, Unavailable
@@ -131,11 +132,12 @@ def test_more_data_node_cpus_roll_every_rondb_pod_one_at_a_time(
     }
     data_nodes = _group(diff, "Release realtime-ads-rondb (ndbmtd)")
     assert (data_nodes.down, data_nodes.replicas, data_nodes.below) == (1, 3, False)
-    # Helm waits for the six RDRS pods to roll one by one within the release's timeout.
+    # Helm waits for the six RDRS pods to roll one by one within the release's timeout, which
+    # is derived from the three data replicas' start windows.
     rollout = release.effects.rollout
     assert rollout is not None
-    assert (rollout.timeout_seconds, rollout.steps) == (1800, 6)
-    assert rollout.to_json()["secondsPerStep"] == 300
+    assert (rollout.timeout_seconds, rollout.steps) == (release_wait_seconds(3), 6)
+    assert rollout.to_json()["secondsPerStep"] == release_wait_seconds(3) // 6
     assert diff.impact.longest_rollout == rollout
 
 
