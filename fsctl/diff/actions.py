@@ -523,7 +523,7 @@ NODE_GROUP_REPLACED = (
     "refused: replacing a node group creates a new one, then deletes the old one, and EKS "
     "drains its nodes for a few minutes only before terminating them whatever the "
     "PodDisruptionBudgets say, so the replicas on them can be down together; re-type a pool "
-    "through a new generation instead (`generation`, `retiring`)"
+    "through a new generation instead (generation, retiring)"
 )
 
 
@@ -570,7 +570,7 @@ def _scaling_verdict(
             Reason(
                 _DESIRED,
                 "sent with the new sizes: the live desired size, which the deploy's refresh "
-                "records before `up` (ignoreChanges keeps it)",
+                "records before pulumi up (ignoreChanges keeps it)",
                 REFRESH_UPDATES_INPUTS.cite(),
             )
         )
@@ -579,7 +579,7 @@ def _scaling_verdict(
             Reason(
                 _DESIRED,
                 f"sent with the new sizes: the desired size the state recorded ({stale}), not "
-                "the live one, since the deploy does not refresh before `up`; EKS scales in "
+                "the live one, since the deploy does not refresh before pulumi up; EKS scales in "
                 "to it and terminates the nodes the autoscaler added after 15 minutes, "
                 "whatever their PodDisruptionBudgets",
                 f"{NODE_GROUP_SCALING_SENT.cite()}; {SCALE_IN_IGNORES_PDBS.cite()}",
@@ -655,7 +655,7 @@ def classify_generation_removals(
             why = (
                 "refused: a generation that was not retiring in the base is deleted, and EKS "
                 "terminates its nodes a few minutes into the delete whatever the "
-                "PodDisruptionBudgets; mark it `retiring` first, drain it, then remove it"
+                "PodDisruptionBudgets; mark it retiring first, drain it, then remove it"
             )
             verdicts[group.urn] = Verdict(
                 "reject", (Reason(GENERATION_PATH, why, DELETE_IGNORES_PDBS.cite()),), "fails"

@@ -744,8 +744,7 @@ NODE_GROUP_SCALING_SENT = Source(
     TF_AWS,
     _tf_ref(_NODE_GROUP_FILE),
     _NODE_GROUP_FILE,
-    'resourceNodeGroupUpdate: HasChange("scaling_config") sends expandNodegroupScalingConfig, '
-    "whose DesiredSize is always set (desired_size: Required)",
+    "resourceNodeGroupUpdate, expandNodegroupScalingConfig (desired_size always sent)",
 )
 """A min or max change sends the whole scaling config, desired size included."""
 REFRESH_UPDATES_INPUTS = Source(
