@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,17 +73,15 @@ def _whys(entry: ResourceDiff) -> str:
 
 
 @pytest.fixture
-def refresh_before_up(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def refresh_before_up(monkeypatch: pytest.MonkeyPatch) -> None:
     """The deploy workflow as the deploy helper changes it: `pulumi refresh` before `up`."""
     monkeypatch.setattr(actions, "deploy_job", lambda stack: DeployJob(f"up-{stack}", 90, True))
-    yield
 
 
 @pytest.fixture
-def no_refresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def no_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """Today's deploy workflow: `pulumi up` straight away."""
     monkeypatch.setattr(actions, "deploy_job", lambda stack: DeployJob(f"up-{stack}", 90, False))
-    yield
 
 
 def _diff(plan_stack: PlanStack, base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
@@ -152,7 +150,8 @@ def test_the_retiring_generation_goes_in_a_later_pull_request(
     for group in removed:
         assert (group.action, group.risk) == ("delete", "disruptive")
         assert "retiring generation goes" in _whys(group)
-    assert _groups(diff.changed) == [] and diff.added == ()
+    assert _groups(diff.changed) == []
+    assert diff.added == ()
 
 
 def test_deleting_a_generation_that_was_not_retiring_is_refused(plan_stack: PlanStack) -> None:
@@ -270,7 +269,8 @@ def test_preflight_warns_when_the_deploy_job_ends_before_the_node_updates(
     graph = _graph(real_stack_plan("prod"), tmp_path)
     longest, last = node_updates.longest_chain_minutes(graph)
     # realtime's ads pool: three zones of up to 8 nodes, one after the other.
-    assert last is not None and last.name.startswith("realtime-ads-")
+    assert last is not None
+    assert last.name.startswith("realtime-ads-")
     assert longest == 3 * update_minutes(8, 1)
     monkeypatch.setattr(node_updates, "deploy_job", lambda s: DeployJob("up-prod", 90, True))
     [finding] = node_updates.deploy_job_limit(graph, _context())
@@ -283,7 +283,8 @@ def test_preflight_warns_when_the_deploy_job_ends_before_the_node_updates(
 
 def test_the_deploy_workflow_is_read_for_each_stack() -> None:
     prod = deploy_job("prod")
-    assert prod is not None and prod.name == "up-prod"
+    assert prod is not None
+    assert prod.name == "up-prod"
     declared = yaml.safe_load(DEPLOY_WORKFLOW.read_text())["jobs"]["up-prod"]["timeout-minutes"]
     assert prod.timeout_minutes == declared
     assert deploy_job("no-such-stack") is None

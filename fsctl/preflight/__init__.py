@@ -21,6 +21,7 @@ from fsctl.preflight import (
     principals,
     quotas,
     readiness,
+    removed_apis,
     wait_budgets,
     zones,
 )
@@ -41,6 +42,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     identity,
     metrics,
     lookups,
+    removed_apis,
 )
 
 _SEVERITY_ORDER = {ERROR: 0}
