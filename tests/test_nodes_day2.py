@@ -23,7 +23,8 @@ from fsctl.diff import actions
 from fsctl.diff.compare import PlanDiff, ResourceDiff, diff_plans
 from fsctl.plan.offline import Plan, write_plan
 from fsctl.plan.types import EKS_COMPONENT, HELM_RELEASE, NODE_GROUP
-from fsctl.preflight import node_updates
+from fsctl.preflight import node_updates, run_preflight
+from fsctl.preflight.chart_data import chart_data_dir
 from fsctl.preflight.deploy_workflow import DEPLOY_WORKFLOW, DeployJob, deploy_job, jobs_of
 from fsctl.preflight.model import ERROR, WARNING, PlanGraph, PreflightContext
 from tests.conftest import PlanStack, real_stack_plan, stack_file
@@ -104,7 +105,7 @@ def test_retyping_a_pool_in_place_is_refused(plan_stack: PlanStack) -> None:
 
 
 def test_a_new_generation_comes_beside_the_old_one_which_retires_in_place(
-    plan_stack: PlanStack, refresh_before_up: None
+    plan_stack: PlanStack, refresh_before_up: None, tmp_path: Path
 ) -> None:
     base, head = plan_stack(_prod(), stack="prod"), plan_stack(_prod(_new_generation), "prod")
     diff = diff_plans(base, head)
@@ -139,6 +140,10 @@ def test_a_new_generation_comes_beside_the_old_one_which_retires_in_place(
     )
     assert new.urn in rondb.dependencies
     assert old.urn not in rondb.dependencies
+    # Both generations side by side pass preflight (quotas, placement, wait budgets).
+    context = PreflightContext(chart_data=chart_data_dir(), strict=True)
+    findings = run_preflight(_graph(head, tmp_path), context)
+    assert [f for f in findings if f.severity == ERROR] == []
 
 
 def test_the_retiring_generation_goes_in_a_later_pull_request(
