@@ -268,6 +268,20 @@ def test_preflight_reports_a_node_group_update_timeout_put_back(tmp_path: Path) 
     assert "may take 166 minutes" in finding.message
 
 
+def test_the_providers_default_covers_a_group_of_one_node(tmp_path: Path) -> None:
+    def one_node(resource: Any) -> Any:
+        inputs = {**resource.inputs, "scalingConfig": {**resource.inputs["scalingConfig"]}}
+        inputs["scalingConfig"].update(minSize=1, maxSize=1, desiredSize=1)
+        return dataclasses.replace(resource, inputs=inputs, custom_timeouts={})
+
+    plan = real_stack_plan("prod")
+    resources = [one_node(r) if r.type == NODE_GROUP else r for r in plan.resources]
+    small = dataclasses.replace(plan, resources=resources)
+    # 10 minutes to launch, then one node: 15 + 1 + 10; below the provider's 60 minutes.
+    assert update_minutes(1, 1) == 36
+    assert list(node_updates.update_timeouts(_graph(small, tmp_path), _context())) == []
+
+
 def test_preflight_warns_when_the_deploy_job_ends_before_the_node_updates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,12 +14,13 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from components.nodes.update_budget import update_minutes
+from components.nodes.update_budget import PROVIDER_DEFAULT_MINUTES, update_minutes
 from fsctl.plan.types import NODE_GROUP
 from fsctl.preflight.deploy_workflow import DEPLOY_WORKFLOW, deploy_job
 from fsctl.preflight.model import (
     ERROR,
     WARNING,
+    Check,
     Finding,
     PlanGraph,
     PreflightContext,
@@ -45,12 +46,17 @@ def _needed(group: Resource) -> int:
     return update_minutes(max_size, max_unavailable)
 
 
+def _wait(group: Resource) -> int:
+    """How long the provider waits for the group's update: its timeout, else the default."""
+    return _minutes(group.custom_timeouts.get("update")) or PROVIDER_DEFAULT_MINUTES
+
+
 def update_timeouts(graph: PlanGraph, context: PreflightContext) -> Iterator[Finding]:
     """Each node group's update timeout covers EKS's worst case for its maximum size."""
     for group in graph.of_type(NODE_GROUP):
         needed = _needed(group)
         timeout = group.custom_timeouts.get("update")
-        if (_minutes(timeout) or 0) < needed:
+        if _wait(group) < needed:
             yield Finding(
                 CHECK_TIMEOUT,
                 ERROR,
@@ -70,7 +76,7 @@ def longest_chain_minutes(graph: PlanGraph) -> tuple[int, Resource | None]:
     @cache
     def chain(urn: str) -> int:
         group = groups[urn]
-        own = _minutes(group.custom_timeouts.get("update")) or _needed(group)
+        own = _wait(group)
         before = [chain(other) for other in group.depends_on if other in groups]
         return own + max(before, default=0)
 
@@ -99,4 +105,4 @@ def deploy_job_limit(graph: PlanGraph, context: PreflightContext) -> Iterator[Fi
     )
 
 
-CHECKS = (update_timeouts, deploy_job_limit)
+CHECKS: tuple[Check, ...] = (update_timeouts, deploy_job_limit)
