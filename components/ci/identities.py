@@ -48,9 +48,11 @@ DEFAULT_BRANCH = "refs/heads/main"
 ROLE_NAME_PREFIX = "feature-store-eks"
 STACK_PROJECT = "feature-store-eks"
 """The stack program's Pulumi project (`Pulumi.yaml`'s `name`): its state objects' folder."""
-DEPLOY_SESSION_SECONDS = 2 * 3600
-"""A deploy job may run 90 minutes (`timeout-minutes` in deploy.yml); the longest session a
-job can request (`role-duration-seconds`) is the role's maximum."""
+DEPLOY_SESSION_SECONDS = 12 * 3600
+"""IAM's longest session: an apply job may run as long as a Kubernetes upgrade of its largest
+pools can take (`timeout-minutes` in deploy.yml, above preflight's
+`deploy-job-outlasts-node-updates` bound), and its credentials must outlast it; the session a
+job requests (`role-duration-seconds`) is the role's maximum."""
 READ_ONLY_SESSION_SECONDS = 3600
 """Drift and preview jobs stop within an hour (drift.yml, pull-request.yml)."""
 

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.nodes.node_group_plan import NodeGroupPlan
+from components.nodes.update_budget import update_timeout
 from components.shared.iam import ec2_trust_policy
 from components.shared.options import component_dependencies
 from components.shared.tags import project_tags
@@ -15,6 +16,9 @@ from components.shared.tags import project_tags
 # Only what a node needs: join the cluster, pull images, and run the VPC CNI. The CNI policy is
 # on the node role (AWS's default) because vpc-cni must work before the pod identity agent can
 # hand out credentials; every other add-on gets its own role through pod identity.
+MAX_UNAVAILABLE = 1
+"""Nodes a node-group update drains at a time: one, so one data-node replica moves at once."""
+
 NODE_MANAGED_POLICIES = {
     "worker": "AmazonEKSWorkerNodePolicy",
     "ecr-pull": "AmazonEC2ContainerRegistryPullOnly",
@@ -28,7 +32,11 @@ class NodeGroups(pulumi.ComponentResource):
     Node groups run the cluster's Kubernetes version and, where the pool pins one, an AMI
     release; a pool's node groups are created and updated one zone after the other (each
     depends on the previous zone's), so a version or launch-template change rolls one zone at
-    a time and never drains all replicas of a zone-spread workload at once.
+    a time and never drains all replicas of a zone-spread workload at once. Each update's
+    timeout is what EKS may take for the pool's largest size (`update_budget`).
+
+    A pool's retiring generation (`NodeGroupPlan.retiring`) chains its zones on its own and
+    is no node group a workload waits for.
 
     Each node group has a launch template that requires IMDSv2 with a hop limit of 1 (pods
     cannot reach the node's credentials; add-ons get theirs from pod identity and fall back to
@@ -41,7 +49,8 @@ class NodeGroups(pulumi.ComponentResource):
     node_role_arn: pulumi.Output[str]
     """The nodes' IAM role."""
     by_pool: dict[str, list[aws.eks.NodeGroup]]
-    """The node groups of each pool, in zone order: what a workload on that pool waits for."""
+    """The node groups of each pool's current generation, in zone order: what a workload on
+    that pool waits for."""
 
     def __init__(
         self,
@@ -77,9 +86,11 @@ class NodeGroups(pulumi.ComponentResource):
         self.node_role_arn = role.arn
         self.node_group_names = {}
         self.by_pool = {}
+        chains: dict[tuple[str, int], list[aws.eks.NodeGroup]] = {}
         for plan in plans:
             template = self._launch_template(f"{name}-{plan.key}", plan, key_arn, identity_tags)
-            previous_zone = self.by_pool.setdefault(plan.pool, [])[-1:]
+            chain = chains.setdefault((plan.pool, plan.generation), [])
+            previous_zone = chain[-1:]
             node_group = aws.eks.NodeGroup(
                 f"{name}-{plan.key}",
                 cluster_name=cluster_name,
@@ -97,7 +108,7 @@ class NodeGroups(pulumi.ComponentResource):
                     min_size=plan.min_size,
                     max_size=plan.max_size,
                 ),
-                update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+                update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=MAX_UNAVAILABLE),
                 labels=dict(plan.labels),
                 taints=[
                     aws.eks.NodeGroupTaintArgs(
@@ -118,10 +129,15 @@ class NodeGroups(pulumi.ComponentResource):
                     depends_on=[*attachments, *previous_zone, *component_dependencies(opts)],
                     # The Cluster Autoscaler owns the desired size (pulumi-eks #709).
                     ignore_changes=["scalingConfig.desiredSize"],
+                    custom_timeouts=pulumi.CustomTimeouts(
+                        update=update_timeout(plan.max_size, MAX_UNAVAILABLE)
+                    ),
                 ),
             )
             self.node_group_names[plan.key] = node_group.node_group_name
-            self.by_pool[plan.pool].append(node_group)
+            chain.append(node_group)
+            if not plan.retiring:
+                self.by_pool.setdefault(plan.pool, []).append(node_group)
         self.register_outputs(
             {"nodeRoleArn": role.arn, "nodeGroupNames": dict(self.node_group_names)}
         )

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from fsctl.charts.api_versions import render_api_versions
 from fsctl.charts.lookups import derive_lookups, lookups_json
 from fsctl.charts.template_refs import render_template_refs
 from fsctl.errors import UserError
@@ -52,6 +53,10 @@ DERIVED: dict[str, tuple[Deriver, str]] = {
     "template_lookups.json": (
         _render_lookups,
         "every `lookup` call, the variable it is bound to and the fields read from it",
+    ),
+    "template_api_versions.txt": (
+        render_api_versions,
+        "each kind a template document renders and its literal apiVersion values",
     ),
 }
 """Derived file name -> the function writing it and how, for PROVENANCE.txt."""

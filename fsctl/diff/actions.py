@@ -26,12 +26,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from components.nodes.node_group_plan import NODE_POOL_LABEL, RETIRING_TAINT_KEY
 from components.shared.quantities import memory_mib
 from fsctl.charts.lookups import TEMPLATE_LOOKUPS_FILE, read_lookups
 from fsctl.diff.facts import (
+    DELETE_IGNORES_PDBS,
     K8S_DELETE_FIRST,
     LIVE_VALUES,
+    MIN_ABOVE_DESIRED_REFUSED,
+    NODE_GROUP_SCALING_SENT,
     ONE_WAY,
+    REFRESH_UPDATES_INPUTS,
+    SCALE_IN_IGNORES_PDBS,
     Rule,
     TypeFacts,
     facts_for,
@@ -39,6 +45,7 @@ from fsctl.diff.facts import (
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.types import DAEMON_SET, DEPLOYMENT, HELM_RELEASE, NODE_GROUP, STATEFUL_SET
 from fsctl.preflight.chart_data import chart_data_dir
+from fsctl.preflight.deploy_workflow import deploy_job
 
 ACTIONS = ("create", "delete", "update", "replace", "delete-replace", "no-op", "reject", "blocked")
 RISKS = ("safe", "disruptive", "fails", "data-loss")
@@ -151,7 +158,19 @@ def classify_change(
     ]
     if replacing:
         return _replacement(before, after, facts, replacing)
-    return Verdict("update", tuple(reasons), _update_risk(after, effective))
+    return _update(before, after, reasons, effective)
+
+
+def _update(
+    before: PlannedResource,
+    after: PlannedResource,
+    reasons: list[Reason],
+    effective: Sequence[tuple[str, Any, Any]],
+) -> Verdict:
+    risk = _update_risk(after, effective)
+    if after.type == NODE_GROUP and any(path.startswith(_SCALING) for path, _, _ in effective):
+        return _scaling_verdict(before, after, reasons, risk)
+    return Verdict("update", tuple(reasons), risk)
 
 
 def _update_risk(resource: PlannedResource, paths: Sequence[tuple[str, Any, Any]]) -> str:
@@ -170,6 +189,9 @@ def _update_risk(resource: PlannedResource, paths: Sequence[tuple[str, Any, Any]
 def _replacement(
     before: PlannedResource, after: PlannedResource, facts: TypeFacts, reasons: list[Reason]
 ) -> Verdict:
+    if after.type == NODE_GROUP:
+        reasons.append(Reason(GENERATION_PATH, NODE_GROUP_REPLACED, DELETE_IGNORES_PDBS.cite()))
+        return Verdict("reject", tuple(reasons), "fails")
     action = "replace"
     if after.delete_before_replace:
         action = "delete-replace"
@@ -496,19 +518,150 @@ def data_impact(resource: PlannedResource, verdict: Verdict) -> list[str]:
     return [f"data at risk: {facts.data}"]
 
 
+GENERATION_PATH = "generation"
+"""The reason path of the node-group generation rules (docs/operations.md, "Day-2")."""
 NODE_GROUP_REPLACED = (
-    "the node group is replaced: a new group is created, then the old one is deleted and EKS "
-    "drains and terminates its nodes (managed node groups do not wait on PodDisruptionBudgets "
-    "past their drain timeout), so the replicas on them can be down together; the provider "
-    "waits up to its 60-minute create and delete timeouts"
+    "refused: replacing a node group creates a new one, then deletes the old one, and EKS "
+    "drains its nodes for a few minutes only before terminating them whatever the "
+    "PodDisruptionBudgets say, so the replicas on them can be down together; re-type a pool "
+    "through a new generation instead (generation, retiring)"
 )
 
 
 def replacement_impact(resource: PlannedResource, verdict: Verdict) -> list[str]:
-    """What a replacement does to running workloads, where known."""
-    if resource.type == NODE_GROUP and verdict.action in REPLACING:
-        return [NODE_GROUP_REPLACED]
+    """What a refused node-group replacement would have done to running workloads."""
+    if resource.type == NODE_GROUP and any(r.path == GENERATION_PATH for r in verdict.reasons):
+        return [
+            "the pool's nodes would be terminated a few minutes into each delete, "
+            "whatever their PodDisruptionBudgets"
+        ]
     return []
+
+
+# --- node-group sizes and generations ---------------------------------------------------------
+
+_SCALING = "scalingConfig."
+_DESIRED = "scalingConfig.desiredSize"
+
+
+def _stack_of(resource: PlannedResource) -> str:
+    """The stack named in a URN (`urn:pulumi:<stack>::<project>::...`)."""
+    return resource.urn.split("::", 1)[0].rsplit(":", 1)[-1]
+
+
+def _size(resource: PlannedResource, key: str) -> int | None:
+    value = (resource.inputs.get("scalingConfig") or {}).get(key)
+    return int(value) if isinstance(value, int | float) else None
+
+
+def _scaling_verdict(
+    before: PlannedResource, after: PlannedResource, reasons: list[Reason], risk: str
+) -> Verdict:
+    """A min or max change sends the desired size too: which one, and what EKS does with it.
+
+    With `scalingConfig.desiredSize` under ignoreChanges the engine sends the state's value:
+    the size at creation, or the live one when the deploy refreshes the state first.
+    """
+    refreshed = _desired_is_ignored(after) and _deploy_refreshes(after)
+    base_min, base_max = _size(before, "minSize"), _size(before, "maxSize")
+    new_min = _size(after, "minSize")
+    stale = _size(before, "desiredSize")
+    if refreshed:
+        reasons.append(
+            Reason(
+                _DESIRED,
+                "sent with the new sizes: the live desired size, which the deploy's refresh "
+                "records before pulumi up (ignoreChanges keeps it)",
+                REFRESH_UPDATES_INPUTS.cite(),
+            )
+        )
+    else:
+        reasons.append(
+            Reason(
+                _DESIRED,
+                f"sent with the new sizes: the desired size the state recorded ({stale}), not "
+                "the live one, since the deploy does not refresh before pulumi up; EKS scales in "
+                "to it and terminates the nodes the autoscaler added after 15 minutes, "
+                "whatever their PodDisruptionBudgets",
+                f"{NODE_GROUP_SCALING_SENT.cite()}; {SCALE_IN_IGNORES_PDBS.cite()}",
+            )
+        )
+        risk = worst((risk, "disruptive"))
+    if new_min is None or base_min is None or new_min <= base_min:
+        return Verdict("update", tuple(reasons), risk)
+    # Only sizes the base guarantees are known: the running size is at least its minimum and
+    # at most its maximum (or, without a refresh, the state's stale value is sent).
+    ceiling = base_max if refreshed else stale
+    if ceiling is not None and new_min > ceiling:
+        why = (
+            f"minSize {new_min} is above any desired size the update can send (at most "
+            f"{ceiling}): EKS refuses it; raise the running size first (docs/operations.md, "
+            '"Day-2: node pools and upgrades", raising a minimum)'
+        )
+        return Verdict(
+            "reject",
+            (Reason("scalingConfig.minSize", why, MIN_ABOVE_DESIRED_REFUSED.cite()),),
+            "fails",
+        )
+    why = (
+        f"minSize {new_min} is refused by EKS unless the group runs at least {new_min} nodes "
+        f"(it is only known to run {base_min} or more): check or raise the running size "
+        'before merging (docs/operations.md, "Day-2: node pools and upgrades")'
+    )
+    reasons.append(Reason("scalingConfig.minSize", why, MIN_ABOVE_DESIRED_REFUSED.cite()))
+    return Verdict("update", tuple(reasons), worst((risk, "disruptive")))
+
+
+def _desired_is_ignored(resource: PlannedResource) -> bool:
+    return _ignored(resource, _DESIRED)
+
+
+def _deploy_refreshes(resource: PlannedResource) -> bool:
+    job = deploy_job(_stack_of(resource))
+    return job is not None and job.refreshes_before_up
+
+
+def _taint_keys(resource: PlannedResource) -> set[str]:
+    return {str(taint.get("key")) for taint in resource.inputs.get("taints") or ()}
+
+
+def _pool(resource: PlannedResource) -> tuple[str, str]:
+    labels = resource.inputs.get("labels") or {}
+    return str(resource.inputs.get("clusterName")), str(labels.get(NODE_POOL_LABEL))
+
+
+def classify_generation_removals(
+    removed: Sequence[PlannedResource], head: Sequence[PlannedResource]
+) -> dict[str, Verdict]:
+    """Verdicts of node groups removed from a pool that stays: a generation going.
+
+    Only a generation the base already marked retiring (tainted, its nodes drained under the
+    PDBs since) may go: EKS's delete waits a few minutes per node, then terminates it.
+    """
+    staying = {_pool(group) for group in head if group.type == NODE_GROUP}
+    verdicts = {}
+    for group in removed:
+        if group.type != NODE_GROUP or _pool(group) not in staying:
+            continue
+        if RETIRING_TAINT_KEY in _taint_keys(group):
+            why = (
+                "the retiring generation goes: its nodes were drained under the "
+                "PodDisruptionBudgets since it was marked retiring; whatever still runs there "
+                "is terminated a few minutes into the delete"
+            )
+            verdicts[group.urn] = Verdict(
+                "delete", (Reason(GENERATION_PATH, why, DELETE_IGNORES_PDBS.cite()),), "disruptive"
+            )
+        else:
+            why = (
+                "refused: a generation that was not retiring in the base is deleted, and EKS "
+                "terminates its nodes a few minutes into the delete whatever the "
+                "PodDisruptionBudgets; mark it retiring first, drain it, then remove it"
+            )
+            verdicts[group.urn] = Verdict(
+                "reject", (Reason(GENERATION_PATH, why, DELETE_IGNORES_PDBS.cite()),), "fails"
+            )
+    return verdicts
 
 
 def action_counts(verdicts: Iterable[Verdict]) -> dict[str, int]:

@@ -34,6 +34,7 @@ from fsctl.diff.actions import (
     cascade,
     classify_additions,
     classify_change,
+    classify_generation_removals,
     classify_removals,
     data_impact,
     inputs_paths,
@@ -185,7 +186,9 @@ def diff_plans(
 
     head_only = [r for r in head.resources if r.urn not in base_by_urn]
     base_only = [r for r in base.resources if r.urn not in head_by_urn]
-    removals = classify_removals(base_only)
+    removals = classify_removals(base_only) | classify_generation_removals(
+        base_only, head.resources
+    )
     additions = classify_additions(head_only, base_only)
     direct: dict[str, Verdict] = {}
     changes_of: dict[str, tuple[Change, ...]] = {}

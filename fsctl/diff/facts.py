@@ -811,6 +811,20 @@ ONE_WAY: tuple[OneWay, ...] = (
         ),
         order="quantity",
     ),
+    OneWay(
+        type_tokens.NODE_GROUP,
+        "version",
+        "a node group's Kubernetes version only goes up, one minor at a time "
+        "(UpdateNodegroupVersion refuses a downgrade, and the kubelet may not pass the "
+        "control plane)",
+        Source(
+            TF_AWS,
+            _tf_ref("internal/service/eks/node_group.go"),
+            "internal/service/eks/node_group.go",
+            "version: Optional, not ForceNew (an UpdateNodegroupVersion call)",
+        ),
+        order="minor",
+    ),
 )
 
 LIVE_VALUES: Mapping[tuple[str, str], str] = {
@@ -821,3 +835,42 @@ LIVE_VALUES: Mapping[tuple[str, str], str] = {
 }
 """Helm values a chart overrides on upgrade from the live object (`lookup`), with the template
 whose lookup does it (its line comes from the chart's `template_lookups.json`)."""
+
+
+# --- node groups: sizes, generations (docs/operations.md, "Day-2: node pools and upgrades") ---
+
+EKS_USER_GUIDE = "awsdocs/amazon-eks-user-guide"
+_EKS_GUIDE_REF = "4d52b4d05e3478582e7d10a73cbd9ba9194dd5f7"
+_NODE_GROUP_FILE = "internal/service/eks/node_group.go"
+
+NODE_GROUP_SCALING_SENT = Source(
+    TF_AWS,
+    _tf_ref(_NODE_GROUP_FILE),
+    _NODE_GROUP_FILE,
+    "resourceNodeGroupUpdate, expandNodegroupScalingConfig (desired_size always sent)",
+)
+"""A min or max change sends the whole scaling config, desired size included."""
+REFRESH_UPDATES_INPUTS = Source(
+    "pulumi/pulumi-terraform-bridge",
+    "d38636cd33727122e5a0fd881364b740600dba51",
+    "pkg/tfbridge/schema.go",
+    "ExtractInputsFromOutputs: on refresh, new values for the inputs already present",
+)
+"""After `pulumi refresh` the state's desiredSize input is the live one, which ignoreChanges
+then sends."""
+SCALE_IN_IGNORES_PDBS = Source(
+    EKS_USER_GUIDE, _EKS_GUIDE_REF, "latest/ug/nodes/managed-node-groups.adoc", "70"
+)
+"""'Pod disruption budgets aren't respected when ... reducing the desired node count': after
+15 minutes the node is terminated whatever its pods."""
+DELETE_IGNORES_PDBS = Source(
+    EKS_USER_GUIDE, _EKS_GUIDE_REF, "latest/ug/nodes/delete-managed-node-group.adoc", "15"
+)
+"""A node group's delete drains each node for 'a few minutes', then terminates it."""
+MIN_ABOVE_DESIRED_REFUSED = Source(
+    "terraform-aws-modules/terraform-aws-eks",
+    "main",
+    "issues/3683, 3306 (UpdateNodegroupConfig responses)",
+    "InvalidParameterException: Minimum capacity 2 can't be greater than desired size 1",
+)
+"""EKS refuses a scaling config whose minSize exceeds the desiredSize it is sent."""

@@ -18,9 +18,11 @@ from fsctl.preflight import (
     identity,
     lookups,
     metrics,
+    node_updates,
     principals,
     quotas,
     readiness,
+    removed_apis,
     wait_budgets,
     zones,
 )
@@ -30,6 +32,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     principals,
     readiness,
     wait_budgets,
+    node_updates,
     quotas,
     addons,
     capacity_volumes,
@@ -41,6 +44,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     identity,
     metrics,
     lookups,
+    removed_apis,
 )
 
 _SEVERITY_ORDER = {ERROR: 0}

@@ -65,6 +65,8 @@ class Resource:
     depends_on: tuple[str, ...]
     dependencies: tuple[str, ...]
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    custom_timeouts: Mapping[str, str] = field(default_factory=dict)
+    """The provider timeouts the program set (`{"update": "114m"}`)."""
 
     @property
     def label(self) -> str:
@@ -108,6 +110,7 @@ class Resource:
                 prop: tuple(urns)
                 for prop, urns in (document.get("propertyDependencies") or {}).items()
             },
+            custom_timeouts=dict(options.get("customTimeouts") or {}),
         )
 
 

@@ -98,6 +98,24 @@ class _Model(BaseModel):
     )
 
 
+class RetiringGenerationConfig(_Model):
+    """A pool's previous node-group generation, kept while its nodes are drained.
+
+    See docs/operations.md, "Day-2: node pools and upgrades".
+    """
+
+    generation: int = Field(ge=1)
+    """The generation being retired: the pool's `generation` before this one. Required."""
+    instance_types: tuple[str, ...] = Field(min_length=1)
+    """The instance types that generation was created with, unchanged (a change would replace
+    its node groups). Required."""
+
+    @field_validator("instance_types")
+    @classmethod
+    def _instance_types_look_real(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return checked_instance_types(value)
+
+
 class NodePoolConfig(_Model):
     """Managed node groups of one pool: one node group in each of the cluster's zones.
 
@@ -117,6 +135,13 @@ class NodePoolConfig(_Model):
     """EKS-optimised AMI release of the pool's nodes, such as `1.33.0-20250715` (its
     Kubernetes version must be the cluster's). Default: none, the latest release at the node
     group's creation; set it to roll the pool to a new AMI, one zone at a time."""
+    generation: int = Field(default=1, ge=1)
+    """The pool's node-group generation. Default 1. Instance types are fixed for a generation:
+    to re-type a pool, raise this, set the new `instanceTypes` and name the old generation in
+    `retiring` (docs/operations.md, "Day-2: node pools and upgrades")."""
+    retiring: RetiringGenerationConfig | None = None
+    """The previous generation, kept beside this one while its nodes are drained: tainted
+    `featurestore.io/retiring=true:NoSchedule`, minimum 0. Remove it in a later pull request."""
 
     @field_validator("release_version")
     @classmethod
@@ -132,21 +157,26 @@ class NodePoolConfig(_Model):
     @field_validator("instance_types")
     @classmethod
     def _instance_types_look_real(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [t for t in value if t not in catalogue()]
-        if unknown:
-            # Sizing (pods, addresses, EBS, vCPU quota) reads the catalogue: an unknown type
-            # could not be checked, so it is refused rather than guessed.
-            raise ValueError(
-                f"{', '.join(repr(t) for t in unknown)} is not an EC2 instance type of the "
-                f"instance catalogue; use one of {', '.join(known_types())} (or add the type's "
-                "published figures to components/nodes/instance_types.json)"
-            )
-        if repeated := sorted({t for t in value if value.count(t) > 1}):
-            raise ValueError(f"lists {', '.join(repeated)} more than once; list each type once")
-        architectures = {instance_type(name).arch for name in value}
-        if len(architectures) > 1:
-            raise ValueError(
-                "mixes x86_64 and arm64 (Graviton) instance types; one node group runs one AMI "
-                "type, so list types of one architecture"
-            )
-        return value
+        return checked_instance_types(value)
+
+
+def checked_instance_types(value: tuple[str, ...]) -> tuple[str, ...]:
+    """A pool's instance types if the catalogue knows them all, of one architecture."""
+    unknown = [t for t in value if t not in catalogue()]
+    if unknown:
+        # Sizing (pods, addresses, EBS, vCPU quota) reads the catalogue: an unknown type
+        # could not be checked, so it is refused rather than guessed.
+        raise ValueError(
+            f"{', '.join(repr(t) for t in unknown)} is not an EC2 instance type of the "
+            f"instance catalogue; use one of {', '.join(known_types())} (or add the type's "
+            "published figures to components/nodes/instance_types.json)"
+        )
+    if repeated := sorted({t for t in value if value.count(t) > 1}):
+        raise ValueError(f"lists {', '.join(repeated)} more than once; list each type once")
+    architectures = {instance_type(name).arch for name in value}
+    if len(architectures) > 1:
+        raise ValueError(
+            "mixes x86_64 and arm64 (Graviton) instance types; one node group runs one AMI "
+            "type, so list types of one architecture"
+        )
+    return value

@@ -72,13 +72,13 @@ def _cluster_setting_problems(
     yield from _control_plane_problems(path, cluster, config.environment)
     yield from _data_volume_problems(path, cluster)
     yield from _release_version_problems(path, cluster)
-    yield from _size_problems(f"{path}.systemNodes", cluster.system_nodes)
-    yield from _size_problems(f"{path}.kafka.nodes", cluster.kafka.nodes)
+    yield from _pool_problems(f"{path}.systemNodes", cluster.system_nodes)
+    yield from _pool_problems(f"{path}.kafka.nodes", cluster.kafka.nodes)
     yield from vector_search_problems(path, cluster, config)
     for project_name, project in cluster.projects.items():
         project_path = f"{path}.projects.{project_name}"
         yield from _name_problems(project_path, project_name, "project", MAX_PROJECT_NAME_LENGTH)
-        yield from _size_problems(project_path, project)
+        yield from _pool_problems(project_path, project)
         if project_name == SYSTEM_POOL:
             yield ConfigProblem(
                 project_path,
@@ -121,7 +121,7 @@ def _workload_problems(
                 "set minReplicas to 2 or more",
             )
     yield from _api_slot_problems(path, project)
-    yield from _data_volume_size_problems(path, project)
+    yield from _data_volume_pool_problems(path, project)
     serving_ports = {
         ARROW_FLIGHT_PORT: "Arrow Flight",
         MYSQLD_PORT: "MySQL",
@@ -144,7 +144,7 @@ def _workload_problems(
         )
 
 
-def _data_volume_size_problems(path: str, project: ProjectConfig) -> Iterator[ConfigProblem]:
+def _data_volume_pool_problems(path: str, project: ProjectConfig) -> Iterator[ConfigProblem]:
     """rondb-helm refuses to render an install whose data volume is below its bound."""
     rondb = project.rondb
     minimum = data_volume_minimum_gib(rondb.data_node_memory_mib)
@@ -203,12 +203,19 @@ def _quota_problems(path: str, name: str, project: ProjectConfig) -> Iterator[Co
         )
 
 
-def _size_problems(path: str, pool: NodePoolConfig) -> Iterator[ConfigProblem]:
+def _pool_problems(path: str, pool: NodePoolConfig) -> Iterator[ConfigProblem]:
     if pool.min_size_per_az > pool.max_size_per_az:
         yield ConfigProblem(
             f"{path}.maxSizePerAz",
             f"is {pool.max_size_per_az}, below minSizePerAz ({pool.min_size_per_az}); "
             "raise maxSizePerAz or lower minSizePerAz",
+        )
+    if pool.retiring is not None and pool.retiring.generation >= pool.generation:
+        yield ConfigProblem(
+            f"{path}.retiring.generation",
+            f"is {pool.retiring.generation}, not below the pool's generation "
+            f"({pool.generation}); a new generation needs a higher `generation` than the one "
+            'it retires (docs/operations.md, "Day-2: node pools and upgrades")',
         )
 
 

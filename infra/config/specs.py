@@ -20,7 +20,12 @@ from components.kafka.spec import (
     TopicSpec,
 )
 from components.monitoring.alerting import LatencyObjective, ProjectObjectives, Webhook
-from components.nodes.node_group_plan import NodeGroupPlan, PoolSpec, plan_node_groups
+from components.nodes.node_group_plan import (
+    NodeGroupPlan,
+    PoolSpec,
+    RetiringSpec,
+    plan_node_groups,
+)
 from components.shared.problems import FieldPath
 from components.storage.classes import STATEFUL_CLASS, DataVolumeSpec
 from components.vector.spec import VectorSearchSpec
@@ -137,6 +142,12 @@ def pool_spec(pool: NodePoolConfig) -> PoolSpec:
         max_size_per_az=pool.max_size_per_az,
         root_volume_size_gib=pool.root_volume_size_gib,
         release_version=pool.release_version,
+        generation=pool.generation,
+        retiring=(
+            RetiringSpec(pool.retiring.generation, pool.retiring.instance_types)
+            if pool.retiring
+            else None
+        ),
     )
 
 

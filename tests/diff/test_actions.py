@@ -105,17 +105,21 @@ def test_every_fact_names_its_source() -> None:
             assert re.fullmatch(r"[0-9a-f]{40}|main|master", rule.source.ref), type_token
 
 
-def test_instance_types_replace_every_node_group_of_the_project(diff_of: Any) -> None:
+def test_instance_types_would_replace_every_node_group_of_the_project_and_are_refused(
+    diff_of: Any,
+) -> None:
     diff = diff_of(lambda c: _core(c)["projects"]["search"].update(instanceTypes=["r6i.4xlarge"]))
     groups = _of_type(diff.changed, NODE_GROUP)
     assert len(groups) == 3
     for group in groups:
-        assert group.action == "replace"
-        assert group.risk == "disruptive"
-        assert [r.path for r in group.reasons] == ["instanceTypes"]
+        # A replacement deletes the old group, whose nodes EKS terminates whatever the PDBs:
+        # re-typing goes through a new generation instead (tests/test_nodes_day2.py).
+        assert group.action == "reject"
+        assert group.risk == "fails"
+        assert [r.path for r in group.reasons] == ["instanceTypes", "generation"]
         assert "internal/service/eks/node_group.go:instance_types" in _sources(group)
-        assert any("drains and terminates" in line for line in group.impact)
-    assert diff.risk == "disruptive"
+        assert any("terminated" in line for line in group.impact)
+    assert diff.risk == "fails"
 
 
 def test_vpc_cidr_replaces_the_network_and_the_cluster_cannot_follow(diff_of: Any) -> None:
@@ -132,7 +136,8 @@ def test_vpc_cidr_replaces_the_network_and_the_cluster_cannot_follow(diff_of: An
     assert cluster.risk == "fails"
     assert cluster.reasons[0].path == "vpcId"
     assert "core-vpc" in cluster.reasons[0].why
-    assert {entry.action for entry in _of_type(diff.changed, NODE_GROUP)} == {"replace"}
+    # Replaced with the subnets they take: refused, as any node-group replacement is.
+    assert {entry.action for entry in _of_type(diff.changed, NODE_GROUP)} == {"reject"}
     assert diff.risk == "fails"
 
 
@@ -331,22 +336,23 @@ def test_an_options_only_change_is_a_no_op() -> None:
     assert [c.path for c in changed[0].changes] == ["options.protect"]
 
 
-def _new_instance_types(config: dict[str, Any]) -> None:
-    _core(config)["projects"]["search"].update(instanceTypes=["r6i.4xlarge"])
+def _more_nodes(config: dict[str, Any]) -> None:
+    # Disruptive on a stack without a refresh before `up`: the stale desired size is sent.
+    _core(config)["projects"]["search"].update(maxSizePerAz=5)
 
 
 def test_json_and_markdown_carry_actions_and_risks(
     diff_of: Any, tmp_path: Path, plan_stack_module: PlanStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     head = _base()
-    _new_instance_types(head)
+    _more_nodes(head)
     write_plan(plan_stack_module(_base(), stack="dev"), tmp_path / "base")
     write_plan(plan_stack_module(head, stack="dev"), tmp_path / "head")
     arguments = ["diff", str(tmp_path / "base"), str(tmp_path / "head"), "--format", "json"]
     assert cli.main(arguments) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["risk"] == "disruptive"
-    assert document["summary"]["actions"]["replace"] == 3
+    assert document["summary"]["actions"]["update"] == 3
     assert set(document["summary"]["actions"]) == set(ACTIONS)
     for entry in document["changed"]:
         assert set(entry) == {
@@ -362,7 +368,7 @@ def test_json_and_markdown_carry_actions_and_risks(
         }
         assert entry["action"] in ACTIONS
         assert entry["risk"] in RISKS
-    markdown = render_markdown(diff_of(_new_instance_types))
+    markdown = render_markdown(diff_of(_more_nodes))
     assert markdown.index("Risky changes") < markdown.index("#### Cluster")
     assert "disruptive" in markdown
     assert "node_group.go" in markdown
@@ -445,14 +451,15 @@ def test_the_gate_passes_a_safe_change_with_no_acknowledgement(diff_of: Any) -> 
 
 
 def test_a_disruptive_change_needs_each_entry_acknowledged(diff_of: Any) -> None:
-    diff = diff_of(lambda c: _core(c)["projects"]["search"].update(instanceTypes=["r6i.4xlarge"]))
+    # A maximum raised on a stack that does not refresh before `up`: a stale desired size is sent.
+    diff = diff_of(lambda c: _core(c)["projects"]["search"].update(maxSizePerAz=5))
     groups = _of_type(diff.changed, NODE_GROUP)
-    verdict = judge(diff, "Moves search to bigger nodes.")
+    verdict = judge(diff, "Lets search grow further.")
     assert not verdict.passes
     assert {entry.urn for entry in verdict.unacknowledged} == {g.urn for g in groups}
     assert f"`fsctl-ack: disruptive {groups[0].urn}`" in "\n".join(verdict.lines())
     # Acknowledging two of three is not enough; all three is; a line for the wrong risk is stale.
-    partial = "\n".join(f"fsctl-ack: disruptive {g.urn} - bigger nodes" for g in groups[:2])
+    partial = "\n".join(f"fsctl-ack: disruptive {g.urn} - more nodes" for g in groups[:2])
     assert [e.urn for e in judge(diff, partial).unacknowledged] == [groups[2].urn]
     full = "\n".join(f"fsctl-ack: disruptive {g.urn}" for g in groups)
     assert judge(diff, full).passes
@@ -476,7 +483,7 @@ def test_the_gate_through_fsctl_exits_1_and_says_what_to_acknowledge(
     plan_stack_module: PlanStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     head = _base()
-    _core(head)["projects"]["search"]["instanceTypes"] = ["r6i.4xlarge"]
+    _more_nodes(head)
     for name, config in (("base", _base()), ("head", head)):
         write_plan(plan_stack_module(config, stack="dev"), tmp_path / name)
     description = tmp_path / "description.md"

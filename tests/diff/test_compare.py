@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 
 from fsctl import cli
+from fsctl.diff import actions
 from fsctl.diff.compare import Change, diff_plans, value_changes
 from fsctl.diff.load import load_plan
 from fsctl.diff.render import render_markdown
 from fsctl.errors import UserError
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import Plan, write_plan
+from fsctl.preflight.deploy_workflow import DeployJob
 from tests.conftest import PlanStack, minimal_config
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -64,7 +66,9 @@ def test_max_size_change_touches_exactly_that_projects_node_groups(
         "changed": 3,
     }
     assert summary["actions"]["update"] == 3
-    assert document["risk"] == "safe"  # a node group's maximum: an in-place update
+    # A node group's maximum, an in-place update, sends the desired size the state recorded:
+    # the test stack has no deploy job refreshing it first (tests/test_nodes_day2.py).
+    assert document["risk"] == "disruptive"
     assert document["added"] == document["removed"] == []
     changed = {entry["name"]: entry for entry in document["changed"]}
     assert set(changed) == {f"core-search-{zone}" for zone in ZONES}
@@ -109,8 +113,12 @@ def test_json_shape(plan_dirs: tuple[Path, Path], capsys: pytest.CaptureFixture[
 
 
 def test_markdown_is_a_readable_pr_comment(
-    plan_dirs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+    plan_dirs: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A deploy that refreshes before `up` sends the live desired size: the change is safe.
+    monkeypatch.setattr(actions, "deploy_job", lambda stack: DeployJob(f"up-{stack}", 90, True))
     base, head = plan_dirs
     code, out, _ = _fsctl(capsys, str(base), str(head))
     assert code == 0

@@ -34,6 +34,7 @@ CHART_FILES = (
     "PROVENANCE.txt",
     "template_refs.txt",
     "template_lookups.json",
+    "template_api_versions.txt",
 )
 
 

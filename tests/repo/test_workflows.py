@@ -19,8 +19,12 @@ from typing import Any
 import pytest
 import yaml
 
+from components.ci.identities import DEPLOY_SESSION_SECONDS
 from fsctl import cli
-from tests.conftest import PROJECT_ROOT
+from fsctl.preflight.deploy_workflow import deploy_job
+from fsctl.preflight.model import PlanGraph
+from fsctl.preflight.node_updates import longest_chain_minutes
+from tests.conftest import PROJECT_ROOT, real_stack_plan
 
 WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
@@ -388,6 +392,25 @@ def test_the_deploy_is_a_plan_job_then_an_apply_job_per_stack() -> None:
             }
         )
         assert "DEPLOY_ROLE_ARN" not in json.dumps(plan)
+
+
+def test_an_apply_job_outlasts_its_updates_and_its_credentials_outlast_the_job() -> None:
+    """A job killed mid-update leaves the stack locked with pending operations; credentials
+    that expire first fail the update the same way."""
+    for stack in DEPLOY_STACKS:
+        apply = _deploy_jobs()[f"apply-{stack}"]
+        job = deploy_job(stack)
+        assert job is not None
+        assert job.name == f"apply-{stack}"
+        longest, _ = longest_chain_minutes(PlanGraph.from_json(real_stack_plan(stack).to_json()))
+        assert apply["timeout-minutes"] >= longest
+        [credentials] = [
+            step["with"]
+            for step in apply["steps"]
+            if "configure-aws-credentials" in str(step.get("uses"))
+        ]
+        assert credentials["role-duration-seconds"] == DEPLOY_SESSION_SECONDS
+        assert apply["timeout-minutes"] * 60 <= DEPLOY_SESSION_SECONDS
 
 
 def test_the_plan_job_refreshes_previews_with_the_pack_and_publishes_the_summary() -> None:
