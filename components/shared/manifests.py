@@ -25,6 +25,7 @@ _RESOURCE_CLASSES: dict[tuple[str, str], tuple[str, str]] = {
     ("v1", "ConfigMap"): ("core.v1", "ConfigMap"),
     ("apps/v1", "Deployment"): ("apps.v1", "Deployment"),
     ("batch/v1", "CronJob"): ("batch.v1", "CronJob"),
+    ("batch/v1", "Job"): ("batch.v1", "Job"),
     ("rbac.authorization.k8s.io/v1", "Role"): ("rbac.v1", "Role"),
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): ("rbac.v1", "RoleBinding"),
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): ("rbac.v1", "ClusterRole"),

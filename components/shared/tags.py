@@ -11,6 +11,10 @@ MANAGED_BY_TAG = "managed-by"
 MANAGED_BY = "pulumi"
 SUBNET_TIER_TAG = "featurestore.io/subnet-tier"
 BACKUP_KEY_TAG = "featurestore.io/backups"
+RETAINED_TAG = "featurestore.io/retained"
+"""On what a decommissioned (`retired`) project keeps after its entry is removed: drift
+detection reports such resources as retained, not as unmanaged."""
+RETAINED_BY_DECOMMISSION = "decommission"
 """On a project's backup key (its value: the project): the deploy role's Deny of using,
 disabling, deleting or granting such a key is conditioned on it (`components/ci/identities.py`)."""
 

@@ -11,7 +11,10 @@ resource whose replace-forcing input takes a replaced resource's output (the pla
 provider; the offline mock's stable ids would hide this. Removals are `delete`, or `blocked`
 for a protected resource and for what it depends on (the engine keeps what a surviving resource
 needs), while its unprotected dependents are still deleted (recent engines go on past a
-protected delete: pulumi/pulumi#18396).
+protected delete: pulumi/pulumi#18396); `no-op` for a resource kept on delete
+(`retainOnDelete`: the engine forgets it, the cloud keeps it). A project's namespace is removed
+only after the project was retired in the base (decommissioning step 1, `retired: true`), else
+the removal is a `reject`.
 
 Risks, in order: `safe`, `disruptive` (pods or nodes restart, a resource is briefly absent),
 `fails` (the deploy stops with an error), `data-loss` (a delete or replacement of a type that
@@ -26,6 +29,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from components.featurestore.namespace import RETIRED_LABEL
+from components.nodes.node_group_plan import PROJECT_LABEL
 from components.shared.quantities import memory_mib
 from fsctl.charts.lookups import TEMPLATE_LOOKUPS_FILE, read_lookups
 from fsctl.diff.facts import (
@@ -43,9 +48,16 @@ from fsctl.preflight.chart_data import chart_data_dir
 ACTIONS = ("create", "delete", "update", "replace", "delete-replace", "no-op", "reject", "blocked")
 RISKS = ("safe", "disruptive", "fails", "data-loss")
 REPLACING = frozenset({"replace", "delete-replace"})
+NAMESPACE = "kubernetes:core/v1:Namespace"
 
 PULUMI_ENGINE = "pulumi/pulumi"
 PROTECT_SOURCE = f"{PULUMI_ENGINE}: options.protect (a protected resource is never deleted)"
+RETAIN_SOURCE = (
+    f"{PULUMI_ENGINE}: options.retainOnDelete (a delete removes the resource from the state "
+    "and leaves it in the cloud)"
+)
+ALIAS_SOURCE = f"{PULUMI_ENGINE}: options.aliases (a resource found under an alias is moved)"
+DECOMMISSION_SOURCE = "docs/operations.md: Day-2: decommissioning, renames and Kafka"
 CONTINUE_SOURCE = f"{PULUMI_ENGINE}#18396 (deletes go on past a protected delete)"
 IGNORE_SOURCE = f"{PULUMI_ENGINE}: options.ignoreChanges (the engine keeps the old value)"
 DELETE_FIRST_SOURCE = f"{PULUMI_ENGINE}: options.deleteBeforeReplace"
@@ -113,6 +125,15 @@ def _pattern(path: str) -> re.Pattern[str]:
     if path.startswith("**."):
         prefix, path = r"(?:.+\.)?", path[3:]
     return re.compile(prefix + re.escape(path).replace(r"\[\*\]", r"\[\d+\]"))
+
+
+def moved(previous_urn: str) -> Verdict:
+    """The verdict on a resource that an alias moves from `previous_urn`, nothing else changed."""
+    why = (
+        f"renamed from {_name(previous_urn)}: an alias moves its state to the new URN, "
+        "nothing in the cloud changes"
+    )
+    return Verdict("no-op", (Reason("urn", why, ALIAS_SOURCE),), "safe")
 
 
 def classify_change(
@@ -400,6 +421,13 @@ def classify_removals(removed: Sequence[PlannedResource]) -> dict[str, Verdict]:
             verdicts[urn] = Verdict(
                 "blocked", (Reason("options.protect", why, PROTECT_SOURCE),), "fails"
             )
+        elif resource.retain_on_delete:
+            why = "kept on delete: the engine forgets it and it stays, with its data"
+            verdicts[urn] = Verdict(
+                "no-op", (Reason("options.retainOnDelete", why, RETAIN_SOURCE),), "safe"
+            )
+        elif (decommission := _project_namespace_removal(resource)) is not None:
+            verdicts[urn] = decommission
         elif holders:
             why = f"kept: the protected {_names(holders)} still {_verb(holders, 'needs')} it"
             verdicts[urn] = Verdict(
@@ -416,6 +444,34 @@ def classify_removals(removed: Sequence[PlannedResource]) -> dict[str, Verdict]:
         else:
             verdicts[urn] = Verdict("delete", (), _delete_risk(_facts(resource)))
     return verdicts
+
+
+def _project_namespace_removal(resource: PlannedResource) -> Verdict | None:
+    """The removal of a project's namespace: refused unless the base retired the project.
+
+    Deleting the namespace deletes the project's claims and everything that serves it; only
+    once step 1 has taken the final backup and kept the buckets, the key and the topics (and
+    the data class retains the volumes) is that a clean removal.
+    """
+    if resource.type != NAMESPACE:
+        return None
+    labels = (resource.inputs.get("metadata") or {}).get("labels") or {}
+    if PROJECT_LABEL not in labels:
+        return None
+    if labels.get(RETIRED_LABEL) == "true":
+        why = (
+            "the project was retired in the base (final backup taken; buckets, key, topics and "
+            "volumes kept): its namespace and what serves it go, the data stays"
+        )
+        return Verdict(
+            "delete", (Reason("metadata.labels", why, DECOMMISSION_SOURCE),), "disruptive"
+        )
+    why = (
+        f"project {labels[PROJECT_LABEL]!r} was not retired: removing it deletes its claims and "
+        "leaves its protected data half torn down; set `retired: true` on the project, deploy "
+        "that, then remove its entry"
+    )
+    return Verdict("reject", (Reason("metadata.labels", why, DECOMMISSION_SOURCE),), "fails")
 
 
 def _verb(subjects: Sequence[str], singular: str) -> str:

@@ -673,8 +673,8 @@ ONE_WAY: tuple[OneWay, ...] = (
         "kubernetes:kafka.strimzi.io/v1:KafkaTopic",
         "spec.partitions",
         "Kafka partitions only go up: the Topic Operator refuses a decrease "
-        '("Decreasing partitions not supported") and the topic is NotReady, while `up`, which '
-        "does not wait for custom resources, succeeds",
+        '("Decreasing partitions not supported") and the topic stays NotReady; `up` awaits '
+        "the topic's Ready condition (pulumi.com/waitFor), so it fails at the topic's timeout",
         Source(
             STRIMZI,
             "05d0c948c19ab48843b9ae42706442835547751a",

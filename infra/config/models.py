@@ -84,6 +84,15 @@ class ProjectConfig(NodePoolConfig):
     slo: SloConfig = Field(default_factory=lambda: SloConfig.model_validate_json("{}"))
     """Service level objectives, alerted on (docs/operations.md, "SLO burn alerts"). Default:
     99.99 % available, no latency objective."""
+    retired: bool = False
+    """Step 1 of decommissioning (docs/operations.md, "Day-2: decommissioning, renames and
+    Kafka"): the project stops serving (no load balancers, autoscalers, Arrow Flight or
+    client access), a final backup is taken, and its buckets, keys, topics and volumes are
+    kept when step 2 removes the project's entry. Default false."""
+    renamed_from: str | None = Field(default=None, alias="renamedFrom")
+    """The project's previous name, when it is renamed: its resources keep that name (its
+    namespace, node groups, buckets, DNS records, topics) and move to the new one by alias,
+    so nothing is replaced. Keep it as long as the project exists. Default: not renamed."""
 
 
 class DataVolumeConfig(_Model):
@@ -130,6 +139,11 @@ class ClusterConfig(_Model):
     `monitoring` or `kube-*`, and unique across clusters."""
     kafka: KafkaConfig = Field(default_factory=lambda: KafkaConfig.model_validate_json("{}"))
     """The cluster's Kafka."""
+    renamed_from: str | None = Field(default=None, alias="renamedFrom")
+    """The cluster's previous name, when it is renamed: its resources keep that name (the EKS
+    cluster, VPC, node groups, keys, peering routes, DNS records) and move to the new one by
+    alias, so nothing is replaced. Keep it as long as the cluster exists. Default: not
+    renamed."""
     data_volume: DataVolumeConfig = Field(
         default_factory=lambda: DataVolumeConfig.model_validate_json("{}")
     )
