@@ -1,4 +1,4 @@
-"""Prod's stack config as a platform team changes it, for before-and-after plans of day-2 changes."""
+"""Prod's stack config as a platform team changes it, for plans before and after a change."""
 
 from __future__ import annotations
 

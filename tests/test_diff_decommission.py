@@ -15,11 +15,14 @@ import pytest
 from components.featurestore.decommission import FINAL_BACKUP, RUNNER
 from components.featurestore.namespace import RETIRED_LABEL
 from components.shared.tags import PROJECT_TAG, RETAINED_BY_DECOMMISSION, RETAINED_TAG
+from components.shared.tags import RETAINED_MARK as COMPONENTS_MARK
 from fsctl.diff.compare import ResourceDiff, diff_plans
 from fsctl.plan.offline import Plan
 from fsctl.plan.types import HELM_RELEASE, KEY, S3_BUCKET
+from policies.iam import RETAINED_MARK
 from tests.conftest import PlanStack
 from tests.day2_plans import prod_config, projects
+from tests.policy_harness import run_policy
 
 PROJECT = "recommendations"
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -101,8 +104,9 @@ def test_step_2_removes_the_rest_in_one_clean_update(plans: dict[str, Plan]) -> 
     [namespace] = [e for e in diff.removed if e.name == PROJECT_NAMESPACE]
     assert (namespace.action, namespace.risk) == ("delete", "disruptive")
     assert "retired in the base" in namespace.reasons[0].why
+    # The release is not uninstalled: its objects go with the namespace, its volumes stay.
     release = _by_type(list(diff.removed), HELM_RELEASE)
-    assert [(e.action, e.risk) for e in release] == [("delete", "disruptive")]
+    assert [(e.action, e.risk) for e in release] == [("no-op", "safe")]
 
 
 def test_removing_a_project_that_was_not_retired_is_refused(plans: dict[str, Plan]) -> None:
@@ -123,3 +127,20 @@ def test_a_retired_label_is_what_step_2_reads(plans: dict[str, Plan]) -> None:
 
     assert RETIRED_LABEL not in namespace_labels(plans["prod"])
     assert namespace_labels(plans["retired"])[RETIRED_LABEL] == "true"
+
+
+def test_the_policy_accepts_what_step_1_retains_and_nothing_unmarked(
+    plans: dict[str, Plan],
+) -> None:
+    assert "=".join(RETAINED_MARK) == COMPONENTS_MARK
+    retired = [resource.to_json() for resource in plans["retired"].resources]
+    assert run_policy("protect-stateful-resources", retired) == []
+    # The same bucket, unprotected and without the mark, is what the policy is there for.
+    [bucket] = [
+        r
+        for r in retired
+        if r["type"] == S3_BUCKET and r["name"] == f"core-{PROJECT}-rondb-backups"
+    ]
+    del bucket["inputs"]["tags"][RETAINED_TAG]
+    [violation] = run_policy("protect-stateful-resources", retired)
+    assert violation.urn == bucket["urn"]

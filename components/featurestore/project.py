@@ -32,6 +32,7 @@ from components.featurestore.scaling import MysqldScaling, RdrsScaling
 from components.federation.endpoints import EndpointName, endpoint_manifests
 from components.shared.manifests import apply_manifest, object_key
 from components.shared.options import component_dependencies, previously_named
+from components.shared.tags import RETAINED_MARK
 
 
 class ProjectFeatureStore(pulumi.ComponentResource):
@@ -138,6 +139,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
             namespace=project,
             values=rondb_values(rondb, bucket.bucket, region),
             postrender=POSTRENDERER,
+            description=RETAINED_MARK if retired else None,
             # Data nodes start slowly (initial restart of the whole cluster): no Helm timeout.
             timeout=1800,
             atomic=False,
@@ -154,8 +156,10 @@ class ProjectFeatureStore(pulumi.ComponentResource):
                     *backups.associations,
                 ],
                 # Removing the release removes the project's online store; once retired, its
-                # final backup is in the bucket and its volumes are retained by their class.
+                # final backup is in the bucket and its volumes are retained by their class:
+                # step 2 leaves the release to go with the namespace.
                 protect=protect and not retired,
+                retain_on_delete=retired,
             ),
         )
         serving = (

@@ -76,9 +76,9 @@ from components.kafka.manifests import (
 from components.kafka.naming import bootstrap_address
 from components.kafka.spec import KafkaSpec
 from components.kafka.validation import require_valid
-from components.nodes.node_group_plan import PROJECT_LABEL
 from components.shared.manifests import apply_manifest, object_key
 from components.shared.options import component_dependencies
+from components.shared.tags import RETAINED_BY_DECOMMISSION, RETAINED_TAG
 
 OPERATOR_RELEASE_NAME = "strimzi-cluster-operator"
 HPA_OWNED_FIELD = "spec.replicas"
@@ -180,8 +180,6 @@ class StrimziKafka(pulumi.ComponentResource):
             opts=options(namespace),
         )
 
-        retired = {project for project, settings in spec.projects.items() if settings.retired}
-
         def create(
             manifest: Mapping[str, Any],
             *depends_on: pulumi.Resource,
@@ -190,10 +188,8 @@ class StrimziKafka(pulumi.ComponentResource):
             kind = str(manifest["kind"])
             # A retired project's topics stay in Kafka when its entry is removed (step 2 of
             # decommissioning), and nothing protected holds that update up.
-            kept = (
-                kind == "KafkaTopic"
-                and manifest["metadata"]["labels"].get(PROJECT_LABEL) in retired
-            )
+            labels = manifest["metadata"].get("labels") or {}
+            kept = labels.get(RETAINED_TAG) == RETAINED_BY_DECOMMISSION
             opts = options(
                 self.operator_release,
                 *depends_on,

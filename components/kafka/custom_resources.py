@@ -25,6 +25,7 @@ from components.kafka.spec import (
     KafkaSpec,
     Manifest,
 )
+from components.shared.tags import RETAINED_BY_DECOMMISSION, RETAINED_TAG
 
 PULUMI_KUBERNETES_WAIT_FOR = "pulumi.com/waitFor"
 PULUMI_KUBERNETES_TIMEOUT = "pulumi.com/timeoutSeconds"
@@ -118,11 +119,15 @@ def topic_manifests(spec: KafkaSpec) -> list[Manifest]:
                 if topic_spec.retention_ms is None
                 else topic_spec.retention_ms
             )
+            metadata = strimzi_metadata(spec, name, project=project)
+            if settings.retired:
+                # Kept in Kafka when the project's entry goes (decommissioning step 2).
+                metadata["labels"][RETAINED_TAG] = RETAINED_BY_DECOMMISSION
             manifests.append(
                 {
                     "apiVersion": STRIMZI_API_VERSION,
                     "kind": "KafkaTopic",
-                    "metadata": strimzi_metadata(spec, name, project=project),
+                    "metadata": metadata,
                     "spec": {
                         "topicName": name,
                         "partitions": partitions,

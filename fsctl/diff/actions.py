@@ -422,7 +422,7 @@ def classify_removals(removed: Sequence[PlannedResource]) -> dict[str, Verdict]:
                 "blocked", (Reason("options.protect", why, PROTECT_SOURCE),), "fails"
             )
         elif resource.retain_on_delete:
-            why = "kept on delete: the engine forgets it and it stays, with its data"
+            why = "kept on delete: the engine drops it from the state without deleting it"
             verdicts[urn] = Verdict(
                 "no-op", (Reason("options.retainOnDelete", why, RETAIN_SOURCE),), "safe"
             )
