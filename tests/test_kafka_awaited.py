@@ -103,3 +103,25 @@ def test_metadata_versions_only_move_forward(changed: Callable[..., PlanDiff]) -
     assert (back.action, back.risk) == ("reject", "fails")
     assert back.reasons[0].path == "spec.kafka.metadataVersion"
     assert "KRaftMetadataManager.java" in back.reasons[0].source
+
+
+def test_a_kafka_downgrade_below_the_running_metadata_version_is_refused(
+    plan_stack_module: PlanStack,
+) -> None:
+    def kafka(**settings: str) -> Plan:
+        config = prod_config()
+        clusters(config)["core"]["kafka"] = settings
+        return plan_stack_module(config, stack="prod")
+
+    # Upgraded with the metadata version held back: the way down is still open.
+    held = kafka(version="4.3.1", metadataVersion="4.2-IV1")
+    [back] = _entries(diff_plans(held, kafka(version="4.2.1")), "Kafka")
+    assert back.action == "update"
+    # Once the metadata version moved on, Strimzi refuses the older Kafka.
+    [refused] = _entries(diff_plans(kafka(version="4.3.1"), kafka(version="4.2.1")), "Kafka")
+    assert (refused.action, refused.risk) == ("reject", "fails")
+    # The metadata version would follow the Kafka version down, which is refused too.
+    reasons = {reason.path: reason for reason in refused.reasons}
+    assert set(reasons) == {"spec.kafka.version", "spec.kafka.metadataVersion"}
+    assert "the base 4.3-IV0" in reasons["spec.kafka.version"].why
+    assert "KRaftVersionChangeCreator.java:265-271" in reasons["spec.kafka.version"].source

@@ -30,11 +30,13 @@ from functools import lru_cache
 from typing import Any
 
 from components.featurestore.namespace import RETIRED_LABEL
+from components.kafka.spec import KAFKA_METADATA_VERSIONS
 from components.nodes.node_group_plan import PROJECT_LABEL
 from components.shared.quantities import memory_mib
 from fsctl.charts.lookups import TEMPLATE_LOOKUPS_FILE, read_lookups
 from fsctl.diff.facts import (
     K8S_DELETE_FIRST,
+    KAFKA_DOWNGRADE,
     LIVE_VALUES,
     ONE_WAY,
     Rule,
@@ -42,7 +44,14 @@ from fsctl.diff.facts import (
     facts_for,
 )
 from fsctl.plan.monitor import PlannedResource
-from fsctl.plan.types import DAEMON_SET, DEPLOYMENT, HELM_RELEASE, NODE_GROUP, STATEFUL_SET
+from fsctl.plan.types import (
+    DAEMON_SET,
+    DEPLOYMENT,
+    HELM_RELEASE,
+    KAFKA,
+    NODE_GROUP,
+    STATEFUL_SET,
+)
 from fsctl.preflight.chart_data import chart_data_dir
 
 ACTIONS = ("create", "delete", "update", "replace", "delete-replace", "no-op", "reject", "blocked")
@@ -150,7 +159,11 @@ def classify_change(
     ignored = [path for path, _, _ in paths if _ignored(after, path)]
     live = [path for path, _, _ in paths if path not in ignored and _from_live_object(after, path)]
     effective = [p for p in paths if p[0] not in ignored and p[0] not in live]
-    rejected = [*_one_way(after.type, effective), *_refused(facts, effective)]
+    rejected = [
+        *_one_way(after.type, effective),
+        *_kafka_downgrade(before, after, effective),
+        *_refused(facts, effective),
+    ]
     if rejected:
         return Verdict("reject", tuple(rejected), "fails")
     reasons = [Reason(path, "under ignoreChanges", IGNORE_SOURCE) for path in ignored]
@@ -257,6 +270,21 @@ def _one_way(type_token: str, paths: Sequence[tuple[str, Any, Any]]) -> list[Rea
             ):
                 reasons.append(Reason(path, f"{rule.rule}: {old} → {new}", rule.source.cite()))
     return reasons
+
+
+def _kafka_downgrade(
+    before: PlannedResource, after: PlannedResource, paths: Sequence[tuple[str, Any, Any]]
+) -> list[Reason]:
+    """A Kafka version whose metadata version is older than the one the base runs."""
+    if after.type != KAFKA or not any(path == KAFKA_DOWNGRADE.path for path, _, _ in paths):
+        return []
+    running = ((before.inputs.get("spec") or {}).get("kafka") or {}).get("metadataVersion")
+    target = ((after.inputs.get("spec") or {}).get("kafka") or {}).get("version")
+    newest = KAFKA_METADATA_VERSIONS.get(str(target))
+    if running is None or newest is None or _forward("metadata", running, newest):
+        return []
+    why = f"{KAFKA_DOWNGRADE.why}: Kafka {target} runs at most {newest}, the base {running}"
+    return [Reason(KAFKA_DOWNGRADE.path, why, KAFKA_DOWNGRADE.source.cite())]
 
 
 def _forward(order: str, old: Any, new: Any) -> bool:

@@ -710,6 +710,20 @@ ONE_WAY: tuple[OneWay, ...] = (
     ),
 )
 
+KAFKA_DOWNGRADE = Rule(
+    "spec.kafka.version",
+    "Strimzi refuses a Kafka version older than the metadata version in use (the base's "
+    "`metadataVersion`), and metadata versions do not go back: a downgrade is possible only "
+    "while the metadata version was held at the older version's",
+    Source(
+        STRIMZI,
+        "6c7b43c4af0db547c10463ba09d1dfa6f5e156a0",
+        f"{_STRIMZI_OPERATOR}/operator/assembly/KRaftVersionChangeCreator.java",
+        "265-271",
+    ),
+)
+"""A Kafka version change checked against the base's metadata version (Strimzi 1.2.0)."""
+
 LIVE_VALUES: Mapping[tuple[str, str], str] = {
     (
         "rondb",
