@@ -12,8 +12,8 @@ import pytest
 
 from components.charts import STRIMZI
 from components.kafka.cluster import StrimziKafka
-from components.kafka.custom_resources import PULUMI_KUBERNETES_TIMEOUT
 from components.kafka.spec import KafkaSpec, ProjectKafka, TopicSpec
+from components.shared.manifests import PULUMI_KUBERNETES_TIMEOUT
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import Plan, kubernetes_manifests, run_program
 from fsctl.plan.types import KAFKA

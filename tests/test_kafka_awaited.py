@@ -9,11 +9,8 @@ from typing import Any
 
 import pytest
 
-from components.kafka.custom_resources import (
-    OPERATION_TIMEOUT_SECONDS,
-    PULUMI_KUBERNETES_TIMEOUT,
-    PULUMI_KUBERNETES_WAIT_FOR,
-)
+from components.kafka.custom_resources import OPERATION_TIMEOUT_SECONDS
+from components.shared.manifests import PULUMI_KUBERNETES_TIMEOUT, PULUMI_KUBERNETES_WAIT_FOR
 from fsctl.diff.compare import PlanDiff, diff_plans
 from fsctl.plan.offline import Plan
 from tests.conftest import PlanStack

@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.kafka.custom_resources import (
-    PULUMI_KUBERNETES_TIMEOUT,
     rebalance_template_manifests,
     strimzi_manifests,
     topic_manifests,
@@ -39,6 +38,7 @@ from components.kafka.spec import (
     TopicSpec,
 )
 from components.kafka.validation import kafka_problems, require_valid
+from components.shared.manifests import PULUMI_KUBERNETES_TIMEOUT
 from tests.strimzi_crds import CEL_RULES, cel_rules, crd_errors, crd_schemas
 
 ZONES = ("eu-central-1a", "eu-central-1b", "eu-central-1c")

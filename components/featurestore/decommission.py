@@ -4,8 +4,9 @@ RonDB's chart takes its backups with the CronJob `create-rondb-backup` (rondb-he
 templates/backups/create.yaml:1-7; always enabled here). The final backup is one more run of
 it, started the way `kubectl create job --from=cronjob/...` starts one, by a Job of ours whose
 init container creates the run and whose container waits for it to complete: pulumi-kubernetes
-awaits a Job until it completes (or fails), so `up` of step 1 ends only once the final dump
-is in the bucket, and fails if it never gets there. The Job is created once; it is not re-run
+awaits a Job until it completes or fails (provider/pkg/await/awaiters.go:154-161 and :195 at
+94977969d), so `up` of step 1 ends only once the final dump is in the bucket, and fails if it
+never gets there. The Job is created once; it is not re-run
 by a later `up` (its spec does not change), and it goes with the namespace in step 2.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.nodes.node_group_plan import NODE_POOL_LABEL, SYSTEM_POOL
+from components.shared.manifests import PULUMI_KUBERNETES_TIMEOUT
 
 BACKUP_CRON_JOB = "create-rondb-backup"
 """The chart's backup CronJob (templates/backups/create.yaml:7 at v0.8.0)."""
@@ -99,7 +101,7 @@ def final_backup_manifests(project: str, retirement: Retirement) -> list[dict[st
             "kind": "Job",
             "metadata": {
                 **metadata,
-                "annotations": {"pulumi.com/timeoutSeconds": str(FINAL_BACKUP_WAIT_SECONDS)},
+                "annotations": {PULUMI_KUBERNETES_TIMEOUT: str(FINAL_BACKUP_WAIT_SECONDS)},
             },
             "spec": {
                 # A second attempt would find the run already created: one attempt, and a

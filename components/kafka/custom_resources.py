@@ -25,10 +25,9 @@ from components.kafka.spec import (
     KafkaSpec,
     Manifest,
 )
+from components.shared.manifests import PULUMI_KUBERNETES_TIMEOUT, PULUMI_KUBERNETES_WAIT_FOR
 from components.shared.tags import RETAINED_BY_DECOMMISSION, RETAINED_TAG
 
-PULUMI_KUBERNETES_WAIT_FOR = "pulumi.com/waitFor"
-PULUMI_KUBERNETES_TIMEOUT = "pulumi.com/timeoutSeconds"
 READY_AWAIT: Mapping[str, str] = {
     # pulumi-kubernetes (the pinned 4.34.2; read at 94977969d) awaits a custom resource only
     # with this annotation (provider/pkg/metadata/overrides.go:85-157, ReadyCondition):

@@ -45,6 +45,13 @@ _RESOURCE_CLASSES: dict[tuple[str, str], tuple[str, str]] = {
     ),
 }
 
+PULUMI_KUBERNETES_WAIT_FOR = "pulumi.com/waitFor"
+"""What pulumi-kubernetes awaits on an object it has no await logic of its own for (a custom
+resource): provider/pkg/metadata/overrides.go:85-157 at 94977969d."""
+PULUMI_KUBERNETES_TIMEOUT = "pulumi.com/timeoutSeconds"
+"""How long pulumi-kubernetes awaits an object (overrides.go:49-66; await.go:306 defaults to
+10 minutes)."""
+
 _CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
 
 
