@@ -14,6 +14,8 @@ from components.eks.addon_versions import BEFORE_COMPUTE, AddonName, addon_versi
 from components.eks.addons import EksAddons
 from components.eks.control_plane import ControlPlane, control_plane_log_group
 from components.eks.service_range import kubernetes_service_address
+from components.eks.versions import kubernetes_version
+from components.featurestore.decommission import Retirement
 from components.featurestore.project import ProjectFeatureStore
 from components.featurestore.rondb import (
     DATA_PRIORITY_CLASS,
@@ -37,7 +39,8 @@ from components.nodes.node_group_plan import SYSTEM_POOL
 from components.nodes.node_groups import NodeGroups
 from components.shared.kms import ClusterKey
 from components.shared.manifests import apply_manifest
-from components.shared.tags import cluster_default_tags, identity_tags
+from components.shared.options import previously_named
+from components.shared.tags import CLUSTER_TAG, STACK_TAG, cluster_default_tags, identity_tags
 from components.storage.classes import DEFAULT_CLASS, StorageClasses
 from components.vector.domain import VectorSearch
 from components.vector.spec import LOG_TYPES, VECTOR_ENDPOINT, domain_name, log_group_name
@@ -93,9 +96,23 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         deployer: DeployerRoute | None,
         federation_source_ranges: Mapping[EndpointName, Sequence[str]],
         vector_search_waits_for: Sequence[pulumi.Resource] = (),
+        renamed_to: str | None = None,
+        project_renames: Mapping[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("featurestore:index:FeatureStoreCluster", name, None, opts)
+        """Create the cluster's resources, named after `name`.
+
+        A renamed cluster's component takes its current name, `renamed_to`, with an alias to
+        `name`, and so do the projects in `project_renames` (previous name -> current name):
+        infra/config/renames.py.
+        """
+        super().__init__(
+            "featurestore:index:FeatureStoreCluster",
+            renamed_to or name,
+            None,
+            previously_named(opts, name if renamed_to else None),
+        )
+        current_project_names = project_renames or {}
         self.aws_provider = aws.Provider(
             f"{name}-aws",
             region=region,
@@ -249,6 +266,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
             name,
             key_arn=self.key.arn,
             data_volume=data_volume_spec(config.data_volume),
+            volume_tags={STACK_TAG: stack, CLUSTER_TAG: name},
             kubernetes_provider=kubernetes,
             opts=in_cluster(services),
         )
@@ -321,6 +339,11 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         self.projects = {
             project: ProjectFeatureStore(
                 f"{name}-{project}",
+                renamed_to=(
+                    f"{name}-{current_project_names[project]}"
+                    if project in current_project_names
+                    else None
+                ),
                 namespace=namespace_spec(project, settings, config),
                 rondb=rondb_spec(project, settings),
                 rdrs_scaling=rdrs_scaling(settings),
@@ -335,6 +358,11 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 cluster_arn=self.control_plane.cluster_arn,
                 kubernetes_provider=kubernetes,
                 protect=protect_stateful,
+                retirement=(
+                    Retirement(kubernetes_version(config.kubernetes_version).kubectl_image)
+                    if settings.retired
+                    else None
+                ),
                 opts=on_aws(
                     *platform, *pools[project], storage, metrics, *priorities, autoscaler.release
                 ),

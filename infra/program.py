@@ -37,6 +37,7 @@ from infra.config import (
     StackConfig,
     parse_stack_config,
 )
+from infra.config.renames import physical_view
 from infra.config.vector_rules import domain_name_problems
 
 
@@ -58,7 +59,9 @@ def load_config() -> StackConfig:
 
 def main() -> None:
     """Create every cluster and the federation; export their outputs."""
-    config = load_config()
+    # Everything below is named after what the resources are called: a renamed cluster or
+    # project keeps its resources' names (infra/config/renames.py).
+    config, renames = physical_view(load_config())
     stack = pulumi.get_stack()
     if problems := list(domain_name_problems(stack, config)):
         raise pulumi.RunError(f"invalid stack configuration:\n{ConfigError(problems)}")
@@ -105,6 +108,8 @@ def main() -> None:
     clusters = {
         name: FeatureStoreCluster(
             name,
+            renamed_to=renames.clusters.get(name),
+            project_renames=renames.projects.get(name, {}),
             config=cluster,
             stack=stack,
             region=config.region,
@@ -138,12 +143,16 @@ def main() -> None:
                 node_cidrs=cluster.network.node_cidrs,
                 vpc_id=cluster.network.vpc_id,
                 private_route_table_ids=cluster.network.private_route_table_ids,
+                # A retired project serves no other cluster: no records, no admission.
                 endpoints={
                     project: {**store.endpoint_hostnames, **cluster.vector_endpoints(project)}
                     for project, store in cluster.projects.items()
+                    if not store.retired
                 },
                 project_namespaces={
-                    project: store.namespace for project, store in cluster.projects.items()
+                    project: store.namespace
+                    for project, store in cluster.projects.items()
+                    if not store.retired
                 },
                 kubernetes_provider=cluster.control_plane.kubernetes_provider,
             )

@@ -343,11 +343,33 @@ _STATEFUL_CHARTS = string_list(
 )
 
 
+RETAINED_MARK = ("featurestore.io/retained", "decommission")
+"""The tag (AWS) or label (Kubernetes) a decommissioned project's data stores carry, or a Helm
+release's description (components/shared/tags.py): step 1 of decommissioning keeps them on
+delete (`retainOnDelete`, an option policies do not see; `fsctl diff` checks it) instead of
+protecting them, so that removing the project's entry is one clean update."""
+
+
+def _retained_by_decommission(args: ResourceValidationArgs) -> bool:
+    key, value = RETAINED_MARK
+    marks = [
+        mapping(args.props.get("tags")),
+        mapping(mapping(args.props.get("metadata")).get("labels")),
+    ]
+    return (
+        any(text(found.get(key)) == value for found in marks)
+        or text(args.props.get("description")) == f"{key}={value}"
+    )
+
+
 def protect_stateful_resources() -> ResourceValidationPolicy:
-    """Keys and data stores are protected from deletion by an update or a destroy."""
+    """Keys and data stores are protected from deletion by an update or a destroy.
+
+    What a decommission retains (`RETAINED_MARK`) is kept on delete instead.
+    """
 
     def check(args: ResourceValidationArgs) -> Iterator[str]:
-        if args.opts.protect:
+        if args.opts.protect or _retained_by_decommission(args):
             return
         stateful = args.resource_type in _STATEFUL_TYPES.strings(args)
         if args.resource_type == HELM_RELEASE:

@@ -22,7 +22,12 @@ import pulumi_aws as aws
 from components.featurestore.rondb import BACKUP_IDENTITIES, RonDbSpec, ttl_days
 from components.shared.iam import document, principal_arn_patterns
 from components.shared.pod_identity import associate, workload_identity
-from components.shared.tags import BACKUP_KEY_TAG, project_tags
+from components.shared.tags import (
+    BACKUP_KEY_TAG,
+    RETAINED_BY_DECOMMISSION,
+    RETAINED_TAG,
+    project_tags,
+)
 
 DELETED_AUDIT_LOG_DAYS = 90
 """How long a deleted or overwritten audit log object stays recoverable: a quarter, long enough
@@ -280,6 +285,39 @@ class BackupStorage:
     associations: list[aws.eks.PodIdentityAssociation]
 
 
+@dataclass(frozen=True)
+class Keeping:
+    """How the backups, their key and what guards them are kept.
+
+    `protect` (prod): the engine refuses to delete the buckets and the key. `retain` (a
+    `retired` project, decommissioning step 1): every one of them, and each bucket's
+    protections (policy, public access block, versioning, Object Lock, encryption, lifecycle,
+    audit), is left in AWS when the project's entry is removed (`retainOnDelete`), tagged
+    `RETAINED_TAG`, and nothing is protected, so that step 2 removes the rest in one update.
+    """
+
+    protect: bool
+    retain: bool
+
+    def data(self, parent: pulumi.Resource, **others: Any) -> pulumi.ResourceOptions:
+        """Options of a bucket or the key: what holds the dumps or makes them readable."""
+        return pulumi.ResourceOptions(
+            parent=parent,
+            protect=self.protect and not self.retain,
+            retain_on_delete=self.retain,
+            **others,
+        )
+
+    def guard(self, parent: pulumi.Resource, **others: Any) -> pulumi.ResourceOptions:
+        """Options of a protection of the dumps: kept with them once retired."""
+        return pulumi.ResourceOptions(parent=parent, retain_on_delete=self.retain, **others)
+
+    def tags(self, project: str) -> dict[str, str]:
+        """The project's tags, and the mark of what a decommission keeps."""
+        retained = {RETAINED_TAG: RETAINED_BY_DECOMMISSION} if self.retain else {}
+        return {**project_tags(project), **retained}
+
+
 def backup_storage(
     parent: pulumi.Resource,
     name: str,
@@ -291,7 +329,7 @@ def backup_storage(
     admin_arns: tuple[str, ...],
     cluster_name: pulumi.Input[str],
     cluster_arn: pulumi.Input[str],
-    protect: bool,
+    keeping: Keeping,
     waits_for: list[pulumi.Resource],
 ) -> BackupStorage:
     """The project's backup bucket under `parent`: roles, key, bucket, grants, associations.
@@ -323,12 +361,12 @@ def backup_storage(
         account_id=account_id,
         admin_arns=admin_arns,
         role_arns=[workload.role.arn for workload in identities.values()],
-        protect=protect,
+        keeping=keeping,
     )
     bucket = _backup_bucket(
-        parent, name, rondb=rondb, key_arn=key.arn, admin_arns=admin_arns, protect=protect
+        parent, name, rondb=rondb, key_arn=key.arn, admin_arns=admin_arns, keeping=keeping
     )
-    _read_audit(parent, name, rondb=rondb, backups=bucket, account_id=account_id, protect=protect)
+    _read_audit(parent, name, rondb=rondb, backups=bucket, account_id=account_id, keeping=keeping)
     associations = []
     for identity, workload in identities.items():
         role_name = f"{name}-{identity.service_account}"
@@ -376,7 +414,7 @@ def _backup_key(
     account_id: pulumi.Input[str],
     admin_arns: tuple[str, ...],
     role_arns: list[pulumi.Output[str]],
-    protect: bool,
+    keeping: Keeping,
 ) -> aws.kms.Key:
     """The backups' own key: the cluster's key also serves volumes, secrets and logs."""
     key = aws.kms.Key(
@@ -392,16 +430,16 @@ def _backup_key(
                 partition, values[0], region, admin_arns, list(values[1:])
             )
         ),
-        tags={**project_tags(rondb.project), BACKUP_KEY_TAG: rondb.project},
+        tags={**keeping.tags(rondb.project), BACKUP_KEY_TAG: rondb.project},
         # Deleting the key makes every dump unreadable.
-        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+        opts=keeping.data(parent),
     )
     aws.kms.Alias(
         f"{name}-rondb-backups",
         name=f"alias/{name}-rondb-backups",
         target_key_id=key.key_id,
         # An alias name is unique in the account: the old one must go first.
-        opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
+        opts=keeping.guard(parent, delete_before_replace=True),
     )
     return key
 
@@ -413,12 +451,12 @@ def _backup_bucket(
     rondb: RonDbSpec,
     key_arn: pulumi.Input[str],
     admin_arns: tuple[str, ...],
-    protect: bool,
+    keeping: Keeping,
 ) -> aws.s3.Bucket:
     """The backup bucket with its lock, policy and lifecycle."""
-    child = pulumi.ResourceOptions(parent=parent)
+    child = keeping.guard(parent)
     bucket, versioning = _private_bucket(
-        parent, f"{name}-rondb-backups", rondb.project, key_arn, protect
+        parent, f"{name}-rondb-backups", rondb.project, key_arn, keeping
     )
     # Enabled by its own resource rather than the bucket's `objectLockEnabled`, which the
     # provider replaces the bucket to change (ForceNew): S3 accepts PutObjectLockConfiguration
@@ -432,7 +470,7 @@ def _backup_bucket(
                 mode=rondb.backup_lock_mode, days=ttl_days(rondb.backup_ttl)
             )
         ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[versioning]),
+        opts=keeping.guard(parent, depends_on=[versioning]),
     )
     aws.s3.BucketPolicy(
         f"{name}-rondb-backups",
@@ -469,18 +507,18 @@ def _private_bucket(
     name: str,
     project: str,
     key_arn: pulumi.Input[str] | None,
-    protect: bool,
+    keeping: Keeping,
 ) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
     """A versioned bucket with no public access and no ACLs, encrypted by `key_arn` or SSE-S3.
 
     Its lifecycle, set by the caller, must expire the noncurrent versions.
     """
-    child = pulumi.ResourceOptions(parent=parent)
+    child = keeping.guard(parent)
     bucket = aws.s3.Bucket(
         name,
         force_destroy=False,
-        tags=project_tags(project),
-        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+        tags=keeping.tags(project),
+        opts=keeping.data(parent),
     )
     versioning = aws.s3.BucketVersioning(
         name,
@@ -533,17 +571,17 @@ def _read_audit(
     rondb: RonDbSpec,
     backups: aws.s3.Bucket,
     account_id: pulumi.Input[str],
-    protect: bool,
+    keeping: Keeping,
 ) -> None:
     """Who read the dumps: S3 server access logs or CloudTrail data events, to a log bucket.
 
     The log bucket has SSE-S3 default encryption: S3 server access logging cannot deliver to
     a bucket whose default encryption is SSE-KMS.
     """
-    child = pulumi.ResourceOptions(parent=parent)
+    child = keeping.guard(parent)
     # Versioned (as every private bucket), so that deleting a log object does not erase who
     # read the backups: the deleted record stays recoverable for DELETED_AUDIT_LOG_DAYS.
-    logs, _ = _private_bucket(parent, f"{name}-rondb-backup-audit", rondb.project, None, protect)
+    logs, _ = _private_bucket(parent, f"{name}-rondb-backup-audit", rondb.project, None, keeping)
     aws.s3.BucketLifecycleConfiguration(
         f"{name}-rondb-backup-audit",
         bucket=logs.id,
@@ -602,9 +640,9 @@ def _read_audit(
                     ],
                 )
             ],
-            tags=project_tags(rondb.project),
+            tags=keeping.tags(rondb.project),
             # CloudTrail checks the bucket policy when the trail is created.
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy]),
+            opts=keeping.guard(parent, depends_on=[policy]),
         )
     else:
         aws.s3.BucketLogging(
@@ -612,5 +650,5 @@ def _read_audit(
             bucket=backups.id,
             target_bucket=logs.id,
             target_prefix=ACCESS_LOG_PREFIX,
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy]),
+            opts=keeping.guard(parent, depends_on=[policy]),
         )

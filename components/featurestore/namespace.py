@@ -42,6 +42,12 @@ class NamespaceSpec:
     that select pods (aws/amazon-network-policy-controller-k8s ecc7e6a,
     pkg/resolvers/endpoints.go:496-556), which `kubernetes` does not."""
     arrow_flight_metrics_port: int = ARROW_FLIGHT_METRICS_PORT
+    retired: bool = False
+    """Decommissioning step 1: the namespace is labelled `RETIRED_LABEL`, which tells the
+    pull request's diff that removing it (step 2) follows a final backup."""
+
+
+RETIRED_LABEL = "featurestore.io/retired"
 
 
 def namespace_manifests(spec: NamespaceSpec) -> list[dict[str, Any]]:
@@ -54,7 +60,11 @@ def namespace_manifests(spec: NamespaceSpec) -> list[dict[str, Any]]:
             "metadata": {
                 "name": namespace,
                 # RonDB's pods meet `baseline`; `restricted` is reported, not enforced.
-                "labels": {PROJECT_LABEL: spec.project, **pod_security_labels("baseline")},
+                "labels": {
+                    PROJECT_LABEL: spec.project,
+                    **pod_security_labels("baseline"),
+                    **({RETIRED_LABEL: "true"} if spec.retired else {}),
+                },
             },
         },
         {

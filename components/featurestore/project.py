@@ -17,7 +17,8 @@ from components.featurestore.arrow_flight import (
     ArrowFlightSpec,
     arrow_flight_manifests,
 )
-from components.featurestore.backups import backup_storage
+from components.featurestore.backups import Keeping, backup_storage
+from components.featurestore.decommission import Retirement, final_backup_manifests
 from components.featurestore.hpa import hpa_manifests
 from components.featurestore.namespace import NamespaceSpec, namespace_manifests
 from components.featurestore.rondb import (
@@ -33,7 +34,8 @@ from components.featurestore.rondb import (
 from components.featurestore.scaling import MysqldScaling, RdrsScaling
 from components.federation.endpoints import EndpointName, endpoint_manifests
 from components.shared.manifests import apply_manifest, object_key
-from components.shared.options import component_dependencies
+from components.shared.options import component_dependencies, previously_named
+from components.shared.tags import RETAINED_MARK
 
 
 class ProjectFeatureStore(pulumi.ComponentResource):
@@ -45,6 +47,13 @@ class ProjectFeatureStore(pulumi.ComponentResource):
     the service accounts the uploading pods run under (`BACKUP_IDENTITIES`), each with a role
     of its own. Reads of the dumps are recorded in a log bucket (server access logs or
     CloudTrail data events). In prod the buckets and the RonDB release are protected.
+
+    A retired project (`retirement`, decommissioning step 1) serves no more: no load balancer,
+    autoscaler or Arrow Flight, and no client namespace admitted (`namespace`); RonDB keeps
+    running for its final backup (`components/featurestore/decommission.py`), and the buckets,
+    their protections and the key are kept on delete and no longer protected (`Keeping`), so
+    that removing the project's entry (step 2) deletes the rest in one update while the data
+    stays: the dumps in the buckets, the data volumes by their class's `Retain`.
     """
 
     def __init__(
@@ -65,10 +74,25 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         cluster_arn: pulumi.Input[str],
         kubernetes_provider: k8s.Provider,
         protect: bool,
+        retirement: Retirement | None = None,
+        renamed_to: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("featurestore:project:ProjectFeatureStore", name, None, opts)
+        """Create the project's resources, named after `name`.
+
+        A renamed project's component takes its current name, `renamed_to`, with an alias to
+        `name` (infra/config/renames.py).
+        """
+        super().__init__(
+            "featurestore:project:ProjectFeatureStore",
+            renamed_to or name,
+            None,
+            previously_named(opts, name if renamed_to else None),
+        )
         project = namespace.project
+        retired = retirement is not None
+        self.retired = retired
+        """Decommissioning step 1: the project serves no cluster (no federation records)."""
         waits_for = component_dependencies(opts)
         on_cluster = pulumi.ResourceOptions(
             parent=self, provider=kubernetes_provider, depends_on=waits_for
@@ -98,7 +122,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
             admin_arns=backup_admin_arns,
             cluster_name=cluster_name,
             cluster_arn=cluster_arn,
-            protect=protect,
+            keeping=Keeping(protect=protect, retain=retired),
             waits_for=waits_for,
         )
         bucket = backups.bucket
@@ -118,6 +142,7 @@ class ProjectFeatureStore(pulumi.ComponentResource):
             namespace=project,
             values=rondb_values(rondb, bucket.bucket, region),
             postrender=POSTRENDERER,
+            description=RETAINED_MARK if retired else None,
             # A rolling restart takes every data node through a node recovery, one at a time.
             timeout=release_wait_seconds(rondb.data_replicas),
             atomic=False,
@@ -133,16 +158,23 @@ class ProjectFeatureStore(pulumi.ComponentResource):
                     data_node_account,
                     *backups.associations,
                 ],
-                # Removing the release removes the project's online store.
-                protect=protect,
+                # Removing the release removes the project's online store; once retired, its
+                # final backup is in the bucket and its volumes are retained by their class:
+                # step 2 leaves the release to go with the namespace.
+                protect=protect and not retired,
+                retain_on_delete=retired,
             ),
         )
         self.data_claims = _grow_data_claims(self, name, rondb, self.rondb, kubernetes_provider)
-        workload_objects = [
-            *rondb_disruption_budgets(rondb, project),
-            *arrow_flight_manifests(project, arrow_flight),
-            *hpa_manifests(project, rdrs_scaling, mysqld_scaling, arrow_flight),
-        ]
+        serving = (
+            []
+            if retired
+            else [
+                *arrow_flight_manifests(project, arrow_flight),
+                *hpa_manifests(project, rdrs_scaling, mysqld_scaling, arrow_flight),
+            ]
+        )
+        workload_objects = [*rondb_disruption_budgets(rondb, project), *serving]
         created = {
             object_key(manifest): apply_manifest(
                 f"{name}-{object_key(manifest)}", manifest, in_namespace
@@ -153,15 +185,22 @@ class ProjectFeatureStore(pulumi.ComponentResource):
         # has a host name, for 10 minutes; RonDB's MySQL servers and RDRS are Ready only after
         # the release's first start (up to its timeout). Created after the workload whose
         # pods it selects, the Service finds them Ready (preflight `wait-budget`).
-        pods_served_by = {
-            "rdrs": self.rondb,
-            "mysql": self.rondb,
-            ARROW_FLIGHT: created[f"deployment-{project}-{ARROW_FLIGHT}"],
-        }
+        pods_served_by: dict[str, pulumi.Resource] = {"rdrs": self.rondb, "mysql": self.rondb}
+        if not retired:
+            pods_served_by[ARROW_FLIGHT] = created[f"deployment-{project}-{ARROW_FLIGHT}"]
         self.endpoint_hostnames: dict[str, pulumi.Output[str]] = {}
         """Internal load balancer host names by endpoint (rdrs, mysql, arrow-flight)."""
-        # An endpoint no cluster reads gets no load balancer (`endpoint_manifests`).
-        for endpoint, manifest in endpoint_manifests(project, federation_source_ranges):
+        if retirement is not None:
+            after_release = pulumi.ResourceOptions(
+                parent=self, provider=kubernetes_provider, depends_on=[self.rondb]
+            )
+            for manifest in final_backup_manifests(project, retirement):
+                apply_manifest(f"{name}-{object_key(manifest)}", manifest, after_release)
+        # An endpoint no cluster reads gets no load balancer (`endpoint_manifests`); a retired
+        # project serves no cluster.
+        for endpoint, manifest in endpoint_manifests(
+            project, {} if retired else federation_source_ranges
+        ):
             after_pods = pulumi.ResourceOptions(
                 parent=self,
                 provider=kubernetes_provider,

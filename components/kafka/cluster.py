@@ -70,7 +70,6 @@ from components.kafka.clients import (
 from components.kafka.custom_resources import strimzi_manifests
 from components.kafka.manifests import (
     cruise_control_metrics_config_map,
-    kafka_manifest,
     namespace_manifest,
     operator_values,
 )
@@ -79,6 +78,7 @@ from components.kafka.spec import KafkaSpec
 from components.kafka.validation import require_valid
 from components.shared.manifests import apply_manifest, object_key
 from components.shared.options import component_dependencies
+from components.shared.tags import RETAINED_BY_DECOMMISSION, RETAINED_TAG
 
 OPERATOR_RELEASE_NAME = "strimzi-cluster-operator"
 HPA_OWNED_FIELD = "spec.replicas"
@@ -186,7 +186,19 @@ class StrimziKafka(pulumi.ComponentResource):
             ignore_changes: Sequence[str] = (),
         ) -> k8s.apiextensions.CustomResource:
             kind = str(manifest["kind"])
-            opts = options(self.operator_release, *depends_on, stateful=kind in _STATEFUL_KINDS)
+            # A retired project's topics stay in Kafka when its entry is removed (step 2 of
+            # decommissioning), and nothing protected holds that update up.
+            labels = manifest["metadata"].get("labels") or {}
+            kept = labels.get(RETAINED_TAG) == RETAINED_BY_DECOMMISSION
+            opts = options(
+                self.operator_release,
+                *depends_on,
+                stateful=kind in _STATEFUL_KINDS and not kept,
+            )
+            if kept:
+                opts = pulumi.ResourceOptions.merge(
+                    opts, pulumi.ResourceOptions(retain_on_delete=True)
+                )
             if ignore_changes:
                 opts = pulumi.ResourceOptions.merge(
                     opts, pulumi.ResourceOptions(ignore_changes=list(ignore_changes))
@@ -216,7 +228,8 @@ class StrimziKafka(pulumi.ComponentResource):
             if m["kind"] == "KafkaNodePool"
         }
         # The rebalance templates and the metrics config exist before the cluster refers to them.
-        self.kafka = create(kafka_manifest(spec), metrics_config, *templates)
+        [kafka] = [m for m in manifests if m["kind"] == "Kafka"]
+        self.kafka = create(kafka, metrics_config, *templates)
         for autoscaler in broker_autoscaler_manifests(spec):
             pool = self.node_pools[autoscaler["spec"]["scaleTargetRef"]["name"]]
             apply_manifest(f"{name}-{object_key(autoscaler)}", autoscaler, options(pool))

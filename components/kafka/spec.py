@@ -137,6 +137,9 @@ class ProjectKafka:
     """Topic name (without the project prefix) -> its settings."""
     client_namespaces: tuple[str, ...] = ()
     """Namespaces admitted to the brokers besides the project's own (named after it)."""
+    retired: bool = False
+    """Decommissioning step 1: the project's topics are kept in Kafka when its entry is
+    removed (`retainOnDelete`) and no longer protected."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ _RESOURCE_CLASSES: dict[tuple[str, str], tuple[str, str]] = {
     ("v1", "ConfigMap"): ("core.v1", "ConfigMap"),
     ("apps/v1", "Deployment"): ("apps.v1", "Deployment"),
     ("batch/v1", "CronJob"): ("batch.v1", "CronJob"),
+    ("batch/v1", "Job"): ("batch.v1", "Job"),
     ("rbac.authorization.k8s.io/v1", "Role"): ("rbac.v1", "Role"),
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): ("rbac.v1", "RoleBinding"),
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): ("rbac.v1", "ClusterRole"),
@@ -43,6 +44,13 @@ _RESOURCE_CLASSES: dict[tuple[str, str], tuple[str, str]] = {
         "ValidatingAdmissionPolicyBinding",
     ),
 }
+
+PULUMI_KUBERNETES_WAIT_FOR = "pulumi.com/waitFor"
+"""What pulumi-kubernetes awaits on an object it has no await logic of its own for (a custom
+resource): provider/pkg/metadata/overrides.go:85-157 at 94977969d."""
+PULUMI_KUBERNETES_TIMEOUT = "pulumi.com/timeoutSeconds"
+"""How long pulumi-kubernetes awaits an object (overrides.go:49-66; await.go:306 defaults to
+10 minutes)."""
 
 _CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
 

@@ -19,3 +19,19 @@ def component_dependencies(opts: pulumi.ResourceOptions | None) -> list[Any]:
     if isinstance(opts.depends_on, list):
         return list(opts.depends_on)
     return [opts.depends_on]
+
+
+def previously_named(
+    opts: pulumi.ResourceOptions | None, previous_name: str | None
+) -> pulumi.ResourceOptions | None:
+    """`opts` with an alias to the resource's previous name, if it had one.
+
+    The engine then finds the resource's state under the old URN and moves it to the new one
+    instead of deleting one and creating the other (pulumi/pulumi: sdk/python/lib/pulumi/
+    resource.py, `Alias`).
+    """
+    if previous_name is None:
+        return opts
+    return pulumi.ResourceOptions.merge(
+        opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=previous_name)])
+    )

@@ -11,6 +11,13 @@ MANAGED_BY_TAG = "managed-by"
 MANAGED_BY = "pulumi"
 SUBNET_TIER_TAG = "featurestore.io/subnet-tier"
 BACKUP_KEY_TAG = "featurestore.io/backups"
+RETAINED_TAG = "featurestore.io/retained"
+"""On what a decommissioned (`retired`) project keeps after its entry is removed (a tag in AWS,
+a label in Kubernetes, a Helm release's description): drift detection reports such resources
+as retained, not as unmanaged, and the policy `protect-stateful-resources` accepts them
+unprotected (policies/iam.py `RETAINED_MARK`)."""
+RETAINED_BY_DECOMMISSION = "decommission"
+RETAINED_MARK = f"{RETAINED_TAG}={RETAINED_BY_DECOMMISSION}"
 """On a project's backup key (its value: the project): the deploy role's Deny of using,
 disabling, deleting or granting such a key is conditioned on it (`components/ci/identities.py`)."""
 

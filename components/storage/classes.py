@@ -10,6 +10,7 @@ import pulumi
 
 from components.shared.manifests import apply_manifest
 from components.shared.options import component_dependencies
+from components.shared.tags import PROJECT_TAG
 
 EBS_CSI = "ebs.csi.aws.com"
 DEFAULT_CLASS = "gp3-encrypted"
@@ -31,8 +32,25 @@ class DataVolumeSpec:
     iops_per_gib: int = 50
 
 
+TAG_PARAMETER_PREFIX = "tagSpecification"
+"""EBS CSI StorageClass parameters `tagSpecification_<n>: "key=value"` tag every volume the
+class provisions, values being templates with `{{ .PVCNamespace }}` (aws-ebs-csi-driver
+v1.50.1, the pinned add-on: pkg/driver/constants.go:112, pkg/driver/controller.go:210;
+docs/tagging.md:16-56, which needs the provisioner's `--extra-create-metadata`, set by the
+add-on's chart: charts/aws-ebs-csi-driver/templates/controller.yaml:226)."""
+PVC_NAMESPACE = "{{ .PVCNamespace }}"
+
+
+def volume_tag_parameters(tags: Mapping[str, str]) -> dict[str, str]:
+    """`tags` as a class's `tagSpecification_<n>` parameters, in key order."""
+    return {
+        f"{TAG_PARAMETER_PREFIX}_{number}": f"{key}={value}"
+        for number, (key, value) in enumerate(sorted(tags.items()), start=1)
+    }
+
+
 def storage_class_manifests(
-    key_arn: pulumi.Input[str], data: DataVolumeSpec
+    key_arn: pulumi.Input[str], data: DataVolumeSpec, volume_tags: Mapping[str, str]
 ) -> list[dict[str, Any]]:
     """The default class, the stateful class and the RonDB data class.
 
@@ -41,6 +59,10 @@ def storage_class_manifests(
     class, for disposable data, deletes a volume with its claim; the others keep it
     (`Retain`): RonDB's chart deletes data-node claims with their StatefulSet, and a deleted
     Kafka claim must not take a broker's log with it.
+
+    Their volumes carry `volume_tags` (the stack's and the cluster's), and RonDB's the project
+    whose namespace claimed them: a volume retained after its claim is gone (a decommissioned
+    project's) is still known by its tags (`fsctl drift`).
     """
     common: dict[str, Any] = {
         "apiVersion": "storage.k8s.io/v1",
@@ -50,7 +72,13 @@ def storage_class_manifests(
         "allowVolumeExpansion": True,
     }
     encryption = {"encrypted": "true", "kmsKeyId": key_arn, "csi.storage.k8s.io/fstype": "xfs"}
-    data_parameters: dict[str, Any] = {"type": data.volume_type, **encryption}
+    kept = volume_tag_parameters(volume_tags)
+    data_parameters: dict[str, Any] = {
+        "type": data.volume_type,
+        **encryption,
+        # A project's namespace is named after it.
+        **volume_tag_parameters({**volume_tags, PROJECT_TAG: PVC_NAMESPACE}),
+    }
     if data.volume_type == "io2":
         data_parameters["iopsPerGB"] = str(data.iops_per_gib)
     else:
@@ -68,7 +96,7 @@ def storage_class_manifests(
         {
             **common,
             "metadata": {"name": STATEFUL_CLASS},
-            "parameters": {"type": "gp3", **encryption},
+            "parameters": {"type": "gp3", **encryption, **kept},
             "reclaimPolicy": "Retain",
         },
         {
@@ -93,6 +121,7 @@ class StorageClasses(pulumi.ComponentResource):
         *,
         key_arn: pulumi.Input[str],
         data_volume: DataVolumeSpec,
+        volume_tags: Mapping[str, str],
         kubernetes_provider: pulumi.ProviderResource,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -102,7 +131,7 @@ class StorageClasses(pulumi.ComponentResource):
             "stateful": STATEFUL_CLASS,
             "data": DATA_CLASS,
         }
-        for manifest in storage_class_manifests(key_arn, data_volume):
+        for manifest in storage_class_manifests(key_arn, data_volume, volume_tags):
             apply_manifest(
                 f"{name}-{manifest['metadata']['name']}",
                 manifest,

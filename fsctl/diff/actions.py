@@ -11,7 +11,10 @@ resource whose replace-forcing input takes a replaced resource's output (the pla
 provider; the offline mock's stable ids would hide this. Removals are `delete`, or `blocked`
 for a protected resource and for what it depends on (the engine keeps what a surviving resource
 needs), while its unprotected dependents are still deleted (recent engines go on past a
-protected delete: pulumi/pulumi#18396).
+protected delete: pulumi/pulumi#18396); `no-op` for a resource kept on delete
+(`retainOnDelete`: the engine forgets it, the cloud keeps it). A project's namespace is removed
+only after the project was retired in the base (decommissioning step 1, `retired: true`), else
+the removal is a `reject`.
 
 Risks, in order: `safe`, `disruptive` (pods or nodes restart, a resource is briefly absent),
 `fails` (the deploy stops with an error), `data-loss` (a delete or replacement of a type that
@@ -26,12 +29,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from components.nodes.node_group_plan import NODE_POOL_LABEL, RETIRING_TAINT_KEY
+from components.featurestore.namespace import RETIRED_LABEL
+from components.kafka.spec import KAFKA_METADATA_VERSIONS
+from components.nodes.node_group_plan import NODE_POOL_LABEL, PROJECT_LABEL, RETIRING_TAINT_KEY
 from components.shared.quantities import memory_mib
 from fsctl.charts.lookups import TEMPLATE_LOOKUPS_FILE, read_lookups
 from fsctl.diff.facts import (
     DELETE_IGNORES_PDBS,
     K8S_DELETE_FIRST,
+    KAFKA_DOWNGRADE,
     LIVE_VALUES,
     MIN_ABOVE_DESIRED_REFUSED,
     NODE_GROUP_SCALING_SENT,
@@ -43,16 +49,30 @@ from fsctl.diff.facts import (
     facts_for,
 )
 from fsctl.plan.monitor import PlannedResource
-from fsctl.plan.types import DAEMON_SET, DEPLOYMENT, HELM_RELEASE, NODE_GROUP, STATEFUL_SET
+from fsctl.plan.types import (
+    DAEMON_SET,
+    DEPLOYMENT,
+    HELM_RELEASE,
+    KAFKA,
+    NODE_GROUP,
+    STATEFUL_SET,
+)
 from fsctl.preflight.chart_data import chart_data_dir
 from fsctl.preflight.deploy_workflow import deploy_job
 
 ACTIONS = ("create", "delete", "update", "replace", "delete-replace", "no-op", "reject", "blocked")
 RISKS = ("safe", "disruptive", "fails", "data-loss")
 REPLACING = frozenset({"replace", "delete-replace"})
+NAMESPACE = "kubernetes:core/v1:Namespace"
 
 PULUMI_ENGINE = "pulumi/pulumi"
 PROTECT_SOURCE = f"{PULUMI_ENGINE}: options.protect (a protected resource is never deleted)"
+RETAIN_SOURCE = (
+    f"{PULUMI_ENGINE}: options.retainOnDelete (a delete removes the resource from the state "
+    "and leaves it in the cloud)"
+)
+ALIAS_SOURCE = f"{PULUMI_ENGINE}: options.aliases (a resource found under an alias is moved)"
+DECOMMISSION_SOURCE = "docs/operations.md: Day-2: decommissioning, renames and Kafka"
 CONTINUE_SOURCE = f"{PULUMI_ENGINE}#18396 (deletes go on past a protected delete)"
 IGNORE_SOURCE = f"{PULUMI_ENGINE}: options.ignoreChanges (the engine keeps the old value)"
 DELETE_FIRST_SOURCE = f"{PULUMI_ENGINE}: options.deleteBeforeReplace"
@@ -80,6 +100,10 @@ class Verdict:
     action: str
     reasons: tuple[Reason, ...] = ()
     risk: str = "safe"
+    refused: str | None = None
+    """For a `reject` of the project's own day-2 rules (not of AWS or an operator): the action
+    the engine would take, whose impact on running workloads the diff still shows, as the
+    reason the rule refuses it."""
 
 
 def worst(risks: Iterable[str]) -> str:
@@ -122,6 +146,15 @@ def _pattern(path: str) -> re.Pattern[str]:
     return re.compile(prefix + re.escape(path).replace(r"\[\*\]", r"\[\d+\]"))
 
 
+def moved(previous_urn: str) -> Verdict:
+    """The verdict on a resource that an alias moves from `previous_urn`, nothing else changed."""
+    why = (
+        f"renamed from {_name(previous_urn)}: an alias moves its state to the new URN, "
+        "nothing in the cloud changes"
+    )
+    return Verdict("no-op", (Reason("urn", why, ALIAS_SOURCE),), "safe")
+
+
 def classify_change(
     before: PlannedResource, after: PlannedResource, paths: Sequence[tuple[str, Any, Any]]
 ) -> Verdict:
@@ -136,7 +169,11 @@ def classify_change(
     ignored = [path for path, _, _ in paths if _ignored(after, path)]
     live = [path for path, _, _ in paths if path not in ignored and _from_live_object(after, path)]
     effective = [p for p in paths if p[0] not in ignored and p[0] not in live]
-    rejected = [*_one_way(after.type, effective), *_refused(facts, effective)]
+    rejected = [
+        *_one_way(after.type, effective),
+        *_kafka_downgrade(before, after, effective),
+        *_refused(facts, effective),
+    ]
     if rejected:
         return Verdict("reject", tuple(rejected), "fails")
     reasons = [Reason(path, "under ignoreChanges", IGNORE_SOURCE) for path in ignored]
@@ -191,7 +228,7 @@ def _replacement(
 ) -> Verdict:
     if after.type == NODE_GROUP:
         reasons.append(Reason(GENERATION_PATH, NODE_GROUP_REPLACED, DELETE_IGNORES_PDBS.cite()))
-        return Verdict("reject", tuple(reasons), "fails")
+        return Verdict("reject", tuple(reasons), "fails", refused="replace")
     action = "replace"
     if after.delete_before_replace:
         action = "delete-replace"
@@ -258,6 +295,21 @@ def _one_way(type_token: str, paths: Sequence[tuple[str, Any, Any]]) -> list[Rea
             ):
                 reasons.append(Reason(path, f"{rule.rule}: {old} → {new}", rule.source.cite()))
     return reasons
+
+
+def _kafka_downgrade(
+    before: PlannedResource, after: PlannedResource, paths: Sequence[tuple[str, Any, Any]]
+) -> list[Reason]:
+    """A Kafka version whose metadata version is older than the one the base runs."""
+    if after.type != KAFKA or not any(path == KAFKA_DOWNGRADE.path for path, _, _ in paths):
+        return []
+    running = ((before.inputs.get("spec") or {}).get("kafka") or {}).get("metadataVersion")
+    target = ((after.inputs.get("spec") or {}).get("kafka") or {}).get("version")
+    newest = KAFKA_METADATA_VERSIONS.get(str(target))
+    if running is None or newest is None or _forward("metadata", running, newest):
+        return []
+    why = f"{KAFKA_DOWNGRADE.why}: Kafka {target} runs at most {newest}, the base {running}"
+    return [Reason(KAFKA_DOWNGRADE.path, why, KAFKA_DOWNGRADE.source.cite())]
 
 
 def _forward(order: str, old: Any, new: Any) -> bool:
@@ -422,6 +474,13 @@ def classify_removals(removed: Sequence[PlannedResource]) -> dict[str, Verdict]:
             verdicts[urn] = Verdict(
                 "blocked", (Reason("options.protect", why, PROTECT_SOURCE),), "fails"
             )
+        elif resource.retain_on_delete:
+            why = "kept on delete: the engine drops it from the state without deleting it"
+            verdicts[urn] = Verdict(
+                "no-op", (Reason("options.retainOnDelete", why, RETAIN_SOURCE),), "safe"
+            )
+        elif (decommission := _project_namespace_removal(resource)) is not None:
+            verdicts[urn] = decommission
         elif holders:
             why = f"kept: the protected {_names(holders)} still {_verb(holders, 'needs')} it"
             verdicts[urn] = Verdict(
@@ -438,6 +497,36 @@ def classify_removals(removed: Sequence[PlannedResource]) -> dict[str, Verdict]:
         else:
             verdicts[urn] = Verdict("delete", (), delete_risk(_facts(resource)))
     return verdicts
+
+
+def _project_namespace_removal(resource: PlannedResource) -> Verdict | None:
+    """The removal of a project's namespace: refused unless the base retired the project.
+
+    Deleting the namespace deletes the project's claims and everything that serves it; only
+    once step 1 has taken the final backup and kept the buckets, the key and the topics (and
+    the data class retains the volumes) is that a clean removal.
+    """
+    if resource.type != NAMESPACE:
+        return None
+    labels = (resource.inputs.get("metadata") or {}).get("labels") or {}
+    if PROJECT_LABEL not in labels:
+        return None
+    if labels.get(RETIRED_LABEL) == "true":
+        why = (
+            "the project was retired in the base (final backup taken; buckets, key, topics and "
+            "volumes kept): its namespace and what serves it go, the data stays"
+        )
+        return Verdict(
+            "delete", (Reason("metadata.labels", why, DECOMMISSION_SOURCE),), "disruptive"
+        )
+    why = (
+        f"project {labels[PROJECT_LABEL]!r} was not retired: removing it deletes its claims and "
+        "leaves its protected data half torn down; set `retired: true` on the project, deploy "
+        "that, then remove its entry"
+    )
+    return Verdict(
+        "reject", (Reason("metadata.labels", why, DECOMMISSION_SOURCE),), "fails", refused="delete"
+    )
 
 
 def _verb(subjects: Sequence[str], singular: str) -> str:
@@ -659,7 +748,10 @@ def classify_generation_removals(
                 "PodDisruptionBudgets; mark it retiring first, drain it, then remove it"
             )
             verdicts[group.urn] = Verdict(
-                "reject", (Reason(GENERATION_PATH, why, DELETE_IGNORES_PDBS.cite()),), "fails"
+                "reject",
+                (Reason(GENERATION_PATH, why, DELETE_IGNORES_PDBS.cite()),),
+                "fails",
+                refused="delete",
             )
     return verdicts
 

@@ -21,6 +21,7 @@ pull-request comment.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +39,7 @@ from fsctl.diff.actions import (
     classify_removals,
     data_impact,
     inputs_paths,
+    moved,
     replacement_impact,
     unordered_list,
     worst,
@@ -50,7 +52,7 @@ from fsctl.plan.offline import CLUSTER_COMPONENT_TYPE, SHARED_GROUP, Plan
 from fsctl.plan.types import STACK as STACK_TYPE
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_OPTION_NAMES = ("protect", "ignoreChanges", "dependsOn", "deleteBeforeReplace")
+_OPTION_NAMES = ("protect", "ignoreChanges", "dependsOn", "deleteBeforeReplace", "retainOnDelete")
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Change:
     old: Any
     new: Any
     kind: str = "input"
-    """`input`, `option`, `provider` or `parent`."""
+    """`input`, `option`, `provider`, `parent` or `alias` (the URN moved by an alias)."""
 
     def to_json(self) -> dict[str, Any]:
         """The change as `fsctl diff --format json` prints it."""
@@ -178,7 +180,12 @@ def _side_json(side: PlanSide) -> dict[str, Any]:
 def diff_plans(
     base: Plan, head: Plan, *, base_dir: str = "base", head_dir: str = "head"
 ) -> PlanDiff:
-    """Compare two plans resource by resource, keyed by URN."""
+    """Compare two plans resource by resource, keyed by URN.
+
+    A head resource whose aliases name a base resource's URN is that resource, moved: the
+    engine finds its state under the old URN (a renamed cluster or project).
+    """
+    base, moved_from = _moved_by_aliases(base, head)
     base_by_urn = {resource.urn: resource for resource in base.resources}
     head_by_urn = {resource.urn: resource for resource in head.resources}
     base_clusters = plan_clusters(base)
@@ -197,7 +204,11 @@ def diff_plans(
         if before is None:
             continue
         changes = tuple(resource_changes(before, resource))
-        if changes:
+        previous_urn = moved_from.get(resource.urn)
+        if previous_urn is not None and not changes:
+            changes_of[resource.urn] = (Change("urn", previous_urn, resource.urn, kind="alias"),)
+            direct[resource.urn] = moved(previous_urn)
+        elif changes:
             changes_of[resource.urn] = changes
             direct[resource.urn] = classify_change(before, resource, inputs_paths(changes))
     verdicts = cascade(head.resources, direct, frozenset(base_by_urn))
@@ -251,6 +262,45 @@ def diff_plans(
         clusters=tuple(clusters),
         impact=summary,
     )
+
+
+def _moved_by_aliases(base: Plan, head: Plan) -> tuple[Plan, dict[str, str]]:
+    """The base with what head aliases name moved to the head's URNs, and the previous URNs.
+
+    References to a moved resource (parents, dependencies) move with it; the second value maps
+    each moved resource's new URN to its previous one.
+    """
+    base_urns = {resource.urn for resource in base.resources}
+    moved = {
+        alias: resource.urn
+        for resource in head.resources
+        if resource.urn not in base_urns
+        for alias in resource.aliases
+        if alias in base_urns
+    }
+    if not moved:
+        return base, {}
+
+    def urn(value: str | None) -> str | None:
+        return moved.get(value, value) if value is not None else None
+
+    return dataclasses.replace(
+        base,
+        resources=[
+            dataclasses.replace(
+                resource,
+                urn=moved.get(resource.urn, resource.urn),
+                parent=urn(resource.parent),
+                dependencies=[moved.get(u, u) for u in resource.dependencies],
+                depends_on=[moved.get(u, u) for u in resource.depends_on],
+                property_dependencies={
+                    key: [moved.get(u, u) for u in urns]
+                    for key, urns in resource.property_dependencies.items()
+                },
+            )
+            for resource in base.resources
+        ],
+    ), {new: old for old, new in moved.items()}
 
 
 def _entry(  # noqa: PLR0917 - one call site per kind of entry, each with every part
@@ -340,6 +390,7 @@ def _options(resource: PlannedResource) -> dict[str, Any]:
         "ignoreChanges": sorted(resource.ignore_changes),
         "dependsOn": sorted(resource.depends_on),
         "deleteBeforeReplace": resource.delete_before_replace,
+        "retainOnDelete": resource.retain_on_delete,
     }
 
 

@@ -762,8 +762,8 @@ ONE_WAY: tuple[OneWay, ...] = (
         "kubernetes:kafka.strimzi.io/v1:KafkaTopic",
         "spec.partitions",
         "Kafka partitions only go up: the Topic Operator refuses a decrease "
-        '("Decreasing partitions not supported") and the topic is NotReady, while `up`, which '
-        "does not wait for custom resources, succeeds",
+        '("Decreasing partitions not supported") and the topic stays NotReady; `up` awaits '
+        "the topic's Ready condition (pulumi.com/waitFor), so it fails at the topic's timeout",
         Source(
             STRIMZI,
             STRIMZI_1_2_0,
@@ -827,6 +827,20 @@ ONE_WAY: tuple[OneWay, ...] = (
     ),
 )
 
+KAFKA_DOWNGRADE = Rule(
+    "spec.kafka.version",
+    "Strimzi refuses a Kafka version older than the metadata version in use (the base's "
+    "`metadataVersion`), and metadata versions do not go back: a downgrade is possible only "
+    "while the metadata version was held at the older version's",
+    Source(
+        STRIMZI,
+        "6c7b43c4af0db547c10463ba09d1dfa6f5e156a0",
+        f"{_STRIMZI_OPERATOR}/operator/assembly/KRaftVersionChangeCreator.java",
+        "265-271",
+    ),
+)
+"""A Kafka version change checked against the base's metadata version (Strimzi 1.2.0)."""
+
 LIVE_VALUES: Mapping[tuple[str, str], str] = {
     (
         "rondb",
@@ -873,4 +887,6 @@ MIN_ABOVE_DESIRED_REFUSED = Source(
     "issues/3683, 3306 (UpdateNodegroupConfig responses)",
     "InvalidParameterException: Minimum capacity 2 can't be greater than desired size 1",
 )
-"""EKS refuses a scaling config whose minSize exceeds the desiredSize it is sent."""
+"""EKS refuses a scaling config whose minSize exceeds the desiredSize it is sent. Cited from
+issue threads that quote the API's error (threads have no commit: tests/diff/test_citations.py
+lists it as unresolved)."""

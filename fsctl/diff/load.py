@@ -36,6 +36,8 @@ def _planned_resource(document: Mapping[str, Any]) -> PlannedResource:
         ignore_changes=list(options.get("ignoreChanges") or []),
         depends_on=list(options.get("dependsOn") or []),
         delete_before_replace=bool(options.get("deleteBeforeReplace", False)),
+        retain_on_delete=bool(options.get("retainOnDelete", False)),
+        aliases=[str(urn) for urn in options.get("aliases") or []],
         dependencies=[str(urn) for urn in document.get("dependencies") or []],
         property_dependencies={
             str(key): [str(urn) for urn in urns]

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from fsctl.diff.actions import CONTINUE_SOURCE, REPLACING, Verdict, worst
+from fsctl.diff.actions import CONTINUE_SOURCE, DECOMMISSION_SOURCE, REPLACING, Verdict, worst
 from fsctl.diff.facts import TF_AWS, Source, facts_for
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import Plan
@@ -251,6 +251,11 @@ class Change:
     restarts_rondb: bool = False
     """The release's values change RonDB's configuration hash (`fsctl.diff.impact`)."""
 
+    @property
+    def action(self) -> str:
+        """What the engine would do: a day-2 rule's refusal shows what it refuses."""
+        return self.verdict.refused or self.verdict.action
+
 
 @dataclass
 class _Running:
@@ -280,12 +285,12 @@ def assess(
     removed_groups = {
         urn
         for urn, change in groups.items()
-        if change.verdict.action in ("delete", *REPLACING) and urn in running.by_urn
+        if change.action in ("delete", *REPLACING) and urn in running.by_urn
     }
     rolled_groups = {
         urn
         for urn, change in groups.items()
-        if change.verdict.action == "update" and change.verdict.risk == "disruptive"
+        if change.action == "update" and change.verdict.risk == "disruptive"
     }
     impacts = {urn: _entry_impact(running, urn, change, changes) for urn, change in changes.items()}
     # Node groups are counted together: the engine deletes the old groups in parallel, and
@@ -315,7 +320,7 @@ def assess(
 def _entry_impact(
     running: _Running, urn: str, change: Change, changes: Mapping[str, Change]
 ) -> Impact:
-    resource, action = change.resource, change.verdict.action
+    resource, action = change.resource, change.action
     data = tuple(_data_at_risk(running, change, changes))
     if resource.type == NODE_GROUP and urn in running.by_urn:
         if action in ("delete", *REPLACING):
@@ -717,11 +722,16 @@ def _share(value: Any, pods: int, rounding: Callable[[float], int]) -> int:
 def _data_at_risk(
     running: _Running, change: Change, changes: Mapping[str, Change]
 ) -> Iterable[DataAtRisk]:
-    resource, verdict = change.resource, change.verdict
+    resource, verdict, action = change.resource, change.verdict, change.action
     facts = facts_for(resource.type, custom=resource.custom)
-    if facts is not None and facts.data and verdict.action in ("delete", *REPLACING):
+    # Step 2 of a decommission deletes a retired project's namespace: its data was backed up
+    # and kept in step 1, and what its claims' volumes become is counted below, claim by claim.
+    decommissioned = verdict.action == "delete" and any(
+        reason.source == DECOMMISSION_SOURCE for reason in verdict.reasons
+    )
+    if facts is not None and facts.data and action in ("delete", *REPLACING) and not decommissioned:
         yield DataAtRisk(_label(resource), facts.data, "deleted", "none")
-    if verdict.action == "delete" and any(r.source == CONTINUE_SOURCE for r in verdict.reasons):
+    if action == "delete" and any(r.source == CONTINUE_SOURCE for r in verdict.reasons):
         for protected in _protected_needs(running, resource):
             kept = facts_for(protected.type, custom=protected.custom)
             yield DataAtRisk(
@@ -731,7 +741,7 @@ def _data_at_risk(
                 "options.protect",
                 (_label(resource),),
             )
-    if verdict.action in ("delete", *REPLACING):
+    if action in ("delete", *REPLACING):
         yield from _claims_at_risk(running, resource, changes)
 
 
@@ -757,7 +767,7 @@ def _claims_at_risk(
     cluster = running.graph.cluster_of(owner.urn)
     namespace_deleted = any(
         change.resource.type == NAMESPACE
-        and change.verdict.action == "delete"
+        and change.action == "delete"
         and value_at(change.resource.inputs, "metadata.name") == owner.namespace
         and running.graph.cluster_of(urn) == cluster
         for urn, change in changes.items()

@@ -59,11 +59,13 @@ def build_report(state: StackState, live: LiveRead) -> DriftReport:
         for prop in spec.props:
             changed.extend(compare_property(resource, prop, properties))
     unmanaged = {(entry.type, entry.id): entry for entry in live.unmanaged}
+    retained = {(entry.type, entry.id): entry for entry in live.retained}
     return DriftReport(
         stack=state.stack,
         changed=tuple(sorted(changed, key=lambda c: (c.type, c.id, c.property))),
         deleted=tuple(sorted(deleted, key=lambda d: (d.type, d.id))),
         unmanaged=tuple(entry for _, entry in sorted(unmanaged.items())),
+        retained=tuple(entry for _, entry in sorted(retained.items())),
         compared=dict(sorted(compared.items())),
         not_covered=dict(sorted(not_covered.items())),
         not_aws=dict(sorted(not_aws.items())),

@@ -23,6 +23,7 @@ from fsctl.drift.live import (
     route53,
     s3,
     security_groups,
+    volumes,
     vpc_services,
     vpcs,
 )
@@ -69,6 +70,7 @@ REGIONAL_READERS = (
         "ec2", lambda clients, region, scope: launch_templates.read(clients("ec2", region), scope)
     ),
     Reader("ec2", lambda clients, region, scope: vpc_services.read(clients("ec2", region), scope)),
+    Reader("ec2", lambda clients, region, scope: volumes.read(clients("ec2", region), scope)),
     Reader("eks", lambda clients, region, scope: eks.read(clients("eks", region), scope)),
     Reader("eks", lambda clients, region, scope: eks_access.read(clients("eks", region), scope)),
     Reader(

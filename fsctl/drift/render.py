@@ -15,7 +15,7 @@ MAX_VALUE_CHARS = 100
 
 
 def render_json(report: DriftReport) -> str:
-    """`{"stack", "changed", "deleted", "unmanaged"}`, as DESIGN.md fixes it."""
+    """`{"stack", "changed", "deleted", "unmanaged", "retained"}` (docs/contracts.md)."""
     return json.dumps(report.to_json(), indent=2)
 
 
@@ -63,6 +63,7 @@ _MARKDOWN_TITLES = {
     "changed": "Changed out of band",
     "deleted": "Deleted out of band",
     "unmanaged": "Unmanaged (not in the state)",
+    "retained": "Retained by a decommission (known, not drift)",
 }
 
 
@@ -82,6 +83,11 @@ def _findings(report: DriftReport) -> list[tuple[str, Sequence[str], list[list[s
             "unmanaged",
             ("type", "id", "reason"),
             [[entry.type, entry.id, entry.reason] for entry in report.unmanaged],
+        ),
+        (
+            "retained",
+            ("type", "id", "reason"),
+            [[entry.type, entry.id, entry.reason] for entry in report.retained],
         ),
     ]
 

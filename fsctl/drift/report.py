@@ -53,6 +53,8 @@ class DriftReport:
     changed: tuple[Changed, ...] = ()
     deleted: tuple[Deleted, ...] = ()
     unmanaged: tuple[Unmanaged, ...] = ()
+    retained: tuple[Unmanaged, ...] = ()
+    """Resources the stack left in AWS on purpose (a decommissioned project's): no drift."""
     compared: Mapping[str, int] = field(default_factory=dict)
     """State resources compared with AWS, by type."""
     not_covered: Mapping[str, int] = field(default_factory=dict)
@@ -80,4 +82,5 @@ class DriftReport:
             "changed": [entry.to_json() for entry in self.changed],
             "deleted": [entry.to_json() for entry in self.deleted],
             "unmanaged": [entry.to_json() for entry in self.unmanaged],
+            "retained": [entry.to_json() for entry in self.retained],
         }

@@ -47,6 +47,9 @@ class PlannedResource:
     `dependencies`); its parent and provider are recorded beside it."""
     property_dependencies: dict[str, list[str]] = field(default_factory=dict, repr=False)
     """Input property -> the resources whose outputs flow into it."""
+    aliases: list[str] = field(default_factory=list)
+    """The URNs the resource had before (`aliases` option): the engine moves a resource found
+    under one of them to this URN instead of deleting it and creating this one."""
 
     def to_json(self) -> dict[str, Any]:
         """The resource in the plan's file format."""
@@ -66,6 +69,7 @@ class PlannedResource:
                 "deleteBeforeReplace": self.delete_before_replace,
                 "retainOnDelete": self.retain_on_delete,
                 "customTimeouts": self.custom_timeouts,
+                "aliases": self.aliases,
             },
             "dependencies": self.dependencies,
             "propertyDependencies": self.property_dependencies,
@@ -189,6 +193,7 @@ class RecordingMonitor(MockMonitor):
                 },
                 dependencies=sorted(set(request.dependencies)),
                 property_dependencies=property_dependencies,
+                aliases=self._alias_urns(request),
             )
         )
         if is_stack:
@@ -198,6 +203,22 @@ class RecordingMonitor(MockMonitor):
         return resource_pb2.RegisterResourceResponse(
             urn=urn, id=resource_id, object=wire.json_to_struct(wire_state)
         )
+
+    def _alias_urns(self, request: Any) -> list[str]:
+        """The URNs of the request's aliases, as the engine resolves an alias spec.
+
+        A spec leaves out what does not change: the name, the type or the parent default to
+        the resource's own (pulumi/pulumi: proto/pulumi/alias.proto).
+        """
+        urns = []
+        for alias in request.aliases:
+            if alias.urn:
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urns.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        return sorted(set(urns))
 
     def _stack_transformed(self, request: Any, raw_inputs: dict[str, Any]) -> dict[str, Any]:
         """The inputs after the stack's transforms, which the engine runs before registering.

@@ -113,7 +113,23 @@ def add_cluster(document: StackDocument, name: str, settings: Mapping[str, Any])
 
 
 def remove_cluster(document: StackDocument, name: str, *, delete: bool) -> Edit:
-    """Step 1 retires the cluster; step 2 (`delete`, once retired) deletes its entry."""
+    """Step 1 marks the cluster retired; step 2 (`delete`, once retired) deletes its entry.
+
+    Step 2 only when each of its projects is retired too: their data is kept by their own
+    step 1.
+    """
+    if delete and name in document.clusters():
+        serving = sorted(
+            project
+            for project, settings in (document.cluster(name).get("projects") or {}).items()
+            if not (settings or {}).get("retired")
+        )
+        if serving:
+            raise UserError(
+                f"{CLUSTERS_KEY}.{name}.projects: {', '.join(serving)} still serve; retire each "
+                f"first (`fsctl project remove STACK {name} PROJECT`) and deploy that, then "
+                "delete the cluster"
+            )
     return _decommission(document.clusters(), name, f"{CLUSTERS_KEY}.{name}", "cluster", delete)
 
 

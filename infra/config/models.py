@@ -94,12 +94,14 @@ class ProjectConfig(NodePoolConfig):
     """Service level objectives, alerted on (docs/operations.md, "SLO burn alerts"). Default:
     99.99 % available, no latency objective."""
     retired: bool = False
-    """Step one of the project's two-step decommission (`fsctl project remove`, which sets it):
-    the project is being taken out of service; the next `fsctl project remove` deletes its
-    entry. Default false."""
+    """Step 1 of decommissioning (docs/operations.md, "Day-2: decommissioning, renames and
+    Kafka"): the project stops serving (no load balancers, autoscalers, Arrow Flight or
+    client access), a final backup is taken, and its buckets, keys, topics and volumes are
+    kept when step 2 removes the project's entry. Default false."""
     renamed_from: str | None = None
-    """The name the project had before `fsctl project rename` (which sets it), so that its
-    resources can be carried over to the new name. Default: none. A DNS label."""
+    """The project's previous name, when it is renamed: its resources keep that name (its
+    namespace, node groups, buckets, DNS records, topics) and move to the new one by alias,
+    so nothing is replaced. Keep it as long as the project exists. Default: not renamed."""
 
     @field_validator("renamed_from")
     @classmethod
@@ -151,6 +153,11 @@ class ClusterConfig(_Model):
     `monitoring` or `kube-*`, and unique across clusters."""
     kafka: KafkaConfig = Field(default_factory=lambda: KafkaConfig.model_validate_json("{}"))
     """The cluster's Kafka."""
+    renamed_from: str | None = None
+    """The cluster's previous name, when it is renamed: its resources keep that name (the EKS
+    cluster, VPC, node groups, keys, peering routes, DNS records) and move to the new one by
+    alias, so nothing is replaced. Keep it as long as the cluster exists. Default: not
+    renamed."""
     data_volume: DataVolumeConfig = Field(
         default_factory=lambda: DataVolumeConfig.model_validate_json("{}")
     )
@@ -201,12 +208,9 @@ class ClusterConfig(_Model):
     )
     """Where the cluster's Alertmanager sends alerts. Default: nowhere (a null receiver)."""
     retired: bool = False
-    """Step one of the cluster's two-step decommission (`fsctl cluster remove`, which sets it):
-    the cluster is being taken out of service; the next `fsctl cluster remove` deletes its
-    entry. Default false."""
-    renamed_from: str | None = None
-    """The name the cluster had before a rename, so that its resources can be carried over to
-    the new name. Default: none. A DNS label."""
+    """Marks the cluster for removal (`fsctl cluster remove`, which sets it): it changes no
+    resource itself; `fsctl cluster remove --delete` then deletes the entry, after each of its
+    projects has gone through its own two-step decommission. Default false."""
 
     @field_validator("public_access_cidrs")
     @classmethod

@@ -19,6 +19,7 @@ from infra.config.capacity import capacity_problems
 from infra.config.cluster_rules import cluster_problems
 from infra.config.models import StackConfig
 from infra.config.problems import ConfigProblem
+from infra.config.renames import rename_problems
 from infra.config.specs import cluster_node_groups
 
 
@@ -35,6 +36,7 @@ def semantic_problems(config: StackConfig) -> Iterator[ConfigProblem]:
                 "is reserved for the tags the stack sets itself; choose another key",
             )
     yield from _federation_problems(config)
+    yield from rename_problems(config)
     yield from _deployer_problems(config)
     yield from _quota_consumption_problems(config)
     yield from capacity_problems(config)

@@ -65,6 +65,7 @@ def kafka_spec(cluster_name: str, cluster: ClusterConfig) -> KafkaSpec:
                     for topic, settings in project.kafka_topics.items()
                 },
                 client_namespaces=project.client_namespaces,
+                retired=project.retired,
             )
             for name, project in cluster.projects.items()
         },
@@ -169,7 +170,9 @@ def namespace_spec(project: str, settings: ProjectConfig, cluster: ClusterConfig
             str(cluster.vpc_cidr),
             kubernetes_service_address(cluster.service_ipv4_cidr),
         ),
-        client_namespaces=settings.client_namespaces,
+        # A retired project admits no client: it serves no more (decommissioning step 1).
+        client_namespaces=() if settings.retired else settings.client_namespaces,
+        retired=settings.retired,
         quota_cpu=settings.quota.cpu,
         quota_memory=settings.quota.memory,
         quota_storage=settings.quota.storage,

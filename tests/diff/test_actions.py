@@ -19,6 +19,7 @@ import pytest
 
 from fsctl import cli
 from fsctl.cli import main
+from fsctl.diff import actions
 from fsctl.diff.actions import ACTIONS, RISKS
 from fsctl.diff.compare import PlanDiff, ResourceDiff, diff_plans
 from fsctl.diff.facts import TYPE_FACTS, facts_for
@@ -35,6 +36,7 @@ from fsctl.plan.types import (
     SUBNET,
     VPC,
 )
+from fsctl.preflight.deploy_workflow import DeployJob
 from tests.conftest import PlanStack, minimal_config, real_stack_plan
 
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
@@ -341,9 +343,20 @@ def _more_nodes(config: dict[str, Any]) -> None:
     _core(config)["projects"]["search"].update(maxSizePerAz=5)
 
 
+def _without_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deploy job that does not refresh before `up`, so a size change is disruptive
+    (deploy.yml's `fsctl deploy apply` refreshes: tests/nodes/test_day2.py)."""
+    monkeypatch.setattr(actions, "deploy_job", lambda stack: DeployJob(f"up-{stack}", 90, False))
+
+
 def test_json_and_markdown_carry_actions_and_risks(
-    diff_of: Any, tmp_path: Path, plan_stack_module: PlanStack, capsys: pytest.CaptureFixture[str]
+    diff_of: Any,
+    tmp_path: Path,
+    plan_stack_module: PlanStack,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    _without_refresh(monkeypatch)
     head = _base()
     _more_nodes(head)
     write_plan(plan_stack_module(_base(), stack="dev"), tmp_path / "base")
@@ -450,7 +463,10 @@ def test_the_gate_passes_a_safe_change_with_no_acknowledgement(diff_of: Any) -> 
     assert judge(diff, "").passes
 
 
-def test_a_disruptive_change_needs_each_entry_acknowledged(diff_of: Any) -> None:
+def test_a_disruptive_change_needs_each_entry_acknowledged(
+    diff_of: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _without_refresh(monkeypatch)
     # A maximum raised on a stack that does not refresh before `up`: a stale desired size is sent.
     diff = diff_of(lambda c: _core(c)["projects"]["search"].update(maxSizePerAz=5))
     groups = _of_type(diff.changed, NODE_GROUP)
@@ -480,8 +496,12 @@ def test_a_change_aws_would_refuse_fails_whatever_the_description_says(diff_of: 
 
 
 def test_the_gate_through_fsctl_exits_1_and_says_what_to_acknowledge(
-    plan_stack_module: PlanStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    plan_stack_module: PlanStack,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    _without_refresh(monkeypatch)
     head = _base()
     _more_nodes(head)
     for name, config in (("base", _base()), ("head", head)):

@@ -24,6 +24,11 @@ COMMIT = re.compile(r"[0-9a-f]{40}")
 UNRESOLVED = {
     ("kubernetes/kubernetes", "pkg/apis/storage/validation/validation.go"),
     ("pulumi/pulumi-aws", "provider/resources.go"),
+    # An issue thread quoting EKS's refusal: threads have no commit.
+    (
+        "terraform-aws-modules/terraform-aws-eks",
+        "issues/3683, 3306 (UpdateNodegroupConfig responses)",
+    ),
 }
 """Sources no commit could be resolved for offline (facts.py says why, beside each); pinning
 one must remove it from here."""

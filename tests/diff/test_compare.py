@@ -53,8 +53,12 @@ def _fsctl(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, st
 
 
 def test_max_size_change_touches_exactly_that_projects_node_groups(
-    plan_dirs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+    plan_dirs: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A deploy job that does not refresh before `up` (deploy.yml's `fsctl deploy apply` does).
+    monkeypatch.setattr(actions, "deploy_job", lambda stack: DeployJob(f"up-{stack}", 90, False))
     base, head = plan_dirs
     code, out, err = _fsctl(capsys, str(base), str(head), "--format", "json")
     assert (code, err) == (0, "")
@@ -67,7 +71,7 @@ def test_max_size_change_touches_exactly_that_projects_node_groups(
     }
     assert summary["actions"]["update"] == 3
     # A node group's maximum, an in-place update, sends the desired size the state recorded:
-    # the test stack has no deploy job refreshing it first (tests/test_nodes_day2.py).
+    # the deploy job above does not refresh it first (tests/nodes/test_day2.py).
     assert document["risk"] == "disruptive"
     assert document["added"] == document["removed"] == []
     changed = {entry["name"]: entry for entry in document["changed"]}

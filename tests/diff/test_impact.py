@@ -68,7 +68,9 @@ def test_new_instance_types_take_every_data_node_of_the_project_down_together(
         f"core-search-eu-central-1{zone}" for zone in "abc"
     ]
     for entry in groups:
-        assert (entry.action, entry.risk) == ("replace", "disruptive")
+        # Refused in one step (re-typing goes through a new generation: tests/nodes/test_day2.py),
+        # and the impact says why: what the replacements would take down.
+        assert (entry.action, entry.risk) == ("reject", "fails")
         # One zone's group holds one data node of the node group, within its budget.
         [data_nodes] = [u for u in entry.effects.unavailable if "(ndbmtd)" in u.group]
         assert (data_nodes.down, data_nodes.replicas, data_nodes.must_keep) == (1, 3, 2)
@@ -151,7 +153,8 @@ def test_new_kafka_instance_types_lose_every_partitions_in_sync_replicas(
             .update(nodes={"instanceTypes": ["r6i.2xlarge"]})
         )
     )
-    assert [entry.action for entry in diff.changed] == ["replace"] * 3
+    # Refused in one step (a new generation instead), with what it would take down.
+    assert [entry.action for entry in diff.changed] == ["reject"] * 3
     brokers = _group(diff, "Kafka core: brokers")
     assert (brokers.down, brokers.replicas) == (3, 3)
     controllers = _group(diff, "Kafka core: controllers")
@@ -239,7 +242,9 @@ def test_a_deleted_namespace_takes_the_data_volumes_by_their_class(
         for entry in diff.removed
         if entry.type == NAMESPACE and entry.name == "core-recommendations-namespace"
     ]
-    assert namespace.action == "delete"
+    # Refused: the project was not retired first (tests/diff/test_decommission.py); the
+    # impact says what its removal would take with it.
+    assert namespace.action == "reject"
     [release] = [entry for entry in diff.removed if entry.name == "core-recommendations-rondb"]
     volumes = [item for item in release.effects.data_at_risk if "ndbmtd" in item.data]
     assert [(item.fate, item.protection) for item in volumes] == [
@@ -282,7 +287,7 @@ def test_one_zones_kafka_nodes_and_the_partitions_they_hold(
         base = _changed(base, _without_rack)
     diff = diff_plans(base, _changed(base, _new_types_in_zone_a))
     assert [(entry.name, entry.action) for entry in diff.changed] == [
-        ("core-kafka-eu-central-1a", "replace")
+        ("core-kafka-eu-central-1a", "reject")
     ]
     brokers = _group(diff, "Kafka core: brokers")
     assert (brokers.down, brokers.replicas) == (2, 6)

@@ -52,7 +52,13 @@ def _compared(stack: Deployed) -> int:
 
 def test_clean_stack_reports_nothing(state: Path, fsctl_drift: FsctlDrift) -> None:
     run = fsctl_drift(state)
-    assert run.report == {"stack": STACK, "changed": [], "deleted": [], "unmanaged": []}
+    assert run.report == {
+        "stack": STACK,
+        "changed": [],
+        "deleted": [],
+        "unmanaged": [],
+        "retained": [],
+    }
     assert (run.code, run.err) == (0, "")
 
 

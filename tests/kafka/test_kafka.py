@@ -13,8 +13,10 @@ import pytest
 from components.charts import STRIMZI
 from components.kafka.cluster import StrimziKafka
 from components.kafka.spec import KafkaSpec, ProjectKafka, TopicSpec
+from components.shared.manifests import PULUMI_KUBERNETES_TIMEOUT
 from fsctl.plan.monitor import PlannedResource
 from fsctl.plan.offline import Plan, kubernetes_manifests, run_program
+from fsctl.plan.types import KAFKA
 from fsctl.preflight.model import PlanGraph
 from tests.strimzi_crds import crd_errors
 
@@ -199,7 +201,12 @@ def test_going_from_one_to_two_brokers_per_zone_changes_only_the_broker_pools(pl
     before, after = _inputs_by_urn(plan), _inputs_by_urn(scaled)
     assert before.keys() == after.keys()
     changed = sorted(urn.rsplit("::", 1)[-1] for urn in before if before[urn] != after[urn])
-    assert changed == [f"core-pool-broker-{zone}" for zone in ZONES]
+    # The Kafka's wait for a roll grows with its brokers: its timeout annotation alone changes.
+    assert changed == ["core-kafka-events", *(f"core-pool-broker-{zone}" for zone in ZONES)]
+    kafka = [scaled.named(KAFKA, "core-kafka-events"), plan.named(KAFKA, "core-kafka-events")]
+    for resource in kafka:
+        resource.inputs["metadata"]["annotations"].pop(PULUMI_KUBERNETES_TIMEOUT)
+    assert kafka[0].inputs == kafka[1].inputs
     for zone in ZONES:
         pool = scaled.named(
             "kubernetes:kafka.strimzi.io/v1:KafkaNodePool", f"core-pool-broker-{zone}"

@@ -49,6 +49,7 @@ OPTION_KEYS = {
     "deleteBeforeReplace",
     "retainOnDelete",
     "customTimeouts",
+    "aliases",
 }
 
 

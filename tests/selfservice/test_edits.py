@@ -208,6 +208,22 @@ def test_an_operation_changes_only_its_lines_keeps_every_comment_and_repeats_as_
     assert "no change" in capsys.readouterr().out
 
 
+def test_a_cluster_is_deleted_only_once_each_of_its_projects_is_retired(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = stack_copy(tmp_path, "prod")
+    remove = ["cluster", "remove", "prod", "realtime"]
+    assert _run(path, remove) == EXIT_OK
+    retired = path.read_text()
+    capsys.readouterr()
+    assert _run(path, [*remove, "--delete"]) == EXIT_ERROR
+    assert "featurestore:clusters.realtime.projects: ads still serve" in capsys.readouterr().err
+    assert path.read_text() == retired
+    assert _run(path, ["project", "remove", "prod", "realtime", "ads"]) == EXIT_OK
+    assert _run(path, [*remove, "--delete"]) == EXIT_OK
+    assert "realtime:" not in path.read_text()
+
+
 def test_step_two_of_a_decommission_deletes_the_retired_entry_and_only_it(tmp_path: Path) -> None:
     path = stack_copy(tmp_path, "prod")
     before = path.read_text()

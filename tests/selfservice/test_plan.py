@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from fsctl.cli import main
-from fsctl.errors import EXIT_FINDINGS, EXIT_OK
+from fsctl.errors import EXIT_OK
 from fsctl.plan.offline import PulumiProject
 from fsctl.plan.types import HELM_RELEASE, HORIZONTAL_POD_AUTOSCALER, NODE_GROUP
 from fsctl.preflight.model import ERROR
@@ -53,29 +53,28 @@ def test_a_project_added_by_name_alone_is_planned_policy_and_preflight_clean(
     }
 
 
-def test_deleting_a_retired_project_loses_its_data_and_exits_1(
+def test_deleting_a_retired_project_removes_the_rest_cleanly(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Step 2 of the decommission, reviewed against step 1: nothing blocked, no data lost."""
     monkeypatch.chdir(PROJECT_ROOT)
     path = stack_copy(tmp_path, "prod")
     remove = ["project", "remove", "prod", "core", "recommendations", "--config-file", str(path)]
     assert main([*remove, "--no-plan"]) == EXIT_OK
     capsys.readouterr()
 
-    assert main([*remove, "--delete", "--format", "json"]) == EXIT_FINDINGS
+    assert main([*remove, "--delete", "--format", "json"]) == EXIT_OK
 
     document = json.loads(capsys.readouterr().out)
     assert document["written"] is True
     diff = document["review"]["diff"]
-    assert diff["risk"] == "data-loss"
+    assert diff["risk"] == "disruptive"
     assert diff["summary"]["added"] == 0
-    # What goes: the project's resources, and its clients' namespaces (the Kafka listeners' peers).
-    clients = {"core-namespace-recsys", "core-namespace-batch-scoring"}
-    removed = {entry["name"] for entry in diff["removed"]}
-    assert all("recommendations" in name for name in removed - clients)
-    blocking = document["review"]["blocking"]
-    assert any(line.endswith("::core-recommendations-rondb: blocked is fails") for line in blocking)
-    assert any(
-        "::core-recommendations-rondb-backups: delete is data-loss" in line for line in blocking
-    )
-    assert any("fsctl-ack: data-loss" in line for line in document["review"]["gate"])
+    removed = diff["removed"]
+    assert not [entry for entry in removed if entry["risk"] in ("fails", "data-loss")]
+    # The buckets, the key and the release stay in AWS (retainOnDelete since step 1).
+    kept = {entry["name"] for entry in removed if entry["action"] == "no-op"}
+    assert {"core-recommendations-rondb", "core-recommendations-rondb-backups"} <= kept
+    assert document["review"]["blocking"] == []
+    # The namespace's deletion is disruptive: the pull request acknowledges it by name.
+    assert any("fsctl-ack: disruptive" in line for line in document["review"]["gate"])

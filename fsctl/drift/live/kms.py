@@ -23,7 +23,6 @@ from fsctl.drift.live.model import (
     Prop,
     Scope,
     TypeSpec,
-    Unmanaged,
     paginate,
     tag_map,
     user_tags,
@@ -102,7 +101,8 @@ def read(client: Any, tagging: Any, scope: Scope) -> LiveRead:
     ):
         found_id = key_id(str(mapping["ResourceARN"]))
         if found_id not in known:
-            result.unmanaged.append(Unmanaged(KEY_TYPE, found_id, scope.tag_reason()))
+            tags = tag_map(mapping.get("Tags"))
+            result.not_in_state(KEY_TYPE, found_id, tags, scope)
     return result
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from components.shared.tags import STACK_TAG
+from components.shared.tags import RETAINED_BY_DECOMMISSION, RETAINED_TAG, STACK_TAG
 from fsctl.drift.state import StateResource
 from fsctl.plan.types import VPC as VPC_TYPE
 
@@ -98,6 +98,9 @@ class LiveRead:
 
     found: dict[str, dict[str, Any]] = field(default_factory=dict)
     unmanaged: list[Unmanaged] = field(default_factory=list)
+    retained: list[Unmanaged] = field(default_factory=list)
+    """What the stack left in AWS on purpose (a decommissioned project's buckets, key and
+    volumes): known, not drift."""
     covered: set[str] = field(default_factory=set)
     """Types the readers looked for: a state resource of one of them that is not `found` is
     gone from AWS."""
@@ -106,7 +109,18 @@ class LiveRead:
         """Add another reader's results."""
         self.found.update(other.found)
         self.unmanaged.extend(other.unmanaged)
+        self.retained.extend(other.retained)
         self.covered |= other.covered
+
+    def not_in_state(self, type_: str, id_: str, tags: Mapping[str, str], scope: Scope) -> None:
+        """A resource of the stack that its state does not hold: retained, or unmanaged."""
+        if tags.get(RETAINED_TAG) == RETAINED_BY_DECOMMISSION:
+            reason = (
+                f"retained by a decommission (tagged {RETAINED_TAG}={RETAINED_BY_DECOMMISSION})"
+            )
+            self.retained.append(Unmanaged(type_, id_, reason))
+        else:
+            self.unmanaged.append(Unmanaged(type_, id_, scope.tag_reason()))
 
 
 @dataclass(frozen=True)

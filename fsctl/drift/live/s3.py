@@ -23,7 +23,6 @@ from fsctl.drift.live.model import (
     Prop,
     Scope,
     TypeSpec,
-    Unmanaged,
     missing,
     paginate,
     stack_tagged,
@@ -233,9 +232,7 @@ def read(client: Any, tagging: Any, scope: Scope) -> LiveRead:
             if live is not None:
                 result.found[resource.urn] = live
     known = set(scope.ids(BUCKET_TYPE))
-    result.unmanaged += [
-        Unmanaged(BUCKET_TYPE, name, scope.tag_reason())
-        for name, found in sorted(tags.items())
-        if name not in known and stack_tagged(found, scope)
-    ]
+    for name, found in sorted(tags.items()):
+        if name not in known and stack_tagged(found, scope):
+            result.not_in_state(BUCKET_TYPE, name, found, scope)
     return result
