@@ -209,20 +209,28 @@ def remove_project(document: StackDocument, cluster: str, name: str, *, delete: 
 
 
 def rename_project(document: StackDocument, cluster: str, old: str, new: str) -> Edit:
-    """Rename the project's key where it stands and record `renamedFrom: OLD`."""
+    """Rename the project's key where it stands and record the name its resources carry.
+
+    `renamedFrom` is the name the project's resources were created under (they keep it, and
+    move by alias): a second rename keeps it, and renaming back to it drops it.
+    """
     projects = document.projects(cluster)
     summary = f"rename project {old} of cluster {cluster} to {new}"
     renamed = projects.get(new)
     if old not in projects and isinstance(renamed, Mapping) and renamed.get(RENAMED_FROM) == old:
         return Edit(summary)
-    document.project(cluster, old)
+    project = document.project(cluster, old)
     if new in projects:
         raise UserError(
             f"{CLUSTERS_KEY}.{cluster}.projects.{new}: a project of that name exists; choose "
             "another name"
         )
+    original = str(project.get(RENAMED_FROM) or old)
     rename_key(projects, old, new)
-    set_key(projects[new], RENAMED_FROM, old)
+    if original == new:
+        delete_key(projects[new], RENAMED_FROM)
+    else:
+        set_key(projects[new], RENAMED_FROM, original)
     return Edit(summary)
 
 

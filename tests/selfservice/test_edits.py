@@ -456,3 +456,15 @@ def test_comments_introducing_the_next_entry_stay_above_it(tmp_path: Path) -> No
     lines = path.read_text().splitlines()
     realtime = lines.index("    realtime:")
     assert lines[realtime - 3].startswith("    # An isolated cluster")
+
+
+def test_a_second_rename_keeps_the_name_the_resources_carry(tmp_path: Path) -> None:
+    path = stack_copy(tmp_path, "prod")
+    before = path.read_text()
+    rename = ["project", "rename", "prod", "core"]
+    assert _run(path, [*rename, "recommendations", "recs"]) == EXIT_OK
+    assert _run(path, [*rename, "recs", "reco"]) == EXIT_OK
+    assert "          renamedFrom: recommendations" in path.read_text()
+    # Back to the resources' own name: nothing is renamed any more.
+    assert _run(path, [*rename, "reco", "recommendations"]) == EXIT_OK
+    assert path.read_text() == before
