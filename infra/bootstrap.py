@@ -80,7 +80,8 @@ class BootstrapConfig(BaseModel):
     record_domains: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """Per deploy environment, the DNS domains whose records its deploy may change (the stack's
     `federation.domain`). Default: the stack's default domain for each. Route 53 has no tag
-    condition, so only distinct domains keep one stack's deploy off another's records."""
+    condition, so in a shared account only distinct domains keep one stack's deploy off
+    another's records; in an account of its own, the zones are the stack's alone."""
 
     def domains_of(self, environment: str) -> tuple[str, ...]:
         """The record domains of `environment`'s deploy."""
