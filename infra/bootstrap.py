@@ -2,22 +2,32 @@
 
 A project of its own (`bootstrap/Pulumi.yaml`), not a stack of the feature store: the deploy
 role cannot create or widen itself, and an administrator reviews and applies a change to it
-(docs/decisions.md, "The deploy identity is code"). Its outputs go into the GitHub
-environments' variables and the clusters' `readOnlyRoleArns` (docs/operations.md).
+(docs/decisions.md, "The deploy identity is code"). One bootstrap stack per AWS account, and by
+default one deploy stack per account (`bootstrap/Pulumi.ci-<stack>.yaml`; docs/decisions.md,
+"One AWS account per deploy stack"). Its outputs go into the GitHub environments' variables
+and the clusters' `readOnlyRoleArns` (docs/operations.md).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
-from components.ci.identities import READ_ONLY_PURPOSES, CiIdentities, StateBackend, plan_purpose
+from components.ci.identities import (
+    CiIdentities,
+    StateBackend,
+    WorkflowTrust,
+    drift_purpose,
+    plan_purpose,
+    preview_purpose,
+    read_only_purposes,
+)
 from infra.config import ConfigError, decode_runtime_config
 from infra.config.base import root_model_config
 from infra.config.messages import validation_problems
@@ -43,16 +53,35 @@ class BootstrapConfig(BaseModel):
     repository: str
     """`<owner>/<repo>` on GitHub, whose workflows assume the roles. Required."""
     backend_url: str
-    """The feature store's `PULUMI_BACKEND_URL`, `s3://<bucket>/<prefix>`. Required."""
-    deploy_environments: tuple[str, ...] = ("dev", "prod")
-    """The GitHub environments that deploy (`deploy.yml`), one role each. Default dev, prod."""
+    """The `PULUMI_BACKEND_URL` of this account's stacks, `s3://<bucket>/<prefix>`: a bucket
+    in this account, set on each of its stacks' GitHub environments. Required."""
+    # Not strict: the engine passes a top-level `true` as the string "true".
+    shared_account: bool = Field(default=False, strict=False)
+    """Deploy more than one stack from this one account. Default false: one account per deploy
+    stack, so no role of one stack's deploy reaches another's resources but through a
+    cross-account trust nobody wrote. `true` gives that up: every wall between the deploys is
+    then IAM inside one account, and the security review (round 2) found these open through
+    it: the dev deploy (no approval) creates a role under its own path whose session tag
+    names prod and uses prod's keys (H-A); its roles act within the boundary on prod's
+    volumes, network, load balancers, node groups, backup buckets, flow logs and indexes
+    (H-B); it changes prod's EKS access entries, cluster-admin included (H-C, closed by the
+    deploy policy's `access-entry/*` scope since); it rewrites prod's DNS records while both
+    stacks share a domain (H-D); it writes prod's bucket configurations (M-A); it tags prod's
+    untagged EC2 resources (L-B), changes prod's IRSA providers (L-C) and replaces its Logs
+    resource policies (L-D). The dev deploy can then reach prod: only for stacks whose data
+    and availability may be shared (docs/security.md)."""
+    deploy_environments: tuple[str, ...]
+    """The GitHub environments that deploy (`deploy.yml`) from this account, one role each:
+    one stack (`[dev]` in dev's account, `[prod]` in prod's). More than one only with
+    `ci:sharedAccount: true`. Required."""
     github_oidc_provider_arn: str | None = None
     """GitHub's OIDC provider if the account has one already (one per issuer and account).
     Default: the program creates it."""
     record_domains: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """Per deploy environment, the DNS domains whose records its deploy may change (the stack's
     `federation.domain`). Default: the stack's default domain for each. Route 53 has no tag
-    condition, so only distinct domains keep one stack's deploy off another's records."""
+    condition, so in a shared account only distinct domains keep one stack's deploy off
+    another's records; in an account of its own, the zones are the stack's alone."""
 
     def domains_of(self, environment: str) -> tuple[str, ...]:
         """The record domains of `environment`'s deploy."""
@@ -83,12 +112,21 @@ class BootstrapConfig(BaseModel):
 
     @field_validator("deploy_environments")
     @classmethod
-    def _deploy_environments(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        read_only = {purpose.environment for purpose in READ_ONLY_PURPOSES} | {
-            plan_purpose(environment).environment for environment in value
+    def _deploy_environments(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        read_only = {
+            purpose.environment
+            for environment in value
+            for purpose in read_only_purposes(environment)
         }
         if not value:
-            raise ValueError("lists no environment; list the environments deploy.yml runs in")
+            raise ValueError("lists no environment; list the environment deploy.yml runs in")
+        if len(value) > 1 and not info.data.get("shared_account", False):
+            raise ValueError(
+                f"lists {', '.join(value)} in one AWS account, where the dev deploy (no "
+                'approval) can reach prod (docs/security.md, "One AWS account per deploy '
+                'stack"); make one bootstrap stack per account, each listing its own stack '
+                "(bootstrap/Pulumi.ci-<stack>.yaml), or set ci:sharedAccount: true to accept it"
+            )
         for environment in value:
             if not _ENVIRONMENT.match(environment):
                 raise ValueError(f"{environment!r} is not a GitHub environment name here")
@@ -159,17 +197,21 @@ def main() -> None:
             for environment in config.deploy_environments
         },
     )
-    # Each is one GitHub environment's variable, or the clusters' config (docs/operations.md).
+    # Each is one GitHub environment's variable, or the clusters' config (docs/operations.md),
+    # by deploy stack.
     pulumi.export("deployRoleArns", identities.deploy_role_arns)
-    pulumi.export("driftRoleArn", identities.read_only_role_arns["drift"])
-    pulumi.export("previewRoleArn", identities.read_only_role_arns["preview"])
-    # deploy.yml's plan jobs: PLAN_ROLE_ARN of each `<stack>-plan` environment.
-    pulumi.export(
-        "planRoleArns",
-        {
-            environment: identities.read_only_role_arns[plan_purpose(environment).environment]
-            for environment in config.deploy_environments
-        },
-    )
+    readers: dict[str, Callable[[str], WorkflowTrust]] = {
+        "planRoleArns": plan_purpose,  # PLAN_ROLE_ARN of `<stack>-plan`
+        "driftRoleArns": drift_purpose,  # DRIFT_ROLE_ARN of `drift-<stack>`
+        "previewRoleArns": preview_purpose,  # PREVIEW_ROLE_ARN of `preview-<stack>`
+    }
+    for output, purpose in readers.items():
+        pulumi.export(
+            output,
+            {
+                environment: identities.read_only_role_arns[purpose(environment).environment]
+                for environment in config.deploy_environments
+            },
+        )
     pulumi.export("permissionsBoundaryArn", identities.boundary_arn)
     pulumi.export("oidcProviderArn", identities.oidc_provider_arn)

@@ -4,8 +4,9 @@
   OIDC subject, the `sts.amazonaws.com` audience and `deploy.yml` on `main`; it may create or
   change a role only under its own stack's path and only if the role carries the permissions
   boundary, and create, change or tag resources only as its own stack's;
-- read-only roles for drift (`drift.yml` on `main`) and pull-request previews (the approved
-  `preview` environment): the stack's configuration and state, no secret;
+- read-only roles per deploy stack, for its plan job (`<stack>-plan`, `deploy.yml` on
+  `main`), drift (`drift-<stack>`, `drift.yml` on `main`) and pull-request previews (the
+  approved `preview-<stack>` environment): that stack's configuration and state, no secret;
 - the permissions boundary: the most any role the deploy creates may do.
 
 The documents are pure functions, so their scoping is tested claim by claim; `CiIdentities`
@@ -320,13 +321,26 @@ DEPLOY_SERVICES: Mapping[str, DeployService] = {
             "eks:CreateNodegroup": "nodegroup/*",
             "eks:CreatePodIdentityAssociation": "podidentityassociation/*",
         },
+        # An access entry's calls after its creation authorize the entry itself
+        # (`access-entry/<cluster>/<type>/<account>/<name>/<uuid>`, which takes
+        # `aws:ResourceTag`), not its cluster: udondan/iam-floyd 1dd99fd1
+        # lib/generated/policy-statements/elastickubernetesservice.ts `onAccessEntry`,
+        # `ifAwsResourceTag` (the Service Authorization Reference's data); a Deny on
+        # `cluster/*` never matched them (security review round 2, H-C). pulumi-eks makes the
+        # entries with the cluster's provider (pulumi/pulumi-eks nodejs/eks/cluster/cluster.ts,
+        # `createAccessEntries(..., { parent, provider, dependsOn })`), so they carry its
+        # default tags, the stack's.
         changes=(
+            "eks:AssociateAccessPolicy",
             "eks:AssociateEncryptionConfig",
+            "eks:DeleteAccessEntry",
             "eks:DeleteAddon",
             "eks:DeleteCluster",
             "eks:DeleteNodegroup",
             "eks:DeletePodIdentityAssociation",
+            "eks:DisassociateAccessPolicy",
             "eks:UntagResource",
+            "eks:UpdateAccessEntry",
             "eks:UpdateAddon",
             "eks:UpdateClusterConfig",
             "eks:UpdateClusterVersion",
@@ -334,19 +348,21 @@ DEPLOY_SERVICES: Mapping[str, DeployService] = {
             "eks:UpdateNodegroupVersion",
             "eks:UpdatePodIdentityAssociation",
         ),
-        resources=("addon/*", "cluster/*", "nodegroup/*", "podidentityassociation/*"),
-        # Access entries (pulumi-eks' `accessEntries`) grant cluster access: on the stack's own
-        # cluster only, whatever tags the entry itself carries.
+        resources=(
+            "access-entry/*",
+            "addon/*",
+            "cluster/*",
+            "nodegroup/*",
+            "podidentityassociation/*",
+        ),
+        # A new access entry (pulumi-eks' `accessEntries`) grants access to its cluster: on the
+        # stack's own cluster only.
         inside={
             "cluster/*": (
-                "eks:AssociateAccessPolicy",
                 "eks:CreateAccessEntry",
                 "eks:CreateAddon",
                 "eks:CreateNodegroup",
                 "eks:CreatePodIdentityAssociation",
-                "eks:DeleteAccessEntry",
-                "eks:DisassociateAccessPolicy",
-                "eks:UpdateAccessEntry",
             )
         },
         tag="eks:TagResource",
@@ -654,7 +670,7 @@ class StateBackend:
 
 
 def role_name(purpose: str) -> str:
-    """The fixed name of a CI role (`deploy-prod`, `drift`, `preview`)."""
+    """The fixed name of a CI role (`deploy-prod`, `drift-prod`, `preview-prod`)."""
     return f"{ROLE_NAME_PREFIX}-{purpose}"
 
 
@@ -1119,8 +1135,8 @@ def split_policy(policy: str) -> list[str]:
 def read_only_policy(partition: str, state: StateBackend, stacks: Sequence[str]) -> str:
     """What drift and previews read: the stack's resources' descriptions and its state.
 
-    The state of `stacks` only (drift.yml and pull-request.yml serve each deploy stack with
-    one role), never another project's or team's in the same backend.
+    The state of `stacks` only (each read-only role serves one deploy stack,
+    `read_only_purposes`), never another project's or team's in the same backend.
     Secrets stay out even if another policy is attached later: decryption, secret values,
     parameters and every object but those states are denied. The stack's secrets are
     encrypted with the passphrase of the job's environment, not KMS, so no key is needed.
@@ -1170,13 +1186,6 @@ class WorkflowTrust:
     ref: str
 
 
-READ_ONLY_PURPOSES = (
-    WorkflowTrust("drift", DRIFT_WORKFLOW, DEFAULT_BRANCH),
-    WorkflowTrust("preview", PREVIEW_WORKFLOW, "refs/pull/*/merge"),
-)
-"""Drift runs from `main` (schedule and dispatch); previews from a pull request's merge ref."""
-
-
 def plan_purpose(environment: str) -> WorkflowTrust:
     """The read-only plan job of a deploy environment, before its approval.
 
@@ -1186,13 +1195,34 @@ def plan_purpose(environment: str) -> WorkflowTrust:
     return WorkflowTrust(f"{environment}-plan", DEPLOY_WORKFLOW, DEFAULT_BRANCH)
 
 
+def drift_purpose(environment: str) -> WorkflowTrust:
+    """drift.yml's job for one stack: environment `drift-<stack>`, from `main`."""
+    return WorkflowTrust(f"drift-{environment}", DRIFT_WORKFLOW, DEFAULT_BRANCH)
+
+
+def preview_purpose(environment: str) -> WorkflowTrust:
+    """pull-request.yml's preview of one stack: approved `preview-<stack>`, a merge ref."""
+    return WorkflowTrust(f"preview-{environment}", PREVIEW_WORKFLOW, "refs/pull/*/merge")
+
+
+def read_only_purposes(environment: str) -> tuple[WorkflowTrust, ...]:
+    """The read-only roles of one deploy stack, each reading that stack's state only.
+
+    One per stack, not one for every stack: with one AWS account per stack (the default,
+    docs/security.md) a role lives in its stack's account, and a shared account still keeps a
+    preview of dev off prod's state.
+    """
+    return (plan_purpose(environment), drift_purpose(environment), preview_purpose(environment))
+
+
 class CiIdentities(pulumi.ComponentResource):
     """GitHub's OIDC provider, the permissions boundary, and a role per CI purpose."""
 
     deploy_role_arns: dict[str, pulumi.Output[str]]
     """The deploy role of each deploy environment: its `DEPLOY_ROLE_ARN`."""
     read_only_role_arns: dict[str, pulumi.Output[str]]
-    """`drift` and `preview`: their environments' `DRIFT_ROLE_ARN` and `PREVIEW_ROLE_ARN`."""
+    """By environment (`read_only_purposes`): `<stack>-plan`'s `PLAN_ROLE_ARN`,
+    `drift-<stack>`'s `DRIFT_ROLE_ARN`, `preview-<stack>`'s `PREVIEW_ROLE_ARN`."""
     boundary_arn: pulumi.Output[str]
     """The boundary every role of the stack carries (`featurestore:permissionsBoundaryArn`)."""
     oidc_provider_arn: pulumi.Output[str]
@@ -1237,10 +1267,10 @@ class CiIdentities(pulumi.ComponentResource):
         self.boundary_arn = boundary.arn
         protected = [
             f"arn:{partition}:iam::{account_id}:role/{role_name(purpose)}"
+            for environment in deploy_environments
             for purpose in (
-                *(f"deploy-{environment}" for environment in deploy_environments),
-                *(purpose.environment for purpose in READ_ONLY_PURPOSES),
-                *(plan_purpose(environment).environment for environment in deploy_environments),
+                f"deploy-{environment}",
+                *(reader.environment for reader in read_only_purposes(environment)),
             )
         ]
         # The boundary and the CI roles' own policies.
@@ -1269,22 +1299,18 @@ class CiIdentities(pulumi.ComponentResource):
             )
             for environment in deploy_environments
         }
-        # Drift and previews read every deploy stack; a plan job reads its own stack only.
-        readers = [
-            *((purpose, tuple(deploy_environments)) for purpose in READ_ONLY_PURPOSES),
-            *((plan_purpose(environment), (environment,)) for environment in deploy_environments),
-        ]
         self.read_only_role_arns = {
             purpose.environment: self._role(
                 name,
                 purpose=purpose.environment,
                 trust=purpose,
                 repository=repository,
-                documents=[read_only_policy(partition, state, stacks)],
+                documents=[read_only_policy(partition, state, [environment])],
                 after=[],
                 session_seconds=READ_ONLY_SESSION_SECONDS,
             )
-            for purpose, stacks in readers
+            for environment in deploy_environments
+            for purpose in read_only_purposes(environment)
         }
         self.register_outputs(
             {

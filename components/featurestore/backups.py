@@ -181,10 +181,15 @@ PROTECTION_ACTIONS = (
     "s3:PutEncryptionConfiguration",
     "s3:PutReplicationConfiguration",
     "s3:DeleteBucket",
+    "s3:PutBucketLogging",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketAcl",
 )
 """What would erase backups for good or switch a protection off: deleting a version (or the
 delete marker a prune leaves), shortening a lock, and rewriting the lock, lifecycle,
-versioning, policy, public access, key or replication settings. Denied to all but the
+versioning, policy, public access, key or replication settings, the read audit (server
+access logging: security review round 2, M-A) or who owns and may read the objects
+(ownership controls, ACLs). Denied to all but the
 admins (the deployer, `deployer.backupAdminRoleArns`); the account's root user can still
 rewrite the bucket policy (S3 never denies it Put/DeleteBucketPolicy), the break-glass path of
 last resort (docs/security.md, "Backups that survive a compromised writer")."""

@@ -213,9 +213,15 @@ def test_only_the_deployer_may_erase_versions_or_change_protections(prod: Plan) 
     assert guard["Effect"] == "Deny"
     assert guard["Principal"] == "*"
     assert set(guard["Action"]) == set(PROTECTION_ACTIONS)
-    assert {"s3:DeleteObjectVersion", "s3:PutBucketPolicy", "s3:PutLifecycleConfiguration"} <= set(
-        guard["Action"]
-    )
+    assert {
+        "s3:DeleteObjectVersion",
+        "s3:PutBucketPolicy",
+        "s3:PutLifecycleConfiguration",
+        # Review round 2, M-A: switching the read audit off, or the objects' ownership.
+        "s3:PutBucketLogging",
+        "s3:PutBucketOwnershipControls",
+        "s3:PutBucketAcl",
+    } <= set(guard["Action"])
     assert guard["Resource"] == [arn, f"{arn}/*"]
     assert guard["Condition"] == {
         "ArnNotLike": {"aws:PrincipalArn": principal_arn_patterns(DEPLOYER_ROLE)}

@@ -28,6 +28,7 @@ from components.ci.identities import (
     permissions_boundary_policy,
     policy_size,
     read_only_policy,
+    read_only_purposes,
     split_policy,
 )
 from components.ci.managed_policies import MANAGED_POLICIES, managed_policy_arn
@@ -171,8 +172,10 @@ def _claims(environment: str, workflow: str, ref: str) -> dict[str, str]:
 PURPOSES = {
     "prod": ("deploy.yml", "refs/heads/main"),
     "dev": ("deploy.yml", "refs/heads/main"),
-    "drift": ("drift.yml", "refs/heads/main"),
-    "preview": ("pull-request.yml", "refs/pull/*/merge"),
+    "drift-prod": ("drift.yml", "refs/heads/main"),
+    "drift-dev": ("drift.yml", "refs/heads/main"),
+    "preview-prod": ("pull-request.yml", "refs/pull/*/merge"),
+    "preview-dev": ("pull-request.yml", "refs/pull/*/merge"),
     "prod-plan": ("deploy.yml", "refs/heads/main"),
 }
 
@@ -224,10 +227,11 @@ def test_the_plan_role_admits_deploy_yml_on_main_in_its_plan_environment_only() 
 
 
 def test_the_preview_role_admits_a_pull_requests_merge_ref_but_not_a_branch() -> None:
-    trust = _trust("preview")
-    assert assumable(trust, _claims("preview", "pull-request.yml", "refs/pull/42/merge"))
-    assert not assumable(trust, _claims("preview", "pull-request.yml", "refs/heads/main"))
-    assert not assumable(trust, _claims("preview", "drift.yml", "refs/pull/42/merge"))
+    trust = _trust("preview-prod")
+    assert assumable(trust, _claims("preview-prod", "pull-request.yml", "refs/pull/42/merge"))
+    assert not assumable(trust, _claims("preview-prod", "pull-request.yml", "refs/heads/main"))
+    assert not assumable(trust, _claims("preview-prod", "drift.yml", "refs/pull/42/merge"))
+    assert not assumable(trust, _claims("preview-dev", "pull-request.yml", "refs/pull/42/merge"))
 
 
 # The deploy role: IAM only with the boundary.
@@ -501,6 +505,29 @@ def test_the_deploy_creates_or_grants_inside_its_own_stacks_network_and_clusters
 
 
 PROD_CLUSTER = f"{EKS}:cluster/core"
+PROD_ACCESS_ENTRY = f"{EKS}:access-entry/fs-prod-core/role/{ACCOUNT_ID}/ml-engineer/4ec7d1a2"
+"""Prod's view entry for `ml-engineer` (Pulumi.prod.yaml): the ARN the entry's calls authorize."""
+ACCESS_ENTRY_CHANGES = [
+    "eks:AssociateAccessPolicy",
+    "eks:DisassociateAccessPolicy",
+    "eks:UpdateAccessEntry",
+    "eks:DeleteAccessEntry",
+]
+
+
+@pytest.mark.parametrize("action", ACCESS_ENTRY_CHANGES)
+def test_the_dev_deploy_cannot_change_prods_access_entries(action: str) -> None:
+    """Security review round 2, H-C: these calls authorize the access entry, not its cluster,
+    so a Deny on `cluster/*` never held them; cluster-admin for prod's `ml-engineer` was one
+    `AssociateAccessPolicy` away."""
+    admin = {"eks:policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"}
+    prod_entry: Context = {**IN_REGION, **PROD_RESOURCE, **admin}
+    assert not allowed(_deploy("dev"), action, PROD_ACCESS_ENTRY, prod_entry)
+    assert not allowed(_deploy("dev"), action, PROD_ACCESS_ENTRY, {**IN_REGION, **admin})
+    assert allowed(_deploy("prod"), action, PROD_ACCESS_ENTRY, prod_entry)
+    dev_entry = PROD_ACCESS_ENTRY.replace("fs-prod-core", "fs-dev-core")
+    dev_tag = {f"aws:ResourceTag/{STACK_TAG}": "dev"}
+    assert allowed(_deploy("dev"), action, dev_entry, {**IN_REGION, **dev_tag, **admin})
 
 
 @pytest.mark.parametrize(
@@ -563,6 +590,7 @@ PROD_CLUSTER = f"{EKS}:cluster/core"
         ("eks:UpdateNodegroupConfig", f"{EKS}:nodegroup/core/data/1", PROD_RESOURCE),
         ("eks:CreateAccessEntry", PROD_CLUSTER, PROD_RESOURCE),
         ("eks:AssociateAccessPolicy", PROD_CLUSTER, PROD_RESOURCE),
+        ("eks:AssociateAccessPolicy", PROD_ACCESS_ENTRY, PROD_RESOURCE),
         ("ec2:CreateSubnet", f"{EC2}:vpc/vpc-1", PROD_RESOURCE),
         ("ec2:ModifySnapshotAttribute", f"{EC2}:snapshot/snap-1", PROD_RESOURCE),
         ("ec2:RunInstances", f"{EC2}:instance/*", {f"aws:RequestTag/{STACK_TAG}": "dev"}),
@@ -1087,10 +1115,19 @@ def test_no_role_within_the_boundary_changes_identities_or_reads_the_state(
 BOOTSTRAP = PulumiProject.find(PROJECT_ROOT / "bootstrap")
 
 
-def _bootstrap_plan(**overrides: str) -> Plan:
-    config = StackConfigFile.read(BOOTSTRAP.stack_config_file("ci"))
-    values = {**config.values, **overrides}
-    return run_program(BOOTSTRAP.run_main, stack="ci", project=BOOTSTRAP.name, config=values)
+ACCOUNTS = ("dev", "prod")
+"""One bootstrap stack per AWS account, one deploy stack per account: `ci-<stack>`."""
+
+
+def _bootstrap_config(account: str) -> dict[str, str]:
+    return dict(StackConfigFile.read(BOOTSTRAP.stack_config_file(f"ci-{account}")).values)
+
+
+def _bootstrap_plan(account: str, **overrides: str) -> Plan:
+    values = {**_bootstrap_config(account), **overrides}
+    return run_program(
+        BOOTSTRAP.run_main, stack=f"ci-{account}", project=BOOTSTRAP.name, config=values
+    )
 
 
 def _trusted_environment(role: Any) -> str:
@@ -1099,47 +1136,64 @@ def _trusted_environment(role: Any) -> str:
     return subject.rsplit(":", 1)[-1]
 
 
-def test_the_bootstrap_plan_makes_one_role_per_purpose_and_the_stacks_boundary() -> None:
-    plan = _bootstrap_plan()
-    roles = plan.of_type("aws:iam/role:Role")
-    assert {role.inputs["name"]: _trusted_environment(role) for role in roles} == {
-        "feature-store-eks-deploy-dev": "dev",
-        "feature-store-eks-deploy-prod": "prod",
-        "feature-store-eks-drift": "drift",
-        "feature-store-eks-preview": "preview",
-        "feature-store-eks-dev-plan": "dev-plan",
-        "feature-store-eks-prod-plan": "prod-plan",
+def _stack_state(state: StateBackend, stack: str) -> str:
+    return state.object_arn("aws", f".pulumi/stacks/{STACK_PROJECT}/{stack}.json")
+
+
+@pytest.mark.parametrize("account", ACCOUNTS)
+def test_each_accounts_bootstrap_makes_its_own_stacks_roles_only(account: str) -> None:
+    """Its deploy role, its plan role and its drift and preview roles, each trusted for its
+    own environment and workflow; nothing of the other stack, whose account is another."""
+    config = _bootstrap_config(account)
+    assert json.loads(config["ci:deployEnvironments"]) == [account]
+    assert "ci:sharedAccount" not in config
+    state = StateBackend.from_url(config["ci:backendUrl"])
+    other = next(stack for stack in ACCOUNTS if stack != account)
+    plan = _bootstrap_plan(account)
+    roles = {role.inputs["name"]: role for role in plan.of_type("aws:iam/role:Role")}
+    readers = read_only_purposes(account)
+    assert {name: _trusted_environment(role) for name, role in roles.items()} == {
+        f"feature-store-eks-deploy-{account}": account,
+        **{f"feature-store-eks-{reader.environment}": reader.environment for reader in readers},
     }
+    assert {reader.environment for reader in readers} == {
+        f"{account}-plan",
+        f"drift-{account}",
+        f"preview-{account}",
+    }
+    for reader in readers:
+        trust = github_trust_policy(
+            PROVIDER, REPOSITORY, reader.environment, reader.workflow, reader.ref
+        )
+        assert roles[f"feature-store-eks-{reader.environment}"].inputs["assumeRolePolicy"] == trust
     outputs = plan.stack_outputs()
-    assert set(outputs["planRoleArns"]) == {"dev", "prod"}
+    for output in ("deployRoleArns", "planRoleArns", "driftRoleArns", "previewRoleArns"):
+        assert set(outputs[output]) == {account}, output
+    assert outputs["driftRoleArns"][account].endswith(f":role/feature-store-eks-drift-{account}")
     # The stack program's default boundary is the one the bootstrap creates.
     assert outputs["permissionsBoundaryArn"] == BOUNDARY
     assert outputs["oidcProviderArn"] == PROVIDER
-    assert set(outputs["deployRoleArns"]) == {"dev", "prod"}
     grants = _role_grants(plan)
-    deploy = grants["ci-deploy-prod"]
-    assert allowed(deploy, "iam:CreateRole", ANY_ROLE, {"iam:PermissionsBoundary": BOUNDARY})
-    assert not allowed(deploy, "iam:UpdateAssumeRolePolicy", outputs["driftRoleArn"])
-    # Each deploy role is its own stack's: dev's never writes prod's state.
-    prod_state = _state_key("stacks/feature-store-eks/prod.json")
-    assert allowed(deploy, "s3:PutObject", prod_state)
-    assert not allowed(grants["ci-deploy-dev"], "s3:PutObject", prod_state)
-    assert (
-        grants["ci-drift"]
-        == grants["ci-preview"]
-        == read_only_policy("aws", STATE, ["dev", "prod"])
-    )
-    # A plan job reads its own stack's state only, never writes it.
-    assert grants["ci-prod-plan"] == read_only_policy("aws", STATE, ["prod"])
-    assert allowed(grants["ci-prod-plan"], "s3:GetObject", prod_state)
-    assert not allowed(grants["ci-dev-plan"], "s3:GetObject", prod_state)
-    assert not allowed(grants["ci-prod-plan"], "s3:PutObject", prod_state)
+    deploy = grants[f"ci-deploy-{account}"]
+    any_role = ANY_ROLE.replace("/prod/", f"/{account}/")
+    assert allowed(deploy, "iam:CreateRole", any_role, {"iam:PermissionsBoundary": BOUNDARY})
+    for arns in (outputs["driftRoleArns"], outputs["previewRoleArns"], outputs["planRoleArns"]):
+        assert not allowed(deploy, "iam:UpdateAssumeRolePolicy", arns[account])
+    # Each role is its own stack's: even in this account's bucket, never the other's state.
+    assert allowed(deploy, "s3:PutObject", _stack_state(state, account))
+    assert not allowed(deploy, "s3:PutObject", _stack_state(state, other))
+    for reader in readers:
+        policy = grants[f"ci-{reader.environment}"]
+        assert policy == read_only_policy("aws", state, [account])
+        assert allowed(policy, "s3:GetObject", _stack_state(state, account))
+        assert not allowed(policy, "s3:GetObject", _stack_state(state, other))
+        assert not allowed(policy, "s3:PutObject", _stack_state(state, account))
     # Each deploy role's policies are the whole of `deploy_policy`, under the protected path.
     sids = [statement["Sid"] for statement in json.loads(deploy)["Statement"]]
-    assert sids == [statement["Sid"] for statement in json.loads(_deploy("prod"))["Statement"]]
+    assert sids == [statement["Sid"] for statement in json.loads(_deploy(account))["Statement"]]
     policies = plan.of_type("aws:iam/policy:Policy")
     assert {p.inputs["path"] for p in policies} == {"/feature-store-eks/"}
-    protected = f"arn:aws:iam::{ACCOUNT_ID}:policy/feature-store-eks/ci-deploy-prod-0"
+    protected = f"arn:aws:iam::{ACCOUNT_ID}:policy/feature-store-eks/ci-deploy-{account}-0"
     assert not allowed(deploy, "iam:CreatePolicyVersion", protected)
     [provider] = plan.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
@@ -1164,9 +1218,35 @@ def _role_grants(plan: Plan) -> dict[str, str]:
     }
 
 
-def test_each_deploy_writes_records_under_its_configured_domains() -> None:
+def test_a_shared_account_is_an_explicit_option_with_roles_per_stack() -> None:
+    """`ci:sharedAccount: true`: both stacks' roles in one account, each still its stack's
+    (state, records); what it gives up is docs/security.md's to say."""
     domains = {"dev": ["dev.featurestore.internal"]}
-    grants = _role_grants(_bootstrap_plan(**{"ci:recordDomains": json.dumps(domains)}))
+    plan = _bootstrap_plan(
+        "prod",
+        **{
+            "ci:deployEnvironments": json.dumps(list(ACCOUNTS)),
+            "ci:sharedAccount": "true",
+            "ci:recordDomains": json.dumps(domains),
+        },
+    )
+    names = {role.inputs["name"] for role in plan.of_type("aws:iam/role:Role")}
+    assert names == {
+        f"feature-store-eks-{purpose}"
+        for stack in ACCOUNTS
+        for purpose in (
+            f"deploy-{stack}",
+            *(reader.environment for reader in read_only_purposes(stack)),
+        )
+    }
+    grants = _role_grants(plan)
+    state = StateBackend.from_url(_bootstrap_config("prod")["ci:backendUrl"])
+    prod_state = _stack_state(state, "prod")
+    assert not allowed(grants["ci-preview-dev"], "s3:GetObject", prod_state)
+    assert not allowed(grants["ci-drift-dev"], "s3:GetObject", prod_state)
+    assert allowed(grants["ci-drift-prod"], "s3:GetObject", prod_state)
+    assert not allowed(grants["ci-deploy-dev"], "s3:PutObject", prod_state)
+    # Each deploy writes records under its configured domains; prod keeps the default.
     key = "route53:ChangeResourceRecordSetsNormalizedRecordNames"
     zone = "arn:aws:route53:::hostedzone/Z1"
     dev_record = {key: ["rdrs.search.core.dev.featurestore.internal"]}
@@ -1174,14 +1254,24 @@ def test_each_deploy_writes_records_under_its_configured_domains() -> None:
     change = "route53:ChangeResourceRecordSets"
     assert allowed(grants["ci-deploy-dev"], change, zone, dev_record)
     assert not allowed(grants["ci-deploy-dev"], change, zone, prod_record)
-    # prod keeps the stack's default domain.
     assert allowed(grants["ci-deploy-prod"], change, zone, prod_record)
 
 
 def test_the_bootstrap_reuses_an_existing_github_provider() -> None:
-    plan = _bootstrap_plan(**{"ci:githubOidcProviderArn": PROVIDER})
+    plan = _bootstrap_plan("dev", **{"ci:githubOidcProviderArn": PROVIDER})
     assert plan.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
     assert plan.stack_outputs()["oidcProviderArn"] == PROVIDER
+
+
+def _parse_bootstrap(**keys: Any) -> None:
+    raw: dict[str, Any] = {
+        "aws:region": REGION,
+        "ci:repository": REPOSITORY,
+        "ci:backendUrl": "s3://bucket/feature-store-eks",
+        "ci:deployEnvironments": ["prod"],
+        **keys,
+    }
+    parse_bootstrap_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()})
 
 
 @pytest.mark.parametrize(
@@ -1189,27 +1279,32 @@ def test_the_bootstrap_reuses_an_existing_github_provider() -> None:
     [
         ("ci:repository", "feature-store-eks", "is not <owner>/<repo>"),
         ("ci:backendUrl", "gs://bucket/x", "self-managed S3 backend"),
-        ("ci:deployEnvironments", ["prod", "preview"], "read-only role's environment"),
+        ("ci:deployEnvironments", ["prod", "preview-prod"], "read-only role's environment"),
         ("ci:deployEnvironments", ["prod", "prod-plan"], "read-only role's environment"),
+        ("ci:deployEnvironments", ["dev", "drift-dev"], "read-only role's environment"),
         ("ci:deployEnvironments", [], "lists no environment"),
         ("ci:githubOidcProviderArn", "arn:aws:iam::1:oidc-provider/x", "GitHub's OIDC provider"),
         ("ci:recordDomains", {"staging": ["s.featurestore.internal"]}, "not a deploy environment"),
     ],
 )
 def test_bootstrap_config_mistakes_name_the_key(key: str, value: Any, says: str) -> None:
-    raw: dict[str, Any] = {
-        "aws:region": REGION,
-        "ci:repository": REPOSITORY,
-        "ci:backendUrl": "s3://bucket/feature-store-eks",
-        key: value,
-    }
     with pytest.raises(ConfigError) as raised:
-        parse_bootstrap_config(
-            {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
-        )
+        _parse_bootstrap(**{"ci:sharedAccount": "true", key: value})
     [problem] = raised.value.problems
     assert problem.path == key
     assert says in str(problem)
+
+
+def test_two_deploy_stacks_in_one_account_are_refused_unless_shared_explicitly() -> None:
+    """One account per deploy stack is the default (review round 2, H-A to H-D)."""
+    with pytest.raises(ConfigError) as raised:
+        _parse_bootstrap(**{"ci:deployEnvironments": ["dev", "prod"]})
+    [problem] = raised.value.problems
+    assert problem.path == "ci:deployEnvironments"
+    assert "one bootstrap stack per account" in problem.message
+    assert "ci:sharedAccount: true" in problem.message
+    _parse_bootstrap(**{"ci:deployEnvironments": ["dev", "prod"], "ci:sharedAccount": "true"})
+    _parse_bootstrap(**{"ci:deployEnvironments": ["dev"]})
 
 
 def test_each_document_fits_iams_size_quotas() -> None:

@@ -19,7 +19,13 @@ from typing import Any
 import pytest
 import yaml
 
-from components.ci.identities import DEPLOY_SESSION_SECONDS
+from components.ci.identities import (
+    DEFAULT_BRANCH,
+    DEPLOY_SESSION_SECONDS,
+    DEPLOY_WORKFLOW,
+    WorkflowTrust,
+    read_only_purposes,
+)
 from fsctl import cli
 from fsctl.preflight.deploy_workflow import deploy_job
 from fsctl.preflight.model import PlanGraph
@@ -292,8 +298,8 @@ def test_the_pulumi_cli_is_the_exact_release_of_the_locked_sdk() -> None:
 
 
 def test_pull_request_code_never_gets_the_deploy_identity() -> None:
-    """A branch's code runs with cloud credentials only in the approved `preview` environment,
-    with the read-only preview role, on its own runner."""
+    """A branch's code runs with cloud credentials only in the approved `preview-<stack>`
+    environment, with that stack's read-only preview role, on its own runner."""
     document = yaml.safe_load((WORKFLOWS / "pull-request.yml").read_text())
     with_identity = {
         name: job
@@ -302,7 +308,7 @@ def test_pull_request_code_never_gets_the_deploy_identity() -> None:
     }
     assert list(with_identity) == ["preview"]
     preview = with_identity["preview"]
-    assert preview["environment"] == "preview"
+    assert preview["environment"] == "preview-${{ matrix.stack }}"
     assert preview["runs-on"] == "${{ vars.PREVIEW_RUNNER }}"
     assert _role_of(preview) == "${{ vars.PREVIEW_ROLE_ARN }}"
     assert "DEPLOY_ROLE_ARN" not in (WORKFLOWS / "pull-request.yml").read_text()
@@ -319,9 +325,53 @@ def test_each_identity_serves_one_purpose_from_its_environment() -> None:
         "deploy.yml:apply-dev": ("dev", "${{ vars.DEPLOY_ROLE_ARN }}"),
         "deploy.yml:plan-prod": ("prod-plan", "${{ vars.PLAN_ROLE_ARN }}"),
         "deploy.yml:apply-prod": ("prod", "${{ vars.DEPLOY_ROLE_ARN }}"),
-        "drift.yml:detect": ("drift", "${{ vars.DRIFT_ROLE_ARN }}"),
-        "pull-request.yml:preview": ("preview", "${{ vars.PREVIEW_ROLE_ARN }}"),
+        "drift.yml:detect": ("drift-${{ matrix.stack }}", "${{ vars.DRIFT_ROLE_ARN }}"),
+        "pull-request.yml:preview": ("preview-${{ matrix.stack }}", "${{ vars.PREVIEW_ROLE_ARN }}"),
     }  # fmt: skip
+
+
+def _environments(job: dict[str, Any]) -> set[str]:
+    """The environment a job runs in, for each stack of its matrix."""
+    environment = str(job["environment"])
+    stacks = job.get("strategy", {}).get("matrix", {}).get("stack", [])
+    if "${{ matrix.stack }}" not in environment:
+        return {environment}
+    assert stacks, f"{environment} names a matrix stack the job does not have"
+    return {environment.replace("${{ matrix.stack }}", stack) for stack in stacks}
+
+
+def test_each_cloud_identity_is_one_stacks_and_trusted_for_its_workflow() -> None:
+    """Each job with AWS credentials runs, per stack, in an environment whose role the
+    bootstrap creates for that stack and trusts for that job's workflow: the deploy, plan,
+    drift and preview roles of one stack, in the stack's own account (docs/security.md, "One
+    AWS account per deploy stack"). A drift or preview job shared by every stack fails here."""
+    used = {
+        (f".github/workflows/{name.split(':', 1)[0]}", environment)
+        for name, job in _jobs()
+        if any(str(s.get("uses", "")).startswith("aws-actions/") for s in job["steps"])
+        for environment in _environments(job)
+    }
+    trusted = {
+        (trust.workflow, trust.environment)
+        for stack in DEPLOY_STACKS
+        for trust in (
+            WorkflowTrust(stack, DEPLOY_WORKFLOW, DEFAULT_BRANCH),
+            *read_only_purposes(stack),
+        )
+    }
+    assert used == trusted
+
+
+def test_each_stacks_environment_holds_its_accounts_backend() -> None:
+    """The state is one bucket per account: every cloud job reads the backend URL, the
+    passphrase and the role from its (per-stack) environment's variables and secrets."""
+    for name, job in _jobs():
+        text = json.dumps(job)
+        if "PULUMI_BACKEND_URL" not in text:
+            continue
+        assert "${{ vars.PULUMI_BACKEND_URL }}" in text, name
+        assert job.get("environment"), name
+        assert "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" in text, name
 
 
 def test_secrets_are_read_only_by_jobs_in_an_environment() -> None:
