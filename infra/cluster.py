@@ -208,6 +208,7 @@ class FeatureStoreCluster(pulumi.ComponentResource):
         )
         self.control_plane = ControlPlane(
             name,
+            stack=stack,
             eks_cluster_name=eks_name,
             kubernetes_version=config.kubernetes_version,
             service_ipv4_cidr=str(config.service_ipv4_cidr),

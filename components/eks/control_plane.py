@@ -9,6 +9,8 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
+from components.shared.tags import STACK_TAG
+
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 
@@ -41,6 +43,7 @@ class ControlPlane(pulumi.ComponentResource):
         self,
         name: str,
         *,
+        stack: str,
         eks_cluster_name: str,
         kubernetes_version: str,
         service_ipv4_cidr: str,
@@ -111,6 +114,22 @@ class ControlPlane(pulumi.ComponentResource):
         """Kubeconfig (using `aws eks get-token`), a secret."""
         # Server-side apply lets Kubernetes track field ownership, so objects that an HPA or an
         # operator also writes are not fought over.
+        # EKS creates this group with its own tags only (`kubernetes.io/cluster/<name>`,
+        # `aws:eks:cluster-name`, `Name`): the provider's default tags never reach it, and the
+        # deploy role changes only groups carrying its stack's tag (components/ci/
+        # identities.py, `Ec2ChangesOnlyItsStacks`). Tagging an untagged group with its own
+        # stack is what that role may do; every rule on the group waits for the tag. Removing
+        # the stack tag it may never do (`StackTagOnlyItsOwn`): the tag is left on delete, and
+        # goes with the group, which EKS deletes with the cluster.
+        self.cluster_security_group_tag = aws.ec2.Tag(
+            f"{name}-cluster-sg-stack-tag",
+            resource_id=self.cluster_security_group_id,
+            key=STACK_TAG,
+            value=stack,
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+        )
+        """The stack tag on the EKS-created cluster security group: a rule the stack adds to
+        that group must depend on it."""
         # A private endpoint admits the deployer's networks (routed to the VPC by
         # `deployer_path`) on 443; nothing Kubernetes is tried before that path exists.
         deployer_rules = [
@@ -122,7 +141,9 @@ class ControlPlane(pulumi.ComponentResource):
                 from_port=443,
                 to_port=443,
                 description="Kubernetes API from the deployer (featurestore:deployer)",
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[self.cluster_security_group_tag]
+                ),
             )
             for cidr in deployer_cidrs
         ]

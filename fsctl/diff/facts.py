@@ -120,6 +120,9 @@ _TF_REFS = {
     "opensearch/domain.go": "d6b98b6c9e85fb7c3a10dcad4ef1c45c8d60e61e",
     "amp/workspace.go": "bbb4af8736c1da565708c36f6eceda54a1062731",
     "amp/rule_group_namespace.go": "09537f6131639c1d49ebcc38fc11972d6a4b60b5",
+    # `aws_ec2_tag` before the move to internal/service/ec2/tag.go, which the index does not
+    # hold: the newest stored version (same schema keys, id and delete as tag.go's).
+    "aws/resource_aws_ec2_tag.go": "299594d1f62af7947b7512eb6ac17a096ba30217",
 }
 
 
@@ -353,6 +356,11 @@ _FACTS: dict[str, TypeFacts] = {
     ),
     type_tokens.LOG_RESOURCE_POLICY: TypeFacts(
         replace=_tf("internal/service/logs/resource_policy.go", "policyName=policy_name")
+    ),
+    # One tag on a resource something else made (id `<resource_id>,<key>`); `value` is an
+    # update (CreateTags overwrites it), a delete removes the key from the resource.
+    type_tokens.EC2_TAG: TypeFacts(
+        replace=_tf("aws/resource_aws_ec2_tag.go", "resourceId=resource_id", "key=key")
     ),
     type_tokens.SECURITY_GROUP_INGRESS_RULE: TypeFacts(
         replace=_tf(

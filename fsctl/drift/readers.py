@@ -12,6 +12,7 @@ from typing import Any
 
 from fsctl.drift.live import (
     amp,
+    ec2_tags,
     eks,
     eks_access,
     gateways,
@@ -33,6 +34,7 @@ SPECS = {
     **vpcs.SPECS,
     **gateways.SPECS,
     **security_groups.SPECS,
+    **ec2_tags.SPECS,
     **launch_templates.SPECS,
     **vpc_services.SPECS,
     **eks.SPECS,
@@ -69,6 +71,7 @@ REGIONAL_READERS = (
     Reader(
         "ec2", lambda clients, region, scope: launch_templates.read(clients("ec2", region), scope)
     ),
+    Reader("ec2", lambda clients, region, scope: ec2_tags.read(clients("ec2", region), scope)),
     Reader("ec2", lambda clients, region, scope: vpc_services.read(clients("ec2", region), scope)),
     Reader("ec2", lambda clients, region, scope: volumes.read(clients("ec2", region), scope)),
     Reader("eks", lambda clients, region, scope: eks.read(clients("eks", region), scope)),

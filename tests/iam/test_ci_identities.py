@@ -765,6 +765,9 @@ MADE_BY = {
         "ec2:CreateTags", "ec2", "security-group/sg-1", "new"
     ),
     "aws:ec2/eip:Eip": ("ec2:AllocateAddress", "ec2", "elastic-ip/eipalloc-1", "new"),
+    # The stack tag on EKS's cluster security group, which carries no stack tag till then
+    # (components/eks/control_plane.py): CreateTags as on a new resource.
+    "aws:ec2/tag:Tag": ("ec2:CreateTags", "ec2", "security-group/sg-1", "new"),
     "aws:ec2/flowLog:FlowLog": ("ec2:CreateFlowLogs", "ec2", "vpc-flow-log/fl-1", "new"),
     "aws:ec2/internetGateway:InternetGateway": (
         "ec2:CreateInternetGateway", "ec2", "internet-gateway/igw-1", "new"
@@ -810,6 +813,52 @@ MADE_BY = {
         "ec2:AuthorizeSecurityGroupIngress", "ec2", "security-group/sg-1", "own"
     ),
 }  # fmt: skip
+
+
+EKS_CLUSTER_GROUP = f"{EC2}:security-group/sg-0eks"
+EKS_CLUSTER_GROUP_TAGS: Context = {
+    **IN_REGION,
+    "aws:ResourceTag/kubernetes.io/cluster/fs-dev-core": "owned",
+    "aws:ResourceTag/aws:eks:cluster-name": "fs-dev-core",
+}
+"""The cluster security group as EKS creates it: EKS's tags, no stack tag."""
+
+
+def _tagging(stack: str) -> Context:
+    return {
+        **EKS_CLUSTER_GROUP_TAGS,
+        "aws:TagKeys": [STACK_TAG],
+        f"aws:RequestTag/{STACK_TAG}": stack,
+    }
+
+
+def test_the_deploy_tags_the_eks_cluster_group_with_its_stack_then_adds_rules() -> None:
+    """Security review 2, M-B: a rule on the group EKS creates is refused until the group
+    carries the deploy's stack tag, which the deploy may set on the untagged group."""
+    rule = "ec2:AuthorizeSecurityGroupIngress"
+    tagged = {**EKS_CLUSTER_GROUP_TAGS, f"aws:ResourceTag/{STACK_TAG}": "dev"}
+    assert not allowed(_deploy("dev"), rule, EKS_CLUSTER_GROUP, EKS_CLUSTER_GROUP_TAGS)
+    assert allowed(_deploy("dev"), "ec2:CreateTags", EKS_CLUSTER_GROUP, _tagging("dev"))
+    assert allowed(_deploy("dev"), rule, EKS_CLUSTER_GROUP, tagged)
+    # Destroy: the rules go first (they depend on the tag). The stack tag is never removed
+    # (StackTagOnlyItsOwn), so the program retains the tag resource on delete instead.
+    assert allowed(_deploy("dev"), "ec2:RevokeSecurityGroupIngress", EKS_CLUSTER_GROUP, tagged)
+    assert not allowed(
+        _deploy("dev"), "ec2:DeleteTags", EKS_CLUSTER_GROUP, {**tagged, "aws:TagKeys": [STACK_TAG]}
+    )
+
+
+def test_another_stacks_deploy_can_neither_claim_nor_change_the_eks_cluster_group() -> None:
+    tagged_dev = {**EKS_CLUSTER_GROUP_TAGS, f"aws:ResourceTag/{STACK_TAG}": "dev"}
+    # The prod deploy tags dev's untagged group as dev's: the tag must be its own.
+    assert not allowed(_deploy("prod"), "ec2:CreateTags", EKS_CLUSTER_GROUP, _tagging("dev"))
+    # Once dev's, prod may neither re-tag it as its own nor add a rule to it.
+    assert not allowed(
+        _deploy("prod"), "ec2:CreateTags", EKS_CLUSTER_GROUP, {**_tagging("prod"), **tagged_dev}
+    )
+    assert not allowed(
+        _deploy("prod"), "ec2:AuthorizeSecurityGroupIngress", EKS_CLUSTER_GROUP, tagged_dev
+    )
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
