@@ -212,6 +212,38 @@ def s3_endpoint_policy_scoped() -> ResourceValidationPolicy:
     )
 
 
+def amp_endpoint_policy_scoped() -> ResourceValidationPolicy:
+    """An AMP endpoint names the workspaces it leads to; without a policy, any account's."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        if not text(args.props.get("serviceName")).endswith(".aps-workspaces"):
+            return
+        document = policy_document(args.props.get("policy"))
+        if document is None:
+            yield (
+                f"AMP endpoint {args.name} has no policy, so a pod holding any account's keys "
+                "can write metrics, or data dressed as metrics, to that account's workspace; "
+                "allow remote write to the cluster's own workspace only"
+            )
+            return
+        for statement in statements(document):
+            if text(statement.get("Effect")) != "Allow":
+                continue
+            resources = strings(statement.get("Resource")) or [text(statement.get("Resource"))]
+            if broad := [r for r in resources if r == "*" or r.endswith(":workspace/*")]:
+                yield (
+                    f"AMP endpoint {args.name} allows {', '.join(broad)}, every workspace; "
+                    "name the cluster's own"
+                )
+
+    return resource_policy(
+        "amp-endpoint-policy-scoped",
+        "AMP VPC endpoints must have a policy that names the workspace they lead to.",
+        [VPC_ENDPOINT],
+        check,
+    )
+
+
 _HUB_ROUTING_TAG = threshold(
     "hubRoutingTag",
     "string",
@@ -305,5 +337,6 @@ POLICIES: list[Policy] = [
     network_policy_egress_private(),
     network_policy_egress_known_ranges(),
     s3_endpoint_policy_scoped(),
+    amp_endpoint_policy_scoped(),
     transit_gateway_hub_managed(),
 ]

@@ -30,6 +30,7 @@ from components.ci.managed_policies import MANAGED_POLICIES, managed_policy_arn
 from components.shared.boundary import (
     BOUNDARY_POLICY_NAME,
     BOUNDARY_POLICY_PATH,
+    CI_ROLE_NAME_PREFIX,
     ROLE_PATH_PREFIX,
     boundary_policy_arn,
     stack_role_path,
@@ -46,7 +47,7 @@ DEPLOY_WORKFLOW = ".github/workflows/deploy.yml"
 DRIFT_WORKFLOW = ".github/workflows/drift.yml"
 PREVIEW_WORKFLOW = ".github/workflows/pull-request.yml"
 DEFAULT_BRANCH = "refs/heads/main"
-ROLE_NAME_PREFIX = "feature-store-eks"
+ROLE_NAME_PREFIX = CI_ROLE_NAME_PREFIX
 STACK_PROJECT = "feature-store-eks"
 """The stack program's Pulumi project (`Pulumi.yaml`'s `name`): its state objects' folder."""
 DEPLOY_SESSION_SECONDS = 12 * 3600
@@ -464,9 +465,21 @@ DEPLOY_SERVICES: Mapping[str, DeployService] = {
         ),
     ),
 }
-LOG_RESOURCE_POLICY_ACTIONS = ("logs:DeleteResourcePolicy", "logs:PutResourcePolicy")
+LOG_RESOURCE_POLICY_ACTIONS = (
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DeleteResourcePolicy",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+)
 """Account-level calls (the Service Authorization Reference lists no resource type for them),
-so no tag or ARN narrows them: CloudWatch Logs keeps one resource policy per name and account."""
+so no tag or ARN narrows them: CloudWatch Logs keeps one resource policy per name and account,
+and vended logs (an AMP workspace's logging configuration) need its log deliveries (AMP User
+Guide, "Monitor Amazon Managed Service for Prometheus events with CloudWatch Logs": the
+caller's `logs:CreateLogDelivery`, `GetLogDelivery`, `UpdateLogDelivery`, `DeleteLogDelivery`,
+`ListLogDeliveries`, `PutResourcePolicy`, `DescribeResourcePolicies`, `DescribeLogGroups`)."""
 UNCONDITIONABLE_TAG_ACTIONS = ("logs:TagLogGroup", "logs:UntagLogGroup")
 """CloudWatch Logs' legacy tag calls ignore `aws:ResourceTag` and `aws:TagKeys` ("CloudWatch
 Logs doesn't support IAM policies that prevent users from assigning specified tags to log
@@ -597,7 +610,12 @@ READ_ONLY_ACTIONS = (
     "kms:GetKeyRotationStatus",
     "kms:ListAliases",
     "kms:ListResourceTags",
+    "es:Describe*",
+    "es:GetCompatibleVersions",
+    "es:ListDomainNames",
+    "es:ListTags",
     "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
     "logs:ListTagsForResource",
     "logs:ListTagsLogGroup",
     "route53:GetHostedZone",

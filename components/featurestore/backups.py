@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.featurestore.rondb import BACKUP_IDENTITIES, RonDbSpec, ttl_days
+from components.shared.boundary import CI_ROLE_NAME_PREFIX
 from components.shared.iam import document, principal_arn_patterns
 from components.shared.pod_identity import associate, workload_identity
 from components.shared.tags import (
@@ -151,6 +152,20 @@ def backup_key_resource_policy(
     return document(
         *administration,
         {
+            # Drift and previews refresh the key: its metadata and policy, never its use.
+            "Sid": "CiRolesDescribeKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": list(KEY_DESCRIBE_ACTIONS),
+            "Resource": "*",
+            "Condition": {
+                "ArnLike": {
+                    "aws:PrincipalArn": f"arn:{partition}:iam::{account_id}:role/"
+                    f"{CI_ROLE_NAME_PREFIX}-*"
+                }
+            },
+        },
+        {
             "Sid": "BackupRolesUseKeyThroughS3",
             "Effect": "Allow",
             "Principal": {"AWS": root},
@@ -165,6 +180,16 @@ def backup_key_resource_policy(
             },
         },
     )
+
+
+KEY_DESCRIBE_ACTIONS = (
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListResourceTags",
+)
+"""What the provider's refresh of a key reads (terraform-provider-aws kms/key.go: the key, its
+policy, rotation and tags): metadata, never a cryptographic operation."""
 
 
 PROTECTION_ACTIONS = (

@@ -149,6 +149,9 @@ class DurableMetrics(pulumi.ComponentResource):
             subnet_ids=subnet_ids,
             security_group_ids=[endpoint_group.id],
             private_dns_enabled=True,
+            # Only the cluster's own workspace through this endpoint: a pod holding another
+            # account's keys cannot write the cluster's data into that account's workspace.
+            policy=workspace.arn.apply(amp_endpoint_policy),
             tags={"Name": f"{name}-amp-interface"},
             opts=child,
         )
@@ -174,3 +177,22 @@ class DurableMetrics(pulumi.ComponentResource):
         self.register_outputs(
             {"workspaceArn": workspace.arn, "remoteWriteUrl": self.remote_write.url}
         )
+
+
+def amp_endpoint_policy(workspace_arn: str) -> str:
+    """What the cluster's VPC may reach in AMP: remote write to its own workspace, nothing else.
+
+    An interface endpoint's policy decides where data may go from the VPC (AWS PrivateLink
+    Guide, "Control access to VPC endpoints using endpoint policies"); the writer's role
+    decides who may write. The workspace's ARN names its account, so another account's
+    workspace is out.
+    """
+    return document(
+        {
+            "Sid": "ItsOwnWorkspace",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "aps:RemoteWrite",
+            "Resource": workspace_arn,
+        }
+    )

@@ -11,6 +11,9 @@ from collections.abc import Callable
 
 import pulumi
 
+CI_ROLE_NAME_PREFIX = "feature-store-eks"
+"""The CI roles' names, `feature-store-eks-<purpose>` (components/ci/identities.py): what the
+backup keys' policies let describe them (drift and previews read every key's metadata)."""
 BOUNDARY_POLICY_PATH = "/feature-store-eks/"
 BOUNDARY_POLICY_NAME = "feature-store-eks-boundary"
 ROLE_TYPE = "aws:iam/role:Role"

@@ -1,7 +1,9 @@
 """`fsctl deploy preview|apply`: the reviewed preview, then an update of exactly its plan.
 
-`preview` refreshes (in the preview only: the state is not written), previews with the policy
-pack and saves the update plan (`pulumi preview --refresh --save-plan`), and writes the CLI's
+`preview` refreshes (in the preview only: the state is not written; `--no-refresh` for the
+read-only roles of CI's plan and pull-request jobs, which cannot read every live object),
+previews with the policy pack and saves the update plan (`pulumi preview --save-plan`), and
+writes the CLI's
 `--json` preview (the truthful diff's `--preview` input), the program's steps from the engine's
 events (`--steps`, what `apply` compares) and a Markdown summary with its risk.
 
@@ -85,6 +87,14 @@ def register(commands: Any) -> None:
         "(`fsctl deploy apply --steps` compares the stack's steps with them)",
     )
     preview.add_argument(
+        "--no-refresh",
+        dest="refresh",
+        action="store_false",
+        help="preview the state as recorded: for a read-only role, which cannot read every "
+        "live object (a Helm release is a Secret); `apply` refreshes before it compares, "
+        "and stops if the cloud has moved since",
+    )
+    preview.add_argument(
         "--gate",
         type=Path,
         metavar="DESCRIPTION_FILE",
@@ -147,7 +157,7 @@ def run_preview(arguments: argparse.Namespace) -> int:
     deployment = _deployment(arguments)
     _make_parent(arguments.save_plan)
     try:
-        output, log = deployment.preview(refresh=True, save_plan=arguments.save_plan)
+        output, log = deployment.preview(refresh=arguments.refresh, save_plan=arguments.save_plan)
     except (EngineFailedError, StackBusyError) as error:
         return _failed(error)
     preview = _parse(output, "the preview")

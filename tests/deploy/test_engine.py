@@ -148,6 +148,7 @@ def test_preview_refreshes_saves_the_plan_with_the_policy_pack_and_summarises_th
     assert json.loads(plan.read_text())["plan"]["resourcePlans"]
     assert "**Risk: disruptive** (3 to replace)" in out
     assert f"Update plan sha256 `{_sha256(plan)}`" in out
+
     assert out.count("**disruptive** · `replace` `aws:eks/nodeGroup:NodeGroup`") == 3
     # The policy finding came through the event stream (the JSON preview has none).
     assert "`advisory` alerts-reach-someone: No Alertmanager receiver" in out
@@ -373,3 +374,18 @@ def test_no_cli_on_path_is_an_input_error(
     code, _, err = _preview(capsys, project)
     assert code == 2
     assert "no `pulumi` on PATH" in err
+
+
+def test_a_read_only_role_previews_the_recorded_state(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    project: Path,
+) -> None:
+    standin = _standin(tmp_path, monkeypatch, _scenario())
+    code, _, _ = _preview(capsys, project, "--no-refresh")
+    assert code == 0
+    [call] = standin.operations()
+    assert call[0] == "preview"
+    assert "--refresh" not in call
+    assert "--save-plan" in call

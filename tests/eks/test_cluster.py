@@ -365,9 +365,10 @@ def test_s3_is_reached_through_a_gateway_endpoint_from_private_and_intra_subnets
 
 
 def test_flow_logs_are_encrypted_with_the_cluster_key(prod: Plan) -> None:
-    # The flow logs' and the control plane's log groups alike.
+    # The flow logs', the control plane's and the metrics workspace's log groups alike.
     log_groups = prod.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert len(log_groups) == 2
+    assert len(log_groups) == 3
+    assert any(group.name.endswith("-amp-logs") for group in log_groups)
     for log_group in log_groups:
         assert (
             log_group.inputs["kmsKeyId"] == prod.named("aws:kms/key:Key", "core-key").outputs["arn"]

@@ -13,6 +13,7 @@ import yaml
 from components.featurestore.backups import (
     DELETED_AUDIT_LOG_DAYS,
     KEY_ADMIN_ACTIONS,
+    KEY_DESCRIBE_ACTIONS,
     PROTECTION_ACTIONS,
 )
 from components.featurestore.rondb import RCLONE_MULTIPART_ONLY
@@ -255,8 +256,13 @@ def test_backups_have_a_key_of_their_own_only_their_roles_use(prod: Plan) -> Non
             name,
         ).inputs["rules"][0]["applyServerSideEncryptionByDefault"]
         assert encryption == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key.outputs["arn"]}
-        administer, use = json.loads(key.inputs["policy"])["Statement"]
+        administer, describe, use = json.loads(key.inputs["policy"])["Statement"]
         assert "kms:Decrypt" not in administer["Action"]
+        # The CI roles read the key's metadata for drift and previews, and nothing else.
+        assert describe["Action"] == list(KEY_DESCRIBE_ACTIONS)
+        assert describe["Condition"]["ArnLike"]["aws:PrincipalArn"].endswith(
+            ":role/feature-store-eks-*"
+        )
         assert administer["Condition"]["ArnLike"]["aws:PrincipalArn"] == principal_arn_patterns(
             DEPLOYER_ROLE
         )
@@ -384,7 +390,7 @@ def test_named_backup_admins_join_the_deployer(plan_stack: PlanStack) -> None:
     [guard] = [s for s in policy["Statement"] if s["Sid"] == "OnlyAdminsChangeProtection"]
     assert guard["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == admins
     key = plan.named("aws:kms/key:Key", "core-search-rondb-backups")
-    maintain, administer, _use = json.loads(key.inputs["policy"])["Statement"]
+    maintain, administer, _describe, _use = json.loads(key.inputs["policy"])["Statement"]
     assert maintain["Condition"]["ArnLike"]["aws:PrincipalArn"] == principal_arn_patterns(
         DEPLOYER_ROLE
     )
@@ -427,7 +433,7 @@ def test_the_deployer_maintains_a_backup_key_but_cannot_disable_delete_or_grant_
         statements = json.loads(key["inputs"]["policy"])["Statement"]
         # Prod names no break-glass role: no one may disable, delete or grant the key.
         sids = [statement["Sid"] for statement in statements]
-        assert sids == ["DeployerMaintainsKey", "BackupRolesUseKeyThroughS3"]
+        assert sids == ["DeployerMaintainsKey", "CiRolesDescribeKey", "BackupRolesUseKeyThroughS3"]
         deployer = statements[0]
         assert _grants(deployer, "kms:PutKeyPolicy")
         assert [a for a in KEY_DESTROYING_ACTIONS if _grants(deployer, a)] == []

@@ -156,6 +156,14 @@ def test_remote_write_leaves_through_the_vpc_endpoint_only(
     assert [(e["serviceName"], e["privateDnsEnabled"]) for e in endpoints] == [
         (f"com.amazonaws.{REGION}.aps-workspaces", True)
     ]
+    # Through it, remote write to the cluster's own workspace only (security review N-3).
+    workspace = _named(plan, WORKSPACE, f"{cluster}-amp")["outputs"]["arn"]
+    [statement] = json.loads(endpoints[0]["policy"])["Statement"]
+    assert (statement["Effect"], statement["Action"], statement["Resource"]) == (
+        "Allow",
+        "aps:RemoteWrite",
+        workspace,
+    )
     [egress] = [
         entry["inputs"]["spec"]["egress"]
         for entry in _in_cluster(plan, NETWORK_POLICY, cluster)

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from components.featurestore.namespace import NamespaceSpec, network_policies
+from components.monitoring.durable import amp_endpoint_policy
 from components.network.vpc import s3_endpoint_policy
 from fsctl.cli import main
 from fsctl.plan.mock_account import ACCOUNT_ID
@@ -239,6 +240,43 @@ def test_other_services_endpoints_are_not_s3s() -> None:
     assert validate_resource("s3-endpoint-policy-scoped", ENDPOINT, props) == []
 
 
+# amp-endpoint-policy-scoped
+
+WORKSPACE_ARN = f"arn:aws:aps:eu-central-1:{ACCOUNT_ID}:workspace/ws-0123"
+AMP_ENDPOINT = {
+    "vpcId": "vpc-1",
+    "serviceName": "com.amazonaws.eu-central-1.aps-workspaces",
+    "vpcEndpointType": "Interface",
+    "policy": amp_endpoint_policy(WORKSPACE_ARN),
+}
+
+
+def test_an_amp_endpoint_naming_its_workspace_passes() -> None:
+    assert validate_resource("amp-endpoint-policy-scoped", ENDPOINT, AMP_ENDPOINT) == []
+
+
+def test_an_amp_endpoint_without_a_policy_fails() -> None:
+    props = {key: value for key, value in AMP_ENDPOINT.items() if key != "policy"}
+    [message] = validate_resource("amp-endpoint-policy-scoped", ENDPOINT, props, name="core-amp")
+    assert message.startswith("AMP endpoint core-amp has no policy")
+
+
+@pytest.mark.parametrize("resource", ["*", "arn:aws:aps:eu-central-1:999999999999:workspace/*"])
+def test_an_amp_endpoint_allowing_every_workspace_fails(resource: str) -> None:
+    wide = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "aps:*", "Resource": resource}
+            ],
+        }
+    )
+    props = changed(AMP_ENDPOINT, ["policy"], wide)
+    assert validate_resource("amp-endpoint-policy-scoped", ENDPOINT, props, name="core-amp") == [
+        f"AMP endpoint core-amp allows {resource}, every workspace; name the cluster's own"
+    ]
+
+
 # transit-gateway-hub-managed
 
 ATTACHMENT_INPUTS = {
@@ -280,6 +318,7 @@ POLICIES = {
     "peers-admitted-narrowly",
     "network-policy-egress-private",
     "s3-endpoint-policy-scoped",
+    "amp-endpoint-policy-scoped",
     "transit-gateway-hub-managed",
 }
 
@@ -505,3 +544,15 @@ def test_a_namespace_names_no_https_destination_unless_given_one() -> None:
     assert https_peers(NamespaceSpec(project="search")) == []
     within = NamespaceSpec(project="search", https_cidrs=(CORE, "172.20.0.1/32"))
     assert https_peers(within) == [CORE, "172.20.0.1/32"]
+
+
+def test_the_pack_reports_a_prod_amp_endpoint_without_its_policy(tmp_path: Path) -> None:
+    document = real_plan("prod")
+    for entry in document["resources"]:
+        if entry["type"] == ENDPOINT and entry["inputs"]["serviceName"].endswith("aps-workspaces"):
+            entry["inputs"].pop("policy")
+    violations = _prod_violations(document, tmp_path)
+    assert {name for policy, name in violations if policy == "amp-endpoint-policy-scoped"} == {
+        "core-amp-interface",
+        "realtime-amp-interface",
+    }

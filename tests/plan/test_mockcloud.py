@@ -353,6 +353,7 @@ def test_resource_options_are_recorded() -> None:
         "deleteBeforeReplace": False,
         "retainOnDelete": False,
         "customTimeouts": {},
+        "aliases": [],
     }
     assert plain.provider is None
     assert plain.parent == stack.urn
@@ -363,6 +364,7 @@ def test_resource_options_are_recorded() -> None:
         "deleteBeforeReplace": True,
         "retainOnDelete": True,
         "customTimeouts": {"create": "90m", "delete": "30m"},
+        "aliases": [],
     }
 
 

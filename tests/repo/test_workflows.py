@@ -463,16 +463,18 @@ def test_an_apply_job_outlasts_its_updates_and_its_credentials_outlast_the_job()
         assert apply["timeout-minutes"] * 60 <= DEPLOY_SESSION_SECONDS
 
 
-def test_the_plan_job_refreshes_previews_with_the_pack_and_publishes_the_summary() -> None:
+def test_the_plan_job_previews_with_the_pack_and_publishes_the_summary() -> None:
     for stack in DEPLOY_STACKS:
         plan = _deploy_jobs()[f"plan-{stack}"]
         step, arguments = _fsctl_deploy(plan, "preview")
         assert _value(arguments, "--stack") == stack
         assert _value(arguments, "--save-plan") == f"build/deploy/{stack}/plan.json"
         assert _value(arguments, "--steps") == f"build/deploy/{stack}/steps.json"
-        # `fsctl deploy preview` always refreshes and loads the pack (tests/deploy/test_engine.py
-        # asserts the CLI gets --refresh and --policy-pack policies); nothing turns them off.
+        # The read-only plan role previews the recorded state (it cannot read a Helm release,
+        # a Secret); the apply job refreshes with the deploy role and stops unless the steps
+        # are still the reviewed ones. The pack always loads (tests/deploy/test_engine.py).
         parsed = _fsctl_parser().parse_args(arguments)
+        assert parsed.refresh is False
         assert parsed.policy_pack == Path("policies")
         assert parsed.policy_pack_config is None  # policies/config/<stack>.json
         assert "GITHUB_STEP_SUMMARY" in step["run"]
