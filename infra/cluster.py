@@ -13,6 +13,7 @@ import yaml
 from components.eks.addon_versions import BEFORE_COMPUTE, AddonName, addon_versions
 from components.eks.addons import EksAddons
 from components.eks.control_plane import ControlPlane, control_plane_log_group
+from components.eks.read_access import reader_manifests
 from components.eks.service_range import kubernetes_service_address
 from components.eks.versions import kubernetes_version
 from components.featurestore.decommission import Retirement
@@ -321,6 +322,15 @@ class FeatureStoreCluster(pulumi.ComponentResource):
                 (SERVING_PRIORITY_CLASS, serving_priority_class()),
             )
         ]
+        # The read-only roles' group reads what the view policy leaves out (drift's refresh).
+        for manifest in reader_manifests():
+            apply_manifest(
+                f"{name}-{manifest['kind'].lower()}-{manifest['metadata']['name']}",
+                manifest,
+                pulumi.ResourceOptions(
+                    parent=self, provider=kubernetes, depends_on=[self.control_plane]
+                ),
+            )
         # Only a pool's own namespace may tolerate its taint (components/nodes/
         # dedicated_admission.py); the binding names the policy, so it follows it.
         admission: list[pulumi.Resource] = [self.control_plane]

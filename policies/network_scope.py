@@ -229,11 +229,23 @@ def amp_endpoint_policy_scoped() -> ResourceValidationPolicy:
         for statement in statements(document):
             if text(statement.get("Effect")) != "Allow":
                 continue
+            if statement.get("NotResource") is not None or statement.get("NotAction") is not None:
+                yield (
+                    f"AMP endpoint {args.name} allows by exclusion (NotResource/NotAction); "
+                    "allow aps:RemoteWrite on the cluster's own workspace"
+                )
+                continue
             resources = strings(statement.get("Resource")) or [text(statement.get("Resource"))]
             if broad := [r for r in resources if r == "*" or r.endswith(":workspace/*")]:
                 yield (
                     f"AMP endpoint {args.name} allows {', '.join(broad)}, every workspace; "
                     "name the cluster's own"
+                )
+            actions = strings(statement.get("Action")) or [text(statement.get("Action"))]
+            if other := [a for a in actions if a != "aps:RemoteWrite"]:
+                yield (
+                    f"AMP endpoint {args.name} allows {', '.join(other)} through the VPC; "
+                    "remote write is all Prometheus needs"
                 )
 
     return resource_policy(

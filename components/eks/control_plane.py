@@ -9,6 +9,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
+from components.eks.read_access import READERS_GROUP
 from components.shared.tags import STACK_TAG
 
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
@@ -208,6 +209,8 @@ def _access_entries(
             entries[f"{prefix}-{role_name}"] = eks.AccessEntryArgs(
                 principal_arn=role_arn,
                 type=eks.AccessEntryType.STANDARD,
+                # Readers also read what the view policy leaves out, Secrets apart (read_access).
+                kubernetes_groups=[READERS_GROUP] if prefix == "view" else None,
                 access_policies={
                     prefix: eks.AccessPolicyAssociationArgs(
                         policy_arn=policy,

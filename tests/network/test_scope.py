@@ -273,8 +273,24 @@ def test_an_amp_endpoint_allowing_every_workspace_fails(resource: str) -> None:
     )
     props = changed(AMP_ENDPOINT, ["policy"], wide)
     assert validate_resource("amp-endpoint-policy-scoped", ENDPOINT, props, name="core-amp") == [
-        f"AMP endpoint core-amp allows {resource}, every workspace; name the cluster's own"
+        f"AMP endpoint core-amp allows {resource}, every workspace; name the cluster's own",
+        "AMP endpoint core-amp allows aps:* through the VPC; remote write is all Prometheus needs",
     ]
+
+
+def test_an_amp_endpoint_allowing_reads_or_by_exclusion_fails() -> None:
+    def with_statement(statement: dict[str, object]) -> dict[str, object]:
+        document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", **statement}]}
+        return changed(AMP_ENDPOINT, ["policy"], json.dumps(document))
+
+    query = with_statement(
+        {"Principal": "*", "Action": "aps:QueryMetrics", "Resource": WORKSPACE_ARN}
+    )
+    [message] = validate_resource("amp-endpoint-policy-scoped", ENDPOINT, query, name="core-amp")
+    assert "aps:QueryMetrics through the VPC" in message
+    excluded = with_statement({"Principal": "*", "Action": "aps:RemoteWrite", "NotResource": "x"})
+    [message] = validate_resource("amp-endpoint-policy-scoped", ENDPOINT, excluded, name="core-amp")
+    assert "by exclusion" in message
 
 
 # transit-gateway-hub-managed
