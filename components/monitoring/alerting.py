@@ -144,15 +144,41 @@ def slow_ratio(window: str) -> str:
     return f"featurestore:rdrs_slow_ratio:rate{window}"
 
 
-def recording_rules(objectives: Sequence[ProjectObjectives]) -> dict[str, Any]:
-    """The SLIs over every window: errors of all projects, slowness where one asks."""
+RATE_WINDOW = SLO_WINDOWS[0]
+"""The shortest window: its recorded rates are what the workspace's 30-day rules sum."""
+
+
+def rate_record(counted: str) -> str:
+    """A recorded 5-minute rate the 30-day SLIs sum (`errors`, `requests`, `fast`, `measured`)."""
+    return f"featurestore:rdrs_{counted}:rate{RATE_WINDOW}"
+
+
+def _errors_or_zero(window: str) -> str:
+    """Errors per second, 0 where requests were served without one.
+
+    RDRS creates an error status's series only at its first error, and an absent numerator is
+    no ratio at all (a window that seems not to have happened).
+    """
     errors = f',status=~"{"|".join(ERROR_STATUSES)}"'
+    return f"({_sum_rate(_data(errors), window)} or 0 * {_sum_rate(_data(''), window)})"
+
+
+def recording_rules(objectives: Sequence[ProjectObjectives]) -> dict[str, Any]:
+    """The SLIs over every window: errors of all projects, slowness where one asks.
+
+    The 5-minute rates are recorded too: the 30-day SLIs are their sums' ratio (each request
+    weighs alike, and a window without requests adds nothing rather than a 0/0).
+    """
     rules: list[dict[str, str]] = [
         {
             "record": error_ratio(window),
-            "expr": f"{_sum_rate(_data(errors), window)} / {_sum_rate(_data(''), window)}",
+            "expr": f"{_errors_or_zero(window)} / {_sum_rate(_data(''), window)}",
         }
         for window in SLO_WINDOWS
+    ]
+    rules += [
+        {"record": rate_record("errors"), "expr": _errors_or_zero(RATE_WINDOW)},
+        {"record": rate_record("requests"), "expr": _sum_rate(_data(""), RATE_WINDOW)},
     ]
     for objective in objectives:
         latency = objective.latency
@@ -172,6 +198,10 @@ def recording_rules(objectives: Sequence[ProjectObjectives]) -> dict[str, Any]:
             }
             for window in SLO_WINDOWS
         )
+        rules += [
+            {"record": rate_record("fast"), "expr": _sum_rate([fast], RATE_WINDOW)},
+            {"record": rate_record("measured"), "expr": _sum_rate([total], RATE_WINDOW)},
+        ]
     return {"groups": [{"name": "featurestore-slo-sli", "rules": rules}]}
 
 
@@ -193,19 +223,28 @@ def budget_remaining() -> str:
 def period_rules(objectives: Sequence[ProjectObjectives]) -> dict[str, Any]:
     """The 30-day SLIs and budgets, for the workspace's ruler (an AMP rule groups namespace).
 
-    The 30-day ratio is the mean of the 5-minute ratios the cluster's pair records and writes:
-    one series per project over 30 days, cheap to query, at the cost of weighing each 5 minutes
-    alike rather than each request. Each cluster's series carry its `cluster` label.
+    The 30-day ratio is the ratio of the sums of the 5-minute rates the cluster's pair records
+    and writes: each request weighs alike, and a window with no request (a 0/0 ratio) or before
+    a project's first error (no error series yet) counts as what it is, not as a gap. Each
+    cluster's series carry its `cluster` label.
     """
-    ratios = {error_ratio}
-    ratios.update(slow_ratio for objective in objectives if objective.latency is not None)
+
+    def summed(counted: str) -> str:
+        return f"sum_over_time({rate_record(counted)}[{SLO_PERIOD}])"
+
     rules: list[dict[str, Any]] = [
         {
-            "record": ratio(SLO_PERIOD),
-            "expr": f"avg_over_time({ratio('5m')}[{SLO_PERIOD}])",
+            "record": error_ratio(SLO_PERIOD),
+            "expr": f"{summed('errors')} / {summed('requests')}",
         }
-        for ratio in sorted(ratios, key=lambda ratio: str(ratio("")))
     ]
+    if any(objective.latency is not None for objective in objectives):
+        rules.append(
+            {
+                "record": slow_ratio(SLO_PERIOD),
+                "expr": f"1 - {summed('fast')} / {summed('measured')}",
+            }
+        )
     for objective in objectives:
         for _, ratio, percent, slo in objective_slis(objective):
             rules.append(

@@ -32,6 +32,8 @@ from components.monitoring.alerting import (
     Webhook,
     alertmanager_config,
     alertmanager_values,
+    error_ratio,
+    rate_record,
 )
 from components.monitoring.metrics import (
     KAFKA_BROKER_SCRAPE_JOB,
@@ -676,4 +678,54 @@ def test_without_a_webhook_alerts_go_to_the_null_receiver(tmp_path: Path) -> Non
         f"--verify.receivers={NULL_RECEIVER}",
         "severity=page",
     )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_project_before_its_first_error_records_no_errors_rather_than_nothing(
+    tmp_path: Path,
+) -> None:
+    """RDRS creates an error status's series at its first error: until then the ratio is 0,
+    and the 5-minute rates the 30-day SLIs sum are recorded (errors 0, requests counted)."""
+    files = _write_rules(tmp_path)
+    test = {
+        "rule_files": files,
+        "evaluation_interval": "5m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [_rdrs(600, 60, "200")],
+                "promql_expr_test": [
+                    {
+                        "expr": f"{error_ratio('5m')}",
+                        "eval_time": "30m",
+                        "exp_samples": [
+                            {"labels": f'{error_ratio("5m")}{{namespace="{PROJECT}"}}', "value": 0}
+                        ],
+                    },
+                    {
+                        "expr": f"{rate_record('errors')}",
+                        "eval_time": "30m",
+                        "exp_samples": [
+                            {
+                                "labels": f'{rate_record("errors")}{{namespace="{PROJECT}"}}',
+                                "value": 0,
+                            }
+                        ],
+                    },
+                    {
+                        "expr": f"{rate_record('requests')}",
+                        "eval_time": "30m",
+                        "exp_samples": [
+                            {
+                                "labels": f'{rate_record("requests")}{{namespace="{PROJECT}"}}',
+                                "value": 10,
+                            }
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
+    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False))
+    result = _run(tmp_path, _tool("promtool"), "test", "rules", "test.yml")
     assert result.returncode == 0, result.stdout + result.stderr

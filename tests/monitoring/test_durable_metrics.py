@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from components.featurestore.namespace import POD_IDENTITY_AGENT
-from components.monitoring.alerting import budget_remaining
+from components.monitoring.alerting import budget_remaining, rate_record
 from components.monitoring.durable import remote_write_url
 from components.monitoring.metrics import (
     PROMETHEUS_POD_LABELS,
@@ -227,12 +227,22 @@ def test_thirty_days_at_half_the_budget_leave_half_of_it(
     plan: dict[str, Any], tmp_path: Path
 ) -> None:
     # `search` promises 99.99 % availability (a budget of 0.0001) and 99 % of requests within
-    # 9.75 ms (0.01). Thirty days of 5-minute ratios as the cluster's pair writes them, after
-    # AMP kept one replica's (labelled `cluster`, no `__replica__`).
+    # 9.75 ms (0.01). Thirty days of 5-minute rates as the cluster's pair records and writes
+    # them, after AMP kept one replica's (labelled `cluster`, no `__replica__`): a quiet half
+    # with no request at all (a 0/0 ratio, which a mean of ratios would turn into NaN), then a
+    # busy half failing 1 in 20,000 and slow for 1 in 400: half the availability budget and a
+    # quarter of the latency budget spent, over the month's requests.
     data = _named(plan, RULE_NAMESPACE, "core-slo-period")["inputs"]["data"]
     (tmp_path / "period.yml").write_text(data)
-    samples = 30 * 24 * 12
+    half = 30 * 24 * 12 // 2
     labels = 'cluster="core",namespace="search"'
+
+    def rates(counted: str, busy: float) -> dict[str, str]:
+        return {
+            "series": f"{rate_record(counted)}{{{labels}}}",
+            "values": f"0x{half} {busy}x{half}",
+        }
+
     test = {
         "rule_files": ["period.yml"],
         "evaluation_interval": "5m",
@@ -240,18 +250,14 @@ def test_thirty_days_at_half_the_budget_leave_half_of_it(
             {
                 "interval": "5m",
                 "input_series": [
-                    {
-                        "series": f"featurestore:rdrs_error_ratio:rate5m{{{labels}}}",
-                        "values": f"0.00005x{samples}",
-                    },
-                    {
-                        "series": f"featurestore:rdrs_slow_ratio:rate5m{{{labels}}}",
-                        "values": f"0.0025x{samples}",
-                    },
+                    rates("requests", 100),
+                    rates("errors", 0.005),
+                    rates("measured", 100),
+                    rates("fast", 99.75),
                 ],
                 "promql_expr_test": [
                     {
-                        "expr": f'{budget_remaining()}{{project="search"}}',
+                        "expr": f'{budget_remaining()}{{project="search",slo="availability"}}',
                         "eval_time": "30d",
                         "exp_samples": [
                             {
@@ -259,13 +265,19 @@ def test_thirty_days_at_half_the_budget_leave_half_of_it(
                                 'slo="availability"}',
                                 "value": 0.5,
                             },
-                            {
-                                "labels": f'{budget_remaining()}{{{labels},project="search",'
-                                'slo="latency"}',
-                                "value": 0.75,
-                            },
                         ],
-                    }
+                    },
+                    {
+                        # 1 - 99.75 / 100 is 0.0025 only to within a float's rounding.
+                        "expr": (
+                            f'abs({budget_remaining()}{{project="search",slo="latency"}} - 0.75)'
+                            " < bool 1e-9"
+                        ),
+                        "eval_time": "30d",
+                        "exp_samples": [
+                            {"labels": f'{{{labels},project="search",slo="latency"}}', "value": 1}
+                        ],
+                    },
                 ],
             }
         ],
