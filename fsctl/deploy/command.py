@@ -16,8 +16,9 @@ after the resources before it changed. The plan's goals take `ignoreChanges` val
 state (processIgnoreChanges runs before the check, :1267), so a node group's desired size in the
 plan is the one the preview's refresh read. `apply` therefore refreshes the state (written: the
 desired size the autoscaler set since), previews again and stops unless every step of the
-program and its inputs are the reviewed ones, and only then runs `up --plan`: what was
-approved, or nothing. The steps compared are the engine's `resourcePreEvent`s, not the `--json`
+program is the reviewed one (its operation and the inputs it changes, as `up --plan` checks;
+an `ignoreChanges` value the refresh moved changes no step), and only then runs `up --plan`:
+what was approved, or nothing. The steps compared are the engine's `resourcePreEvent`s, not the `--json`
 document: with `--refresh` that document replaces a refreshed resource's steps by the
 refresh's (pkg/backend/display/json.go:215-233), so a drifted desired size would read as a
 change the second preview, after the written refresh, no longer has.
@@ -231,7 +232,13 @@ def read_steps(path: Path, stack: str) -> list[dict[str, Any]]:
 
 
 def changed_since(reviewed: list[dict[str, Any]], current: list[dict[str, Any]]) -> list[str]:
-    """How the current preview's steps differ from the reviewed one's, one line per resource."""
+    """How the current preview's steps differ from the reviewed one's, one line per resource.
+
+    A step is its operation and the inputs it changes (`diffs`), as `up --plan` checks a goal
+    against the plan's diff (pulumi/pulumi pkg/resource/deploy/plan.go): the values an
+    `ignoreChanges` path takes from the refreshed state (a node group's desired size the
+    autoscaler moved since the review) change no step.
+    """
     before, after = _by_urn(reviewed), _by_urn(current)
     lines = []
     for urn in sorted(before.keys() | after.keys()):
@@ -241,7 +248,7 @@ def changed_since(reviewed: list[dict[str, Any]], current: list[dict[str, Any]])
         old_ops = ", ".join(op for op, _ in old) or "nothing"
         new_ops = ", ".join(op for op, _ in new) or "nothing"
         if old_ops == new_ops:
-            lines.append(f"{urn}: {new_ops} with other inputs than reviewed")
+            lines.append(f"{urn}: {new_ops} changing other inputs than reviewed")
         else:
             lines.append(f"{urn}: reviewed {old_ops}, now {new_ops}")
     return lines
@@ -250,7 +257,7 @@ def changed_since(reviewed: list[dict[str, Any]], current: list[dict[str, Any]])
 def _by_urn(steps: list[dict[str, Any]]) -> dict[str, list[tuple[str, Any]]]:
     found: dict[str, list[tuple[str, Any]]] = {}
     for step in steps:
-        found.setdefault(step["urn"], []).append((step["op"], step["inputs"]))
+        found.setdefault(step["urn"], []).append((step["op"], step.get("diffs")))
     return found
 
 

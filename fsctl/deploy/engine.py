@@ -63,9 +63,11 @@ class EventLog:
     changes: dict[str, int] = field(default_factory=dict)
     """The summary event's count per operation."""
     steps: list[dict[str, Any]] = field(default_factory=list)
-    """`{urn, op, inputs}` of every step of the program that changes something, in the order
-    the engine announced them (`resourcePreEvent`). A `--refresh` preview's JSON merges a
-    refreshed resource's steps into the refresh's; its events keep them apart."""
+    """`{urn, op, diffs, inputs}` of every step of the program that changes something, in the
+    order the engine announced them (`resourcePreEvent`): `diffs`, the inputs that differ from
+    the state, is what `apply` compares; `inputs` is kept for the reader. A `--refresh`
+    preview's JSON merges a refreshed resource's steps into the refresh's; its events keep
+    them apart."""
 
     def __call__(self, event: automation.EngineEvent) -> None:
         """Record one engine event."""
@@ -85,7 +87,14 @@ class EventLog:
             step = event.resource_pre_event.metadata
             if step.op.value not in UNCHANGED:
                 inputs = step.new.inputs if step.new is not None else None
-                self.steps.append({"urn": step.urn, "op": step.op.value, "inputs": inputs})
+                self.steps.append(
+                    {
+                        "urn": step.urn,
+                        "op": step.op.value,
+                        "diffs": sorted(step.diffs or []),
+                        "inputs": inputs,
+                    }
+                )
         if event.res_op_failed_event is not None:
             self.failed.append(event.res_op_failed_event.metadata.urn)
         if event.res_outputs_event is not None:

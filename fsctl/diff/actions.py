@@ -24,7 +24,7 @@ holds data, or a half torn-down protection of data that stays).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -44,6 +44,7 @@ from fsctl.diff.facts import (
     ONE_WAY,
     REFRESH_UPDATES_INPUTS,
     SCALE_IN_IGNORES_PDBS,
+    UPDATE_ROLLS_NODES,
     Rule,
     TypeFacts,
     facts_for,
@@ -54,6 +55,7 @@ from fsctl.plan.types import (
     DEPLOYMENT,
     HELM_RELEASE,
     KAFKA,
+    LAUNCH_TEMPLATE,
     NODE_GROUP,
     STATEFUL_SET,
 )
@@ -380,13 +382,16 @@ def cascade(
     head: Sequence[PlannedResource],
     verdicts: dict[str, Verdict],
     base_urns: frozenset[str],
+    new_template_versions: frozenset[str] = frozenset(),
 ) -> dict[str, Verdict]:
     """Verdicts of resources replaced (or refused) because a resource they take is replaced.
 
     `verdicts` holds the direct verdicts by URN; the result adds the cascaded ones for
-    resources in both plans, transitively.
+    resources in both plans, transitively, and the rolls of the node groups whose launch
+    template gets a new version (`new_template_versions`, `template_versions`).
     """
     result = dict(verdicts)
+    result.update(_template_rolls(head, result, base_urns, new_template_versions))
     changed = True
     while changed:
         changed = False
@@ -402,6 +407,53 @@ def cascade(
                 result[resource.urn] = verdict
                 changed = True
     return result
+
+
+TEMPLATE_ROLLS_NODES = (
+    "its launch template {names} changes, so the group takes the template's new version "
+    "(the offline mock keeps a template's version fixed): EKS rolls every node of the group, "
+    "draining each under its PodDisruptionBudgets, maxUnavailable at a time"
+)
+
+
+def template_versions(
+    resources: Iterable[PlannedResource], changed_paths: Mapping[str, Iterable[str]]
+) -> frozenset[str]:
+    """The launch templates an update gives a new version: any input but their own tags."""
+    return frozenset(
+        resource.urn
+        for resource in resources
+        if resource.type == LAUNCH_TEMPLATE
+        and any(
+            path.split(".")[0].split("[")[0] not in ("tags", "tagsAll")
+            for path in changed_paths.get(resource.urn, ())
+        )
+    )
+
+
+def _template_rolls(
+    head: Sequence[PlannedResource],
+    verdicts: Mapping[str, Verdict],
+    base_urns: frozenset[str],
+    updated: frozenset[str],
+) -> dict[str, Verdict]:
+    """Node groups whose launch template gets a new version: a roll of every node."""
+    rolled: dict[str, Verdict] = {}
+    for resource in head:
+        if resource.type != NODE_GROUP or resource.urn not in base_urns:
+            continue
+        templates = set(resource.property_dependencies.get("launchTemplate", ())) & updated
+        current = verdicts.get(resource.urn)
+        if not templates or (current is not None and current.action != "update"):
+            continue
+        reason = Reason(
+            "launchTemplate.version",
+            TEMPLATE_ROLLS_NODES.format(names=_names(templates)),
+            UPDATE_ROLLS_NODES.cite(),
+        )
+        previous = current.reasons if current is not None else ()
+        rolled[resource.urn] = Verdict("update", (*previous, reason), "disruptive")
+    return rolled
 
 
 def _cascaded(resource: PlannedResource, replaced: set[str]) -> Verdict | None:

@@ -41,6 +41,7 @@ from fsctl.diff.actions import (
     inputs_paths,
     moved,
     replacement_impact,
+    template_versions,
     unordered_list,
     worst,
 )
@@ -211,7 +212,15 @@ def diff_plans(
         elif changes:
             changes_of[resource.urn] = changes
             direct[resource.urn] = classify_change(before, resource, inputs_paths(changes))
-    verdicts = cascade(head.resources, direct, frozenset(base_by_urn))
+    verdicts = cascade(
+        head.resources,
+        direct,
+        frozenset(base_by_urn),
+        template_versions(
+            head.resources,
+            {urn: [path for path, _, _ in inputs_paths(cs)] for urn, cs in changes_of.items()},
+        ),
+    )
     impacts, summary = assess(
         base,
         head,

@@ -885,6 +885,14 @@ SCALE_IN_IGNORES_PDBS = Source(
 )
 """'Pod disruption budgets aren't respected when ... reducing the desired node count': after
 15 minutes the node is terminated whatever its pods."""
+UPDATE_ROLLS_NODES = Source(
+    EKS_USER_GUIDE,
+    _EKS_GUIDE_REF,
+    "latest/ug/nodes/managed-node-update-behavior.adoc",
+    "84-85",
+)
+"""A node group's new launch template version rolls its nodes: new ones first, then each old
+one cordoned and drained under its PodDisruptionBudgets, `maxUnavailable` at a time."""
 DELETE_IGNORES_PDBS = Source(
     EKS_USER_GUIDE, _EKS_GUIDE_REF, "latest/ug/nodes/delete-managed-node-group.adoc", "15"
 )

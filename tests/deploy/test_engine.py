@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -255,29 +256,58 @@ def test_apply_refuses_a_plan_that_is_not_the_reviewed_one(
     assert [call[0] for call in standin.operations()] == ["preview"]
 
 
-def test_apply_stops_when_the_refreshed_stack_previews_other_inputs(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    project: Path,
-) -> None:
-    """The autoscaler raised a desired size since the review: nothing is applied."""
-    standin = _standin(tmp_path, monkeypatch, _scenario())
-    assert _preview(capsys, project)[0] == 0
+def _moved_preview(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    """The reviewed preview's events with one node group's step changed as `change` says."""
     events = [json.loads(line) for line in PREVIEW_EVENTS.read_text().splitlines()]
     for event in events:
         step = event.get("resourcePreEvent", {}).get("metadata", {})
         if step.get("urn") == NODE_GROUP_B and step.get("new"):
-            step["new"]["inputs"]["scalingConfig"]["desiredSize"] = 3
+            change(step)
     moved = tmp_path / "preview-after-refresh.events.jsonl"
     moved.write_text("".join(json.dumps(event) + "\n" for event in events))
     (tmp_path / "pulumi" / "scenario.json").write_text(
         json.dumps(_scenario(preview={"events": str(moved), "stdout": str(PREVIEW_JSON)}))
     )
+    return moved
+
+
+def test_apply_goes_on_when_only_an_ignored_desired_size_moved(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    project: Path,
+) -> None:
+    """The autoscaler raised a desired size since the review (ignoreChanges): same steps."""
+    standin = _standin(tmp_path, monkeypatch, _scenario())
+    assert _preview(capsys, project)[0] == 0
+
+    def desired(step: dict[str, Any]) -> None:
+        step["new"]["inputs"]["scalingConfig"]["desiredSize"] = 3
+
+    _moved_preview(tmp_path, desired)
+    code, _, _ = _apply(capsys, project, _sha256(project / "out" / "plan.json"))
+    assert code == 0
+    assert "up" in [call[0] for call in standin.operations()]
+
+
+def test_apply_stops_when_the_refreshed_stack_changes_other_inputs(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    project: Path,
+) -> None:
+    """Someone changed the group by hand since the review: another diff, nothing applied."""
+    standin = _standin(tmp_path, monkeypatch, _scenario())
+    assert _preview(capsys, project)[0] == 0
+
+    def by_hand(step: dict[str, Any]) -> None:
+        step["diffs"] = [*step["diffs"], "labels"]
+
+    _moved_preview(tmp_path, by_hand)
     code, _, err = _apply(capsys, project, _sha256(project / "out" / "plan.json"))
     assert code == 1
     moved_ops = "create-replacement, replace, delete-replaced"
-    assert f"fsctl: apply: {NODE_GROUP_B}: {moved_ops} with other inputs than reviewed" in err
+    assert f"fsctl: apply: {NODE_GROUP_B}: {moved_ops} changing other inputs than reviewed" in err
     assert "nothing was applied" in err
     assert "up" not in [call[0] for call in standin.operations()]
 

@@ -516,3 +516,19 @@ def test_the_gate_through_fsctl_exits_1_and_says_what_to_acknowledge(
     acks = [e.split("`")[1] for e in errors]
     description.write_text("\n".join(acks))
     assert main([*arguments, str(description)]) == 0
+
+
+def test_a_launch_template_change_rolls_every_node_of_its_groups(diff_of: Any) -> None:
+    """The mock keeps a template's version fixed; EKS takes the new one and rolls the group."""
+    diff = diff_of(lambda c: _core(c)["projects"]["search"].update(rootVolumeSizeGiB=80))
+    templates = _of_type(diff.changed, "aws:ec2/launchTemplate:LaunchTemplate")
+    groups = _of_type(diff.changed, NODE_GROUP)
+    assert len(templates) == len(groups) == 3
+    for group in groups:
+        assert (group.action, group.risk) == ("update", "disruptive")
+        [reason] = [r for r in group.reasons if r.path == "launchTemplate.version"]
+        assert "EKS rolls every node" in reason.why
+        assert "managed-node-update-behavior.adoc" in reason.source
+    assert diff.risk == "disruptive"
+    # Nothing else changes: no roll without a template change.
+    assert diff_of(lambda c: None).changed == ()
