@@ -19,9 +19,9 @@ desired size the autoscaler set since), previews again and stops unless every st
 program is the reviewed one (its operation and the inputs it changes, as `up --plan` checks;
 an `ignoreChanges` value the refresh moved changes no step), and only then runs `up --plan`:
 what was approved, or nothing. The steps compared are the engine's `resourcePreEvent`s,
-not the `--json` document: with `--refresh` that document replaces a refreshed resource's steps by the
-refresh's (pkg/backend/display/json.go:215-233), so a drifted desired size would read as a
-change the second preview, after the written refresh, no longer has.
+not the `--json` document: with `--refresh` that document replaces a refreshed resource's
+steps by the refresh's (pkg/backend/display/json.go:215-233), so a drifted desired size would
+read as a change the second preview, after the written refresh, no longer has.
 """
 
 from __future__ import annotations
