@@ -728,6 +728,17 @@ def _scaling_verdict(
             )
         )
         risk = worst((risk, "disruptive"))
+    new_max = _size(after, "maxSize")
+    if new_max is not None and base_max is not None and new_max < base_max:
+        # The running size may be anything up to the base's maximum: a desired size above the
+        # new maximum is refused like a minimum above it.
+        why = (
+            f"maxSize {new_max} is refused by EKS while the group runs more than {new_max} nodes "
+            f"(it may run up to {base_max}): scale it in first, cordoning and draining under the "
+            'PodDisruptionBudgets (docs/operations.md, "Day-2: node pools and upgrades")'
+        )
+        reasons.append(Reason("scalingConfig.maxSize", why, MIN_ABOVE_DESIRED_REFUSED.cite()))
+        risk = worst((risk, "disruptive"))
     if new_min is None or base_min is None or new_min <= base_min:
         return Verdict("update", tuple(reasons), risk)
     # Only sizes the base guarantees are known: the running size is at least its minimum and

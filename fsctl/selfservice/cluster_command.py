@@ -43,9 +43,8 @@ def register(commands: Any) -> None:
     remove.set_defaults(handler=_remove)
 
     upgrade = _verb(verbs, "upgrade", "move the cluster's Kubernetes version one minor up")
-    upgrade.add_argument(
-        "version", nargs="?", metavar="VERSION", help="the next minor (default: the next one)"
-    )
+    # Named, not implied: a repeated call is then a no-op, never a second minor unreviewed.
+    upgrade.add_argument("version", metavar="VERSION", help="the next minor, e.g. 1.34")
     upgrade.set_defaults(handler=_upgrade)
 
     set_ = _verb(verbs, "set", "set cluster keys (dotted for nested ones; VALUE null removes)")

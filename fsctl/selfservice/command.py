@@ -87,6 +87,11 @@ def run_change(arguments: argparse.Namespace, operation: Operation) -> int:
         notes.append(f"wrote {path}")
     else:
         notes.append(f"dry run: {path} left unchanged")
+    if branch is not None and found is not None and found.blocking:
+        # A change that would fail or lose data is written for the operator to look at, not
+        # proposed: a pull request of it would ask reviewers to approve a failing deploy.
+        notes.append(f"not committed on {branch.name}: the review blocks the change (below)")
+        branch = None
     if branch is not None:
         title = f"{arguments.stack}: {change.edit.summary}"
         commit = branch.commit(path, title, _commit_body(change))

@@ -133,8 +133,8 @@ def remove_cluster(document: StackDocument, name: str, *, delete: bool) -> Edit:
     return _decommission(document.clusters(), name, f"{CLUSTERS_KEY}.{name}", "cluster", delete)
 
 
-def upgrade_cluster(document: StackDocument, name: str, version: str | None) -> Edit:
-    """Move the cluster's Kubernetes version one supported minor up (to `version`, if given)."""
+def upgrade_cluster(document: StackDocument, name: str, version: str) -> Edit:
+    """Move the cluster's Kubernetes version to `version`, one supported minor up."""
     cluster = document.cluster(name)
     path = f"{CLUSTERS_KEY}.{name}.kubernetesVersion"
     current = str(cluster.get("kubernetesVersion", DEFAULT_KUBERNETES_VERSION))
@@ -144,24 +144,21 @@ def upgrade_cluster(document: StackDocument, name: str, version: str | None) -> 
             f"{path}: {current} is not a supported version ({', '.join(supported)}); set one "
             "with `fsctl cluster set`"
         )
-    following = supported[supported.index(current) + 1 :]
     if version == current:
         return Edit(f"upgrade cluster {name} to Kubernetes {current}")
-    if version is None and not following:
+    following = supported[supported.index(current) + 1 :]
+    if not following:
         raise UserError(
             f"{path}: {current} is the newest supported version; add the next minor to "
             "components/eks/kubernetes_versions.json first"
         )
-    target = following[0] if following else current
-    if version is not None and version != target:
+    if version != following[0]:
         raise UserError(
             f"{path}: {current} -> {version} is not one minor up; EKS upgrades one minor at a "
-            f"time and never down, so upgrade to {target} first"
-            if following
-            else f"{path}: {current} is the newest supported version; {version} is not one up"
+            f"time and never down, so upgrade to {following[0]} first"
         )
-    set_key(cluster, "kubernetesVersion", target)
-    return Edit(f"upgrade cluster {name} from Kubernetes {current} to {target}")
+    set_key(cluster, "kubernetesVersion", version)
+    return Edit(f"upgrade cluster {name} from Kubernetes {current} to {version}")
 
 
 def set_cluster(document: StackDocument, name: str, values: Mapping[str, Any]) -> Edit:

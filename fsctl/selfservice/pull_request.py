@@ -44,17 +44,24 @@ class Branch:
     def commit(self, stack_file: Path, subject: str, body: str) -> str:
         """Create the branch from the current commit and commit the stack file alone on it."""
         _git(self.root, "switch", "--quiet", "--create", self.name)
-        _git(
-            self.root,
-            "commit",
-            "--quiet",
-            "-m",
-            subject,
-            "-m",
-            body,
-            "--",
-            str(stack_file.resolve()),
-        )
+        try:
+            _git(
+                self.root,
+                "commit",
+                "--quiet",
+                "-m",
+                subject,
+                "-m",
+                body,
+                "--",
+                str(stack_file.resolve()),
+            )
+        except UserError:
+            # No identity, a refusing hook: back where the command started, the edit kept in
+            # the work tree and no half-made branch left to collide with a rerun.
+            _git(self.root, "switch", "--quiet", self.base)
+            _git(self.root, "branch", "--quiet", "--delete", "--force", self.name)
+            raise
         return _git(self.root, "rev-parse", "HEAD") or ""
 
     def propose(self, title: str, body: str, body_file: Path | None) -> str:

@@ -532,3 +532,16 @@ def test_a_launch_template_change_rolls_every_node_of_its_groups(diff_of: Any) -
     assert diff.risk == "disruptive"
     # Nothing else changes: no roll without a template change.
     assert diff_of(lambda c: None).changed == ()
+
+
+def test_a_lower_maximum_is_disruptive_until_the_group_runs_below_it(diff_of: Any) -> None:
+    """EKS refuses a maximum below the size the group runs, which offline is only bounded."""
+    diff = diff_of(lambda c: _core(c)["projects"]["search"].update(maxSizePerAz=2))
+    groups = _of_type(diff.changed, NODE_GROUP)
+    assert groups
+    for group in groups:
+        assert (group.action, group.risk) == ("update", "disruptive")
+        assert any(
+            r.path == "scalingConfig.maxSize" and "scale it in first" in r.why
+            for r in group.reasons
+        )

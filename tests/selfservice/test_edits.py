@@ -375,18 +375,22 @@ def test_upgrades_go_one_minor_at_a_time(
     assert "upgrade to 1.32 first" in capsys.readouterr().err
     assert path.read_bytes() == before
 
-    assert _run(path, ["cluster", "upgrade", "prod", "core"]) == EXIT_OK
+    assert _run(path, ["cluster", "upgrade", "prod", "core", "1.32"]) == EXIT_OK
     assert 'kubernetesVersion: "1.32"' in path.read_text()
+    # Repeated, it changes nothing: never a second minor without a review of the first.
+    upgraded = path.read_bytes()
+    assert _run(path, ["cluster", "upgrade", "prod", "core", "1.32"]) == EXIT_OK
+    assert path.read_bytes() == upgraded
 
 
 def test_the_newest_version_has_nothing_to_upgrade_to(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = stack_copy(tmp_path, "prod")
-    assert _run(path, ["cluster", "upgrade", "prod", "core"]) == EXIT_OK
+    assert _run(path, ["cluster", "upgrade", "prod", "core", "1.34"]) == EXIT_OK
     before = path.read_bytes()
 
-    assert _run(path, ["cluster", "upgrade", "prod", "core"]) == EXIT_ERROR
+    assert _run(path, ["cluster", "upgrade", "prod", "core", "1.35"]) == EXIT_ERROR
     assert "1.34 is the newest supported version" in capsys.readouterr().err
     assert path.read_bytes() == before
 

@@ -128,3 +128,19 @@ def test_a_branch_that_cannot_take_the_change_leaves_everything_as_it_was(
     assert problem.rsplit(maxsplit=1)[-1] in capsys.readouterr().err
     assert stack_file.read_bytes() == before
     assert _git(repository, "branch", "--show-current") == "main"
+
+
+def test_a_refused_commit_leaves_no_branch_and_the_edit_in_place(
+    repository: Path, tmp_path: Path
+) -> None:
+    hook = repository / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'policy: no direct commits' >&2\nexit 1\n")
+    hook.chmod(hook.stat().st_mode | stat.S_IEXEC)
+    assert _run(repository, "--branch", "add-analytics", "--pr-body", str(tmp_path / "b")) == (
+        EXIT_ERROR
+    )
+    # Back on main, no half-made branch to collide with a rerun, the edit kept to look at.
+    assert _git(repository, "branch", "--show-current") == "main"
+    assert _git(repository, "branch", "--list", "add-analytics") == ""
+    assert "analytics:" in (repository / "Pulumi.prod.yaml").read_text()
+    assert not (tmp_path / "b").exists()
