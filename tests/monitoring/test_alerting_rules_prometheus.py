@@ -162,11 +162,12 @@ def test_promtool_check_refuses_a_broken_rule(tmp_path: Path) -> None:
     assert result.returncode != 0
 
 
-def _counter(labels: str, per_minute: float, minutes: int) -> dict[str, str]:
-    return {"series": f"{{{labels}}}", "values": f"0+{per_minute:g}x{minutes}"}
+def _counter(labels: str, per_minute: float, minutes: int, step: int = 1) -> dict[str, str]:
+    """A counter growing `per_minute`, sampled every `step` minutes (the test group's interval)."""
+    return {"series": f"{{{labels}}}", "values": f"0+{per_minute * step:g}x{minutes // step}"}
 
 
-def _rdrs(per_minute: float, minutes: int, status: str) -> dict[str, str]:
+def _rdrs(per_minute: float, minutes: int, status: str, step: int = 1) -> dict[str, str]:
     # rdrs2 24.10's status counter, as rdrs2-24.10.prom serves it, plus the scrape's labels.
     return _counter(
         f'__name__="rdrs_endpoints_response_status_count",job="{RDRS_SCRAPE_JOB}",'
@@ -174,10 +175,11 @@ def _rdrs(per_minute: float, minutes: int, status: str) -> dict[str, str]:
         f'method="POST",status="{status}"',
         per_minute,
         minutes,
+        step,
     )
 
 
-def _latency(slow_share: float, minutes: int) -> list[dict[str, str]]:
+def _latency(slow_share: float, minutes: int, step: int = 1) -> list[dict[str, str]]:
     labels = (
         f'job="{RDRS_SCRAPE_JOB}",namespace="{PROJECT}",pod="rdrs-0",'
         'endpoint="feature_store",method="POST"'
@@ -188,28 +190,33 @@ def _latency(slow_share: float, minutes: int) -> list[dict[str, str]]:
             f'__name__="http_request_duration_seconds_bucket",{labels},le="0.00975"',
             fast,
             minutes,
+            step,
         ),
         _counter(
             f'__name__="http_request_duration_seconds_bucket",{labels},le="+Inf"',
             REQUESTS_PER_MINUTE,
             minutes,
+            step,
         ),
         _counter(
             f'__name__="http_request_duration_seconds_count",{labels}',
             REQUESTS_PER_MINUTE,
             minutes,
+            step,
         ),
     ]
 
 
-def _burning(error_share: float, slow_share: float, minutes: int) -> list[dict[str, str]]:
+def _burning(
+    error_share: float, slow_share: float, minutes: int, step: int = 1
+) -> list[dict[str, str]]:
     errors = REQUESTS_PER_MINUTE * error_share
     return [
-        _rdrs(REQUESTS_PER_MINUTE - errors, minutes, "200"),
-        _rdrs(errors, minutes, "500"),
+        _rdrs(REQUESTS_PER_MINUTE - errors, minutes, "200", step),
+        _rdrs(errors, minutes, "500", step),
         # Client errors are the caller's: they never burn the budget.
-        _rdrs(REQUESTS_PER_MINUTE * 0.05, minutes, "400"),
-        *_latency(slow_share, minutes),
+        _rdrs(REQUESTS_PER_MINUTE * 0.05, minutes, "400", step),
+        *_latency(slow_share, minutes, step),
     ]
 
 
@@ -308,7 +315,7 @@ def test_a_slow_burn_opens_only_a_ticket(tmp_path: Path) -> None:
         tmp_path,
         [
             _test_group(
-                _burning(0.0002, 0.02, 3 * 24 * 60),
+                _burning(0.0002, 0.02, 3 * 24 * 60, step=2),
                 _alerts(
                     "3d",
                     {
@@ -320,6 +327,7 @@ def test_a_slow_burn_opens_only_a_ticket(tmp_path: Path) -> None:
                         ],
                     },
                 ),
+                interval="2m",
             )
         ],
     )
@@ -334,8 +342,9 @@ def test_no_burn_fires_nothing(tmp_path: Path) -> None:
         tmp_path,
         [
             _test_group(
-                _burning(0, 0, 3 * 24 * 60),
+                _burning(0, 0, 3 * 24 * 60, step=2),
                 _alerts("1h", quiet) + _alerts("3d", quiet),
+                interval="2m",
             )
         ],
     )
