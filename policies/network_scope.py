@@ -8,7 +8,8 @@ lead to; the transit-gateway attachment is routed by the hub's owner, not by its
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from pulumi_policy import (
     Policy,
@@ -180,24 +181,39 @@ def network_policy_egress_private() -> ResourceValidationPolicy:
     )
 
 
+def _endpoint_allows(args: ResourceValidationArgs, service: str) -> Iterator[Mapping[str, Any]]:
+    """The Allow statements of the policy of an endpoint of `service`.
+
+    A missing policy is one empty statement (`{}`): an endpoint without one allows everything.
+    """
+    if not text(args.props.get("serviceName")).endswith(f".{service}"):
+        return
+    document = policy_document(args.props.get("policy"))
+    if document is None:
+        yield {}
+        return
+    for statement in statements(document):
+        if text(statement.get("Effect")) == "Allow":
+            yield statement
+
+
+def _listed(statement: Mapping[str, Any], key: str) -> list[str]:
+    return strings(statement.get(key)) or [text(statement.get(key))]
+
+
 def s3_endpoint_policy_scoped() -> ResourceValidationPolicy:
     """An S3 endpoint names the buckets it leads to; without a policy it leads to every one."""
 
     def check(args: ResourceValidationArgs) -> Iterator[str]:
-        if not text(args.props.get("serviceName")).endswith(".s3"):
-            return
-        document = policy_document(args.props.get("policy"))
-        if document is None:
-            yield (
-                f"S3 endpoint {args.name} has no policy, so it leads to every bucket of every "
-                "account; allow the stack's buckets and the ones AWS services need (ECR's "
-                "layers)"
-            )
-            return
-        for statement in statements(document):
-            if text(statement.get("Effect")) != "Allow":
+        for statement in _endpoint_allows(args, "s3"):
+            if not statement:
+                yield (
+                    f"S3 endpoint {args.name} has no policy, so it leads to every bucket of "
+                    "every account; allow the stack's buckets and the ones AWS services need "
+                    "(ECR's layers)"
+                )
                 continue
-            resources = strings(statement.get("Resource")) or [text(statement.get("Resource"))]
+            resources = _listed(statement, "Resource")
             if broad := [r for r in resources if r == "*" or r.endswith(":::*")]:
                 yield (
                     f"S3 endpoint {args.name} allows {', '.join(broad)}, every bucket of every "
@@ -216,18 +232,13 @@ def amp_endpoint_policy_scoped() -> ResourceValidationPolicy:
     """An AMP endpoint names the workspaces it leads to; without a policy, any account's."""
 
     def check(args: ResourceValidationArgs) -> Iterator[str]:
-        if not text(args.props.get("serviceName")).endswith(".aps-workspaces"):
-            return
-        document = policy_document(args.props.get("policy"))
-        if document is None:
-            yield (
-                f"AMP endpoint {args.name} has no policy, so a pod holding any account's keys "
-                "can write metrics, or data dressed as metrics, to that account's workspace; "
-                "allow remote write to the cluster's own workspace only"
-            )
-            return
-        for statement in statements(document):
-            if text(statement.get("Effect")) != "Allow":
+        for statement in _endpoint_allows(args, "aps-workspaces"):
+            if not statement:
+                yield (
+                    f"AMP endpoint {args.name} has no policy, so a pod holding any account's "
+                    "keys can write metrics, or data dressed as metrics, to that account's "
+                    "workspace; allow remote write to the cluster's own workspace only"
+                )
                 continue
             if statement.get("NotResource") is not None or statement.get("NotAction") is not None:
                 yield (
@@ -235,14 +246,13 @@ def amp_endpoint_policy_scoped() -> ResourceValidationPolicy:
                     "allow aps:RemoteWrite on the cluster's own workspace"
                 )
                 continue
-            resources = strings(statement.get("Resource")) or [text(statement.get("Resource"))]
+            resources = _listed(statement, "Resource")
             if broad := [r for r in resources if r == "*" or r.endswith(":workspace/*")]:
                 yield (
                     f"AMP endpoint {args.name} allows {', '.join(broad)}, every workspace; "
                     "name the cluster's own"
                 )
-            actions = strings(statement.get("Action")) or [text(statement.get("Action"))]
-            if other := [a for a in actions if a != "aps:RemoteWrite"]:
+            if other := [a for a in _listed(statement, "Action") if a != "aps:RemoteWrite"]:
                 yield (
                     f"AMP endpoint {args.name} allows {', '.join(other)} through the VPC; "
                     "remote write is all Prometheus needs"

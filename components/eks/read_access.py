@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from components.shared.rbac import RBAC_API, cluster_role_with_binding
+
 READERS_GROUP = "featurestore:readers"
 """The Kubernetes group of the read-only roles' access entries (`readOnlyRoleArns`)."""
 READERS_ROLE = "featurestore-readers"
@@ -63,32 +65,11 @@ test_read_access.py fails on a managed kind neither table covers)."""
 
 def reader_manifests() -> list[dict[str, Any]]:
     """The ClusterRole reading `EXTRA_READS` and its binding to `READERS_GROUP`."""
-    metadata = {"name": READERS_ROLE}
-    return [
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRole",
-            "metadata": metadata,
-            "rules": [
-                {"apiGroups": [group], "resources": list(resources), "verbs": ["get", "list"]}
-                for group, resources in sorted(EXTRA_READS.items())
-            ],
-        },
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRoleBinding",
-            "metadata": metadata,
-            "roleRef": {
-                "apiGroup": "rbac.authorization.k8s.io",
-                "kind": "ClusterRole",
-                "name": READERS_ROLE,
-            },
-            "subjects": [
-                {
-                    "apiGroup": "rbac.authorization.k8s.io",
-                    "kind": "Group",
-                    "name": READERS_GROUP,
-                }
-            ],
-        },
-    ]
+    return cluster_role_with_binding(
+        READERS_ROLE,
+        [
+            {"apiGroups": [group], "resources": list(resources), "verbs": ["get", "list"]}
+            for group, resources in sorted(EXTRA_READS.items())
+        ],
+        {"apiGroup": RBAC_API, "kind": "Group", "name": READERS_GROUP},
+    )

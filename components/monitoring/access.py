@@ -33,6 +33,7 @@ from components.monitoring.metrics import (
     RDRS_METRICS_PORT,
 )
 from components.nodes.node_group_plan import PROJECT_LABEL
+from components.shared.rbac import cluster_role_with_binding
 
 PROMETHEUS_ROLE = "featurestore-prometheus"
 ADAPTER_PORT = 6443
@@ -56,39 +57,18 @@ def prometheus_rbac() -> list[dict[str, Any]]:
     role would add `nodes/proxy` (exec in any container through the kubelet), services,
     endpoints, ingresses and configmaps.
     """
-    metadata = {"name": PROMETHEUS_ROLE}
-    return [
+    return cluster_role_with_binding(
+        PROMETHEUS_ROLE,
+        [
+            {"apiGroups": [""], "resources": ["pods", "nodes"], "verbs": ["get", "list", "watch"]},
+            {"apiGroups": [""], "resources": ["nodes/metrics"], "verbs": ["get"]},
+        ],
         {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRole",
-            "metadata": metadata,
-            "rules": [
-                {
-                    "apiGroups": [""],
-                    "resources": ["pods", "nodes"],
-                    "verbs": ["get", "list", "watch"],
-                },
-                {"apiGroups": [""], "resources": ["nodes/metrics"], "verbs": ["get"]},
-            ],
+            "kind": "ServiceAccount",
+            "name": PROMETHEUS_SERVICE_ACCOUNT,
+            "namespace": MONITORING_NAMESPACE,
         },
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRoleBinding",
-            "metadata": metadata,
-            "roleRef": {
-                "apiGroup": "rbac.authorization.k8s.io",
-                "kind": "ClusterRole",
-                "name": PROMETHEUS_ROLE,
-            },
-            "subjects": [
-                {
-                    "kind": "ServiceAccount",
-                    "name": PROMETHEUS_SERVICE_ACCOUNT,
-                    "namespace": MONITORING_NAMESPACE,
-                }
-            ],
-        },
-    ]
+    )
 
 
 _gossip = [{"protocol": protocol, "port": ALERTMANAGER_CLUSTER_PORT} for protocol in ("TCP", "UDP")]

@@ -96,20 +96,26 @@ def set_key(mapping: CommentedMap, key: str, value: Any) -> None:
 
 def add_cluster(document: StackDocument, name: str, settings: Mapping[str, Any]) -> Edit:
     """Add a cluster with `settings` (its `vpcCidr` at least); the same again changes nothing."""
-    clusters = document.clusters()
-    existing = clusters.get(name)
-    if existing is not None:
-        different = {key for key, value in settings.items() if _get(existing, key) != value}
-        if different:
-            raise UserError(
-                f"{CLUSTERS_KEY}.{name}: the cluster exists, with other "
-                f"{', '.join(sorted(different))}; change it with `fsctl cluster set`"
-            )
-        return Edit(f"add cluster {name}")
-    cluster = CommentedMap()
-    set_values(cluster, settings)
-    insert_key(clusters, len(clusters), name, cluster)
+    _add_entry(document.clusters(), name, settings, f"{CLUSTERS_KEY}.{name}", "cluster")
     return Edit(f"add cluster {name}")
+
+
+def _add_entry(
+    entries: CommentedMap, name: str, settings: Mapping[str, Any], path: str, kind: str
+) -> None:
+    """Append `name` with `settings`; an entry already there with them is no change."""
+    existing = entries.get(name)
+    if existing is None:
+        entry = CommentedMap()
+        set_values(entry, settings)
+        insert_key(entries, len(entries), name, entry)
+        return
+    different = {key for key, value in settings.items() if _get(existing, key) != value}
+    if different:
+        raise UserError(
+            f"{path}: the {kind} exists, with other {', '.join(sorted(different))}; change it "
+            f"with `fsctl {kind} set`"
+        )
 
 
 def remove_cluster(document: StackDocument, name: str, *, delete: bool) -> Edit:
@@ -183,19 +189,8 @@ def add_project(
     document: StackDocument, cluster: str, name: str, settings: Mapping[str, Any]
 ) -> Edit:
     """Add a project with `settings`; the same again changes nothing."""
-    projects = document.projects(cluster)
-    existing = projects.get(name)
-    if existing is not None:
-        different = {key for key, value in settings.items() if _get(existing, key) != value}
-        if different:
-            raise UserError(
-                f"{CLUSTERS_KEY}.{cluster}.projects.{name}: the project exists, with other "
-                f"{', '.join(sorted(different))}; change it with `fsctl project set`"
-            )
-        return Edit(f"add project {name} to cluster {cluster}")
-    project = CommentedMap()
-    set_values(project, settings)
-    insert_key(projects, len(projects), name, project)
+    path = f"{CLUSTERS_KEY}.{cluster}.projects.{name}"
+    _add_entry(document.projects(cluster), name, settings, path, "project")
     return Edit(f"add project {name} to cluster {cluster}")
 
 
