@@ -565,15 +565,16 @@ BOUNDED_BACKUP_KEY_DENIED_ACTIONS = (
     "kms:UntagResource",
 )
 """What no role within the boundary does with a backup key, whatever the key's policy says."""
-DEPLOY_BUCKET_READ_ACTIONS = (
+BUCKET_SETTINGS_READS = (
     "s3:GetAccelerateConfiguration",
     "s3:GetBucket*",
     "s3:GetEncryptionConfiguration",
     "s3:GetLifecycleConfiguration",
     "s3:GetReplicationConfiguration",
     "s3:ListAllMyBuckets",
-    "s3:ListBucket",
 )
+"""A bucket's settings, never its objects: what the deploy and the read-only roles read."""
+DEPLOY_BUCKET_READ_ACTIONS = (*BUCKET_SETTINGS_READS, "s3:ListBucket")
 DEPLOY_BUCKET_WRITE_ACTIONS = (
     "s3:CreateBucket",
     "s3:DeleteBucket",
@@ -622,12 +623,7 @@ READ_ONLY_ACTIONS = (
     "route53:ListResourceRecordSets",
     "route53:ListTagsForResource",
     "route53:ListTagsForResources",
-    "s3:GetAccelerateConfiguration",
-    "s3:GetBucket*",
-    "s3:GetEncryptionConfiguration",
-    "s3:GetLifecycleConfiguration",
-    "s3:GetReplicationConfiguration",
-    "s3:ListAllMyBuckets",
+    *BUCKET_SETTINGS_READS,
     "tag:GetResources",
 )
 """What `pulumi preview --refresh` reads of each resource type of the stack, and what
